@@ -1,0 +1,102 @@
+# pgdeck — build, check, demo, bench, install.
+#
+# Every library comes through pkg-config.  Sources are found by wildcard so
+# that adding a pane, a collector or an action is adding a file.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+DATADIR   = $(PREFIX)/share/pgdeck
+MANDIR    = $(PREFIX)/share/man/man1
+
+CC       ?= cc
+PKGS      = ncursesw libpq hiredis libuv jansson inih
+VERSION   = 0.1.0
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Wall -Wextra
+CFLAGS   += -DPGDECK_VERSION='"$(VERSION)"' -DPGDECK_DATADIR='"$(DATADIR)"'
+CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
+LDFLAGS  += -fsanitize=address,undefined
+BUILD    ?= build-san
+endif
+BUILD    ?= build
+
+CORE_SRC  = $(filter-out src/main.c,$(wildcard src/*.c))
+UI_SRC    = $(wildcard ui/*.c)
+SQL_FILES = $(sort $(wildcard sql/queries/*.sql)) $(wildcard sql/kit/*.sql)
+THEMES    = $(sort $(wildcard themes/*.theme))
+
+CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+UI_OBJ    = $(UI_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ  = $(BUILD)/src/main.o
+ALL_OBJ   = $(CORE_OBJ) $(UI_OBJ) $(MAIN_OBJ)
+
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+INTEG_SRC = $(wildcard tests/integration/test_*.c)
+TEST_BIN  = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check test-bin demo bench bench-quick bench-sql soak fuzz install clean deps
+
+all: pgdeck
+
+pgdeck: $(ALL_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -Iui -MMD -MP -c -o $@ $<
+
+# The SQL files and the default theme are compiled in, so pgdeck runs with
+# nothing installed beside it.
+$(BUILD)/gen/embedded.c: $(SQL_FILES) $(THEMES) src/embed.sh
+	@mkdir -p $(dir $@)
+	sh src/embed.sh $(SQL_FILES) $(THEMES) > $@
+
+$(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
+	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(CORE_OBJ) $(UI_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -Iui -Itests $(LDFLAGS) -o $@ $< $(CORE_OBJ) $(UI_OBJ) $(LDLIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
+
+test-bin: pgdeck $(TEST_BIN)
+
+deps:
+	@sh tests/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory test-bin
+	@sh tests/run-all.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory pgdeck
+	@sh tests/demo.sh
+
+bench: deps pgdeck
+	@sh tests/bench/bench.sh
+
+bench-quick: deps pgdeck
+	@sh tests/bench/bench.sh --quick
+
+bench-sql: deps
+	@sh tests/bench/bench-sql.sh
+
+soak: deps pgdeck
+	@sh tests/soak.sh
+
+install: pgdeck
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(MANDIR)
+	install -m 755 pgdeck $(DESTDIR)$(BINDIR)/pgdeck
+	install -m 644 sql/kit/*.sql $(DESTDIR)$(DATADIR)/sql/
+	install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
+	if [ -f pgdeck.1 ]; then install -m 644 pgdeck.1 $(DESTDIR)$(MANDIR)/pgdeck.1; fi
+
+clean:
+	rm -rf build build-san pgdeck
+
+-include $(ALL_OBJ:.o=.d)

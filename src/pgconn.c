@@ -1,0 +1,658 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoff.h"
+#include "pgconn.h"
+#include "xalloc.h"
+
+/* How long a cancelled query may go on before the connection is given up:
+ * a server paused with SIGSTOP answers neither the query nor the cancel. */
+#define CANCEL_GRACE 2.0
+
+struct pgquery {
+    struct pgquery  *next;
+    char            *sql;
+    int              nparams;
+    char           **params;
+    double           timeout;
+    pgconn_result_cb cb;
+    void            *arg;
+};
+
+/* A PQcancel request running on the thread pool.  It outlives the
+ * connection if it has to: the work callback owns it and frees it. */
+struct cancel_work {
+    uv_work_t  req;
+    PGcancel  *cancel;
+};
+
+struct pgconn {
+    uv_loop_t        *loop;
+    struct conninfo   ci;
+    struct pgconn_options opts;
+    char             *label;
+    pgconn_state_cb   state_cb;
+    void             *arg;
+    void             *user_data;
+
+    enum pgconn_state state;
+    PGconn           *pg;
+    uv_poll_t        *poll;         /* recreated after every connect step */
+    int               poll_events;
+    uv_timer_t        connect_timer; /* connect timeout, and retry delay */
+    uv_timer_t        query_timer;   /* timeout of the running query */
+    struct backoff    backoff;
+    double            retry_at;      /* monotonic time of the next attempt */
+    char             *error;
+    char              version_text[32];
+    int               version;
+    int               backend_pid;
+    bool              in_recovery;
+
+    struct pgquery   *head, *tail;  /* head is running when `running` */
+    bool              running;
+    PGresult         *result;       /* last result of the running query */
+    char             *query_error;  /* first error of the running query */
+    double            started;
+    double            idle_since;
+    bool              cancelled;    /* timeout fired and cancel was sent */
+    bool              flushing;
+
+    unsigned long     connects;
+    unsigned long     queries;
+    int               handles_open; /* uv handles still to close */
+};
+
+static void start_connect(struct pgconn *c);
+static void poll_cb(uv_poll_t *handle, int status, int events);
+static void go_down(struct pgconn *c, const char *why);
+
+static void set_state(struct pgconn *c, enum pgconn_state s)
+{
+    c->state = s;
+    if (c->state_cb)
+        c->state_cb(c->arg, c);
+}
+
+/* libpq messages end in a newline and sometimes carry a second line
+ * ("Is the server running ..."): keep the first line, and mask passwords
+ * in case one was quoted back. */
+static char *one_line(const char *msg)
+{
+    if (!msg || !*msg)
+        return xstrdup("unknown error");
+    const char *s = msg;
+    if (strncmp(s, "ERROR:  ", 8) == 0)
+        s += 8;
+    else if (strncmp(s, "FATAL:  ", 8) == 0)
+        s += 8;
+    size_t n = strcspn(s, "\n");
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\r'))
+        n--;
+    char *line = xstrndup(s, n);
+    char *masked = conninfo_mask(line);
+    free(line);
+    return masked;
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void stop_poll(struct pgconn *c)
+{
+    if (c->poll) {
+        uv_close((uv_handle_t *)c->poll, handle_closed);
+        c->poll = NULL;
+        c->poll_events = 0;
+    }
+}
+
+/* libpq may switch sockets during connect (next host, IPv6 then IPv4, SSL
+ * retry) and the new socket often has the same number, so a fresh poll
+ * handle is made after every step: libuv aborts on a closed fd still being
+ * polled, and on two handles for one fd. */
+static int watch(struct pgconn *c, int events)
+{
+    int fd = PQsocket(c->pg);
+    if (fd < 0)
+        return -1;
+    stop_poll(c);
+    c->poll = xmalloc(sizeof *c->poll);
+    if (uv_poll_init(c->loop, c->poll, fd) != 0) {
+        free(c->poll);
+        c->poll = NULL;
+        return -1;
+    }
+    c->poll->data = c;
+    c->poll_events = events;
+    uv_poll_start(c->poll, events, poll_cb);
+    return 0;
+}
+
+static void rewatch(struct pgconn *c, int events)
+{
+    if (c->poll && c->poll_events != events) {
+        c->poll_events = events;
+        uv_poll_start(c->poll, events, poll_cb);
+    }
+}
+
+static void free_query(struct pgquery *q)
+{
+    free(q->sql);
+    for (int i = 0; i < q->nparams; i++)
+        free(q->params[i]);
+    free(q->params);
+    free(q);
+}
+
+/* Take the head query off the queue and tell its owner. */
+static void finish_query(struct pgconn *c, const PGresult *res, const char *error)
+{
+    struct pgquery *q = c->head;
+    if (!q)
+        return;
+    c->head = q->next;
+    if (!c->head)
+        c->tail = NULL;
+    c->running = false;
+    c->cancelled = false;
+    uv_timer_stop(&c->query_timer);
+    double elapsed = now_monotonic() - c->started;
+    c->idle_since = now_monotonic();
+    if (q->cb)
+        q->cb(q->arg, error ? NULL : res, error, elapsed);
+    free_query(q);
+}
+
+static void fail_all(struct pgconn *c, const char *why)
+{
+    char *msg = xstrdup(why);
+    while (c->head)
+        finish_query(c, NULL, msg);
+    free(msg);
+}
+
+static void clear_result(struct pgconn *c)
+{
+    if (c->result) {
+        PQclear(c->result);
+        c->result = NULL;
+    }
+    free(c->query_error);
+    c->query_error = NULL;
+}
+
+static void cancel_work_run(uv_work_t *req)
+{
+    struct cancel_work *w = req->data;
+    char buf[256];
+    PQcancel(w->cancel, buf, sizeof buf);
+}
+
+static void cancel_work_done(uv_work_t *req, int status)
+{
+    (void)status;
+    struct cancel_work *w = req->data;
+    PQfreeCancel(w->cancel);
+    free(w);
+}
+
+static void query_timeout_cb(uv_timer_t *t)
+{
+    struct pgconn *c = t->data;
+    if (!c->running)
+        return;
+    if (!c->cancelled) {
+        /* Ask the server to stop.  PQcancel blocks while it connects, so it
+         * runs on the thread pool; its answer is the query's own error. */
+        c->cancelled = true;
+        PGcancel *cancel = PQgetCancel(c->pg);
+        if (cancel) {
+            struct cancel_work *w = xcalloc(1, sizeof *w);
+            w->cancel = cancel;
+            w->req.data = w;
+            if (uv_queue_work(c->loop, &w->req, cancel_work_run, cancel_work_done) != 0) {
+                PQfreeCancel(cancel);
+                free(w);
+            }
+        }
+        uv_timer_start(&c->query_timer, query_timeout_cb, (uint64_t)(CANCEL_GRACE * 1000), 0);
+        return;
+    }
+    /* Not even the cancel was answered: the server is stuck or gone. */
+    char *why = xasprintf("no answer from the server in %.1f s", now_monotonic() - c->started);
+    go_down(c, why);
+    free(why);
+}
+
+static void dispatch(struct pgconn *c)
+{
+    if (c->state != PGCONN_UP || c->running || !c->head)
+        return;
+    struct pgquery *q = c->head;
+    int ok;
+    clear_result(c);
+    if (c->opts.simple_protocol && q->nparams == 0)
+        ok = PQsendQuery(c->pg, q->sql);
+    else
+        ok = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL,
+                               (const char *const *)q->params, NULL, NULL, 0);
+    c->started = now_monotonic();
+    c->queries++;
+    if (!ok) {
+        char *why = one_line(PQerrorMessage(c->pg));
+        if (PQstatus(c->pg) == CONNECTION_BAD) {
+            go_down(c, why);
+        } else {
+            finish_query(c, NULL, why);
+            dispatch(c);
+        }
+        free(why);
+        return;
+    }
+    c->running = true;
+    c->cancelled = false;
+    double timeout = q->timeout > 0 ? q->timeout : c->opts.query_timeout;
+    if (timeout > 0)
+        uv_timer_start(&c->query_timer, query_timeout_cb, (uint64_t)(timeout * 1000), 0);
+    int flush = PQflush(c->pg);
+    c->flushing = flush == 1;
+    rewatch(c, UV_READABLE | (c->flushing ? UV_WRITABLE : 0));
+}
+
+/* Read whatever the server sent.  Called when the socket is readable. */
+static void read_results(struct pgconn *c)
+{
+    if (!PQconsumeInput(c->pg)) {
+        char *why = one_line(PQerrorMessage(c->pg));
+        char *msg = xasprintf("connection lost: %s", why);
+        go_down(c, msg);
+        free(msg);
+        free(why);
+        return;
+    }
+    /* Notices and notifications are not used; drain them. */
+    PGnotify *n;
+    while ((n = PQnotifies(c->pg)))
+        PQfreemem(n);
+
+    while (c->running && !PQisBusy(c->pg)) {
+        PGresult *r = PQgetResult(c->pg);
+        if (!r) {
+            /* The query is complete. */
+            struct pgquery *q = c->head;
+            double timeout = q && q->timeout > 0 ? q->timeout : c->opts.query_timeout;
+            char *err = NULL;
+            if (c->query_error && c->cancelled)
+                err = xasprintf("timed out after %.1f s", timeout);
+            else if (c->query_error)
+                err = xstrdup(c->query_error);
+            PGresult *res = c->result;
+            c->result = NULL;
+            free(c->query_error);
+            c->query_error = NULL;
+            finish_query(c, res, err ? err : (res ? NULL : "no result"));
+            if (res)
+                PQclear(res);
+            free(err);
+            dispatch(c);
+            return;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) {
+            if (!c->query_error) {
+                const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+                c->query_error = primary ? one_line(primary) : one_line(PQresultErrorMessage(r));
+            }
+            PQclear(r);
+        } else if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+            /* pgdeck never sends COPY; refuse rather than hang. */
+            PQclear(r);
+            go_down(c, "unexpected COPY from the server");
+            return;
+        } else {
+            if (c->result)
+                PQclear(c->result);
+            c->result = r;
+        }
+    }
+    if (PQstatus(c->pg) == CONNECTION_BAD) {
+        char *why = one_line(PQerrorMessage(c->pg));
+        go_down(c, why);
+        free(why);
+    }
+}
+
+static void notice_ignore(void *arg, const PGresult *res)
+{
+    /* Under curses a notice on stderr would corrupt the screen. */
+    (void)arg;
+    (void)res;
+}
+
+static void became_up(struct pgconn *c)
+{
+    uv_timer_stop(&c->connect_timer);
+    PQsetnonblocking(c->pg, 1);
+    PQsetNoticeReceiver(c->pg, notice_ignore, NULL);
+    c->version = PQserverVersion(c->pg);
+    const char *v = PQparameterStatus(c->pg, "server_version");
+    snprintf(c->version_text, sizeof c->version_text, "%s", v ? v : "?");
+    /* "15.20 (Debian 15.20-1)" is too long for a status line. */
+    c->version_text[strcspn(c->version_text, " ")] = '\0';
+    const char *hs = PQparameterStatus(c->pg, "in_hot_standby");
+    c->in_recovery = hs && strcmp(hs, "on") == 0;
+    c->backend_pid = PQbackendPID(c->pg);
+    free(c->error);
+    c->error = NULL;
+    backoff_reset(&c->backoff);
+    c->connects++;
+    c->idle_since = now_monotonic();
+    watch(c, UV_READABLE);
+    set_state(c, PGCONN_UP);
+    dispatch(c);
+}
+
+static void retry_cb(uv_timer_t *t)
+{
+    struct pgconn *c = t->data;
+    if (c->state == PGCONN_DOWN)
+        start_connect(c);
+}
+
+static void schedule_retry(struct pgconn *c)
+{
+    if (!c->opts.reconnect)
+        return;
+    double delay = backoff_next(&c->backoff);
+    c->retry_at = now_monotonic() + delay;
+    uv_timer_start(&c->connect_timer, retry_cb, (uint64_t)(delay * 1000), 0);
+}
+
+static void go_down(struct pgconn *c, const char *why)
+{
+    if (c->state == PGCONN_CLOSED)
+        return;
+    char *msg = xstrdup(why);
+    stop_poll(c);
+    uv_timer_stop(&c->query_timer);
+    uv_timer_stop(&c->connect_timer);
+    clear_result(c);
+    if (c->pg) {
+        PQfinish(c->pg);
+        c->pg = NULL;
+    }
+    free(c->error);
+    c->error = msg;
+    c->running = false;
+    c->backend_pid = 0;
+    schedule_retry(c);
+    set_state(c, PGCONN_DOWN);
+    fail_all(c, c->error);
+}
+
+static void connect_step(struct pgconn *c)
+{
+    PostgresPollingStatusType st = PQconnectPoll(c->pg);
+    switch (st) {
+    case PGRES_POLLING_OK:
+        became_up(c);
+        break;
+    case PGRES_POLLING_READING:
+        if (watch(c, UV_READABLE) != 0)
+            go_down(c, "lost the socket while connecting");
+        break;
+    case PGRES_POLLING_WRITING:
+        if (watch(c, UV_WRITABLE) != 0)
+            go_down(c, "lost the socket while connecting");
+        break;
+    default: {
+        char *why = one_line(PQerrorMessage(c->pg));
+        go_down(c, why);
+        free(why);
+        break;
+    }
+    }
+}
+
+static void poll_cb(uv_poll_t *handle, int status, int events)
+{
+    struct pgconn *c = handle->data;
+    if (c->state == PGCONN_CONNECTING) {
+        /* A refused connect comes as UV_EBADF with the handle stopped;
+         * PQconnectPoll still has to see it to try the next address. */
+        connect_step(c);
+        return;
+    }
+    if (c->state != PGCONN_UP)
+        return;
+    if (status < 0) {
+        /* Let libpq find out what happened to the socket. */
+        read_results(c);
+        if (c->state == PGCONN_UP && PQstatus(c->pg) == CONNECTION_BAD)
+            go_down(c, "connection lost");
+        return;
+    }
+    if ((events & UV_WRITABLE) && c->flushing) {
+        int flush = PQflush(c->pg);
+        if (flush < 0) {
+            char *why = one_line(PQerrorMessage(c->pg));
+            go_down(c, why);
+            free(why);
+            return;
+        }
+        c->flushing = flush == 1;
+        rewatch(c, UV_READABLE | (c->flushing ? UV_WRITABLE : 0));
+    }
+    if (events & UV_READABLE)
+        read_results(c);
+}
+
+static void connect_timeout_cb(uv_timer_t *t)
+{
+    struct pgconn *c = t->data;
+    if (c->state != PGCONN_CONNECTING)
+        return;
+    char *why = xasprintf("timeout expired after %.1f s while connecting", c->opts.connect_timeout);
+    go_down(c, why);
+    free(why);
+}
+
+static void start_connect(struct pgconn *c)
+{
+    const char **kw, **val;
+    conninfo_arrays(&c->ci, &kw, &val);
+    c->retry_at = 0;
+    set_state(c, PGCONN_CONNECTING);
+    if (c->state != PGCONN_CONNECTING)
+        return;     /* the state callback closed us */
+    c->pg = PQconnectStartParams(kw, val, 0);
+    free(kw);
+    free(val);
+    if (!c->pg) {
+        go_down(c, "out of memory starting a connection");
+        return;
+    }
+    if (PQstatus(c->pg) == CONNECTION_BAD) {
+        char *why = one_line(PQerrorMessage(c->pg));
+        go_down(c, why);
+        free(why);
+        return;
+    }
+    if (c->opts.connect_timeout > 0)
+        uv_timer_start(&c->connect_timer, connect_timeout_cb,
+                       (uint64_t)(c->opts.connect_timeout * 1000), 0);
+    /* The first step is always "write": the socket is connecting. */
+    if (watch(c, UV_WRITABLE) != 0) {
+        char *why = one_line(PQerrorMessage(c->pg));
+        go_down(c, why);
+        free(why);
+    }
+}
+
+struct pgconn *pgconn_new(uv_loop_t *loop, const struct conninfo *ci,
+                          const struct pgconn_options *opts,
+                          pgconn_state_cb state_cb, void *arg)
+{
+    struct pgconn *c = xcalloc(1, sizeof *c);
+    c->loop = loop;
+    conninfo_copy(&c->ci, ci);
+    c->opts = *opts;
+    c->label = xstrdup(opts->label ? opts->label : "postgresql");
+    c->opts.label = c->label;
+    c->state_cb = state_cb;
+    c->arg = arg;
+    uv_timer_init(loop, &c->connect_timer);
+    uv_timer_init(loop, &c->query_timer);
+    c->connect_timer.data = c;
+    c->query_timer.data = c;
+    backoff_init(&c->backoff, BACKOFF_BASE, BACKOFF_CAP,
+                 (uint64_t)(now_wall() * 1e6) ^ (uint64_t)(uintptr_t)c);
+    c->state = PGCONN_CONNECTING;
+    start_connect(c);
+    return c;
+}
+
+int pgconn_send(struct pgconn *c, const char *sql, int nparams,
+                const char *const *params, double timeout,
+                pgconn_result_cb cb, void *arg)
+{
+    if (c->state != PGCONN_UP)
+        return -1;
+    struct pgquery *q = xcalloc(1, sizeof *q);
+    q->sql = xstrdup(sql);
+    q->nparams = nparams;
+    if (nparams > 0) {
+        q->params = xcalloc((size_t)nparams, sizeof *q->params);
+        for (int i = 0; i < nparams; i++)
+            q->params[i] = xstrdup(params[i]);
+    }
+    q->timeout = timeout;
+    q->cb = cb;
+    q->arg = arg;
+    if (c->tail)
+        c->tail->next = q;
+    else
+        c->head = q;
+    c->tail = q;
+    dispatch(c);
+    return 0;
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    struct pgconn *c = h->data;
+    if (--c->handles_open == 0) {
+        conninfo_free(&c->ci);
+        free(c->label);
+        free(c->error);
+        free(c);
+    }
+}
+
+void pgconn_close(struct pgconn *c)
+{
+    if (!c || c->state == PGCONN_CLOSED)
+        return;
+    stop_poll(c);
+    clear_result(c);
+    if (c->pg) {
+        PQfinish(c->pg);
+        c->pg = NULL;
+    }
+    c->state = PGCONN_CLOSED;
+    c->running = false;
+    fail_all(c, "connection closed");
+    c->handles_open = 2;
+    uv_close((uv_handle_t *)&c->connect_timer, timer_closed);
+    uv_close((uv_handle_t *)&c->query_timer, timer_closed);
+}
+
+void pgconn_reconnect(struct pgconn *c)
+{
+    if (c->state == PGCONN_CLOSED)
+        return;
+    if (c->state == PGCONN_UP || c->state == PGCONN_CONNECTING) {
+        bool retry = c->opts.reconnect;
+        c->opts.reconnect = false;
+        go_down(c, "reconnecting");
+        c->opts.reconnect = retry;
+    }
+    uv_timer_stop(&c->connect_timer);
+    start_connect(c);
+}
+
+enum pgconn_state pgconn_state(const struct pgconn *c) { return c->state; }
+
+const char *pgconn_state_name(enum pgconn_state s)
+{
+    switch (s) {
+    case PGCONN_CONNECTING: return "connecting";
+    case PGCONN_UP:         return "up";
+    case PGCONN_DOWN:       return "down";
+    case PGCONN_CLOSED:     return "closed";
+    }
+    return "?";
+}
+
+const char *pgconn_label(const struct pgconn *c) { return c->label; }
+const char *pgconn_error(const struct pgconn *c) { return c->error; }
+
+double pgconn_retry_in(const struct pgconn *c)
+{
+    if (c->state != PGCONN_DOWN || c->retry_at == 0)
+        return 0;
+    double left = c->retry_at - now_monotonic();
+    return left > 0 ? left : 0;
+}
+
+int pgconn_server_version(const struct pgconn *c)
+{
+    return c->state == PGCONN_UP ? c->version : 0;
+}
+
+const char *pgconn_server_version_text(const struct pgconn *c)
+{
+    return c->version_text;
+}
+
+int pgconn_pending(const struct pgconn *c)
+{
+    int n = 0;
+    for (const struct pgquery *q = c->head; q; q = q->next)
+        n++;
+    return n;
+}
+
+bool pgconn_busy(const struct pgconn *c) { return c->head != NULL; }
+
+double pgconn_idle_for(const struct pgconn *c)
+{
+    if (c->head || c->state != PGCONN_UP)
+        return 0;
+    return now_monotonic() - c->idle_since;
+}
+
+unsigned long pgconn_connects(const struct pgconn *c) { return c->connects; }
+unsigned long pgconn_queries(const struct pgconn *c) { return c->queries; }
+int  pgconn_backend_pid(const struct pgconn *c) { return c->backend_pid; }
+bool pgconn_in_recovery(const struct pgconn *c) { return c->in_recovery; }
+void pgconn_set_user_data(struct pgconn *c, void *data) { c->user_data = data; }
+void *pgconn_user_data(const struct pgconn *c) { return c->user_data; }
+
+int pgres_column(const PGresult *res, const char *name)
+{
+    return res ? PQfnumber(res, name) : -1;
+}
+
+const char *pgres_get(const PGresult *res, int row, const char *name)
+{
+    int col = pgres_column(res, name);
+    if (col < 0 || row < 0 || row >= PQntuples(res) || PQgetisnull(res, row, col))
+        return NULL;
+    return PQgetvalue(res, row, col);
+}

@@ -1,0 +1,54 @@
+#ifndef PGDECK_SNAPSHOT_H
+#define PGDECK_SNAPSHOT_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+/* One collector's result at one moment: a table of text cells read by
+ * column name, immutable once published and shared by reference count
+ * between the panes, the JSON writer and the alert rules.  A snapshot that
+ * failed carries `error` (what is missing or what went wrong) and no rows:
+ * the pane shows that message instead of a table.
+ *
+ * Keeping every result as named text columns is what makes a snapshot
+ * serialisable as it is (--once --format json, and later a Redis channel
+ * that read-only viewers subscribe to). */
+struct snapshot {
+    int     refs;
+    char   *source;         /* collector name: "activity" */
+    double  taken_at;       /* wall clock, seconds since the epoch */
+    double  elapsed;        /* server round trip, seconds */
+    char   *error;          /* NULL, or why there is no data */
+    int     ncols, nrows;
+    char  **columns;        /* ncols names */
+    char  **cells;          /* nrows * ncols, NULL for SQL NULL */
+    int     cap_rows;
+};
+
+/* An empty table with these columns, to be filled with snapshot_add_row. */
+struct snapshot *snapshot_new(const char *source, int ncols, const char *const *columns);
+/* A copy of a query result (all columns, all rows). */
+struct snapshot *snapshot_from_result(const char *source, const PGresult *res);
+/* A snapshot that only says what went wrong. */
+struct snapshot *snapshot_failed(const char *source, const char *error);
+/* Append a row of ncols values (copied; NULL allowed). */
+void snapshot_add_row(struct snapshot *s, const char *const *values);
+/* Set one cell (copied), for derived columns computed after the query. */
+void snapshot_set(struct snapshot *s, int row, const char *column, const char *value);
+/* Add a column (all NULL) and return its index; existing index if present. */
+int  snapshot_add_column(struct snapshot *s, const char *name);
+
+struct snapshot *snapshot_ref(struct snapshot *s);
+void snapshot_unref(struct snapshot *s);
+
+int         snapshot_column(const struct snapshot *s, const char *name);
+const char *snapshot_cell(const struct snapshot *s, int row, int col);
+const char *snapshot_get(const struct snapshot *s, int row, const char *column);
+/* The cell as a number; `fallback` when NULL, absent or not a number. */
+double      snapshot_number(const struct snapshot *s, int row, const char *column, double fallback);
+bool        snapshot_true(const struct snapshot *s, int row, const char *column);
+/* The row whose `column` equals `value`, or -1. */
+int         snapshot_find(const struct snapshot *s, const char *column, const char *value);
+
+#endif
