@@ -829,7 +829,10 @@ static int load_into(struct theme *t, const char *arg, const char *base_dir,
     if (is_file_arg(arg)) {
         if (arg[0] == '/' || !base_dir)
             return load_file(t, arg, w, produced, chain, err, errlen);
-        char *path = xasprintf("%s/%s", base_dir, arg);
+        const char *rel = arg;
+        while (rel[0] == '.' && rel[1] == '/')
+            rel += 2;
+        char *path = xasprintf("%s/%s", base_dir, rel);
         int rc = load_file(t, path, w, produced, chain, err, errlen);
         free(path);
         return rc;

@@ -1,0 +1,60 @@
+/* libFuzzer target for the theme parser: arbitrary bytes as a theme file.
+ *
+ * Build and run from the repository root (clang, with its sanitizer runtime):
+ *
+ *   mkdir -p build/fuzz
+ *   sh src/embed.sh themes/*.theme > build/fuzz/embedded_themes.c
+ *   clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 \
+ *         -DTHEME_PARSE_ONLY -fsanitize=fuzzer,address,undefined \
+ *         -Isrc -Iui -o build/fuzz/fuzz_theme tests/fuzz/fuzz_theme.c \
+ *         ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c
+ *   build/fuzz/fuzz_theme -max_total_time=60 -max_len=4096 \
+ *         build/fuzz/corpus tests/fuzz/corpus/theme
+ *
+ * THEME_PARSE_ONLY leaves the curses half of ui/theme.c out, so nothing but
+ * the parser, the loader it uses for `inherit`, and the embedded built-in
+ * themes is linked.  Inputs that crashed once are kept in the seed corpus
+ * (crash-*), and tests/unit/test_theme.c parses every file there. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "theme.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    /* `inherit = NAME` may look in the user's theme directory: point it
+     * somewhere empty so runs do not depend on this machine. */
+    setenv("XDG_CONFIG_HOME", "/nonexistent/pgdeck-fuzz", 1);
+    setenv("HOME", "/nonexistent", 1);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct theme t;
+    struct theme_warnings w = { 0 };
+    int produced = theme_parse(&t, (const char *)data, size, "fuzz.theme", &w);
+    /* Every warning counted is either kept or counted as dropped. */
+    if (produced < w.count || w.count + w.dropped < produced)
+        abort();
+    for (int i = 0; i < w.count; i++)
+        if (strchr(w.messages[i], '\033'))
+            abort();    /* messages must be safe to print */
+    for (int e = 0; e < THEME_ELEMENT_COUNT; e++) {
+        const struct theme_style *s = &t.style[e];
+        if ((s->fg.kind == THEME_COLOR_INDEX && (s->fg.value < 0 || s->fg.value > 255))
+            || (s->bg.kind == THEME_COLOR_INDEX && (s->bg.value < 0 || s->bg.value > 255)))
+            abort();
+        (void)theme_color_to_terminal(s->fg, 8);
+        (void)theme_color_to_terminal(s->bg, 256);
+    }
+    theme_warnings_free(&w);
+    return 0;
+}
