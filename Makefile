@@ -14,7 +14,7 @@ PKGS      = ncursesw libpq hiredis libuv jansson inih
 VERSION   = 0.1.0
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -Wall -Wextra
+CFLAGS   += -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600 -Wall -Wextra -Wno-missing-field-initializers
 CFLAGS   += -DPGDECK_VERSION='"$(VERSION)"' -DPGDECK_DATADIR='"$(DATADIR)"'
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm

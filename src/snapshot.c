@@ -26,7 +26,7 @@ struct snapshot *snapshot_from_result(const char *source, const PGresult *res)
     struct snapshot *s = snapshot_new(source, ncols, names);
     free(names);
     s->cap_rows = nrows;
-    s->cells = xcalloc((size_t)(nrows * ncols ? nrows * ncols : 1), sizeof *s->cells);
+    s->cells = xcalloc((size_t)(nrows * ncols > 0 ? nrows * ncols : 1), sizeof *s->cells);
     for (int r = 0; r < nrows; r++)
         for (int c = 0; c < ncols; c++)
             if (!PQgetisnull(res, r, c))

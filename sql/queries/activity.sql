@@ -1,0 +1,21 @@
+-- Live sessions: every client backend that is not idle (idle in
+-- transaction included), with who blocks it.  pgdeck's own querying
+-- session is left out.  Durations are seconds.
+SELECT a.pid,
+       a.datname                                         AS database,
+       a.usename                                         AS username,
+       a.application_name                                AS application,
+       COALESCE(host(a.client_addr), CASE WHEN a.client_port = -1 THEN 'local' END) AS client,
+       a.state,
+       CASE WHEN a.wait_event IS NOT NULL
+            THEN a.wait_event_type || ':' || a.wait_event END AS wait,
+       array_to_string(pg_blocking_pids(a.pid), ',')     AS blocked_by,
+       EXTRACT(EPOCH FROM now() - a.query_start)         AS duration,
+       EXTRACT(EPOCH FROM now() - a.xact_start)          AS xact_duration,
+       a.backend_type,
+       a.query
+  FROM pg_stat_activity a
+ WHERE a.pid <> pg_backend_pid()
+   AND a.backend_type = 'client backend'
+   AND a.state IS DISTINCT FROM 'idle'
+ ORDER BY a.query_start NULLS LAST

@@ -1,0 +1,96 @@
+#ifndef PGDECK_APP_H
+#define PGDECK_APP_H
+
+#include <stdbool.h>
+
+#include <uv.h>
+
+#include "collector.h"
+#include "config.h"
+#include "pgconn.h"
+#include "pgpool.h"
+#include "redisconn.h"
+
+/* The core's state, shared by every front end (console, --once, check,
+ * run).  The core never includes curses: the screen learns about changes
+ * through `on_change`, which marks panes dirty; it draws snapshots and
+ * never queries a server itself. */
+
+/* What changed, for on_change. */
+enum {
+    APP_CHANGED_SNAPSHOT = 1 << 0,  /* a collector published */
+    APP_CHANGED_SERVERS  = 1 << 1,  /* a server's state changed */
+    APP_CHANGED_ACTION   = 1 << 2,  /* an action progressed or ended */
+    APP_CHANGED_MESSAGE  = 1 << 3,  /* the status message changed */
+};
+
+/* A short history of one figure, for sparklines and forecasts. */
+#define SERIES_LEN 120
+struct series {
+    char   name[32];
+    double values[SERIES_LEN];
+    int    count;                   /* values held, up to SERIES_LEN */
+    int    head;                    /* index of the next write */
+};
+#define APP_MAX_SERIES 16
+
+struct app {
+    uv_loop_t        *loop;
+    struct config    *cfg;
+
+    /* Connections; NULL when not configured. */
+    struct pgpool    *primary;
+    struct pgpool    *replica;
+    struct pgconn    *pgbouncer;
+    struct redisconn *redis;
+    char             *primary_display;   /* conninfo without password */
+
+    struct collector *collectors;        /* collector_count of them */
+    uv_timer_t        tick;
+    double            interval;          /* seconds, changed by + and - */
+    bool              paused;
+
+    struct series     series[APP_MAX_SERIES];
+    int               nseries;
+
+    char             *message;           /* status-line message, or NULL */
+    bool              message_is_error;
+
+    void            (*on_change)(void *ui, unsigned what);
+    void             *ui;
+
+    struct journal   *journal;           /* NULL until actions exist */
+    struct actions   *actions;           /* running actions, or NULL */
+};
+
+/* Open the configured connections and start nothing else.  Returns 0. */
+int  app_init(struct app *app, uv_loop_t *loop, struct config *cfg);
+/* Close every connection; the loop must run once more to free them. */
+void app_close(struct app *app);
+void app_changed(struct app *app, unsigned what);
+/* Set the status-line message (copied); NULL clears. */
+void app_message(struct app *app, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The latest snapshot of a collector by name (borrowed), or NULL. */
+const struct snapshot *app_snapshot(const struct app *app, const char *collector);
+const struct collector *app_collector(const struct app *app, const char *name);
+/* Append a value to a named series (created on first use). */
+void app_series_push(struct app *app, const char *name, double value);
+const struct series *app_series(const struct app *app, const char *name);
+/* The i-th newest value of a series (0 = newest), or NAN. */
+double series_at(const struct series *s, int i);
+
+/* A server as the status line shows it. */
+struct server_status {
+    const char *name;       /* "primary", "replica", "pgbouncer", "redis" */
+    bool        configured;
+    enum pgconn_state state;
+    const char *version;    /* when up */
+    const char *error;      /* when down */
+    double      retry_in;   /* seconds, when down */
+    bool        standby;    /* connected to a server in recovery */
+};
+/* Fill up to 4 entries; returns how many. */
+int  app_servers(const struct app *app, struct server_status *out, int max);
+
+#endif

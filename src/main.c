@@ -1,0 +1,66 @@
+/* pgdeck: a terminal console for a tuned PostgreSQL database.
+ *
+ * main parses the configuration and hands over to a front end: the
+ * console (ui/), or one of the non-interactive ones (--once, check, run).
+ * Only main exits. */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "app.h"
+#include "config.h"
+#include "frontend.h"
+
+extern char **environ;
+
+int ui_run(struct app *app);
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+
+    struct config cfg;
+    char err[1024];
+    if (config_load(&cfg, argc, argv, environ, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        fprintf(stderr, "Try 'pgdeck --help' for more information.\n");
+        /* check's convention: 3 is UNKNOWN; everything else fails with 2. */
+        return 2;
+    }
+    if (cfg.command == COMMAND_HELP) {
+        fputs(config_usage(), stdout);
+        config_free(&cfg);
+        return 0;
+    }
+    if (cfg.command == COMMAND_VERSION) {
+        printf("pgdeck %s (libpq %d, libuv %s)\n", PGDECK_VERSION, PQlibVersion(), uv_version_string());
+        config_free(&cfg);
+        return 0;
+    }
+
+    uv_loop_t *loop = uv_default_loop();
+    struct app app = { 0 };
+    app_init(&app, loop, &cfg);
+
+    int rc;
+    switch (cfg.command) {
+    case COMMAND_ONCE:
+        rc = frontend_once(&app);
+        break;
+    case COMMAND_CHECK:
+        rc = frontend_check(&app);
+        break;
+    case COMMAND_RUN:
+        rc = frontend_run(&app);
+        break;
+    default:
+        rc = ui_run(&app);
+        break;
+    }
+    uv_loop_close(loop);
+    config_free(&cfg);
+    return rc;
+}

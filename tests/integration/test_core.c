@@ -1,0 +1,391 @@
+/* Integration tests of the asynchronous core against the harness's real
+ * servers: primary, replica, PgBouncer's console and Redis.  The harness
+ * (tests/harness.sh) has started them and exported their addresses. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conninfo.h"
+#include "pgconn.h"
+#include "pgpool.h"
+#include "redisconn.h"
+#include "xalloc.h"
+
+static uv_loop_t *loop;
+
+static void timer_noop(uv_timer_t *t) { (void)t; }
+
+/* Run the loop until *flag is true or `seconds` pass.  Returns *flag. */
+static bool run_until(bool *flag, double seconds)
+{
+    uv_timer_t t;
+    uv_timer_init(loop, &t);
+    uv_timer_start(&t, timer_noop, 50, 50);   /* wake up to re-check */
+    double end = now_monotonic() + seconds;
+    while (!*flag && now_monotonic() < end)
+        uv_run(loop, UV_RUN_ONCE);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return *flag;
+}
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v) {
+        fprintf(stderr, "%s is not set: run under tests/run-all.sh\n", name);
+        abort();
+    }
+    return v;
+}
+
+static void parse(struct conninfo *ci, const char *text)
+{
+    char err[256];
+    memset(ci, 0, sizeof *ci);
+    assert_int_equal(conninfo_parse(ci, text, err, sizeof err), 0);
+    conninfo_set(ci, "application_name", "pgdeck-test");
+}
+
+struct state_watch {
+    bool up, down;
+    char error[512];
+};
+
+static void watch_state(void *arg, struct pgconn *c)
+{
+    struct state_watch *w = arg;
+    if (pgconn_state(c) == PGCONN_UP)
+        w->up = true;
+    if (pgconn_state(c) == PGCONN_DOWN) {
+        w->down = true;
+        snprintf(w->error, sizeof w->error, "%s", pgconn_error(c) ? pgconn_error(c) : "");
+    }
+}
+
+struct answer {
+    bool done;
+    char value[256];
+    char error[256];
+};
+
+static void got_answer(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct answer *a = arg;
+    a->done = true;
+    if (error)
+        snprintf(a->error, sizeof a->error, "%s", error);
+    else if (PQntuples(res) > 0)
+        snprintf(a->value, sizeof a->value, "%s", PQgetvalue(res, 0, 0));
+}
+
+static struct pgconn *open_conn(const char *conninfo, struct state_watch *w, double query_timeout)
+{
+    struct conninfo ci;
+    parse(&ci, conninfo);
+    struct pgconn_options o = { .label = "test", .connect_timeout = 5,
+                                .query_timeout = query_timeout, .reconnect = true };
+    struct pgconn *c = pgconn_new(loop, &ci, &o, watch_state, w);
+    conninfo_free(&ci);
+    return c;
+}
+
+static void close_conn(struct pgconn *c)
+{
+    pgconn_close(c);
+    for (int i = 0; i < 5; i++)
+        uv_run(loop, UV_RUN_NOWAIT);
+}
+
+static void test_primary_answers_a_query(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    struct pgconn *c = open_conn(env("DATABASE_URL"), &w, 5);
+    assert_true(run_until(&w.up, 10));
+    struct answer a = { 0 };
+    const char *params[] = { "41" };
+    assert_int_equal(pgconn_send(c, "SELECT $1::int + 1", 1, params, 0, got_answer, &a), 0);
+    assert_true(run_until(&a.done, 5));
+    assert_string_equal(a.value, "42");
+    assert_true(pgconn_server_version(c) >= 150000);
+    assert_false(pgconn_in_recovery(c));
+    close_conn(c);
+}
+
+static void test_replica_is_in_recovery(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    struct pgconn *c = open_conn(env("DATABASE_READ_REPLICA_URL"), &w, 5);
+    assert_true(run_until(&w.up, 10));
+    assert_true(pgconn_in_recovery(c));
+    struct answer a = { 0 };
+    assert_int_equal(pgconn_send(c, "SELECT pg_is_in_recovery()", 0, NULL, 0, got_answer, &a), 0);
+    assert_true(run_until(&a.done, 5));
+    assert_string_equal(a.value, "t");
+    close_conn(c);
+}
+
+static void test_pgbouncer_console_shows_pools(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    struct conninfo ci;
+    parse(&ci, env("PGBOUNCER_URL"));
+    struct pgconn_options o = { .label = "pgbouncer", .connect_timeout = 5, .query_timeout = 5,
+                                .reconnect = true, .simple_protocol = true };
+    struct pgconn *c = pgconn_new(loop, &ci, &o, watch_state, &w);
+    conninfo_free(&ci);
+    assert_true(run_until(&w.up, 10));
+    struct answer a = { 0 };
+    assert_int_equal(pgconn_send(c, "SHOW POOLS", 0, NULL, 0, got_answer, &a), 0);
+    assert_true(run_until(&a.done, 5));
+    assert_string_equal(a.error, "");
+    close_conn(c);
+}
+
+static void test_query_timeout_cancels_the_query(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    struct pgconn *c = open_conn(env("DATABASE_URL"), &w, 0.5);
+    assert_true(run_until(&w.up, 10));
+    struct answer a = { 0 };
+    double t0 = now_monotonic();
+    assert_int_equal(pgconn_send(c, "SELECT pg_sleep(30)", 0, NULL, 0, got_answer, &a), 0);
+    assert_true(run_until(&a.done, 10));
+    assert_non_null(strstr(a.error, "timed out"));
+    assert_true(now_monotonic() - t0 < 5);
+    /* The connection is still usable afterwards. */
+    struct answer b = { 0 };
+    assert_int_equal(pgconn_send(c, "SELECT 1", 0, NULL, 0, got_answer, &b), 0);
+    assert_true(run_until(&b.done, 5));
+    assert_string_equal(b.value, "1");
+    close_conn(c);
+}
+
+static void test_refused_port_says_so(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    /* Port 1 on loopback: nothing listens there. */
+    struct pgconn *c = open_conn("host=127.0.0.1 port=1 dbname=x user=x", &w, 5);
+    assert_true(run_until(&w.down, 10));
+    assert_non_null(strstr(w.error, "refused"));
+    assert_true(pgconn_retry_in(c) > 0);
+    close_conn(c);
+}
+
+static void test_wrong_password_says_so(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    char *ci = xasprintf("host=127.0.0.1 port=%s user=pgdeck_pw password=wrong-one dbname=pgdeck",
+                         env("PGDECK_PG_PORT"));
+    struct pgconn *c = open_conn(ci, &w, 5);
+    assert_true(run_until(&w.down, 10));
+    assert_non_null(strstr(w.error, "password authentication failed"));
+    assert_null(strstr(w.error, "wrong-one"));
+    free(ci);
+    close_conn(c);
+}
+
+static void test_missing_database_says_so(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    char *ci = xasprintf("host=127.0.0.1 port=%s user=postgres dbname=no_such_db", env("PGDECK_PG_PORT"));
+    struct pgconn *c = open_conn(ci, &w, 5);
+    assert_true(run_until(&w.down, 10));
+    assert_non_null(strstr(w.error, "does not exist"));
+    free(ci);
+    close_conn(c);
+}
+
+static void test_primary_restart_reconnects_by_itself(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    struct pgconn *c = open_conn(env("DATABASE_URL"), &w, 5);
+    assert_true(run_until(&w.up, 10));
+    w.up = false;
+    assert_int_equal(system("sh tests/harness.sh stop-primary fast >/dev/null 2>&1"), 0);
+    /* The loss is noticed without any query being sent. */
+    assert_true(run_until(&w.down, 10));
+    assert_int_equal(system("sh tests/harness.sh start-primary >/dev/null 2>&1"), 0);
+    assert_true(run_until(&w.up, 40));
+    struct answer a = { 0 };
+    assert_int_equal(pgconn_send(c, "SELECT 7", 0, NULL, 0, got_answer, &a), 0);
+    assert_true(run_until(&a.done, 5));
+    assert_string_equal(a.value, "7");
+    assert_true(pgconn_connects(c) >= 2);
+    close_conn(c);
+}
+
+struct pool_watch { bool up; };
+static void pool_state(void *arg, struct pgpool *p)
+{
+    struct pool_watch *w = arg;
+    if (pgpool_state(p) == PGCONN_UP)
+        w->up = true;
+}
+
+static void reserved(void *arg, struct pgconn *conn, const char *error)
+{
+    (void)error;
+    *(struct pgconn **)arg = conn;
+}
+
+static void test_pool_keeps_monitoring_free_while_a_long_query_runs(void **state)
+{
+    (void)state;
+    struct conninfo ci;
+    parse(&ci, env("DATABASE_URL"));
+    struct pgpool_options o = { .label = "primary", .min = 1, .max = 3, .idle_timeout = 30,
+                                .connect_timeout = 5, .query_timeout = 20 };
+    struct pool_watch w = { 0 };
+    struct pgpool *p = pgpool_new(loop, &ci, &o, pool_state, &w);
+    conninfo_free(&ci);
+    assert_true(run_until(&w.up, 10));
+
+    /* A reserved connection runs a long statement ... */
+    struct pgconn *conn = NULL;
+    pgpool_reserve(p, reserved, &conn);
+    bool have = false;
+    for (int i = 0; i < 100 && !conn; i++)
+        run_until(&have, 0.1);
+    assert_non_null(conn);
+    struct answer slow = { 0 };
+    assert_int_equal(pgconn_send(conn, "SELECT pg_sleep(3)", 0, NULL, 0, got_answer, &slow), 0);
+
+    /* ... while monitoring queries still answer quickly. */
+    double t0 = now_monotonic();
+    struct answer quick = { 0 };
+    assert_int_equal(pgpool_send(p, "SELECT 'quick'", 0, NULL, 0, got_answer, &quick), 0);
+    assert_true(run_until(&quick.done, 5));
+    assert_string_equal(quick.value, "quick");
+    assert_true(now_monotonic() - t0 < 2.5);
+    assert_false(slow.done);
+    assert_true(run_until(&slow.done, 10));
+    pgpool_release(p, conn);
+
+    struct pgpool_stats st;
+    pgpool_stats(p, &st);
+    assert_true(st.open >= 2);
+    assert_true(st.open <= 3);
+    pgpool_free(p);
+    for (int i = 0; i < 5; i++)
+        uv_run(loop, UV_RUN_NOWAIT);
+}
+
+struct redis_watch { bool up, down; char error[256]; };
+static void redis_state(void *arg, struct redisconn *rc)
+{
+    struct redis_watch *w = arg;
+    if (redisconn_state(rc) == PGCONN_UP)
+        w->up = true;
+    if (redisconn_state(rc) == PGCONN_DOWN) {
+        w->down = true;
+        snprintf(w->error, sizeof w->error, "%s", redisconn_error(rc) ? redisconn_error(rc) : "");
+    }
+}
+
+struct redis_answer { bool done; char value[64]; char error[128]; };
+static void redis_reply(void *arg, const redisReply *r, const char *error)
+{
+    struct redis_answer *a = arg;
+    a->done = true;
+    if (error)
+        snprintf(a->error, sizeof a->error, "%s", error);
+    else if (r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING)
+        snprintf(a->value, sizeof a->value, "%s", r->str);
+}
+
+static struct redisconn *open_redis(const char *url, struct redis_watch *w)
+{
+    struct redis_target t = { 0 };
+    char err[256];
+    assert_int_equal(redis_target_parse(&t, url, err, sizeof err), 0);
+    struct redisconn *rc = redisconn_new(loop, &t, 3, 3, redis_state, w);
+    redis_target_free(&t);
+    return rc;
+}
+
+static void test_redis_answers_ping(void **state)
+{
+    (void)state;
+    struct redis_watch w = { 0 };
+    struct redisconn *rc = open_redis(env("REDIS_URL"), &w);
+    assert_true(run_until(&w.up, 10));
+    struct redis_answer a = { 0 };
+    const char *argv[] = { "PING" };
+    assert_int_equal(redisconn_command(rc, redis_reply, &a, 1, argv), 0);
+    assert_true(run_until(&a.done, 5));
+    assert_string_equal(a.value, "PONG");
+    redisconn_close(rc);
+    for (int i = 0; i < 5; i++)
+        uv_run(loop, UV_RUN_NOWAIT);
+}
+
+static void test_redis_refused_is_reported_not_hung(void **state)
+{
+    (void)state;
+    struct redis_watch w = { 0 };
+    struct redisconn *rc = open_redis("redis://127.0.0.1:1/0", &w);
+    assert_true(run_until(&w.down, 5));
+    assert_non_null(strstr(w.error, "refused"));
+    redisconn_close(rc);
+    for (int i = 0; i < 5; i++)
+        uv_run(loop, UV_RUN_NOWAIT);
+}
+
+static void test_redis_stopped_leaves_postgres_working(void **state)
+{
+    (void)state;
+    struct redis_watch rw = { 0 };
+    struct redisconn *rc = open_redis(env("REDIS_URL"), &rw);
+    struct state_watch pw = { 0 };
+    struct pgconn *c = open_conn(env("DATABASE_URL"), &pw, 5);
+    assert_true(run_until(&rw.up, 10));
+    assert_true(run_until(&pw.up, 10));
+    assert_int_equal(system("sh tests/harness.sh kill-redis >/dev/null 2>&1"), 0);
+    assert_true(run_until(&rw.down, 10));
+    struct answer a = { 0 };
+    assert_int_equal(pgconn_send(c, "SELECT 'still here'", 0, NULL, 0, got_answer, &a), 0);
+    assert_true(run_until(&a.done, 5));
+    assert_string_equal(a.value, "still here");
+    assert_int_equal(system("sh tests/harness.sh start-redis >/dev/null 2>&1"), 0);
+    rw.up = false;
+    assert_true(run_until(&rw.up, 40));
+    redisconn_close(rc);
+    close_conn(c);
+}
+
+int main(void)
+{
+    loop = uv_default_loop();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_primary_answers_a_query),
+        cmocka_unit_test(test_replica_is_in_recovery),
+        cmocka_unit_test(test_pgbouncer_console_shows_pools),
+        cmocka_unit_test(test_query_timeout_cancels_the_query),
+        cmocka_unit_test(test_refused_port_says_so),
+        cmocka_unit_test(test_wrong_password_says_so),
+        cmocka_unit_test(test_missing_database_says_so),
+        cmocka_unit_test(test_pool_keeps_monitoring_free_while_a_long_query_runs),
+        cmocka_unit_test(test_redis_answers_ping),
+        cmocka_unit_test(test_redis_refused_is_reported_not_hung),
+        cmocka_unit_test(test_redis_stopped_leaves_postgres_working),
+        cmocka_unit_test(test_primary_restart_reconnects_by_itself),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,250 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sanitize.h"
+#include "ui.h"
+#include "xalloc.h"
+
+int draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text)
+{
+    if (width <= 0 || !text)
+        return 0;
+    char *safe = sanitize(text, SANITIZE_FOLD | (ui->ascii ? SANITIZE_ASCII : 0));
+    size_t n = sanitize_fit(safe, width);
+    mvwaddnstr(w, y, x, safe, (int)n);
+    char saved = safe[n];
+    safe[n] = '\0';
+    int used = sanitize_width(safe);
+    safe[n] = saved;
+    free(safe);
+    return used;
+}
+
+void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text, bool right)
+{
+    if (width <= 0)
+        return;
+    char *safe = sanitize(text ? text : "", SANITIZE_FOLD | (ui->ascii ? SANITIZE_ASCII : 0));
+    size_t n = sanitize_fit(safe, width);
+    safe[n] = '\0';
+    int used = sanitize_width(safe);
+    int pad = width - used;
+    if (right) {
+        mvwprintw(w, y, x, "%*s", pad, "");
+        waddstr(w, safe);
+    } else {
+        mvwaddstr(w, y, x, safe);
+        wprintw(w, "%*s", pad, "");
+    }
+    free(safe);
+}
+
+void format_bytes(char *buf, size_t len, double bytes)
+{
+    static const char *units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+    int u = 0;
+    double v = bytes;
+    while (fabs(v) >= 1024 && u < 5) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, len, "%.0f B", v);
+    else
+        snprintf(buf, len, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+void format_seconds(char *buf, size_t len, double s)
+{
+    if (isnan(s)) {
+        snprintf(buf, len, "-");
+    } else if (s < 0) {
+        snprintf(buf, len, "-%s", "");
+        format_seconds(buf + 1, len - 1, -s);
+    } else if (s < 1) {
+        snprintf(buf, len, "%.0fms", s * 1000);
+    } else if (s < 60) {
+        snprintf(buf, len, "%.1fs", s);
+    } else if (s < 3600) {
+        snprintf(buf, len, "%dm%02ds", (int)s / 60, (int)s % 60);
+    } else if (s < 86400) {
+        snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+    } else {
+        snprintf(buf, len, "%dd%02dh", (int)(s / 86400), (int)fmod(s, 86400) / 3600);
+    }
+}
+
+static void format_number(char *buf, size_t len, double v)
+{
+    char raw[64];
+    snprintf(raw, sizeof raw, "%.0f", v);
+    /* Group thousands with a thin comma so big counters stay readable. */
+    char out[96];
+    int digits = (int)strlen(raw) - (raw[0] == '-');
+    int o = 0;
+    for (int i = 0; raw[i] && o < (int)sizeof out - 2; i++) {
+        out[o++] = raw[i];
+        if (raw[i] == '-')
+            continue;
+        digits--;
+        if (digits > 0 && digits % 3 == 0)
+            out[o++] = ',';
+    }
+    out[o] = '\0';
+    snprintf(buf, len, "%s", out);
+}
+
+void format_value(char *buf, size_t len, const char *value, enum cell_format fmt)
+{
+    if (!value) {
+        snprintf(buf, len, "%s", "");
+        return;
+    }
+    char *end;
+    double v = strtod(value, &end);
+    bool numeric = end != value;
+    switch (fmt) {
+    case FORMAT_AS_TEXT:
+        snprintf(buf, len, "%s", value);
+        return;
+    case FORMAT_AS_NUMBER:
+        if (numeric)
+            format_number(buf, len, v);
+        else
+            snprintf(buf, len, "%s", value);
+        return;
+    case FORMAT_AS_BYTES:
+        if (numeric)
+            format_bytes(buf, len, v);
+        else
+            snprintf(buf, len, "%s", value);
+        return;
+    case FORMAT_AS_SECONDS:
+        if (numeric)
+            format_seconds(buf, len, v);
+        else
+            snprintf(buf, len, "%s", value);
+        return;
+    case FORMAT_AS_MS:
+        if (numeric)
+            format_seconds(buf, len, v / 1000);
+        else
+            snprintf(buf, len, "%s", value);
+        return;
+    case FORMAT_AS_PERCENT:
+        if (numeric)
+            snprintf(buf, len, "%.1f%%", v);
+        else
+            snprintf(buf, len, "%s", value);
+        return;
+    case FORMAT_AS_BOOL:
+        snprintf(buf, len, "%s", strcmp(value, "t") == 0 ? "yes" : strcmp(value, "f") == 0 ? "no" : value);
+        return;
+    }
+}
+
+void draw_gauge(struct ui *ui, WINDOW *w, int y, int x, int width, double fraction,
+                double warn, double crit, const char *label)
+{
+    if (width < 8)
+        return;
+    if (isnan(fraction))
+        fraction = 0;
+    if (fraction < 0)
+        fraction = 0;
+    char text[48];
+    snprintf(text, sizeof text, "%s%.0f%%", label ? label : "", fraction * 100);
+    int bar = width - 2;
+    int fill = (int)lround((fraction > 1 ? 1 : fraction) * bar);
+    enum theme_element e = fraction >= crit ? THEME_GAUGE_CRIT
+                         : fraction >= warn ? THEME_GAUGE_WARN : THEME_GAUGE_OK;
+    wattrset(w, ATTR(THEME_BORDER));
+    mvwaddch(w, y, x, '[');
+    int tlen = (int)strlen(text);
+    int tstart = bar - tlen;
+    for (int i = 0; i < bar; i++) {
+        bool filled = i < fill;
+        wattrset(w, ATTR(filled ? e : THEME_GAUGE_EMPTY));
+        char ch;
+        if (i >= tstart)
+            ch = text[i - tstart];
+        else
+            ch = filled ? '|' : ' ';
+        mvwaddch(w, y, x + 1 + i, (chtype)(unsigned char)ch);
+    }
+    wattrset(w, ATTR(THEME_BORDER));
+    mvwaddch(w, y, x + width - 1, ']');
+    (void)ui;
+}
+
+void draw_sparkline(struct ui *ui, WINDOW *w, int y, int x, int width,
+                    const struct series *s, double max)
+{
+    static const char *blocks[] = { " ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83",
+                                    "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+                                    "\xe2\x96\x87", "\xe2\x96\x88" };
+    static const char ascii[] = " .:-=+*#@";
+    wattrset(w, ATTR(THEME_SPARKLINE));
+    int n = s ? s->count : 0;
+    if (max <= 0) {
+        for (int i = 0; i < n && i < width; i++) {
+            double v = series_at(s, i);
+            if (!isnan(v) && v > max)
+                max = v;
+        }
+    }
+    for (int i = 0; i < width; i++) {
+        /* The newest value is at the right edge. */
+        int age = width - 1 - i;
+        double v = age < n ? series_at(s, age) : NAN;
+        int level = 0;
+        if (!isnan(v) && max > 0) {
+            level = (int)lround(v / max * 8);
+            if (level < 0)
+                level = 0;
+            if (level > 8)
+                level = 8;
+            if (level == 0 && v > 0)
+                level = 1;
+        }
+        if (ui->ascii)
+            mvwaddch(w, y, x + i, (chtype)(unsigned char)ascii[level]);
+        else
+            mvwaddstr(w, y, x + i, blocks[level]);
+    }
+}
+
+void draw_box(struct ui *ui, WINDOW *w, int y, int x, int h, int width, const char *title, bool focused)
+{
+    if (h < 2 || width < 4)
+        return;
+    wattrset(w, ATTR(focused ? THEME_BORDER_FOCUSED : THEME_BORDER));
+    if (ui->ascii) {
+        mvwaddch(w, y, x, '+');
+        mvwhline(w, y, x + 1, '-', width - 2);
+        mvwaddch(w, y, x + width - 1, '+');
+        mvwvline(w, y + 1, x, '|', h - 2);
+        mvwvline(w, y + 1, x + width - 1, '|', h - 2);
+        mvwaddch(w, y + h - 1, x, '+');
+        mvwhline(w, y + h - 1, x + 1, '-', width - 2);
+        mvwaddch(w, y + h - 1, x + width - 1, '+');
+    } else {
+        mvwaddch(w, y, x, ACS_ULCORNER);
+        mvwhline(w, y, x + 1, ACS_HLINE, width - 2);
+        mvwaddch(w, y, x + width - 1, ACS_URCORNER);
+        mvwvline(w, y + 1, x, ACS_VLINE, h - 2);
+        mvwvline(w, y + 1, x + width - 1, ACS_VLINE, h - 2);
+        mvwaddch(w, y + h - 1, x, ACS_LLCORNER);
+        mvwhline(w, y + h - 1, x + 1, ACS_HLINE, width - 2);
+        mvwaddch(w, y + h - 1, x + width - 1, ACS_LRCORNER);
+    }
+    if (title) {
+        wattrset(w, ATTR(focused ? THEME_PANE_TITLE_FOCUSED : THEME_PANE_TITLE));
+        mvwaddch(w, y, x + 1, ' ');
+        int used = draw_text(ui, w, y, x + 2, width - 5, title);
+        waddch(w, ' ');
+        (void)used;
+    }
+}

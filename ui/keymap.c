@@ -1,0 +1,317 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts.h"
+#include "keymap.h"
+#include "ui.h"
+#include "ui_actions.h"
+#include "xalloc.h"
+
+static int quit(struct ui *ui, int ch)
+{
+    (void)ch;
+    ui->quit = true;
+    return KEY_HANDLED;
+}
+
+static int help(struct ui *ui, int ch)
+{
+    (void)ch;
+    int n = 0;
+    char **lines = keymap_help(ui, &n);
+    ui_show_text(ui, "pgdeck help", lines, n);
+    ui->overlay = OVERLAY_HELP;
+    return KEY_HANDLED;
+}
+
+static int focus_next(struct ui *ui, int ch)
+{
+    int step = ch == KEY_BTAB ? ui->npanes - 1 : 1;
+    ui->focus = (ui->focus + step) % ui->npanes;
+    return KEY_HANDLED | KEY_REDRAW;
+}
+
+static int focus_number(struct ui *ui, int ch)
+{
+    ui->focus = ch - '1';
+    return KEY_HANDLED | KEY_REDRAW;
+}
+
+static int details(struct ui *ui, int ch)
+{
+    (void)ch;
+    ui_show_details(ui);
+    return KEY_HANDLED;
+}
+
+static int start_filter(struct ui *ui, int ch)
+{
+    (void)ch;
+    ui_start_prompt(ui, '/');
+    return KEY_HANDLED;
+}
+
+static int command(struct ui *ui, int ch)
+{
+    (void)ch;
+    ui_start_prompt(ui, ':');
+    return KEY_HANDLED;
+}
+
+static int clear_filter(struct ui *ui, int ch)
+{
+    (void)ch;
+    struct pane *p = ui_focused(ui);
+    if (p->table.filter) {
+        free(p->table.filter);
+        p->table.filter = NULL;
+    }
+    return KEY_HANDLED | KEY_REDRAW;
+}
+
+static int pause_toggle(struct ui *ui, int ch)
+{
+    (void)ch;
+    ui->app->paused = !ui->app->paused;
+    if (!ui->app->paused)
+        collectors_refresh_all(ui->app);
+    return KEY_HANDLED | KEY_REDRAW;
+}
+
+static void set_interval(struct ui *ui, double interval)
+{
+    struct app *app = ui->app;
+    if (interval < 0.2)
+        interval = 0.2;
+    if (interval > 60)
+        interval = 60;
+    app->interval = interval;
+    uv_timer_start(&app->tick, app->tick.timer_cb, (uint64_t)(interval * 1000), (uint64_t)(interval * 1000));
+    app_message(app, false, "refresh every %.1f s", interval);
+}
+
+static int interval_change(struct ui *ui, int ch)
+{
+    double i = ui->app->interval;
+    /* Steps an operator would choose: 0.2 0.5 1 2 5 10 30 60. */
+    static const double steps[] = { 0.2, 0.5, 1, 2, 5, 10, 30, 60 };
+    int n = sizeof steps / sizeof steps[0];
+    double next = i;
+    if (ch == '+') {
+        for (int k = 0; k < n; k++)
+            if (steps[k] > i + 1e-9) {
+                next = steps[k];
+                break;
+            }
+    } else {
+        for (int k = n - 1; k >= 0; k--)
+            if (steps[k] < i - 1e-9) {
+                next = steps[k];
+                break;
+            }
+    }
+    set_interval(ui, next);
+    return KEY_HANDLED | KEY_REDRAW;
+}
+
+static int redraw(struct ui *ui, int ch)
+{
+    (void)ui;
+    (void)ch;
+    clearok(curscr, TRUE);
+    return KEY_HANDLED | KEY_REDRAW;
+}
+
+struct key_binding {
+    int         key;
+    int       (*fn)(struct ui *ui, int ch);
+    const char *keys;       /* as shown in help; NULL: an alias of the row above */
+    const char *help;
+};
+
+static const struct key_binding global_keys[] = {
+    { 'q',        quit,            "q F10",         "quit (the terminal is always restored)" },
+    { KEY_F(10),  quit,            NULL, NULL },
+    { '?',        help,            "? F1",          "this help" },
+    { KEY_F(1),   help,            NULL, NULL },
+    { '\t',       focus_next,      "Tab S-Tab",     "next / previous pane" },
+    { KEY_BTAB,   focus_next,      NULL, NULL },
+    { '1',        focus_number,    "1-6",           "1 queries 2 pool 3 cache 4 partitions 5 views 6 indexes" },
+    { '2',        focus_number,    NULL, NULL },
+    { '3',        focus_number,    NULL, NULL },
+    { '4',        focus_number,    NULL, NULL },
+    { '5',        focus_number,    NULL, NULL },
+    { '6',        focus_number,    NULL, NULL },
+    { '\r',       details,         "Enter",         "details of the selected row" },
+    { '\n',       details,         NULL, NULL },
+    { KEY_ENTER,  details,         NULL, NULL },
+    { '/',        start_filter,    "/",             "filter the pane (Esc clears)" },
+    { 27,         clear_filter,    NULL, NULL },
+    { ':',        command,         ":",             "command line (:help lists the commands)" },
+    { ' ',        pause_toggle,    "Space p",       "pause / resume refreshing" },
+    { 'p',        pause_toggle,    NULL, NULL },
+    { '+',        interval_change, "+ -",           "refresh interval longer / shorter" },
+    { '-',        interval_change, NULL, NULL },
+    { 12,         redraw,          "Ctrl-L",        "redraw the screen" },
+};
+
+void keymap_dispatch(struct ui *ui, int ch)
+{
+    struct pane *p = ui_focused(ui);
+    int r = KEY_IGNORED;
+    if (p->cls->key)
+        r = p->cls->key(ui, p, ch);
+    if (!r)
+        r = ui_action_key(ui, ch);
+    if (!r && p->cls->ntables)
+        r = table_key(ui, p, ch);
+    for (size_t i = 0; !r && i < sizeof global_keys / sizeof global_keys[0]; i++)
+        if (global_keys[i].key == ch)
+            r = global_keys[i].fn(ui, ch);
+    ui_dirty(ui);
+}
+
+static const char *const table_help[][2] = {
+    { "Up Down j k", "move the selection" },
+    { "PgUp PgDn", "a page up / down" },
+    { "Home End", "first / last row" },
+    { "< >", "sort by the previous / next column" },
+    { "s", "reverse the sort" },
+};
+
+char **keymap_help(struct ui *ui, int *n)
+{
+    int cap = 128, count = 0;
+    char **lines = xcalloc((size_t)cap, sizeof *lines);
+#define ADD(...) do { if (count < cap) lines[count++] = xasprintf(__VA_ARGS__); } while (0)
+    const struct config *cfg = ui->app->cfg;
+    ADD("mode: %s, refresh every %.1f s%s", cfg->read_only ? "READ-ONLY viewer" : "operator console",
+        ui->app->interval, ui->app->paused ? " (paused)" : "");
+    ADD("%s", "");
+    ADD("%s", "Everywhere");
+    for (size_t i = 0; i < sizeof global_keys / sizeof global_keys[0]; i++)
+        if (global_keys[i].keys)
+            ADD("  %-14s %s", global_keys[i].keys, global_keys[i].help);
+    ADD("%s", "");
+    ADD("%s", "Lists");
+    for (size_t i = 0; i < sizeof table_help / sizeof table_help[0]; i++)
+        ADD("  %-14s %s", table_help[i][0], table_help[i][1]);
+    ADD("%s", "");
+    ADD("%s", "Actions");
+    int an = 0;
+    const char *const (*rows)[2] = ui_action_help(&an);
+    for (int i = 0; i < an; i++)
+        ADD("  %-14s %s", rows[i][0], rows[i][1]);
+    ADD("%s", "");
+    ADD("%s", "Panes");
+    for (int i = 0; i < ui->npanes; i++)
+        ADD("  %d %-12s %s", ui->panes[i].cls->number, ui->panes[i].cls->name,
+            ui->panes[i].cls->help ? ui->panes[i].cls->help : "");
+    ADD("%s", "");
+    ADD("%s", "Alert thresholds");
+    const struct config_thresholds *t = &cfg->alerts;
+    ADD("  slow query > %.0f ms, pool > %.0f %%, cache hit < %.0f %%, view older than %.0f h",
+        t->slow_query_ms, t->pool_percent, t->cache_hit_percent, t->view_age_hours);
+    ADD("  replica lag > %.0f s or %.0f MB, partitions ahead < %.0f month(s), disk full < %.0f days",
+        t->replica_lag_seconds, t->replica_lag_bytes / 1048576, t->partition_ahead_months, t->disk_full_days);
+#undef ADD
+    *n = count;
+    return lines;
+}
+
+/* ":" commands that are not actions. */
+void keymap_command(struct ui *ui, const char *line)
+{
+    while (isspace((unsigned char)*line))
+        line++;
+    char verb[32] = "";
+    int len = 0;
+    while (line[len] && !isspace((unsigned char)line[len]) && len < 31)
+        len++;
+    memcpy(verb, line, (size_t)len);
+    verb[len] = '\0';
+    const char *arg = line + len;
+    while (isspace((unsigned char)*arg))
+        arg++;
+    if (!*verb)
+        return;
+    if (strcmp(verb, "q") == 0 || strcmp(verb, "quit") == 0) {
+        ui->quit = true;
+    } else if (strcmp(verb, "theme") == 0) {
+        if (!*arg)
+            app_message(ui->app, true, ":theme needs a name (default, light, high-contrast, mono) or a file");
+        else
+            ui_set_theme(ui, arg);
+    } else if (strcmp(verb, "help") == 0) {
+        help(ui, '?');
+    } else if (strcmp(verb, "interval") == 0) {
+        char *end;
+        double v = strtod(arg, &end);
+        if (end == arg || v < 0.2 || v > 60)
+            app_message(ui->app, true, ":interval takes seconds between 0.2 and 60");
+        else
+            set_interval(ui, v);
+    } else if (!ui_action_command(ui, verb, arg)) {
+        app_message(ui->app, true, "unknown command ':%s' (:help lists the keys and commands)", verb);
+    }
+    ui_dirty(ui);
+}
+
+void keymap_mouse(struct ui *ui)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK)
+        return;
+    for (int i = 0; i < ui->npanes; i++) {
+        struct pane *p = &ui->panes[i];
+        if (p->h > 0 && ev.y >= p->y && ev.y < p->y + p->h && ev.x >= p->x && ev.x < p->x + p->w) {
+            ui->focus = i;
+            /* Row clicks: the table starts two lines below the pane top
+             * (border, header); panes with a header area are approximate. */
+            int row = ev.y - p->y - 2;
+            if (row >= 0 && !p->cls->draw_header)
+                p->table.selected = p->table.top + row;
+            ui_dirty(ui);
+            return;
+        }
+    }
+    if (ui->tabbed && ev.y == 2) {
+        int x = 0;
+        for (int i = 0; i < ui->npanes; i++) {
+            int len = (int)strlen(ui->panes[i].cls->name) + 4;
+            if (ev.x >= x && ev.x < x + len) {
+                ui->focus = i;
+                break;
+            }
+            x += len;
+        }
+        ui_dirty(ui);
+    }
+}
+
+void keymap_stats(struct ui *ui)
+{
+    const char *path = ui->app->cfg->stats_file;
+    if (!path)
+        return;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "pgdeck: --stats %s: cannot write\n", path);
+        return;
+    }
+    fprintf(f, "frames %lu\n", ui->frames);
+    fprintf(f, "frame_last_ms %.3f\n", ui->frame_time * 1000);
+    fprintf(f, "frame_max_ms %.3f\n", ui->frame_max * 1000);
+    if (ui->first_frame_at)
+        fprintf(f, "first_complete_frame_ms %.1f\n", (ui->first_frame_at - ui->started_at) * 1000);
+    for (int i = 0; i < collector_count; i++) {
+        const struct collector *c = &ui->app->collectors[i];
+        fprintf(f, "collector %s runs %lu failures %lu mean_ms %.3f max_ms %.3f cadence_s %.1f\n",
+                c->def->name, c->runs, c->failures,
+                c->runs ? c->total_elapsed / (double)c->runs * 1000 : 0, c->max_elapsed * 1000,
+                collector_cadence(c));
+    }
+    fclose(f);
+}

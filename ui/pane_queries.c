@@ -1,0 +1,80 @@
+/* Pane 1: queries.  Live sessions from pg_stat_activity (collector
+ * "activity"), and with `t` the statement statistics from
+ * pg_stat_statements (collector "statements").  Slow queries (over the
+ * slow-query threshold) and sessions idle in a transaction stand out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+#include "xalloc.h"
+
+static const struct column_def activity_columns[] = {
+    { "PID",      "pid",         7, true,  FORMAT_AS_TEXT },
+    { "DATABASE", "database",   12, false, FORMAT_AS_TEXT, 100 },
+    { "USER",     "username",   10, false, FORMAT_AS_TEXT, 90 },
+    { "APP",      "application", 12, false, FORMAT_AS_TEXT, 120 },
+    { "CLIENT",   "client",     15, false, FORMAT_AS_TEXT, 140 },
+    { "STATE",    "state",      11, false, FORMAT_AS_TEXT },
+    { "WAIT",     "wait",       16, false, FORMAT_AS_TEXT, 110 },
+    { "BLOCKED",  "blocked_by",  9, false, FORMAT_AS_TEXT, 70 },
+    { "DURATION", "duration",    9, true,  FORMAT_AS_SECONDS },
+    { "QUERY",    "query",       0, false, FORMAT_AS_TEXT },
+};
+
+static const struct column_def statement_columns[] = {
+    { "CALLS",    "calls",          10, true,  FORMAT_AS_NUMBER },
+    { "TOTAL",    "total_exec_time", 10, true, FORMAT_AS_MS },
+    { "MEAN",     "mean_exec_time",  9, true,  FORMAT_AS_MS },
+    { "ROWS",     "rows",           10, true,  FORMAT_AS_NUMBER, 90 },
+    { "HIT%",     "hit_percent",     7, true,  FORMAT_AS_PERCENT, 80 },
+    { "DATABASE", "database",       12, false, FORMAT_AS_TEXT, 120 },
+    { "QUERY",    "query",           0, false, FORMAT_AS_TEXT },
+};
+
+static int activity_style(const struct ui *ui, const struct snapshot *s, int row)
+{
+    double slow = ui->app->cfg->alerts.slow_query_ms / 1000.0;
+    const char *state = snapshot_get(s, row, "state");
+    double d = snapshot_number(s, row, "duration", 0);
+    const char *blocked = snapshot_get(s, row, "blocked_by");
+    if (blocked && *blocked)
+        return THEME_ROW_CRIT;
+    if (state && strncmp(state, "idle in transaction", 19) == 0 && d > slow)
+        return THEME_ROW_WARN;
+    if (state && strcmp(state, "active") == 0 && d > slow)
+        return d > 10 * slow ? THEME_ROW_CRIT : THEME_ROW_WARN;
+    return -1;
+}
+
+static int statement_style(const struct ui *ui, const struct snapshot *s, int row)
+{
+    double mean = snapshot_number(s, row, "mean_exec_time", 0);
+    return mean > ui->app->cfg->alerts.slow_query_ms ? THEME_ROW_WARN : -1;
+}
+
+static const struct table_def tables[] = {
+    { "activity", activity_columns, sizeof activity_columns / sizeof activity_columns[0], activity_style, NULL },
+    { "statements", statement_columns, sizeof statement_columns / sizeof statement_columns[0], statement_style, NULL },
+};
+
+static int key(struct ui *ui, struct pane *p, int ch)
+{
+    (void)ui;
+    if (ch == 't') {
+        p->mode = !p->mode;
+        table_state_free(&p->table);
+        p->table.sort_column = -1;
+        return KEY_HANDLED | KEY_REDRAW;
+    }
+    return KEY_IGNORED;
+}
+
+const struct pane_class pane_queries = {
+    .name = "Queries",
+    .help = "t: live activity / pg_stat_statements  e: explain  C: cancel  K: terminate",
+    .number = 1,
+    .tables = tables,
+    .ntables = 2,
+    .key = key,
+    .key_field = "pid",
+};

@@ -1,0 +1,775 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alerts.h"
+#include "keymap.h"
+#include "sanitize.h"
+#include "ui.h"
+#include "xalloc.h"
+
+/* The screen: curses inside the libuv loop.  Keys arrive through a
+ * uv_poll on stdin, the size through SIGWINCH, and the screen is drawn in
+ * a prepare callback (once per loop turn, before the loop waits) only when
+ * something changed.  While curses owns the terminal, stderr goes to a
+ * temporary file that is printed after endwin, so a stray message cannot
+ * corrupt the screen. */
+
+static struct ui *the_ui;           /* for the fatal-signal handler */
+static int saved_stderr = -1;
+static FILE *captured_stderr;
+static bool curses_active;
+
+static const struct pane_class *const pane_classes[] = {
+    &pane_queries, &pane_pool, &pane_cache, &pane_partitions, &pane_views, &pane_indexes,
+};
+
+/* Terminal restoration: on every exit path, including a crash. */
+static void restore_terminal(void)
+{
+    if (curses_active) {
+        curses_active = false;
+        endwin();
+    }
+    if (saved_stderr >= 0) {
+        fflush(stderr);
+        dup2(saved_stderr, STDERR_FILENO);
+        close(saved_stderr);
+        saved_stderr = -1;
+        if (captured_stderr) {
+            /* What was written while curses owned the screen. */
+            rewind(captured_stderr);
+            char buf[4096];
+            size_t n;
+            while ((n = fread(buf, 1, sizeof buf, captured_stderr)) > 0)
+                fwrite(buf, 1, n, stderr);
+            fclose(captured_stderr);
+            captured_stderr = NULL;
+        }
+    }
+}
+
+static void fatal_signal(int sig)
+{
+    restore_terminal();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void capture_stderr(void)
+{
+    captured_stderr = tmpfile();
+    if (!captured_stderr)
+        return;
+    fflush(stderr);
+    saved_stderr = dup(STDERR_FILENO);
+    dup2(fileno(captured_stderr), STDERR_FILENO);
+}
+
+void ui_dirty(struct ui *ui)
+{
+    ui->dirty = true;
+}
+
+static void on_change(void *arg, unsigned what)
+{
+    (void)what;
+    ui_dirty(arg);
+}
+
+struct pane *ui_focused(struct ui *ui)
+{
+    return &ui->panes[ui->focus];
+}
+
+const struct snapshot *ui_selected(struct ui *ui, int *row)
+{
+    struct pane *p = ui_focused(ui);
+    *row = -1;
+    if (!p->cls->ntables)
+        return NULL;
+    const struct table_def *t = &p->cls->tables[p->mode < p->cls->ntables ? p->mode : 0];
+    const struct snapshot *s = app_snapshot(ui->app, t->collector);
+    if (s && !s->error)
+        *row = table_selected_row(ui, p);
+    return s;
+}
+
+/* ---- overlays ---------------------------------------------------------- */
+
+static void free_overlay(struct ui *ui)
+{
+    for (int i = 0; i < ui->overlay_nlines; i++)
+        free(ui->overlay_lines[i]);
+    free(ui->overlay_lines);
+    free(ui->overlay_title);
+    ui->overlay_lines = NULL;
+    ui->overlay_title = NULL;
+    ui->overlay_nlines = 0;
+    ui->overlay_top = 0;
+}
+
+void ui_close_overlay(struct ui *ui)
+{
+    free_overlay(ui);
+    ui->overlay = OVERLAY_NONE;
+    ui->confirm = NULL;
+    ui->confirm_arg = NULL;
+    ui_dirty(ui);
+}
+
+void ui_show_text(struct ui *ui, const char *title, char **lines, int n)
+{
+    free_overlay(ui);
+    ui->overlay = OVERLAY_TEXT;
+    ui->overlay_title = xstrdup(title);
+    ui->overlay_lines = lines;
+    ui->overlay_nlines = n;
+    ui_dirty(ui);
+}
+
+void ui_confirm(struct ui *ui, const char *title, char **lines, int n, confirm_cb cb, void *arg)
+{
+    ui_show_text(ui, title, lines, n);
+    ui->overlay = OVERLAY_CONFIRM;
+    ui->confirm = cb;
+    ui->confirm_arg = arg;
+}
+
+static char **details_lines(struct ui *ui, struct pane *p, int row, int *n)
+{
+    if (p->cls->details)
+        return p->cls->details(ui, p, row, n);
+    const struct table_def *t = &p->cls->tables[p->mode < p->cls->ntables ? p->mode : 0];
+    const struct snapshot *s = app_snapshot(ui->app, t->collector);
+    char **lines = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *lines);
+    for (int c = 0; c < s->ncols; c++) {
+        const char *v = snapshot_cell(s, row, c);
+        lines[c] = xasprintf("%-22s %s", s->columns[c], v ? v : "(null)");
+    }
+    *n = s->ncols;
+    return lines;
+}
+
+static void show_details(struct ui *ui)
+{
+    struct pane *p = ui_focused(ui);
+    int row;
+    const struct snapshot *s = ui_selected(ui, &row);
+    if (!s || row < 0) {
+        app_message(ui->app, false, "nothing selected");
+        return;
+    }
+    int n = 0;
+    char **lines = details_lines(ui, p, row, &n);
+    char title[64];
+    snprintf(title, sizeof title, "%s: details", p->cls->name);
+    ui_show_text(ui, title, lines, n);
+    ui->overlay = OVERLAY_DETAILS;
+}
+
+/* ---- layout and drawing ------------------------------------------------ */
+
+/* Small screens show one pane at a time under a tab bar; large ones lay
+ * all six out: queries across the top, pool and cache in the middle,
+ * partitions, views and indexes at the bottom. */
+static void layout(struct ui *ui)
+{
+    int top = ui->tabbed ? 3 : 2;
+    int bottom = 2;
+    int body = ui->rows - top - bottom;
+    ui->tabbed = ui->cols < 120 || ui->rows < 36;
+    top = ui->tabbed ? 3 : 2;
+    body = ui->rows - top - bottom;
+    if (body < 3)
+        body = 3;
+    for (int i = 0; i < ui->npanes; i++)
+        ui->panes[i].h = 0;
+    if (ui->tabbed) {
+        struct pane *p = &ui->panes[ui->focus];
+        p->y = top;
+        p->x = 0;
+        p->h = body;
+        p->w = ui->cols;
+        return;
+    }
+    int h1 = body * 2 / 5, h2 = (body - h1) / 2, h3 = body - h1 - h2;
+    int half = ui->cols / 2, third = ui->cols / 3;
+    struct { int y, x, h, w; } r[6] = {
+        { top, 0, h1, ui->cols },
+        { top + h1, 0, h2, half },
+        { top + h1, half, h2, ui->cols - half },
+        { top + h1 + h2, 0, h3, third },
+        { top + h1 + h2, third, h3, third },
+        { top + h1 + h2, 2 * third, h3, ui->cols - 2 * third },
+    };
+    for (int i = 0; i < ui->npanes; i++) {
+        ui->panes[i].y = r[i].y;
+        ui->panes[i].x = r[i].x;
+        ui->panes[i].h = r[i].h;
+        ui->panes[i].w = r[i].w;
+    }
+}
+
+static void draw_title(struct ui *ui)
+{
+    struct app *app = ui->app;
+    bool ro = app->cfg->read_only;
+    attr_t a = ATTR(ro ? THEME_TITLE_READONLY : THEME_TITLE);
+    attrset(a);
+    mvhline(0, 0, ' ', ui->cols);
+    char left[512];
+    snprintf(left, sizeof left, " pgdeck %s  %s%s", PGDECK_VERSION,
+             app->primary_display ? app->primary_display : "", ro ? "  READ-ONLY" : "");
+    draw_text(ui, stdscr, 0, 0, ui->cols - 30, left);
+    char right[64], clock[16];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+    snprintf(right, sizeof right, "%s every %.1fs  %s ",
+             app->paused ? "PAUSED" : "", app->interval, clock);
+    int len = (int)strlen(right);
+    if (len < ui->cols)
+        mvaddstr(0, ui->cols - len, right);
+}
+
+static void draw_servers(struct ui *ui)
+{
+    struct server_status st[4];
+    int n = app_servers(ui->app, st, 4);
+    attrset(ATTR(THEME_STATUS));
+    mvhline(1, 0, ' ', ui->cols);
+    int x = 1;
+    for (int i = 0; i < n && x < ui->cols - 4; i++) {
+        char buf[256];
+        enum theme_element e;
+        if (!st[i].configured) {
+            snprintf(buf, sizeof buf, "%s: not configured", st[i].name);
+            e = THEME_DIM;
+        } else if (st[i].state == PGCONN_UP) {
+            snprintf(buf, sizeof buf, "%s: up %s%s", st[i].name, st[i].version ? st[i].version : "",
+                     st[i].standby ? " (standby)" : "");
+            e = THEME_STATUS_OK;
+        } else if (st[i].state == PGCONN_CONNECTING) {
+            snprintf(buf, sizeof buf, "%s: connecting", st[i].name);
+            e = THEME_STATUS_WARN;
+        } else {
+            if (st[i].retry_in > 0)
+                snprintf(buf, sizeof buf, "%s: down (%s) retry in %.0fs", st[i].name,
+                         st[i].error ? st[i].error : "?", st[i].retry_in);
+            else
+                snprintf(buf, sizeof buf, "%s: down (%s)", st[i].name, st[i].error ? st[i].error : "?");
+            e = THEME_STATUS_DOWN;
+        }
+        attrset(ATTR(e));
+        /* Down messages can be long; give each server a fair share. */
+        int share = (ui->cols - x) / (n - i);
+        int used = draw_text(ui, stdscr, 1, x, share - 2, buf);
+        x += used + 2;
+    }
+}
+
+static void draw_tabs(struct ui *ui)
+{
+    attrset(ATTR(THEME_TAB));
+    mvhline(2, 0, ' ', ui->cols);
+    int x = 0;
+    for (int i = 0; i < ui->npanes; i++) {
+        char buf[48];
+        snprintf(buf, sizeof buf, " %d %s ", ui->panes[i].cls->number, ui->panes[i].cls->name);
+        int len = (int)strlen(buf);
+        if (x + len > ui->cols) {
+            /* Too narrow for names: numbers still reach every pane. */
+            snprintf(buf, sizeof buf, " %d ", ui->panes[i].cls->number);
+            len = (int)strlen(buf);
+            if (x + len > ui->cols)
+                break;
+        }
+        attrset(ATTR(i == ui->focus ? THEME_TAB_ACTIVE : THEME_TAB));
+        mvaddstr(2, x, buf);
+        x += len;
+    }
+}
+
+static void draw_pane(struct ui *ui, struct pane *p)
+{
+    if (p->h < 3 || p->w < 10)
+        return;
+    bool focused = p == ui_focused(ui);
+    attrset(ATTR(THEME_NORMAL));
+    for (int y = p->y; y < p->y + p->h; y++)
+        mvhline(y, p->x, ' ', p->w);
+    char title[128];
+    const struct table_def *t = p->cls->ntables ? &p->cls->tables[p->mode < p->cls->ntables ? p->mode : 0] : NULL;
+    snprintf(title, sizeof title, "%d %s%s%s%s", p->cls->number, p->cls->name,
+             t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
+             p->table.filter ? " [filtered]" : "");
+    draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
+    int y = p->y + 1, x = p->x + 1, h = p->h - 2, w = p->w - 2;
+    if (p->cls->draw_header) {
+        int used = p->cls->draw_header(ui, p, stdscr, y, x, w, h);
+        y += used;
+        h -= used;
+    }
+    if (h > 0)
+        table_draw(ui, p, stdscr, y, x, h, w);
+}
+
+static void draw_alerts(struct ui *ui)
+{
+    struct alert alerts[16];
+    int n = alerts_evaluate(ui->app, alerts, 16);
+    int y = ui->rows - 2;
+    attrset(ATTR(THEME_STATUS));
+    mvhline(y, 0, ' ', ui->cols);
+    if (n == 0) {
+        attrset(ATTR(THEME_DIM));
+        mvaddstr(y, 1, "no alerts");
+        return;
+    }
+    int x = 1;
+    for (int i = 0; i < n && x < ui->cols - 2; i++) {
+        attrset(ATTR(alerts[i].level >= ALERT_CRITICAL ? THEME_ALERT_CRIT : THEME_ALERT));
+        int used = draw_text(ui, stdscr, y, x, ui->cols - x - 1, alerts[i].text);
+        x += used;
+        if (i + 1 < n && x < ui->cols - 4) {
+            attrset(ATTR(THEME_STATUS));
+            mvaddstr(y, x, " | ");
+            x += 3;
+        }
+    }
+}
+
+static void draw_bottom(struct ui *ui)
+{
+    int y = ui->rows - 1;
+    struct app *app = ui->app;
+    attrset(ATTR(THEME_STATUS));
+    mvhline(y, 0, ' ', ui->cols);
+    if (ui->prompting) {
+        attrset(ATTR(THEME_PROMPT));
+        mvhline(y, 0, ' ', ui->cols);
+        char buf[300];
+        snprintf(buf, sizeof buf, "%c%s", ui->prompt_kind, ui->prompt_buf);
+        int used = draw_text(ui, stdscr, y, 0, ui->cols - 1, buf);
+        move(y, used);
+        return;
+    }
+    if (app->message) {
+        attrset(ATTR(app->message_is_error ? THEME_ALERT_CRIT : THEME_STATUS));
+        draw_text(ui, stdscr, y, 1, ui->cols - 2, app->message);
+        return;
+    }
+    attrset(ATTR(THEME_HELP_KEY));
+    const char *hint = ui->cols >= 100
+        ? " ?:help  q:quit  Tab/1-6:pane  /:filter  <>:sort  Enter:details  p:pause  +/-:interval  ::command"
+        : " ?:help q:quit Tab:pane /:filter Enter:details";
+    draw_text(ui, stdscr, y, 0, ui->cols, hint);
+}
+
+static void draw_overlay(struct ui *ui)
+{
+    if (ui->overlay == OVERLAY_NONE)
+        return;
+    int w = ui->cols - 4 < 100 ? ui->cols - 4 : 100;
+    int h = ui->rows - 4;
+    if (ui->overlay == OVERLAY_CONFIRM && ui->overlay_nlines + 4 < h)
+        h = ui->overlay_nlines + 4;
+    if (w < 20 || h < 4)
+        return;
+    int y0 = (ui->rows - h) / 2, x0 = (ui->cols - w) / 2;
+    attrset(ATTR(THEME_DIALOG));
+    for (int y = y0; y < y0 + h; y++)
+        mvhline(y, x0, ' ', w);
+    draw_box(ui, stdscr, y0, x0, h, w, ui->overlay_title, true);
+    int body = h - 3;
+    if (ui->overlay_top > ui->overlay_nlines - body)
+        ui->overlay_top = ui->overlay_nlines - body;
+    if (ui->overlay_top < 0)
+        ui->overlay_top = 0;
+    attrset(ATTR(THEME_DIALOG));
+    for (int i = 0; i < body && ui->overlay_top + i < ui->overlay_nlines; i++)
+        draw_text(ui, stdscr, y0 + 1 + i, x0 + 2, w - 4, ui->overlay_lines[ui->overlay_top + i]);
+    attrset(ATTR(THEME_HELP_KEY));
+    const char *foot = ui->overlay == OVERLAY_CONFIRM ? " y: yes   n/Esc: no "
+                                                      : " Esc/q: close   Up/Down/PgUp/PgDn: scroll ";
+    draw_text(ui, stdscr, y0 + h - 2, x0 + 2, w - 4, foot);
+}
+
+static void draw(struct ui *ui)
+{
+    double t0 = now_monotonic();
+    getmaxyx(stdscr, ui->rows, ui->cols);
+    layout(ui);
+    if (ui->rows < 10 || ui->cols < 40) {
+        erase();
+        attrset(ATTR(THEME_NORMAL));
+        mvaddstr(0, 0, "pgdeck: terminal too small");
+        mvaddstr(1, 0, "(40x10 at least; q quits)");
+    } else {
+        draw_title(ui);
+        draw_servers(ui);
+        if (ui->tabbed)
+            draw_tabs(ui);
+        for (int i = 0; i < ui->npanes; i++)
+            if (ui->panes[i].h > 0)
+                draw_pane(ui, &ui->panes[i]);
+        draw_alerts(ui);
+        draw_bottom(ui);
+        draw_overlay(ui);
+    }
+    curs_set(ui->prompting ? 1 : 0);
+    wnoutrefresh(stdscr);
+    doupdate();
+    ui->dirty = false;
+    double dt = now_monotonic() - t0;
+    ui->frame_time = dt;
+    if (dt > ui->frame_max)
+        ui->frame_max = dt;
+    ui->frames++;
+    if (!ui->first_frame_at && collectors_all_done(ui->app))
+        ui->first_frame_at = now_monotonic();
+}
+
+static void prepare_cb(uv_prepare_t *h)
+{
+    struct ui *ui = h->data;
+    if (ui->quit) {
+        uv_stop(ui->loop);
+        return;
+    }
+    if (ui->dirty)
+        draw(ui);
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+static void key_overlay(struct ui *ui, int ch)
+{
+    if (ui->overlay == OVERLAY_CONFIRM) {
+        if (ch == 'y' || ch == 'Y') {
+            confirm_cb cb = ui->confirm;
+            void *arg = ui->confirm_arg;
+            ui->confirm = NULL;
+            ui_close_overlay(ui);
+            if (cb)
+                cb(ui, arg, true);
+        } else if (ch == 'n' || ch == 'N' || ch == 27 || ch == 'q') {
+            confirm_cb cb = ui->confirm;
+            void *arg = ui->confirm_arg;
+            ui->confirm = NULL;
+            ui_close_overlay(ui);
+            if (cb)
+                cb(ui, arg, false);
+        }
+        return;
+    }
+    int page = ui->rows - 8;
+    switch (ch) {
+    case 27: case 'q': case '?': case KEY_F(1): case '\n': case KEY_ENTER:
+        ui_close_overlay(ui);
+        return;
+    case KEY_UP: case 'k': ui->overlay_top--; break;
+    case KEY_DOWN: case 'j': ui->overlay_top++; break;
+    case KEY_PPAGE: ui->overlay_top -= page; break;
+    case KEY_NPAGE: case ' ': ui->overlay_top += page; break;
+    case KEY_HOME: ui->overlay_top = 0; break;
+    case KEY_END: ui->overlay_top = ui->overlay_nlines; break;
+    default: return;
+    }
+    ui_dirty(ui);
+}
+
+static void key_prompt(struct ui *ui, int ch)
+{
+    if (ch == 27) {
+        if (ui->prompt_kind == '/') {
+            struct pane *p = ui_focused(ui);
+            free(p->table.filter);
+            p->table.filter = NULL;
+        }
+        ui->prompting = false;
+    } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        ui->prompting = false;
+        if (ui->prompt_kind == ':')
+            keymap_command(ui, ui->prompt_buf);
+    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+        if (ui->prompt_len > 0) {
+            /* Remove a whole UTF-8 character. */
+            do {
+                ui->prompt_len--;
+            } while (ui->prompt_len > 0 && (ui->prompt_buf[ui->prompt_len] & 0xC0) == 0x80);
+            ui->prompt_buf[ui->prompt_len] = '\0';
+        } else {
+            ui->prompting = false;
+        }
+    } else if (ch >= 32 && ch < 256 && ui->prompt_len < (int)sizeof ui->prompt_buf - 1) {
+        ui->prompt_buf[ui->prompt_len++] = (char)ch;
+        ui->prompt_buf[ui->prompt_len] = '\0';
+    }
+    if (ui->prompt_kind == '/') {
+        /* The filter applies as it is typed. */
+        struct pane *p = ui_focused(ui);
+        free(p->table.filter);
+        p->table.filter = ui->prompt_len ? xstrdup(ui->prompt_buf) : NULL;
+        p->table.selected = 0;
+    }
+    ui_dirty(ui);
+}
+
+void ui_start_prompt(struct ui *ui, char kind)
+{
+    ui->prompting = true;
+    ui->prompt_kind = kind;
+    ui->prompt_len = 0;
+    ui->prompt_buf[0] = '\0';
+    struct pane *p = ui_focused(ui);
+    if (kind == '/' && p->table.filter) {
+        snprintf(ui->prompt_buf, sizeof ui->prompt_buf, "%s", p->table.filter);
+        ui->prompt_len = (int)strlen(ui->prompt_buf);
+    }
+    app_message(ui->app, false, NULL);
+    ui_dirty(ui);
+}
+
+void ui_show_details(struct ui *ui)
+{
+    show_details(ui);
+}
+
+static void handle_key(struct ui *ui, int ch)
+{
+    if (ch == KEY_RESIZE) {
+        ui_dirty(ui);
+        return;
+    }
+    if (ch == KEY_MOUSE) {
+        keymap_mouse(ui);
+        return;
+    }
+    if (ui->prompting) {
+        key_prompt(ui, ch);
+        return;
+    }
+    if (ui->overlay != OVERLAY_NONE) {
+        key_overlay(ui, ch);
+        return;
+    }
+    /* A key clears a message it did not cause. */
+    if (ui->app->message) {
+        free(ui->app->message);
+        ui->app->message = NULL;
+        ui_dirty(ui);
+    }
+    keymap_dispatch(ui, ch);
+}
+
+static void stdin_cb(uv_poll_t *h, int status, int events)
+{
+    (void)events;
+    struct ui *ui = h->data;
+    if (status < 0) {
+        /* The terminal went away (hang-up): nothing left to draw on. */
+        ui->quit = true;
+        uv_stop(ui->loop);
+        return;
+    }
+    int ch;
+    int n = 0;
+    while ((ch = getch()) != ERR) {
+        handle_key(ui, ch);
+        if (ui->quit)
+            break;
+        n++;
+    }
+    if (n == 0 && !ui->quit) {
+        /* Readable but nothing read: end of file on stdin. */
+        char c;
+        if (read(STDIN_FILENO, &c, 0) < 0 && errno != EAGAIN) {
+            ui->quit = true;
+        }
+    }
+    if (ui->quit)
+        uv_stop(ui->loop);
+}
+
+static void resize_cb(uv_signal_t *h, int sig)
+{
+    (void)sig;
+    struct ui *ui = h->data;
+    /* libuv's SIGWINCH handler replaces ncurses' own: read the size and
+     * tell curses ourselves. */
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
+        resizeterm(ws.ws_row, ws.ws_col);
+        clear();
+    }
+    ui_dirty(ui);
+}
+
+static void quit_signal_cb(uv_signal_t *h, int sig)
+{
+    struct ui *ui = h->data;
+    ui->quit = true;
+    ui->exit_code = 128 + sig;
+    uv_stop(ui->loop);
+}
+
+static void clock_cb(uv_timer_t *t)
+{
+    struct ui *ui = t->data;
+    ui_dirty(ui);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static bool locale_is_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+static int setup_theme(struct ui *ui, const char *name)
+{
+    struct theme theme;
+    struct theme_warnings warn = { 0 };
+    char err[512];
+    if (theme_load(&theme, name ? name : "default", &warn, err, sizeof err) != 0) {
+        app_message(ui->app, true, "%s", err);
+        theme_load(&theme, "default", NULL, err, sizeof err);
+    } else if (warn.count) {
+        app_message(ui->app, true, "%s%s", warn.messages[0],
+                    warn.count > 1 ? " (and more; see --theme)" : "");
+    }
+    theme_warnings_free(&warn);
+    theme_apply(&theme, ui->color ? COLORS : 0, ui->color && can_change_color(), !ui->color);
+    return 0;
+}
+
+int ui_set_theme(struct ui *ui, const char *name)
+{
+    int rc = setup_theme(ui, name);
+    clear();
+    ui_dirty(ui);
+    return rc;
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+int ui_run(struct app *app)
+{
+    struct ui ui_storage;
+    struct ui *ui = &ui_storage;
+    memset(ui, 0, sizeof *ui);
+    ui->app = app;
+    ui->loop = app->loop;
+    ui->started_at = now_monotonic();
+    the_ui = ui;
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "pgdeck: the console needs a terminal; use --once or check from scripts\n");
+        return 2;
+    }
+    ui->ascii = app->cfg->ascii || !locale_is_utf8();
+
+    for (int i = 0; i < 6; i++) {
+        ui->panes[i].cls = pane_classes[i];
+        ui->panes[i].table.sort_column = -1;
+    }
+    ui->npanes = 6;
+
+    /* stdin's O_NONBLOCK is shared with stdout on a tty: libuv sets it in
+     * uv_poll_init, and curses output would then fail with EAGAIN. */
+    int flags = fcntl(STDIN_FILENO, F_GETFL);
+    if (uv_poll_init(ui->loop, &ui->stdin_poll, STDIN_FILENO) != 0) {
+        fprintf(stderr, "pgdeck: cannot watch the terminal\n");
+        return 2;
+    }
+    fcntl(STDIN_FILENO, F_SETFL, flags);
+
+    capture_stderr();
+    atexit(restore_terminal);
+    signal(SIGSEGV, fatal_signal);
+    signal(SIGBUS, fatal_signal);
+    signal(SIGFPE, fatal_signal);
+    signal(SIGABRT, fatal_signal);
+    signal(SIGILL, fatal_signal);
+
+    if (!initscr()) {
+        restore_terminal();
+        fprintf(stderr, "pgdeck: cannot start curses on this terminal (TERM=%s)\n",
+                getenv("TERM") ? getenv("TERM") : "");
+        return 2;
+    }
+    curses_active = true;
+    ui->color = has_colors() && !app->cfg->no_color;
+    if (ui->color) {
+        start_color();
+        use_default_colors();
+    }
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    if (app->cfg->mouse)
+        mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+    setup_theme(ui, app->cfg->theme);
+
+    app->on_change = on_change;
+    app->ui = ui;
+
+    ui->stdin_poll.data = ui;
+    uv_poll_start(&ui->stdin_poll, UV_READABLE, stdin_cb);
+    uv_signal_init(ui->loop, &ui->sig_winch);
+    uv_signal_init(ui->loop, &ui->sig_int);
+    uv_signal_init(ui->loop, &ui->sig_term);
+    uv_signal_init(ui->loop, &ui->sig_hup);
+    ui->sig_winch.data = ui->sig_int.data = ui->sig_term.data = ui->sig_hup.data = ui;
+    uv_signal_start(&ui->sig_winch, resize_cb, SIGWINCH);
+    uv_signal_start(&ui->sig_int, quit_signal_cb, SIGINT);
+    uv_signal_start(&ui->sig_term, quit_signal_cb, SIGTERM);
+    uv_signal_start(&ui->sig_hup, quit_signal_cb, SIGHUP);
+    uv_prepare_init(ui->loop, &ui->prepare);
+    ui->prepare.data = ui;
+    uv_prepare_start(&ui->prepare, prepare_cb);
+    uv_timer_init(ui->loop, &ui->clock);
+    ui->clock.data = ui;
+    uv_timer_start(&ui->clock, clock_cb, 1000, 1000);
+
+    collectors_start(app);
+    ui->dirty = true;
+    uv_run(ui->loop, UV_RUN_DEFAULT);
+
+    restore_terminal();
+    keymap_stats(ui);
+    app->on_change = NULL;
+    app->ui = NULL;
+    for (int i = 0; i < ui->npanes; i++)
+        table_state_free(&ui->panes[i].table);
+    free_overlay(ui);
+    app_close(app);
+    uv_walk(ui->loop, close_walk, NULL);
+    /* A cancel request stuck on a paused server would keep a blocking
+     * uv_run going forever: give the close callbacks a few turns only. */
+    for (int i = 0; i < 10; i++)
+        uv_run(ui->loop, UV_RUN_NOWAIT);
+    the_ui = NULL;
+    return ui->exit_code;
+}

@@ -1,0 +1,280 @@
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ui.h"
+#include "xalloc.h"
+
+/* The table widget: every list in pgdeck is a snapshot shown through
+ * column definitions.  Filter and sort apply to the snapshot's rows; the
+ * selection follows the selected row's key across refreshes, so a new
+ * snapshot never makes the cursor jump to another session. */
+
+static const struct table_def *table_of(const struct pane *p)
+{
+    if (!p->cls->ntables)
+        return NULL;
+    int m = p->mode < p->cls->ntables ? p->mode : 0;
+    return &p->cls->tables[m];
+}
+
+static bool row_matches(const struct snapshot *s, int row, const char *filter)
+{
+    if (!filter || !*filter)
+        return true;
+    for (int c = 0; c < s->ncols; c++) {
+        const char *v = snapshot_cell(s, row, c);
+        if (v && strcasestr(v, filter))
+            return true;
+    }
+    return false;
+}
+
+/* qsort has no context argument; the sort runs on the loop thread only. */
+static const struct snapshot *sort_snapshot;
+static const struct column_def *sort_def;
+static bool sort_desc;
+
+static int compare_rows(const void *a, const void *b)
+{
+    int ra = *(const int *)a, rb = *(const int *)b;
+    const char *va = snapshot_get(sort_snapshot, ra, sort_def->field);
+    const char *vb = snapshot_get(sort_snapshot, rb, sort_def->field);
+    int r;
+    if (!va || !vb) {
+        r = (va ? 1 : 0) - (vb ? 1 : 0);
+    } else if (sort_def->format != FORMAT_AS_TEXT && sort_def->format != FORMAT_AS_BOOL) {
+        double da = strtod(va, NULL), db = strtod(vb, NULL);
+        r = da < db ? -1 : da > db ? 1 : 0;
+    } else {
+        r = strcasecmp(va, vb);
+    }
+    if (r == 0)
+        r = ra - rb;        /* stable */
+    return sort_desc ? -r : r;
+}
+
+/* Recompute which snapshot rows are shown, in which order. */
+static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
+{
+    const struct table_def *t = table_of(p);
+    struct table_state *st = &p->table;
+    free(st->order);
+    st->order = NULL;
+    st->norder = 0;
+    if (!s || s->error || !t)
+        return;
+    st->order = xcalloc((size_t)(s->nrows ? s->nrows : 1), sizeof *st->order);
+    for (int r = 0; r < s->nrows; r++) {
+        if (t->row_hidden && t->row_hidden(ui, s, r))
+            continue;
+        if (!row_matches(s, r, st->filter))
+            continue;
+        st->order[st->norder++] = r;
+    }
+    if (st->sort_column >= 0 && st->sort_column < t->ncolumns) {
+        sort_snapshot = s;
+        sort_def = &t->columns[st->sort_column];
+        sort_desc = st->sort_descending;
+        qsort(st->order, (size_t)st->norder, sizeof *st->order, compare_rows);
+    }
+    /* Keep the selection on the same row (by key) if it is still there. */
+    const char *key = p->cls->key_field;
+    if (key && st->selected_key) {
+        for (int i = 0; i < st->norder; i++) {
+            const char *v = snapshot_get(s, st->order[i], key);
+            if (v && strcmp(v, st->selected_key) == 0) {
+                st->selected = i;
+                break;
+            }
+        }
+    }
+    if (st->selected >= st->norder)
+        st->selected = st->norder - 1;
+    if (st->selected < 0)
+        st->selected = 0;
+}
+
+static void remember_key(struct pane *p, const struct snapshot *s)
+{
+    struct table_state *st = &p->table;
+    const char *key = p->cls->key_field;
+    free(st->selected_key);
+    st->selected_key = NULL;
+    if (key && s && st->selected < st->norder)
+        st->selected_key = xstrdup(snapshot_get(s, st->order[st->selected], key));
+}
+
+int table_selected_row(struct ui *ui, struct pane *p)
+{
+    (void)ui;
+    struct table_state *st = &p->table;
+    if (st->selected < 0 || st->selected >= st->norder)
+        return -1;
+    return st->order[st->selected];
+}
+
+void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, int width)
+{
+    const struct table_def *t = table_of(p);
+    if (!t || h < 1 || width < 4)
+        return;
+    const struct snapshot *s = app_snapshot(ui->app, t->collector);
+    bool focused = &ui->panes[ui->focus] == p;
+    if (!s) {
+        wattrset(w, ATTR(THEME_DIM));
+        draw_text(ui, w, y, x, width, "waiting for data...");
+        return;
+    }
+    if (s->error) {
+        wattrset(w, ATTR(THEME_DIM));
+        draw_text(ui, w, y, x, width, s->error);
+        return;
+    }
+    table_order(ui, p, s);
+    struct table_state *st = &p->table;
+
+    /* Column widths: fixed ones first, hide those that do not fit, the
+     * flexible one takes the rest. */
+    int widths[32] = { 0 };
+    int n = t->ncolumns < 32 ? t->ncolumns : 32;
+    int used = 0, flex = -1;
+    for (int c = 0; c < n; c++) {
+        const struct column_def *cd = &t->columns[c];
+        if (cd->min_cols && width < cd->min_cols)
+            continue;
+        if (cd->width == 0 && flex < 0) {
+            flex = c;
+            continue;
+        }
+        int want = cd->width ? cd->width : 10;
+        if (used + want + 1 > width)
+            continue;
+        widths[c] = want;
+        used += want + 1;
+    }
+    if (flex >= 0)
+        widths[flex] = width - used > 0 ? width - used : 0;
+
+    /* Header, with the sort column marked. */
+    wattrset(w, ATTR(THEME_HEADER));
+    mvwhline(w, y, x, ' ', width);
+    int cx = x;
+    for (int c = 0; c < n; c++) {
+        if (!widths[c])
+            continue;
+        char title[64];
+        const char *mark = "";
+        if (c == st->sort_column)
+            mark = st->sort_descending ? (ui->ascii ? "v" : "\xe2\x96\xbe") : (ui->ascii ? "^" : "\xe2\x96\xb4");
+        snprintf(title, sizeof title, "%s%s", t->columns[c].title, mark);
+        draw_cell(ui, w, y, cx, widths[c], title, t->columns[c].right);
+        cx += widths[c] + 1;
+    }
+
+    int rows = h - 1;
+    st->page = rows > 0 ? rows : 1;
+    if (st->selected < st->top)
+        st->top = st->selected;
+    if (st->selected >= st->top + rows)
+        st->top = st->selected - rows + 1;
+    if (st->top > st->norder - rows)
+        st->top = st->norder - rows;
+    if (st->top < 0)
+        st->top = 0;
+
+    for (int i = 0; i < rows; i++) {
+        int vi = st->top + i;
+        int ry = y + 1 + i;
+        if (vi >= st->norder) {
+            wattrset(w, ATTR(THEME_ROW));
+            mvwhline(w, ry, x, ' ', width);
+            continue;
+        }
+        int row = st->order[vi];
+        int style = t->row_style ? t->row_style(ui, s, row) : -1;
+        enum theme_element e = style >= 0 ? (enum theme_element)style
+                             : (vi % 2 ? THEME_ROW_ALT : THEME_ROW);
+        if (vi == st->selected)
+            e = focused ? THEME_SELECTED : THEME_SELECTED_UNFOCUSED;
+        wattrset(w, ATTR(e));
+        mvwhline(w, ry, x, ' ', width);
+        cx = x;
+        for (int c = 0; c < n; c++) {
+            if (!widths[c])
+                continue;
+            char buf[512];
+            format_value(buf, sizeof buf, snapshot_get(s, row, t->columns[c].field), t->columns[c].format);
+            draw_cell(ui, w, ry, cx, widths[c], buf, t->columns[c].right);
+            cx += widths[c] + 1;
+        }
+    }
+    if (st->norder == 0 && rows > 0) {
+        wattrset(w, ATTR(THEME_DIM));
+        draw_text(ui, w, y + 1, x, width, st->filter ? "no rows match the filter" : "none");
+    }
+    remember_key(p, s);
+}
+
+int table_key(struct ui *ui, struct pane *p, int ch)
+{
+    struct table_state *st = &p->table;
+    const struct table_def *t = table_of(p);
+    const struct snapshot *s = t ? app_snapshot(ui->app, t->collector) : NULL;
+    int page = st->page > 1 ? st->page - 1 : 1;
+    switch (ch) {
+    case KEY_UP: case 'k':
+        st->selected--;
+        break;
+    case KEY_DOWN: case 'j':
+        st->selected++;
+        break;
+    case KEY_PPAGE:
+        st->selected -= page;
+        break;
+    case KEY_NPAGE:
+        st->selected += page;
+        break;
+    case KEY_HOME: case 'g':
+        st->selected = 0;
+        break;
+    case KEY_END: case 'G':
+        st->selected = st->norder - 1;
+        break;
+    case '<':
+        if (t && t->ncolumns) {
+            st->sort_column = st->sort_column <= 0 ? t->ncolumns - 1 : st->sort_column - 1;
+            st->sort_descending = t->columns[st->sort_column].right;
+        }
+        break;
+    case '>':
+        if (t && t->ncolumns) {
+            st->sort_column = st->sort_column + 1 >= t->ncolumns ? 0 : st->sort_column + 1;
+            st->sort_descending = t->columns[st->sort_column].right;
+        }
+        break;
+    case 's':
+        st->sort_descending = !st->sort_descending;
+        if (st->sort_column < 0)
+            st->sort_column = 0;
+        break;
+    default:
+        return KEY_IGNORED;
+    }
+    if (st->selected >= st->norder)
+        st->selected = st->norder - 1;
+    if (st->selected < 0)
+        st->selected = 0;
+    remember_key(p, s);
+    return KEY_HANDLED | KEY_REDRAW;
+}
+
+void table_state_free(struct table_state *t)
+{
+    free(t->filter);
+    free(t->order);
+    free(t->selected_key);
+    memset(t, 0, sizeof *t);
+}
