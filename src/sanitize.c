@@ -9,6 +9,11 @@
  * result in columns so that the panes can cut it without splitting a
  * character. */
 
+/* wcwidth() is X/Open */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700
+#endif
+
 #include <locale.h>
 #include <pthread.h>
 #include <stdint.h>

@@ -1,0 +1,499 @@
+/* Connection descriptions: parsing, layering, display, password masking,
+ * Redis URLs. */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conninfo.h"
+
+#define SECRET "S3cr3tPw"
+
+static void assert_no_secret(const char *text, const char *secret)
+{
+    if (strstr(text, secret))
+        fail_msg("'%s' shows the password '%s'", text, secret);
+}
+
+static void assert_mask(const char *in, const char *want)
+{
+    char *out = conninfo_mask(in);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+/* ---- parsing ---- */
+
+static void test_conninfo_parses_keyword_value_string(void **state)
+{
+    struct conninfo ci;
+    char err[256];
+    (void)state;
+    assert_int_equal(conninfo_parse(&ci, "host=db1 port=5433 dbname=app application_name='my app'",
+                                    err, sizeof err), 0);
+    assert_int_equal(ci.count, 4);
+    assert_string_equal(conninfo_get(&ci, "host"), "db1");
+    assert_string_equal(conninfo_get(&ci, "port"), "5433");
+    assert_string_equal(conninfo_get(&ci, "dbname"), "app");
+    assert_string_equal(conninfo_get(&ci, "application_name"), "my app");
+    assert_null(conninfo_get(&ci, "user"));
+    conninfo_free(&ci);
+}
+
+static void test_conninfo_parses_postgresql_uri(void **state)
+{
+    struct conninfo ci;
+    char err[256];
+    (void)state;
+    assert_int_equal(conninfo_parse(&ci, "postgresql://alice:" SECRET "@db.example:6432/learn?sslmode=require",
+                                    err, sizeof err), 0);
+    assert_string_equal(conninfo_get(&ci, "user"), "alice");
+    assert_string_equal(conninfo_get(&ci, "password"), SECRET);
+    assert_string_equal(conninfo_get(&ci, "host"), "db.example");
+    assert_string_equal(conninfo_get(&ci, "port"), "6432");
+    assert_string_equal(conninfo_get(&ci, "dbname"), "learn");
+    assert_string_equal(conninfo_get(&ci, "sslmode"), "require");
+    assert_int_equal(ci.count, 6);
+    conninfo_free(&ci);
+
+    assert_int_equal(conninfo_parse(&ci, "postgres://h/db", err, sizeof err), 0);
+    assert_string_equal(conninfo_get(&ci, "host"), "h");
+    conninfo_free(&ci);
+}
+
+static void test_conninfo_empty_or_null_text_is_an_empty_set(void **state)
+{
+    struct conninfo ci;
+    const char **k, **v;
+    char err[256];
+    (void)state;
+    assert_int_equal(conninfo_parse(&ci, NULL, err, sizeof err), 0);
+    assert_int_equal(ci.count, 0);
+    conninfo_arrays(&ci, &k, &v);
+    assert_null(k[0]);
+    assert_null(v[0]);
+    conninfo_free(&ci);
+    assert_int_equal(conninfo_parse(&ci, "", err, sizeof err), 0);
+    assert_int_equal(ci.count, 0);
+    conninfo_free(&ci);
+}
+
+static void test_conninfo_bad_keyword_is_named_in_the_error(void **state)
+{
+    struct conninfo ci;
+    char err[256];
+    (void)state;
+    assert_int_equal(conninfo_parse(&ci, "hots=x", err, sizeof err), -1);
+    assert_non_null(strstr(err, "invalid connection string"));
+    assert_non_null(strstr(err, "\"hots\""));
+    assert_null(strchr(err, '\n'));
+    assert_int_equal(ci.count, 0);
+}
+
+static void test_conninfo_errors_never_show_the_password(void **state)
+{
+    static const char *const bad[] = {
+        "host=x password=" SECRET " hots=y",
+        "host=x password='" SECRET "",                  /* unterminated quote */
+        "postgresql://u:" SECRET "@[::1/db",            /* the whole URI is quoted */
+        "postgresql://u:" SECRET "@[::1]x/db",
+        "postgresql://u:" SECRET "%zz@h/db",            /* bad %-escape in the password */
+        "postgresql://u:" SECRET "%00@h/db",
+        "postgresql://u:x@h/db?password=" SECRET "%zz",
+        "postgresql://u:" SECRET "@h/db?bogus=1",
+        "postgresql://u:" SECRET "@h/db?password",
+    };
+    struct conninfo ci;
+    char err[512];
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(conninfo_parse(&ci, bad[i], err, sizeof err), -1);
+        assert_true(strlen(err) > 20);
+        assert_no_secret(err, SECRET);
+    }
+}
+
+static void test_conninfo_password_with_a_space_is_not_leaked_by_libpq(void **state)
+{
+    struct conninfo ci;
+    char err[512];
+    (void)state;
+    /* libpq reads "Tr0ub4dor" as a keyword and says: missing "=" after it */
+    assert_int_equal(conninfo_parse(&ci, "host=x password=correct Tr0ub4dor", err, sizeof err), -1);
+    assert_no_secret(err, "Tr0ub4dor");
+    assert_no_secret(err, "correct");
+    assert_non_null(strstr(err, "missing \"=\""));
+}
+
+/* ---- the set ---- */
+
+static void test_conninfo_set_replaces_adds_and_removes(void **state)
+{
+    struct conninfo ci;
+    char err[256];
+    (void)state;
+    assert_int_equal(conninfo_parse(&ci, "host=a port=1", err, sizeof err), 0);
+    conninfo_set(&ci, "host", "b");
+    assert_string_equal(conninfo_get(&ci, "host"), "b");
+    assert_int_equal(ci.count, 2);
+    conninfo_set(&ci, "user", "u");
+    assert_int_equal(ci.count, 3);
+    conninfo_set(&ci, "host", NULL);
+    assert_int_equal(ci.count, 2);
+    assert_null(conninfo_get(&ci, "host"));
+    assert_string_equal(conninfo_get(&ci, "port"), "1");
+    assert_string_equal(conninfo_get(&ci, "user"), "u");
+    conninfo_set(&ci, "nothere", NULL);
+    assert_int_equal(ci.count, 2);
+    conninfo_free(&ci);
+}
+
+static void test_conninfo_set_on_an_empty_set_works(void **state)
+{
+    struct conninfo ci = { 0 };
+    (void)state;
+    conninfo_set(&ci, "dbname", "x");
+    assert_string_equal(conninfo_get(&ci, "dbname"), "x");
+    conninfo_free(&ci);
+    assert_int_equal(ci.count, 0);
+    assert_null(ci.keywords);
+}
+
+static void test_conninfo_arrays_are_null_terminated_and_follow_changes(void **state)
+{
+    struct conninfo ci;
+    const char **k, **v;
+    char err[256];
+    (void)state;
+    assert_int_equal(conninfo_parse(&ci, "host=a dbname=d", err, sizeof err), 0);
+    conninfo_set(&ci, "application_name", "pgdeck");
+    conninfo_set(&ci, "host", NULL);
+    conninfo_arrays(&ci, &k, &v);
+    int n = 0;
+    while (k[n])
+        n++;
+    assert_int_equal(n, 2);
+    assert_null(v[2]);
+    assert_string_equal(k[0], "dbname");
+    assert_string_equal(v[0], "d");
+    assert_string_equal(k[1], "application_name");
+    assert_string_equal(v[1], "pgdeck");
+    conninfo_free(&ci);
+}
+
+static void test_conninfo_copy_is_independent(void **state)
+{
+    struct conninfo a, b;
+    char err[256];
+    (void)state;
+    assert_int_equal(conninfo_parse(&a, "host=a user=u", err, sizeof err), 0);
+    conninfo_copy(&b, &a);
+    conninfo_set(&a, "host", "changed");
+    assert_string_equal(conninfo_get(&b, "host"), "a");
+    assert_string_equal(conninfo_get(&b, "user"), "u");
+    conninfo_free(&a);
+    assert_string_equal(conninfo_get(&b, "user"), "u");
+    conninfo_free(&b);
+}
+
+static void test_conninfo_psql_options_layer_over_a_uri(void **state)
+{
+    struct conninfo ci;
+    char err[256];
+    (void)state;
+    /* what config does with -h other -p 6000 on top of DATABASE_URL */
+    assert_int_equal(conninfo_parse(&ci, "postgresql://app:" SECRET "@dbhost:5433/learn", err, sizeof err), 0);
+    conninfo_set(&ci, "host", "other");
+    conninfo_set(&ci, "port", "6000");
+    assert_string_equal(conninfo_get(&ci, "host"), "other");
+    assert_string_equal(conninfo_get(&ci, "port"), "6000");
+    assert_string_equal(conninfo_get(&ci, "user"), "app");
+    assert_string_equal(conninfo_get(&ci, "dbname"), "learn");
+    assert_string_equal(conninfo_get(&ci, "password"), SECRET);
+    conninfo_free(&ci);
+}
+
+/* ---- display ---- */
+
+static void test_conninfo_display_lists_main_keys_first_and_masks_password(void **state)
+{
+    struct conninfo ci;
+    char err[256];
+    (void)state;
+    assert_int_equal(conninfo_parse(&ci, "sslmode=require password=" SECRET " dbname=d user=u port=5 host=h",
+                                    err, sizeof err), 0);
+    char *d = conninfo_display(&ci);
+    assert_string_equal(d, "host=h port=5 user=u dbname=d sslmode=require password=********");
+    assert_no_secret(d, SECRET);
+    free(d);
+    conninfo_free(&ci);
+}
+
+static void test_conninfo_display_masks_a_password_inside_dbname(void **state)
+{
+    struct conninfo ci = { 0 };
+    (void)state;
+    /* libpq expands a conninfo or URI given as dbname, password included */
+    conninfo_set(&ci, "dbname", "postgresql://u:" SECRET "@h/db");
+    conninfo_set(&ci, "sslpassword", SECRET);
+    char *d = conninfo_display(&ci);
+    assert_no_secret(d, SECRET);
+    assert_non_null(strstr(d, "sslpassword=********"));
+    free(d);
+    conninfo_free(&ci);
+}
+
+static void test_conninfo_display_quotes_values_with_spaces(void **state)
+{
+    struct conninfo ci = { 0 };
+    (void)state;
+    conninfo_set(&ci, "application_name", "it's me");
+    char *d = conninfo_display(&ci);
+    assert_string_equal(d, "application_name='it\\'s me'");
+    free(d);
+    conninfo_free(&ci);
+    char *e = conninfo_display(&ci);
+    assert_string_equal(e, "");
+    free(e);
+}
+
+/* ---- mask ---- */
+
+static void test_conninfo_mask_hides_conninfo_password(void **state)
+{
+    (void)state;
+    assert_mask("host=h password=" SECRET " user=u", "host=h password=******** user=u");
+    assert_mask("host=h password = " SECRET, "host=h password = ********");
+    assert_mask("PASSWORD=" SECRET, "PASSWORD=********");
+    assert_mask("sslpassword=" SECRET " x=1", "sslpassword=******** x=1");
+    assert_mask("PGPASSWORD=" SECRET, "PGPASSWORD=********");
+}
+
+static void test_conninfo_mask_hides_quoted_password_with_escapes(void **state)
+{
+    (void)state;
+    assert_mask("host=h password='a b\\' c' port=5", "host=h password=******** port=5");
+    assert_mask("password='unterminated and long", "password=********");
+}
+
+static void test_conninfo_mask_hides_uri_userinfo_password(void **state)
+{
+    (void)state;
+    assert_mask("postgresql://user:" SECRET "@host/db", "postgresql://user:********@host/db");
+    assert_mask("postgres://u:" SECRET "@h1:5432,h2:5433/db", "postgres://u:********@h1:5432,h2:5433/db");
+    assert_mask("connection to postgresql://u:" SECRET "@h/db failed",
+                "connection to postgresql://u:********@h/db failed");
+}
+
+static void test_conninfo_mask_hides_redis_url_password(void **state)
+{
+    (void)state;
+    assert_mask("redis://:" SECRET "@cache:6379/0", "redis://:********@cache:6379/0");
+    assert_mask("redis://default:" SECRET "@cache", "redis://default:********@cache");
+}
+
+static void test_conninfo_mask_hides_uri_query_password(void **state)
+{
+    (void)state;
+    assert_mask("postgresql:///db?host=/tmp&password=" SECRET "&sslmode=disable",
+                "postgresql:///db?host=/tmp&password=********&sslmode=disable");
+    assert_mask("postgresql://h/db?password=" SECRET, "postgresql://h/db?password=********");
+}
+
+static void test_conninfo_mask_leaves_text_without_password_alone(void **state)
+{
+    (void)state;
+    assert_mask("postgresql://user@host:5432/db", "postgresql://user@host:5432/db");
+    assert_mask("host=h options='-c password_encryption=scram-sha-256'",
+                "host=h options='-c password_encryption=scram-sha-256'");
+    assert_mask("mypassword=x", "mypassword=x");
+    assert_mask("", "");
+    char *m = conninfo_mask(NULL);
+    assert_string_equal(m, "");
+    free(m);
+}
+
+static void test_conninfo_mask_is_idempotent(void **state)
+{
+    (void)state;
+    assert_mask("password=******** postgresql://u:********@h", "password=******** postgresql://u:********@h");
+}
+
+/* ---- Redis ---- */
+
+static void test_redis_target_parses_host_port_db(void **state)
+{
+    struct redis_target t;
+    char err[256];
+    (void)state;
+    assert_int_equal(redis_target_parse(&t, "redis://cache.example:6380/2", err, sizeof err), 0);
+    assert_string_equal(t.host, "cache.example");
+    assert_int_equal(t.port, 6380);
+    assert_int_equal(t.db, 2);
+    assert_null(t.password);
+    assert_null(t.socket_path);
+    redis_target_free(&t);
+}
+
+static void test_redis_target_defaults_port_6379_db_0(void **state)
+{
+    struct redis_target t;
+    char err[256];
+    (void)state;
+    assert_int_equal(redis_target_parse(&t, "redis://localhost", err, sizeof err), 0);
+    assert_string_equal(t.host, "localhost");
+    assert_int_equal(t.port, 6379);
+    assert_int_equal(t.db, 0);
+    redis_target_free(&t);
+    assert_int_equal(redis_target_parse(&t, "redis://", err, sizeof err), 0);
+    assert_string_equal(t.host, "127.0.0.1");
+    redis_target_free(&t);
+}
+
+static void test_redis_target_reads_password_forms(void **state)
+{
+    struct redis_target t;
+    char err[256];
+    (void)state;
+    assert_int_equal(redis_target_parse(&t, "redis://:" SECRET "@h:1/3", err, sizeof err), 0);
+    assert_string_equal(t.password, SECRET);
+    assert_int_equal(t.db, 3);
+    redis_target_free(&t);
+    assert_int_equal(redis_target_parse(&t, "redis://default:p%40ss%3Aw@h", err, sizeof err), 0);
+    assert_string_equal(t.password, "p@ss:w");
+    assert_string_equal(t.host, "h");
+    redis_target_free(&t);
+    assert_int_equal(redis_target_parse(&t, "redis://h?password=" SECRET "&db=4", err, sizeof err), 0);
+    assert_string_equal(t.password, SECRET);
+    assert_int_equal(t.db, 4);
+    redis_target_free(&t);
+    /* a user without a password is no password */
+    assert_int_equal(redis_target_parse(&t, "redis://someone@h", err, sizeof err), 0);
+    assert_null(t.password);
+    redis_target_free(&t);
+}
+
+static void test_redis_target_reads_ipv6_host(void **state)
+{
+    struct redis_target t;
+    char err[256];
+    (void)state;
+    assert_int_equal(redis_target_parse(&t, "redis://[::1]:7000/1", err, sizeof err), 0);
+    assert_string_equal(t.host, "::1");
+    assert_int_equal(t.port, 7000);
+    char *d = redis_target_display(&t);
+    assert_string_equal(d, "[::1]:7000/1");
+    free(d);
+    redis_target_free(&t);
+}
+
+static void test_redis_target_reads_unix_socket(void **state)
+{
+    struct redis_target t;
+    char err[256];
+    (void)state;
+    assert_int_equal(redis_target_parse(&t, "unix:///run/redis/redis.sock?db=5", err, sizeof err), 0);
+    assert_null(t.host);
+    assert_string_equal(t.socket_path, "/run/redis/redis.sock");
+    assert_int_equal(t.db, 5);
+    char *d = redis_target_display(&t);
+    assert_string_equal(d, "/run/redis/redis.sock/5");
+    free(d);
+    redis_target_free(&t);
+    assert_int_equal(redis_target_parse(&t, "unix://:" SECRET "@/tmp/r.sock", err, sizeof err), 0);
+    assert_string_equal(t.password, SECRET);
+    assert_string_equal(t.socket_path, "/tmp/r.sock");
+    redis_target_free(&t);
+}
+
+static void test_redis_target_rejects_rediss_with_a_clear_message(void **state)
+{
+    struct redis_target t;
+    char err[256];
+    (void)state;
+    assert_int_equal(redis_target_parse(&t, "rediss://:" SECRET "@h:6380", err, sizeof err), -1);
+    assert_non_null(strstr(err, "rediss://"));
+    assert_non_null(strstr(err, "TLS"));
+    assert_no_secret(err, SECRET);
+}
+
+static void test_redis_target_errors_name_the_problem_without_password(void **state)
+{
+    static const struct { const char *url, *says; } bad[] = {
+        { "redis://:" SECRET "@h:99999", "port" },
+        { "redis://:" SECRET "@h:abc", "port" },
+        { "redis://:" SECRET "@h/x", "database number" },
+        { "redis://:" SECRET "%zz@h", "%-escape" },
+        { "redis://:" SECRET "@h?bogus=1", "unknown parameter 'bogus'" },
+        { "http://:" SECRET "@h", "not a redis URL" },
+        { ":" SECRET "@h:6379", "not a redis URL" },
+        { "unix://", "socket path" },
+        { "", "empty" },
+    };
+    struct redis_target t;
+    char err[256];
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(redis_target_parse(&t, bad[i].url, err, sizeof err), -1);
+        if (!strstr(err, bad[i].says))
+            fail_msg("'%s': '%s' does not say '%s'", bad[i].url, err, bad[i].says);
+        assert_no_secret(err, SECRET);
+        assert_null(t.host);
+        assert_null(t.password);
+    }
+}
+
+static void test_redis_target_display_has_no_password(void **state)
+{
+    struct redis_target t;
+    char err[256];
+    (void)state;
+    assert_int_equal(redis_target_parse(&t, "redis://:" SECRET "@127.0.0.1:6379/0", err, sizeof err), 0);
+    char *d = redis_target_display(&t);
+    assert_string_equal(d, "127.0.0.1:6379/0");
+    free(d);
+    redis_target_free(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conninfo_parses_keyword_value_string),
+        cmocka_unit_test(test_conninfo_parses_postgresql_uri),
+        cmocka_unit_test(test_conninfo_empty_or_null_text_is_an_empty_set),
+        cmocka_unit_test(test_conninfo_bad_keyword_is_named_in_the_error),
+        cmocka_unit_test(test_conninfo_errors_never_show_the_password),
+        cmocka_unit_test(test_conninfo_password_with_a_space_is_not_leaked_by_libpq),
+        cmocka_unit_test(test_conninfo_set_replaces_adds_and_removes),
+        cmocka_unit_test(test_conninfo_set_on_an_empty_set_works),
+        cmocka_unit_test(test_conninfo_arrays_are_null_terminated_and_follow_changes),
+        cmocka_unit_test(test_conninfo_copy_is_independent),
+        cmocka_unit_test(test_conninfo_psql_options_layer_over_a_uri),
+        cmocka_unit_test(test_conninfo_display_lists_main_keys_first_and_masks_password),
+        cmocka_unit_test(test_conninfo_display_masks_a_password_inside_dbname),
+        cmocka_unit_test(test_conninfo_display_quotes_values_with_spaces),
+        cmocka_unit_test(test_conninfo_mask_hides_conninfo_password),
+        cmocka_unit_test(test_conninfo_mask_hides_quoted_password_with_escapes),
+        cmocka_unit_test(test_conninfo_mask_hides_uri_userinfo_password),
+        cmocka_unit_test(test_conninfo_mask_hides_redis_url_password),
+        cmocka_unit_test(test_conninfo_mask_hides_uri_query_password),
+        cmocka_unit_test(test_conninfo_mask_leaves_text_without_password_alone),
+        cmocka_unit_test(test_conninfo_mask_is_idempotent),
+        cmocka_unit_test(test_redis_target_parses_host_port_db),
+        cmocka_unit_test(test_redis_target_defaults_port_6379_db_0),
+        cmocka_unit_test(test_redis_target_reads_password_forms),
+        cmocka_unit_test(test_redis_target_reads_ipv6_host),
+        cmocka_unit_test(test_redis_target_reads_unix_socket),
+        cmocka_unit_test(test_redis_target_rejects_rediss_with_a_clear_message),
+        cmocka_unit_test(test_redis_target_errors_name_the_problem_without_password),
+        cmocka_unit_test(test_redis_target_display_has_no_password),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
