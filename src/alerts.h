@@ -28,6 +28,29 @@ struct perfdata {
     double warn, crit;      /* NAN when none */
 };
 
+/* A rule appends the alerts it finds to out (at most max) and returns how
+ * many it wrote.  Rules are rows of the table in alerts.c; each lives with
+ * its subject: alerts_activity.c (slow queries), alerts_pool_cache.c
+ * (pool, cache hit, replica lag), alerts_storage.c (views, partitions,
+ * indexes). */
+typedef int (*alert_rule)(const struct app *app, struct alert *out, int max);
+int alert_slow_queries(const struct app *app, struct alert *out, int max);
+int alert_pool(const struct app *app, struct alert *out, int max);
+int alert_cache_hit(const struct app *app, struct alert *out, int max);
+int alert_replica_lag(const struct app *app, struct alert *out, int max);
+int alert_stale_views(const struct app *app, struct alert *out, int max);
+int alert_partitions(const struct app *app, struct alert *out, int max);
+int alert_invalid_indexes(const struct app *app, struct alert *out, int max);
+/* Perfdata producers, likewise. */
+typedef int (*perf_rule)(const struct app *app, struct perfdata *out, int max);
+int perf_activity(const struct app *app, struct perfdata *out, int max);
+int perf_pool_cache(const struct app *app, struct perfdata *out, int max);
+int perf_storage(const struct app *app, struct perfdata *out, int max);
+
+/* Fill an alert (printf-style text). */
+void alert_set(struct alert *a, enum alert_level level, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Evaluate every rule; returns the number of alerts written (at most
  * max).  Rules whose data is missing are skipped, not raised. */
 int alerts_evaluate(const struct app *app, struct alert *out, int max);
