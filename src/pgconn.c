@@ -471,8 +471,6 @@ static void start_connect(struct pgconn *c)
     if (c->state != PGCONN_CONNECTING)
         return;     /* the state callback closed us */
     c->pg = PQconnectStartParams(kw, val, 0);
-    free(kw);
-    free(val);
     if (!c->pg) {
         go_down(c, "out of memory starting a connection");
         return;

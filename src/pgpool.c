@@ -43,6 +43,7 @@ struct pgpool {
     unsigned long      connects_closed;  /* counters of closed slots */
     unsigned long      queries_closed;
     bool               freeing;
+    int                handles_open;
 };
 
 static void dispatch(struct pgpool *p);
@@ -277,7 +278,8 @@ struct pgpool *pgpool_new(uv_loop_t *loop, const struct conninfo *ci,
 static void pool_handle_closed(uv_handle_t *h)
 {
     struct pgpool *p = h->data;
-    if (h == (uv_handle_t *)&p->kick) {
+    /* libuv runs close callbacks in no promised order: free on the last. */
+    if (--p->handles_open == 0) {
         conninfo_free(&p->ci);
         free(p->label);
         free(p->slots);
@@ -309,6 +311,7 @@ void pgpool_free(struct pgpool *p)
             pgconn_close(p->slots[i].conn);
         p->slots[i].conn = NULL;
     }
+    p->handles_open = 2;
     uv_close((uv_handle_t *)&p->idle_timer, pool_handle_closed);
     uv_close((uv_handle_t *)&p->kick, pool_handle_closed);
 }

@@ -11,7 +11,7 @@ int draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *tex
 {
     if (width <= 0 || !text)
         return 0;
-    char *safe = sanitize(text, SANITIZE_FOLD | (ui->ascii ? SANITIZE_ASCII : 0));
+    char *safe = sanitize(text, ui->ascii ? SANITIZE_ASCII : 0);
     size_t n = sanitize_fit(safe, width);
     mvwaddnstr(w, y, x, safe, (int)n);
     char saved = safe[n];

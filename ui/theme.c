@@ -149,7 +149,8 @@ static void quote(char *out, size_t outlen, const char *s, size_t n)
 static size_t edit_distance(const char *a, size_t an, const char *b)
 {
     size_t bn = strlen(b), row[64];
-    if (an >= 63 || bn >= 63)
+    /* More than two apart in length is never a suggestion: skip the work. */
+    if (an >= 63 || bn >= 63 || an > bn + 2 || bn > an + 2)
         return SIZE_MAX;
     for (size_t j = 0; j <= bn; j++)
         row[j] = j;
@@ -217,7 +218,7 @@ int theme_nearest_256(int r, int g, int b)
     long best_distance = -1;
     /* 240 candidates: a full search is cheaper than being clever and is
      * exactly "nearest".  On a tie the cube wins, being first. */
-    for (int i = 16; i < 256; i++) {
+    for (int i = 0; i < 256; i++) {
         int rgb = theme_256_to_rgb(i);
         long dr = (rgb >> 16) - r, dg = (rgb >> 8 & 0xff) - g, db = (rgb & 0xff) - b;
         long d = dr * dr + dg * dg + db * db;

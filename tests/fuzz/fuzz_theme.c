@@ -1,20 +1,20 @@
-/* libFuzzer target for the theme parser: arbitrary bytes as a theme file.
- *
- * Build and run from the repository root (clang, with its sanitizer runtime):
- *
- *   mkdir -p build/fuzz
- *   sh src/embed.sh themes/*.theme > build/fuzz/embedded_themes.c
- *   clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 \
- *         -DTHEME_PARSE_ONLY -fsanitize=fuzzer,address,undefined \
- *         -Isrc -Iui -o build/fuzz/fuzz_theme tests/fuzz/fuzz_theme.c \
- *         ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c
- *   build/fuzz/fuzz_theme -max_total_time=60 -max_len=4096 \
- *         build/fuzz/corpus tests/fuzz/corpus/theme
- *
- * THEME_PARSE_ONLY leaves the curses half of ui/theme.c out, so nothing but
- * the parser, the loader it uses for `inherit`, and the embedded built-in
- * themes is linked.  Inputs that crashed once are kept in the seed corpus
- * (crash-*), and tests/unit/test_theme.c parses every file there. */
+// libFuzzer target for the theme parser: arbitrary bytes as a theme file.
+//
+// Build and run from the repository root (clang, with its sanitizer runtime):
+//
+//   mkdir -p build/fuzz/corpus
+//   sh src/embed.sh themes/*.theme > build/fuzz/embedded_themes.c
+//   clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 \
+//         -DTHEME_PARSE_ONLY -fsanitize=fuzzer,address,undefined \
+//         -Isrc -Iui -o build/fuzz/fuzz_theme tests/fuzz/fuzz_theme.c \
+//         ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c
+//   build/fuzz/fuzz_theme -max_total_time=60 -max_len=4096 \
+//         build/fuzz/corpus tests/fuzz/corpus/theme
+//
+// THEME_PARSE_ONLY leaves the curses half of ui/theme.c out, so nothing but
+// the parser, the loader it uses for `inherit`, and the embedded built-in
+// themes is linked.  Inputs that once crashed are kept in the seed corpus
+// (crash-*), and tests/unit/test_theme.c parses every file there.
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
