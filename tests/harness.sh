@@ -97,19 +97,21 @@ wait_gone() {
 
 # ---------------------------------------------------------------- ports
 
-# Every local TCP port in use, in any state, from /proc (no ss or netstat
-# needed on a minimal machine).
+# Local TCP ports from /proc (no ss or netstat needed on a minimal
+# machine): every one in any state with no argument, listeners only (state
+# 0A) with "listen".  A server's port sits in TIME_WAIT after it is killed,
+# and the servers bind with SO_REUSEADDR, so only a listener is in the way.
 used_ports() {
-	awk 'function hex(s,  i, n) { n = 0
+	awk -v only="${1:-}" 'function hex(s,  i, n) { n = 0
 		for (i = 1; i <= length(s); i++)
 			n = n * 16 + index("0123456789ABCDEF", toupper(substr(s, i, 1))) - 1
 		return n }
-	     FNR > 1 { n = split($2, a, ":"); print hex(a[n]) }' \
+	     FNR > 1 && (only == "" || $4 == "0A") { n = split($2, a, ":"); print hex(a[n]) }' \
 		/proc/net/tcp /proc/net/tcp6 2>/dev/null | sort -un
 }
 
 port_in_use() {
-	used_ports | grep -qx "$1"
+	used_ports listen | grep -qx "$1"
 }
 
 # Four free ports below the ephemeral range, so that an outgoing connection
@@ -320,7 +322,10 @@ EOF
 		touch "$RUN/.replica-ready"
 	elif ! replica_up; then
 		pg_start "$REPLICA" replica "$REPLICA_PORT"
-		primary_up && wait_streaming
+		wait_streaming
+	else
+		# Up, but maybe still reconnecting after the primary came back.
+		wait_streaming
 	fi
 }
 
