@@ -153,7 +153,10 @@ void app_close(struct app *app)
         for (int i = 0; i < collector_count; i++) {
             snapshot_unref(app->collectors[i].current);
             snapshot_unref(app->collectors[i].previous);
-            free(app->collectors[i].state);
+            if (app->collectors[i].def->free_state)
+                app->collectors[i].def->free_state(app->collectors[i].state);
+            else
+                free(app->collectors[i].state);
         }
         free(app->collectors);
         app->collectors = NULL;

@@ -5,6 +5,7 @@
 #include <hiredis.h>
 
 #include "app.h"
+#include "collect_statements.h"
 #include "collector.h"
 #include "embedded.h"
 #include "xalloc.h"
@@ -14,7 +15,7 @@
 const struct collector_def collector_defs[] = {
     { .name = "activity",        .source = SOURCE_PRIMARY,   .query = "queries/activity.sql" },
     { .name = "statements",      .source = SOURCE_PRIMARY,   .query = "queries/statements.sql",
-      .cadence = 2 },
+      .cadence = 2, .run = statements_run, .free_state = statements_free_state },
     { .name = "connections",     .source = SOURCE_PRIMARY,   .query = "queries/connections.sql" },
     { .name = "settings",        .source = SOURCE_PRIMARY,   .query = "queries/settings.sql",
       .cadence = 30 },

@@ -42,6 +42,8 @@ struct collector_def {
      * end by calling collector_publish exactly once per run.  Returns 0 if
      * a run started, -1 if not (source down). */
     int  (*run)(struct collector *c);
+    /* Frees `state` of a custom run (NULL: free()). */
+    void (*free_state)(void *state);
 };
 
 struct collector {

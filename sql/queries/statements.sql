@@ -1,0 +1,20 @@
+-- Statement statistics without their texts (pg_stat_statements(false));
+-- texts come once per new queryid from statement_texts.sql.  The busiest
+-- 500 by total time: enough for a screen, cheap with 5,000 entries.
+SELECT s.queryid,
+       d.datname                      AS database,
+       r.rolname                      AS username,
+       s.calls,
+       s.total_exec_time,
+       s.mean_exec_time,
+       s.rows,
+       s.shared_blks_hit,
+       s.shared_blks_read,
+       round(100.0 * s.shared_blks_hit
+             / NULLIF(s.shared_blks_hit + s.shared_blks_read, 0), 1) AS hit_percent
+  FROM pg_stat_statements(false) s
+  LEFT JOIN pg_database d ON d.oid = s.dbid
+  LEFT JOIN pg_roles r ON r.oid = s.userid
+ WHERE s.queryid IS NOT NULL
+ ORDER BY s.total_exec_time DESC
+ LIMIT 500
