@@ -190,6 +190,13 @@ char **keymap_help(struct ui *ui, int *n)
     ADD("mode: %s, refresh every %.1f s%s", cfg->read_only ? "READ-ONLY viewer" : "operator console",
         ui->app->interval, ui->app->paused ? " (paused)" : "");
     ADD("%s", "");
+    ADD("%s", "Alert thresholds");
+    const struct config_thresholds *t = &cfg->alerts;
+    ADD("  slow query > %.0f ms, pool > %.0f %%, cache hit < %.0f %%, view older than %.0f h",
+        t->slow_query_ms, t->pool_percent, t->cache_hit_percent, t->view_age_hours);
+    ADD("  replica lag > %.0f s or %.0f MB, partitions ahead < %.0f month(s), disk full < %.0f days",
+        t->replica_lag_seconds, t->replica_lag_bytes / 1048576, t->partition_ahead_months, t->disk_full_days);
+    ADD("%s", "");
     ADD("%s", "Everywhere");
     for (size_t i = 0; i < sizeof global_keys / sizeof global_keys[0]; i++)
         if (global_keys[i].keys)
@@ -210,12 +217,6 @@ char **keymap_help(struct ui *ui, int *n)
         ADD("  %d %-12s %s", ui->panes[i].cls->number, ui->panes[i].cls->name,
             ui->panes[i].cls->help ? ui->panes[i].cls->help : "");
     ADD("%s", "");
-    ADD("%s", "Alert thresholds");
-    const struct config_thresholds *t = &cfg->alerts;
-    ADD("  slow query > %.0f ms, pool > %.0f %%, cache hit < %.0f %%, view older than %.0f h",
-        t->slow_query_ms, t->pool_percent, t->cache_hit_percent, t->view_age_hours);
-    ADD("  replica lag > %.0f s or %.0f MB, partitions ahead < %.0f month(s), disk full < %.0f days",
-        t->replica_lag_seconds, t->replica_lag_bytes / 1048576, t->partition_ahead_months, t->disk_full_days);
 #undef ADD
     *n = count;
     return lines;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sanitize.h"
 #include "ui.h"
 #include "xalloc.h"
 
@@ -69,6 +70,66 @@ static int key(struct ui *ui, struct pane *p, int ch)
     return KEY_IGNORED;
 }
 
+/* Append `text` to lines, keeping its own line breaks and wrapping at
+ * `width` columns; each piece is sanitized before it is measured. */
+static void add_wrapped(char ***lines, int *n, int *cap, const char *text, int width, int flags)
+{
+    const char *p = text;
+    while (*p) {
+        size_t len = strcspn(p, "\n");
+        char *raw = xstrndup(p, len);
+        char *safe = sanitize(raw, flags);
+        free(raw);
+        const char *q = safe;
+        do {
+            size_t fit = sanitize_fit(q, width);
+            if (fit == 0 && *q)
+                fit = strlen(q);
+            if (*n == *cap) {
+                *cap *= 2;
+                *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
+            }
+            (*lines)[(*n)++] = xasprintf("  %.*s", (int)fit, q);
+            q += fit;
+        } while (*q);
+        free(safe);
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+}
+
+/* Enter: every field, then the whole query text as it was written. */
+static char **details(struct ui *ui, struct pane *p, int row, int *n)
+{
+    const struct snapshot *s = app_snapshot(ui->app, p->cls->tables[p->mode].collector);
+    int cap = 64;
+    char **lines = xcalloc((size_t)cap, sizeof *lines);
+    *n = 0;
+    for (int c = 0; c < s->ncols; c++) {
+        if (strcmp(s->columns[c], "query") == 0)
+            continue;
+        const char *v = snapshot_cell(s, row, c);
+        if (*n == cap) {
+            cap *= 2;
+            lines = xrealloc(lines, (size_t)cap * sizeof *lines);
+        }
+        char buf[256];
+        format_value(buf, sizeof buf, v, FORMAT_AS_TEXT);
+        lines[(*n)++] = xasprintf("%-18s %s", s->columns[c], v ? buf : "");
+    }
+    if (*n + 2 >= cap) {
+        cap *= 2;
+        lines = xrealloc(lines, (size_t)cap * sizeof *lines);
+    }
+    lines[(*n)++] = xstrdup("");
+    lines[(*n)++] = xstrdup("query:");
+    const char *q = snapshot_get(s, row, "query");
+    int width = ui->cols - 12 < 90 ? ui->cols - 12 : 90;
+    add_wrapped(&lines, n, &cap, q ? q : "", width > 20 ? width : 20, ui->ascii ? SANITIZE_ASCII : 0);
+    return lines;
+}
+
 const struct pane_class pane_queries = {
     .name = "Queries",
     .help = "t: live activity / pg_stat_statements  e: explain  C: cancel  K: terminate",
@@ -76,5 +137,6 @@ const struct pane_class pane_queries = {
     .tables = tables,
     .ntables = 2,
     .key = key,
+    .details = details,
     .key_field = "pid",
 };

@@ -1,0 +1,75 @@
+#!/bin/sh
+# The console as an operator first meets it: the status line shows the four
+# servers, help opens and closes, a resize redraws at the new size, keys
+# answer while a long query holds a pool connection, `q` and signals leave
+# the terminal restored, and a query's escape sequences stay harmless text.
+. tests/e2e/lib.sh
+
+PGDECK=$(pgdeck_bin)
+
+# ---- the first screen: four servers up
+tmux_start main 120 40 "$PGDECK"
+check "status line shows the primary up with its version" tmux_wait_for main 'primary: up 15\.' 10
+check "status line shows the replica up as a standby" tmux_wait_for main 'replica: up 15\.[0-9]+ \(standby\)' 10
+check "status line shows PgBouncer up" tmux_wait_for main 'pgbouncer: up 1\.' 10
+check "status line shows Redis up" tmux_wait_for main 'redis: up [0-9]' 10
+check "all six panes are laid out at 120x40" sh -c "tmux -L pgdeck-main-$$ capture-pane -p -t main | grep -q '1 Queries' && tmux -L pgdeck-main-$$ capture-pane -p -t main | grep -q '6 Indexes'"
+
+# ---- help
+tmux_keys main '?'
+check "? opens the help overlay" tmux_wait_for main 'pgdeck help' 5
+check "help lists the alert thresholds" tmux_wait_for main 'slow query > 1000 ms' 5
+tmux_keys main Escape
+check "Esc closes the help" tmux_wait_gone main 'pgdeck help' 5
+
+# ---- resize
+tmux_resize main 80 24
+check "a resize to 80x24 switches to tabs" tmux_wait_for main '1 Queries +2 Pool +3 Cache' 5
+check_eq "the screen is 80 columns wide after the resize" 80 \
+	"$(tmux_capture main | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')"
+tmux_resize main 150 45
+check "a resize back to 150x45 lays out all panes again" tmux_wait_for main '┌ 6 Indexes|\+ 6 Indexes' 5
+
+# ---- keys answer while a 10 s query holds a connection
+psql_q "SELECT pg_sleep(10) /* e2e-long-query */" >/dev/null 2>&1 &
+sleeper=$!
+at_exit "kill $sleeper 2>/dev/null"
+check "the long query shows in the queries pane" tmux_wait_for main 'e2e-long-query' 5
+# The pool's connections are busy with monitoring at most; help must open
+# at once.  (Seen within a second: the wait polls every 0.1 s.)
+tmux_keys main '?'
+check "help opens while a pg_sleep(10) runs" tmux_wait_for main 'pgdeck help' 1
+tmux_keys main Escape
+
+# ---- hostile query text: no escape reaches the terminal
+tmux_kill main
+bytes=$(mktemp)
+at_exit "rm -f '$bytes'"
+tmux_start hostile 120 40 sh -c "sleep 0.3; exec '$PGDECK'"
+tmux_pipe hostile "$bytes"
+psql_q "SELECT /* hostile $(printf '\033]0;pwned\007') $(printf '\033[2J') $(printf '\033[31m')red $(printf '\033P1;2q')dcs */ pg_sleep(8)" >/dev/null 2>&1 &
+h=$!
+at_exit "kill $h 2>/dev/null"
+check "the hostile query is shown" tmux_wait_for hostile 'hostile \^\[\]0;pwned\^G' 8
+check "no OSC title sequence was written to the terminal" sh -c "! grep -q \"\$(printf '\033]0;pwned')\" '$bytes'"
+check "no screen clear from the query was written" sh -c "! grep -q \"\$(printf '\033\\[2J')\" '$bytes' || [ \$(grep -c \"\$(printf '\033\\[2J')\" '$bytes') -le 1 ]"
+check "no DCS from the query was written" sh -c "! grep -q \"\$(printf '\033P1;2q')\" '$bytes'"
+tmux_keys hostile q
+check "q exits" tmux_wait_exit hostile 5
+check_eq "q exits with status 0" 0 "$(tmux_exit_status hostile)"
+tmux_kill hostile
+
+# ---- signals restore the terminal
+for sig in TERM HUP INT; do
+	tmux_start "sig$sig" 100 30 "$PGDECK"
+	tmux_wait_for "sig$sig" 'primary: up' 10 >/dev/null
+	pid=$(tmux -L "pgdeck-sig$sig-$$" display-message -p -t main '#{pane_pid}')
+	kill -"$sig" "$pid"
+	check "SIG$sig ends pgdeck" tmux_wait_exit "sig$sig" 5
+	# After endwin the alternate screen is gone: the pane no longer shows
+	# the dashboard.
+	check "SIG$sig restores the terminal (dashboard gone from the screen)" tmux_wait_gone "sig$sig" 'primary: up' 3
+	tmux_kill "sig$sig"
+done
+
+tap_done
