@@ -21,7 +21,7 @@
 
 /* A theme file is a few kilobytes; anything much bigger is a mistake
  * (--theme pointed at a log or a binary), not a theme. */
-#define THEME_FILE_MAX (1024 * 1024)
+#define THEME_FILE_MAX (1024L * 1024L)
 /* Inheritance deeper than this is surely a loop the identity check missed
  * (the same file reached through two different paths). */
 #define THEME_INHERIT_DEPTH 8
@@ -133,12 +133,12 @@ void theme_warnings_free(struct theme_warnings *w)
  * cannot put escape sequences on the terminal through its warnings. */
 static void quote(char *out, size_t outlen, const char *s, size_t n)
 {
-    size_t keep = n > 40 ? 40 : n, o = 0;
-    for (size_t i = 0; i < keep && o + 4 < outlen; i++) {
+    size_t o = 0, i = 0;
+    for (; i < n && i < 40 && o + 4 < outlen; i++) {
         unsigned char c = (unsigned char)s[i];
-        out[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+        out[o++] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
     }
-    if (keep < n && o + 4 < outlen) {
+    if (i < n && o + 4 < outlen) {
         memcpy(out + o, "...", 3);
         o += 3;
     }
@@ -218,7 +218,7 @@ int theme_nearest_256(int r, int g, int b)
     long best_distance = -1;
     /* 240 candidates: a full search is cheaper than being clever and is
      * exactly "nearest".  On a tie the cube wins, being first. */
-    for (int i = 0; i < 256; i++) {
+    for (int i = 16; i < 256; i++) {
         int rgb = theme_256_to_rgb(i);
         long dr = (rgb >> 16) - r, dg = (rgb >> 8 & 0xff) - g, db = (rgb & 0xff) - b;
         long d = dr * dr + dg * dg + db * db;
@@ -498,7 +498,8 @@ static void set_one_color(struct parser *p, int e, bool fg, const char *s, const
 {
     const char *tok, *extra;
     size_t n, extra_n;
-    next_token(&s, end, &tok, &n);
+    if (!next_token(&s, end, &tok, &n))
+        return;                     /* the caller saw a value: cannot happen */
     if (next_token(&s, end, &extra, &extra_n)) {
         warn(p, "%s.%s takes one colour", elements[e].name, fg ? "fg" : "bg");
         return;
@@ -758,7 +759,7 @@ static int read_file(const char *path, char **text, size_t *len)
 static void file_error(char *err, size_t errlen, const char *path)
 {
     if (errno == EFBIG)
-        snprintf(err, errlen, "%s: too large for a theme (over %d bytes)", path, THEME_FILE_MAX);
+        snprintf(err, errlen, "%s: too large for a theme (over %ld bytes)", path, THEME_FILE_MAX);
     else if (errno == EINVAL)
         snprintf(err, errlen, "%s: not a regular file", path);
     else
@@ -788,6 +789,7 @@ static int parse_found(struct theme *t, const char *text, size_t len, const char
     chain->depth++;
     parse_text(t, text, len, source, w, produced, chain);
     chain->depth--;
+    chain->id[chain->depth] = chain->shown[chain->depth] = NULL;  /* they die with the caller */
     return 0;
 }
 

@@ -822,7 +822,7 @@ static FILE *screen_out, *screen_in;
 
 static bool open_screen(const char *term)
 {
-    screen_out = fopen("/dev/null", "w");
+    screen_out = tmpfile();     /* curses writes its escape sequences here */
     screen_in = fopen("/dev/null", "r");
     screen = newterm(term, screen_out, screen_in);
     if (!screen) {
