@@ -94,7 +94,7 @@ install: pgdeck
 	install -m 755 pgdeck $(DESTDIR)$(BINDIR)/pgdeck
 	install -m 644 sql/kit/*.sql $(DESTDIR)$(DATADIR)/sql/
 	install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
-	if [ -f pgdeck.1 ]; then install -m 644 pgdeck.1 $(DESTDIR)$(MANDIR)/pgdeck.1; fi
+	install -m 644 src/pgdeck.1 $(DESTDIR)$(MANDIR)/pgdeck.1
 
 clean:
 	rm -rf build build-san pgdeck

@@ -4,6 +4,7 @@
  * console (ui/), or one of the non-interactive ones (--once, check, run).
  * Only main exits. */
 #include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,17 @@ extern char **environ;
 
 int ui_run(struct app *app);
 
+/* Whether the command line asks for `check`.  A failed config_load leaves
+ * nothing behind, so look at the words themselves: a monitoring system
+ * must see UNKNOWN (3) for a bad option, never a CRITICAL (2). */
+static bool wants_check(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "check") == 0)
+            return true;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -28,7 +40,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         fprintf(stderr, "Try 'pgdeck --help' for more information.\n");
         /* check's convention: 3 is UNKNOWN; everything else fails with 2. */
-        return 2;
+        return wants_check(argc, argv) ? 3 : 2;
     }
     if (cfg.command == COMMAND_HELP) {
         fputs(config_usage(), stdout);
