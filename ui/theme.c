@@ -145,6 +145,44 @@ static void quote(char *out, size_t outlen, const char *s, size_t n)
     out[o] = '\0';
 }
 
+/* Make a message safe to print, in place.  Paths and names in messages
+ * come from the command line, the environment and `inherit` lines, and may
+ * hold any byte: control characters (C0, DEL, C1) and bytes that are not
+ * UTF-8 become '?'; valid UTF-8 (a user's name in a path) is kept. */
+static void make_printable(char *s)
+{
+    unsigned char *p = (unsigned char *)s, *o = p;
+    while (*p) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c < 0x7f) {
+            *o++ = *p++;
+            continue;
+        }
+        int n = c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+        bool ok = n > 0;
+        /* A NUL ends the string and is no continuation byte, so this never
+         * reads past it. */
+        for (int i = 1; ok && i < n; i++)
+            ok = (p[i] & 0xc0) == 0x80;
+        if (ok && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)
+                   || (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)))
+            ok = false;                                 /* overlong, surrogate */
+        if (!ok) {
+            *o++ = '?';
+            p++;
+            continue;
+        }
+        if (c == 0xc2 && p[1] < 0xa0) {                 /* a C1 control character */
+            *o++ = '?';
+            p += 2;
+            continue;
+        }
+        for (int i = 0; i < n; i++)
+            *o++ = *p++;
+    }
+    *o = '\0';
+}
+
 /* Levenshtein distance, for "did you mean"; words here are short. */
 static size_t edit_distance(const char *a, size_t an, const char *b)
 {
@@ -379,7 +417,9 @@ static void warn(struct parser *p, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     w->messages = xrealloc(w->messages, (size_t)(w->count + 1) * sizeof *w->messages);
-    w->messages[w->count++] = xasprintf("%s:%d: %s", p->source, p->line, what);
+    char *message = xasprintf("%s:%d: %s", p->source, p->line, what);
+    make_printable(message);
+    w->messages[w->count++] = message;
 }
 
 static void warn_bad_token(struct parser *p, const char *s, size_t n, const char *what,
@@ -685,6 +725,7 @@ int theme_parse(struct theme *t, const char *text, size_t len, const char *sourc
     memset(t->name, 0, sizeof t->name);
     snprintf(t->name, sizeof t->name, "%s", source);
     parse_text(t, text, len, source, w, &produced, &chain);
+    make_printable(t->name);
     return produced;
 }
 
@@ -896,8 +937,12 @@ int theme_load(struct theme *t, const char *name_or_file, struct theme_warnings 
     struct theme loaded;
     struct chain chain = { .depth = 0 };
     int produced = 0;
-    if (load_into(&loaded, name_or_file, NULL, w, &produced, &chain, err, errlen) < 0)
+    if (load_into(&loaded, name_or_file, NULL, w, &produced, &chain, err, errlen) < 0) {
+        if (errlen > 0)
+            make_printable(err);
         return -1;
+    }
+    make_printable(loaded.name);
     *t = loaded;
     return 0;
 }

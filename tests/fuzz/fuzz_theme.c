@@ -44,9 +44,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Every warning counted is either kept or counted as dropped. */
     if (produced < w.count || w.count + w.dropped < produced)
         abort();
-    for (int i = 0; i < w.count; i++)
-        if (strchr(w.messages[i], '\033'))
-            abort();    /* messages must be safe to print */
+    /* Messages and the name must be safe to print: no control characters. */
+    for (int i = 0; i <= w.count; i++) {
+        const unsigned char *m = (const unsigned char *)(i < w.count ? w.messages[i] : t.name);
+        for (; *m; m++)
+            if (*m < 0x20 || *m == 0x7f)
+                abort();
+    }
     for (int e = 0; e < THEME_ELEMENT_COUNT; e++) {
         const struct theme_style *s = &t.style[e];
         if ((s->fg.kind == THEME_COLOR_INDEX && (s->fg.value < 0 || s->fg.value > 255))

@@ -73,6 +73,29 @@ static bool has_warning(const struct theme_warnings *w, const char *text)
     return false;
 }
 
+/* No C0 control, DEL, C1 control (as UTF-8 or as a raw byte that is not
+ * part of a character) or broken UTF-8: safe to put on a terminal. */
+static bool printable(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        int n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 ? 2 : 0;
+        if (n == 0 || *p > 0xf4 || (n == 2 && *p == 0xc2 && p[1] < 0xa0))
+            return false;
+        for (int i = 1; i < n; i++)
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+        p += n;
+    }
+    return true;
+}
+
 static void print_warnings(const struct theme_warnings *w)
 {
     for (int i = 0; i < w->count; i++)
@@ -727,6 +750,17 @@ static void test_warnings_are_capped_and_printable(void **state)
     assert_string_equal(w.messages[0], "t.theme:1: '?[31mred?' is not a colour");
     theme_warnings_free(&w);
 
+    /* Paths are not quoted tokens but must be just as safe. */
+    char err[256];
+    assert_int_equal(theme_load(&t, "/tmp/\x1b]0;owned\x07/caf\xc3\xa9\xc2\x9b.theme", NULL,
+                                err, sizeof err), -1);
+    assert_string_equal(err, "/tmp/?]0;owned?/caf\xc3\xa9?.theme: No such file or directory");
+    assert_int_equal(parse(&t, "inherit = /x\x1b[2J/y.theme\n", &w), 1);
+    assert_string_equal(w.messages[0], "t.theme:1: cannot inherit: /x?[2J/y.theme: No such file or directory");
+    theme_warnings_free(&w);
+    assert_int_equal(theme_parse(&t, "", 0, "\x1b[31m.theme", &w), 0);
+    assert_string_equal(t.name, "?[31m.theme");
+
     /* A NUL byte is just a bad character. */
     const char nul[] = "title = re\0d\nrow = blue\n";
     assert_int_equal(theme_parse(&t, nul, sizeof nul - 1, "nul.theme", &w), 1);
@@ -970,6 +1004,9 @@ static void test_fuzz_corpus_parses(void **state)
         struct theme_warnings w = { 0 };
         int produced = theme_parse(&t, buf, len, path, &w);
         assert_true(produced >= w.count);
+        for (int i = 0; i < w.count; i++)
+            assert_true(printable(w.messages[i]));
+        assert_true(printable(t.name));
         theme_warnings_free(&w);
         free(path);
         n++;
