@@ -44,6 +44,8 @@ struct pgpool {
     unsigned long      queries_closed;
     bool               freeing;
     int                handles_open;
+    bool               opening;     /* inside pgconn_new */
+    enum pgconn_state  last_state;  /* as last told to state_cb */
 };
 
 static void dispatch(struct pgpool *p);
@@ -56,7 +58,10 @@ static void kick_cb(uv_timer_t *t)
 static void conn_state(void *arg, struct pgconn *conn)
 {
     struct pgpool *p = arg;
-    if (p->freeing)
+    /* A connection being created reports "connecting" from inside
+     * pgconn_new, before its slot knows it: nothing to act on yet, and
+     * acting on it could open a second connection for the same slot. */
+    if (p->freeing || p->opening)
         return;
     if (pgconn_state(conn) == PGCONN_DOWN && pgconn_error(conn)) {
         free(p->error);
@@ -75,8 +80,12 @@ static void conn_state(void *arg, struct pgconn *conn)
             }
         }
     }
-    if (p->state_cb)
+    /* The owner hears about changes of the pool as a whole. */
+    enum pgconn_state now = pgpool_state(p);
+    if (now != p->last_state && p->state_cb) {
+        p->last_state = now;
         p->state_cb(p->arg, p);
+    }
     if (pgconn_state(conn) == PGCONN_UP)
         uv_timer_start(&p->kick, kick_cb, 0, 0);
 }
@@ -89,7 +98,9 @@ static struct pgconn *open_slot(struct pgpool *p, int i)
         .query_timeout = p->opts.query_timeout,
         .reconnect = true,
     };
+    p->opening = true;
     p->slots[i].conn = pgconn_new(p->loop, &p->ci, &o, conn_state, p);
+    p->opening = false;
     return p->slots[i].conn;
 }
 
@@ -265,6 +276,7 @@ struct pgpool *pgpool_new(uv_loop_t *loop, const struct conninfo *ci,
     p->state_cb = cb;
     p->arg = arg;
     p->slots = xcalloc((size_t)p->opts.max, sizeof *p->slots);
+    p->last_state = PGCONN_CONNECTING;
     uv_timer_init(loop, &p->idle_timer);
     uv_timer_init(loop, &p->kick);
     p->idle_timer.data = p;
