@@ -343,7 +343,7 @@ static void became_up(struct pgconn *c)
     const char *v = PQparameterStatus(c->pg, "server_version");
     snprintf(c->version_text, sizeof c->version_text, "%s", v ? v : "?");
     /* "15.20 (Debian 15.20-1)" is too long for a status line. */
-    c->version_text[strcspn(c->version_text, " ")] = '\0';
+    c->version_text[strcspn(c->version_text, " /")] = '\0';
     const char *hs = PQparameterStatus(c->pg, "in_hot_standby");
     c->in_recovery = hs && strcmp(hs, "on") == 0;
     c->backend_pid = PQbackendPID(c->pg);
