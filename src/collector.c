@@ -7,6 +7,7 @@
 #include "app.h"
 #include "collect_statements.h"
 #include "collector.h"
+#include "derive_pool_cache.h"
 #include "embedded.h"
 #include "xalloc.h"
 
@@ -21,12 +22,16 @@ const struct collector_def collector_defs[] = {
       .cadence = 30 },
     { .name = "replication",     .source = SOURCE_PRIMARY,   .query = "queries/replication.sql" },
     { .name = "replica",         .source = SOURCE_REPLICA,   .query = "queries/replica.sql" },
-    { .name = "pgbouncer_pools", .source = SOURCE_PGBOUNCER, .query = "SHOW POOLS" },
-    { .name = "pgbouncer_stats", .source = SOURCE_PGBOUNCER, .query = "SHOW STATS" },
-    { .name = "database_cache",  .source = SOURCE_PRIMARY,   .query = "queries/database_cache.sql" },
+    { .name = "pgbouncer_pools", .source = SOURCE_PGBOUNCER, .query = "SHOW POOLS",
+      .derive = derive_pgbouncer_pools },
+    { .name = "pgbouncer_stats", .source = SOURCE_PGBOUNCER, .query = "SHOW STATS",
+      .derive = derive_pgbouncer_stats },
+    { .name = "database_cache",  .source = SOURCE_PRIMARY,   .query = "queries/database_cache.sql",
+      .derive = derive_database_cache },
     { .name = "table_cache",     .source = SOURCE_PRIMARY,   .query = "queries/table_cache.sql",
-      .cadence = 5 },
-    { .name = "redis",           .source = SOURCE_REDIS,     .query = "INFO" },
+      .cadence = 5, .derive = derive_table_cache },
+    { .name = "redis",           .source = SOURCE_REDIS,     .query = "INFO",
+      .derive = derive_redis },
     { .name = "partitions",      .source = SOURCE_PRIMARY,   .query = "queries/partitions.sql",
       .cadence = 15 },
     { .name = "views",           .source = SOURCE_PRIMARY,   .query = "queries/views.sql",

@@ -1,0 +1,39 @@
+-- Client connections, counted by state, database, user and application:
+-- one row per (kind, name) with its split by state, plus one row of kind
+-- 'all' that is every connection (what holds max_connections slots).
+-- Only client backends take those slots: walsenders, autovacuum and
+-- background workers have reserves of their own.  A role that may not see
+-- other roles' sessions gets NULL states for them: counted as 'unknown'.
+-- At most 50 names per kind (an application name per client would
+-- otherwise make thousands of rows).
+WITH c AS (
+    SELECT COALESCE(a.state, 'unknown')                          AS state,
+           COALESCE(a.datname, '')                               AS database,
+           COALESCE(a.usename, '')                               AS username,
+           COALESCE(NULLIF(a.application_name, ''), '(none)')    AS application,
+           a.wait_event_type = 'Lock'                            AS waiting
+      FROM pg_stat_activity a
+     WHERE a.backend_type = 'client backend'
+), g AS (
+    SELECT CASE WHEN GROUPING(state) = 0       THEN 'state'
+                WHEN GROUPING(database) = 0    THEN 'database'
+                WHEN GROUPING(username) = 0    THEN 'user'
+                WHEN GROUPING(application) = 0 THEN 'application'
+                ELSE 'all' END                                    AS kind,
+           COALESCE(state, database, username, application, 'all connections') AS name,
+           count(*)                                               AS total,
+           count(*) FILTER (WHERE state = 'active')               AS active,
+           count(*) FILTER (WHERE state = 'idle')                 AS idle,
+           count(*) FILTER (WHERE state LIKE 'idle in transaction%') AS idle_in_transaction,
+           count(*) FILTER (WHERE waiting)                        AS waiting
+      FROM c
+     GROUP BY GROUPING SETS ((state), (database), (username), (application), ())
+), ranked AS (
+    SELECT g.*, row_number() OVER (PARTITION BY kind ORDER BY total DESC, name) AS rank
+      FROM g
+)
+SELECT kind, kind || ':' || name AS key, name, total, active, idle, idle_in_transaction, waiting
+  FROM ranked
+ WHERE rank <= 50
+ ORDER BY array_position(ARRAY['all', 'state', 'database', 'user', 'application'], kind),
+          total DESC, name
