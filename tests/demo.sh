@@ -90,11 +90,12 @@ if [ -n "$scripts" ]; then
 	# scripts need a session of their own (a quick trial run tells).
 	target="-h 127.0.0.1 -p $PGDECK_BOUNCER_PORT -U postgres pgdeck"
 	# shellcheck disable=SC2086
+	scripts="-D scale=${PGDECK_DEMO_SCALE:-1} $scripts"
 	if ! PGAPPNAME=pgdeck-demo-workload pgbench -n -c 1 -t 2 $scripts $target \
 		</dev/null > "$PGDECK_LOG_DIR/workload-trial.log" 2>&1; then
 		target="-h $PGDECK_SOCKET_DIR -p $PGDECK_PG_PORT -U postgres pgdeck"
 	fi
-	say "workload: pgbench at $TPS tps over$(echo "$scripts" | sed 's/ -f / /g') (log: $PGDECK_LOG_DIR/workload.log)"
+	say "workload: pgbench at $TPS tps over$(echo "$scripts" | sed -e 's/^-D [^ ]*//' -e 's/ -f / /g') (log: $PGDECK_LOG_DIR/workload.log)"
 	# shellcheck disable=SC2086
 	PGAPPNAME=pgdeck-demo-workload pgbench -n -c 4 -j 2 -T 3600 -R "$TPS" $scripts $target \
 		</dev/null > "$PGDECK_LOG_DIR/workload.log" 2>&1 &
