@@ -217,7 +217,7 @@ static const char *suggest(const char *s, size_t n, const char *const *names,
     const char *best = NULL;
     size_t best_distance = 3;
     for (int i = 0; i < count; i++) {
-        const char *name = *(const char *const *)((const char *)names + i * stride);
+        const char *name = *(const char *const *)((const char *)names + (size_t)i * stride);
         size_t d = edit_distance(s, n, name);
         if (d < best_distance) {
             best = name;

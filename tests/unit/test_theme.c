@@ -18,6 +18,10 @@
 #include "theme.h"
 #include "xalloc.h"
 
+#ifndef PGDECK_DATADIR              /* as ui/theme.c, when built by hand */
+#define PGDECK_DATADIR "/usr/local/share/pgdeck"
+#endif
+
 static char tmpdir[256];             /* a scratch directory for each test */
 static char config_home[PATH_MAX];  /* $XDG_CONFIG_HOME during the tests */
 static char repo_root[PATH_MAX];
