@@ -168,13 +168,13 @@ BEGIN
             CONTINUE;
         END IF;
         FOR p IN SELECT public.create_future_partitions(cfg.rel, cfg.ahead, p_now) LOOP
-            parent_table := cfg.rel::text; action := 'create'; partition_name := p;
+            parent_table := public.kit_qualified(cfg.rel); action := 'create'; partition_name := p;
             SELECT b.range_from, b.range_to INTO range_from, range_to
             FROM public.partition_bounds(cfg.rel) b WHERE b.partition = to_regclass(p);
             RETURN NEXT;
         END LOOP;
         FOR d IN SELECT * FROM public.detach_old_partitions(cfg.rel, cfg.retention, p_drop, p_now) LOOP
-            parent_table := cfg.rel::text; action := d.action; partition_name := d.partition_name;
+            parent_table := public.kit_qualified(cfg.rel); action := d.action; partition_name := d.partition_name;
             range_from := d.range_from; range_to := d.range_to;
             RETURN NEXT;
         END LOOP;

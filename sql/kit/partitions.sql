@@ -54,6 +54,13 @@ CREATE TABLE IF NOT EXISTS public.partition_maintenance_log (
     application    text        DEFAULT current_setting('application_name', true)
 );
 
+-- schema.name, always qualified (regclass::text drops the schema when it is
+-- on the search_path).
+CREATE OR REPLACE FUNCTION public.kit_qualified(p_rel regclass)
+RETURNS text LANGUAGE sql STABLE STRICT AS
+$$ SELECT format('%I.%I', n.nspname, c.relname)
+   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_rel $$;
+
 -- First instant of the UTC calendar month containing ts.
 CREATE OR REPLACE FUNCTION public.kit_month_start(ts timestamptz)
 RETURNS timestamptz LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS
@@ -152,14 +159,14 @@ BEGIN
             END IF;
             RAISE EXCEPTION 'refusing to create partition % for range [%, %): it overlaps partition % [%, %)',
                 v_name, to_char(v_month AT TIME ZONE 'UTC', 'YYYY-MM-DD'), to_char(v_end AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
-                v_other.partition, v_other.range_from, v_other.range_to
+                public.kit_qualified(v_other.partition), v_other.range_from, v_other.range_to
                 USING ERRCODE = 'object_not_in_prerequisite_state';
         END IF;
 
         IF to_regclass(format('%I.%I', v_schema, v_name)) IS NOT NULL THEN
             RAISE EXCEPTION 'refusing to create partition %.% for range [%, %): a table of that name exists and is not attached to % (detached by retention?)',
                 v_schema, v_name, to_char(v_month AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
-                to_char(v_end AT TIME ZONE 'UTC', 'YYYY-MM-DD'), p_parent
+                to_char(v_end AT TIME ZONE 'UTC', 'YYYY-MM-DD'), public.kit_qualified(p_parent)
                 USING ERRCODE = 'duplicate_table',
                       HINT = 'Re-attach it with ALTER TABLE ... ATTACH PARTITION, or rename or drop it.';
         END IF;
@@ -170,7 +177,7 @@ BEGIN
             IF v_count > 0 THEN
                 RAISE EXCEPTION 'refusing to create partition % for range [%, %): the default partition % holds % row(s) in that range',
                     v_name, to_char(v_month AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
-                    to_char(v_end AT TIME ZONE 'UTC', 'YYYY-MM-DD'), v_default, v_count
+                    to_char(v_end AT TIME ZONE 'UTC', 'YYYY-MM-DD'), public.kit_qualified(v_default), v_count
                     USING ERRCODE = 'object_not_in_prerequisite_state',
                           DETAIL = 'Creating it would have to move those rows while holding an exclusive lock on the default partition; nothing was created.',
                           HINT = 'Move the rows out first: in one transaction create a standalone table for the range, INSERT ... SELECT the rows into it, DELETE them from the default partition, then ALTER TABLE ... ATTACH PARTITION it.';
@@ -188,11 +195,11 @@ BEGIN
                          to_char(v_month AT TIME ZONE 'UTC', 'YYYY'),
                          to_char(v_month AT TIME ZONE 'UTC', 'MM'));
         EXECUTE format('CREATE TABLE %I.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)',
-                       v_schema, v_name, p_parent,
+                       v_schema, v_name, public.kit_qualified(p_parent),
                        to_char(v_month AT TIME ZONE 'UTC', 'YYYY-MM-DD') || ' 00:00:00+00',
                        to_char(v_end AT TIME ZONE 'UTC', 'YYYY-MM-DD') || ' 00:00:00+00');
         INSERT INTO public.partition_maintenance_log (parent_table, partition_name, action, range_from, range_to)
-        VALUES (p_parent::text, format('%I.%I', v_schema, v_name), 'create', v_month, v_end);
+        VALUES (public.kit_qualified(p_parent), format('%I.%I', v_schema, v_name), 'create', v_month, v_end);
         RETURN NEXT format('%I.%I', v_schema, v_name);
     END LOOP;
 END
@@ -237,10 +244,10 @@ BEGIN
         WHERE NOT b.is_default AND b.range_to <= v_cutoff
         ORDER BY b.range_from
     LOOP
-        EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', p_parent, r.partition);
+        EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', public.kit_qualified(p_parent), public.kit_qualified(r.partition));
         INSERT INTO public.partition_maintenance_log (parent_table, partition_name, action, range_from, range_to)
-        VALUES (p_parent::text, r.partition::text, 'detach', r.range_from, r.range_to);
-        action := 'detach'; partition_name := r.partition::text;
+        VALUES (public.kit_qualified(p_parent), public.kit_qualified(r.partition), 'detach', r.range_from, r.range_to);
+        action := 'detach'; partition_name := public.kit_qualified(r.partition);
         range_from := r.range_from; range_to := r.range_to;
         RETURN NEXT;
     END LOOP;
@@ -249,7 +256,7 @@ BEGIN
         FOR r IN
             SELECT DISTINCT ON (l.partition_name) l.partition_name, l.range_from, l.range_to, l.action
             FROM public.partition_maintenance_log l
-            WHERE l.parent_table = p_parent::text
+            WHERE l.parent_table = public.kit_qualified(p_parent)
             ORDER BY l.partition_name, l.id DESC
         LOOP
             CONTINUE WHEN r.action <> 'detach' OR r.range_to > v_cutoff;
@@ -257,7 +264,7 @@ BEGIN
             CONTINUE WHEN EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(r.partition_name));
             EXECUTE format('DROP TABLE %s', to_regclass(r.partition_name));
             INSERT INTO public.partition_maintenance_log (parent_table, partition_name, action, range_from, range_to)
-            VALUES (p_parent::text, r.partition_name, 'drop', r.range_from, r.range_to);
+            VALUES (public.kit_qualified(p_parent), r.partition_name, 'drop', r.range_from, r.range_to);
             action := 'drop'; partition_name := r.partition_name;
             range_from := r.range_from; range_to := r.range_to;
             RETURN NEXT;
