@@ -217,7 +217,7 @@ struct loader {
     char *pool_min_origin, *pool_max_origin;
 
     /* the INI file being read */
-    const char *path;
+    char       *path_shown;         /* sanitized, for messages */
     char       *path_dir;           /* for relative paths in the file */
     FILE       *fp;
     char       *line;
@@ -805,7 +805,7 @@ static void file_fail(struct loader *ld, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fail(ld, "%s:%d: %s", ld->path, ld->lineno, msg);
+    fail(ld, "%s:%d: %s", ld->path_shown, ld->lineno, msg);
     ld->failed = true;
 }
 
@@ -896,7 +896,7 @@ static int config_ini_key(void *user, const char *section, const char *name, con
         free(unquoted);
         return 0;
     }
-    char *where = xasprintf("%s:%d: [%s] %s", ld->path, ld->lineno, s->section, s->key);
+    char *where = xasprintf("%s:%d: [%s] %s", ld->path_shown, ld->lineno, s->section, s->key);
     rc = apply_setting(ld, s, value, where, true, true);
     free(where);
     free(unquoted);
@@ -921,6 +921,32 @@ static const char *find_separator(const char *s)
     return NULL;
 }
 
+/* Longer lines are refused: reading stops there, so that --config
+ * /dev/zero or a binary file cannot eat all memory. */
+#define CONFIG_MAX_LINE 65536
+
+/* Read one line into ld->line, newline included, at most CONFIG_MAX_LINE
+ * + 1 bytes.  Returns its length, or -1 at the end of the file. */
+static long read_line(struct loader *ld)
+{
+    size_t n = 0;
+    int c;
+
+    while ((c = getc(ld->fp)) != EOF) {
+        if (n + 2 > ld->line_cap) {
+            ld->line_cap = ld->line_cap ? ld->line_cap * 2 : 256;
+            ld->line = xrealloc(ld->line, ld->line_cap);
+        }
+        ld->line[n++] = (char)c;
+        if (c == '\n' || n > CONFIG_MAX_LINE)
+            break;
+    }
+    if (n == 0)
+        return -1;
+    ld->line[n] = '\0';
+    return (long)n;
+}
+
 /* inih's line reader.  Handing inih one cleaned line at a time lets this
  * file count lines (inih's handler is not told the line number), check
  * section headers where they are written (inih only reports keys), and
@@ -931,14 +957,18 @@ static const char *find_separator(const char *s)
 static char *config_ini_line(char *str, int num, void *stream)
 {
     struct loader *ld = stream;
-    ssize_t got;
+    long got;
 
     if (ld->failed || num < 8)
         return NULL;
-    got = getline(&ld->line, &ld->line_cap, ld->fp);
+    got = read_line(ld);
     if (got < 0)
         return NULL;
     ld->lineno++;
+    if (got > CONFIG_MAX_LINE) {
+        file_fail(ld, "the line is longer than %d bytes", CONFIG_MAX_LINE);
+        return NULL;
+    }
     if (memchr(ld->line, '\0', (size_t)got)) {
         file_fail(ld, "the line holds a NUL byte (is this a text file?)");
         return NULL;
@@ -1048,7 +1078,7 @@ static int load_file(struct loader *ld, const char *path, bool required)
     }
 
     store_string(&ld->cfg->config_file, xstrdup(path));
-    ld->path = ld->cfg->config_file;
+    ld->path_shown = sanitize(path, 0);
     const char *slash = strrchr(path, '/');
     ld->path_dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : NULL;
 
@@ -1060,7 +1090,7 @@ static int load_file(struct loader *ld, const char *path, bool required)
         ld->failed = true;
     } else if (!ld->failed && rc != 0) {
         /* inih found something the reader let through */
-        fail(ld, "%s:%d: syntax error", path, rc > 0 ? rc : ld->lineno);
+        fail(ld, "%s:%d: syntax error", ld->path_shown, rc > 0 ? rc : ld->lineno);
         ld->failed = true;
     }
     fclose(ld->fp);
@@ -1226,6 +1256,7 @@ static void loader_free(struct loader *ld)
     free(ld->pool_min_origin);
     free(ld->pool_max_origin);
     free(ld->path_dir);
+    free(ld->path_shown);
     free(ld->line);
 }
 

@@ -19,6 +19,7 @@
 #include <libpq-fe.h>
 
 #include "conninfo.h"
+#include "sanitize.h"
 #include "xalloc.h"
 
 #define MASK "********"
@@ -93,9 +94,10 @@ static const char *find_bytes(const char *hay, size_t hlen, const char *needle, 
  *     PGPASSWORD variable, in any letter case);
  *   ?password=xxx&... (URI query parameter);
  *   scheme://user:xxx@host (URI userinfo, any scheme: postgresql, redis...).
- * `greedy` also swallows the words that follow an unquoted conninfo
- * password up to the next "key=": "password=my secret host=h" was meant as
- * a password with a space, and libpq quotes "secret" when it complains. */
+ * `greedy` also swallows the words that follow a conninfo password up to
+ * the next "key=": "password=my secret host=h" was meant as a password
+ * with a space, and libpq quotes "secret" when it complains (the same for
+ * "password='my'secret"). */
 struct secrets {
     size_t count;
     size_t start[32], end[32];
@@ -105,6 +107,12 @@ static void secrets_add(struct secrets *sc, size_t start, size_t end)
 {
     if (end <= start)
         return;
+    /* spans are kept in order and apart: an overlap joins the last one */
+    if (sc->count > 0 && start < sc->end[sc->count - 1]) {
+        if (end > sc->end[sc->count - 1])
+            sc->end[sc->count - 1] = end;
+        return;
+    }
     if (sc->count == sizeof sc->start / sizeof sc->start[0]) {
         /* More passwords than slots: merge the rest into the last one so
          * that nothing is ever left unmasked. */
@@ -137,13 +145,14 @@ static size_t match_password_keyword(const char *text, size_t i)
         size_t n = strlen(keywords[k]);
         if (strncasecmp(text + i, keywords[k], n) != 0)
             continue;
+        /* libpq skips any white space around '=' (isspace) */
         size_t j = i + n;
-        while (text[j] == ' ' || text[j] == '\t')
+        while (isspace((unsigned char)text[j]))
             j++;
         if (text[j] != '=')
             continue;
         j++;
-        while (text[j] == ' ' || text[j] == '\t')
+        while (isspace((unsigned char)text[j]))
             j++;
         return j - i;
     }
@@ -227,15 +236,17 @@ static size_t scan_uri_userinfo(const char *text, size_t i, int whole, struct se
     while (at > a && text[at - 1] != '@')
         at--;
     if (at == a)
-        return e;               /* no userinfo */
+        return a;               /* no userinfo: go on after "://" */
     at--;                       /* index of the last '@' */
     for (size_t c = a; c < at; c++) {
+        if (match_password_keyword(text, c))
+            return a;           /* "password=" in the user: read it as text */
         if (text[c] == ':') {
             secrets_add(sc, c + 1, at);
-            break;
+            return at + 1;
         }
     }
-    return at + 1;
+    return a;                   /* a user name only: read it like any text */
 }
 
 static void find_secrets(const char *text, int greedy, struct secrets *sc)
@@ -265,7 +276,7 @@ static void find_secrets(const char *text, int greedy, struct secrets *sc)
                     end++;
             } else {
                 end = conninfo_value_end(text, v);
-                if (greedy && text[v] != '\'')
+                if (greedy)
                     end = greedy_extend(text, end);
             }
             secrets_add(sc, v, end);
@@ -312,17 +323,25 @@ static void replace_all(struct strbuf *sb, const char *needle, size_t n)
     *sb = out;
 }
 
-/* Scrub a libpq error message about `input`: mask password-shaped parts,
- * then any quoted fragment that overlaps a secret of the input, then any
- * remaining copy of a secret.  Newlines become "; ". */
+/* Scrub a libpq error message about `input`.  First whole copies of the
+ * input's secrets are masked, then every quoted fragment that overlaps a
+ * secret (before any other masking: masking password-shaped text could
+ * swallow a closing quote and hide a fragment), then password-shaped text,
+ * then any copy of a secret that is left.  The result is one line without
+ * control characters. */
 static char *scrub_libpq_message(const char *message, const char *input)
 {
     struct secrets sc;
-    struct strbuf sb = { 0 };
-    char *masked = conninfo_mask(message);
-    const char *p = masked;
+    struct strbuf sb = { 0 }, raw = { 0 };
+    const char *p;
 
     find_secrets(input, 1, &sc);
+    /* whole copies of a secret go first: a secret holding '"' would
+     * confuse the search for quoted fragments */
+    sb_add(&raw, message);
+    for (size_t k = 0; k < sc.count; k++)
+        replace_all(&raw, input + sc.start[k], sc.end[k] - sc.start[k]);
+    p = raw.buf;
     while (*p) {
         const char *close;
         if (*p == '"' && (close = strchr(p + 1, '"')) != NULL) {
@@ -331,7 +350,9 @@ static char *scrub_libpq_message(const char *message, const char *input)
             for (size_t k = 0; k < sc.count && !secret && flen > 0; k++) {
                 const char *s = input + sc.start[k];
                 size_t slen = sc.end[k] - sc.start[k];
-                if (find_bytes(s, slen, p + 1, flen) || find_bytes(p + 1, flen, s, slen))
+                /* a fragment inside a secret, or a secret inside a fragment;
+                 * one or two characters (":", "=") give nothing away */
+                if ((flen >= 3 && find_bytes(s, slen, p + 1, flen)) || find_bytes(p + 1, flen, s, slen))
                     secret = 1;
             }
             sb_add(&sb, "\"");
@@ -346,27 +367,38 @@ static char *scrub_libpq_message(const char *message, const char *input)
         sb_addn(&sb, p, 1);
         p++;
     }
+
+    free(raw.buf);
+    char *fragments_masked = sb_finish(&sb);
+    struct strbuf out = { 0 };
+    char *masked = conninfo_mask(fragments_masked);
+    free(fragments_masked);
+    sb_add(&out, masked);
     free(masked);
     for (size_t k = 0; k < sc.count; k++) {
         size_t slen = sc.end[k] - sc.start[k];
         if (slen >= 3)
-            replace_all(&sb, input + sc.start[k], slen);
+            replace_all(&out, input + sc.start[k], slen);
     }
 
     /* libpq ends messages with a newline and may hold several lines */
-    char *out = sb_finish(&sb);
-    size_t n = strlen(out);
-    while (n > 0 && isspace((unsigned char)out[n - 1]))
-        out[--n] = '\0';
+    char *text = sb_finish(&out);
+    size_t n = strlen(text);
+    while (n > 0 && isspace((unsigned char)text[n - 1]))
+        text[--n] = '\0';
     struct strbuf flat = { 0 };
-    for (const char *q = out; *q; q++) {
+    for (const char *q = text; *q; q++) {
         if (*q == '\n')
             sb_add(&flat, "; ");
         else
             sb_addn(&flat, q, 1);
     }
-    free(out);
-    return sb_finish(&flat);
+    free(text);
+    /* libpq quotes what it was given, control characters included */
+    char *flat_text = sb_finish(&flat);
+    char *safe = sanitize(flat_text, SANITIZE_FOLD);
+    free(flat_text);
+    return safe;
 }
 
 /* ---- keyword/value sets ------------------------------------------------- */
@@ -487,19 +519,25 @@ static int is_secret_keyword(const char *keyword)
 }
 
 /* Append "key=value", quoting the value as libpq would read it back.  The
- * value itself is masked: a dbname can hold a whole conninfo or URI that
- * libpq expands, password included. */
+ * value itself is masked (a dbname can hold a whole conninfo or URI that
+ * libpq expands, password included) and sanitized (one line, no control
+ * characters, whoever shows or logs it). */
 static void display_pair(struct strbuf *sb, const char *keyword, const char *value)
 {
-    char *masked = conninfo_mask(value);
+    char *unmasked = conninfo_mask(value);
+    char *masked = sanitize(unmasked, 0);
     int quote = masked[0] == '\0';
+
+    free(unmasked);
 
     for (const char *p = masked; *p && !quote; p++)
         if (isspace((unsigned char)*p) || *p == '\'' || *p == '\\')
             quote = 1;
     if (sb->len)
         sb_add(sb, " ");
-    sb_add(sb, keyword);
+    char *clean_keyword = sanitize(keyword, 0);
+    sb_add(sb, clean_keyword);
+    free(clean_keyword);
     sb_add(sb, "=");
     if (!quote) {
         sb_add(sb, masked);

@@ -107,6 +107,9 @@ static void test_conninfo_errors_never_show_the_password(void **state)
         "postgresql://u:x@h/db?password=" SECRET "%zz",
         "postgresql://u:" SECRET "@h/db?bogus=1",
         "postgresql://u:" SECRET "@h/db?password",
+        /* found by fuzzing: masking "password=..." inside the quoted
+         * fragment swallowed its closing quote */
+        "postgresql://u:" SECRET "%zzpassword=x@h/db",
     };
     struct conninfo ci;
     char err[512];
@@ -263,6 +266,17 @@ static void test_conninfo_display_quotes_values_with_spaces(void **state)
     free(e);
 }
 
+static void test_conninfo_display_is_one_line_without_controls(void **state)
+{
+    struct conninfo ci = { 0 };
+    (void)state;
+    conninfo_set(&ci, "application_name", "a\nb\x1b[2J");
+    char *d = conninfo_display(&ci);
+    assert_string_equal(d, "application_name='a b^[[2J'");
+    free(d);
+    conninfo_free(&ci);
+}
+
 /* ---- mask ---- */
 
 static void test_conninfo_mask_hides_conninfo_password(void **state)
@@ -273,6 +287,10 @@ static void test_conninfo_mask_hides_conninfo_password(void **state)
     assert_mask("PASSWORD=" SECRET, "PASSWORD=********");
     assert_mask("sslpassword=" SECRET " x=1", "sslpassword=******** x=1");
     assert_mask("PGPASSWORD=" SECRET, "PGPASSWORD=********");
+    /* libpq skips any white space around '=', vertical tab included
+     * (found by fuzzing) */
+    assert_mask("password=\v" SECRET, "password=\v********");
+    assert_mask("password\n=\f" SECRET " x", "password\n=\f******** x");
 }
 
 static void test_conninfo_mask_hides_quoted_password_with_escapes(void **state)
@@ -304,6 +322,9 @@ static void test_conninfo_mask_hides_uri_query_password(void **state)
     assert_mask("postgresql:///db?host=/tmp&password=" SECRET "&sslmode=disable",
                 "postgresql:///db?host=/tmp&password=********&sslmode=disable");
     assert_mask("postgresql://h/db?password=" SECRET, "postgresql://h/db?password=********");
+    /* a URI without userinfo must not hide what follows (found by fuzzing) */
+    assert_mask("redis://h password=" SECRET, "redis://h password=********");
+    assert_mask("postgres://a b password=" SECRET "@h", "postgres://a b password=********");
 }
 
 static void test_conninfo_mask_leaves_text_without_password_alone(void **state)
@@ -479,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_conninfo_display_lists_main_keys_first_and_masks_password),
         cmocka_unit_test(test_conninfo_display_masks_a_password_inside_dbname),
         cmocka_unit_test(test_conninfo_display_quotes_values_with_spaces),
+        cmocka_unit_test(test_conninfo_display_is_one_line_without_controls),
         cmocka_unit_test(test_conninfo_mask_hides_conninfo_password),
         cmocka_unit_test(test_conninfo_mask_hides_quoted_password_with_escapes),
         cmocka_unit_test(test_conninfo_mask_hides_uri_userinfo_password),

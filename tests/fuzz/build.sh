@@ -1,0 +1,90 @@
+#!/bin/sh
+# Build and run pgdeck's libFuzzer targets (clang, ASan + UBSan).
+#
+#   tests/fuzz/build.sh                 build every target into build/fuzz/
+#   tests/fuzz/build.sh run [SECONDS]   build, then fuzz each target SECONDS
+#                                       (default 60); new inputs go to
+#                                       build/fuzz/corpus/TARGET, crashes to
+#                                       build/fuzz/artifacts/
+#   tests/fuzz/build.sh replay          build, then run each target once over
+#                                       every file of tests/fuzz/corpus/TARGET;
+#                                       exits non-zero when one crashes
+#
+# TARGETS="fuzz_config" limits any mode to some targets.  CC defaults to
+# clang (libFuzzer needs it; on Debian the runtime is libclang-rt-14-dev).
+
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT="$ROOT/build/fuzz"
+SEEDS="$ROOT/tests/fuzz/corpus"
+FUZZ_CC=${FUZZ_CC:-clang}
+TARGETS=${TARGETS:-"fuzz_config fuzz_conninfo fuzz_sanitize"}
+
+CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -g -O1 -fno-omit-frame-pointer
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+        -Wall -Wextra -I$ROOT/src $(pkg-config --cflags libpq inih)"
+LIBS="$(pkg-config --libs libpq inih) -lm"
+
+sources() {
+    case "$1" in
+    fuzz_config)   echo "src/config.c src/conninfo.c src/sanitize.c src/xalloc.c" ;;
+    fuzz_conninfo) echo "src/conninfo.c src/sanitize.c src/xalloc.c" ;;
+    fuzz_sanitize) echo "src/sanitize.c src/xalloc.c" ;;
+    *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
+    esac
+}
+
+build() {
+    mkdir -p "$OUT"
+    for t in $TARGETS; do
+        src=""
+        for f in $(sources "$t"); do src="$src $ROOT/$f"; done
+        # shellcheck disable=SC2086
+        $FUZZ_CC $CFLAGS -o "$OUT/$t" "$ROOT/tests/fuzz/$t.c" $src $LIBS
+        echo "built $OUT/$t"
+    done
+}
+
+run() {
+    seconds=$1
+    for t in $TARGETS; do
+        mkdir -p "$OUT/corpus/$t" "$OUT/artifacts"
+        dict=""
+        if [ -f "$ROOT/tests/fuzz/$t.dict" ]; then dict="-dict=$ROOT/tests/fuzz/$t.dict"; fi
+        echo "== $t for ${seconds}s"
+        # shellcheck disable=SC2086
+        "$OUT/$t" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+            -artifact_prefix="$OUT/artifacts/$t-" $dict \
+            "$OUT/corpus/$t" "$SEEDS/$t"
+    done
+}
+
+replay() {
+    status=0
+    for t in $TARGETS; do
+        files=$(find "$SEEDS/$t" -type f | sort)
+        if [ -z "$files" ]; then
+            echo "$t: no corpus" >&2
+            status=1
+            continue
+        fi
+        # shellcheck disable=SC2086
+        if "$OUT/$t" -runs=1 $files >"$OUT/$t.replay.log" 2>&1; then
+            echo "$t: $(echo "$files" | wc -l) inputs replayed, no crash"
+        else
+            echo "$t: CRASH, see $OUT/$t.replay.log" >&2
+            tail -n 30 "$OUT/$t.replay.log" >&2
+            status=1
+        fi
+    done
+    return $status
+}
+
+mode=${1:-build}
+case "$mode" in
+build)  build ;;
+run)    build; run "${2:-60}" ;;
+replay) build; replay ;;
+*)      echo "usage: $0 [build | run [SECONDS] | replay]" >&2; exit 2 ;;
+esac
