@@ -28,6 +28,8 @@ SOCKDB="host=$PGDECK_SOCKET_DIR port=$PGDECK_PG_PORT user=postgres"
 cleanup_db() {
 	psql_q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%$MARK%' AND pid <> pg_backend_pid()" >/dev/null 2>&1
 	for _d in "$DB_UTF8" "$DB_ASCII"; do
+		# Statistics of a dropped database would linger in pg_stat_statements.
+		psql_q "SELECT pg_stat_statements_reset(0, oid, 0) FROM pg_database WHERE datname = '$_d'" >/dev/null 2>&1
 		psql_q "DROP DATABASE IF EXISTS $_d WITH (FORCE)" "$SOCKDB dbname=postgres" >/dev/null 2>&1
 	done
 }
@@ -41,8 +43,11 @@ psql_q "CREATE DATABASE $DB_ASCII ENCODING 'SQL_ASCII' TEMPLATE template0 LOCALE
 # is valid UTF-8), all inside a comment.
 printf 'SELECT pg_sleep(60) /* %s-utf8 \033]0;pwned\007 \033[2J \302\23331m */;\n' "$MARK" > "$TMP/utf8.sql"
 # SQL_ASCII database: bytes that are no UTF-8 at all (0xff 0xfe), and a raw
-# 8-bit CSI (0x9b).  A UTF8 database would refuse them.
-printf 'SELECT pg_sleep(60) /* %s-ascii \377\376 \23331m \033[31m */;\n' "$MARK" > "$TMP/ascii.sql"
+# 8-bit CSI (0x9b).  A UTF8 database would refuse them.  Kept out of
+# pg_stat_statements: one such text in the cluster-wide texts file makes
+# pg_stat_statements(true) fail in every UTF8 database ("invalid byte
+# sequence") until it is reset, which would break everyone's statements.
+printf 'SET pg_stat_statements.track = none;\nSELECT pg_sleep(60) /* %s-ascii \377\376 \23331m \033[31m */;\n' "$MARK" > "$TMP/ascii.sql"
 PGCLIENTENCODING=UTF8 psql -X -q -f "$TMP/utf8.sql" "$SOCKDB dbname=$DB_UTF8" >/dev/null 2>&1 &
 at_exit "kill $! 2>/dev/null"
 PGCLIENTENCODING=SQL_ASCII psql -X -q -f "$TMP/ascii.sql" "$SOCKDB dbname=$DB_ASCII" >/dev/null 2>&1 &
@@ -52,6 +57,8 @@ sessions_running() {
 	[ "$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%$MARK-%' AND pid <> pg_backend_pid()")" = 2 ]
 }
 check "the two hostile sessions are running" wait_until 10 sessions_running
+check "pg_stat_statements texts still read in a UTF8 database" \
+	psql_q "SELECT count(*) FROM pg_stat_statements(true)"
 
 # ---- --once --format json, all four servers configured
 "$PGDECK" --once --format json > "$TMP/once.json" 2> "$TMP/once.err"
