@@ -172,15 +172,39 @@ static void draw_redis_memory(struct ui *ui, WINDOW *w, int y, int x, int width,
     }
 }
 
+/* While the table lists databases, the busiest tables of the interval take
+ * what room the pane has left above it (a tall pane, a big screen). */
+static void add_busiest_tables(struct pane_lines *l, const struct app *app)
+{
+    const struct snapshot *t = good(app_snapshot(app, "table_cache"));
+    if (!t)
+        return;
+    int shown = 0;
+    for (int r = 0; r < t->nrows && shown < 8; r++) {
+        if (!(snapshot_number(t, r, "traffic", 0) > 0))
+            break;      /* ranked busiest first: the rest had none */
+        char hit[32], hits[32], reads[32];
+        percent_text(hit, sizeof hit, snapshot_number(t, r, "hit_percent", NAN), "-");
+        format_value(hits, sizeof hits, snapshot_get(t, r, "blks_hit_delta"), FORMAT_AS_NUMBER);
+        format_value(reads, sizeof reads, snapshot_get(t, r, "blks_read_delta"), FORMAT_AS_NUMBER);
+        pane_lines_add(l, 5 + shown, THEME_VALUE, shown ? " " : "busiest", "%s  hit %s  %s hits  %s reads",
+                       snapshot_get(t, r, "table"), hit, hits, reads);
+        shown++;
+    }
+    if (!shown)
+        pane_lines_add(l, 5, THEME_DIM, "busiest", "no table traffic in the last interval (t: all tables)");
+}
+
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
-    (void)p;
     struct pane_lines lines = { .n = 0 };
     pane_lines_add_drawn(&lines, 0, draw_postgres, NULL);
     pane_lines_add_drawn(&lines, 1, draw_redis, NULL);
     const struct snapshot *r = good(app_snapshot(ui->app, "redis"));
     if (r && r->nrows > 0)
         pane_lines_add_drawn(&lines, 2, draw_redis_memory, r);
+    if (p->mode == 0)
+        add_busiest_tables(&lines, ui->app);
     return pane_lines_draw(ui, w, y, x, width, pane_lines_budget(height), &lines);
 }
 

@@ -82,14 +82,14 @@ static void draw_usage(struct ui *ui, WINDOW *w, int y, int x, int width, const 
     double crit = warn > 0.95 ? warn : 0.95;
     char label[48];
     snprintf(label, sizeof label, "connections %.0f/%.0f ", used, usable);
-    int gw = width >= 80 ? 48 : width / 2 + 4;
+    int gw = width >= 100 ? 48 : width * 45 / 100;
     if (gw > width)
         gw = width;
     draw_gauge(ui, w, y, x, gw, used / usable, warn, crit, label);
 
     /* Beside it, the split by state. */
     char states[160];
-    snprintf(states, sizeof states, "active %.0f  idle %.0f  idle-tx %.0f  lock %.0f",
+    snprintf(states, sizeof states, "active %.0f idle %.0f idle-tx %.0f lock %.0f",
              snapshot_number(conn, snapshot_find(conn, "key", "state:active"), "total", 0),
              snapshot_number(conn, snapshot_find(conn, "key", "state:idle"), "total", 0),
              snapshot_number(conn, snapshot_find(conn, "kind", "all"), "idle_in_transaction", 0),
@@ -108,16 +108,22 @@ static int pool_text(char *buf, size_t len, const char *name, const struct pgpoo
                     name, st.open, st.busy, st.waiting, st.min, st.max, st.connects);
 }
 
-static void add_own_pool(struct pane_lines *l, const struct app *app)
+/* One line for both pools when the pane is wide enough, else two. */
+static void add_own_pool(struct pane_lines *l, const struct app *app, int width)
 {
-    char buf[320] = "";
-    int n = app->primary ? pool_text(buf, sizeof buf, "primary", app->primary) : 0;
-    if (app->replica && n >= 0 && (size_t)n < sizeof buf) {
-        snprintf(buf + n, sizeof buf - (size_t)n, "%s", "  |  ");
-        n += 5;
-        pool_text(buf + n, sizeof buf - (size_t)n, "replica", app->replica);
+    char primary[160] = "", replica[160] = "";
+    if (app->primary)
+        pool_text(primary, sizeof primary, "primary", app->primary);
+    if (app->replica)
+        pool_text(replica, sizeof replica, "replica", app->replica);
+    if (!app->replica || !app->primary) {
+        pane_lines_add(l, 3, THEME_VALUE, "pgdeck pool", "%s%s", primary, replica);
+    } else if (width >= 13 + (int)(strlen(primary) + strlen(replica)) + 5) {
+        pane_lines_add(l, 3, THEME_VALUE, "pgdeck pool", "%s  |  %s", primary, replica);
+    } else {
+        pane_lines_add(l, 3, THEME_VALUE, "pgdeck pool", "%s", primary);
+        pane_lines_add(l, 5, THEME_VALUE, " ", "%s", replica);
     }
-    pane_lines_add(l, 3, THEME_VALUE, "pgdeck pool", "%s", buf);
 }
 
 /* ---- replication --------------------------------------------------------- */
@@ -176,10 +182,10 @@ static void add_read_replica(struct pane_lines *l, const struct app *app)
     format_seconds(delay, sizeof delay, number(r, 0, "replay_delay"));
     const char *receiver = snapshot_get(r, 0, "receiver_status");
     pane_lines_add(l, 4, snapshot_true(r, 0, "replay_paused") ? THEME_ROW_WARN : THEME_VALUE,
-                   "read replica", "in recovery%s, receiver %s%s%s, replayed %s, %s behind, delay %s",
-                   snapshot_true(r, 0, "replay_paused") ? " (replay paused)" : "",
-                   receiver ? receiver : "none", receiver ? " from " : "", text(r, 0, "sender"),
-                   text(r, 0, "replay_lsn"), bytes, delay);
+                   "read replica", "in recovery%s, %s behind, delay %s, replayed %s, receiver %s%s%s",
+                   snapshot_true(r, 0, "replay_paused") ? " (replay paused)" : "", bytes, delay,
+                   text(r, 0, "replay_lsn"), receiver ? receiver : "none", receiver ? " from " : "",
+                   text(r, 0, "sender"));
 }
 
 /* ---- PgBouncer ----------------------------------------------------------- */
@@ -243,7 +249,7 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     (void)p;
     struct pane_lines lines = { .n = 0 };
     pane_lines_add_drawn(&lines, 0, draw_usage, NULL);
-    add_own_pool(&lines, ui->app);
+    add_own_pool(&lines, ui->app, width);
     add_replication(&lines, ui->app);
     add_read_replica(&lines, ui->app);
     add_pgbouncer(&lines, ui->app);
