@@ -26,6 +26,8 @@ struct statements_state {
     int                size;        /* power of two */
     int                used;
     struct snapshot   *pending;     /* stats waiting for their texts */
+    char              *texts_error; /* why the last text fetch failed */
+    double             texts_retry_at;
 };
 
 static unsigned long hash(const char *s)
@@ -107,6 +109,7 @@ void statements_free_state(void *state)
     }
     free(st->slots);
     snapshot_unref(st->pending);
+    free(st->texts_error);
     free(st);
 }
 
@@ -131,7 +134,8 @@ static void publish_with_texts(struct collector *c)
         const char *id = snapshot_cell(s, r, idcol);
         const char *text = id ? texts_get(st, id) : NULL;
         free(s->cells[r * s->ncols + qcol]);
-        s->cells[r * s->ncols + qcol] = xstrdup(text ? text : "(text not available)");
+        s->cells[r * s->ncols + qcol] = xstrdup(text ? text : st->texts_error ? st->texts_error
+                                                                  : "(text not available)");
     }
     collector_publish(c, s);
 }
@@ -143,7 +147,16 @@ static void texts_done(void *arg, const PGresult *res, const char *error, double
     if (!c->app->collectors)
         return;
     struct statements_state *st = state_of(c);
-    if (!error) {
+    free(st->texts_error);
+    st->texts_error = NULL;
+    if (error) {
+        /* One undecodable text (a statement from a SQL_ASCII database)
+         * makes pg_stat_statements(true) fail for every database: say so
+         * on the rows rather than hide the reason, and ask again only
+         * once a minute. */
+        st->texts_error = xasprintf("(text not available: %s)", error);
+        st->texts_retry_at = now_monotonic() + 60;
+    } else {
         for (int r = 0; r < PQntuples(res); r++) {
             const char *id = pgres_get(res, r, "queryid");
             const char *q = pgres_get(res, r, "query");
@@ -189,7 +202,7 @@ static void stats_done(void *arg, const PGresult *res, const char *error, double
     }
     ids[len++] = '}';
     ids[len] = '\0';
-    if (!missing) {
+    if (!missing || now_monotonic() < st->texts_retry_at) {
         free(ids);
         publish_with_texts(c);
         return;

@@ -14,7 +14,8 @@
 /* The collectors.  Cadence 0 follows the refresh interval; the slow ones
  * (catalog sizes, partition trees, the index plan) run every 10-30 s. */
 const struct collector_def collector_defs[] = {
-    { .name = "activity",        .source = SOURCE_PRIMARY,   .query = "queries/activity.sql" },
+    { .name = "activity",        .source = SOURCE_PRIMARY,   .query = "queries/activity.sql",
+      .own_pids = true },
     { .name = "statements",      .source = SOURCE_PRIMARY,   .query = "queries/statements.sql",
       .cadence = 2, .run = statements_run, .free_state = statements_free_state },
     { .name = "connections",     .source = SOURCE_PRIMARY,   .query = "queries/connections.sql" },
@@ -187,6 +188,18 @@ static int send_query(struct collector *c)
         return 0;
     }
     struct pgpool *pool = d->source == SOURCE_REPLICA ? app->replica : app->primary;
+    if (d->own_pids) {
+        int pids[64];
+        int n = pgpool_backend_pids(pool, pids, 64);
+        char list[64 * 12 + 3];
+        size_t len = 0;
+        list[len++] = '{';
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%d", i ? "," : "", pids[i]);
+        snprintf(list + len, sizeof list - len, "}");
+        const char *params[] = { list };
+        return pgpool_send(pool, sql, 1, params, 0, pg_done, c);
+    }
     return pgpool_send(pool, sql, 0, NULL, 0, pg_done, c);
 }
 

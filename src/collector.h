@@ -35,6 +35,9 @@ struct collector_def {
                                    Redis ("SHOW POOLS", "INFO") */
     double      cadence;        /* seconds; 0 means the refresh interval */
     int         min_version;    /* server_version_num needed, 0 for any */
+    /* The query takes $1: the backend pids of pgdeck's own pool, as an
+     * int[] literal, so pgdeck's sessions stay out of what it shows. */
+    bool        own_pids;
     /* Optional: derive columns (rates from deltas, flags) in `now` from the
      * previous snapshot; `now` is not yet published, so it may change. */
     void (*derive)(struct app *app, struct snapshot *now, const struct snapshot *prev);

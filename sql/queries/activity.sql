@@ -1,6 +1,7 @@
 -- Live sessions: every client backend that is not idle (idle in
--- transaction included), with who blocks it.  pgdeck's own querying
--- session is left out.  Durations are seconds.
+-- transaction included), with who blocks it.  pgdeck's own pool sessions
+-- ($1, an int[] of their pids) are left out: other pgdeck instances, and
+-- their actions, stay visible.  Durations are seconds.
 SELECT a.pid,
        a.datname                                         AS database,
        a.usename                                         AS username,
@@ -16,6 +17,7 @@ SELECT a.pid,
        a.query
   FROM pg_stat_activity a
  WHERE a.pid <> pg_backend_pid()
+   AND a.pid <> ALL ($1::int[])
    AND a.backend_type = 'client backend'
    AND a.state IS DISTINCT FROM 'idle'
  ORDER BY a.query_start NULLS LAST
