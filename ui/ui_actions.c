@@ -1,37 +1,271 @@
-/* The console's side of the action layer (first cut: the read-only gate
- * only; the actions themselves come with src/action.c). */
+/* The console's side of the action layer: the action keys (C K e r R m i I
+ * x a), the ':' commands that name an action, L (the journal), and the
+ * hooks through which an action previews itself (ui_confirm), reports
+ * progress and its outcome (the status line) and shows text (EXPLAIN).
+ *
+ * Every key and command goes to action_start, the one gate in src/action.c:
+ * read-only mode, the journal check, the preview and the confirmation are
+ * decided there, never here.  This file only finds what is selected. */
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "action.h"
+#include "journal.h"
 #include "ui.h"
 #include "ui_actions.h"
+#include "xalloc.h"
 
-static const char *const action_keys = "CKerRmiIxaL";
+/* Lines of the journal the viewer shows. */
+#define JOURNAL_LINES 500
 
-static const char *const help_rows[][2] = {
-    { "C K", "queries: cancel the query / terminate the session" },
+/* The pane (by number) whose selection an action key acts on; 0: the
+ * focused pane, whichever it is. */
+static const struct {
+    int key;
+    int pane;
+} key_panes[] = {
+    { 'C', 1 }, { 'K', 1 }, { 'e', 1 },
+    { 'r', 5 }, { 'R', 5 },
+    { 'm', 4 },
+    { 'i', 6 }, { 'I', 6 }, { 'x', 6 },
+    { 'a', 0 },
 };
+
+/* ---- hooks ---------------------------------------------------------------- */
+
+/* The hooks get the app, not the ui: an action can end while the console
+ * closes (its connection closed under it), and app->ui is NULL by then. */
+
+static void confirm_answer(struct ui *ui, void *arg, bool yes)
+{
+    (void)ui;
+    action_confirm(arg, yes);
+}
+
+static void hook_confirm(void *arg, struct action *a)
+{
+    struct app *app = arg;
+    struct ui *ui = app->ui;
+    if (!ui) {
+        action_confirm(a, false);
+        return;
+    }
+    if (ui->overlay == OVERLAY_CONFIRM) {
+        /* One question at a time: the first one stays. */
+        app_message(app, true, "%s: answer the open question first", action_definition(a)->name);
+        action_confirm(a, false);
+        return;
+    }
+    int n;
+    char *const *preview = action_preview(a, &n);
+    char **lines = xcalloc((size_t)n + 2, sizeof *lines);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        lines[k++] = xstrdup(preview[i]);
+    lines[k++] = xstrdup("");
+    lines[k++] = xstrdup(action_definition(a)->ddl
+                         ? "y runs it on a connection of its own (monitoring goes on); n or Esc changes nothing."
+                         : "y runs it; n or Esc changes nothing.");
+    char *title = xasprintf("%s?", action_title(a));
+    ui_confirm(ui, title, lines, k, confirm_answer, a);
+    free(title);
+}
+
+static void hook_progress(void *arg, struct action *a, const char *text)
+{
+    (void)a;
+    struct app *app = arg;
+    if (app->ui)
+        app_message(app, false, "%s", text);
+}
+
+static void hook_show(void *arg, struct action *a, const char *title, char **lines, int n)
+{
+    (void)a;
+    struct app *app = arg;
+    if (app->ui) {
+        ui_show_text(app->ui, title, lines, n);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+static void hook_done(void *arg, struct action *a)
+{
+    struct app *app = arg;
+    if (!app->ui)
+        return;
+    enum action_outcome o = action_outcome(a);
+    /* A refused EXPLAIN ("the query has $1 parameters") is an answer, not
+     * an error; a refused change is one. */
+    bool error = o == ACTION_FAILED || (o == ACTION_REFUSED && action_definition(a)->changes);
+    app_message(app, error, "%s", action_message(a));
+}
+
+static const struct action_hooks console_hooks = {
+    .confirm = hook_confirm,
+    .progress = hook_progress,
+    .show = hook_show,
+    .done = hook_done,
+    .refresh_collectors = true,
+    .front_end = "console",
+};
+
+/* ---- starting actions ---------------------------------------------------------- */
+
+static int pane_for(int key)
+{
+    for (size_t i = 0; i < sizeof key_panes / sizeof key_panes[0]; i++)
+        if (key_panes[i].key == key)
+            return key_panes[i].pane;
+    return 0;
+}
+
+/* Start `def` on the focused pane's selection, when that pane is the one
+ * the action reads; otherwise with no target, and the action's plan says
+ * what to select (the gate refuses first in read-only mode). */
+static void start_on_selection(struct ui *ui, const struct action_def *def)
+{
+    struct action_target t = { 0 };
+    char *buf = NULL;
+    int pane = pane_for(def->key);
+    if (!pane || ui_focused(ui)->cls->number == pane) {
+        int row;
+        const struct snapshot *s = ui_selected(ui, &row);
+        if (s && row >= 0 && action_target_from_row(def, s, row, &t, &buf) != 0)
+            memset(&t, 0, sizeof t);
+    }
+    action_start(ui->app, def, &t, false, &console_hooks, ui->app);
+    free(buf);
+}
+
+static void show_journal(struct ui *ui)
+{
+    char err[512];
+    char *path = journal_path(ui->app->cfg->journal_file, err, sizeof err);
+    if (!path) {
+        app_message(ui->app, true, "%s", err);
+        return;
+    }
+    int n = 0;
+    char **lines = journal_tail(path, JOURNAL_LINES, &n, err, sizeof err);
+    if (!lines) {
+        app_message(ui->app, true, "%s", err);
+        free(path);
+        return;
+    }
+    if (n == 0) {
+        free(lines);
+        lines = xcalloc(1, sizeof *lines);
+        lines[n++] = xstrdup("(no action journaled yet)");
+    }
+    char *title = xasprintf("journal: %s", path);
+    ui_show_text(ui, title, lines, n);
+    /* Newest last, and shown first: the drawing clamps this to the end. */
+    ui->overlay_top = n;
+    free(title);
+    free(path);
+}
+
+static void quit_answer(struct ui *ui, void *arg, bool yes)
+{
+    (void)arg;
+    if (yes)
+        ui->quit = true;
+}
+
+/* Quitting closes the connections an action runs on, which makes the
+ * server cancel it: ask first. */
+static void ask_quit(struct ui *ui)
+{
+    int n = action_running(ui->app);
+    char **lines = xcalloc(3, sizeof *lines);
+    lines[0] = xasprintf("%d action%s still running.", n, n == 1 ? " is" : "s are");
+    lines[1] = xstrdup("Quitting closes its connection and the server cancels it (a CONCURRENTLY build");
+    lines[2] = xstrdup("leaves an INVALID index behind). Quit anyway?");
+    ui_confirm(ui, "quit?", lines, 3, quit_answer, NULL);
+}
 
 int ui_action_key(struct ui *ui, int ch)
 {
-    if (ch <= 0 || ch > 127 || !strchr(action_keys, ch))
-        return 0;
-    if (ui->app->cfg->read_only)
-        app_message(ui->app, true, "read-only console: '%c' changes nothing here", ch);
-    else
-        app_message(ui->app, true, "'%c': actions are not built yet", ch);
+    if ((ch == 'q' || ch == KEY_F(10)) && action_running(ui->app) > 0) {
+        ask_quit(ui);
+        return KEY_HANDLED;
+    }
+    if (ch == 'L') {
+        show_journal(ui);
+        return KEY_HANDLED;
+    }
+    const struct action_def *def = ch > 0 && ch < 128 ? action_for_key(ch) : NULL;
+    if (!def)
+        return KEY_IGNORED;
+    start_on_selection(ui, def);
     return KEY_HANDLED;
 }
 
+/* ":verb arg": the action named by the verb, on `arg` (a name as typed or
+ * a pid), or on the selection when there is no argument. */
 int ui_action_command(struct ui *ui, const char *verb, const char *arg)
 {
-    (void)ui;
-    (void)verb;
-    (void)arg;
-    return 0;
+    if (strcmp(verb, "journal") == 0 || strcmp(verb, "log") == 0) {
+        show_journal(ui);
+        return 1;
+    }
+    const struct action_def *def = action_find(verb);
+    if (!def)
+        return 0;
+    if (strcmp(verb, "refresh") == 0 && strcmp(arg, "--stale") == 0)
+        def = action_find("refresh-stale");
+    else if (strcmp(verb, "index") == 0 && strcmp(arg, "--all") == 0)
+        def = action_find("index-all");
+    if (!*arg || def->needs == NEEDS_NOTHING) {
+        start_on_selection(ui, def);
+        return 1;
+    }
+    struct action_target t = { 0 };
+    if (def->needs == NEEDS_SESSION || def->needs == NEEDS_QUERY) {
+        char *end;
+        long pid = strtol(arg, &end, 10);
+        while (isspace((unsigned char)*end))
+            end++;
+        if (end == arg || *end || pid <= 0 || pid > 0x7fffffff) {
+            app_message(ui->app, true, ":%s takes a backend pid (a number), not '%s'", verb, arg);
+            return 1;
+        }
+        t.pid = (int)pid;
+    } else {
+        t.name = arg;
+    }
+    action_start(ui->app, def, &t, false, &console_hooks, ui->app);
+    return 1;
 }
 
 const char *const (*ui_action_help(int *n))[2]
 {
-    *n = sizeof help_rows / sizeof help_rows[0];
-    return help_rows;
+    /* Built once from the action table: the help overlay lists what the
+     * table holds, so a new row shows up by itself. */
+    static const char *rows[32][2];
+    static int count;
+    static char keys[32][4];
+    if (!count) {
+        for (int i = 0; i < action_count && count < 28; i++) {
+            const struct action_def *d = action_table[i];
+            keys[count][0] = d->key ? (char)d->key : ' ';
+            keys[count][1] = '\0';
+            rows[count][0] = keys[count];
+            rows[count][1] = d->help;
+            count++;
+        }
+        rows[count][0] = "L";
+        rows[count][1] = "the action journal (who did what, when, and how it ended)";
+        count++;
+        rows[count][0] = ":";
+        rows[count][1] = "refresh [VIEW|--stale] maintain TABLE index [NAME|--all] drop INDEX explain|cancel|terminate PID analyze TABLE journal";
+        count++;
+    }
+    *n = count;
+    return (const char *const (*)[2])rows;
 }

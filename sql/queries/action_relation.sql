@@ -1,0 +1,54 @@
+-- Actions: the relations an action names, and what the action needs to
+-- know about them.  Read-only; run on the monitoring pool before the
+-- preview.
+--
+--   $1 text[]  schemas: the catalog's spelling, or NULL for a name as typed
+--   $2 text[]  names: with a schema, the exact relname; without, the name
+--              as the operator typed it ("mv", "public.mv", "\"Odd\""),
+--              resolved by to_regclass with the session's search_path
+--
+-- One row per input, in input order (i), found = false when there is no
+-- such relation.  For an index, table_* describe its table.
+--   unique_index     a valid UNIQUE index on plain columns without WHERE:
+--                    what REFRESH MATERIALIZED VIEW CONCURRENTLY needs
+--   kit_*            whether the kit's log tables (and its refresh event
+--                    trigger) are installed in this database
+WITH input AS (
+    SELECT u.i, u.in_schema, u.in_name
+      FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(in_schema, in_name, i)
+),
+target AS (
+    SELECT input.i, input.in_schema, input.in_name,
+           coalesce((SELECT c.oid
+                       FROM pg_class c
+                       JOIN pg_namespace n ON n.oid = c.relnamespace
+                      WHERE n.nspname = input.in_schema AND c.relname = input.in_name),
+                    CASE WHEN input.in_schema IS NULL THEN to_regclass(input.in_name)::oid END) AS oid
+      FROM input
+)
+SELECT t.i,
+       t.in_schema,
+       t.in_name,
+       c.oid IS NOT NULL                                   AS found,
+       n.nspname                                           AS schema,
+       c.relname                                           AS name,
+       c.relkind::text                                     AS relkind,
+       c.relispopulated                                    AS populated,
+       EXISTS (SELECT 1 FROM pg_index x
+                WHERE x.indrelid = c.oid AND x.indisunique AND x.indisvalid
+                  AND x.indpred IS NULL AND x.indexprs IS NULL) AS unique_index,
+       ix.indisvalid                                       AS index_valid,
+       tn.nspname                                          AS table_schema,
+       tc.relname                                          AS table_name,
+       tc.relkind::text                                    AS table_kind,
+       to_regclass('public.mv_refresh_log') IS NOT NULL    AS kit_refresh_log,
+       EXISTS (SELECT 1 FROM pg_event_trigger
+                WHERE evtname = 'kit_mv_refresh_log' AND evtenabled <> 'D') AS kit_refresh_trigger,
+       to_regclass('public.partition_maintenance_log') IS NOT NULL AS kit_partition_log
+  FROM target t
+  LEFT JOIN pg_class c ON c.oid = t.oid
+  LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_index ix ON ix.indexrelid = c.oid
+  LEFT JOIN pg_class tc ON tc.oid = ix.indrelid
+  LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+ ORDER BY t.i

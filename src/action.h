@@ -1,0 +1,216 @@
+#ifndef PGDECK_ACTION_H
+#define PGDECK_ACTION_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+/* The action layer: the only code that changes a database.
+ *
+ * Every action is a row of one const table (action_table, in action.c;
+ * the rows live in one file per family: actions_sessions.c, actions_views.c,
+ * actions_partitions.c, actions_indexes.c, actions_analyze.c).  A row says
+ * what the action is called, its key, what it needs selected, whether it
+ * changes anything, how to preview it (plan), how to run it (on a reserved
+ * connection with lock_timeout, or as a plain pool query) and how to
+ * report progress.
+ *
+ * One gate stands in front of all of them (action_start):
+ *   1. read-only mode refuses a row whose `changes` flag is set, before
+ *      anything is sent, and journals the refusal;
+ *   2. a changing action is refused when the journal cannot be written:
+ *      nothing is done that is not recorded;
+ *   3. the row's plan works out the exact statements (reading the catalog
+ *      if it must) and the front end shows them and asks (console: y, n or
+ *      Esc; run: the command line is the answer, --dry-run prints them);
+ *   4. DDL runs on a pool connection of its own (pgpool_reserve) after
+ *      SET lock_timeout = cfg->lock_timeout_ms and SET statement_timeout =
+ *      0, and both are RESET before the connection goes back, so
+ *      monitoring never waits behind it;
+ *   5. the outcome is journaled (one line, see journal.h), the affected
+ *      collectors are refreshed, and the front end is told.
+ *
+ * Everything is asynchronous on the app's loop; nothing here blocks. */
+
+struct app;
+struct config;
+struct action;
+struct action_step;
+
+/* What an action needs selected. */
+enum action_needs {
+    NEEDS_NOTHING,
+    NEEDS_SESSION,          /* a backend pid */
+    NEEDS_QUERY,            /* a pid, or a query text (pg_stat_statements) */
+    NEEDS_VIEW,             /* a materialized view */
+    NEEDS_PARTITIONED,      /* a partitioned table */
+    NEEDS_PLANNED_INDEX,    /* an index of the plan that is missing */
+    NEEDS_INVALID_INDEX,    /* an INVALID index */
+    NEEDS_TABLE,            /* a table, partitioned table or materialized view */
+};
+
+enum action_outcome {
+    ACTION_PENDING,         /* still planning, waiting for an answer or running */
+    ACTION_OK,
+    ACTION_FAILED,          /* the server said no, or the connection went */
+    ACTION_REFUSED,         /* the gate or the plan said no; nothing was sent */
+    ACTION_DECLINED,        /* the operator answered n or Esc */
+    ACTION_DRY_RUN,         /* --dry-run: shown, not run */
+    ACTION_NOTHING,         /* nothing needed doing */
+};
+
+struct action_def {
+    const char *name;       /* "refresh": the ':' command, run's word, the journal's */
+    int         key;        /* the console key, 0 for none */
+    enum action_needs needs;
+    const char *help;       /* one line for the help overlay */
+    bool        changes;    /* changes the database: read-only refuses it,
+                               it is previewed, confirmed and journaled */
+    bool        ddl;        /* runs on a reserved connection with lock_timeout */
+    bool        keep_going; /* a failed step does not stop the next ones */
+    const char *affects;    /* collectors to refresh afterwards, "views,activity" */
+    /* Work out the statements (action_add_step), then call action_planned,
+     * action_refuse or action_nothing exactly once, now or later. */
+    void (*plan)(struct action *a);
+    /* Optional: read a step's result (EXPLAIN's plan, pg_cancel_backend's
+     * true/false); may call action_step_fail. */
+    void (*result)(struct action *a, struct action_step *s, const PGresult *res);
+    /* Optional: a line of progress while step s runs (malloc'd), or NULL. */
+    char *(*progress)(struct action *a, struct action_step *s);
+    /* Optional: said after a failure ("an INVALID index may be left: x
+     * drops it"). */
+    const char *failure_hint;
+};
+
+extern const struct action_def *const action_table[];
+extern const int action_count;
+
+const struct action_def *action_find(const char *name);
+const struct action_def *action_for_key(int key);
+
+/* What an action acts on, as the front end found it (strings are copied).
+ * A relation is either `schema` + `name` exactly as the catalog spells
+ * them (from a snapshot row), or `name` alone as the operator typed it
+ * ("mv_x", "public.mv_x", "\"Odd Name\""), which the server resolves with
+ * to_regclass. */
+struct action_target {
+    const char *schema;
+    const char *name;
+    int         pid;        /* sessions, EXPLAIN of a live query */
+    const char *text;       /* a query text to EXPLAIN */
+    const char *database;   /* the database `text` or `pid` belongs to */
+};
+
+struct snapshot;
+/* Fill `t` with what action `def` needs from row `row` of snapshot `s`
+ * (the focused pane's selection): a pid and query text for the queries
+ * pane, a relation's schema and name elsewhere.  Strings are borrowed from
+ * the snapshot or from *buf (caller frees).  Returns 0, or -1 when the row
+ * holds nothing the action can use. */
+int  action_target_from_row(const struct action_def *def, const struct snapshot *s, int row,
+                            struct action_target *t, char **buf);
+
+/* How an action talks to its front end.  Every hook is optional. */
+struct action_hooks {
+    /* Show the preview (action_preview) and answer with action_confirm.
+     * Without this hook a changing action runs unasked (run's case). */
+    void (*confirm)(void *arg, struct action *a);
+    /* A line of progress while it runs. */
+    void (*progress)(void *arg, struct action *a, const char *text);
+    /* Text to show (EXPLAIN's plan); the hook takes the lines. */
+    void (*show)(void *arg, struct action *a, const char *title, char **lines, int n);
+    /* The action ended (any outcome); `a` is valid during the call only.
+     * This may run before action_start returns. */
+    void (*done)(void *arg, struct action *a);
+    /* Refresh the collectors the action affects when it ends (the
+     * console); the run front end does not need them. */
+    bool refresh_collectors;
+    const char *front_end;      /* "console" or "run", for the journal */
+};
+
+/* The gate.  Starts the action (or refuses it) and reports through the
+ * hooks; `done` is always called exactly once. */
+void action_start(struct app *app, const struct action_def *def, const struct action_target *target,
+                  bool dry_run, const struct action_hooks *hooks, void *arg);
+/* The operator's answer to the preview. */
+void action_confirm(struct action *a, bool yes);
+/* Actions whose statements are running now. */
+int  action_running(const struct app *app);
+
+/* ---- what a front end reads ------------------------------------------- */
+
+const struct action_def *action_definition(const struct action *a);
+enum action_outcome action_outcome(const struct action *a);
+const char *action_outcome_name(enum action_outcome o);
+/* "public.mv_x", "pid 4242". */
+const char *action_target_text(const struct action *a);
+/* One line for the status line / stderr: what happened, or why not. */
+const char *action_message(const struct action *a);
+/* The preview: a title and lines (what it will do, warnings, the exact
+ * statements).  Borrowed from the action. */
+const char *action_title(const struct action *a);
+char *const *action_preview(const struct action *a, int *n);
+/* The statements, in order, as they are (or would be) sent. */
+int  action_step_count(const struct action *a);
+const char *action_step_sql(const struct action *a, int i);
+/* The SET statements a DDL action sends first, or NULL: "SET lock_timeout
+ * = 3000; SET statement_timeout = 0". */
+const char *action_session_setup(const struct action *a);
+/* The server's error of the step that failed, or NULL. */
+const char *action_error(const struct action *a);
+
+/* ---- what a row's plan uses -------------------------------------------- */
+
+typedef void (*action_query_cb)(struct action *a, const PGresult *res, const char *error);
+
+struct app *action_app(const struct action *a);
+const struct config *action_config(const struct action *a);
+const struct action_target *action_target(const struct action *a);
+bool action_dry_run(const struct action *a);
+int  action_server_version(const struct action *a);
+/* Text of an embedded SQL file ("queries/action_refresh.sql"), or NULL. */
+const char *action_sql_file(const char *name);
+/* A read-only query on the monitoring pool (its statement_timeout
+ * applies).  Returns 0; -1 when the server is not connected (the callback
+ * is then not called). */
+int  action_query(struct action *a, const char *sql, int nparams, const char *const *params,
+                  action_query_cb cb);
+/* Private state of the plan, freed with the action by `free_fn`. */
+void  action_set_data(struct action *a, void *data, void (*free_fn)(void *));
+void *action_data(const struct action *a);
+
+void action_set_target(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A line of the preview (what it does, a warning); shown before the
+ * statements. */
+void action_note(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Said on success after "<action> <target>: ", e.g. "refreshed CONCURRENTLY". */
+void action_set_detail(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append a statement.  `label` names what it acts on for messages
+ * ("public.t_y2025m05"); the statement is shown and run as given. */
+struct action_step *action_add_step(struct action *a, const char *label, const char *sql);
+void action_step_param(struct action_step *s, const char *value);
+/* The relation (quoted, qualified) a lock timeout would be about; pgdeck
+ * then names the sessions holding locks on it. */
+void action_step_lock_relation(struct action_step *s, const char *qualified);
+/* A row for the kit's own log table, written after the step succeeds on
+ * the same connection; its failure never fails the action.  The statement
+ * gets the step's duration in seconds as one more, last, parameter. */
+void action_step_log(struct action_step *s, const char *sql, int nparams, const char *const *params);
+/* Hand text to the front end (the hooks' show), e.g. EXPLAIN's plan; takes
+ * the lines. */
+void action_show(struct action *a, const char *title, char **lines, int n);
+/* Mark a step as failed from a result hook. */
+void action_step_fail(struct action_step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *action_step_label(const struct action_step *s);
+/* The backend pid the step runs on (for progress views), or 0. */
+int  action_step_backend_pid(const struct action *a);
+double action_step_elapsed(const struct action_step *s);
+
+/* End the plan: go on to preview, confirm and run. */
+void action_planned(struct action *a);
+/* End the plan: refuse, with the reason (nothing is sent). */
+void action_refuse(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* End the plan: nothing needs doing, and why. */
+void action_nothing(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

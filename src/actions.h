@@ -1,0 +1,45 @@
+#ifndef PGDECK_ACTIONS_H
+#define PGDECK_ACTIONS_H
+
+#include "action.h"
+
+/* The rows of the action table, one family per file.  action.c lists them
+ * in action_table; nothing else refers to them by name. */
+
+/* actions_sessions.c */
+extern const struct action_def action_cancel;       /* C: pg_cancel_backend($1) */
+extern const struct action_def action_terminate;    /* K: pg_terminate_backend($1) */
+extern const struct action_def action_explain;      /* e: EXPLAIN, never ANALYZE */
+/* actions_views.c */
+extern const struct action_def action_refresh;      /* r: one materialized view */
+extern const struct action_def action_refresh_stale;/* R: every stale one */
+/* actions_partitions.c */
+extern const struct action_def action_maintain;     /* m: create ahead, detach past retention */
+/* actions_indexes.c */
+extern const struct action_def action_index;        /* i: one missing planned index */
+extern const struct action_def action_index_all;    /* I: every missing one */
+extern const struct action_def action_drop_index;   /* x: an INVALID index */
+/* actions_analyze.c */
+extern const struct action_def action_analyze;      /* a: ANALYZE a table */
+
+/* Shared by the families (actions_common.c). */
+struct snapshot;
+
+/* The relation a snapshot row names: `schema` and the first of the
+ * `columns` (NULL-terminated) that the row has; a qualified "schema.name"
+ * value is split when the row has no schema column.  Returns 0, or -1.
+ * The strings are borrowed from the snapshot, or from *buf (caller
+ * frees). */
+int  actions_row_relation(const struct snapshot *s, int row, const char *const *columns,
+                          const char **schema, const char **name, char **buf);
+
+/* Look up the target relation(s) with queries/action_relation.sql:
+ * `schemas[i]` may be NULL for a name as typed.  The callback gets the
+ * result (one row per input) or an error. */
+int  actions_resolve(struct action *a, const char *const *schemas, const char *const *names, int n,
+                     void (*cb)(struct action *a, const PGresult *res, const char *error));
+/* The target of `a` as one (schema, name) pair for actions_resolve; false
+ * when the action has no relation target. */
+bool actions_target_relation(const struct action *a, const char **schema, const char **name);
+
+#endif

@@ -1,0 +1,405 @@
+/* Actions on indexes: create the selected missing index of the plan (i),
+ * every missing one (I, run indexes), and drop an INVALID index (x).
+ *
+ * A planned index is built CONCURRENTLY (writes go on while it builds),
+ * except on a partitioned table, where PostgreSQL cannot: the preview then
+ * says that writes wait.  While it builds, the progress is read from
+ * pg_stat_progress_create_index through the index_progress collector.  A
+ * CONCURRENTLY build that fails leaves an INVALID index behind, which the
+ * index pane shows and `x` drops with DROP INDEX CONCURRENTLY. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action_sql.h"
+#include "actions.h"
+#include "app.h"
+#include "plan.h"
+#include "snapshot.h"
+#include "xalloc.h"
+
+/* The index plan, kept with the action, and the entry it is about. */
+struct index_data {
+    struct plan plan;
+    const struct plan_entry *entry;
+};
+
+static void index_data_free(void *p)
+{
+    struct index_data *d = p;
+    plan_free(&d->plan);
+    free(d);
+}
+
+static struct plan *load_plan(struct action *a)
+{
+    struct index_data *d = xcalloc(1, sizeof *d);
+    char err[512];
+    if (plan_load(&d->plan, action_config(a)->plan_file, err, sizeof err) != 0) {
+        index_data_free(d);
+        action_refuse(a, "cannot read the index plan: %s", err);
+        return NULL;
+    }
+    action_set_data(a, d, index_data_free);
+    return &d->plan;
+}
+
+static bool is_true(const PGresult *res, int row, const char *column)
+{
+    const char *v = pgres_get(res, row, column);
+    return v && strcmp(v, "t") == 0;
+}
+
+static int query_states(struct action *a, const struct plan_entry *const *e, int n,
+                        void (*cb)(struct action *, const PGresult *, const char *))
+{
+    const char **schemas = xcalloc((size_t)n + 1, sizeof *schemas);
+    const char **names = xcalloc((size_t)n + 1, sizeof *names);
+    const char **tables = xcalloc((size_t)n + 1, sizeof *tables);
+    for (int i = 0; i < n; i++) {
+        schemas[i] = e[i]->schema;
+        names[i] = e[i]->name;
+        tables[i] = e[i]->table;
+    }
+    char *s = sql_text_array(schemas, n), *x = sql_text_array(names, n), *t = sql_text_array(tables, n);
+    const char *params[] = { s, x, t };
+    const char *sql = action_sql_file("queries/action_index_state.sql");
+    int rc = sql ? action_query(a, sql, 3, params, cb) : -1;
+    free(s);
+    free(x);
+    free(t);
+    free(schemas);
+    free(names);
+    free(tables);
+    return rc;
+}
+
+/* What stands in the way of building entry e, given its catalog row, or
+ * NULL when it can be built. */
+static char *obstacle(const struct plan_entry *e, const PGresult *res, int row, bool *present)
+{
+    *present = false;
+    const char *kind = pgres_get(res, row, "index_kind");
+    if (kind && (strcmp(kind, "i") == 0 || strcmp(kind, "I") == 0)) {
+        if (is_true(res, row, "index_valid")) {
+            *present = true;
+            return xasprintf("%s.%s is already present", e->schema, e->name);
+        }
+        return xasprintf("an INVALID index %s.%s is left from a failed build: drop it first (x)",
+                         e->schema, e->name);
+    }
+    if (kind)
+        return xasprintf("the name %s.%s is taken by another relation", e->schema, e->name);
+    if (!pgres_get(res, row, "table_kind"))
+        return xasprintf("its table %s does not exist", e->qualified_table);
+    return NULL;
+}
+
+/* Add the build of entry e; the table's relkind decides CONCURRENTLY. */
+static bool add_build(struct action *a, const struct plan_entry *e, const char *table_kind, char **why)
+{
+    bool partitioned = table_kind && strcmp(table_kind, "p") == 0;
+    bool concurrently = !partitioned && !e->only;
+    char *sql = sql_create_index(e->statement, concurrently);
+    char *table_q = sql_qualified(e->schema, e->table);
+    if (!sql || !table_q) {
+        *why = xasprintf("%s.%s: the plan's statement is not a CREATE INDEX pgdeck can run (line %d)",
+                         e->schema, e->name, e->line);
+        free(sql);
+        free(table_q);
+        return false;
+    }
+    if (!concurrently)
+        action_note(a, "WARNING: %s is partitioned: PostgreSQL cannot build %s CONCURRENTLY there, "
+                    "so writes to it wait until the build ends.", e->qualified_table, e->name);
+    char label[300];
+    snprintf(label, sizeof label, "%s.%s", e->schema, e->name);
+    struct action_step *s = action_add_step(a, label, sql);
+    action_step_lock_relation(s, table_q);
+    free(sql);
+    free(table_q);
+    return true;
+}
+
+/* ---- progress ------------------------------------------------------------- */
+
+static double cell(const struct snapshot *s, int row, const char *column)
+{
+    return snapshot_number(s, row, column, -1);
+}
+
+/* "building public.idx: building index: scanning table 42% (blocks 1,200
+ * of 4,000), 3.2 s" from pg_stat_progress_create_index, as the
+ * index_progress collector reads it. */
+static char *index_progress(struct action *a, struct action_step *s)
+{
+    struct app *app = action_app(a);
+    collector_run_now(app, "index_progress");
+    double took = action_step_elapsed(s);
+    int pid = action_step_backend_pid(a);
+    const struct snapshot *snap = app_snapshot(app, "index_progress");
+    int row = -1;
+    if (snap && !snap->error && pid > 0) {
+        char text[32];
+        snprintf(text, sizeof text, "%d", pid);
+        row = snapshot_find(snap, "pid", text);
+    }
+    if (row < 0)
+        return xasprintf("building %s: %.0f s", action_step_label(s), took);
+    const char *phase = snapshot_get(snap, row, "phase");
+    double percent = cell(snap, row, "percent");
+    double bt = cell(snap, row, "blocks_total"), bd = cell(snap, row, "blocks_done");
+    double tt = cell(snap, row, "tuples_total"), td = cell(snap, row, "tuples_done");
+    char amount[96] = "";
+    if (bt > 0) {
+        if (percent < 0)
+            percent = 100 * bd / bt;
+        snprintf(amount, sizeof amount, " (blocks %.0f of %.0f)", bd, bt);
+    } else if (tt > 0) {
+        if (percent < 0)
+            percent = 100 * td / tt;
+        snprintf(amount, sizeof amount, " (tuples %.0f of %.0f)", td, tt);
+    }
+    char pct[16] = "";
+    if (percent >= 0)
+        snprintf(pct, sizeof pct, " %.0f%%", percent);
+    return xasprintf("building %s: %s%s%s, %.0f s", action_step_label(s), phase ? phase : "starting",
+                     pct, amount, took);
+}
+
+/* ---- one planned index ---------------------------------------------------------- */
+
+static void index_state_read(struct action *a, const PGresult *res, const char *error)
+{
+    const struct index_data *d = action_data(a);
+    const struct plan *plan = &d->plan;
+    const struct plan_entry *e = d->entry;
+    if (error) {
+        action_refuse(a, "%s", error);
+        return;
+    }
+    bool present;
+    char *why = obstacle(e, res, 0, &present);
+    if (why) {
+        if (present)
+            action_nothing(a, "%s", why);
+        else
+            action_refuse(a, "%s", why);
+        free(why);
+        return;
+    }
+    if (!add_build(a, e, pgres_get(res, 0, "table_kind"), &why)) {
+        action_refuse(a, "%s", why);
+        free(why);
+        return;
+    }
+    bool concurrently = strstr(action_step_sql(a, 0), "CONCURRENTLY") != NULL;
+    action_note(a, "Build %s on %s%s, from %s line %d.", e->name, e->qualified_table,
+                concurrently ? " CONCURRENTLY: writes go on while it builds" : "", plan->file, e->line);
+    action_set_detail(a, "built%s", concurrently ? " CONCURRENTLY" : "");
+    action_planned(a);
+}
+
+/* The plan entry the target names: exact schema and name from the index
+ * pane, or a name as typed ("idx", "public.idx"). */
+static const struct plan_entry *find_entry(const struct plan *plan, const char *schema, const char *name)
+{
+    if (schema)
+        return plan_find(plan, schema, name);
+    const char *dot = strchr(name, '.');
+    if (dot) {
+        char *s = xstrndup(name, (size_t)(dot - name));
+        const struct plan_entry *e = plan_find(plan, s, dot + 1);
+        free(s);
+        return e;
+    }
+    const struct plan_entry *found = NULL;
+    for (int i = 0; i < plan->count; i++)
+        if (strcmp(plan->entries[i].name, name) == 0) {
+            if (found)
+                return NULL;    /* ambiguous: the schema must be given */
+            found = &plan->entries[i];
+        }
+    return found;
+}
+
+static void index_plan(struct action *a)
+{
+    const char *schema, *name;
+    if (!actions_target_relation(a, &schema, &name)) {
+        action_refuse(a, "select a missing index in the indexes pane (6), or type :index NAME");
+        return;
+    }
+    struct plan *plan = load_plan(a);
+    if (!plan)
+        return;
+    const struct plan_entry *e = find_entry(plan, schema, name);
+    if (!e) {
+        action_refuse(a, "%s%s%s is not in the index plan (%s)", schema ? schema : "", schema ? "." : "",
+                      name, plan->file);
+        return;
+    }
+    action_set_target(a, "%s.%s", e->schema, e->name);
+    ((struct index_data *)action_data(a))->entry = e;
+    if (query_states(a, &e, 1, index_state_read) != 0)
+        action_refuse(a, "the primary is not connected");
+}
+
+const struct action_def action_index = {
+    .name = "index",
+    .key = 'i',
+    .needs = NEEDS_PLANNED_INDEX,
+    .help = "indexes: create the selected missing index of the plan (CONCURRENTLY)",
+    .changes = true,
+    .ddl = true,
+    .affects = "indexes,index_progress",
+    .plan = index_plan,
+    .progress = index_progress,
+    .failure_hint = "a failed CONCURRENTLY build leaves an INVALID index: select it and press x to drop it",
+};
+
+/* ---- every missing planned index ---------------------------------------------------- */
+
+static void all_states_read(struct action *a, const PGresult *res, const char *error)
+{
+    const struct plan *plan = &((const struct index_data *)action_data(a))->plan;
+    if (error) {
+        action_refuse(a, "%s", error);
+        return;
+    }
+    int rows = PQntuples(res), present = 0, added = 0, blocked = 0;
+    for (int i = 0; i < rows && i < plan->count; i++) {
+        const struct plan_entry *e = &plan->entries[i];
+        bool is_present;
+        char *why = obstacle(e, res, i, &is_present);
+        if (!why && !add_build(a, e, pgres_get(res, i, "table_kind"), &why))
+            why = why ? why : xstrdup("cannot be built");
+        if (why) {
+            if (is_present)
+                present++;
+            else {
+                blocked++;
+                if (blocked <= 5)
+                    action_note(a, "skipped: %s", why);
+            }
+            free(why);
+            continue;
+        }
+        added++;
+    }
+    if (blocked > 5)
+        action_note(a, "skipped: %d more", blocked - 5);
+    action_note(a, "Plan %s: %d indexes, %d present, %d to build%s.", plan->file, plan->count, present,
+                added, added ? " one after another (CONCURRENTLY where the table allows)" : "");
+    action_set_target(a, "%d missing index%s", added, added == 1 ? "" : "es");
+    action_set_detail(a, "%d index%s built", added, added == 1 ? "" : "es");
+    if (!added) {
+        action_nothing(a, "%s", blocked ? "no missing index can be built (see the reasons above)"
+                                        : "every index of the plan is present");
+        return;
+    }
+    action_planned(a);
+}
+
+static void index_all_plan(struct action *a)
+{
+    action_set_target(a, "missing indexes");
+    struct plan *plan = load_plan(a);
+    if (!plan)
+        return;
+    if (plan->count == 0) {
+        action_nothing(a, "the index plan %s has no CREATE INDEX", plan->file);
+        return;
+    }
+    const struct plan_entry **e = xcalloc((size_t)plan->count, sizeof *e);
+    for (int i = 0; i < plan->count; i++)
+        e[i] = &plan->entries[i];
+    if (query_states(a, e, plan->count, all_states_read) != 0)
+        action_refuse(a, "the primary is not connected");
+    free(e);
+}
+
+const struct action_def action_index_all = {
+    .name = "index-all",
+    .key = 'I',
+    .needs = NEEDS_NOTHING,
+    .help = "indexes: create every missing index of the plan, one after another",
+    .changes = true,
+    .ddl = true,
+    .keep_going = true,
+    .affects = "indexes,index_progress",
+    .plan = index_all_plan,
+    .progress = index_progress,
+    .failure_hint = "a failed CONCURRENTLY build leaves an INVALID index: select it and press x to drop it",
+};
+
+/* ---- drop an INVALID index ----------------------------------------------------------- */
+
+static void drop_resolved(struct action *a, const PGresult *res, const char *error)
+{
+    if (error) {
+        action_refuse(a, "%s", error);
+        return;
+    }
+    if (PQntuples(res) < 1 || !is_true(res, 0, "found")) {
+        action_refuse(a, "there is no index %s", action_target_text(a));
+        return;
+    }
+    const char *schema = pgres_get(res, 0, "schema"), *name = pgres_get(res, 0, "name");
+    const char *kind = pgres_get(res, 0, "relkind");
+    action_set_target(a, "%s.%s", schema, name);
+    if (!kind || (strcmp(kind, "i") != 0 && strcmp(kind, "I") != 0)) {
+        action_refuse(a, "%s.%s is not an index", schema, name);
+        return;
+    }
+    if (is_true(res, 0, "index_valid")) {
+        action_refuse(a, "%s.%s is valid: x drops only INVALID indexes (left by a failed CREATE INDEX "
+                      "CONCURRENTLY)", schema, name);
+        return;
+    }
+    const char *table_kind = pgres_get(res, 0, "table_kind");
+    bool concurrently = strcmp(kind, "i") == 0 && !(table_kind && strcmp(table_kind, "p") == 0);
+    char *q = sql_qualified(schema, name);
+    char *table_q = sql_qualified(pgres_get(res, 0, "table_schema"), pgres_get(res, 0, "table_name"));
+    if (!q) {
+        action_refuse(a, "the index name is not valid UTF-8");
+        free(table_q);
+        return;
+    }
+    char *sql = xasprintf("DROP INDEX %s%s", concurrently ? "CONCURRENTLY " : "", q);
+    action_note(a, "Drop the INVALID index %s.%s (on %s.%s)%s.", schema, name,
+                pgres_get(res, 0, "table_schema"), pgres_get(res, 0, "table_name"),
+                concurrently ? " CONCURRENTLY: reads and writes go on" : "");
+    char label[300];
+    snprintf(label, sizeof label, "%s.%s", schema, name);
+    struct action_step *s = action_add_step(a, label, sql);
+    action_step_lock_relation(s, table_q ? table_q : q);
+    action_set_detail(a, "dropped");
+    free(sql);
+    free(q);
+    free(table_q);
+    action_planned(a);
+}
+
+static void drop_plan(struct action *a)
+{
+    const char *schema, *name;
+    if (!actions_target_relation(a, &schema, &name)) {
+        action_refuse(a, "select an INVALID index in the indexes pane (6), or type :drop INDEX");
+        return;
+    }
+    const char *schemas[] = { schema }, *names[] = { name };
+    if (actions_resolve(a, schemas, names, 1, drop_resolved) != 0)
+        action_refuse(a, "the primary is not connected");
+}
+
+const struct action_def action_drop_index = {
+    .name = "drop",
+    .key = 'x',
+    .needs = NEEDS_INVALID_INDEX,
+    .help = "indexes: drop the selected INVALID index (DROP INDEX CONCURRENTLY)",
+    .changes = true,
+    .ddl = true,
+    .affects = "indexes",
+    .plan = drop_plan,
+};

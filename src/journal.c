@@ -1,0 +1,290 @@
+/* The action journal (see journal.h for the format). */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "action_sql.h"
+#include "journal.h"
+#include "sanitize.h"
+#include "xalloc.h"
+
+/* Bytes of the file's end read for the viewer. */
+#define TAIL_BYTES (1024 * 1024)
+
+const char *journal_os_user(void)
+{
+    static char name[64];
+    if (!name[0]) {
+        struct passwd *pw = getpwuid(geteuid());
+        if (pw && pw->pw_name)
+            snprintf(name, sizeof name, "%s", pw->pw_name);
+        else
+            snprintf(name, sizeof name, "uid %u", (unsigned)geteuid());
+    }
+    return name;
+}
+
+char *journal_path(const char *configured, char *err, size_t errlen)
+{
+    if (configured && *configured)
+        return xstrdup(configured);
+    const char *state = getenv("XDG_STATE_HOME");
+    if (state && *state == '/')
+        return xasprintf("%s/pgdeck/journal", state);
+    const char *home = getenv("HOME");
+    if (!home || !*home) {
+        struct passwd *pw = getpwuid(geteuid());
+        home = pw ? pw->pw_dir : NULL;
+    }
+    if (!home || !*home) {
+        snprintf(err, errlen, "no journal file: set HOME, XDG_STATE_HOME or [actions] journal");
+        return NULL;
+    }
+    return xasprintf("%s/.local/state/pgdeck/journal", home);
+}
+
+/* mkdir -p of the directory part of path, new directories 0700. */
+static int make_parents(const char *path, char *err, size_t errlen)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) {
+        free(dir);
+        return 0;
+    }
+    *slash = '\0';
+    for (char *p = dir + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+                snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+                free(dir);
+                return -1;
+            }
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    free(dir);
+    return 0;
+}
+
+static int open_for_append(const char *path, char *err, size_t errlen)
+{
+    if (make_parents(path, err, errlen) != 0)
+        return -1;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write the journal %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return fd;
+}
+
+int journal_check(const char *path, char *err, size_t errlen)
+{
+    int fd = open_for_append(path, err, errlen);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
+}
+
+/* A JSON string of text, with any illegal UTF-8 byte replaced by U+FFFD
+ * (jansson refuses invalid UTF-8). */
+static json_t *json_text(const char *text)
+{
+    if (!text)
+        return json_null();
+    size_t len = strlen(text);
+    if (sql_valid_utf8(text, len))
+        return json_string(text);
+    char *out = xmalloc(len * 3 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = sql_utf8_char(text + i, len - i);
+        if (n == 0) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, text + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    out[o] = '\0';
+    json_t *j = json_string(out);
+    free(out);
+    return j ? j : json_string("\xEF\xBF\xBD");
+}
+
+static void iso_time(double wall, char *buf, size_t len)
+{
+    time_t secs = (time_t)floor(wall);
+    int ms = (int)((wall - floor(wall)) * 1000);
+    if (ms > 999)
+        ms = 999;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char base[24];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%03dZ", base, ms);
+}
+
+char *journal_format(const struct journal_entry *e)
+{
+    char when[40];
+    iso_time(e->time, when, sizeof when);
+    json_t *o = json_object();
+    json_object_set_new(o, "time", json_string(when));
+    json_object_set_new(o, "os_user", json_text(e->os_user));
+    json_object_set_new(o, "db_user", json_text(e->db_user));
+    json_object_set_new(o, "database", json_text(e->database));
+    json_object_set_new(o, "server", json_text(e->server));
+    json_object_set_new(o, "front_end", json_text(e->front_end));
+    json_object_set_new(o, "action", json_text(e->action));
+    json_object_set_new(o, "target", json_text(e->target));
+    json_object_set_new(o, "statement", json_text(e->statement));
+    json_object_set_new(o, "duration_ms", e->duration_ms >= 0
+                        ? json_real(round(e->duration_ms * 10) / 10) : json_null());
+    json_object_set_new(o, "outcome", json_text(e->outcome));
+    json_object_set_new(o, "detail", json_text(e->detail));
+    /* ASCII only: `cat journal` can never send a terminal anything but
+     * printable text, whatever the statements held. */
+    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    json_decref(o);
+    char *out = xasprintf("%s\n", line ? line : "{}");
+    free(line);
+    return out;
+}
+
+int journal_append(const char *path, const struct journal_entry *e, char *err, size_t errlen)
+{
+    int fd = open_for_append(path, err, errlen);
+    if (fd < 0)
+        return -1;
+    char *line = journal_format(e);
+    size_t len = strlen(line);
+    /* One write with O_APPEND: lines from two pgdeck processes never mix. */
+    ssize_t n = write(fd, line, len);
+    int saved = errno;
+    free(line);
+    if (close(fd) != 0 && n == (ssize_t)len) {
+        snprintf(err, errlen, "cannot write the journal %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (n != (ssize_t)len) {
+        snprintf(err, errlen, "cannot write the journal %s: %s", path,
+                 n < 0 ? strerror(saved) : "short write");
+        return -1;
+    }
+    return 0;
+}
+
+static const char *field(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* One journal line as readable text (two lines when it ran statements). */
+static int readable(const char *line, char **out, int room)
+{
+    json_error_t jerr;
+    json_t *o = json_loads(line, 0, &jerr);
+    if (!o || !json_is_object(o)) {
+        json_decref(o);
+        if (room > 0)
+            out[0] = sanitize(line, SANITIZE_FOLD);
+        return room > 0;
+    }
+    char duration[32] = "";
+    json_t *d = json_object_get(o, "duration_ms");
+    if (json_is_number(d)) {
+        double ms = json_number_value(d);
+        if (ms >= 10000)
+            snprintf(duration, sizeof duration, " %.1f s", ms / 1000);
+        else
+            snprintf(duration, sizeof duration, " %.0f ms", ms);
+    }
+    const char *detail = field(o, "detail"), *statement = field(o, "statement");
+    int n = 0;
+    if (room > n)
+        out[n++] = xasprintf("%s  %s@%s  %s %s  %s%s%s%s", field(o, "time"), field(o, "os_user"),
+                             field(o, "db_user"), field(o, "action"), field(o, "target"),
+                             field(o, "outcome"), duration, *detail ? ": " : "", detail);
+    if (*statement && room > n)
+        out[n++] = xasprintf("    %s", statement);
+    json_decref(o);
+    return n;
+}
+
+char **journal_tail(const char *path, int max, int *n, char *err, size_t errlen)
+{
+    *n = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT)
+            return xcalloc(1, sizeof(char *));
+        snprintf(err, errlen, "cannot read the journal %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    bool partial = false;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size > TAIL_BYTES) {
+            fseek(f, size - TAIL_BYTES, SEEK_SET);
+            partial = true;
+        } else {
+            fseek(f, 0, SEEK_SET);
+        }
+    }
+    /* Keep the last `max` raw lines in a ring. */
+    char **ring = xcalloc((size_t)max, sizeof *ring);
+    int count = 0, head = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    bool first = true;
+    while ((got = getline(&line, &cap, f)) >= 0) {
+        if (first && partial) {
+            first = false;      /* the cut line */
+            continue;
+        }
+        first = false;
+        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+            line[--got] = '\0';
+        if (!got)
+            continue;
+        free(ring[head]);
+        ring[head] = xstrdup(line);
+        head = (head + 1) % max;
+        if (count < max)
+            count++;
+    }
+    free(line);
+    fclose(f);
+    char **out = xcalloc((size_t)count * 2 + 1, sizeof *out);
+    int o = 0;
+    for (int i = 0; i < count; i++) {
+        char *raw = ring[(head - count + i + max) % max];
+        o += readable(raw, out + o, count * 2 - o);
+    }
+    for (int i = 0; i < max; i++)
+        free(ring[i]);
+    free(ring);
+    *n = o;
+    return out;
+}
