@@ -167,9 +167,9 @@ static void reorder_rows(struct snapshot *s, const struct ranked_row *order)
 {
     int cap = s->cap_rows > s->nrows ? s->cap_rows : s->nrows;
     char **cells = xcalloc((size_t)(cap ? cap : 1) * (size_t)(s->ncols ? s->ncols : 1), sizeof *cells);
+    size_t ncols = (size_t)s->ncols;
     for (int i = 0; i < s->nrows; i++)
-        memcpy(&cells[i * s->ncols], &s->cells[order[i].row * s->ncols],
-               (size_t)s->ncols * sizeof *cells);
+        memcpy(&cells[(size_t)i * ncols], &s->cells[(size_t)order[i].row * ncols], ncols * sizeof *cells);
     free(s->cells);
     s->cells = cells;
     s->cap_rows = cap;

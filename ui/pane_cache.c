@@ -146,7 +146,7 @@ static void draw_redis(struct ui *ui, WINDOW *w, int y, int x, int width, const 
 static void draw_redis_memory(struct ui *ui, WINDOW *w, int y, int x, int width, const void *arg)
 {
     const struct snapshot *r = arg;
-    char used[32], max[32], rest[200];
+    char used[32], rest[200];
     format_bytes(used, sizeof used, number(r, "used_memory"));
     double maxmemory = number(r, "maxmemory");
     double evicted = number(r, "evicted_keys"), expired = number(r, "expired_keys");
@@ -156,6 +156,7 @@ static void draw_redis_memory(struct ui *ui, WINDOW *w, int y, int x, int width,
     int gx = x + pane_lines_label(ui, w, y, x, width, "memory");
     int room = x + width - gx;
     if (maxmemory > 0) {
+        char max[32];
         format_bytes(max, sizeof max, maxmemory);
         char label[80];
         snprintf(label, sizeof label, "%s / %s ", used, max);
