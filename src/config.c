@@ -64,9 +64,9 @@ struct setting {
     const char *key;
     const char *env;            /* environment variable, or NULL */
     int         opt;            /* getopt code of the option, or 0 */
+    enum setting_kind kind;
     const char *option;         /* its name for messages */
     const char *flag_value;     /* the value a flag option stands for */
-    enum setting_kind kind;
     double      min, max;       /* KIND_INT, KIND_NUMBER */
     size_t      offset;         /* of the field in struct config */
 };
@@ -74,47 +74,55 @@ struct setting {
 #define FIELD(name) offsetof(struct config, name)
 
 static const struct setting settings[] = {
-    { "connection", "primary", "DATABASE_URL", 0, NULL, NULL, KIND_PRIMARY, 0, 0, 0 },
-    { "connection", "replica", "DATABASE_READ_REPLICA_URL", OPT_REPLICA, "--replica", NULL,
-      KIND_CONNINFO, 0, 0, FIELD(replica) },
-    { "connection", "redis", "REDIS_URL", OPT_REDIS, "--redis", NULL,
-      KIND_REDIS, 0, 0, FIELD(redis) },
-    { "connection", "pgbouncer", "PGBOUNCER_URL", OPT_PGBOUNCER, "--pgbouncer", NULL,
-      KIND_CONNINFO, 0, 0, FIELD(pgbouncer) },
+    { "connection", "primary", "DATABASE_URL", 0, KIND_PRIMARY, NULL, NULL, 0, 0, 0 },
+    { "connection", "replica", "DATABASE_READ_REPLICA_URL", OPT_REPLICA, KIND_CONNINFO,
+      "--replica", NULL, 0, 0, FIELD(replica) },
+    { "connection", "redis", "REDIS_URL", OPT_REDIS, KIND_REDIS,
+      "--redis", NULL, 0, 0, FIELD(redis) },
+    { "connection", "pgbouncer", "PGBOUNCER_URL", OPT_PGBOUNCER, KIND_CONNINFO,
+      "--pgbouncer", NULL, 0, 0, FIELD(pgbouncer) },
 
-    { "pool", "min", "DB_POOL_MIN", 0, NULL, NULL, KIND_INT, 0, 1000, FIELD(pool_min) },
-    { "pool", "max", "DB_POOL_MAX", 0, NULL, NULL, KIND_INT, 1, 1000, FIELD(pool_max) },
-    { "pool", "idle_timeout", "DB_IDLE_TIMEOUT", 0, NULL, NULL, KIND_MS, 0, 0, FIELD(idle_timeout_ms) },
-    { "pool", "connection_timeout", "DB_CONNECTION_TIMEOUT", 0, NULL, NULL, KIND_MS, 0, 0,
-      FIELD(connect_timeout_ms) },
-    { "pool", "statement_timeout", "DB_STATEMENT_TIMEOUT", 0, NULL, NULL, KIND_MS, 0, 0,
-      FIELD(statement_timeout_ms) },
-    { "pool", "query_timeout", "DB_QUERY_TIMEOUT", 0, NULL, NULL, KIND_MS, 0, 0, FIELD(query_timeout_ms) },
+    { "pool", "min", "DB_POOL_MIN", 0, KIND_INT, NULL, NULL, 0, 1000, FIELD(pool_min) },
+    { "pool", "max", "DB_POOL_MAX", 0, KIND_INT, NULL, NULL, 1, 1000, FIELD(pool_max) },
+    { "pool", "idle_timeout", "DB_IDLE_TIMEOUT", 0, KIND_MS,
+      NULL, NULL, 0, 0, FIELD(idle_timeout_ms) },
+    { "pool", "connection_timeout", "DB_CONNECTION_TIMEOUT", 0, KIND_MS,
+      NULL, NULL, 0, 0, FIELD(connect_timeout_ms) },
+    { "pool", "statement_timeout", "DB_STATEMENT_TIMEOUT", 0, KIND_MS,
+      NULL, NULL, 0, 0, FIELD(statement_timeout_ms) },
+    { "pool", "query_timeout", "DB_QUERY_TIMEOUT", 0, KIND_MS,
+      NULL, NULL, 0, 0, FIELD(query_timeout_ms) },
 
-    { "display", "interval", NULL, 'i', "--interval", NULL, KIND_NUMBER, 0.2, 60, FIELD(interval) },
-    { "display", "theme", NULL, OPT_THEME, "--theme", NULL, KIND_STRING, 0, 0, FIELD(theme) },
-    { "display", "ascii", NULL, OPT_ASCII, "--ascii", "yes", KIND_BOOL, 0, 0, FIELD(ascii) },
-    { "display", "no_color", NULL, OPT_NO_COLOR, "--no-color", "yes", KIND_BOOL, 0, 0, FIELD(no_color) },
-    { "display", "mouse", NULL, OPT_NO_MOUSE, "--no-mouse", "no", KIND_BOOL, 0, 0, FIELD(mouse) },
+    { "display", "interval", NULL, 'i', KIND_NUMBER, "--interval", NULL, 0.2, 60, FIELD(interval) },
+    { "display", "theme", NULL, OPT_THEME, KIND_STRING, "--theme", NULL, 0, 0, FIELD(theme) },
+    { "display", "ascii", NULL, OPT_ASCII, KIND_BOOL, "--ascii", "yes", 0, 0, FIELD(ascii) },
+    { "display", "no_color", NULL, OPT_NO_COLOR, KIND_BOOL,
+      "--no-color", "yes", 0, 0, FIELD(no_color) },
+    { "display", "mouse", NULL, OPT_NO_MOUSE, KIND_BOOL, "--no-mouse", "no", 0, 0, FIELD(mouse) },
 
-    { "alerts", "slow_query_ms", NULL, 0, NULL, NULL, KIND_POSITIVE, 0, 0, FIELD(alerts.slow_query_ms) },
-    { "alerts", "pool_percent", NULL, 0, NULL, NULL, KIND_NUMBER, 0, 100, FIELD(alerts.pool_percent) },
-    { "alerts", "cache_hit_percent", NULL, 0, NULL, NULL, KIND_NUMBER, 0, 100,
-      FIELD(alerts.cache_hit_percent) },
-    { "alerts", "view_age_hours", NULL, 0, NULL, NULL, KIND_POSITIVE, 0, 0, FIELD(alerts.view_age_hours) },
-    { "alerts", "replica_lag_seconds", NULL, 0, NULL, NULL, KIND_POSITIVE, 0, 0,
-      FIELD(alerts.replica_lag_seconds) },
-    { "alerts", "replica_lag_bytes", NULL, 0, NULL, NULL, KIND_POSITIVE, 0, 0,
-      FIELD(alerts.replica_lag_bytes) },
-    { "alerts", "partition_ahead_months", NULL, 0, NULL, NULL, KIND_NUMBER, 0, 120,
-      FIELD(alerts.partition_ahead_months) },
-    { "alerts", "disk_full_days", NULL, 0, NULL, NULL, KIND_POSITIVE, 0, 0, FIELD(alerts.disk_full_days) },
+    { "alerts", "slow_query_ms", NULL, 0, KIND_POSITIVE,
+      NULL, NULL, 0, 0, FIELD(alerts.slow_query_ms) },
+    { "alerts", "pool_percent", NULL, 0, KIND_NUMBER,
+      NULL, NULL, 0, 100, FIELD(alerts.pool_percent) },
+    { "alerts", "cache_hit_percent", NULL, 0, KIND_NUMBER,
+      NULL, NULL, 0, 100, FIELD(alerts.cache_hit_percent) },
+    { "alerts", "view_age_hours", NULL, 0, KIND_POSITIVE,
+      NULL, NULL, 0, 0, FIELD(alerts.view_age_hours) },
+    { "alerts", "replica_lag_seconds", NULL, 0, KIND_POSITIVE,
+      NULL, NULL, 0, 0, FIELD(alerts.replica_lag_seconds) },
+    { "alerts", "replica_lag_bytes", NULL, 0, KIND_POSITIVE,
+      NULL, NULL, 0, 0, FIELD(alerts.replica_lag_bytes) },
+    { "alerts", "partition_ahead_months", NULL, 0, KIND_NUMBER,
+      NULL, NULL, 0, 120, FIELD(alerts.partition_ahead_months) },
+    { "alerts", "disk_full_days", NULL, 0, KIND_POSITIVE,
+      NULL, NULL, 0, 0, FIELD(alerts.disk_full_days) },
 
-    { "actions", "lock_timeout", NULL, OPT_LOCK_TIMEOUT, "--lock-timeout", NULL, KIND_MS, 0, 0,
-      FIELD(lock_timeout_ms) },
-    { "actions", "premake", NULL, OPT_PREMAKE, "--premake", NULL, KIND_INT, 0, 120, FIELD(premake) },
-    { "actions", "plan", NULL, OPT_PLAN, "--plan", NULL, KIND_PATH, 0, 0, FIELD(plan_file) },
-    { "actions", "journal", NULL, 0, NULL, NULL, KIND_PATH, 0, 0, FIELD(journal_file) },
+    { "actions", "lock_timeout", NULL, OPT_LOCK_TIMEOUT, KIND_MS,
+      "--lock-timeout", NULL, 0, 0, FIELD(lock_timeout_ms) },
+    { "actions", "premake", NULL, OPT_PREMAKE, KIND_INT,
+      "--premake", NULL, 0, 120, FIELD(premake) },
+    { "actions", "plan", NULL, OPT_PLAN, KIND_PATH, "--plan", NULL, 0, 0, FIELD(plan_file) },
+    { "actions", "journal", NULL, 0, KIND_PATH, NULL, NULL, 0, 0, FIELD(journal_file) },
 };
 
 #define SETTING_COUNT (sizeof settings / sizeof settings[0])
@@ -232,10 +240,9 @@ static void fail(struct loader *ld, const char *fmt, ...) __attribute__((format(
 static void fail(struct loader *ld, const char *fmt, ...)
 {
     va_list ap;
-    if (!ld->err || ld->errlen == 0)
-        return;
     va_start(ap, fmt);
-    vsnprintf(ld->err, ld->errlen, fmt, ap);
+    if (ld->err && ld->errlen > 0)
+        vsnprintf(ld->err, ld->errlen, fmt, ap);
     va_end(ap);
 }
 
@@ -424,7 +431,7 @@ static int apply_setting(struct loader *ld, const struct setting *s, const char 
         return 0;
     }
     case KIND_INT:
-        if (!parse_long(value, &l) || l < s->min || l > s->max) {
+        if (!parse_long(value, &l) || (double)l < s->min || (double)l > s->max) {
             char *q = quoted(value);
             fail(ld, "%s: '%s' is not a whole number between %g and %g", where, q, s->min, s->max);
             free(q);

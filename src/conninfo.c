@@ -33,7 +33,7 @@ struct strbuf {
 
 static void sb_grow(struct strbuf *sb, size_t extra)
 {
-    if (sb->len + extra + 1 <= sb->cap)
+    if (sb->buf && extra < sb->cap - sb->len)
         return;
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap < sb->len + extra + 1)
@@ -68,10 +68,9 @@ static void set_error(char *err, size_t errlen, const char *fmt, ...)
 static void set_error(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
-    if (!err || errlen == 0)
-        return;
     va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
+    if (err && errlen > 0)
+        vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
 }
 
@@ -557,12 +556,13 @@ char *conninfo_display(const struct conninfo *ci)
 {
     static const char *const first[] = { "host", "hostaddr", "port", "user", "dbname" };
     struct strbuf sb = { 0 };
-    const char *v;
     int has_secret = 0;
 
-    for (size_t k = 0; k < sizeof first / sizeof first[0]; k++)
-        if ((v = conninfo_get(ci, first[k])) != NULL)
+    for (size_t k = 0; k < sizeof first / sizeof first[0]; k++) {
+        const char *v = conninfo_get(ci, first[k]);
+        if (v)
             display_pair(&sb, first[k], v);
+    }
     for (int i = 0; i < ci->count; i++) {
         int listed = 0;
         for (size_t k = 0; k < sizeof first / sizeof first[0]; k++)
@@ -822,7 +822,8 @@ static int redis_parse_unix(struct redis_target *t, const char *rest, char *err,
             if (*q == '@')
                 at = q;
         if (!at || at + 1 != slash) {
-            set_error(err, errlen, "redis URL: a unix:// URL needs an absolute socket path (unix:///path/to/redis.sock)");
+            set_error(err, errlen, "redis URL: a unix:// URL needs an absolute socket path "
+                                   "(unix:///path/to/redis.sock)");
             return -1;
         }
         if (redis_parse_userinfo(t, rest, (size_t)(at - rest), err, errlen) < 0)
