@@ -10,10 +10,6 @@
 #include "app.h"
 #include "derive_pool_cache.h"
 
-/* Whatever the configured threshold, a pool this full is an outage in the
- * making. */
-#define POOL_CRITICAL_PERCENT 95.0
-
 static const struct snapshot *usable_snapshot(const struct app *app, const char *name)
 {
     const struct snapshot *s = app_snapshot(app, name);
@@ -39,7 +35,7 @@ int alert_pool(const struct app *app, struct alert *out, int max)
     if (max < 1)
         return 0;
     double limit = app->cfg->alerts.pool_percent;
-    double crit = limit > POOL_CRITICAL_PERCENT ? limit : POOL_CRITICAL_PERCENT;
+    double crit = pool_critical_percent(limit);
     if (app->primary && pgpool_state(app->primary) == PGCONN_DOWN &&
         refused_for_slots(pgpool_error(app->primary))) {
         alert_set(out, ALERT_CRITICAL, "pool", "pool: the server refuses connections (too many clients)");
@@ -56,49 +52,42 @@ int alert_pool(const struct app *app, struct alert *out, int max)
     return 1;
 }
 
-/* A hit ratio under the threshold is a warning; under half of it, the
- * cache is not doing its job at all. */
-static enum alert_level hit_level(double percent, double limit)
-{
-    return percent < limit / 2 ? ALERT_CRITICAL : ALERT_WARNING;
-}
-
 int alert_cache_hit(const struct app *app, struct alert *out, int max)
 {
     int n = 0;
     double limit = app->cfg->alerts.cache_hit_percent;
     const struct snapshot *db = usable_snapshot(app, "database_cache");
     if (db && n < max) {
-        int below = 0, worst = -1;
+        int below = 0, worst = -1, level = 0;
         double worst_percent = 101;
         for (int r = 0; r < db->nrows; r++) {
             double h = number(db, r, "blks_hit_delta"), d = number(db, r, "blks_read_delta");
-            if (isnan(h) || isnan(d) || h + d < CACHE_MIN_BLOCKS)
-                continue;
-            double p = hit_percent(h, d);
-            if (p >= limit)
+            int severity = cache_hit_severity(h, d, CACHE_MIN_BLOCKS, limit);
+            if (!severity)
                 continue;
             below++;
-            if (p < worst_percent) {
-                worst_percent = p;
+            if (hit_percent(h, d) < worst_percent) {
+                worst_percent = hit_percent(h, d);
                 worst = r;
+                level = severity;
             }
         }
         if (below) {
             char more[32] = "";
             if (below > 1)
                 snprintf(more, sizeof more, " (+%d more)", below - 1);
-            alert_set(&out[n++], hit_level(worst_percent, limit), "cache_hit",
+            alert_set(&out[n++], level == 2 ? ALERT_CRITICAL : ALERT_WARNING, "cache_hit",
                       "cache hit: %s %.1f%% < %g%%%s", snapshot_get(db, worst, "database"),
                       worst_percent, limit, more);
         }
     }
     const struct snapshot *redis = usable_snapshot(app, "redis");
     if (redis && n < max) {
-        double lookups = number(redis, 0, "lookups"), p = number(redis, 0, "hit_percent");
-        if (!isnan(p) && lookups >= CACHE_MIN_LOOKUPS && p < limit)
-            alert_set(&out[n++], hit_level(p, limit), "redis_hit",
-                      "redis hit: %.1f%% < %g%%", p, limit);
+        double h = number(redis, 0, "hits_delta"), m = number(redis, 0, "misses_delta");
+        int severity = cache_hit_severity(h, m, CACHE_MIN_LOOKUPS, limit);
+        if (severity)
+            alert_set(&out[n++], severity == 2 ? ALERT_CRITICAL : ALERT_WARNING, "redis_hit",
+                      "redis hit: %.1f%% < %g%%", hit_percent(h, m), limit);
     }
     return n;
 }
@@ -212,7 +201,7 @@ int perf_pool_cache(const struct app *app, struct perfdata *out, int max)
     if (n < max && pool_usage(usable_snapshot(app, "connections"), usable_snapshot(app, "settings"),
                               &used, &usable))
         perf(&out[n++], "pool_used", 100.0 * used / usable, "%", t->pool_percent,
-             t->pool_percent > POOL_CRITICAL_PERCENT ? t->pool_percent : POOL_CRITICAL_PERCENT);
+             pool_critical_percent(t->pool_percent));
     double hits, reads;
     if (n < max && cache_interval_totals(usable_snapshot(app, "database_cache"), &hits, &reads) &&
         hits + reads > 0)

@@ -24,6 +24,19 @@ double hit_percent(double hits, double misses)
     return 100.0 * hits / (hits + misses);
 }
 
+int cache_hit_severity(double hits, double misses, double min_lookups, double limit)
+{
+    if (isnan(hits) || isnan(misses) || hits + misses < min_lookups)
+        return 0;
+    double p = hit_percent(hits, misses);
+    return isnan(p) || p >= limit ? 0 : p < limit / 2 ? 2 : 1;
+}
+
+double pool_critical_percent(double warn_percent)
+{
+    return warn_percent > POOL_CRITICAL_PERCENT ? warn_percent : POOL_CRITICAL_PERCENT;
+}
+
 static double number(const struct snapshot *s, int row, const char *column)
 {
     return snapshot_number(s, row, column, NAN);
@@ -257,6 +270,8 @@ void derive_redis(struct app *app, struct snapshot *now, const struct snapshot *
     }
     set_number(now, 0, "hit_percent", hit_percent(dh, dm), 2);
     set_number(now, 0, "lookups", dh + dm, 0);
+    set_number(now, 0, "hits_delta", dh, 0);
+    set_number(now, 0, "misses_delta", dm, 0);
     set_number(now, 0, "ops_per_sec", ops, 1);
     set_number(now, 0, "evicted_delta", evicted, 0);
     set_number(now, 0, "expired_delta", expired, 0);

@@ -21,8 +21,9 @@
  *   table_cache      blks_hit_delta, blks_read_delta, hit_percent, traffic,
  *                    rank (1 = busiest in the interval); rows are reordered
  *                    busiest first
- *   redis            hit_percent_total (since start), hit_percent and
- *                    lookups (over the interval), ops_per_sec, keys,
+ *   redis            hit_percent_total (since start), hit_percent, lookups,
+ *                    hits_delta and misses_delta (over the interval),
+ *                    ops_per_sec, keys,
  *                    memory_fraction (NULL when maxmemory is 0),
  *                    evicted_delta, expired_delta; series "redis_hit"
  *   pgbouncer_pools  key, pool ("db/user"), maxwait_seconds, and the
@@ -41,6 +42,8 @@ struct app;
  * handful of lookups says nothing. */
 #define CACHE_MIN_BLOCKS   100      /* PostgreSQL blocks hit + read */
 #define CACHE_MIN_LOOKUPS  20       /* Redis keyspace hits + misses */
+/* Whatever the configured threshold, a pool this full is critical. */
+#define POOL_CRITICAL_PERCENT 95.0
 /* The table_cache rows the Cache pane shows. */
 #define CACHE_TOP_TABLES   25
 
@@ -50,6 +53,13 @@ struct app;
 double counter_delta(double now, double prev);
 /* 100 * hits / (hits + misses), or NAN when there were no lookups. */
 double hit_percent(double hits, double misses);
+/* How far a hit ratio over an interval falls short of `limit` percent:
+ * 0 when it does not (or when fewer than `min_lookups` lookups say too
+ * little), 1 under the limit, 2 under half of it.  The alert rules and the
+ * Cache pane's colours both follow this. */
+int cache_hit_severity(double hits, double misses, double min_lookups, double limit);
+/* The pool usage percentage that is critical for a warning threshold. */
+double pool_critical_percent(double warn_percent);
 
 void derive_database_cache(struct app *app, struct snapshot *now, const struct snapshot *prev);
 void derive_table_cache(struct app *app, struct snapshot *now, const struct snapshot *prev);

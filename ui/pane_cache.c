@@ -33,16 +33,23 @@ static const struct column_def table_columns[] = {
     { "TOTAL READS", "blks_read",       12, true,  FORMAT_AS_NUMBER, 104 },
 };
 
+/* Redis's memory gauge turns yellow, then red, as eviction nears. */
+#define MEMORY_WARN 0.80
+#define MEMORY_CRIT 0.95
+
+/* The theme element for a hit ratio, as the alert rules judge it. */
+static int severity_style(const struct ui *ui, double hits, double misses, double min_lookups, int plain)
+{
+    static const int styles[] = { -1, THEME_ROW_WARN, THEME_ROW_CRIT };
+    int e = styles[cache_hit_severity(hits, misses, min_lookups, ui->app->cfg->alerts.cache_hit_percent)];
+    return e < 0 ? plain : e;
+}
+
 /* A ratio under the threshold over enough traffic to mean something. */
 static int cache_style(const struct ui *ui, const struct snapshot *s, int row)
 {
-    double h = snapshot_number(s, row, "blks_hit_delta", NAN);
-    double d = snapshot_number(s, row, "blks_read_delta", NAN);
-    if (isnan(h) || isnan(d) || h + d < CACHE_MIN_BLOCKS)
-        return -1;
-    double limit = ui->app->cfg->alerts.cache_hit_percent;
-    double p = hit_percent(h, d);
-    return p < limit / 2 ? THEME_ROW_CRIT : p < limit ? THEME_ROW_WARN : -1;
+    return severity_style(ui, snapshot_number(s, row, "blks_hit_delta", NAN),
+                          snapshot_number(s, row, "blks_read_delta", NAN), CACHE_MIN_BLOCKS, -1);
 }
 
 /* The derive step ranks tables busiest first; show the top ones. */
@@ -113,9 +120,7 @@ static void draw_postgres(struct ui *ui, WINDOW *w, int y, int x, int width, con
     percent_text(now, sizeof now, known ? hit_percent(hits, reads) : NAN, known ? "idle" : "-");
     percent_text(all, sizeof all, hit_percent(total_hits, total_reads), "-");
     snprintf(line, sizeof line, "hit %s last interval, %s since reset", now, all);
-    double limit = ui->app->cfg->alerts.cache_hit_percent;
-    int style = known && hits + reads >= CACHE_MIN_BLOCKS && hit_percent(hits, reads) < limit
-              ? THEME_ROW_WARN : THEME_VALUE;
+    int style = known ? severity_style(ui, hits, reads, CACHE_MIN_BLOCKS, THEME_VALUE) : THEME_VALUE;
     draw_with_sparkline(ui, w, y, x, width, style, "postgresql", line, SERIES_PG_HIT);
 }
 
@@ -137,9 +142,8 @@ static void draw_redis(struct ui *ui, WINDOW *w, int y, int x, int width, const 
     double ops = number(r, "ops_per_sec");
     snprintf(line, sizeof line, "hit %s last interval, %s since start, %.0f ops/s", now, all,
              isnan(ops) ? 0 : ops);
-    double limit = ui->app->cfg->alerts.cache_hit_percent;
-    double p = number(r, "hit_percent");
-    int style = !isnan(p) && lookups >= CACHE_MIN_LOOKUPS && p < limit ? THEME_ROW_WARN : THEME_VALUE;
+    int style = severity_style(ui, number(r, "hits_delta"), number(r, "misses_delta"), CACHE_MIN_LOOKUPS,
+                               THEME_VALUE);
     draw_with_sparkline(ui, w, y, x, width, style, "redis", line, SERIES_REDIS_HIT);
 }
 
@@ -162,7 +166,7 @@ static void draw_redis_memory(struct ui *ui, WINDOW *w, int y, int x, int width,
         snprintf(label, sizeof label, "%s / %s ", used, max);
         int gw = room >= 70 ? 34 : room / 2;
         double fraction = number(r, "memory_fraction");
-        draw_gauge(ui, w, y, gx, gw, isnan(fraction) ? 0 : fraction, 0.8, 0.95, label);
+        draw_gauge(ui, w, y, gx, gw, isnan(fraction) ? 0 : fraction, MEMORY_WARN, MEMORY_CRIT, label);
         wattrset(w, ATTR(THEME_VALUE));
         draw_text(ui, w, y, gx + gw + 2, room - gw - 2, rest);
     } else {

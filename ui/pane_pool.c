@@ -79,7 +79,7 @@ static void draw_usage(struct ui *ui, WINDOW *w, int y, int x, int width, const 
         return;
     }
     double warn = app->cfg->alerts.pool_percent / 100.0;
-    double crit = warn > 0.95 ? warn : 0.95;
+    double crit = pool_critical_percent(app->cfg->alerts.pool_percent) / 100.0;
     char label[48];
     snprintf(label, sizeof label, "connections %.0f/%.0f ", used, usable);
     int gw = width >= 100 ? 48 : width * 45 / 100;

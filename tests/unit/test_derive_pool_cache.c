@@ -62,6 +62,25 @@ static void test_hit_percent_of_800_hits_and_200_misses_is_80(void **state)
     assert_true(isnan(hit_percent(0, 0)));
 }
 
+static void test_cache_hit_severity_needs_traffic_and_halves_for_critical(void **state)
+{
+    (void)state;
+    assert_int_equal(cache_hit_severity(800, 200, 20, 70), 0);     /* 80 % >= 70 % */
+    assert_int_equal(cache_hit_severity(600, 400, 20, 70), 1);     /* 60 % */
+    assert_int_equal(cache_hit_severity(300, 700, 20, 70), 2);     /* 30 % < 35 % */
+    assert_int_equal(cache_hit_severity(0, 10, 20, 70), 0);        /* 10 lookups say nothing */
+    assert_int_equal(cache_hit_severity(NAN, NAN, 0, 70), 0);      /* unknown interval */
+    assert_int_equal(cache_hit_severity(999, 1, 20, 100), 1);      /* 99.9 % < 100 % */
+}
+
+static void test_pool_is_critical_at_95_percent_or_the_warning_if_higher(void **state)
+{
+    (void)state;
+    assert_near(pool_critical_percent(90), 95);
+    assert_near(pool_critical_percent(1), 95);
+    assert_near(pool_critical_percent(98), 98);
+}
+
 /* ---- PostgreSQL buffer cache --------------------------------------------- */
 
 static const char *const db_cols[] = { "key", "database", "blks_hit", "blks_read", "stats_reset" };
@@ -206,6 +225,8 @@ static void test_redis_hit_rate_over_the_interval_is_80_percent(void **state)
     derive_redis(&app, now, prev);
     assert_near(num(now, 0, "hit_percent"), 80);
     assert_near(num(now, 0, "lookups"), 1000);
+    assert_near(num(now, 0, "hits_delta"), 800);
+    assert_near(num(now, 0, "misses_delta"), 200);
     assert_near(num(now, 0, "hit_percent_total"), 60);   /* 1800 / 3000 */
     assert_near(num(now, 0, "ops_per_sec"), 250);        /* (1001 - our INFO) / 4 s */
     assert_near(num(now, 0, "keys"), 15);
@@ -389,6 +410,8 @@ int main(void)
         cmocka_unit_test(test_counter_delta_is_the_increase),
         cmocka_unit_test(test_counter_that_went_backwards_is_unknown),
         cmocka_unit_test(test_hit_percent_of_800_hits_and_200_misses_is_80),
+        cmocka_unit_test(test_cache_hit_severity_needs_traffic_and_halves_for_critical),
+        cmocka_unit_test(test_pool_is_critical_at_95_percent_or_the_warning_if_higher),
         cmocka_unit_test(test_database_interval_hit_ratio_comes_from_deltas),
         cmocka_unit_test(test_first_database_snapshot_has_no_interval),
         cmocka_unit_test(test_stats_reset_makes_the_interval_unknown),
