@@ -663,7 +663,7 @@ static int parse_options(struct loader *ld, int argc, char **argv)
             break;
 
         const char *arg = before < argc ? argv[before] : "";
-        const struct setting *s = setting_for_option(c);
+        const struct setting *s = c > 1 ? setting_for_option(c) : NULL;
         if (s) {
             char *where = xasprintf("pgdeck: %s", s->option);
             const char *value = s->flag_value ? s->flag_value : optarg;
