@@ -248,11 +248,27 @@ tmux_wait_gone() {
 	return 0
 }
 
-# tmux_wait_exit NAME [TIMEOUT_S=10]: wait until the program has exited.
+# The pane is dead when its pty closes; the exit status is known once tmux
+# has reaped the child.  Debian's tmux 3.3a runs its utempter helper when a
+# pane's pty closes, with SIGCHLD at its default meanwhile: if the program's
+# SIGCHLD lands in that window it is lost, and the status never comes.  Any
+# later child of the server makes tmux reap again, so when the pane is dead
+# but unreaped, nudge it with a job that does nothing.
+_lib_pane_reaped() {
+	_st=$(_tmux "$1" display-message -p -t main '#{pane_dead}:#{pane_dead_status}#{pane_dead_signal}' 2>/dev/null)
+	case $_st in
+	1:?*) return 0 ;;
+	1:) _tmux "$1" run-shell -b true 2>/dev/null ;;
+	esac
+	return 1
+}
+
+# tmux_wait_exit NAME [TIMEOUT_S=10]: wait until the program has exited
+# and tmux knows its exit status.
 tmux_wait_exit() {
 	_n=$(awk -v t="${2:-10}" 'BEGIN { printf "%d", t * 10 }')
 	_i=0
-	while [ "$(_tmux "$1" display-message -p -t main '#{pane_dead}' 2>/dev/null)" != 1 ]; do
+	while ! _lib_pane_reaped "$1"; do
 		if [ $_i -ge "$_n" ]; then
 			diag "timed out after ${2:-10}s waiting for $1 to exit"
 			_lib_show_screen "$1"
@@ -265,9 +281,22 @@ tmux_wait_exit() {
 }
 
 # tmux_exit_status NAME: the exit status of the dead pane's program (empty
-# while it still runs or when a signal killed it).
+# while it still runs, or when a signal killed it: tmux_exit_signal).
 tmux_exit_status() {
+	# Dead but not yet reaped: give tmux a moment (at most 2 s).
+	if [ "$(_tmux "$1" display-message -p -t main '#{pane_dead}' 2>/dev/null)" = 1 ]; then
+		_i=0
+		while ! _lib_pane_reaped "$1" && [ $_i -lt 20 ]; do
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+	fi
 	_tmux "$1" display-message -p -t main '#{pane_dead_status}'
+}
+
+# tmux_exit_signal NAME: the signal number that killed the pane's program.
+tmux_exit_signal() {
+	_tmux "$1" display-message -p -t main '#{pane_dead_signal}'
 }
 
 # tmux_resize NAME COLS ROWS: the program gets SIGWINCH.
