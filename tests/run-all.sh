@@ -147,6 +147,17 @@ on_signal() {
 trap on_signal INT TERM HUP
 trap 'finish_harness; rm -f "$FAILURES"' EXIT
 
+# Run dirs of earlier runs that were killed before they could stop their
+# servers (the PID in the name is no longer a run-all.sh): stop them now.
+for d in /tmp/pgdeck-run-"$(id -u)"-*; do
+	[ -d "$d" ] || continue
+	pid=${d##*-}
+	case $pid in '' | *[!0-9]*) continue ;; esac
+	ps -o args= -p "$pid" 2>/dev/null | grep -q run-all && continue
+	echo "# stopping the servers of an earlier run that was killed ($d)"
+	PGDECK_RUN=$d sh "$HARNESS" stop > /dev/null 2>&1
+done
+
 # A fresh harness for every run, unless told to keep one.
 if [ -n "$INTEGRATION$SQL$E2E" ] && [ "$KEEP" != 1 ]; then
 	sh "$HARNESS" stop > /dev/null 2>&1
