@@ -190,7 +190,7 @@ check "the Cache pane shows pgdeck's reads in the interval" \
 tmux_keys big 3 t
 check "t shows the busiest tables, the cold table among them" wait_until 15 scan_until "public\.$COLD +[0-9.]+%"
 tmux_keys big q
-check "q exits" tmux_wait_exit big 5
+check "q exits" tmux_wait_exit big 10
 tmux_kill big
 
 # ---- 80x24, no PgBouncer and no replica configured
