@@ -26,7 +26,7 @@ check "Esc closes the help" tmux_wait_gone main 'pgdeck help' 5
 tmux_resize main 80 24
 check "a resize to 80x24 switches to tabs" tmux_wait_for main '1 Queries +2 Pool +3 Cache' 5
 check_eq "the screen is 80 columns wide after the resize" 80 \
-	"$(tmux_capture main | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')"
+	"$(tmux_capture main | while IFS= read -r l; do printf '%s' "$l" | LC_ALL=C.UTF-8 wc -m; done | sort -n | tail -1)"
 tmux_resize main 150 45
 check "a resize back to 150x45 lays out all panes again" tmux_wait_for main '┌ 6 Indexes|\+ 6 Indexes' 5
 
