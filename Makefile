@@ -40,7 +40,7 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 INTEG_SRC = $(wildcard tests/integration/test_*.c)
 TEST_BIN  = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check test-bin demo bench bench-quick bench-sql soak fuzz install clean deps
+.PHONY: all check test-bin demo bench bench-quick bench-sql soak fuzz fuzz-replay install clean deps
 
 all: pgdeck
 
@@ -85,6 +85,13 @@ bench-quick: deps pgdeck
 
 bench-sql: deps
 	@sh tests/bench/bench-sql.sh
+
+# libFuzzer targets (clang): each runs FUZZ_SECONDS (default 60).
+fuzz: deps
+	@sh tests/fuzz/build.sh run $(or $(FUZZ_SECONDS),60)
+
+fuzz-replay: deps
+	@sh tests/fuzz/build.sh replay
 
 soak: deps pgdeck
 	@sh tests/soak.sh

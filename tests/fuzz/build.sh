@@ -19,11 +19,11 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/build/fuzz"
 SEEDS="$ROOT/tests/fuzz/corpus"
 FUZZ_CC=${FUZZ_CC:-clang}
-TARGETS=${TARGETS:-"fuzz_config fuzz_conninfo fuzz_sanitize"}
+TARGETS=${TARGETS:-"fuzz_config fuzz_conninfo fuzz_sanitize fuzz_theme"}
 
 CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        -Wall -Wextra -I$ROOT/src $(pkg-config --cflags libpq inih)"
+        -Wall -Wextra -DTHEME_PARSE_ONLY -I$ROOT/src -I$ROOT/ui $(pkg-config --cflags libpq inih)"
 LIBS="$(pkg-config --libs libpq inih) -lm"
 
 sources() {
@@ -31,12 +31,16 @@ sources() {
     fuzz_config)   echo "src/config.c src/conninfo.c src/sanitize.c src/xalloc.c" ;;
     fuzz_conninfo) echo "src/conninfo.c src/sanitize.c src/xalloc.c" ;;
     fuzz_sanitize) echo "src/sanitize.c src/xalloc.c" ;;
+    fuzz_theme)    echo "ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
     *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
     esac
 }
 
 build() {
     mkdir -p "$OUT"
+    # The parsers that read built-in files get the embedded table too.
+    sh "$ROOT/src/embed.sh" "$ROOT"/themes/*.theme > "$OUT/embedded_themes.c.tmp"
+    sed "s|$ROOT/themes/||; s|$ROOT/sql/||" "$OUT/embedded_themes.c.tmp" > "$OUT/embedded_themes.c"
     for t in $TARGETS; do
         src=""
         for f in $(sources "$t"); do src="$src $ROOT/$f"; done

@@ -9,7 +9,7 @@
 //         -Isrc -Iui -o build/fuzz/fuzz_theme tests/fuzz/fuzz_theme.c \
 //         ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c
 //   build/fuzz/fuzz_theme -max_total_time=60 -max_len=4096 \
-//         build/fuzz/corpus tests/fuzz/corpus/theme
+//         build/fuzz/corpus tests/fuzz/corpus/fuzz_theme
 //
 // THEME_PARSE_ONLY leaves the curses half of ui/theme.c out, so nothing but
 // the parser, the loader it uses for `inherit`, and the embedded built-in

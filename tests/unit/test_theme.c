@@ -992,13 +992,13 @@ static void test_apply_sets_rgb_exactly_when_the_palette_can_change(void **state
 static void test_fuzz_corpus_parses(void **state)
 {
     (void)state;
-    DIR *d = opendir("tests/fuzz/corpus/theme");
+    DIR *d = opendir("tests/fuzz/corpus/fuzz_theme");
     assert_non_null(d);
     int n = 0;
     for (struct dirent *de; (de = readdir(d)) != NULL;) {
         if (de->d_name[0] == '.')
             continue;
-        char *path = xasprintf("tests/fuzz/corpus/theme/%s", de->d_name);
+        char *path = xasprintf("tests/fuzz/corpus/fuzz_theme/%s", de->d_name);
         FILE *f = fopen(path, "rb");
         assert_non_null(f);
         char buf[65536];
