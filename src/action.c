@@ -95,6 +95,8 @@ struct action {
     char        *refresh_left;      /* collectors still to refresh */
     char       **preview;           /* built for action_preview */
     int          npreview;
+    int          queries;           /* action_query calls not answered yet */
+    bool         closed;            /* the timer is closed: free when queries == 0 */
 };
 
 /* The actions of the app, so that the console can tell whether one is
@@ -320,9 +322,14 @@ static void free_action(struct action *a)
     free(a);
 }
 
+/* An answer to action_query may still be on its way (progress is read
+ * while a step runs): the action is freed once it has come. */
 static void timer_closed(uv_handle_t *h)
 {
-    free_action(h->data);
+    struct action *a = h->data;
+    a->closed = true;
+    if (a->queries == 0)
+        free_action(a);
 }
 
 static void unlink_action(struct action *a)
@@ -849,7 +856,15 @@ static void query_done(void *arg, const PGresult *res, const char *error, double
     struct action *a = q->a;
     action_query_cb cb = q->cb;
     free(q);
-    cb(a, res, error);
+    a->queries--;
+    if (a->closed) {
+        if (a->queries == 0)
+            free_action(a);
+        return;
+    }
+    /* An answer that comes after the end (a progress read) is not wanted. */
+    if (a->state != STATE_FINISHING)
+        cb(a, res, error);
 }
 
 int action_query(struct action *a, const char *sql, int nparams, const char *const *params,
@@ -864,6 +879,7 @@ int action_query(struct action *a, const char *sql, int nparams, const char *con
         free(q);
         return -1;
     }
+    a->queries++;
     return 0;
 }
 

@@ -22,12 +22,15 @@
 struct index_data {
     struct plan plan;
     const struct plan_entry *entry;
+    char *progress;             /* the last progress read by our own query */
+    bool  asking;               /* that query is under way */
 };
 
 static void index_data_free(void *p)
 {
     struct index_data *d = p;
     plan_free(&d->plan);
+    free(d->progress);
     free(d);
 }
 
@@ -123,33 +126,11 @@ static bool add_build(struct action *a, const struct plan_entry *e, const char *
 
 /* ---- progress ------------------------------------------------------------- */
 
-static double cell(const struct snapshot *s, int row, const char *column)
+/* "building index: scanning table 42% (blocks 1,200 of 4,000)" from a
+ * row of pg_stat_progress_create_index (phase, blocks_*, tuples_*,
+ * percent), read from a snapshot or from a result. */
+static char *progress_text(const char *phase, double percent, double bt, double bd, double tt, double td)
 {
-    return snapshot_number(s, row, column, -1);
-}
-
-/* "building public.idx: building index: scanning table 42% (blocks 1,200
- * of 4,000), 3.2 s" from pg_stat_progress_create_index, as the
- * index_progress collector reads it. */
-static char *index_progress(struct action *a, struct action_step *s)
-{
-    struct app *app = action_app(a);
-    collector_run_now(app, "index_progress");
-    double took = action_step_elapsed(s);
-    int pid = action_step_backend_pid(a);
-    const struct snapshot *snap = app_snapshot(app, "index_progress");
-    int row = -1;
-    if (snap && !snap->error && pid > 0) {
-        char text[32];
-        snprintf(text, sizeof text, "%d", pid);
-        row = snapshot_find(snap, "pid", text);
-    }
-    if (row < 0)
-        return xasprintf("building %s: %.0f s", action_step_label(s), took);
-    const char *phase = snapshot_get(snap, row, "phase");
-    double percent = cell(snap, row, "percent");
-    double bt = cell(snap, row, "blocks_total"), bd = cell(snap, row, "blocks_done");
-    double tt = cell(snap, row, "tuples_total"), td = cell(snap, row, "tuples_done");
     char amount[96] = "";
     if (bt > 0) {
         if (percent < 0)
@@ -163,8 +144,61 @@ static char *index_progress(struct action *a, struct action_step *s)
     char pct[16] = "";
     if (percent >= 0)
         snprintf(pct, sizeof pct, " %.0f%%", percent);
-    return xasprintf("building %s: %s%s%s, %.0f s", action_step_label(s), phase ? phase : "starting",
-                     pct, amount, took);
+    return xasprintf("%s%s%s", phase && *phase ? phase : "starting", pct, amount);
+}
+
+static double number(const char *v)
+{
+    return v && *v ? atof(v) : -1;
+}
+
+static void progress_read(struct action *a, const PGresult *res, const char *error)
+{
+    struct index_data *d = action_data(a);
+    d->asking = false;
+    free(d->progress);
+    d->progress = NULL;
+    if (error || PQntuples(res) < 1)
+        return;
+    d->progress = progress_text(pgres_get(res, 0, "phase"), number(pgres_get(res, 0, "percent")),
+                                number(pgres_get(res, 0, "blocks_total")), number(pgres_get(res, 0, "blocks_done")),
+                                number(pgres_get(res, 0, "tuples_total")), number(pgres_get(res, 0, "tuples_done")));
+}
+
+/* The progress of the build running on the action's connection: from the
+ * index_progress collector (the index pane shows the same row), or, when
+ * that has nothing for our pid, from our own query of the progress view. */
+static char *index_progress(struct action *a, struct action_step *s)
+{
+    struct app *app = action_app(a);
+    struct index_data *d = action_data(a);
+    double took = action_step_elapsed(s);
+    int pid = action_step_backend_pid(a);
+    if (pid <= 0)
+        return xasprintf("building %s: waiting for a connection, %.0f s", action_step_label(s), took);
+    char pidtext[32];
+    snprintf(pidtext, sizeof pidtext, "%d", pid);
+    collector_run_now(app, "index_progress");
+    const struct snapshot *snap = app_snapshot(app, "index_progress");
+    int row = snap && !snap->error && snapshot_column(snap, "phase") >= 0
+              ? snapshot_find(snap, "pid", pidtext) : -1;
+    char *what;
+    if (row >= 0) {
+        what = progress_text(snapshot_get(snap, row, "phase"), snapshot_number(snap, row, "percent", -1),
+                             snapshot_number(snap, row, "blocks_total", -1),
+                             snapshot_number(snap, row, "blocks_done", -1),
+                             snapshot_number(snap, row, "tuples_total", -1),
+                             snapshot_number(snap, row, "tuples_done", -1));
+    } else {
+        const char *sql = action_sql_file("queries/action_index_progress.sql");
+        const char *params[] = { pidtext };
+        if (d && !d->asking && sql && action_query(a, sql, 1, params, progress_read) == 0)
+            d->asking = true;
+        what = xstrdup(d && d->progress ? d->progress : "starting");
+    }
+    char *text = xasprintf("building %s: %s, %.0f s", action_step_label(s), what, took);
+    free(what);
+    return text;
 }
 
 /* ---- one planned index ---------------------------------------------------------- */

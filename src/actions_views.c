@@ -129,15 +129,25 @@ static void stale_resolved(struct action *a, const PGresult *res, const char *er
         return;
     }
     int rows = PQntuples(res), added = 0;
+    /* The target lists the views, so the journal says which were
+     * refreshed (the views pane reads it when the kit's log is absent). */
+    char *names = xstrdup("");
     for (int i = 0; i < rows; i++) {
         char *why = NULL;
-        if (add_refresh(a, res, i, &why))
+        if (add_refresh(a, res, i, &why)) {
+            char *more = xasprintf("%s%s%s.%s", names, added ? ", " : "", pgres_get(res, i, "schema"),
+                                   pgres_get(res, i, "name"));
+            free(names);
+            names = more;
             added++;
-        else
+        } else {
             action_note(a, "skipped: %s", why);
+        }
         free(why);
     }
-    action_set_target(a, "%d stale view%s", added, added == 1 ? "" : "s");
+    if (added)
+        action_set_target(a, "%s", names);
+    free(names);
     action_set_detail(a, "%d view%s refreshed", added, added == 1 ? "" : "s");
     action_planned(a);
 }

@@ -288,3 +288,97 @@ char **journal_tail(const char *path, int max, int *n, char *err, size_t errlen)
     *n = o;
     return out;
 }
+
+/* "2025-05-01T12:00:00.123Z" as seconds since the epoch, or -1. */
+static double parse_time(const char *text)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int ms = 0, n = 0;
+    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &n) != 7 || n == 0)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (double)timegm(&tm) + ms / 1000.0;
+}
+
+static void latest_add(struct journal_latest **list, int *n, const char *target, double when, double ms)
+{
+    for (int i = 0; i < *n; i++) {
+        if (strcmp((*list)[i].target, target) == 0) {
+            if (when >= (*list)[i].time) {
+                (*list)[i].time = when;
+                (*list)[i].duration_ms = ms;
+            }
+            return;
+        }
+    }
+    *list = xrealloc(*list, (size_t)(*n + 1) * sizeof **list);
+    (*list)[*n].target = xstrdup(target);
+    (*list)[*n].time = when;
+    (*list)[*n].duration_ms = ms;
+    (*n)++;
+}
+
+int journal_latest(const char *path, const char *action, struct journal_latest **out,
+                   char *err, size_t errlen)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "cannot read the journal %s: %s", path, strerror(errno));
+        return -1;
+    }
+    bool partial = false;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        partial = size > TAIL_BYTES;
+        fseek(f, partial ? size - TAIL_BYTES : 0, SEEK_SET);
+    }
+    int n = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    bool first = true;
+    while (getline(&line, &cap, f) >= 0) {
+        if (first && partial) {
+            first = false;
+            continue;
+        }
+        first = false;
+        /* Cheap test before parsing. */
+        if (!strstr(line, "\"outcome\":\"ok\""))
+            continue;
+        json_error_t jerr;
+        json_t *o = json_loads(line, 0, &jerr);
+        if (!o)
+            continue;
+        const char *act = field(o, "action");
+        if (strcmp(act, action) == 0 || (strcmp(action, "refresh") == 0 && strcmp(act, "refresh-stale") == 0)) {
+            double when = parse_time(field(o, "time"));
+            json_t *d = json_object_get(o, "duration_ms");
+            double ms = json_is_number(d) ? json_number_value(d) : -1;
+            char *targets = xstrdup(field(o, "target")), *save = NULL;
+            for (char *t = strtok_r(targets, ",", &save); t && when >= 0; t = strtok_r(NULL, ",", &save)) {
+                while (*t == ' ')
+                    t++;
+                if (*t)
+                    latest_add(out, &n, t, when, ms);
+            }
+            free(targets);
+        }
+        json_decref(o);
+    }
+    free(line);
+    fclose(f);
+    return n;
+}
+
+void journal_latest_free(struct journal_latest *list, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(list[i].target);
+    free(list);
+}

@@ -70,6 +70,22 @@ int   journal_append(const char *path, const struct journal_entry *e, char *err,
  * the file cannot be read (a missing file gives zero lines). */
 char **journal_tail(const char *path, int max, int *n, char *err, size_t errlen);
 
+/* The newest successful ("ok") entry of `action` for each target, from
+ * the journal's tail, for panes that want pgdeck's own record when the
+ * database keeps none (the views pane: when was a view last refreshed).
+ * A target that lists several objects ("public.a, public.b", as
+ * refresh-stale writes it) counts for each of them. */
+struct journal_latest {
+    char  *target;              /* "public.mv_x" */
+    double time;                /* seconds since the epoch */
+    double duration_ms;         /* of the whole action; < 0 when unknown */
+};
+/* Returns how many were found (0 when the file is missing), their array in
+ * *out (caller frees with journal_latest_free), or -1 with err. */
+int   journal_latest(const char *path, const char *action, struct journal_latest **out,
+                     char *err, size_t errlen);
+void  journal_latest_free(struct journal_latest *list, int n);
+
 /* The OS user pgdeck runs as ("uid 1000" when it has no name). */
 const char *journal_os_user(void);
 

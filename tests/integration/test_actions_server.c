@@ -1,0 +1,241 @@
+/* The action layer against the harness's primary, through the real app
+ * (config_load, app_init: the very conninfo options pgdeck uses):
+ *   - a read-only pgdeck connection is refused writes by the server itself,
+ *     while pg_cancel_backend still runs (why the client gate exists);
+ *   - DDL on a reserved connection gives up after lock_timeout, names the
+ *     session holding the lock, and leaves the connection as it found it
+ *     (lock_timeout and statement_timeout reset). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "action.h"
+#include "app.h"
+#include "config.h"
+#include "conninfo.h"
+#include "pgconn.h"
+#include "pgpool.h"
+#include "xalloc.h"
+
+extern char **environ;
+
+static uv_loop_t *loop;
+static char tmpdir[64];
+
+static void timer_noop(uv_timer_t *t) { (void)t; }
+
+static bool run_until(bool *flag, double seconds)
+{
+    uv_timer_t t;
+    uv_timer_init(loop, &t);
+    uv_timer_start(&t, timer_noop, 20, 20);
+    double end = now_monotonic() + seconds;
+    while (!*flag && now_monotonic() < end)
+        uv_run(loop, UV_RUN_ONCE);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return *flag;
+}
+
+struct answer {
+    bool done;
+    char value[256];
+    char error[512];
+};
+
+static void got_answer(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct answer *a = arg;
+    a->done = true;
+    if (error)
+        snprintf(a->error, sizeof a->error, "%s", error);
+    else if (res && PQntuples(res) > 0)
+        snprintf(a->value, sizeof a->value, "%s", PQgetvalue(res, 0, 0));
+}
+
+static bool pool_up(struct app *app)
+{
+    for (int i = 0; i < 200 && pgpool_state(app->primary) != PGCONN_UP; i++) {
+        bool never = false;
+        run_until(&never, 0.05);
+    }
+    return pgpool_state(app->primary) == PGCONN_UP;
+}
+
+/* An app as main() builds it, from these arguments and the environment. */
+static void start_app(struct app *app, struct config *cfg, int argc, char **argv)
+{
+    char err[1024];
+    memset(app, 0, sizeof *app);
+    assert_int_equal(config_load(cfg, argc, argv, environ, err, sizeof err), 0);
+    app_init(app, loop, cfg);
+    assert_true(pool_up(app));
+}
+
+static void stop_app(struct app *app, struct config *cfg)
+{
+    app_close(app);
+    for (int i = 0; i < 10; i++)
+        uv_run(loop, UV_RUN_NOWAIT);
+    config_free(cfg);
+}
+
+static struct answer ask(struct app *app, const char *sql)
+{
+    struct answer a = { 0 };
+    assert_int_equal(pgpool_send(app->primary, sql, 0, NULL, 0, got_answer, &a), 0);
+    assert_true(run_until(&a.done, 10));
+    return a;
+}
+
+static void test_read_only_connection_is_refused_writes_by_the_server(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    char *argv[] = { "pgdeck", "-R", NULL };
+    start_app(&app, &cfg, 2, argv);
+
+    const char *writes[] = {
+        "CREATE TABLE pgdeck_ro_probe (a int)",
+        "CREATE INDEX pgdeck_ro_probe_idx ON pg_catalog.pg_class (relname)",
+        "CREATE MATERIALIZED VIEW pgdeck_ro_probe_mv AS SELECT 1",
+    };
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+        struct answer a = ask(&app, writes[i]);
+        assert_non_null(strstr(a.error, "read-only transaction"));
+    }
+    struct answer ro = ask(&app, "SHOW default_transaction_read_only");
+    assert_string_equal(ro.value, "on");
+    /* Signalling a backend is a plain SELECT: the server lets it through,
+     * which is why pgdeck's own gate refuses C and K in read-only mode. */
+    struct answer sig = ask(&app, "SELECT pg_cancel_backend(0)");
+    assert_string_equal(sig.error, "");
+    assert_string_equal(sig.value, "f");
+    stop_app(&app, &cfg);
+}
+
+struct outcome {
+    bool done;
+    enum action_outcome outcome;
+    char message[1024];
+};
+
+static void action_done(void *arg, struct action *a)
+{
+    struct outcome *o = arg;
+    o->done = true;
+    o->outcome = action_outcome(a);
+    snprintf(o->message, sizeof o->message, "%s", action_message(a));
+}
+
+static const struct action_hooks hooks = { .done = action_done, .front_end = "run" };
+
+static void test_ddl_gives_up_after_lock_timeout_and_resets_the_session(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    /* One connection: the action must get the very connection asked below. */
+    setenv("DB_POOL_MIN", "1", 1);
+    setenv("DB_POOL_MAX", "1", 1);
+    char *argv[] = { "pgdeck", "--lock-timeout", "400", NULL };
+    start_app(&app, &cfg, 3, argv);
+    unsetenv("DB_POOL_MIN");
+    unsetenv("DB_POOL_MAX");
+
+    struct answer a = ask(&app, "DROP TABLE IF EXISTS pgdeck_locked_probe");
+    a = ask(&app, "CREATE TABLE pgdeck_locked_probe (a int)");
+    assert_string_equal(a.error, "");
+
+    /* Another session holds the table. */
+    struct conninfo ci;
+    char err[256];
+    assert_int_equal(conninfo_parse(&ci, getenv("DATABASE_URL"), err, sizeof err), 0);
+    struct pgconn_options o = { .label = "holder", .connect_timeout = 5, .query_timeout = 30 };
+    struct pgconn *holder = pgconn_new(loop, &ci, &o, NULL, NULL);
+    conninfo_free(&ci);
+    for (int i = 0; i < 200 && pgconn_state(holder) != PGCONN_UP; i++) {
+        bool never = false;
+        run_until(&never, 0.05);
+    }
+    assert_int_equal(pgconn_state(holder), PGCONN_UP);
+    struct answer b = { 0 }, l = { 0 };
+    pgconn_send(holder, "BEGIN", 0, NULL, 0, got_answer, &b);
+    pgconn_send(holder, "LOCK TABLE pgdeck_locked_probe IN ACCESS EXCLUSIVE MODE", 0, NULL, 0, got_answer, &l);
+    assert_true(run_until(&l.done, 5));
+    assert_string_equal(l.error, "");
+
+    struct outcome out = { 0 };
+    struct action_target t = { .schema = "public", .name = "pgdeck_locked_probe" };
+    double t0 = now_monotonic();
+    action_start(&app, action_find("analyze"), &t, false, &hooks, &out);
+    assert_true(run_until(&out.done, 10));
+    double took = now_monotonic() - t0;
+    assert_int_equal(out.outcome, ACTION_FAILED);
+    assert_non_null(strstr(out.message, "gave up after lock_timeout 400 ms: another session holds a lock "
+                                        "on public.pgdeck_locked_probe (pid "));
+    assert_true(took >= 0.35 && took < 5);
+
+    /* The connection went back as it came: pgdeck's own settings again. */
+    struct answer lt = ask(&app, "SHOW lock_timeout");
+    assert_string_equal(lt.value, "0");
+    struct answer st = ask(&app, "SHOW statement_timeout");
+    assert_string_equal(st.value, "5s");
+
+    struct answer r = { 0 };
+    pgconn_send(holder, "ROLLBACK", 0, NULL, 0, got_answer, &r);
+    assert_true(run_until(&r.done, 5));
+    pgconn_close(holder);
+
+    /* Free now: the same action succeeds. */
+    struct outcome ok = { 0 };
+    action_start(&app, action_find("analyze"), &t, false, &hooks, &ok);
+    assert_true(run_until(&ok.done, 10));
+    assert_int_equal(ok.outcome, ACTION_OK);
+    assert_non_null(strstr(ok.message, "analyzed"));
+    ask(&app, "DROP TABLE pgdeck_locked_probe");
+    stop_app(&app, &cfg);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/pgdeck-actions-XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return -1;
+    /* Neither the developer's config file nor journal. */
+    setenv("XDG_CONFIG_HOME", tmpdir, 1);
+    setenv("XDG_STATE_HOME", tmpdir, 1);
+    if (!getenv("DATABASE_URL")) {
+        fprintf(stderr, "DATABASE_URL is not set: run under tests/run-all.sh\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    loop = uv_default_loop();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_read_only_connection_is_refused_writes_by_the_server),
+        cmocka_unit_test(test_ddl_gives_up_after_lock_timeout_and_resets_the_session),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
