@@ -16,6 +16,8 @@
 #               0 = schema and functions only)
 #   REFERENCE   reference month for the generator, YYYY-MM-DD (default: the
 #               current UTC month); same SCALE + REFERENCE = same data
+#   KIT_MAINTENANCE_WORK_MEM   maintenance_work_mem for the index builds
+#               (default 256MB)
 #
 # Idempotent: every object is created IF NOT EXISTS / OR REPLACE, and the
 # generator does nothing when data is already there, so a second run is
@@ -106,10 +108,13 @@ step maintenance run_file "$@" -f "$KIT_DIR/maintenance.sql"
 step generator   run_file "$@" -f "$KIT_DIR/generate.sql"
 step data        gen_data "$@"
 step vacuum-analyze vacuum_data "$@"
-# (quiet: a re-run would print "already exists, skipping" for every index)
-step indexes     env PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" \
+# Index builds get more memory than the server default (64MB) unless told
+# otherwise; quiet, because a re-run would print "already exists, skipping"
+# for every index.
+IDXOPTS="-c client_min_messages=warning -c maintenance_work_mem=${KIT_MAINTENANCE_WORK_MEM:-256MB}"
+step indexes     env PGOPTIONS="${PGOPTIONS:-} $IDXOPTS" \
                  psql -X -q -v ON_ERROR_STOP=1 "$@" -f "$KIT_DIR/indexes.sql"
-step indexes-partitioned env PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" \
+step indexes-partitioned env PGOPTIONS="${PGOPTIONS:-} $IDXOPTS" \
                  psql -X -q -v ON_ERROR_STOP=1 "$@" -f "$KIT_DIR/indexes-partitioned.sql"
 step refresh-views refresh_views "$@"
 awk -v a="$TOTAL0" -v b="$(now)" 'BEGIN { printf "  %-26s %8.2f s\n", "total", b - a }'

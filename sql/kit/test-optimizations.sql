@@ -142,7 +142,9 @@ DECLARE
 BEGIN
     FOR i IN 1..3 LOOP
         t0 := clock_timestamp();
-        EXECUTE 'SELECT count(*) FROM (' || q || ') s' INTO dummy;
+        -- sum(length(s::text)) makes every column be computed (a plain
+        -- count(*) lets the planner drop unused LEFT JOINs).
+        EXECUTE 'SELECT sum(length(s::text)) FROM (' || q || ') s' INTO dummy;
         best := least(best, extract(epoch FROM clock_timestamp() - t0) * 1000);
     END LOOP;
     RETURN best;
