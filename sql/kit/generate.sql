@@ -60,10 +60,167 @@ $$
            greatest(100, round(1000000 * p_scale))::bigint
 $$;
 
+-- The generated period for a reference month: [start, end) = the 18 UTC
+-- calendar months ending with the reference month (default: this month).
+CREATE OR REPLACE FUNCTION public.kit_generation_period(p_reference date DEFAULT NULL)
+RETURNS TABLE (reference date, period_start timestamptz, period_end timestamptz)
+LANGUAGE sql STABLE AS
+$$
+    SELECT (m AT TIME ZONE 'UTC')::date,
+           ((m AT TIME ZONE 'UTC') - interval '17 months') AT TIME ZONE 'UTC',
+           ((m AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'
+    FROM (SELECT date_trunc('month', coalesce(p_reference::timestamp, now() AT TIME ZONE 'UTC'))
+                 AT TIME ZONE 'UTC' AS m) r
+$$;
+
+-- Course g's status (the generator's one rule, used for the courses and to
+-- know which courses can have enrollments and events without reading them).
+CREATE OR REPLACE FUNCTION public.kit_course_status(g bigint)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT CASE WHEN g <= 2 OR public.kit_rand(49, g) < 0.8 THEN 'published'
+               WHEN public.kit_rand(49, g) < 0.92 THEN 'draft'
+               ELSE 'archived' END $$;
+
+-- Ids of the courses that are not drafts, in order.
+CREATE OR REPLACE FUNCTION public.kit_visible_courses(p_scale numeric)
+RETURNS bigint[] LANGUAGE sql IMMUTABLE AS
+$$ SELECT ARRAY(SELECT g FROM generate_series(1::bigint, (SELECT courses FROM public.kit_scale_sizes(p_scale))) g
+                WHERE public.kit_course_status(g) <> 'draft' ORDER BY g) $$;
+
+-- Creates the monthly partitions the generated period needs (when
+-- analytics_events is partitioned; nothing on the benchmark baseline).
+CREATE OR REPLACE FUNCTION public.kit_generation_partitions(p_reference date DEFAULT NULL)
+RETURNS integer LANGUAGE plpgsql AS
+$$
+DECLARE
+    v record;
+    n integer := 0;
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = 'public.analytics_events'::regclass AND relkind = 'p') THEN
+        SELECT * INTO v FROM public.kit_generation_period(p_reference);
+        SELECT count(*) INTO n
+        FROM public.create_monthly_partitions('public.analytics_events', v.period_start, v.period_end);
+    END IF;
+    RETURN n;
+END
+$$;
+
+-- The analytics events, or the p_part-th of p_parts contiguous slices of
+-- them (sql/kit/generate.sh loads the slices from parallel sessions while
+-- generate_platform_data(p_events => false) loads the rest).  Every event
+-- depends only on its id, so the slicing does not change the data.  The
+-- partitions must exist (kit_generation_partitions).
+CREATE OR REPLACE FUNCTION public.generate_platform_events(
+    p_scale numeric, p_reference date DEFAULT NULL, p_part integer DEFAULT 1, p_parts integer DEFAULT 1)
+RETURNS bigint
+LANGUAGE plpgsql
+SET jit = off
+AS
+$$
+DECLARE
+    per     record;
+    sz      record;
+    v_span  double precision;
+    v_pub   bigint[] := public.kit_visible_courses(p_scale);
+    v_npub  integer;
+    v_power integer;
+    v_lo    bigint;
+    v_hi    bigint;
+    v_n     bigint;
+    v_topics text[] := ARRAY['Python','JavaScript','SQL','PostgreSQL','React','Machine Learning',
+        'Statistics','Docker','Kubernetes','AWS','Excel','Leadership','Figma','SEO','Rust','Go',
+        'Java','TypeScript','Linux','Git','Web Security','Testing','API Design','Pandas',
+        'Deep Learning','Product Management','Agile','Communication','Finance','Accessibility'];
+BEGIN
+    IF p_parts < 1 OR p_part < 1 OR p_part > p_parts THEN
+        RAISE EXCEPTION 'part % of % is not a valid slice', p_part, p_parts;
+    END IF;
+    SELECT * INTO per FROM public.kit_generation_period(p_reference);
+    SELECT * INTO sz FROM public.kit_scale_sizes(p_scale);
+    v_span  := extract(epoch FROM per.period_end - per.period_start);
+    v_npub  := cardinality(v_pub);
+    v_power := greatest(1, sz.users / 5);
+    v_lo := (sz.events * (p_part - 1)) / p_parts + 1;
+    v_hi := (sz.events * p_part) / p_parts;
+
+    INSERT INTO public.analytics_events (id, user_id, course_id, event_type, event_data, created_at)
+    SELECT g,
+           CASE WHEN public.kit_rand(81, g) < 0.8 THEN public.kit_pick(82, g, v_power)
+                ELSE public.kit_pick(82, g, sz.users) END,
+           CASE WHEN et.t IN ('login', 'search') OR (et.t = 'page_view' AND public.kit_rand(83, g) < 0.5) THEN NULL
+                ELSE v_pub[1 + floor(v_npub * power(public.kit_rand(84, g), 2.5))::int] END,
+           et.t,
+           jsonb_build_object('device', CASE public.kit_pick(85, g, 5) WHEN 1 THEN 'desktop' WHEN 2 THEN 'desktop'
+                                                                       WHEN 3 THEN 'mobile' WHEN 4 THEN 'mobile' ELSE 'tablet' END,
+                              'duration_ms', floor(30000 * public.kit_rand(86, g))::int)
+             || CASE et.t WHEN 'search' THEN jsonb_build_object('query', lower(v_topics[public.kit_pick(87, g, 30)]))
+                          WHEN 'quiz_submit' THEN jsonb_build_object('score', public.kit_pick(87, g, 100))
+                          WHEN 'video_play' THEN jsonb_build_object('position_s', public.kit_pick(87, g, 1200))
+                          ELSE '{}'::jsonb END,
+           per.period_start + make_interval(secs => v_span * sqrt(public.kit_rand(88, g)))
+    FROM generate_series(v_lo, v_hi) g
+    CROSS JOIN LATERAL (SELECT CASE WHEN r < 0.40 THEN 'page_view'
+                                    WHEN r < 0.52 THEN 'video_play'
+                                    WHEN r < 0.67 THEN 'lesson_start'
+                                    WHEN r < 0.77 THEN 'lesson_complete'
+                                    WHEN r < 0.85 THEN 'search'
+                                    WHEN r < 0.92 THEN 'login'
+                                    WHEN r < 0.97 THEN 'quiz_submit'
+                                    ELSE 'enroll' END AS t
+                        FROM (SELECT public.kit_rand(80, g) AS r) rr) et;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END
+$$;
+
+-- Row counts of the platform tables; identity sequences moved past the
+-- generated ids; written to the latest kit_generation_log row.
+CREATE OR REPLACE FUNCTION public.kit_generation_finish()
+RETURNS jsonb
+LANGUAGE plpgsql AS
+$$
+DECLARE
+    v_counts jsonb;
+    v_id     bigint;
+BEGIN
+    PERFORM setval(pg_get_serial_sequence('public.' || t, 'id'),
+                   greatest(coalesce(mx, 0), 1), mx IS NOT NULL)
+    FROM (VALUES ('organizations', (SELECT max(id) FROM public.organizations)),
+                 ('users',         (SELECT max(id) FROM public.users)),
+                 ('user_sessions', (SELECT max(id) FROM public.user_sessions)),
+                 ('courses',       (SELECT max(id) FROM public.courses)),
+                 ('modules',       (SELECT max(id) FROM public.modules)),
+                 ('lessons',       (SELECT max(id) FROM public.lessons)),
+                 ('enrollments',   (SELECT max(id) FROM public.enrollments)),
+                 ('progress',      (SELECT max(id) FROM public.progress)),
+                 ('analytics_events', (SELECT max(id) FROM public.analytics_events))) AS s(t, mx);
+
+    SELECT id INTO v_id FROM public.kit_generation_log ORDER BY id DESC LIMIT 1;
+    SELECT jsonb_build_object(
+        'scale', l.scale, 'reference', to_char(l.reference, 'YYYY-MM-DD'),
+        'organizations', (SELECT count(*) FROM public.organizations),
+        'users',         (SELECT count(*) FROM public.users),
+        'user_sessions', (SELECT count(*) FROM public.user_sessions),
+        'courses',       (SELECT count(*) FROM public.courses),
+        'modules',       (SELECT count(*) FROM public.modules),
+        'lessons',       (SELECT count(*) FROM public.lessons),
+        'enrollments',   (SELECT count(*) FROM public.enrollments),
+        'progress',      (SELECT count(*) FROM public.progress),
+        'analytics_events', (SELECT count(*) FROM public.analytics_events))
+    INTO v_counts
+    FROM public.kit_generation_log l WHERE l.id = v_id;
+
+    UPDATE public.kit_generation_log SET finished_at = clock_timestamp(), row_counts = v_counts
+    WHERE id = v_id;
+    RETURN v_counts;
+END
+$$;
+
 CREATE OR REPLACE FUNCTION public.generate_platform_data(
     p_scale     numeric DEFAULT 1,
     p_reference date    DEFAULT NULL,
-    p_replace   boolean DEFAULT false)
+    p_replace   boolean DEFAULT false,
+    p_events    boolean DEFAULT true)
 RETURNS jsonb
 LANGUAGE plpgsql
 SET jit = off                  -- generate_series() row estimates make every query "expensive"
@@ -120,7 +277,10 @@ BEGIN
         RAISE EXCEPTION 'scale must be > 0 (got %)', p_scale;
     END IF;
 
-    IF EXISTS (SELECT 1 FROM public.users) OR EXISTS (SELECT 1 FROM public.analytics_events) THEN
+    -- (With p_events => false, sql/kit/generate.sh loads the events from
+    -- other sessions at the same time: only the users decide.)
+    IF EXISTS (SELECT 1 FROM public.users)
+       OR (p_events AND EXISTS (SELECT 1 FROM public.analytics_events)) THEN
         IF NOT p_replace THEN
             SELECT row_counts INTO v_counts FROM public.kit_generation_log
             WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1;
@@ -132,9 +292,8 @@ BEGIN
                  public.organizations RESTART IDENTITY;
     END IF;
 
-    v_ref   := date_trunc('month', coalesce(p_reference::timestamp, now() AT TIME ZONE 'UTC')) AT TIME ZONE 'UTC';
-    v_end   := ((v_ref AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC';
-    v_start := ((v_end AT TIME ZONE 'UTC') - interval '18 months') AT TIME ZONE 'UTC';
+    SELECT reference::timestamp AT TIME ZONE 'UTC', period_start, period_end INTO v_ref, v_start, v_end
+    FROM public.kit_generation_period(p_reference);
     v_span  := extract(epoch FROM v_end - v_start);
     SELECT * INTO sz FROM public.kit_scale_sizes(p_scale);
 
@@ -142,9 +301,7 @@ BEGIN
     RETURNING id INTO v_logid;
 
     -- Monthly partitions for the generated period (kit only).
-    IF EXISTS (SELECT 1 FROM pg_class WHERE oid = 'public.analytics_events'::regclass AND relkind = 'p') THEN
-        PERFORM public.create_monthly_partitions('public.analytics_events', v_start, v_end);
-    END IF;
+    PERFORM public.kit_generation_partitions(p_reference);
 
     -- Bulk-load practice (as pg_dump does): drop the foreign keys between
     -- the platform tables for the load and re-add them afterwards, which
@@ -245,9 +402,7 @@ BEGIN
            CASE WHEN st.status <> 'draft' THEN cr.created + interval '7 days' END
     FROM generate_series(1, sz.courses) g
     CROSS JOIN LATERAL (SELECT public.kit_pick(30, g, 30) AS t) t
-    CROSS JOIN LATERAL (SELECT CASE WHEN g <= 2 OR public.kit_rand(49, g) < 0.8 THEN 'published'
-                                    WHEN public.kit_rand(49, g) < 0.92 THEN 'draft'
-                                    ELSE 'archived' END AS status) st
+    CROSS JOIN LATERAL (SELECT public.kit_course_status(g) AS status) st
     CROSS JOIN LATERAL (SELECT v_start - interval '6 months'
                                + make_interval(secs => v_span * 1.2 * public.kit_rand(50, g)) AS created) cr;
 
@@ -280,7 +435,7 @@ BEGIN
     CREATE UNIQUE INDEX ON kit_course_lessons (course_id);
 
     -- Enrollments: skewed users and (non-draft) courses, distinct pairs ------
-    v_pub  := ARRAY(SELECT id FROM public.courses WHERE status <> 'draft' ORDER BY id);
+    v_pub  := public.kit_visible_courses(p_scale);
     v_npub := cardinality(v_pub);
     v_power := greatest(1, sz.users / 5);
 
@@ -339,67 +494,21 @@ BEGIN
     CROSS JOIN LATERAL generate_series(0, least(cl.n, k.k + CASE WHEN e.status IN ('active', 'paused') THEN 1 ELSE 0 END) - 1) j;
 
     -- Analytics events ------------------------------------------------------
-    INSERT INTO public.analytics_events (id, user_id, course_id, event_type, event_data, created_at)
-    SELECT g,
-           CASE WHEN public.kit_rand(81, g) < 0.8 THEN public.kit_pick(82, g, v_power)
-                ELSE public.kit_pick(82, g, sz.users) END,
-           CASE WHEN et.t IN ('login', 'search') OR (et.t = 'page_view' AND public.kit_rand(83, g) < 0.5) THEN NULL
-                ELSE v_pub[1 + floor(v_npub * power(public.kit_rand(84, g), 2.5))::int] END,
-           et.t,
-           jsonb_build_object('device', CASE public.kit_pick(85, g, 5) WHEN 1 THEN 'desktop' WHEN 2 THEN 'desktop'
-                                                                       WHEN 3 THEN 'mobile' WHEN 4 THEN 'mobile' ELSE 'tablet' END,
-                              'duration_ms', floor(30000 * public.kit_rand(86, g))::int)
-             || CASE et.t WHEN 'search' THEN jsonb_build_object('query', lower(v_topics[public.kit_pick(87, g, 30)]))
-                          WHEN 'quiz_submit' THEN jsonb_build_object('score', public.kit_pick(87, g, 100))
-                          WHEN 'video_play' THEN jsonb_build_object('position_s', public.kit_pick(87, g, 1200))
-                          ELSE '{}'::jsonb END,
-           v_start + make_interval(secs => v_span * sqrt(public.kit_rand(88, g)))
-    FROM generate_series(1, sz.events) g
-    CROSS JOIN LATERAL (SELECT CASE WHEN r < 0.40 THEN 'page_view'
-                                    WHEN r < 0.52 THEN 'video_play'
-                                    WHEN r < 0.67 THEN 'lesson_start'
-                                    WHEN r < 0.77 THEN 'lesson_complete'
-                                    WHEN r < 0.85 THEN 'search'
-                                    WHEN r < 0.92 THEN 'login'
-                                    WHEN r < 0.97 THEN 'quiz_submit'
-                                    ELSE 'enroll' END AS t
-                        FROM (SELECT public.kit_rand(80, g) AS r) rr) et;
+    IF p_events THEN
+        PERFORM public.generate_platform_events(p_scale, p_reference);
+    END IF;
 
     FOREACH v_sql IN ARRAY v_fkdefs LOOP
         EXECUTE v_sql;
     END LOOP;
 
-    -- Identity sequences continue after the generated ids.
-    PERFORM setval(pg_get_serial_sequence('public.' || t, 'id'),
-                   greatest(coalesce(mx, 0), 1), mx IS NOT NULL)
-    FROM (VALUES ('organizations', (SELECT max(id) FROM public.organizations)),
-                 ('users',         (SELECT max(id) FROM public.users)),
-                 ('user_sessions', (SELECT max(id) FROM public.user_sessions)),
-                 ('courses',       (SELECT max(id) FROM public.courses)),
-                 ('modules',       (SELECT max(id) FROM public.modules)),
-                 ('lessons',       (SELECT max(id) FROM public.lessons)),
-                 ('enrollments',   (SELECT max(id) FROM public.enrollments)),
-                 ('progress',      (SELECT max(id) FROM public.progress)),
-                 ('analytics_events', (SELECT max(id) FROM public.analytics_events))) AS s(t, mx);
-
-    SELECT jsonb_build_object(
-        'scale', p_scale, 'reference', to_char(v_ref AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
-        'organizations', (SELECT count(*) FROM public.organizations),
-        'users',         (SELECT count(*) FROM public.users),
-        'user_sessions', (SELECT count(*) FROM public.user_sessions),
-        'courses',       (SELECT count(*) FROM public.courses),
-        'modules',       (SELECT count(*) FROM public.modules),
-        'lessons',       (SELECT count(*) FROM public.lessons),
-        'enrollments',   (SELECT count(*) FROM public.enrollments),
-        'progress',      (SELECT count(*) FROM public.progress),
-        'analytics_events', (SELECT count(*) FROM public.analytics_events))
-    INTO v_counts;
-
-    UPDATE public.kit_generation_log SET finished_at = clock_timestamp(), row_counts = v_counts
-    WHERE id = v_logid;
+    v_counts := public.kit_generation_finish();
 
     ANALYZE public.organizations, public.users, public.user_sessions, public.courses, public.modules,
-            public.lessons, public.enrollments, public.progress, public.analytics_events;
+            public.lessons, public.enrollments, public.progress;
+    IF p_events THEN
+        ANALYZE public.analytics_events;
+    END IF;
     RETURN v_counts;
 END
 $$;

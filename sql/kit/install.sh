@@ -8,7 +8,8 @@
 # are passed through to psql), in order:
 #
 #   schema, partitions, views, monitoring, maintenance, generator,
-#   data (at scale $SCALE, default 1; SCALE=0 means no data), vacuum+analyze,
+#   data (at scale $SCALE, default 1; SCALE=0 means no data; generate.sh),
+#   vacuum+analyze,
 #   indexes (CONCURRENTLY), partitioned-table indexes, view refresh.
 #
 # Environment:
@@ -18,6 +19,8 @@
 #               current UTC month); same SCALE + REFERENCE = same data
 #   KIT_MAINTENANCE_WORK_MEM   maintenance_work_mem for the index builds
 #               (default 256MB)
+#   KIT_GEN_JOBS  sessions loading analytics events beside the main one
+#               (default: CPUs - 1, at least 1)
 #
 # Idempotent: every object is created IF NOT EXISTS / OR REPLACE, and the
 # generator does nothing when data is already there, so a second run is
@@ -64,9 +67,8 @@ gen_data() {
     echo "  (SCALE=0: no data generated)"
     return 0
   fi
-  psql_kit -v scale="$SCALE" -v ref="$REFERENCE" -At "$@" <<'EOF'
-SELECT 'generated: ' || generate_platform_data(:'scale'::numeric, nullif(:'ref', '')::date)::text;
-EOF
+  # generate_platform_data(), loaded from parallel sessions (same data).
+  SCALE=$SCALE REFERENCE=$REFERENCE sh "$KIT_DIR/generate.sh" "$@"
 }
 
 vacuum_data() {

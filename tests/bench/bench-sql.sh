@@ -72,8 +72,8 @@ say "bench-sql: PostgreSQL $PGVER, scale $SCALE, reference month $REF, $DURATION
 t=$(now)
 createdb "$BASE" || exit 1
 if ! psql -X -q -v ON_ERROR_STOP=1 -v baseline=1 -d "$BASE" -f "$KIT/schema.sql" -f "$KIT/generate.sql" >"$OUT/build-baseline.txt" 2>&1 ||
+   ! SCALE=$SCALE REFERENCE=$REF sh "$KIT/generate.sh" -d "$BASE" >>"$OUT/build-baseline.txt" 2>&1 ||
    ! psql -X -q -At -v ON_ERROR_STOP=1 -d "$BASE" >>"$OUT/build-baseline.txt" 2>&1 <<EOF
-SELECT generate_platform_data($SCALE, '$REF');
 VACUUM (ANALYZE) organizations, users, user_sessions, courses, modules, lessons, enrollments, progress, analytics_events;
 EOF
 then
