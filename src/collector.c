@@ -8,6 +8,7 @@
 #include "collect_statements.h"
 #include "collector.h"
 #include "derive_pool_cache.h"
+#include "derive_storage.h"
 #include "embedded.h"
 #include "xalloc.h"
 
@@ -34,12 +35,13 @@ const struct collector_def collector_defs[] = {
     { .name = "redis",           .source = SOURCE_REDIS,     .query = "INFO",
       .derive = derive_redis },
     { .name = "partitions",      .source = SOURCE_PRIMARY,   .query = "queries/partitions.sql",
-      .cadence = 15 },
+      .cadence = 15, .derive = derive_partitions },
     { .name = "views",           .source = SOURCE_PRIMARY,   .query = "queries/views.sql",
-      .cadence = 10 },
+      .cadence = 10, .derive = derive_views },
     { .name = "indexes",         .source = SOURCE_PRIMARY,   .query = "queries/indexes.sql",
-      .cadence = 15 },
-    { .name = "index_progress",  .source = SOURCE_PRIMARY,   .query = "queries/index_progress.sql" },
+      .cadence = 15, .derive = derive_indexes },
+    { .name = "index_progress",  .source = SOURCE_PRIMARY,   .query = "queries/index_progress.sql",
+      .derive = derive_index_progress },
 };
 const int collector_count = sizeof collector_defs / sizeof collector_defs[0];
 

@@ -1,0 +1,218 @@
+-- Partitioned tables: one row per partitioned table, nested ones too (a
+-- partition that is itself partitioned has its own row, with its parent
+-- and root named).  One query for the whole database, no per-table loop.
+--
+--   partitions       direct partitions (the default one included)
+--   leaves           leaf partitions in the whole tree below the table
+--   size             bytes, pg_total_relation_size summed over the leaves
+--                    (the parent has no storage); leaves that hold or wait
+--                    for an AccessExclusiveLock are skipped (size_skipped)
+--                    because the size functions would queue behind the lock
+--   rows             estimated: live tuples from the statistics, else
+--                    reltuples, summed over the leaves
+--   oldest, newest   lowest lower bound and highest upper bound of the
+--                    direct range partitions, as PostgreSQL prints them
+--                    (MINVALUE / MAXVALUE included); first key column only
+--   *_epoch          the same as seconds since the epoch when the first key
+--                    column is a date or a timestamp
+--   covered_until    end (epoch) of the run of contiguous range partitions
+--                    that contains now(); NULL when no partition holds now
+--   current_to       upper bound (epoch) of the partition that holds now
+--   partitions_ahead partitions wholly after that one in the same run
+--   partition_seconds median width of the finite time partitions
+--   default_rows     estimated rows in the default partition (its tree)
+--   children         JSON array of the direct partitions: name, bound,
+--                    size, rows, from/to (epoch), is_default, partitioned
+WITH
+parted AS (
+    SELECT c.oid, n.nspname AS schema, c.relname AS table_name, c.relispartition,
+           pt.partstrat, pt.partnatts,
+           CASE WHEN pt.partattrs[0] <> 0 THEN
+                (SELECT a.atttypid FROM pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attnum = pt.partattrs[0]) END AS key_type
+      FROM pg_partitioned_table pt
+      JOIN pg_class c ON c.oid = pt.partrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'p'
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+       AND n.nspname !~ '^pg_toast'
+),
+-- Every partition, with its own parent.
+part AS (
+    SELECT c.oid, i.inhparent AS parent, c.relname, n.nspname, c.relkind, c.reltuples,
+           pg_get_expr(c.relpartbound, c.oid) AS bound
+      FROM pg_inherits i
+      JOIN pg_class c ON c.oid = i.inhrelid AND c.relispartition
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p', 'f')
+),
+locked AS (
+    SELECT DISTINCT l.relation
+      FROM pg_locks l
+     WHERE l.mode = 'AccessExclusiveLock' AND l.locktype = 'relation'
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+),
+-- Leaves with their size (NULL when locked or foreign) and row estimate.
+leaf AS (
+    SELECT p.oid,
+           CASE WHEN p.relkind = 'r' AND k.relation IS NULL
+                THEN pg_total_relation_size(p.oid) END AS size,
+           p.relkind = 'r' AND k.relation IS NOT NULL AS skipped,
+           CASE WHEN pg_stat_get_live_tuples(p.oid) > 0 THEN pg_stat_get_live_tuples(p.oid)::float8
+                ELSE greatest(p.reltuples, 0)::float8 END AS rows
+      FROM part p
+      LEFT JOIN locked k ON k.relation = p.oid
+     WHERE p.relkind <> 'p'
+),
+-- (ancestor, leaf) for every partitioned table and every leaf below it.
+-- pg_partition_ancestors reads pg_inherits without taking locks (unlike
+-- pg_partition_tree, which locks every partition) and keeps the planner's
+-- estimates sane where a recursive CTE would not.
+tree AS (
+    SELECT a.relid AS top, l.oid
+      FROM leaf l, pg_partition_ancestors(l.oid) a
+     WHERE a.relid <> l.oid
+),
+subtree AS (
+    SELECT t.top, count(*) AS leaves, sum(l.size) AS size, sum(l.rows) AS rows,
+           count(*) FILTER (WHERE l.skipped) AS skipped
+      FROM tree t JOIN leaf l ON l.oid = t.oid
+     GROUP BY t.top
+),
+-- Direct partitions with their bounds taken apart (first key column).
+child AS (
+    SELECT p.oid, p.parent, p.relname, p.nspname, p.relkind, p.bound,
+           p.bound = 'DEFAULT' AS is_default,
+           pr.key_type, pr.partstrat,
+           m.lo_raw, m.hi_raw,
+           CASE WHEN p.relkind = 'p' THEN s.size ELSE l.size END AS size,
+           CASE WHEN p.relkind = 'p' THEN s.rows ELSE l.rows END AS rows
+      FROM part p
+      JOIN parted pr ON pr.oid = p.parent
+      LEFT JOIN leaf l ON l.oid = p.oid
+      LEFT JOIN subtree s ON s.top = p.oid
+      LEFT JOIN LATERAL (
+          SELECT substring(r[1] FROM '^(''(?:[^'']|'''')*''|[^,]+)') AS lo_raw,
+                 substring(r[2] FROM '^(''(?:[^'']|'''')*''|[^,]+)') AS hi_raw
+            FROM regexp_match(p.bound, '^FOR VALUES FROM \((.*)\) TO \((.*)\)$') r
+      ) m ON pr.partstrat = 'r'
+),
+-- The bounds as text and, for date/timestamp keys, as epoch seconds.
+bounds AS (
+    SELECT ch.*,
+           CASE WHEN lo_raw LIKE '''%' THEN replace(substr(lo_raw, 2, length(lo_raw) - 2), '''''', '''')
+                ELSE lo_raw END AS lo,
+           CASE WHEN hi_raw LIKE '''%' THEN replace(substr(hi_raw, 2, length(hi_raw) - 2), '''''', '''')
+                ELSE hi_raw END AS hi,
+           ch.key_type IN ('date'::regtype, 'timestamp'::regtype, 'timestamptz'::regtype) AS timed,
+           ch.key_type IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype, 'numeric'::regtype) AS numbered
+      FROM child ch
+),
+ranged AS (
+    SELECT b.*,
+           CASE WHEN lo = 'MINVALUE' THEN '-Infinity'::float8
+                WHEN timed THEN extract(epoch FROM lo::timestamptz)::float8
+                WHEN numbered THEN lo::numeric::float8 END AS lo_sort,
+           CASE WHEN hi = 'MAXVALUE' THEN 'Infinity'::float8
+                WHEN timed THEN extract(epoch FROM hi::timestamptz)::float8
+                WHEN numbered THEN hi::numeric::float8 END AS hi_sort
+      FROM bounds b
+),
+-- Runs of contiguous time partitions ("islands"): a run breaks where a
+-- partition starts after everything before it has ended.
+runs AS (
+    SELECT parent, lo_sort, hi_sort,
+           sum(CASE WHEN prev_hi IS NULL OR lo_sort > prev_hi THEN 1 ELSE 0 END)
+               OVER (PARTITION BY parent ORDER BY lo_sort, hi_sort) AS run
+      FROM (SELECT parent, lo_sort, hi_sort,
+                   max(hi_sort) OVER (PARTITION BY parent ORDER BY lo_sort, hi_sort
+                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_hi
+              FROM ranged WHERE timed AND NOT is_default AND lo_sort IS NOT NULL) x
+),
+clock AS (
+    SELECT extract(epoch FROM now())::float8 AS now
+),
+-- The partition that holds now, the run it belongs to, how far that run
+-- reaches and how many partitions of it lie wholly after the one holding
+-- now.  (Partitions never overlap, so each table has at most one holder.)
+holder AS MATERIALIZED (
+    SELECT r.parent, r.run, r.hi_sort AS current_to
+      FROM runs r, clock
+     WHERE r.lo_sort <= clock.now AND clock.now < r.hi_sort
+),
+ahead AS (
+    SELECT h.parent, h.current_to, max(r.hi_sort) AS covered_until,
+           count(*) FILTER (WHERE r.lo_sort >= h.current_to) AS partitions_ahead
+      FROM holder h
+      JOIN runs r ON r.parent = h.parent AND r.run = h.run
+     GROUP BY h.parent, h.current_to
+),
+per_table AS (
+    SELECT r.parent,
+           count(*) AS partitions,
+           bool_or(is_default) AS has_default,
+           max(relname) FILTER (WHERE is_default) AS default_name,
+           sum(rows) FILTER (WHERE is_default) AS default_rows,
+           (array_agg(lo ORDER BY lo_sort NULLS LAST, lo) FILTER (WHERE lo IS NOT NULL))[1] AS oldest,
+           (array_agg(hi ORDER BY hi_sort DESC NULLS LAST, hi DESC) FILTER (WHERE hi IS NOT NULL))[1] AS newest,
+           min(lo_sort) FILTER (WHERE timed) AS oldest_epoch,
+           max(hi_sort) FILTER (WHERE timed) AS newest_epoch,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY hi_sort - lo_sort)
+               FILTER (WHERE timed AND lo_sort > '-Infinity' AND hi_sort < 'Infinity') AS partition_seconds,
+           json_agg(json_build_object(
+               'name', nspname || '.' || relname,
+               'bound', bound,
+               'size', size,
+               'rows', round(rows::numeric),
+               'from', CASE WHEN timed OR numbered THEN lo_sort END,
+               'to', CASE WHEN timed OR numbered THEN hi_sort END,
+               'is_default', is_default,
+               'partitioned', relkind = 'p')
+               ORDER BY is_default, lo_sort NULLS LAST, lo, relname)::text AS children
+      FROM ranged r
+     GROUP BY r.parent
+),
+-- Each partitioned table's root and depth (0 for a root).
+ancestry AS (
+    SELECT p.oid, pg_partition_root(p.oid) AS root,
+           (SELECT count(*) - 1 FROM pg_partition_ancestors(p.oid)) AS level
+      FROM parted p
+)
+SELECT p.schema || '.' || p.table_name                     AS name,
+       p.schema,
+       p.table_name                                        AS table,
+       ppn.nspname || '.' || pp.relname                    AS parent,
+       rnn.nspname || '.' || rn.relname                    AS root,
+       coalesce(a.level, 0)                                AS level,
+       CASE p.partstrat WHEN 'r' THEN 'range' WHEN 'l' THEN 'list' WHEN 'h' THEN 'hash' END AS strategy,
+       pg_get_partkeydef(p.oid)                            AS partition_key,
+       format_type(p.key_type, NULL)                       AS key_type,
+       coalesce(t.partitions, 0)                           AS partitions,
+       coalesce(s.leaves, 0)                               AS leaves,
+       coalesce(s.size, 0)                                 AS size,
+       coalesce(s.skipped, 0)                              AS size_skipped,
+       round(coalesce(s.rows, 0)::numeric)                 AS rows,
+       t.oldest,
+       t.newest,
+       t.oldest_epoch,
+       t.newest_epoch,
+       ah.covered_until,
+       ah.current_to,
+       ah.partitions_ahead,
+       t.partition_seconds,
+       coalesce(t.has_default, false)                      AS has_default,
+       t.default_name,
+       round(t.default_rows::numeric)                      AS default_rows,
+       (SELECT now FROM clock)                             AS server_now,
+       coalesce(t.children, '[]')                          AS children
+  FROM parted p
+  LEFT JOIN per_table t ON t.parent = p.oid
+  LEFT JOIN subtree s ON s.top = p.oid
+  LEFT JOIN ahead ah ON ah.parent = p.oid
+  LEFT JOIN ancestry a ON a.oid = p.oid
+  LEFT JOIN pg_inherits pi ON pi.inhrelid = p.oid
+  LEFT JOIN pg_class pp ON pp.oid = pi.inhparent
+  LEFT JOIN pg_namespace ppn ON ppn.oid = pp.relnamespace
+  LEFT JOIN pg_class rn ON rn.oid = a.root
+  LEFT JOIN pg_namespace rnn ON rnn.oid = rn.relnamespace
+ ORDER BY rnn.nspname, rn.relname, coalesce(a.level, 0), p.schema, p.table_name

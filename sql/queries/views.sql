@@ -1,0 +1,136 @@
+-- Materialized views: one row each, with what PostgreSQL knows (populated,
+-- size, rows, a unique index that allows REFRESH ... CONCURRENTLY, a
+-- refresh running now) and what the kit's refresh log knows (the last
+-- refresh, how long it took, the last attempt if it failed).
+--
+-- PostgreSQL records no refresh time.  The kit's public.mv_refresh_log is
+-- read when it exists; a plain query cannot name a table that may not
+-- exist, so the log is read through query_to_xml() on a query built here,
+-- which returns its rows as one JSON text (no libxml needed).  Without the
+-- log every log_* column is NULL and log_installed is false; pgdeck then
+-- looks in its own journal, and says "unknown" when nothing is known.
+-- The log names views as format('%I.%I') does (public."My View").
+-- The log is read with one index lookup per view (its index on
+-- (view_name, finished_at DESC)), so its length does not matter.
+--
+--   size            bytes; NULL while an AccessExclusiveLock is held or
+--                   waited for (a plain REFRESH holds one)
+--   rows            estimated (statistics, else reltuples)
+--   can_concurrently a valid unique index on plain columns with no WHERE
+--   refreshing      a session holds or waits for the lock a refresh takes
+--   log_*           epoch seconds, seconds, rows of the last successful
+--                   refresh; log_failed_* the newest attempt when it failed
+WITH
+mv AS (
+    SELECT c.oid, n.nspname AS schema, c.relname AS view_name, c.relispopulated,
+           c.reltuples, c.relowner
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'm'
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+       AND n.nspname !~ '^pg_toast'
+),
+locks AS (
+    SELECT l.relation, l.pid, l.mode, l.granted
+      FROM pg_locks l
+     WHERE l.locktype = 'relation'
+       AND l.mode IN ('AccessExclusiveLock', 'ExclusiveLock')
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND l.relation IN (SELECT oid FROM mv)
+),
+-- A refresh in progress: a session holding or waiting for the lock a
+-- REFRESH takes on the view (ACCESS EXCLUSIVE, or EXCLUSIVE when
+-- CONCURRENTLY) while running a query that mentions a refresh (directly or
+-- through a function such as refresh_all_analytics_views()).
+refreshing AS (
+    SELECT DISTINCT ON (k.relation) k.relation, k.pid, NOT k.granted AS waiting,
+           NOT EXISTS (SELECT 1 FROM locks x WHERE x.relation = k.relation AND x.pid = k.pid
+                           AND x.mode = 'AccessExclusiveLock') AS concurrently,
+           extract(epoch FROM now() - a.query_start)::float8 AS seconds
+      FROM locks k
+      JOIN pg_stat_activity a ON a.pid = k.pid
+     WHERE a.query ~* 'refresh'
+     ORDER BY k.relation, k.granted DESC, a.query_start
+),
+-- The log, when it is there, readable, and has the columns read below
+-- (anything else would make this query fail on every run).
+log AS (
+    SELECT CASE WHEN has_table_privilege(r.rel, 'SELECT')
+                 AND (SELECT count(*) FROM pg_attribute a
+                       WHERE a.attrelid = r.rel AND NOT a.attisdropped
+                         AND a.attname IN ('view_name', 'started_at', 'finished_at', 'duration_ms',
+                                           'rows', 'source', 'success', 'error')) = 8
+                THEN r.rel END AS rel
+      FROM (SELECT coalesce(to_regclass('public.mv_refresh_log'), to_regclass('mv_refresh_log')) AS rel) r
+),
+log_json AS (
+    SELECT CASE WHEN log.rel IS NULL THEN NULL ELSE
+           query_to_xml(format($q$
+               SELECT json_agg(json_build_object(
+                          'view', v.name,
+                          'finished', extract(epoch FROM ok.finished_at),
+                          'started', extract(epoch FROM ok.started_at),
+                          'duration', ok.duration_ms / 1000.0,
+                          'rows', ok.rows,
+                          'source', ok.source,
+                          'failed_at', CASE WHEN NOT last.success THEN extract(epoch FROM last.finished_at) END,
+                          'failed_error', CASE WHEN NOT last.success THEN last.error END))::text AS j
+                 FROM unnest(%L::text[]) AS v(name)
+                 LEFT JOIN LATERAL (SELECT * FROM %s l WHERE l.view_name = v.name AND l.success
+                                     ORDER BY l.finished_at DESC LIMIT 1) ok ON true
+                 LEFT JOIN LATERAL (SELECT * FROM %s l WHERE l.view_name = v.name
+                                     ORDER BY l.finished_at DESC LIMIT 1) last ON true
+               $q$, (SELECT coalesce(array_agg(format('%I.%I', schema, view_name)), '{}') FROM mv), log.rel, log.rel),
+               false, false, '')::text END AS doc
+      FROM log
+),
+log_rows AS (
+    SELECT e->>'view' AS name,
+           (e->>'finished')::float8 AS finished, (e->>'started')::float8 AS started,
+           (e->>'duration')::float8 AS duration, (e->>'rows')::float8 AS rows,
+           e->>'source' AS source,
+           (e->>'failed_at')::float8 AS failed_at, e->>'failed_error' AS failed_error
+      FROM log_json,
+           json_array_elements(
+               replace(replace(replace(replace(
+                   substring(doc FROM '<j>(.*)</j>'),
+                   '&lt;', '<'), '&gt;', '>'), '&#x0d;', chr(13)), '&amp;', '&')::json) AS e
+     WHERE doc LIKE '%<j>%'
+),
+uniq AS (
+    SELECT i.indrelid, true AS can_concurrently
+      FROM pg_index i
+     WHERE i.indrelid IN (SELECT oid FROM mv)
+       AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
+     GROUP BY i.indrelid
+)
+SELECT m.schema || '.' || m.view_name                          AS name,
+       m.schema,
+       m.view_name                                             AS view,
+       pg_get_userbyid(m.relowner)                             AS owner,
+       m.relispopulated                                        AS populated,
+       CASE WHEN NOT EXISTS (SELECT 1 FROM locks k
+                              WHERE k.relation = m.oid AND k.mode = 'AccessExclusiveLock')
+            THEN pg_total_relation_size(m.oid) END             AS size,
+       CASE WHEN pg_stat_get_live_tuples(m.oid) > 0 THEN pg_stat_get_live_tuples(m.oid)
+            ELSE greatest(m.reltuples, 0)::bigint END          AS rows,
+       coalesce(u.can_concurrently, false)                     AS can_concurrently,
+       r.pid IS NOT NULL                                       AS refreshing,
+       r.pid                                                   AS refresh_pid,
+       r.seconds                                               AS refresh_seconds,
+       r.waiting                                               AS refresh_waiting,
+       r.concurrently                                          AS refresh_concurrently,
+       (SELECT rel IS NOT NULL FROM log)                       AS log_installed,
+       l.finished                                              AS log_finished,
+       l.started                                               AS log_started,
+       l.duration                                              AS log_duration,
+       l.rows                                                  AS log_rows,
+       l.source                                                AS log_source,
+       l.failed_at                                             AS log_failed_at,
+       l.failed_error                                          AS log_failed_error,
+       extract(epoch FROM now())::float8                       AS server_now
+  FROM mv m
+  LEFT JOIN uniq u ON u.indrelid = m.oid
+  LEFT JOIN refreshing r ON r.relation = m.oid
+  LEFT JOIN log_rows l ON l.name = format('%I.%I', m.schema, m.view_name)
+ ORDER BY m.schema, m.view_name

@@ -1,0 +1,10 @@
+CREATE INDEX ON t (a);
+CREATE INDEX i1 t (a);
+CREATE INDEX s.i2 ON t (a);
+CREATE INDEX i3 ON t ((a);
+CREATE INDEX IF EXISTS i4 ON t (a);
+CREATE INDEX i5 ON a.b.c.d (x);
+CREATE INDEX i5 ON t (b);
+CREATE INDEX "" ON t (a);
+CREATE INDEX U&"d\0061t" ON t (a);
+CREATE INDEX i6 ON t (a) WHERE b = 'never closed;
