@@ -72,7 +72,8 @@ struct action {
     enum action_outcome outcome;
 
     struct action_target target;    /* owned copies */
-    char        *target_text;
+    char        *target_text;       /* for the journal: every object */
+    char        *label;             /* for messages, when shorter; or NULL */
     char        *title;
     char       **notes;
     int          nnotes;
@@ -142,6 +143,12 @@ const char *action_outcome_name(enum action_outcome o)
 const struct action_def *action_definition(const struct action *a) { return a->def; }
 enum action_outcome action_outcome(const struct action *a) { return a->outcome; }
 const char *action_target_text(const struct action *a) { return a->target_text ? a->target_text : ""; }
+
+/* What messages call the target: the label when there is one. */
+static const char *shown(const struct action *a)
+{
+    return a->label ? a->label : action_target_text(a);
+}
 const char *action_message(const struct action *a) { return a->message ? a->message : ""; }
 const char *action_title(const struct action *a) { return a->title ? a->title : a->def->name; }
 int action_step_count(const struct action *a) { return a->nsteps; }
@@ -209,6 +216,15 @@ void action_set_target(struct action *a, const char *fmt, ...)
     va_start(ap, fmt);
     free(a->target_text);
     a->target_text = vformat(fmt, ap);
+    va_end(ap);
+}
+
+void action_set_label(struct action *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(a->label);
+    a->label = vformat(fmt, ap);
     va_end(ap);
 }
 
@@ -314,6 +330,7 @@ static void free_action(struct action *a)
     free((char *)a->target.text);
     free((char *)a->target.database);
     free(a->target_text);
+    free(a->label);
     free(a->title);
     free(a->detail);
     free(a->message);
@@ -503,10 +520,10 @@ static void set_message(struct action *a, const char *fmt, ...)
 static void end_refused(struct action *a, enum action_outcome outcome, const char *reason)
 {
     if (outcome == ACTION_NOTHING)
-        set_message(a, "%s %s: nothing to do: %s", a->def->name, action_target_text(a), reason);
+        set_message(a, "%s %s: nothing to do: %s", a->def->name, shown(a), reason);
     else
         set_message(a, "%s%s%s refused: %s", a->def->name, a->target_text ? " " : "",
-                    a->target_text ? a->target_text : "", reason);
+                    a->target_text ? shown(a) : "", reason);
     finish(a, outcome);
 }
 
@@ -554,7 +571,7 @@ static void end_run(struct action *a)
             failed = &a->steps[i];
     }
     if (!failed) {
-        set_message(a, "%s %s: %s in %s", a->def->name, action_target_text(a),
+        set_message(a, "%s %s: %s in %s", a->def->name, shown(a),
                     a->detail ? a->detail : "done", took);
         finish(a, ACTION_OK);
         return;
@@ -563,11 +580,11 @@ static void end_run(struct action *a)
     if (a->nsteps > 1)
         snprintf(progress, sizeof progress, " (%d of %d statements done)", done, a->nsteps);
     const char *hint = a->def->failure_hint;
-    if (a->nsteps > 1 && strcmp(failed->label, action_target_text(a)) != 0)
-        set_message(a, "%s %s failed at %s%s: %s%s%s", a->def->name, action_target_text(a), failed->label,
+    if (a->nsteps > 1 && strcmp(failed->label, shown(a)) != 0)
+        set_message(a, "%s %s failed at %s%s: %s%s%s", a->def->name, shown(a), failed->label,
                     progress, failed->error, hint ? "; " : "", hint ? hint : "");
     else
-        set_message(a, "%s %s failed%s: %s%s%s", a->def->name, action_target_text(a), progress,
+        set_message(a, "%s %s failed%s: %s%s%s", a->def->name, shown(a), progress,
                     failed->error, hint ? "; " : "", hint ? hint : "");
     finish(a, ACTION_FAILED);
 }
@@ -813,7 +830,7 @@ void action_planned(struct action *a)
         return;
     }
     if (!a->title)
-        a->title = xasprintf("%s %s", a->def->name, action_target_text(a));
+        a->title = xasprintf("%s %s", a->def->name, shown(a));
     build_preview(a);
     if (!a->def->changes) {
         execute(a);
@@ -821,7 +838,7 @@ void action_planned(struct action *a)
     }
     if (a->dry_run) {
         set_message(a, "%s %s: dry run, %d statement%s shown, nothing changed", a->def->name,
-                    action_target_text(a), a->nsteps, a->nsteps == 1 ? "" : "s");
+                    shown(a), a->nsteps, a->nsteps == 1 ? "" : "s");
         finish(a, ACTION_DRY_RUN);
         return;
     }
@@ -837,7 +854,7 @@ void action_confirm(struct action *a, bool yes)
     if (a->state != STATE_CONFIRMING)
         return;
     if (!yes) {
-        set_message(a, "%s %s: cancelled, nothing changed", a->def->name, action_target_text(a));
+        set_message(a, "%s %s: cancelled, nothing changed", a->def->name, shown(a));
         finish(a, ACTION_DECLINED);
         return;
     }

@@ -180,6 +180,9 @@ void  action_set_data(struct action *a, void *data, void (*free_fn)(void *));
 void *action_data(const struct action *a);
 
 void action_set_target(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A shorter name for the target in messages and titles ("5 stale views")
+ * when the target lists many objects (the journal keeps the list). */
+void action_set_label(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A line of the preview (what it does, a warning); shown before the
  * statements. */
 void action_note(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

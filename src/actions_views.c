@@ -145,8 +145,10 @@ static void stale_resolved(struct action *a, const PGresult *res, const char *er
         }
         free(why);
     }
-    if (added)
+    if (added) {
         action_set_target(a, "%s", names);
+        action_set_label(a, "%d stale view%s", added, added == 1 ? "" : "s");
+    }
     free(names);
     action_set_detail(a, "%d view%s refreshed", added, added == 1 ? "" : "s");
     action_planned(a);

@@ -361,6 +361,10 @@ int journal_latest(const char *path, const char *action, struct journal_latest *
             json_t *d = json_object_get(o, "duration_ms");
             double ms = json_is_number(d) ? json_number_value(d) : -1;
             char *targets = xstrdup(field(o, "target")), *save = NULL;
+            /* The duration is the whole action's: for several targets
+             * nobody knows each one's. */
+            if (strchr(targets, ','))
+                ms = -1;
             for (char *t = strtok_r(targets, ",", &save); t && when >= 0; t = strtok_r(NULL, ",", &save)) {
                 while (*t == ' ')
                     t++;
