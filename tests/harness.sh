@@ -69,9 +69,9 @@ fail() {
 # postgres user never trips over an unreadable working directory.
 as_pg() {
 	if [ $ROOT = 1 ]; then
-		(cd / && runuser -u postgres -- "$@" 9<&-)
+		(cd / && runuser -u postgres -- "$@" 8<&- 9<&-)
 	else
-		(cd / && "$@" 9<&-)
+		(cd / && "$@" 8<&- 9<&-)
 	fi
 }
 
@@ -390,7 +390,7 @@ ensure_redis() {
 	rm -f "$REDIS_DIR/redis.pid"
 	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
 		--daemonize yes --pidfile "$REDIS_DIR/redis.pid" --dir "$REDIS_DIR" \
-		--logfile "$LOG/redis.log" </dev/null >> "$LOG/redis.log" 2>&1 9<&- ||
+		--logfile "$LOG/redis.log" </dev/null >> "$LOG/redis.log" 2>&1 8<&- 9<&- ||
 		fail "redis-server did not start" "$LOG/redis.log"
 	wait_up redis redis_up "$LOG/redis.log"
 }
@@ -412,12 +412,22 @@ EOF
 
 # ---------------------------------------------------------------- commands
 
-# Starting and stopping take a lock so that two callers (a test runner and a
-# demo, or two shells) never allocate the same ports or race on one run dir.
-# Every daemon is started with fd 9 closed, or it would hold the lock forever.
+# Every command that starts or stops something holds a lock on its run dir,
+# so two callers (a test and the runner healing the harness) never race on
+# one.  A first start also holds a lock on harness.sh itself while it chooses
+# the ports and until they are claimed where other harnesses look
+# (/tmp/pgdeck-*/.ports-claimed) or, for a run dir elsewhere, until the
+# servers listen on them, so that two harnesses never pick the same ones.  Daemons are started with fds 8 and 9 closed, or they
+# would hold the locks forever.
 lock() {
-	exec 9< "$HARNESS"
-	flock -w 120 9 || fail "could not take the harness lock"
+	[ -d "$RUN" ] || mkdir -p "$RUN" || fail "cannot create $RUN"
+	exec 9< "$RUN"
+	flock -w 300 9 || fail "could not lock $RUN"
+}
+
+lock_ports() {
+	exec 8< "$HARNESS"
+	flock -w 300 8 || fail "could not take the port allocation lock"
 }
 
 need_setup() {
@@ -429,20 +439,26 @@ need_setup() {
 cmd_start() {
 	lock
 	make_run_dir
-	load_ports || allocate_ports
+	if ! load_ports; then
+		lock_ports
+		allocate_ports
+		# Other harnesses see our claim from now on if they can find it.
+		case $RUN in /tmp/pgdeck-*) exec 8<&- ;; esac
+	fi
 	# Redis and PgBouncer are quick and need nothing else up: start them
 	# while initdb is the long pole.
 	ensure_redis
 	ensure_bouncer
 	ensure_primary
+	exec 8<&-
 	ensure_replica
 	write_env
 	cmd_status
 }
 
 cmd_stop() {
-	lock
 	[ -d "$RUN" ] || { say "nothing to stop ($RUN does not exist)"; return 0; }
+	lock
 	load_ports 2>/dev/null
 	_b=$(bouncer_pid) _r=$(redis_pid)
 	alive "$_b" && kill -TERM "$_b" 2>/dev/null
