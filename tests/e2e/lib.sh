@@ -121,8 +121,10 @@ $*"; }
 _lib_exit() {
 	_rc=$?
 	set +e
-	for _n in $_LIB_TMUX; do
-		tmux -L "pgdeck-$_n-$$" kill-server 2>/dev/null
+	# Every server whose socket is in our folder, including those started
+	# in a subshell (check "..." tmux_start ...), which _LIB_TMUX misses.
+	for _s in "$_LIB_TMP"/tmux-*/*; do
+		[ -S "$_s" ] && tmux -S "$_s" kill-server 2>/dev/null
 	done
 	[ -n "$_LIB_AT_EXIT" ] && eval "$_LIB_AT_EXIT"
 	rm -rf "$_LIB_TMP"
