@@ -12,7 +12,7 @@
 # tmux:  tmux_start NAME COLS ROWS CMD... | tmux_keys NAME KEYS... |
 #        tmux_capture NAME [-e] | tmux_wait_for NAME REGEX [TIMEOUT_S] |
 #        tmux_wait_gone NAME REGEX [TIMEOUT_S] | tmux_wait_exit NAME [TIMEOUT_S] |
-#        tmux_exit_status NAME | tmux_resize NAME COLS ROWS |
+#        tmux_exit_status NAME | tmux_exit_signal NAME | tmux_resize NAME COLS ROWS |
 #        tmux_pipe NAME FILE | tmux_kill NAME
 # other: pgdeck_bin | psql_q SQL | replica_q SQL | bouncer_q SQL |
 #        redis_q ARGS... | harness CMD... | wait_until TIMEOUT_S CMD...
