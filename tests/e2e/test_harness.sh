@@ -98,4 +98,32 @@ check_eq "the replica streams again" streaming \
 check "restart-primary" harness restart-primary
 check "harness status says all four are up at the end" harness status
 
+# ---- a second harness of its own: start twice, then stop leaves nothing
+other=/tmp/pgdeck-selftest-$$
+at_exit "PGDECK_RUN=$other sh '$PGDECK_ROOT/tests/harness.sh' stop >/dev/null 2>&1"
+if PGDECK_RUN=$other harness start >/dev/null 2>&1; then
+	ok "a second harness starts beside the first"
+	check_eq "its ports differ from the first's" 8 \
+		"$(cat "$PGDECK_RUN/ports" "$other/ports" | cut -d= -f2 | sort -u | wc -l | tr -d ' ')"
+	ports_before=$(cat "$other/ports")
+	check "start again on a running harness succeeds" env PGDECK_RUN="$other" sh "$PGDECK_ROOT/tests/harness.sh" start
+	check_eq "and keeps its ports" "$ports_before" "$(cat "$other/ports")"
+	pids="$(head -n 1 "$other/primary/postmaster.pid") $(head -n 1 "$other/replica/postmaster.pid") $(cat "$other/pgbouncer/pgbouncer.pid") $(cat "$other/redis/redis.pid")"
+	shm=$(awk '{ print $1 }' "$other/shm" | sort -u)
+	check "stop" env PGDECK_RUN="$other" sh "$PGDECK_ROOT/tests/harness.sh" stop
+	left=""
+	for p in $pids; do
+		case $(ps -o stat= -p "$p" 2>/dev/null) in '' | Z*) ;; *) left="$left $p" ;; esac
+	done
+	check_eq "stop leaves no server process" "" "$left"
+	leftshm=""
+	for s in $shm; do
+		ipcs -m | awk -v id="$s" '$2 == id { found = 1 } END { exit !found }' && leftshm="$leftshm $s"
+	done
+	check_eq "stop leaves no shared memory segment" "" "$leftshm"
+	if [ -e "$other" ]; then not_ok "stop removes the run dir"; else ok "stop removes the run dir"; fi
+else
+	not_ok "a second harness starts beside the first"
+fi
+
 tap_done
