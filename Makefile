@@ -71,7 +71,7 @@ deps:
 
 check: deps
 	@$(MAKE) --no-print-directory test-bin
-	@sh tests/run-all.sh
+	@PGDECK_BUILD=$(BUILD) sh tests/run-all.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory pgdeck
