@@ -130,7 +130,7 @@ int alert_partitions(const struct app *app, struct alert *out, int max)
     }
     int n = 0;
     char list[192];
-    if (uncovered.count && n < max)
+    if (uncovered.count)
         alert_set(&out[n++], inserts_fail ? ALERT_CRITICAL : ALERT_WARNING, "partition_now",
                   "no partition for now%s: %s", inserts_fail ? " (inserts fail)" : " (rows go to default)",
                   names_text(&uncovered, list, sizeof list));

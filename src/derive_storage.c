@@ -762,7 +762,8 @@ enum { RANK_INVALID, RANK_BUILDING, RANK_MISSING, RANK_OTHER, RANK_COUNT };
 void derive_indexes_at(struct snapshot *s, const struct plan *plan, const struct snapshot *progress)
 {
     int catalog_rows = s->nrows;
-    bool *seen = plan && plan->count ? xcalloc((size_t)plan->count, sizeof *seen) : NULL;
+    int planned = plan ? plan->count : 0;
+    bool *seen = xcalloc((size_t)(planned ? planned : 1), sizeof *seen);
     char buf[64];
 
     for (int r = 0; r < catalog_rows; r++) {
@@ -802,9 +803,9 @@ void derive_indexes_at(struct snapshot *s, const struct plan *plan, const struct
     }
 
     /* The plan's indexes the catalog does not have. */
-    if (plan) {
+    if (planned) {
         const char **values = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *values);
-        for (int i = 0; i < plan->count; i++) {
+        for (int i = 0; i < planned; i++) {
             if (seen[i])
                 continue;
             const struct plan_entry *e = &plan->entries[i];

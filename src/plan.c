@@ -488,7 +488,6 @@ static int parse_index(struct parser *ps, struct plan_entry *e, size_t start, in
         free(parts[i]);
         parts[i] = NULL;
     }
-    nparts = 0;
 
     if (is_word(ps, "using")) {
         next(ps);

@@ -87,8 +87,8 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     mvwhline(w, y, x, ' ', width);
     draw_text(ui, w, y + used++, x, width, line);
 
-    /* Why the plan, or some of it, could not be read. */
-    if (used < budget && (plan_error || (plan && plan->nerrors))) {
+    /* Why the plan, or some of it, could not be read (budget >= 2). */
+    if (plan_error || (plan && plan->nerrors)) {
         if (plan_error)
             snprintf(line, sizeof line, "plan: %s", plan_error);
         else if (plan->error_total > 1)
@@ -131,9 +131,9 @@ static char *line_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 
 static char *line_of(const char *fmt, ...)
 {
+    char buf[4096];
     va_list ap;
     va_start(ap, fmt);
-    char buf[4096];
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     return xstrdup(buf);

@@ -103,9 +103,9 @@ static char *line_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 
 static char *line_of(const char *fmt, ...)
 {
+    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    char buf[1024];
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     return xstrdup(buf);
