@@ -37,6 +37,7 @@ at_exit "psql -XAtq -c 'DROP DATABASE IF EXISTS $DB WITH (FORCE)' >/dev/null 2>&
 psql -Xq -v ON_ERROR_STOP=1 -d "$DB" -f sql/kit/schema.sql -f sql/kit/views.sql >/dev/null 2>&1 ||
 	{ not_ok "install the kit's schema and views"; tap_done; }
 psql -Xq -v ON_ERROR_STOP=1 -d "$DB" >/dev/null <<EOF || { not_ok "create the fixtures"; tap_done; }
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 CREATE SCHEMA $S;
 CREATE TABLE $S.src (id int PRIMARY KEY);
 INSERT INTO $S.src SELECT generate_series(1, 10);
@@ -210,6 +211,22 @@ tmux_keys main y
 check "y terminates it" tmux_wait_for main 'terminate pid [0-9]+: session terminated in' 5
 check "the terminated session is gone from the server" wait_until 5 sh -c "[ \"\$(psql -XAtq -d '$DB' -c \"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%e2e-act-kill%' AND pid <> pg_backend_pid()\")\" = 0 ]"
 
+# ---- EXPLAIN of a query sent with $1 parameters (as pg_stat_statements
+# also shows them): a clear answer, not a failure.  pgbench's extended
+# protocol sends the value apart, so pg_stat_activity shows the $1.
+printf '\\set s 20\nSELECT pg_sleep(:s) /* e2e-act-param */;\n' > "$STATE/param.sql"
+pgbench -n -t 1 -M extended -f "$STATE/param.sql" "$DB" >/dev/null 2>&1 &
+param=$!
+at_exit "kill $param 2>/dev/null"
+wait_until 5 sh -c "[ -n \"\$(psql -XAtq -d '$DB' -c \"SELECT pid FROM pg_stat_activity WHERE query LIKE '%e2e-act-param%' AND pid <> pg_backend_pid()\")\" ]"
+param_pid=$(q "SELECT pid FROM pg_stat_activity WHERE query LIKE '%e2e-act-param%' AND pid <> pg_backend_pid()")
+tmux_keys main :
+tmux_keys main -l "explain $param_pid"
+tmux_keys main Enter
+check "EXPLAIN of a query with \$1 parameters says why it cannot be planned here" \
+	tmux_wait_for main 'explain pid [0-9]+ refused: the query has \$1-style parameters' 5
+q "SELECT pg_cancel_backend($param_pid)" >/dev/null
+
 # ---- :commands and the journal viewer
 tmux_keys main : 
 tmux_keys main -l "analyze $S.src"
@@ -225,8 +242,8 @@ tmux_keys main Escape
 
 # ---- the journal: one line per action, every field
 lines=$(wc -l < "$JOURNAL")
-check "the journal holds one line per action (3 refreshes, 2 declined, R, maintain x2, explain, cancel, terminate, analyze)" \
-	[ "$lines" -eq 12 ] || diag "$lines lines: $(cut -c1-200 "$JOURNAL")"
+check "the journal holds one line per action (3 refreshes, 2 declined, R, maintain x2, explain x2, cancel, terminate, analyze)" \
+	[ "$lines" -eq 13 ] || diag "$lines lines: $(cut -c1-200 "$JOURNAL")"
 check "every journal line is JSON with every field" python3 -c "
 import json, re, sys
 for line in open('$JOURNAL'):
