@@ -804,12 +804,15 @@ void derive_indexes_at(struct snapshot *s, const struct plan *plan, const struct
 
     /* The plan's indexes the catalog does not have. */
     if (planned) {
-        const char **values = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *values);
         for (int i = 0; i < planned; i++) {
             if (seen[i])
                 continue;
             const struct plan_entry *e = &plan->entries[i];
+            /* An empty row as wide as the table is now: the first missing
+             * row adds the derived columns when the catalog gave no row. */
+            const char **values = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *values);
             snapshot_add_row(s, values);
+            free(values);
             int r = s->nrows - 1;
             char *name = xasprintf("%s.%s", e->schema, e->name);
             snapshot_set(s, r, "name", name);
@@ -831,7 +834,6 @@ void derive_indexes_at(struct snapshot *s, const struct plan *plan, const struct
             set_bool(s, r, "problem", 1);
             free(name);
         }
-        free(values);
     }
     free(seen);
 
