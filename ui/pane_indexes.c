@@ -114,12 +114,21 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
         if (!isnan(percent))
             snprintf(pct, sizeof pct, " %.0f%%", percent);
         if (tt > 0 && phase && !strstr(phase, "scanning table"))
-            snprintf(amount, sizeof amount, " tuples %.0f/%.0f", td, tt);
+            snprintf(amount, sizeof amount, ", tuples %.0f/%.0f", td, tt);
         else if (bt > 0)
-            snprintf(amount, sizeof amount, " blocks %.0f/%.0f", bd, bt);
-        snprintf(line, sizeof line, "%s %s: %s%s%s, %s", snapshot_get(progress, r, "command") ?
-                 snapshot_get(progress, r, "command") : "CREATE INDEX",
-                 index ? index : snapshot_get(progress, r, "table"), phase ? phase : "", pct, amount, took);
+            snprintf(amount, sizeof amount, ", blocks %.0f/%.0f", bd, bt);
+        /* Short enough for 80 columns: "building idx: scanning table
+         * 33%, blocks 3/9, 12.0s" (the phase without its "building
+         * index: " part; REINDEX says so). */
+        const char *command = snapshot_get(progress, r, "command");
+        const char *what = index ? index : snapshot_get(progress, r, "table");
+        if (what && strncmp(what, "public.", 7) == 0)
+            what += 7;
+        if (phase && strncmp(phase, "building index: ", 16) == 0)
+            phase += 16;
+        snprintf(line, sizeof line, "%s %s: %s%s%s, %s",
+                 command && strncmp(command, "REINDEX", 7) == 0 ? "reindexing" : "building",
+                 what ? what : "?", phase ? phase : "starting", pct, amount, took);
         wattrset(w, ATTR(THEME_ROW_WARN));
         mvwhline(w, y + used, x, ' ', width);
         draw_text(ui, w, y + used++, x, width, line);

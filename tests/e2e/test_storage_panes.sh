@@ -8,7 +8,8 @@
 # from the refresh log), one refreshed two hours ago with a 1 h threshold,
 # one never refreshed, one never populated; an index plan with a present,
 # a missing and an INVALID index (a UNIQUE index built CONCURRENTLY on
-# duplicate data) and a statement it cannot read.  Each pane shows them as
+# duplicate data), an index being built, and a statement the plan cannot
+# read.  Each pane shows them as
 # the catalog has them (checked with psql), every storage alert is raised
 # (pgdeck check), the panes read at 80x24 and 250x70, and a fixture in the
 # shared pgdeck database is found with the filter among everyone else's.
@@ -184,6 +185,23 @@ D0=$(q "SELECT to_char(current_date - 2, 'YYYY-MM-DD')")
 D3=$(q "SELECT to_char(current_date + 3, 'YYYY-MM-DD')")
 TODAY=$(q "SELECT to_char(current_date, 'YYYYMMDD')")
 
+# An index being built the whole time the console is looked at: each row
+# of the indexed expression sleeps 20 ms (2,000 rows: 40 s), so the build
+# sits in "building index: scanning table" long enough to be seen.
+q "CREATE FUNCTION ${T}_slow(int) RETURNS int LANGUAGE plpgsql IMMUTABLE
+       AS \$\$ BEGIN PERFORM pg_sleep(0.02); RETURN \$1; END \$\$;
+   CREATE TABLE ${T}_big AS SELECT g AS a FROM generate_series(1, 2000) g" >/dev/null
+( psql -Xq -c "CREATE INDEX CONCURRENTLY ${T}_building ON ${T}_big (${T}_slow(a))" "$CONN" >/dev/null 2>&1 & )
+building() { [ "$(q "SELECT count(*) FROM pg_stat_progress_create_index p JOIN pg_class c ON c.oid = p.index_relid
+                      WHERE c.relname = '${T}_building' AND p.phase LIKE 'building index%'")" = 1 ]; }
+if wait_until 10 building; then ok "pg_stat_progress_create_index shows ${T}_building being built"
+else not_ok "pg_stat_progress_create_index shows ${T}_building being built"; fi
+stop_build() {
+	q "SELECT pg_cancel_backend(pid) FROM pg_stat_progress_create_index WHERE datname = current_database()" >/dev/null
+	wait_until 10 sh -c "! psql -XAtq -c 'SELECT 1 FROM pg_stat_progress_create_index' '$CONN' | grep -q 1"
+	q "DROP INDEX IF EXISTS ${T}_building" >/dev/null
+}
+
 # ---- 80x24: one pane at a time
 
 tmux_start small 80 24 "$PGDECK" --config "$CONFIG" --plan "$PLAN" -d "$DB"
@@ -254,13 +272,18 @@ tmux_keys small 6
 if tmux_wait_for small "planned 3, present 1, missing 1, invalid 1" 10; then
 	ok "indexes: the summary counts the plan against the catalog"
 else not_ok "indexes: the summary counts the plan against the catalog"; fi
+if tmux_wait_for small "building ${T}_building: scanning table [0-9]+%, blocks [0-9]+/[0-9]+, [0-9.]+m?s" 10 &&
+	tmux_wait_for small "${B}${T}_building +building [0-9]+% " 10; then
+	ok "indexes: the build in progress, its phase, percent and blocks, and its row"
+else not_ok "indexes: the build in progress, its phase, percent and blocks, and its row"; fi
 screen=$(tmux_capture small)
 if row "plan: .*plan.sql:6: CREATE INDEX without a name"; then ok "indexes: the plan's unreadable statement is named by file:line"
 else not_ok "indexes: the plan's unreadable statement is named by file:line"; diag "$screen"; fi
-# What needs a hand comes first: INVALID, then missing, then the rest.
-first=$(printf '%s\n' "$screen" | sed -n '/[│|]INDEX /{n;N;p;q}' | tr -d '\n')
-case $first in *"${T}_uniq "*INVALID*"${T}_missing "*missing*) ok "indexes: INVALID first, then missing" ;;
-*) not_ok "indexes: INVALID first, then missing"; diag "$screen" ;; esac
+# What needs a hand comes first: INVALID, building, missing, then the rest.
+first=$(printf '%s\n' "$screen" | sed -n '/[│|]INDEX /{n;N;N;p;q}' | tr -d '\n')
+case $first in *"${T}_uniq "*INVALID*"${T}_building "*building*"${T}_missing "*missing*)
+	ok "indexes: INVALID first, then building, then missing" ;;
+*) not_ok "indexes: INVALID first, then building, then missing"; diag "$screen" ;; esac
 # Our three, among the kit's indexes.
 tmux_keys small / && tmux_keys small -l "${T}_" && tmux_keys small Enter
 tmux_wait_for small "${B}${T}_present " 5 >/dev/null
@@ -281,6 +304,8 @@ tmux_keys small Escape Escape q
 if tmux_wait_exit small 10; then check_eq "q exits with status 0" 0 "$(tmux_exit_status small)"
 else not_ok "q exits"; fi
 tmux_kill small
+
+stop_build
 
 # ---- every storage alert, from check (one finding per line)
 
