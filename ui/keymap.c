@@ -292,6 +292,12 @@ void keymap_mouse(struct ui *ui)
     }
 }
 
+static int compare_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return x < y ? -1 : x > y;
+}
+
 void keymap_stats(struct ui *ui)
 {
     const char *path = ui->app->cfg->stats_file;
@@ -305,6 +311,16 @@ void keymap_stats(struct ui *ui)
     fprintf(f, "frames %lu\n", ui->frames);
     fprintf(f, "frame_last_ms %.3f\n", ui->frame_time * 1000);
     fprintf(f, "frame_max_ms %.3f\n", ui->frame_max * 1000);
+    if (ui->frames) {
+        /* The median and 99th percentile of the last frames (nearest rank). */
+        size_t n = ui->frames < UI_FRAME_RECENT ? ui->frames : UI_FRAME_RECENT;
+        float sorted[UI_FRAME_RECENT];
+        memcpy(sorted, ui->frame_recent, n * sizeof sorted[0]);
+        qsort(sorted, n, sizeof sorted[0], compare_float);
+        fprintf(f, "frame_mean_ms %.3f\n", ui->frame_total / (double)ui->frames * 1000);
+        fprintf(f, "frame_median_ms %.3f\n", sorted[(n + 1) / 2 - 1] * 1000.0);
+        fprintf(f, "frame_p99_ms %.3f\n", sorted[(n * 99 + 99) / 100 - 1] * 1000.0);
+    }
     if (ui->first_frame_at)
         fprintf(f, "first_complete_frame_ms %.1f\n", (ui->first_frame_at - ui->started_at) * 1000);
     for (int i = 0; i < collector_count; i++) {

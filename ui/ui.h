@@ -109,6 +109,8 @@ enum overlay {
 /* Called when a confirmation is answered. */
 typedef void (*confirm_cb)(struct ui *ui, void *arg, bool yes);
 
+#define UI_FRAME_RECENT 1024
+
 struct ui {
     struct app  *app;
     uv_loop_t   *loop;
@@ -141,9 +143,14 @@ struct ui {
     uv_signal_t  sig_winch, sig_int, sig_term, sig_hup;
     uv_prepare_t prepare;
     uv_timer_t   clock;         /* the title bar's clock and ages */
+    uv_timer_t   coalesce;      /* gathers a tick's snapshots into one frame */
 
     double       frame_time;    /* seconds spent in the last draw */
     double       frame_max;
+    double       frame_total;   /* seconds, over every frame */
+    /* The last UI_FRAME_RECENT frame times (seconds), a ring indexed by
+     * frames % UI_FRAME_RECENT: --stats reports their median. */
+    float        frame_recent[UI_FRAME_RECENT];
     unsigned long frames;
     double       first_frame_at;    /* monotonic, 0 until drawn */
     double       started_at;
