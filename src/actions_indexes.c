@@ -302,36 +302,51 @@ static void all_states_read(struct action *a, const PGresult *res, const char *e
         return;
     }
     int rows = PQntuples(res), present = 0, added = 0, blocked = 0;
+    char *first_reason = NULL;
+    char *names = xstrdup("");      /* the journal lists what was built */
     for (int i = 0; i < rows && i < plan->count; i++) {
         const struct plan_entry *e = &plan->entries[i];
         bool is_present;
         char *why = obstacle(e, res, i, &is_present);
         if (!why && !add_build(a, e, pgres_get(res, i, "table_kind"), &why))
             why = why ? why : xstrdup("cannot be built");
-        if (why) {
-            if (is_present)
-                present++;
-            else {
-                blocked++;
-                if (blocked <= 5)
-                    action_note(a, "skipped: %s", why);
-            }
-            free(why);
+        if (!why) {
+            char *more = xasprintf("%s%s%s.%s", names, added ? ", " : "", e->schema, e->name);
+            free(names);
+            names = more;
+            added++;
             continue;
         }
-        added++;
+        if (is_present) {
+            present++;
+        } else {
+            blocked++;
+            if (blocked <= 5)
+                action_note(a, "skipped: %s", why);
+            if (!first_reason)
+                first_reason = xstrdup(why);
+        }
+        free(why);
     }
     if (blocked > 5)
         action_note(a, "skipped: %d more", blocked - 5);
     action_note(a, "Plan %s: %d indexes, %d present, %d to build%s.", plan->file, plan->count, present,
                 added, added ? " one after another (CONCURRENTLY where the table allows)" : "");
-    action_set_target(a, "%d missing index%s", added, added == 1 ? "" : "es");
-    action_set_detail(a, "%d index%s built", added, added == 1 ? "" : "es");
     if (!added) {
-        action_nothing(a, "%s", blocked ? "no missing index can be built (see the reasons above)"
-                                        : "every index of the plan is present");
+        if (blocked)
+            action_nothing(a, "%d missing index%s cannot be built: %s%s", blocked, blocked == 1 ? "" : "es",
+                           first_reason, blocked > 1 ? " (and others)" : "");
+        else
+            action_nothing(a, "every index of the plan %s is present", plan->file);
+        free(first_reason);
+        free(names);
         return;
     }
+    free(first_reason);
+    action_set_target(a, "%s", names);
+    free(names);
+    action_set_label(a, "%d missing index%s", added, added == 1 ? "" : "es");
+    action_set_detail(a, "%d index%s built", added, added == 1 ? "" : "es");
     action_planned(a);
 }
 
@@ -345,7 +360,7 @@ static void index_all_plan(struct action *a)
         action_nothing(a, "the index plan %s has no CREATE INDEX", plan->file);
         return;
     }
-    const struct plan_entry **e = xcalloc((size_t)plan->count, sizeof *e);
+    const struct plan_entry **e = xcalloc((size_t)plan->count, sizeof(const struct plan_entry *));
     for (int i = 0; i < plan->count; i++)
         e[i] = &plan->entries[i];
     if (query_states(a, e, plan->count, all_states_read) != 0)

@@ -69,7 +69,7 @@ static const char *op_name(enum partition_op op)
 {
     switch (op) {
     case PARTITION_CREATE: return "create";
-    case PARTITION_DETACH: return "detach";
+    case PARTITION_DETACH:
     case PARTITION_FINALIZE: return "detach";
     case PARTITION_DROP: return "drop";
     }

@@ -18,7 +18,7 @@
 #include "xalloc.h"
 
 /* Bytes of the file's end read for the viewer. */
-#define TAIL_BYTES (1024 * 1024)
+#define TAIL_BYTES (1024L * 1024)
 
 const char *journal_os_user(void)
 {

@@ -267,8 +267,7 @@ static char *make_name(const struct naming *n, const struct civil_time *from)
 
 /* ---- building the plan ------------------------------------------------------- */
 
-static void note(struct partition_plan *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+__attribute__((format(printf, 2, 3)))
 static void note(struct partition_plan *p, const char *fmt, ...)
 {
     if (p->nnotes >= PARTITION_MAX_NOTES)
@@ -281,8 +280,7 @@ static void note(struct partition_plan *p, const char *fmt, ...)
     p->notes[p->nnotes++] = xstrdup(buf);
 }
 
-static int refuse(struct partition_plan *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+__attribute__((format(printf, 2, 3)))
 static int refuse(struct partition_plan *p, const char *fmt, ...)
 {
     char buf[512];
