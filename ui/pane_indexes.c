@@ -80,6 +80,10 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
         n += snprintf(line + n, sizeof line - (size_t)n, ", unused %d", unused);
     if (dup && n < (int)sizeof line)
         n += snprintf(line + n, sizeof line - (size_t)n, ", duplicate %d", dup);
+    /* A narrow pane (the 120x36 grid) gets the same counts, shorter. */
+    if (n > width)
+        n = snprintf(line, sizeof line, "plan %d: ok %d, miss %d, inv %d%s, unused %d", planned, present,
+                     missing, invalid, building ? ", bld" : "", unused);
     /* The plan's file, when there is room for it. */
     if (plan && plan->file && n + 8 + (int)strlen(plan->file) <= width && n < (int)sizeof line)
         snprintf(line + n, sizeof line - (size_t)n, "  (plan %s)", plan->file);

@@ -63,9 +63,10 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
                      stale, ui->app->cfg->alerts.view_age_hours);
     if (refreshing)
         n += snprintf(line + n, sizeof line - (size_t)n, ", %d refreshing", refreshing);
-    if (n < (int)sizeof line)
-        snprintf(line + n, sizeof line - (size_t)n, "; times: %s",
-                 log ? "mv_refresh_log" : journal ? "pgdeck journal" : unknown ? "unknown (no refresh log)" : "-");
+    /* Where refresh times come from, when there is room to say it. */
+    const char *from = log ? "mv_refresh_log" : journal ? "pgdeck journal" : unknown ? "unknown (no refresh log)" : "-";
+    if (n + 9 + (int)strlen(from) <= width && n < (int)sizeof line)
+        snprintf(line + n, sizeof line - (size_t)n, "; times: %s", from);
     wattrset(w, ATTR(stale ? THEME_ALERT : THEME_LABEL));
     mvwhline(w, y, x, ' ', width);
     draw_text(ui, w, y, x, width, line);
