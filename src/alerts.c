@@ -11,12 +11,14 @@ static const alert_rule rules[] = {
     alert_stale_views,
     alert_partitions,
     alert_invalid_indexes,
+    alert_disk_full,
 };
 
 static const perf_rule perf_rules[] = {
     perf_activity,
     perf_pool_cache,
     perf_storage,
+    perf_host,
 };
 
 void alert_set(struct alert *a, enum alert_level level, const char *name, const char *fmt, ...)

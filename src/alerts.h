@@ -41,11 +41,13 @@ int alert_replica_lag(const struct app *app, struct alert *out, int max);
 int alert_stale_views(const struct app *app, struct alert *out, int max);
 int alert_partitions(const struct app *app, struct alert *out, int max);
 int alert_invalid_indexes(const struct app *app, struct alert *out, int max);
+int alert_disk_full(const struct app *app, struct alert *out, int max);      /* alerts_host.c */
 /* Perfdata producers, likewise. */
 typedef int (*perf_rule)(const struct app *app, struct perfdata *out, int max);
 int perf_activity(const struct app *app, struct perfdata *out, int max);
 int perf_pool_cache(const struct app *app, struct perfdata *out, int max);
 int perf_storage(const struct app *app, struct perfdata *out, int max);
+int perf_host(const struct app *app, struct perfdata *out, int max);
 
 /* Fill an alert (printf-style text). */
 void alert_set(struct alert *a, enum alert_level level, const char *name, const char *fmt, ...)

@@ -5,6 +5,7 @@
 #include <hiredis.h>
 
 #include "app.h"
+#include "collect_host.h"
 #include "collect_statements.h"
 #include "collector.h"
 #include "derive_pool_cache.h"
@@ -16,7 +17,7 @@
  * (catalog sizes, partition trees, the index plan) run every 10-30 s. */
 const struct collector_def collector_defs[] = {
     { .name = "activity",        .source = SOURCE_PRIMARY,   .query = "queries/activity.sql",
-      .own_pids = true },
+      .own_pids = true, .derive = derive_activity_host },
     { .name = "statements",      .source = SOURCE_PRIMARY,   .query = "queries/statements.sql",
       .cadence = 2, .run = statements_run, .free_state = statements_free_state },
     { .name = "connections",     .source = SOURCE_PRIMARY,   .query = "queries/connections.sql" },
@@ -42,6 +43,16 @@ const struct collector_def collector_defs[] = {
       .cadence = 15, .derive = derive_indexes },
     { .name = "index_progress",  .source = SOURCE_PRIMARY,   .query = "queries/index_progress.sql",
       .derive = derive_index_progress },
+    /* The database host (collect_host.h): backends decides whether the
+     * server is on this host at all; the others wait for its verdict. */
+    { .name = "backends",        .source = SOURCE_PRIMARY,   .query = "queries/host_backends.sql",
+      .run = host_backends_run, .free_state = host_backends_free },
+    { .name = "host",            .source = SOURCE_PRIMARY,   .run = host_system_run },
+    { .name = "host_paths",      .source = SOURCE_PRIMARY,   .query = "queries/host_paths.sql",
+      .cadence = 60 },
+    { .name = "disks",           .source = SOURCE_PRIMARY,   .cadence = 10, .run = host_disks_run },
+    { .name = "sizes",           .source = SOURCE_PRIMARY,   .query = "queries/sizes.sql",
+      .cadence = 60, .run = host_sizes_run, .free_state = host_sizes_free },
 };
 const int collector_count = sizeof collector_defs / sizeof collector_defs[0];
 

@@ -1,0 +1,25 @@
+-- Where the server keeps its files, for statvfs when pgdeck runs on the
+-- database host: the data directory, the WAL directory (pg_wal, often a
+-- symlink to a disk of its own) and each tablespace.  data_directory is
+-- hidden from roles that are neither superuser nor members of
+-- pg_read_all_settings (pg_settings leaves the row out): the path is then
+-- NULL and `missing` says what it needs.
+WITH dd AS (
+    SELECT setting FROM pg_settings WHERE name = 'data_directory'
+),
+hidden AS (
+    SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM dd)
+                THEN 'data_directory is hidden: needs superuser or pg_read_all_settings' END AS why
+)
+SELECT 'data_directory'                   AS kind,
+       'pg_default'                       AS name,
+       (SELECT setting FROM dd)           AS path,
+       (SELECT why FROM hidden)           AS missing
+UNION ALL
+SELECT 'wal', 'pg_wal',
+       (SELECT setting || '/pg_wal' FROM dd),
+       (SELECT why FROM hidden)
+UNION ALL
+SELECT 'tablespace', t.spcname, pg_tablespace_location(t.oid), NULL
+  FROM pg_tablespace t
+ WHERE t.spcname NOT IN ('pg_default', 'pg_global')

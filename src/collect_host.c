@@ -1,0 +1,1095 @@
+/* The database host's collectors (see collect_host.h): backends, host,
+ * disks and sizes read /proc, statvfs and the size history on libuv's
+ * thread pool and publish on the loop. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <uv.h>
+
+#include "app.h"
+#include "collect_host.h"
+#include "embedded.h"
+#include "forecast.h"
+#include "host.h"
+#include "xalloc.h"
+
+/* The first reading of CPU counters has nothing to compare with: the
+ * first run reads twice, this far apart, on the thread pool (so --once
+ * and check show rates too). */
+#define FIRST_WINDOW_S 0.2
+/* How soon a collector waiting for another one looks again. */
+#define DEFER_S 0.1
+/* A server that is not on this host stays elsewhere: look again this
+ * seldom rather than list its backends every refresh for nothing. */
+#define NOT_HERE_RECHECK_S 30.0
+
+/* ---- thread-pool jobs ----------------------------------------------------- */
+
+/* A job runs `work` on the thread pool and `done` on the loop.  It knows
+ * its collector by index, not by pointer: if the console closes while a
+ * job runs, `done` gets c == NULL and only frees the job. */
+struct host_job {
+    uv_work_t   req;
+    struct app *app;
+    int         index;
+    void (*work)(struct host_job *j);
+    void (*done)(struct host_job *j, struct collector *c);
+};
+
+static void job_work(uv_work_t *req)
+{
+    struct host_job *j = req->data;
+    j->work(j);
+}
+
+static void job_after(uv_work_t *req, int status)
+{
+    (void)status;
+    struct host_job *j = req->data;
+    struct app *app = j->app;
+    j->done(j, app->collectors ? &app->collectors[j->index] : NULL);
+}
+
+/* 0, or -1 when the pool refused (the caller publishes the failure). */
+static int job_start(struct host_job *j, struct collector *c,
+                     void (*work)(struct host_job *), void (*done)(struct host_job *, struct collector *))
+{
+    j->app = c->app;
+    j->index = (int)(c - c->app->collectors);
+    j->work = work;
+    j->done = done;
+    j->req.data = j;
+    return uv_queue_work(c->app->loop, &j->req, job_work, job_after);
+}
+
+/* Not ready: run again shortly without publishing. */
+static int defer(struct collector *c)
+{
+    c->running = false;
+    c->next_run = now_monotonic() + DEFER_S;
+    return 0;
+}
+
+/* Collectors that wait for `c` run at once when it publishes for the
+ * first time, rather than at the next tick. */
+static void kick_waiting(struct app *app)
+{
+    static const char *const waiting[] = { "host", "disks", "sizes" };
+    for (size_t i = 0; i < sizeof waiting / sizeof waiting[0]; i++) {
+        const struct collector *w = app_collector(app, waiting[i]);
+        if (w && !w->current && !w->running)
+            collector_run_now(app, waiting[i]);
+    }
+}
+
+static void set_number(struct snapshot *s, int row, const char *column, double v, int decimals)
+{
+    if (isnan(v) || isinf(v)) {
+        snapshot_set(s, row, column, NULL);
+        return;
+    }
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    snapshot_set(s, row, column, buf);
+}
+
+const char *host_unavailable(const struct app *app)
+{
+    const struct snapshot *b = app_snapshot(app, "backends");
+    if (!b)
+        return "";
+    return b->error;
+}
+
+/* ---- backends ----------------------------------------------------------- */
+
+/* What the previous reading of a backend was, for rates. */
+struct backend_reading {
+    int    pid;
+    unsigned long long starttime, ticks, read_bytes, write_bytes;
+    bool   io;
+    double at;
+};
+
+struct backends_state {
+    struct backend_reading *prev;   /* sorted by pid */
+    int    nprev;
+    double btime;                   /* boot time, once known */
+};
+
+/* pgdeck's own cost of reading /proc, for the host snapshot. */
+static struct {
+    int    backends;
+    double read_ms, merge_ms;
+} backends_cost;
+
+struct backends_job {
+    struct host_job base;
+    char   *root;
+    struct backend_reading *known;  /* verified before (pid, starttime), by pid */
+    int     nknown;
+    char   *server_addr;            /* NULL: a unix socket */
+    bool    address_local;
+    double  btime;
+    bool    first;                  /* read twice, FIRST_WINDOW_S apart */
+    struct snapshot *rows;          /* the query's result */
+    int     n;
+    struct host_backend *before;    /* first run only */
+    struct host_backend *now;
+    double  read_ms;
+};
+
+void host_backends_free(void *state)
+{
+    struct backends_state *st = state;
+    if (!st)
+        return;
+    free(st->prev);
+    free(st);
+}
+
+static void backends_job_free(struct backends_job *j)
+{
+    free(j->root);
+    free(j->known);
+    free(j->server_addr);
+    snapshot_unref(j->rows);
+    free(j->before);
+    free(j->now);
+    free(j);
+}
+
+/* The boot time, from /proc/stat (its btime line comes after a line per
+ * CPU and per interrupt, so the buffer is large). */
+static double boot_time(const char *root)
+{
+    size_t cap = 1 << 20;
+    char *buf = xmalloc(cap);
+    struct host_cpu_times cpu;
+    int ncpu;
+    double btime = NAN;
+    if (host_read_file(root, "stat", buf, cap) > 0)
+        host_parse_proc_stat(buf, &cpu, &ncpu, &btime);
+    free(buf);
+    return btime;
+}
+
+static int compare_reading(const void *a, const void *b)
+{
+    const struct backend_reading *x = a, *y = b;
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* One pass over every backend.  The command line is read only for a pid
+ * not verified before (host_read_backend still checks its start time, so
+ * a reused pid is not taken for the old one), statm only for sessions
+ * that are not idle: the details show their shared memory. */
+static void read_all(struct backends_job *j, struct host_backend *out)
+{
+    for (int i = 0; i < j->n; i++) {
+        struct host_backend *b = &out[i];
+        b->pid = (int)snapshot_number(j->rows, i, "pid", 0);
+        b->backend_start = snapshot_number(j->rows, i, "backend_start", NAN);
+        const char *state = snapshot_get(j->rows, i, "state");
+        b->want_statm = !state || strcmp(state, "idle") != 0;
+        struct backend_reading probe = { .pid = b->pid };
+        const struct backend_reading *k = j->nknown ?
+            bsearch(&probe, j->known, (size_t)j->nknown, sizeof *j->known, compare_reading) : NULL;
+        b->known = k != NULL;
+        b->known_start = k ? k->starttime : 0;
+        host_read_backend(j->root, b, j->btime);
+    }
+}
+
+static bool any_same(const struct host_backend *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (b[i].same_process)
+            return true;
+    return false;
+}
+
+static void backends_work(struct host_job *base)
+{
+    struct backends_job *j = (struct backends_job *)base;
+    j->address_local = host_address_is_local(j->server_addr);
+    if (!j->address_local)
+        return;
+    if (isnan(j->btime))
+        j->btime = boot_time(j->root);
+    double t0 = now_monotonic();
+    if (j->first) {
+        /* Rates need two readings: take the first now, unless the server
+         * turns out not to be here at all. */
+        j->before = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->before);
+        read_all(j, j->before);
+        if (!any_same(j->before, j->n)) {
+            memcpy(j->now, j->before, (size_t)j->n * sizeof *j->now);
+            j->read_ms = (now_monotonic() - t0) * 1000;
+            return;
+        }
+        struct timespec ts = { 0, (long)(FIRST_WINDOW_S * 1e9) };
+        nanosleep(&ts, NULL);
+        t0 = now_monotonic();
+    }
+    read_all(j, j->now);
+    j->read_ms = (now_monotonic() - t0) * 1000;
+}
+
+static struct backend_reading reading_of(const struct host_backend *b)
+{
+    return (struct backend_reading){
+        .pid = b->pid, .starttime = b->stat.starttime,
+        .ticks = b->stat.utime + b->stat.stime,
+        .read_bytes = b->io.read_bytes, .write_bytes = b->io.write_bytes,
+        .io = b->io_readable, .at = b->read_at,
+    };
+}
+
+/* Why the server is not here, from what the job found; NULL when it is. */
+static char *not_here(const struct backends_job *j)
+{
+    if (!j->address_local)
+        return xasprintf("%s: the server answers at %s, not an address of this host",
+                         HOST_NEEDS_HOST, j->server_addr);
+    int found = 0, same = 0, first_other = 0;
+    for (int i = 0; i < j->n; i++) {
+        if (!j->now[i].found)
+            continue;
+        found++;
+        if (j->now[i].same_process)
+            same++;
+        else if (!first_other)
+            first_other = j->now[i].pid;
+    }
+    if (same > 0 && same * 2 >= found)
+        return NULL;
+    if (found == 0)
+        return xasprintf("%s: no server process is visible in %s", HOST_NEEDS_HOST, j->root);
+    return xasprintf("%s: pid %d in %s is not the server's process (another host or pid namespace)",
+                     HOST_NEEDS_HOST, first_other, j->root);
+}
+
+static const char *const backend_columns[] = {
+    "pid", "backend_type", "cpu_percent", "rss", "shared_memory", "read_bps", "write_bps", "io_readable",
+};
+
+static void backends_done(struct host_job *base, struct collector *c)
+{
+    struct backends_job *j = (struct backends_job *)base;
+    if (!c) {
+        backends_job_free(j);
+        return;
+    }
+    double t0 = now_monotonic();
+    struct backends_state *st = c->state;
+    if (!isnan(j->btime))
+        st->btime = j->btime;
+    char *why = not_here(j);
+    if (why) {
+        free(st->prev);
+        st->prev = NULL;
+        st->nprev = 0;
+        collector_publish(c, snapshot_failed(c->def->name, why));
+        c->next_run = now_monotonic() + NOT_HERE_RECHECK_S;
+        free(why);
+        backends_job_free(j);
+        kick_waiting(c->app);
+        return;
+    }
+
+    /* The readings to compare with: the first run's own, or the last run's. */
+    struct backend_reading *prev = st->prev;
+    int nprev = st->nprev;
+    struct backend_reading *first = NULL;
+    if (j->before) {
+        first = xcalloc((size_t)(j->n ? j->n : 1), sizeof *first);
+        nprev = 0;
+        for (int i = 0; i < j->n; i++)
+            if (j->before[i].same_process)
+                first[nprev++] = reading_of(&j->before[i]);
+        qsort(first, (size_t)nprev, sizeof *first, compare_reading);
+        prev = first;
+    }
+
+    long tps = host_ticks_per_second();
+    double page = (double)host_page_size();
+    struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof backend_columns / sizeof backend_columns[0]),
+                                      backend_columns);
+    struct backend_reading *next = xcalloc((size_t)(j->n ? j->n : 1), sizeof *next);
+    int nnext = 0;
+    for (int i = 0; i < j->n; i++) {
+        const struct host_backend *b = &j->now[i];
+        if (!b->same_process)
+            continue;
+        struct backend_reading r = reading_of(b);
+        next[nnext++] = r;
+        const struct backend_reading *p = nprev ? bsearch(&r, prev, (size_t)nprev, sizeof *prev, compare_reading) : NULL;
+        if (p && p->starttime != r.starttime)
+            p = NULL;           /* the pid was reused */
+        double dt = p ? r.at - p->at : NAN;
+        char pid[16];
+        snprintf(pid, sizeof pid, "%d", b->pid);
+        const char *row[] = { pid, snapshot_get(j->rows, i, "backend_type"), NULL, NULL, NULL, NULL, NULL,
+                              b->io_readable ? "t" : "f" };
+        snapshot_add_row(s, row);
+        int sr = s->nrows - 1;
+        set_number(s, sr, "cpu_percent", p && r.ticks >= p->ticks
+                   ? host_cpu_percent(r.ticks - p->ticks, dt, tps) : NAN, 1);
+        set_number(s, sr, "rss", (double)b->statm.resident * page, 0);
+        set_number(s, sr, "shared_memory", b->statm.size ? (double)b->statm.shared * page : NAN, 0);
+        if (p && p->io && r.io) {
+            set_number(s, sr, "read_bps", host_rate(p->read_bytes, r.read_bytes, dt), 0);
+            set_number(s, sr, "write_bps", host_rate(p->write_bytes, r.write_bytes, dt), 0);
+        }
+    }
+    qsort(next, (size_t)nnext, sizeof *next, compare_reading);
+    free(st->prev);
+    free(first);
+    st->prev = next;
+    st->nprev = nnext;
+
+    backends_cost.backends = j->n;
+    backends_cost.read_ms = j->read_ms;
+    backends_cost.merge_ms = (now_monotonic() - t0) * 1000;
+    collector_publish(c, s);
+    backends_job_free(j);
+    kick_waiting(c->app);
+}
+
+static void backends_result(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (!c->app->collectors)
+        return;
+    if (error) {
+        collector_publish(c, snapshot_failed(c->def->name, error));
+        return;
+    }
+    struct backends_state *st = c->state;
+    struct backends_job *j = xcalloc(1, sizeof *j);
+    j->root = xstrdup(host_proc_root());
+    j->rows = snapshot_from_result(c->def->name, res);
+    j->n = j->rows->nrows;
+    const char *addr = j->n ? snapshot_get(j->rows, 0, "server_addr") : NULL;
+    j->server_addr = addr ? xstrdup(addr) : NULL;
+    j->btime = st->btime;
+    j->first = st->prev == NULL;
+    if (st->prev && st->nprev) {
+        j->known = xmalloc((size_t)st->nprev * sizeof *j->known);
+        memcpy(j->known, st->prev, (size_t)st->nprev * sizeof *j->known);
+        j->nknown = st->nprev;
+    }
+    j->now = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->now);
+    if (job_start(&j->base, c, backends_work, backends_done) != 0) {
+        backends_job_free(j);
+        collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));
+    }
+}
+
+int host_backends_run(struct collector *c)
+{
+    if (!c->state) {
+        struct backends_state *st = xcalloc(1, sizeof *st);
+        st->btime = NAN;
+        c->state = st;
+    }
+    const char *sql = embedded_find(c->def->query);
+    if (!sql)
+        return -1;
+    return pgpool_send(c->app->primary, sql, 0, NULL, 0, backends_result, c);
+}
+
+/* ---- activity: the backends' figures by pid ------------------------------- */
+
+void derive_activity_host(struct app *app, struct snapshot *now, const struct snapshot *prev)
+{
+    (void)prev;
+    const struct snapshot *b = app ? app_snapshot(app, "backends") : NULL;
+    if (!b || b->error || b->nrows == 0)
+        return;
+    static const char *const fields[] = { "cpu_percent", "rss", "read_bps", "write_bps" };
+    int pid_col = snapshot_column(b, "pid");
+    int cols[4];
+    for (int k = 0; k < 4; k++)
+        cols[k] = snapshot_column(b, fields[k]);
+    /* Both are in pid order (the backends query sorts them) most of the
+     * time, but a binary search over the backends is cheap either way. */
+    for (int r = 0; r < now->nrows; r++) {
+        double pid = snapshot_number(now, r, "pid", NAN);
+        if (isnan(pid))
+            continue;
+        int lo = 0, hi = b->nrows - 1, found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) / 2;
+            double v = strtod(snapshot_cell(b, mid, pid_col), NULL);
+            if (v == pid) {
+                found = mid;
+                break;
+            }
+            if (v < pid)
+                lo = mid + 1;
+            else
+                hi = mid - 1;
+        }
+        if (found < 0)
+            continue;
+        for (int k = 0; k < 4; k++)
+            snapshot_set(now, r, fields[k], snapshot_cell(b, found, cols[k]));
+    }
+}
+
+/* ---- host: load, CPU, memory ------------------------------------------------ */
+
+struct system_state {
+    bool   primed;
+    struct host_cpu_times cpu;
+};
+
+struct system_job {
+    struct host_job base;
+    char  *root;
+    bool   first;
+    struct host_system before, now;
+    int    rc;
+    char   err[256];
+};
+
+static void system_work(struct host_job *base)
+{
+    struct system_job *j = (struct system_job *)base;
+    if (j->first) {
+        if (host_read_system(j->root, &j->before, j->err, sizeof j->err) != 0) {
+            j->rc = -1;
+            return;
+        }
+        struct timespec ts = { 0, (long)(FIRST_WINDOW_S * 1e9) };
+        nanosleep(&ts, NULL);
+    }
+    j->rc = host_read_system(j->root, &j->now, j->err, sizeof j->err);
+}
+
+static const char *const system_columns[] = {
+    "load1", "load5", "load15", "cpus", "cpu_percent", "mem_total", "mem_used",
+    "swap_total", "swap_used", "io_note", "backends_read", "backends_read_ms", "backends_merge_ms",
+};
+
+/* Say once, not per backend, that /proc/PID/io could not be read. */
+static void io_note(const struct app *app, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    const struct snapshot *b = app_snapshot(app, "backends");
+    if (!b || b->error)
+        return;
+    int unreadable = 0;
+    for (int r = 0; r < b->nrows; r++)
+        if (!snapshot_true(b, r, "io_readable"))
+            unreadable++;
+    if (unreadable)
+        snprintf(buf, len, "I/O of %d backend%s unreadable: /proc/PID/io needs root or the server's user",
+                 unreadable, unreadable == 1 ? "" : "s");
+}
+
+static void system_done(struct host_job *base, struct collector *c)
+{
+    struct system_job *j = (struct system_job *)base;
+    if (!c) {
+        free(j->root);
+        free(j);
+        return;
+    }
+    if (!c->state)
+        c->state = xcalloc(1, sizeof(struct system_state));
+    struct system_state *st = c->state;
+    if (j->rc != 0) {
+        st->primed = false;
+        collector_publish(c, snapshot_failed(c->def->name, j->err));
+        free(j->root);
+        free(j);
+        return;
+    }
+    const struct host_cpu_times *before = j->first ? &j->before.cpu : &st->cpu;
+    double busy = host_cpu_busy(before, &j->now.cpu);
+    st->cpu = j->now.cpu;
+    st->primed = true;
+
+    struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof system_columns / sizeof system_columns[0]),
+                                      system_columns);
+    const char *empty[sizeof system_columns / sizeof system_columns[0]] = { NULL };
+    snapshot_add_row(s, empty);
+    const struct host_system *h = &j->now;
+    set_number(s, 0, "load1", h->load[0], 2);
+    set_number(s, 0, "load5", h->load[1], 2);
+    set_number(s, 0, "load15", h->load[2], 2);
+    set_number(s, 0, "cpus", h->ncpu, 0);
+    set_number(s, 0, "cpu_percent", busy, 1);
+    set_number(s, 0, "mem_total", h->mem.mem_total, 0);
+    set_number(s, 0, "mem_used", h->mem.mem_total - h->mem.mem_available, 0);
+    set_number(s, 0, "swap_total", h->mem.swap_total, 0);
+    set_number(s, 0, "swap_used", h->mem.swap_total - h->mem.swap_free, 0);
+    char note[160];
+    io_note(c->app, note, sizeof note);
+    snapshot_set(s, 0, "io_note", *note ? note : NULL);
+    set_number(s, 0, "backends_read", backends_cost.backends, 0);
+    set_number(s, 0, "backends_read_ms", backends_cost.read_ms, 3);
+    set_number(s, 0, "backends_merge_ms", backends_cost.merge_ms, 3);
+    collector_publish(c, s);
+    free(j->root);
+    free(j);
+}
+
+int host_system_run(struct collector *c)
+{
+    const char *why = host_unavailable(c->app);
+    if (why && !*why)
+        return defer(c);
+    if (why) {
+        collector_publish(c, snapshot_failed(c->def->name, why));
+        return 0;
+    }
+    const struct system_state *st = c->state;
+    struct system_job *j = xcalloc(1, sizeof *j);
+    j->root = xstrdup(host_proc_root());
+    j->first = !st || !st->primed;
+    if (job_start(&j->base, c, system_work, system_done) != 0) {
+        free(j->root);
+        free(j);
+        collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));
+    }
+    return 0;
+}
+
+/* ---- disks ----------------------------------------------------------------- */
+
+struct disk_entry {
+    char  *kind, *name, *path, *error;
+    struct host_disk disk;
+    bool   ok;
+};
+
+struct disks_job {
+    struct host_job base;
+    struct disk_entry *e;
+    int    n;
+};
+
+static void disks_job_free(struct disks_job *j)
+{
+    for (int i = 0; i < j->n; i++) {
+        free(j->e[i].kind);
+        free(j->e[i].name);
+        free(j->e[i].path);
+        free(j->e[i].error);
+    }
+    free(j->e);
+    free(j);
+}
+
+static void disks_work(struct host_job *base)
+{
+    struct disks_job *j = (struct disks_job *)base;
+    for (int i = 0; i < j->n; i++) {
+        struct disk_entry *e = &j->e[i];
+        if (!e->path || e->error)
+            continue;
+        char err[256];
+        if (host_statvfs(e->path, &e->disk, err, sizeof err) == 0)
+            e->ok = true;
+        else
+            e->error = xstrdup(err);
+    }
+}
+
+static const char *const disk_columns[] = {
+    "kind", "name", "path", "total", "used", "free", "used_percent", "device", "error",
+};
+
+static void disks_done(struct host_job *base, struct collector *c)
+{
+    struct disks_job *j = (struct disks_job *)base;
+    if (!c) {
+        disks_job_free(j);
+        return;
+    }
+    struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof disk_columns / sizeof disk_columns[0]),
+                                      disk_columns);
+    for (int i = 0; i < j->n; i++) {
+        const struct disk_entry *e = &j->e[i];
+        const char *row[] = { e->kind, e->name, e->path, NULL, NULL, NULL, NULL, NULL, e->error };
+        snapshot_add_row(s, row);
+        if (!e->ok)
+            continue;
+        int r = s->nrows - 1;
+        set_number(s, r, "total", e->disk.total, 0);
+        set_number(s, r, "used", e->disk.used, 0);
+        set_number(s, r, "free", e->disk.free, 0);
+        /* As df: used against what the server could have (used + free). */
+        double room = e->disk.used + e->disk.free;
+        set_number(s, r, "used_percent", room > 0 ? 100.0 * e->disk.used / room : NAN, 1);
+        char dev[32];
+        snprintf(dev, sizeof dev, "%llu", e->disk.device);
+        snapshot_set(s, r, "device", dev);
+    }
+    collector_publish(c, s);
+    disks_job_free(j);
+}
+
+int host_disks_run(struct collector *c)
+{
+    const char *why = host_unavailable(c->app);
+    if (why && !*why)
+        return defer(c);
+    if (why) {
+        collector_publish(c, snapshot_failed(c->def->name, why));
+        return 0;
+    }
+    const struct snapshot *paths = app_snapshot(c->app, "host_paths");
+    if (!paths)
+        return defer(c);
+    if (paths->error) {
+        collector_publish(c, snapshot_failed(c->def->name, paths->error));
+        return 0;
+    }
+    struct disks_job *j = xcalloc(1, sizeof *j);
+    j->n = paths->nrows;
+    j->e = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->e);
+    for (int r = 0; r < j->n; r++) {
+        const char *kind = snapshot_get(paths, r, "kind");
+        const char *name = snapshot_get(paths, r, "name");
+        const char *path = snapshot_get(paths, r, "path");
+        const char *missing = snapshot_get(paths, r, "missing");
+        j->e[r].kind = xstrdup(kind ? kind : "");
+        j->e[r].name = xstrdup(name ? name : "");
+        j->e[r].path = path && *path ? xstrdup(path) : NULL;
+        if (missing && *missing)
+            j->e[r].error = xstrdup(missing);
+        else if (!j->e[r].path)
+            j->e[r].error = xstrdup("no path reported");
+    }
+    if (job_start(&j->base, c, disks_work, disks_done) != 0) {
+        disks_job_free(j);
+        collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));
+    }
+    return 0;
+}
+
+/* ---- sizes and the forecast -------------------------------------------------- */
+
+struct sizes_state {
+    struct forecast_history *history;   /* NULL while a job has it */
+    char  *path;                        /* the history file, once known */
+};
+
+struct sizes_job {
+    struct host_job base;
+    struct forecast_history *history;
+    char   *path;                       /* NULL: no history file */
+    struct snapshot *s;                 /* the result, to be published */
+    double  now;
+    char    err[320];
+};
+
+void host_sizes_free(void *state)
+{
+    struct sizes_state *st = state;
+    if (!st)
+        return;
+    forecast_history_free(st->history);
+    free(st->path);
+    free(st);
+}
+
+static void sizes_job_free(struct sizes_job *j)
+{
+    forecast_history_free(j->history);
+    free(j->path);
+    snapshot_unref(j->s);
+    free(j);
+}
+
+/* A sample only when the size is whole: a locked leaf left out would
+ * look like shrinkage. */
+static bool sample_of(const struct snapshot *s, int r, double *at, double *bytes)
+{
+    *bytes = snapshot_number(s, r, "size", NAN);
+    *at = snapshot_number(s, r, "sampled_at", NAN);
+    return !isnan(*bytes) && !isnan(*at) && snapshot_number(s, r, "skipped", 0) == 0;
+}
+
+/* The partitioned tables' sizes come from the partitions collector, which
+ * measures them anyway (see sizes.sql); the database's from the query.
+ * Each row gets the moment its size was measured. */
+static void fill_sizes(const struct app *app, struct snapshot *s)
+{
+    const struct snapshot *parts = app_snapshot(app, "partitions");
+    char at[32];
+    for (int r = 0; r < s->nrows; r++) {
+        const char *kind = snapshot_get(s, r, "kind");
+        if (kind && strcmp(kind, "partitioned_table") != 0) {
+            snprintf(at, sizeof at, "%.3f", s->taken_at);
+            snapshot_set(s, r, "sampled_at", at);
+            continue;
+        }
+        if (!parts || parts->error) {
+            snapshot_set(s, r, "forecast_note", parts ? parts->error : "no partition sizes yet");
+            continue;
+        }
+        int p = snapshot_find(parts, "name", snapshot_get(s, r, "name"));
+        if (p < 0)
+            continue;
+        snapshot_set(s, r, "size", snapshot_get(parts, p, "size"));
+        snapshot_set(s, r, "skipped", snapshot_get(parts, p, "size_skipped"));
+        snprintf(at, sizeof at, "%.3f", parts->taken_at);
+        snapshot_set(s, r, "sampled_at", at);
+    }
+}
+
+static void sizes_work(struct host_job *base)
+{
+    struct sizes_job *j = (struct sizes_job *)base;
+    char err[256] = "";
+    if (j->path && !j->history->loaded && forecast_history_load(j->history, j->path, err, sizeof err) != 0)
+        snprintf(j->err, sizeof j->err, "%s", err);
+    for (int r = 0; r < j->s->nrows; r++) {
+        double at, bytes;
+        if (sample_of(j->s, r, &at, &bytes))
+            forecast_history_add(j->history, snapshot_get(j->s, r, "kind"), snapshot_get(j->s, r, "name"),
+                                 at, bytes);
+    }
+    forecast_history_thin(j->history, j->now);
+    if (j->path && forecast_history_persist(j->history, j->path, err, sizeof err) != 0 && !*j->err)
+        snprintf(j->err, sizeof j->err, "%s", err);
+}
+
+/* The disks row of the filesystem that holds a tablespace, or -1. */
+static int disk_of(const struct snapshot *d, const char *tablespace)
+{
+    if (!d || d->error || !tablespace)
+        return -1;
+    bool base = strcmp(tablespace, "pg_default") == 0 || strcmp(tablespace, "pg_global") == 0;
+    for (int r = 0; r < d->nrows; r++) {
+        const char *kind = snapshot_get(d, r, "kind");
+        const char *name = snapshot_get(d, r, "name");
+        if (!kind)
+            continue;
+        if (base ? strcmp(kind, "data_directory") == 0
+                 : strcmp(kind, "tablespace") == 0 && name && strcmp(name, tablespace) == 0)
+            return r;
+    }
+    return -1;
+}
+
+static void sizes_done(struct host_job *base, struct collector *c)
+{
+    struct sizes_job *j = (struct sizes_job *)base;
+    if (!c) {
+        sizes_job_free(j);
+        return;
+    }
+    struct sizes_state *st = c->state;
+    st->history = j->history;
+    j->history = NULL;
+
+    struct snapshot *s = j->s;
+    j->s = NULL;
+    const char *why = host_unavailable(c->app);
+    const struct snapshot *disks = app_snapshot(c->app, "disks");
+    for (int r = 0; r < s->nrows; r++) {
+        const struct forecast_series *series =
+            forecast_history_find(st->history, snapshot_get(s, r, "kind"), snapshot_get(s, r, "name"));
+        struct forecast f;
+        int fitted = series ? forecast_fit(series->samples, series->count, &f) : -1;
+        int n = series ? series->count : 0;
+        set_number(s, r, "samples", n, 0);
+        set_number(s, r, "span_seconds", n > 1 ? series->samples[n - 1].at - series->samples[0].at : 0, 0);
+        set_number(s, r, "growth_per_day", fitted == 0 ? f.slope * 86400 : NAN, 0);
+        char note[256] = "";
+        if (snapshot_get(s, r, "forecast_note"))
+            snprintf(note, sizeof note, "%s", snapshot_get(s, r, "forecast_note"));
+        int d = disk_of(disks, snapshot_get(s, r, "tablespace"));
+        if (d >= 0) {
+            snapshot_set(s, r, "filesystem", snapshot_get(disks, d, "path"));
+            snapshot_set(s, r, "free", snapshot_get(disks, d, "free"));
+        }
+        double free_bytes = d >= 0 ? snapshot_number(disks, d, "free", NAN) : NAN;
+        double days = fitted == 0 ? forecast_days_to_full(&f, free_bytes) : NAN;
+        set_number(s, r, "days_to_full", days, 1);
+        if (*note)
+            ;                   /* already says why (no partition sizes) */
+        else if (fitted != 0)
+            snprintf(note, sizeof note, "needs %d samples over some time, has %d", FORECAST_MIN_SAMPLES, n);
+        else if (!(f.slope > 0))
+            snprintf(note, sizeof note, "not growing");
+        else if (why && *why)
+            snprintf(note, sizeof note, "%s", why);
+        else if (d < 0)
+            snprintf(note, sizeof note, "no disk figures for tablespace %s",
+                     snapshot_get(s, r, "tablespace") ? snapshot_get(s, r, "tablespace") : "?");
+        else if (isnan(free_bytes))
+            snprintf(note, sizeof note, "%s", snapshot_get(disks, d, "error") ? snapshot_get(disks, d, "error")
+                                                                                 : "free space unknown");
+        snapshot_set(s, r, "forecast_note", *note ? note : NULL);
+        snapshot_set(s, r, "history_file", st->path);
+        snapshot_set(s, r, "history_error", *j->err ? j->err : NULL);
+    }
+    collector_publish(c, s);
+    sizes_job_free(j);
+}
+
+/* The history file's name: the server's system identifier when the role
+ * may read it, else a hash of how pgdeck reached it; and the database. */
+static char *history_key(const struct app *app, const struct snapshot *s)
+{
+    const char *sysid = s->nrows ? snapshot_get(s, 0, "server_key") : NULL;
+    const char *db = NULL;
+    for (int r = 0; r < s->nrows && !db; r++)
+        if (strcmp(snapshot_get(s, r, "kind") ? snapshot_get(s, r, "kind") : "", "database") == 0)
+            db = snapshot_get(s, r, "name");
+    if (sysid && *sysid)
+        return xasprintf("%s-%s", sysid, db ? db : "db");
+    unsigned long h = 5381;
+    for (const char *p = app->primary_display ? app->primary_display : ""; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    return xasprintf("conn%08lx-%s", h & 0xffffffffUL, db ? db : "db");
+}
+
+static void sizes_result(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (!c->app->collectors)
+        return;
+    if (error) {
+        collector_publish(c, snapshot_failed(c->def->name, error));
+        return;
+    }
+    struct sizes_state *st = c->state;
+    struct sizes_job *j = xcalloc(1, sizeof *j);
+    j->s = snapshot_from_result(c->def->name, res);
+    fill_sizes(c->app, j->s);
+    if (!st->path && j->s->nrows) {
+        char *key = history_key(c->app, j->s);
+        char err[256];
+        st->path = forecast_state_path(key, err, sizeof err);
+        if (!st->path)
+            snprintf(j->err, sizeof j->err, "%s", err);
+        free(key);
+    }
+    j->path = st->path ? xstrdup(st->path) : NULL;
+    j->history = st->history ? st->history : forecast_history_new();
+    st->history = NULL;
+    j->now = now_wall();
+    if (job_start(&j->base, c, sizes_work, sizes_done) != 0) {
+        st->history = j->history;
+        j->history = NULL;
+        sizes_job_free(j);
+        collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));
+    }
+}
+
+int host_sizes_run(struct collector *c)
+{
+    if (!c->state)
+        c->state = xcalloc(1, sizeof(struct sizes_state));
+    /* Growth needs only the server, but "full in N days" needs the disks:
+     * wait for them when they are coming, so the first run has both. */
+    const char *why = host_unavailable(c->app);
+    if (why && !*why)
+        return defer(c);
+    if (!why && !app_snapshot(c->app, "disks"))
+        return defer(c);
+    if (app_collector(c->app, "partitions") && !app_snapshot(c->app, "partitions"))
+        return defer(c);
+    const char *sql = embedded_find(c->def->query);
+    if (!sql)
+        return -1;
+    return pgpool_send(c->app->primary, sql, 0, NULL, 0, sizes_result, c);
+}
+
+/* ---- the host line ------------------------------------------------------------ */
+
+void host_compact_bytes(char *buf, size_t len, double bytes)
+{
+    static const char units[] = "BKMGTPE";
+    int u = 0;
+    double v = bytes;
+    if (isnan(v)) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    while (fabs(v) >= 1024 && u < 6) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, fabs(v) < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+}
+
+void host_compact_days(char *buf, size_t len, double days)
+{
+    if (days < 1)
+        snprintf(buf, len, "%.0fh", days * 24);
+    else if (days < 10)
+        snprintf(buf, len, "%.1fd", days);
+    else
+        snprintf(buf, len, "%.0fd", days);
+}
+
+/* Pieces' priorities: the data disk (and its forecast) first, then what
+ * the machine is doing, then the rest. */
+enum { PRI_DATA, PRI_CPU, PRI_MEM, PRI_LOAD, PRI_DISK, PRI_SWAP, PRI_NOTE };
+
+static struct host_piece *piece(struct host_piece *out, int *n, int max, int level, int priority)
+{
+    if (*n >= max)
+        return NULL;
+    struct host_piece *p = &out[(*n)++];
+    p->level = level;
+    p->priority = priority;
+    p->text[0] = p->short_text[0] = '\0';
+    return p;
+}
+
+/* "data 55%, 45G free" for a disks row, and ", full in 12d" when the
+ * soonest forecast is for that filesystem (so the line names the disk
+ * once and stays short at 80 columns). */
+static void add_disk(const struct snapshot *d, int r, const char *label, int priority, const struct app *app,
+                     const char *full_path, double full_days, struct host_piece *out, int *n, int max)
+{
+    double pct = snapshot_number(d, r, "used_percent", NAN);
+    const char *error = snapshot_get(d, r, "error");
+    struct host_piece *p;
+    if (isnan(pct)) {
+        if ((p = piece(out, n, max, -1, priority)))
+            snprintf(p->text, sizeof p->text, "%s: %s", label, error ? error : "unknown");
+        return;
+    }
+    int level = pct >= 95 ? 2 : pct >= 90 ? 1 : 0;
+    const char *path = snapshot_get(d, r, "path");
+    bool full = full_path && path && strcmp(full_path, path) == 0;
+    if (full) {
+        double horizon = app->cfg ? app->cfg->alerts.disk_full_days : 14;
+        int f = full_days < horizon / 4 ? 2 : full_days < horizon ? 1 : 0;
+        level = f > level ? f : level;
+    }
+    if (!(p = piece(out, n, max, level, priority)))
+        return;
+    char free_text[16], days[32] = "";
+    host_compact_bytes(free_text, sizeof free_text, snapshot_number(d, r, "free", NAN));
+    if (full) {
+        char when[16];
+        host_compact_days(when, sizeof when, full_days);
+        snprintf(days, sizeof days, ", full in %s", when);
+    }
+    snprintf(p->text, sizeof p->text, "%s %.0f%%, %s free%s", label, pct, free_text, days);
+    if (*days)
+        snprintf(p->short_text, sizeof p->short_text, "%s %.0f%%%s", label, pct, days);
+}
+
+int host_summary(const struct app *app, struct host_piece *out, int max)
+{
+    int n = 0;
+    struct host_piece *p;
+    const char *why = host_unavailable(app);
+    if (why) {
+        if ((p = piece(out, &n, max, -1, PRI_DATA)))
+            snprintf(p->text, sizeof p->text, "%s", *why ? why : "host: waiting for data...");
+        return n;
+    }
+    const struct snapshot *h = app_snapshot(app, "host");
+    if (h && !h->error && h->nrows) {
+        double cpus = snapshot_number(h, 0, "cpus", NAN);
+        double load = snapshot_number(h, 0, "load1", NAN);
+        if ((p = piece(out, &n, max, !isnan(cpus) && load > cpus ? 1 : 0, PRI_LOAD))) {
+            snprintf(p->text, sizeof p->text, "load %.2f %.2f %.2f", load,
+                     snapshot_number(h, 0, "load5", NAN), snapshot_number(h, 0, "load15", NAN));
+            snprintf(p->short_text, sizeof p->short_text, "load %.2f", load);
+        }
+        double cpu = snapshot_number(h, 0, "cpu_percent", NAN);
+        if (!isnan(cpu) && (p = piece(out, &n, max, cpu >= 95 ? 2 : cpu >= 90 ? 1 : 0, PRI_CPU)))
+            snprintf(p->text, sizeof p->text, "cpu %.0f%%", cpu);
+        double total = snapshot_number(h, 0, "mem_total", NAN), used = snapshot_number(h, 0, "mem_used", NAN);
+        if (total > 0 && (p = piece(out, &n, max, used / total >= 0.95 ? 2 : used / total >= 0.9 ? 1 : 0,
+                                    PRI_MEM))) {
+            char u[16], t[16];
+            host_compact_bytes(u, sizeof u, used);
+            host_compact_bytes(t, sizeof t, total);
+            snprintf(p->text, sizeof p->text, "mem %s/%s", u, t);
+        }
+    } else if (h && h->error && (p = piece(out, &n, max, -1, PRI_CPU))) {
+        snprintf(p->text, sizeof p->text, "host: %s", h->error);
+    }
+
+    /* The soonest forecast goes with the disk it is for. */
+    const struct snapshot *s = app_snapshot(app, "sizes");
+    const char *full_path = NULL;
+    double full_days = INFINITY;
+    for (int r = 0; s && !s->error && r < s->nrows; r++) {
+        double days = snapshot_number(s, r, "days_to_full", NAN);
+        if (!isnan(days) && days < full_days) {
+            full_days = days;
+            full_path = snapshot_get(s, r, "filesystem");
+        }
+    }
+    bool full_shown = !full_path;
+
+    /* The data directory, then the WAL and tablespaces on filesystems of
+     * their own. */
+    const struct snapshot *d = app_snapshot(app, "disks");
+    const char *data_dev = NULL;
+    if (d && !d->error) {
+        for (int r = 0; r < d->nrows; r++) {
+            const char *kind = snapshot_get(d, r, "kind");
+            if (kind && strcmp(kind, "data_directory") == 0) {
+                add_disk(d, r, "data", PRI_DATA, app, full_path, full_days, out, &n, max);
+                data_dev = snapshot_get(d, r, "device");
+                full_shown = full_shown || (full_path && snapshot_get(d, r, "path") &&
+                                            strcmp(full_path, snapshot_get(d, r, "path")) == 0);
+            }
+        }
+        for (int r = 0; r < d->nrows; r++) {
+            const char *kind = snapshot_get(d, r, "kind");
+            const char *dev = snapshot_get(d, r, "device");
+            const char *path = snapshot_get(d, r, "path");
+            bool has_full = full_path && path && strcmp(full_path, path) == 0;
+            if (!kind || strcmp(kind, "data_directory") == 0)
+                continue;
+            if (dev && data_dev && strcmp(dev, data_dev) == 0 && !has_full)
+                continue;       /* the same disk as the data directory */
+            char label[80];
+            if (strcmp(kind, "wal") == 0)
+                snprintf(label, sizeof label, "wal");
+            else
+                snprintf(label, sizeof label, "ts %s", snapshot_get(d, r, "name"));
+            add_disk(d, r, label, has_full ? PRI_DATA : PRI_DISK, app, full_path, full_days, out, &n, max);
+            full_shown = full_shown || has_full;
+        }
+    } else if (d && d->error && (p = piece(out, &n, max, -1, PRI_DISK))) {
+        snprintf(p->text, sizeof p->text, "disks: %s", d->error);
+    }
+    if (!full_shown && (p = piece(out, &n, max, 1, PRI_DATA))) {
+        char when[16];
+        host_compact_days(when, sizeof when, full_days);
+        snprintf(p->text, sizeof p->text, "disk full in %s", when);
+    }
+    if (h && !h->error && h->nrows) {
+        double total = snapshot_number(h, 0, "swap_total", 0), used = snapshot_number(h, 0, "swap_used", 0);
+        if (total > 0 && (p = piece(out, &n, max, used / total >= 0.5 ? 1 : 0, PRI_SWAP))) {
+            char u[16], t[16];
+            host_compact_bytes(u, sizeof u, used);
+            host_compact_bytes(t, sizeof t, total);
+            snprintf(p->text, sizeof p->text, "swap %s/%s", u, t);
+        }
+        const char *note = snapshot_get(h, 0, "io_note");
+        if (note && (p = piece(out, &n, max, -1, PRI_NOTE)))
+            snprintf(p->text, sizeof p->text, "%s", note);
+    }
+    return n;
+}

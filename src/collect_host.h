@@ -1,0 +1,81 @@
+#ifndef PGDECK_COLLECT_HOST_H
+#define PGDECK_COLLECT_HOST_H
+
+#include <stddef.h>
+
+/* The database host's collectors: what the server's processes cost the
+ * machine, how full its disks are, and when they will be full.
+ *
+ *   backends    (every refresh) pg_stat_activity's pids, read in /proc:
+ *               pid, backend_type, cpu_percent (of one CPU), rss and
+ *               shared_memory (bytes), read_bps and write_bps (bytes per
+ *               second that reached storage), io_readable.  This is also
+ *               where "local" is decided: when the server is not on this
+ *               host the snapshot fails with HOST_NEEDS_HOST and why.
+ *   host        (every refresh) one row: load1/5/15, cpus, cpu_percent
+ *               (busy), mem_total, mem_used, swap_total, swap_used,
+ *               io_note (once, when /proc/PID/io is unreadable), and
+ *               pgdeck's own cost: backends_read, backends_read_ms (on
+ *               the thread pool), backends_merge_ms (on the loop).
+ *   host_paths  (60 s, plain SQL) the data directory, WAL and tablespace
+ *               paths the server reports, or what is missing to see them.
+ *   disks       (10 s) statvfs of those paths: kind, name, path, total,
+ *               used, free (as df's Avail), used_percent, device, error.
+ *   sizes       (60 s) the database's size (pg_database_size) and each
+ *               root partitioned table's (taken from the partitions
+ *               collector, which measures them anyway), sampled_at, kept
+ *               as a history (forecast.h), with samples, span_seconds,
+ *               growth_per_day, filesystem, free, days_to_full,
+ *               forecast_note, history_file, history_error.
+ *
+ * /proc and statvfs are read on libuv's thread pool (uv_queue_work) and
+ * the result is published on the loop, so a thousand backends never hold
+ * up a key (measured: tests/bench/bench-host.sh).  Each collector waits
+ * for the one it depends on (backends first: nothing is read before the
+ * server is known to be here; sizes also waits for the partitions
+ * collector's sizes and for the disks).  A server found not to be here is
+ * looked at again every 30 s, not every refresh.
+ *
+ * Tests make a local server look remote with PGDECK_PROC_ROOT pointing at
+ * an empty directory (host.h); the size history goes under
+ * $XDG_STATE_HOME/pgdeck/sizes/ (forecast.h). */
+
+struct app;
+struct collector;
+struct snapshot;
+
+#define HOST_NEEDS_HOST "host figures need pgdeck on the database host"
+
+int  host_backends_run(struct collector *c);
+void host_backends_free(void *state);
+int  host_system_run(struct collector *c);
+int  host_disks_run(struct collector *c);
+int  host_sizes_run(struct collector *c);
+void host_sizes_free(void *state);
+
+/* collector_def.derive of "activity": the backends' cpu_percent, rss,
+ * read_bps and write_bps joined by pid (left NULL when unknown). */
+void derive_activity_host(struct app *app, struct snapshot *now, const struct snapshot *prev);
+
+/* NULL when the host figures can be read, "" while that is not known yet,
+ * otherwise why not (HOST_NEEDS_HOST and the reason).  Borrowed. */
+const char *host_unavailable(const struct app *app);
+
+/* The host line, as pieces in the order they read; a front end keeps the
+ * most important ones that fit (priority 0 first), in their short form
+ * when the long one does not fit, and shows them in this order.
+ * level: -1 secondary, 0 plain, 1 warning, 2 critical. */
+struct host_piece {
+    int  level;
+    int  priority;
+    char text[160];
+    char short_text[64];    /* "" when there is no shorter form */
+};
+int  host_summary(const struct app *app, struct host_piece *out, int max);
+
+/* "45G", "1.2T", "512M", "0": compact sizes for one-line summaries. */
+void host_compact_bytes(char *buf, size_t len, double bytes);
+/* "9h", "3.5d", "12d": how soon, for the same lines. */
+void host_compact_days(char *buf, size_t len, double days);
+
+#endif
