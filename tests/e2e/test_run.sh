@@ -47,6 +47,7 @@ END
 CREATE TABLE $S.src (id int PRIMARY KEY, v int);
 INSERT INTO $S.src SELECT g, g FROM generate_series(1, 10) g;
 CREATE MATERIALIZED VIEW $S.mv AS SELECT count(*) AS n FROM $S.src;
+CREATE MATERIALIZED VIEW $S.mv_empty AS SELECT 1 AS one WITH NO DATA;
 INSERT INTO $S.src SELECT g, g FROM generate_series(11, 30) g;
 EOF
 cat > "$PLAN" <<EOF
@@ -97,7 +98,13 @@ check_eq "a default-partition conflict exits 1" 1 "$rc"
 check "the reason is on stderr" grep -q "pgdeck: maintain $S.ev refused: the default partition $S.ev_default already holds 1 row" "$ERR"
 check_eq "nothing was created" "$before" "$(parts)"
 
-# ---- refresh
+# ---- refresh: --stale takes what the views pane calls stale (here the
+# unpopulated view; the other one's age is unknown, so it is left alone)
+run refresh --stale
+check_eq "run refresh --stale exits 0" 0 "$rc"
+check "it refreshed the one stale view" grep -q "refresh-stale 1 stale view: 1 view refreshed in" "$OUT"
+check_eq "the unpopulated view is populated now" t "$(q "SELECT relispopulated FROM pg_class WHERE oid = '$S.mv_empty'::regclass")"
+check_eq "the view of unknown age was left alone" 10 "$(q "SELECT n FROM $S.mv")"
 run refresh "$S.mv"
 check_eq "run refresh exits 0" 0 "$rc"
 check_eq "the view was refreshed" 30 "$(q "SELECT n FROM $S.mv")"
@@ -138,7 +145,7 @@ for line in open('$JOURNAL'):
                       'statement', 'duration_ms', 'outcome', 'detail'}, e
     assert e['front_end'] == 'run', e
     n += 1
-assert n == 13, n  # one per run above
+assert n == 14, n  # one per run above
 "
 check "dry runs, refusals and failures are journaled too" sh -c "
 	grep -q '\"outcome\":\"dry-run\"' '$JOURNAL' && grep -q '\"outcome\":\"refused\"' '$JOURNAL' &&
