@@ -1,101 +1,27 @@
-/* The database host's collectors (see collect_host.h): backends, host,
- * disks and sizes read /proc, statvfs and the size history on libuv's
- * thread pool and publish on the loop. */
-#include <errno.h>
+/* The database host's collectors (see collect_host.h): backends, host
+ * and disks read /proc and statvfs on libuv's thread pool (host_job.h)
+ * and publish on the loop; the activity snapshot gets each session's
+ * figures by pid. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <uv.h>
-
 #include "app.h"
 #include "collect_host.h"
 #include "embedded.h"
-#include "forecast.h"
 #include "host.h"
+#include "host_job.h"
 #include "xalloc.h"
 
 /* The first reading of CPU counters has nothing to compare with: the
  * first run reads twice, this far apart, on the thread pool (so --once
  * and check show rates too). */
 #define FIRST_WINDOW_S 0.2
-/* How soon a collector waiting for another one looks again. */
-#define DEFER_S 0.1
 /* A server that is not on this host stays elsewhere: look again this
  * seldom rather than list its backends every refresh for nothing. */
 #define NOT_HERE_RECHECK_S 30.0
-
-/* ---- thread-pool jobs ----------------------------------------------------- */
-
-/* A job runs `work` on the thread pool and `done` on the loop.  It knows
- * its collector by index, not by pointer: if the console closes while a
- * job runs, `done` gets c == NULL and only frees the job. */
-struct host_job {
-    uv_work_t   req;
-    struct app *app;
-    int         index;
-    void (*work)(struct host_job *j);
-    void (*done)(struct host_job *j, struct collector *c);
-};
-
-static void job_work(uv_work_t *req)
-{
-    struct host_job *j = req->data;
-    j->work(j);
-}
-
-static void job_after(uv_work_t *req, int status)
-{
-    (void)status;
-    struct host_job *j = req->data;
-    struct app *app = j->app;
-    j->done(j, app->collectors ? &app->collectors[j->index] : NULL);
-}
-
-/* 0, or -1 when the pool refused (the caller publishes the failure). */
-static int job_start(struct host_job *j, struct collector *c,
-                     void (*work)(struct host_job *), void (*done)(struct host_job *, struct collector *))
-{
-    j->app = c->app;
-    j->index = (int)(c - c->app->collectors);
-    j->work = work;
-    j->done = done;
-    j->req.data = j;
-    return uv_queue_work(c->app->loop, &j->req, job_work, job_after);
-}
-
-/* Not ready: run again shortly without publishing. */
-static int defer(struct collector *c)
-{
-    c->running = false;
-    c->next_run = now_monotonic() + DEFER_S;
-    return 0;
-}
-
-/* Collectors that wait for `c` run at once when it publishes for the
- * first time, rather than at the next tick. */
-static void kick_waiting(struct app *app)
-{
-    static const char *const waiting[] = { "host", "disks", "sizes" };
-    for (size_t i = 0; i < sizeof waiting / sizeof waiting[0]; i++) {
-        const struct collector *w = app_collector(app, waiting[i]);
-        if (w && !w->current && !w->running)
-            collector_run_now(app, waiting[i]);
-    }
-}
-
-static void set_number(struct snapshot *s, int row, const char *column, double v, int decimals)
-{
-    if (isnan(v) || isinf(v)) {
-        snapshot_set(s, row, column, NULL);
-        return;
-    }
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    snapshot_set(s, row, column, buf);
-}
 
 const char *host_unavailable(const struct app *app)
 {
@@ -298,7 +224,7 @@ static void backends_done(struct host_job *base, struct collector *c)
         c->next_run = now_monotonic() + NOT_HERE_RECHECK_S;
         free(why);
         backends_job_free(j);
-        kick_waiting(c->app);
+        host_job_kick_waiting(c->app);
         return;
     }
 
@@ -338,13 +264,13 @@ static void backends_done(struct host_job *base, struct collector *c)
                               b->io_readable ? "t" : "f" };
         snapshot_add_row(s, row);
         int sr = s->nrows - 1;
-        set_number(s, sr, "cpu_percent", p && r.ticks >= p->ticks
+        host_set_number(s, sr, "cpu_percent", p && r.ticks >= p->ticks
                    ? host_cpu_percent(r.ticks - p->ticks, dt, tps) : NAN, 1);
-        set_number(s, sr, "rss", (double)b->statm.resident * page, 0);
-        set_number(s, sr, "shared_memory", b->statm.size ? (double)b->statm.shared * page : NAN, 0);
+        host_set_number(s, sr, "rss", (double)b->statm.resident * page, 0);
+        host_set_number(s, sr, "shared_memory", b->statm.size ? (double)b->statm.shared * page : NAN, 0);
         if (p && p->io && r.io) {
-            set_number(s, sr, "read_bps", host_rate(p->read_bytes, r.read_bytes, dt), 0);
-            set_number(s, sr, "write_bps", host_rate(p->write_bytes, r.write_bytes, dt), 0);
+            host_set_number(s, sr, "read_bps", host_rate(p->read_bytes, r.read_bytes, dt), 0);
+            host_set_number(s, sr, "write_bps", host_rate(p->write_bytes, r.write_bytes, dt), 0);
         }
     }
     qsort(next, (size_t)nnext, sizeof *next, compare_reading);
@@ -358,7 +284,7 @@ static void backends_done(struct host_job *base, struct collector *c)
     backends_cost.merge_ms = (now_monotonic() - t0) * 1000;
     collector_publish(c, s);
     backends_job_free(j);
-    kick_waiting(c->app);
+    host_job_kick_waiting(c->app);
 }
 
 static void backends_result(void *arg, const PGresult *res, const char *error, double elapsed)
@@ -386,7 +312,7 @@ static void backends_result(void *arg, const PGresult *res, const char *error, d
         j->nknown = st->nprev;
     }
     j->now = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->now);
-    if (job_start(&j->base, c, backends_work, backends_done) != 0) {
+    if (host_job_start(&j->base, c, backends_work, backends_done) != 0) {
         backends_job_free(j);
         collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));
     }
@@ -523,21 +449,21 @@ static void system_done(struct host_job *base, struct collector *c)
     const char *empty[sizeof system_columns / sizeof system_columns[0]] = { NULL };
     snapshot_add_row(s, empty);
     const struct host_system *h = &j->now;
-    set_number(s, 0, "load1", h->load[0], 2);
-    set_number(s, 0, "load5", h->load[1], 2);
-    set_number(s, 0, "load15", h->load[2], 2);
-    set_number(s, 0, "cpus", h->ncpu, 0);
-    set_number(s, 0, "cpu_percent", busy, 1);
-    set_number(s, 0, "mem_total", h->mem.mem_total, 0);
-    set_number(s, 0, "mem_used", h->mem.mem_total - h->mem.mem_available, 0);
-    set_number(s, 0, "swap_total", h->mem.swap_total, 0);
-    set_number(s, 0, "swap_used", h->mem.swap_total - h->mem.swap_free, 0);
+    host_set_number(s, 0, "load1", h->load[0], 2);
+    host_set_number(s, 0, "load5", h->load[1], 2);
+    host_set_number(s, 0, "load15", h->load[2], 2);
+    host_set_number(s, 0, "cpus", h->ncpu, 0);
+    host_set_number(s, 0, "cpu_percent", busy, 1);
+    host_set_number(s, 0, "mem_total", h->mem.mem_total, 0);
+    host_set_number(s, 0, "mem_used", h->mem.mem_total - h->mem.mem_available, 0);
+    host_set_number(s, 0, "swap_total", h->mem.swap_total, 0);
+    host_set_number(s, 0, "swap_used", h->mem.swap_total - h->mem.swap_free, 0);
     char note[160];
     io_note(c->app, note, sizeof note);
     snapshot_set(s, 0, "io_note", *note ? note : NULL);
-    set_number(s, 0, "backends_read", backends_cost.backends, 0);
-    set_number(s, 0, "backends_read_ms", backends_cost.read_ms, 3);
-    set_number(s, 0, "backends_merge_ms", backends_cost.merge_ms, 3);
+    host_set_number(s, 0, "backends_read", backends_cost.backends, 0);
+    host_set_number(s, 0, "backends_read_ms", backends_cost.read_ms, 3);
+    host_set_number(s, 0, "backends_merge_ms", backends_cost.merge_ms, 3);
     collector_publish(c, s);
     free(j->root);
     free(j);
@@ -547,7 +473,7 @@ int host_system_run(struct collector *c)
 {
     const char *why = host_unavailable(c->app);
     if (why && !*why)
-        return defer(c);
+        return host_job_defer(c);
     if (why) {
         collector_publish(c, snapshot_failed(c->def->name, why));
         return 0;
@@ -556,7 +482,7 @@ int host_system_run(struct collector *c)
     struct system_job *j = xcalloc(1, sizeof *j);
     j->root = xstrdup(host_proc_root());
     j->first = !st || !st->primed;
-    if (job_start(&j->base, c, system_work, system_done) != 0) {
+    if (host_job_start(&j->base, c, system_work, system_done) != 0) {
         free(j->root);
         free(j);
         collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));
@@ -625,12 +551,12 @@ static void disks_done(struct host_job *base, struct collector *c)
         if (!e->ok)
             continue;
         int r = s->nrows - 1;
-        set_number(s, r, "total", e->disk.total, 0);
-        set_number(s, r, "used", e->disk.used, 0);
-        set_number(s, r, "free", e->disk.free, 0);
+        host_set_number(s, r, "total", e->disk.total, 0);
+        host_set_number(s, r, "used", e->disk.used, 0);
+        host_set_number(s, r, "free", e->disk.free, 0);
         /* As df: used against what the server could have (used + free). */
         double room = e->disk.used + e->disk.free;
-        set_number(s, r, "used_percent", room > 0 ? 100.0 * e->disk.used / room : NAN, 1);
+        host_set_number(s, r, "used_percent", room > 0 ? 100.0 * e->disk.used / room : NAN, 1);
         char dev[32];
         snprintf(dev, sizeof dev, "%llu", e->disk.device);
         snapshot_set(s, r, "device", dev);
@@ -643,14 +569,14 @@ int host_disks_run(struct collector *c)
 {
     const char *why = host_unavailable(c->app);
     if (why && !*why)
-        return defer(c);
+        return host_job_defer(c);
     if (why) {
         collector_publish(c, snapshot_failed(c->def->name, why));
         return 0;
     }
     const struct snapshot *paths = app_snapshot(c->app, "host_paths");
     if (!paths)
-        return defer(c);
+        return host_job_defer(c);
     if (paths->error) {
         collector_publish(c, snapshot_failed(c->def->name, paths->error));
         return 0;
@@ -671,425 +597,9 @@ int host_disks_run(struct collector *c)
         else if (!j->e[r].path)
             j->e[r].error = xstrdup("no path reported");
     }
-    if (job_start(&j->base, c, disks_work, disks_done) != 0) {
+    if (host_job_start(&j->base, c, disks_work, disks_done) != 0) {
         disks_job_free(j);
         collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));
     }
     return 0;
-}
-
-/* ---- sizes and the forecast -------------------------------------------------- */
-
-struct sizes_state {
-    struct forecast_history *history;   /* NULL while a job has it */
-    char  *path;                        /* the history file, once known */
-};
-
-struct sizes_job {
-    struct host_job base;
-    struct forecast_history *history;
-    char   *path;                       /* NULL: no history file */
-    struct snapshot *s;                 /* the result, to be published */
-    double  now;
-    char    err[320];
-};
-
-void host_sizes_free(void *state)
-{
-    struct sizes_state *st = state;
-    if (!st)
-        return;
-    forecast_history_free(st->history);
-    free(st->path);
-    free(st);
-}
-
-static void sizes_job_free(struct sizes_job *j)
-{
-    forecast_history_free(j->history);
-    free(j->path);
-    snapshot_unref(j->s);
-    free(j);
-}
-
-/* A sample only when the size is whole: a locked leaf left out would
- * look like shrinkage. */
-static bool sample_of(const struct snapshot *s, int r, double *at, double *bytes)
-{
-    *bytes = snapshot_number(s, r, "size", NAN);
-    *at = snapshot_number(s, r, "sampled_at", NAN);
-    return !isnan(*bytes) && !isnan(*at) && snapshot_number(s, r, "skipped", 0) == 0;
-}
-
-/* The partitioned tables' sizes come from the partitions collector, which
- * measures them anyway (see sizes.sql); the database's from the query.
- * Each row gets the moment its size was measured. */
-static void fill_sizes(const struct app *app, struct snapshot *s)
-{
-    const struct snapshot *parts = app_snapshot(app, "partitions");
-    char at[32];
-    for (int r = 0; r < s->nrows; r++) {
-        const char *kind = snapshot_get(s, r, "kind");
-        if (kind && strcmp(kind, "partitioned_table") != 0) {
-            snprintf(at, sizeof at, "%.3f", s->taken_at);
-            snapshot_set(s, r, "sampled_at", at);
-            continue;
-        }
-        if (!parts || parts->error) {
-            snapshot_set(s, r, "forecast_note", parts ? parts->error : "no partition sizes yet");
-            continue;
-        }
-        int p = snapshot_find(parts, "name", snapshot_get(s, r, "name"));
-        if (p < 0)
-            continue;
-        snapshot_set(s, r, "size", snapshot_get(parts, p, "size"));
-        snapshot_set(s, r, "skipped", snapshot_get(parts, p, "size_skipped"));
-        snprintf(at, sizeof at, "%.3f", parts->taken_at);
-        snapshot_set(s, r, "sampled_at", at);
-    }
-}
-
-static void sizes_work(struct host_job *base)
-{
-    struct sizes_job *j = (struct sizes_job *)base;
-    char err[256] = "";
-    if (j->path && !j->history->loaded && forecast_history_load(j->history, j->path, err, sizeof err) != 0)
-        snprintf(j->err, sizeof j->err, "%s", err);
-    for (int r = 0; r < j->s->nrows; r++) {
-        double at, bytes;
-        if (sample_of(j->s, r, &at, &bytes))
-            forecast_history_add(j->history, snapshot_get(j->s, r, "kind"), snapshot_get(j->s, r, "name"),
-                                 at, bytes);
-    }
-    forecast_history_thin(j->history, j->now);
-    if (j->path && forecast_history_persist(j->history, j->path, err, sizeof err) != 0 && !*j->err)
-        snprintf(j->err, sizeof j->err, "%s", err);
-}
-
-/* The disks row of the filesystem that holds a tablespace, or -1. */
-static int disk_of(const struct snapshot *d, const char *tablespace)
-{
-    if (!d || d->error || !tablespace)
-        return -1;
-    bool base = strcmp(tablespace, "pg_default") == 0 || strcmp(tablespace, "pg_global") == 0;
-    for (int r = 0; r < d->nrows; r++) {
-        const char *kind = snapshot_get(d, r, "kind");
-        const char *name = snapshot_get(d, r, "name");
-        if (!kind)
-            continue;
-        if (base ? strcmp(kind, "data_directory") == 0
-                 : strcmp(kind, "tablespace") == 0 && name && strcmp(name, tablespace) == 0)
-            return r;
-    }
-    return -1;
-}
-
-static void sizes_done(struct host_job *base, struct collector *c)
-{
-    struct sizes_job *j = (struct sizes_job *)base;
-    if (!c) {
-        sizes_job_free(j);
-        return;
-    }
-    struct sizes_state *st = c->state;
-    st->history = j->history;
-    j->history = NULL;
-
-    struct snapshot *s = j->s;
-    j->s = NULL;
-    const char *why = host_unavailable(c->app);
-    const struct snapshot *disks = app_snapshot(c->app, "disks");
-    for (int r = 0; r < s->nrows; r++) {
-        const struct forecast_series *series =
-            forecast_history_find(st->history, snapshot_get(s, r, "kind"), snapshot_get(s, r, "name"));
-        struct forecast f;
-        int fitted = series ? forecast_fit(series->samples, series->count, &f) : -1;
-        int n = series ? series->count : 0;
-        set_number(s, r, "samples", n, 0);
-        set_number(s, r, "span_seconds", n > 1 ? series->samples[n - 1].at - series->samples[0].at : 0, 0);
-        set_number(s, r, "growth_per_day", fitted == 0 ? f.slope * 86400 : NAN, 0);
-        char note[256] = "";
-        if (snapshot_get(s, r, "forecast_note"))
-            snprintf(note, sizeof note, "%s", snapshot_get(s, r, "forecast_note"));
-        int d = disk_of(disks, snapshot_get(s, r, "tablespace"));
-        if (d >= 0) {
-            snapshot_set(s, r, "filesystem", snapshot_get(disks, d, "path"));
-            snapshot_set(s, r, "free", snapshot_get(disks, d, "free"));
-        }
-        double free_bytes = d >= 0 ? snapshot_number(disks, d, "free", NAN) : NAN;
-        double days = fitted == 0 ? forecast_days_to_full(&f, free_bytes) : NAN;
-        set_number(s, r, "days_to_full", days, 1);
-        if (*note)
-            ;                   /* already says why (no partition sizes) */
-        else if (fitted != 0)
-            snprintf(note, sizeof note, "needs %d samples over some time, has %d", FORECAST_MIN_SAMPLES, n);
-        else if (!(f.slope > 0))
-            snprintf(note, sizeof note, "not growing");
-        else if (why && *why)
-            snprintf(note, sizeof note, "%s", why);
-        else if (d < 0)
-            snprintf(note, sizeof note, "no disk figures for tablespace %s",
-                     snapshot_get(s, r, "tablespace") ? snapshot_get(s, r, "tablespace") : "?");
-        else if (isnan(free_bytes))
-            snprintf(note, sizeof note, "%s", snapshot_get(disks, d, "error") ? snapshot_get(disks, d, "error")
-                                                                                 : "free space unknown");
-        snapshot_set(s, r, "forecast_note", *note ? note : NULL);
-        snapshot_set(s, r, "history_file", st->path);
-        snapshot_set(s, r, "history_error", *j->err ? j->err : NULL);
-    }
-    collector_publish(c, s);
-    sizes_job_free(j);
-}
-
-/* The history file's name: the server's system identifier when the role
- * may read it, else a hash of how pgdeck reached it; and the database. */
-static char *history_key(const struct app *app, const struct snapshot *s)
-{
-    const char *sysid = s->nrows ? snapshot_get(s, 0, "server_key") : NULL;
-    const char *db = NULL;
-    for (int r = 0; r < s->nrows && !db; r++)
-        if (strcmp(snapshot_get(s, r, "kind") ? snapshot_get(s, r, "kind") : "", "database") == 0)
-            db = snapshot_get(s, r, "name");
-    if (sysid && *sysid)
-        return xasprintf("%s-%s", sysid, db ? db : "db");
-    unsigned long h = 5381;
-    for (const char *p = app->primary_display ? app->primary_display : ""; *p; p++)
-        h = h * 33 + (unsigned char)*p;
-    return xasprintf("conn%08lx-%s", h & 0xffffffffUL, db ? db : "db");
-}
-
-static void sizes_result(void *arg, const PGresult *res, const char *error, double elapsed)
-{
-    (void)elapsed;
-    struct collector *c = arg;
-    if (!c->app->collectors)
-        return;
-    if (error) {
-        collector_publish(c, snapshot_failed(c->def->name, error));
-        return;
-    }
-    struct sizes_state *st = c->state;
-    struct sizes_job *j = xcalloc(1, sizeof *j);
-    j->s = snapshot_from_result(c->def->name, res);
-    fill_sizes(c->app, j->s);
-    if (!st->path && j->s->nrows) {
-        char *key = history_key(c->app, j->s);
-        char err[256];
-        st->path = forecast_state_path(key, err, sizeof err);
-        if (!st->path)
-            snprintf(j->err, sizeof j->err, "%s", err);
-        free(key);
-    }
-    j->path = st->path ? xstrdup(st->path) : NULL;
-    j->history = st->history ? st->history : forecast_history_new();
-    st->history = NULL;
-    j->now = now_wall();
-    if (job_start(&j->base, c, sizes_work, sizes_done) != 0) {
-        st->history = j->history;
-        j->history = NULL;
-        sizes_job_free(j);
-        collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));
-    }
-}
-
-int host_sizes_run(struct collector *c)
-{
-    if (!c->state)
-        c->state = xcalloc(1, sizeof(struct sizes_state));
-    /* Growth needs only the server, but "full in N days" needs the disks:
-     * wait for them when they are coming, so the first run has both. */
-    const char *why = host_unavailable(c->app);
-    if (why && !*why)
-        return defer(c);
-    if (!why && !app_snapshot(c->app, "disks"))
-        return defer(c);
-    if (app_collector(c->app, "partitions") && !app_snapshot(c->app, "partitions"))
-        return defer(c);
-    const char *sql = embedded_find(c->def->query);
-    if (!sql)
-        return -1;
-    return pgpool_send(c->app->primary, sql, 0, NULL, 0, sizes_result, c);
-}
-
-/* ---- the host line ------------------------------------------------------------ */
-
-void host_compact_bytes(char *buf, size_t len, double bytes)
-{
-    static const char units[] = "BKMGTPE";
-    int u = 0;
-    double v = bytes;
-    if (isnan(v)) {
-        snprintf(buf, len, "?");
-        return;
-    }
-    while (fabs(v) >= 1024 && u < 6) {
-        v /= 1024;
-        u++;
-    }
-    if (u == 0)
-        snprintf(buf, len, "%.0f", v);
-    else
-        snprintf(buf, len, fabs(v) < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
-}
-
-void host_compact_days(char *buf, size_t len, double days)
-{
-    if (days < 1)
-        snprintf(buf, len, "%.0fh", days * 24);
-    else if (days < 10)
-        snprintf(buf, len, "%.1fd", days);
-    else
-        snprintf(buf, len, "%.0fd", days);
-}
-
-/* Pieces' priorities: the data disk (and its forecast) first, then what
- * the machine is doing, then the rest. */
-enum { PRI_DATA, PRI_CPU, PRI_MEM, PRI_LOAD, PRI_DISK, PRI_SWAP, PRI_NOTE };
-
-static struct host_piece *piece(struct host_piece *out, int *n, int max, int level, int priority)
-{
-    if (*n >= max)
-        return NULL;
-    struct host_piece *p = &out[(*n)++];
-    p->level = level;
-    p->priority = priority;
-    p->text[0] = p->short_text[0] = '\0';
-    return p;
-}
-
-/* "data 55%, 45G free" for a disks row, and ", full in 12d" when the
- * soonest forecast is for that filesystem (so the line names the disk
- * once and stays short at 80 columns). */
-static void add_disk(const struct snapshot *d, int r, const char *label, int priority, const struct app *app,
-                     const char *full_path, double full_days, struct host_piece *out, int *n, int max)
-{
-    double pct = snapshot_number(d, r, "used_percent", NAN);
-    const char *error = snapshot_get(d, r, "error");
-    struct host_piece *p;
-    if (isnan(pct)) {
-        if ((p = piece(out, n, max, -1, priority)))
-            snprintf(p->text, sizeof p->text, "%s: %s", label, error ? error : "unknown");
-        return;
-    }
-    int level = pct >= 95 ? 2 : pct >= 90 ? 1 : 0;
-    const char *path = snapshot_get(d, r, "path");
-    bool full = full_path && path && strcmp(full_path, path) == 0;
-    if (full) {
-        double horizon = app->cfg ? app->cfg->alerts.disk_full_days : 14;
-        int f = full_days < horizon / 4 ? 2 : full_days < horizon ? 1 : 0;
-        level = f > level ? f : level;
-    }
-    if (!(p = piece(out, n, max, level, priority)))
-        return;
-    char free_text[16], days[32] = "";
-    host_compact_bytes(free_text, sizeof free_text, snapshot_number(d, r, "free", NAN));
-    if (full) {
-        char when[16];
-        host_compact_days(when, sizeof when, full_days);
-        snprintf(days, sizeof days, ", full in %s", when);
-    }
-    snprintf(p->text, sizeof p->text, "%s %.0f%%, %s free%s", label, pct, free_text, days);
-    if (*days)
-        snprintf(p->short_text, sizeof p->short_text, "%s %.0f%%%s", label, pct, days);
-}
-
-int host_summary(const struct app *app, struct host_piece *out, int max)
-{
-    int n = 0;
-    struct host_piece *p;
-    const char *why = host_unavailable(app);
-    if (why) {
-        if ((p = piece(out, &n, max, -1, PRI_DATA)))
-            snprintf(p->text, sizeof p->text, "%s", *why ? why : "host: waiting for data...");
-        return n;
-    }
-    const struct snapshot *h = app_snapshot(app, "host");
-    if (h && !h->error && h->nrows) {
-        double cpus = snapshot_number(h, 0, "cpus", NAN);
-        double load = snapshot_number(h, 0, "load1", NAN);
-        if ((p = piece(out, &n, max, !isnan(cpus) && load > cpus ? 1 : 0, PRI_LOAD))) {
-            snprintf(p->text, sizeof p->text, "load %.2f %.2f %.2f", load,
-                     snapshot_number(h, 0, "load5", NAN), snapshot_number(h, 0, "load15", NAN));
-            snprintf(p->short_text, sizeof p->short_text, "load %.2f", load);
-        }
-        double cpu = snapshot_number(h, 0, "cpu_percent", NAN);
-        if (!isnan(cpu) && (p = piece(out, &n, max, cpu >= 95 ? 2 : cpu >= 90 ? 1 : 0, PRI_CPU)))
-            snprintf(p->text, sizeof p->text, "cpu %.0f%%", cpu);
-        double total = snapshot_number(h, 0, "mem_total", NAN), used = snapshot_number(h, 0, "mem_used", NAN);
-        if (total > 0 && (p = piece(out, &n, max, used / total >= 0.95 ? 2 : used / total >= 0.9 ? 1 : 0,
-                                    PRI_MEM))) {
-            char u[16], t[16];
-            host_compact_bytes(u, sizeof u, used);
-            host_compact_bytes(t, sizeof t, total);
-            snprintf(p->text, sizeof p->text, "mem %s/%s", u, t);
-        }
-    } else if (h && h->error && (p = piece(out, &n, max, -1, PRI_CPU))) {
-        snprintf(p->text, sizeof p->text, "host: %s", h->error);
-    }
-
-    /* The soonest forecast goes with the disk it is for. */
-    const struct snapshot *s = app_snapshot(app, "sizes");
-    const char *full_path = NULL;
-    double full_days = INFINITY;
-    for (int r = 0; s && !s->error && r < s->nrows; r++) {
-        double days = snapshot_number(s, r, "days_to_full", NAN);
-        if (!isnan(days) && days < full_days) {
-            full_days = days;
-            full_path = snapshot_get(s, r, "filesystem");
-        }
-    }
-    bool full_shown = !full_path;
-
-    /* The data directory, then the WAL and tablespaces on filesystems of
-     * their own. */
-    const struct snapshot *d = app_snapshot(app, "disks");
-    const char *data_dev = NULL;
-    if (d && !d->error) {
-        for (int r = 0; r < d->nrows; r++) {
-            const char *kind = snapshot_get(d, r, "kind");
-            if (kind && strcmp(kind, "data_directory") == 0) {
-                add_disk(d, r, "data", PRI_DATA, app, full_path, full_days, out, &n, max);
-                data_dev = snapshot_get(d, r, "device");
-                full_shown = full_shown || (full_path && snapshot_get(d, r, "path") &&
-                                            strcmp(full_path, snapshot_get(d, r, "path")) == 0);
-            }
-        }
-        for (int r = 0; r < d->nrows; r++) {
-            const char *kind = snapshot_get(d, r, "kind");
-            const char *dev = snapshot_get(d, r, "device");
-            const char *path = snapshot_get(d, r, "path");
-            bool has_full = full_path && path && strcmp(full_path, path) == 0;
-            if (!kind || strcmp(kind, "data_directory") == 0)
-                continue;
-            if (dev && data_dev && strcmp(dev, data_dev) == 0 && !has_full)
-                continue;       /* the same disk as the data directory */
-            char label[80];
-            if (strcmp(kind, "wal") == 0)
-                snprintf(label, sizeof label, "wal");
-            else
-                snprintf(label, sizeof label, "ts %s", snapshot_get(d, r, "name"));
-            add_disk(d, r, label, has_full ? PRI_DATA : PRI_DISK, app, full_path, full_days, out, &n, max);
-            full_shown = full_shown || has_full;
-        }
-    } else if (d && d->error && (p = piece(out, &n, max, -1, PRI_DISK))) {
-        snprintf(p->text, sizeof p->text, "disks: %s", d->error);
-    }
-    if (!full_shown && (p = piece(out, &n, max, 1, PRI_DATA))) {
-        char when[16];
-        host_compact_days(when, sizeof when, full_days);
-        snprintf(p->text, sizeof p->text, "disk full in %s", when);
-    }
-    if (h && !h->error && h->nrows) {
-        double total = snapshot_number(h, 0, "swap_total", 0), used = snapshot_number(h, 0, "swap_used", 0);
-        if (total > 0 && (p = piece(out, &n, max, used / total >= 0.5 ? 1 : 0, PRI_SWAP))) {
-            char u[16], t[16];
-            host_compact_bytes(u, sizeof u, used);
-            host_compact_bytes(t, sizeof t, total);
-            snprintf(p->text, sizeof p->text, "swap %s/%s", u, t);
-        }
-        const char *note = snapshot_get(h, 0, "io_note");
-        if (note && (p = piece(out, &n, max, -1, PRI_NOTE)))
-            snprintf(p->text, sizeof p->text, "%s", note);
-    }
-    return n;
 }

@@ -4,7 +4,9 @@
 #include <stddef.h>
 
 /* The database host's collectors: what the server's processes cost the
- * machine, how full its disks are, and when they will be full.
+ * machine, how full its disks are, and when they will be full.  Backends,
+ * host and disks live in collect_host.c, sizes in collect_sizes.c, the
+ * host line in host_summary.c; their thread-pool plumbing in host_job.c.
  *
  *   backends    (every refresh) pg_stat_activity's pids, read in /proc:
  *               pid, backend_type, cpu_percent (of one CPU), rss and
