@@ -76,10 +76,10 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_lessons_course_module ON public.less
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_lessons_published ON public.lessons (module_id, position) WHERE is_published;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_lessons_content_type ON public.lessons (content_type) WHERE is_published;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_lessons_free_preview ON public.lessons (course_id) WHERE is_free_preview;
-CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_lessons_title_fts ON public.lessons USING gin (to_tsvector('english'::regconfig, title));
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_lessons_search_vector ON public.lessons USING gin (search_vector);
 
 -- enrollments: dashboards, course statistics ------------------------------------
-CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_enrollments_course_status ON public.enrollments (course_id, status);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_enrollments_course_status ON public.enrollments (course_id, status) INCLUDE (progress_percentage);
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_enrollments_user_status ON public.enrollments (user_id, status);
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_enrollments_active_user ON public.enrollments (user_id, last_accessed_at DESC) WHERE status = 'active';
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_enrollments_in_progress ON public.enrollments (user_id, progress_percentage) WHERE status = 'active' AND progress_percentage < 100;

@@ -117,6 +117,7 @@ CREATE TABLE IF NOT EXISTS public.lessons (
     is_published     boolean     NOT NULL DEFAULT true,
     is_free_preview  boolean     NOT NULL DEFAULT false,
     created_at       timestamptz NOT NULL DEFAULT now(),
+    search_vector    tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, title)) STORED,
     UNIQUE (module_id, position)
 );
 

@@ -236,7 +236,7 @@ SELECT pg_temp.check_index_use('course full-text search (GIN)',
     $q$SELECT id FROM public.courses WHERE status = 'published' AND search_vector @@ websearch_to_tsquery('english', 'python')$q$,
     ARRAY['courses']);
 SELECT pg_temp.check_index_use('lesson full-text search (GIN)',
-    $q$SELECT id FROM public.lessons WHERE is_published AND to_tsvector('english'::regconfig, title) @@ websearch_to_tsquery('english', 'docker containers')$q$,
+    $q$SELECT id FROM public.lessons WHERE is_published AND search_vector @@ websearch_to_tsquery('english', 'docker containers')$q$,
     ARRAY['lessons']);
 SELECT pg_temp.check_index_use('course outline',
     $q$SELECT id, title FROM public.lessons WHERE course_id = 1 AND is_published ORDER BY module_id, position$q$,
