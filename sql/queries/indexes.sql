@@ -15,6 +15,8 @@
 --   duplicate_of     other indexes of the same table with the same access
 --                    method, columns (or expressions), operator classes,
 --                    collations, options and predicate
+--   definition       pg_get_indexdef(); NULL while the index or its table is
+--                    under an ACCESS EXCLUSIVE lock (it would wait for it)
 WITH
 idx AS (
     SELECT i.indexrelid AS oid, i.indrelid, n.nspname AS schema, ic.relname AS index_name,
@@ -55,11 +57,16 @@ rolled AS (
      WHERE x.relispartition AND NOT x.partitioned AND a.relid <> x.oid
      GROUP BY a.relid
 ),
+-- The shape of an index, to find duplicates: expressions and predicates
+-- compared as stored node trees without their parse locations, because
+-- pg_get_expr() would open (and wait for a lock on) the table.
 listed AS (
     SELECT x.*,
            md5(concat_ws('|', x.indrelid, x.method, x.indkey::text, x.indclass::text,
                          x.indcollation::text, x.indoption::text,
-                         pg_get_expr(x.indexprs, x.indrelid), pg_get_expr(x.indpred, x.indrelid))) AS shape
+                         regexp_replace(x.indexprs::text, ' :location -?[0-9]+', '', 'g'),
+                         regexp_replace(x.indpred::text, ' :location -?[0-9]+', '', 'g'))) AS shape,
+           EXISTS (SELECT 1 FROM locked k WHERE k.relation IN (x.oid, x.indrelid)) AS locked
       FROM idx x
      WHERE NOT x.relispartition OR NOT x.indisvalid
 ),
@@ -91,7 +98,7 @@ SELECT l.schema || '.' || l.index_name                          AS name,
        CASE WHEN l.partitioned THEN r.size ELSE m.size END      AS size,
        CASE WHEN l.partitioned THEN coalesce(r.scans, 0) ELSE m.scans END AS scans,
        array_to_string(s.others, ', ')                          AS duplicate_of,
-       pg_get_indexdef(l.oid)                                   AS definition
+       CASE WHEN NOT l.locked THEN pg_get_indexdef(l.oid) END   AS definition
   FROM listed l
   JOIN measured m ON m.oid = l.oid
   LEFT JOIN rolled r ON r.top = l.oid

@@ -23,6 +23,12 @@
 --   default_rows     estimated rows in the default partition (its tree)
 --   children         JSON array of the direct partitions: name, bound,
 --                    size, rows, from/to (epoch), is_default, partitioned
+--
+-- Nothing here may wait on a lock: in PostgreSQL 15 pg_get_expr(expr, relid)
+-- and pg_get_partkeydef() open the relation (and so queue behind an
+-- ACCESS EXCLUSIVE lock, held by DETACH, DROP, a plain REFRESH ...).
+-- Partition bounds hold no column references, so pg_get_expr(bound, 0)
+-- needs no relation; the key of a locked table is left NULL.
 WITH
 parted AS (
     SELECT c.oid, n.nspname AS schema, c.relname AS table_name, c.relispartition,
@@ -40,7 +46,7 @@ parted AS (
 -- Every partition, with its own parent.
 part AS (
     SELECT c.oid, i.inhparent AS parent, c.relname, n.nspname, c.relkind, c.reltuples,
-           pg_get_expr(c.relpartbound, c.oid) AS bound
+           pg_get_expr(c.relpartbound, 0) AS bound
       FROM pg_inherits i
       JOIN pg_class c ON c.oid = i.inhrelid AND c.relispartition
       JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -185,7 +191,8 @@ SELECT p.schema || '.' || p.table_name                     AS name,
        rnn.nspname || '.' || rn.relname                    AS root,
        coalesce(a.level, 0)                                AS level,
        CASE p.partstrat WHEN 'r' THEN 'range' WHEN 'l' THEN 'list' WHEN 'h' THEN 'hash' END AS strategy,
-       pg_get_partkeydef(p.oid)                            AS partition_key,
+       CASE WHEN NOT EXISTS (SELECT 1 FROM locked k WHERE k.relation = p.oid)
+            THEN pg_get_partkeydef(p.oid) END                AS partition_key,
        format_type(p.key_type, NULL)                       AS key_type,
        coalesce(t.partitions, 0)                           AS partitions,
        coalesce(s.leaves, 0)                               AS leaves,
