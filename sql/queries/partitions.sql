@@ -52,11 +52,18 @@ part AS (
       JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p', 'f')
 ),
-locked AS (
-    SELECT DISTINCT l.relation
+-- Relations under an ACCESS EXCLUSIVE lock, held or awaited, and the
+-- tables of indexes under one (pg_total_relation_size opens the indexes).
+exclusive AS (
+    SELECT l.relation
       FROM pg_locks l
      WHERE l.mode = 'AccessExclusiveLock' AND l.locktype = 'relation'
        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+),
+locked AS (
+    SELECT relation FROM exclusive
+    UNION
+    SELECT i.indrelid FROM exclusive e JOIN pg_index i ON i.indexrelid = e.relation
 ),
 -- Leaves with their size (NULL when locked or foreign) and row estimate.
 leaf AS (

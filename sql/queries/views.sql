@@ -14,8 +14,10 @@
 -- (view_name, finished_at DESC)), so its length does not matter.
 --
 --   size            bytes; NULL while an AccessExclusiveLock is held or
---                   waited for (a plain REFRESH holds one)
---   rows            estimated (statistics, else reltuples)
+--                   waited for on the view or one of its indexes (a plain
+--                   REFRESH holds one)
+--   rows            estimated (statistics, else reltuples, else the count
+--                   the refresh log took: a refresh leaves both at zero)
 --   can_concurrently a valid unique index on plain columns with no WHERE
 --   refreshing      a session holds or waits for the lock a refresh takes
 --   log_*           epoch seconds, seconds, rows of the last successful
@@ -97,6 +99,16 @@ log_rows AS (
                    '&lt;', '<'), '&gt;', '>'), '&#x0d;', chr(13)), '&amp;', '&')::json) AS e
      WHERE doc LIKE '%<j>%'
 ),
+-- Views whose index is under an ACCESS EXCLUSIVE lock (REINDEX, DROP
+-- INDEX): pg_total_relation_size would wait for it too.
+index_locked AS (
+    SELECT DISTINCT i.indrelid
+      FROM pg_locks l
+      JOIN pg_index i ON i.indexrelid = l.relation
+     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND i.indrelid IN (SELECT oid FROM mv)
+),
 uniq AS (
     SELECT i.indrelid, true AS can_concurrently
       FROM pg_index i
@@ -111,9 +123,11 @@ SELECT m.schema || '.' || m.view_name                          AS name,
        m.relispopulated                                        AS populated,
        CASE WHEN NOT EXISTS (SELECT 1 FROM locks k
                               WHERE k.relation = m.oid AND k.mode = 'AccessExclusiveLock')
+             AND NOT EXISTS (SELECT 1 FROM index_locked x WHERE x.indrelid = m.oid)
             THEN pg_total_relation_size(m.oid) END             AS size,
        CASE WHEN pg_stat_get_live_tuples(m.oid) > 0 THEN pg_stat_get_live_tuples(m.oid)
-            ELSE greatest(m.reltuples, 0)::bigint END          AS rows,
+            WHEN m.reltuples > 0 THEN m.reltuples::bigint
+            ELSE coalesce(l.rows::bigint, 0) END               AS rows,
        coalesce(u.can_concurrently, false)                     AS can_concurrently,
        r.pid IS NOT NULL                                       AS refreshing,
        r.pid                                                   AS refresh_pid,
