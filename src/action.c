@@ -80,6 +80,7 @@ struct action {
     char        *detail;            /* on success */
     char        *message;
     char        *session_setup;
+    bool         check_client;      /* the server ends the DDL if pgdeck goes */
 
     struct action_step *steps;
     int          nsteps;
@@ -620,6 +621,8 @@ static void release_connection(struct action *a)
 {
     if (conn_usable(a) &&
         pgconn_send(a->conn, "RESET lock_timeout", 0, NULL, 0, NULL, NULL) == 0 &&
+        (!a->check_client ||
+         pgconn_send(a->conn, "RESET client_connection_check_interval", 0, NULL, 0, NULL, NULL) == 0) &&
         pgconn_send(a->conn, "RESET statement_timeout", 0, NULL, 0, reset_done, a) == 0)
         return;
     released(a);
@@ -672,6 +675,12 @@ static void explain_error(struct action *a, struct action_step *s, const char *e
     if (strstr(error, "due to lock timeout"))
         s->error = xasprintf("gave up after lock_timeout %.0f ms: another session holds a lock on %s",
                              a->app->cfg->lock_timeout_ms, s->label);
+    else if (app_closing(a->app))
+        /* pgdeck is quitting (q, SIGTERM, SIGHUP) with the statement
+         * still running: say so, and what becomes of it. */
+        s->error = xasprintf("interrupted: pgdeck stopped while it ran (%s); %s", error,
+                             a->check_client ? "the server ends it within a second"
+                                             : "the server may still finish it");
     else
         s->error = xstrdup(error);
 }
@@ -775,8 +784,15 @@ static void reserved(void *arg, struct pgconn *conn, const char *error)
      * statement_timeout, since an index build may take hours. */
     char lock[64];
     snprintf(lock, sizeof lock, "SET lock_timeout = %.0f", a->app->cfg->lock_timeout_ms);
+    /* PostgreSQL 14+ checks every second that pgdeck is still there, and
+     * ends the statement when it is not: a DDL whose client was stopped
+     * (SIGTERM, a dropped SSH session) does not go on unrecorded. */
+    bool last_is_timeout = !a->check_client;
     if (pgconn_send(conn, lock, 0, NULL, 0, NULL, NULL) != 0 ||
-        pgconn_send(conn, "SET statement_timeout = 0", 0, NULL, 0, setup_done, a) != 0) {
+        pgconn_send(conn, "SET statement_timeout = 0", 0, NULL, 0,
+                    last_is_timeout ? setup_done : NULL, last_is_timeout ? a : NULL) != 0 ||
+        (a->check_client &&
+         pgconn_send(conn, "SET client_connection_check_interval = 1000", 0, NULL, 0, setup_done, a) != 0)) {
         action_step_fail(&a->steps[0], "the reserved connection is not up");
         released(a);
     }
@@ -831,6 +847,12 @@ void action_planned(struct action *a)
     }
     if (!a->title)
         a->title = xasprintf("%s %s", a->def->name, shown(a));
+    if (a->def->ddl && action_server_version(a) >= 140000 && !a->check_client) {
+        char *setup = xasprintf("%s; SET client_connection_check_interval = 1000", a->session_setup);
+        free(a->session_setup);
+        a->session_setup = setup;
+        a->check_client = true;
+    }
     build_preview(a);
     if (!a->def->changes) {
         execute(a);

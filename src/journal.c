@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,8 +98,22 @@ int journal_check(const char *path, char *err, size_t errlen)
     int fd = open_for_append(path, err, errlen);
     if (fd < 0)
         return -1;
+    /* Opening is not writing: /dev/null takes the line and keeps nothing,
+     * /dev/full and a full disk refuse it only after the action ran.
+     * Catch what can be seen beforehand. */
+    struct stat st;
+    struct statvfs vfs;
+    int rc = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "the journal %s is not a regular file", path);
+        rc = -1;
+    } else if (fstatvfs(fd, &vfs) == 0 && vfs.f_blocks > 0 &&
+               (geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) == 0) {
+        snprintf(err, errlen, "cannot write the journal %s: %s", path, strerror(ENOSPC));
+        rc = -1;
+    }
     close(fd);
-    return 0;
+    return rc;
 }
 
 /* A JSON string of text, with any illegal UTF-8 byte replaced by U+FFFD

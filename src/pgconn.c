@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,20 @@ struct pgquery {
     void            *arg;
 };
 
-/* A PQcancel request running on the thread pool.  It outlives the
- * connection if it has to: the work callback owns it and frees it. */
+/* A PQcancel request runs on a detached thread of its own, which owns it
+ * and frees it: it outlives the connection if it has to.  Not on libuv's
+ * pool: PQcancel has no timeout, and against a server paused with SIGSTOP
+ * it waits until the server resumes.  Stuck there, pool threads would
+ * starve every other uv_queue_work, and libuv joins its pool at exit, so
+ * pgdeck could not quit. */
 struct cancel_work {
-    uv_work_t  req;
     PGcancel  *cancel;
 };
+
+/* Cancel threads still waiting for a server; past the limit a timed-out
+ * query is given up without one. */
+#define CANCELS_MAX 16
+static _Atomic int cancels_running;
 
 struct pgconn {
     uv_loop_t        *loop;
@@ -87,12 +96,26 @@ static char *one_line(const char *msg)
         s += 8;
     else if (strncmp(s, "FATAL:  ", 8) == 0)
         s += 8;
+    /* libpq says where it tried before why it failed ('connection to
+     * server on socket "/run/.s.PGSQL.5432" failed: FATAL:  sorry, too many
+     * clients already').  When the server itself refused, its reason is
+     * the news; where it was tried still matters when nobody answered. */
+    if (strncmp(s, "connection to server ", 21) == 0) {
+        const char *why = strstr(s, " failed: FATAL:  ");
+        if (why)
+            s = why + 17;
+    }
     size_t n = strcspn(s, "\n");
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\r'))
         n--;
     char *line = xstrndup(s, n);
-    char *masked = conninfo_mask(line);
+    /* max_connections is reached: say it in the words people use. */
+    bool full_up = strncmp(line, "sorry, too many clients", 23) == 0 ||
+                   strncmp(line, "remaining connection slots are reserved", 39) == 0;
+    char *full = xasprintf("%s%s", full_up ? "too many connections: " : "", line);
     free(line);
+    char *masked = conninfo_mask(full);
+    free(full);
     return masked;
 }
 
@@ -186,19 +209,37 @@ static void clear_result(struct pgconn *c)
     c->query_error = NULL;
 }
 
-static void cancel_work_run(uv_work_t *req)
+static void *cancel_thread(void *arg)
 {
-    struct cancel_work *w = req->data;
+    struct cancel_work *w = arg;
     char buf[256];
     PQcancel(w->cancel, buf, sizeof buf);
-}
-
-static void cancel_work_done(uv_work_t *req, int status)
-{
-    (void)status;
-    struct cancel_work *w = req->data;
     PQfreeCancel(w->cancel);
     free(w);
+    cancels_running--;
+    return NULL;
+}
+
+/* Send a cancel request without waiting for it.  0, or -1 when no thread
+ * could be started (w is then still the caller's). */
+static int cancel_start(struct cancel_work *w)
+{
+    if (cancels_running >= CANCELS_MAX)
+        return -1;
+    pthread_attr_t attr;
+    pthread_t thread;
+    if (pthread_attr_init(&attr) != 0)
+        return -1;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    cancels_running++;
+    int rc = pthread_create(&thread, &attr, cancel_thread, w);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        cancels_running--;
+        return -1;
+    }
+    return 0;
 }
 
 static void query_timeout_cb(uv_timer_t *t)
@@ -208,14 +249,13 @@ static void query_timeout_cb(uv_timer_t *t)
         return;
     if (!c->cancelled) {
         /* Ask the server to stop.  PQcancel blocks while it connects, so it
-         * runs on the thread pool; its answer is the query's own error. */
+         * runs on a thread; its answer is the query's own error. */
         c->cancelled = true;
         PGcancel *cancel = PQgetCancel(c->pg);
         if (cancel) {
             struct cancel_work *w = xcalloc(1, sizeof *w);
             w->cancel = cancel;
-            w->req.data = w;
-            if (uv_queue_work(c->loop, &w->req, cancel_work_run, cancel_work_done) != 0) {
+            if (cancel_start(w) != 0) {
                 PQfreeCancel(cancel);
                 free(w);
             }
@@ -638,7 +678,18 @@ double pgconn_idle_for(const struct pgconn *c)
 unsigned long pgconn_connects(const struct pgconn *c) { return c->connects; }
 unsigned long pgconn_queries(const struct pgconn *c) { return c->queries; }
 int  pgconn_backend_pid(const struct pgconn *c) { return c->backend_pid; }
-bool pgconn_in_recovery(const struct pgconn *c) { return c->in_recovery; }
+/* PostgreSQL 14+ reports in_hot_standby again when a standby is promoted
+ * (with the next query's answer): read it live, so a promoted replica
+ * stops being called a standby without a reconnect. */
+bool pgconn_in_recovery(const struct pgconn *c)
+{
+    if (c->state == PGCONN_UP && c->pg) {
+        const char *hs = PQparameterStatus(c->pg, "in_hot_standby");
+        if (hs)
+            return strcmp(hs, "on") == 0;
+    }
+    return c->in_recovery;
+}
 void pgconn_set_user_data(struct pgconn *c, void *data) { c->user_data = data; }
 void *pgconn_user_data(const struct pgconn *c) { return c->user_data; }
 

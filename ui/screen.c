@@ -260,39 +260,98 @@ static void draw_title(struct ui *ui)
         mvaddstr(0, ui->cols - len, right);
 }
 
+/* The reason in a libpq message, for the status line: the line already
+ * names the server, and libpq's 'connection to server at "10.0.0.5", port
+ * 5432 failed: ' would leave no room for the why. */
+static const char *short_reason(const char *error)
+{
+    if (!error)
+        return "?";
+    const char *why = strncmp(error, "connection to server ", 21) == 0 ? strstr(error, " failed: ") : NULL;
+    return why && why[9] ? why + 9 : error;
+}
+
+/* One server on the status line: "primary: up 15.4", or a down one's
+ * "primary: down (" + reason + ") retry in 4s", whose reason is what gets
+ * shortened when room is short. */
+struct server_line {
+    char  head[64];
+    char *reason;               /* sanitized; NULL when not down */
+    char  tail[32];
+    enum theme_element elem;
+    int   want, natural;        /* columns */
+};
+
 static void draw_servers(struct ui *ui)
 {
     struct server_status st[4];
+    struct server_line line[4];
     int n = app_servers(ui->app, st, 4);
+    int flags = SANITIZE_FOLD | (ui->ascii ? SANITIZE_ASCII : 0);
+    const char *ellipsis = ui->ascii ? "..." : "\u2026";
     attrset(ATTR(THEME_STATUS));
     mvhline(1, 0, ' ', ui->cols);
-    int x = 1;
-    for (int i = 0; i < n && x < ui->cols - 4; i++) {
-        char buf[256];
-        enum theme_element e;
+    for (int i = 0; i < n; i++) {
+        struct server_line *l = &line[i];
+        memset(l, 0, sizeof *l);
         if (!st[i].configured) {
-            snprintf(buf, sizeof buf, "%s: not configured", st[i].name);
-            e = THEME_DIM;
+            snprintf(l->head, sizeof l->head, "%s: not configured", st[i].name);
+            l->elem = THEME_DIM;
         } else if (st[i].state == PGCONN_UP) {
-            snprintf(buf, sizeof buf, "%s: up %s%s", st[i].name, st[i].version ? st[i].version : "",
-                     st[i].standby ? " (standby)" : "");
-            e = THEME_STATUS_OK;
+            snprintf(l->head, sizeof l->head, "%s: up %.20s%s", st[i].name,
+                     st[i].version ? st[i].version : "", st[i].standby ? " (standby)" : "");
+            l->elem = THEME_STATUS_OK;
         } else if (st[i].state == PGCONN_CONNECTING) {
-            snprintf(buf, sizeof buf, "%s: connecting", st[i].name);
-            e = THEME_STATUS_WARN;
+            snprintf(l->head, sizeof l->head, "%s: connecting", st[i].name);
+            l->elem = THEME_STATUS_WARN;
         } else {
+            snprintf(l->head, sizeof l->head, "%s: down (", st[i].name);
+            l->reason = sanitize(short_reason(st[i].error), flags);
             if (st[i].retry_in > 0)
-                snprintf(buf, sizeof buf, "%s: down (%s) retry in %.0fs", st[i].name,
-                         st[i].error ? st[i].error : "?", st[i].retry_in);
+                snprintf(l->tail, sizeof l->tail, ") retry in %.0fs", st[i].retry_in);
             else
-                snprintf(buf, sizeof buf, "%s: down (%s)", st[i].name, st[i].error ? st[i].error : "?");
-            e = THEME_STATUS_DOWN;
+                snprintf(l->tail, sizeof l->tail, ")");
+            l->elem = THEME_STATUS_DOWN;
         }
-        attrset(ATTR(e));
-        /* Down messages can be long; give each server a fair share. */
-        int share = (ui->cols - x) / (n - i);
-        int used = draw_text(ui, stdscr, 1, x, share - 2, buf);
-        x += used + 2;
+        l->natural = sanitize_width(l->head) + (l->reason ? sanitize_width(l->reason) : 0) +
+                     sanitize_width(l->tail);
+        l->want = l->natural;
+    }
+    /* Room by need, not in equal shares: a server that is up says little,
+     * and a down one's reason gets what the others leave.  When it all
+     * cannot fit, the longest give way first. */
+    int room = ui->cols - 1 - 2 * (n > 0 ? n - 1 : 0), total = 0;
+    for (int i = 0; i < n; i++)
+        total += line[i].want;
+    while (total > room) {
+        int widest = 0;
+        for (int i = 1; i < n; i++)
+            if (line[i].want > line[widest].want)
+                widest = i;
+        if (line[widest].want <= 8)
+            break;
+        line[widest].want--;
+        total--;
+    }
+    int x = 1;
+    for (int i = 0; i < n; i++) {
+        struct server_line *l = &line[i];
+        int width = l->want < ui->cols - 1 - x ? l->want : ui->cols - 1 - x;
+        if (width > 0) {
+            /* Short of room, a reason is cut (with an ellipsis) rather than
+             * the retry countdown after it. */
+            int fixed = sanitize_width(l->head) + sanitize_width(l->tail) + sanitize_width(ellipsis);
+            char *text;
+            if (l->reason && width < l->natural && width - fixed >= 4)
+                text = xasprintf("%s%.*s%s%s", l->head, (int)sanitize_fit(l->reason, width - fixed),
+                                 l->reason, ellipsis, l->tail);
+            else
+                text = xasprintf("%s%s%s", l->head, l->reason ? l->reason : "", l->tail);
+            attrset(ATTR(l->elem));
+            x += draw_text(ui, stdscr, 1, x, width, text) + 2;
+            free(text);
+        }
+        free(l->reason);
     }
 }
 
