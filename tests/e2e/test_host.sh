@@ -16,8 +16,11 @@ if [ -z "${PGDECK_PG_PORT:-}" ]; then
 	tap_done
 fi
 
-PGDECK=$(pgdeck_bin)
 TMP=$_LIB_TMP
+# A copy of the binary under test: a rebuild of ./pgdeck while this test
+# runs (others share the tree) cannot pull it from under us.
+cp "$(pgdeck_bin)" "$TMP/pgdeck"
+PGDECK=$TMP/pgdeck
 T=e2ehost$$
 APP=app_$T
 BIG=big_$T
@@ -71,6 +74,11 @@ bytes() {
 		printf "%d\n", v }'
 }
 
+# The large table for part 2, made while part 1 runs (unlogged: no WAL to
+# write for it; about 120 MB).
+( psql_q "CREATE UNLOGGED TABLE $BIG AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 500000) g" \
+	>/dev/null 2>&1; echo done > "$TMP/big.done" ) &
+
 # ---- 1. the CPU-bound backend has the highest CPU% ---------------------------
 
 background cpu -c "SET statement_timeout = '50s'" \
@@ -122,7 +130,7 @@ psql_q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 
 # ---- 2. a backend reading a large table shows read bytes per second ----------
 
-psql_q "CREATE TABLE $BIG AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 1000000) g" >/dev/null
+check "the large table is there" wait_until 40 test -f "$TMP/big.done"
 FILE=$PGDECK_PGDATA/$(psql_q "SELECT pg_relation_filepath('$BIG')")
 # Reads that reach the disk (what /proc/PID/io's read_bytes counts) need the
 # table out of the page cache: written out, then dropped, before each scan.
@@ -137,7 +145,7 @@ EOF
 	echo "SET max_parallel_workers_per_gather = 0;"
 	echo "SET statement_timeout = '20s';"
 	i=0
-	while [ $i -lt 60 ]; do
+	while [ $i -lt 100 ]; do
 		echo "\\! python3 '$TMP/evict.py' '$FILE'"
 		echo "SELECT count(*) FROM $BIG;"
 		i=$((i + 1))
@@ -196,7 +204,8 @@ sample_row() {
 }
 for round in 1 2 3; do
 	grow $((round * 10000))
-	"$PGDECK" --once --format json > "$TMP/sizes$round.json" 2>/dev/null
+	"$PGDECK" --once --format json > "$TMP/sizes$round.json" 2> "$TMP/sizes$round.err" ||
+		diag "--once exited $?: $(cat "$TMP/sizes$round.err")"
 	sleep 0.3
 done
 diag "after 1 and 2 samples: $(sample_row "$TMP/sizes1.json") $(sample_row "$TMP/sizes2.json")"
