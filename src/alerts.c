@@ -36,6 +36,17 @@ int alerts_evaluate(const struct app *app, struct alert *out, int max)
     int n = 0;
     for (size_t i = 0; i < sizeof rules / sizeof rules[0] && n < max; i++)
         n += rules[i](app, out + n, max - n);
+    /* Worst first, rule order within a level (a stable insertion sort): a
+     * narrow alert line shows the critical ones. */
+    for (int i = 1; i < n; i++) {
+        struct alert a = out[i];
+        int j = i;
+        while (j > 0 && out[j - 1].level < a.level) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = a;
+    }
     return n;
 }
 

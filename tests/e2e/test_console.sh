@@ -31,7 +31,7 @@ tmux_resize main 150 45
 check "a resize back to 150x45 lays out all panes again" tmux_wait_for main '┌ 6 Indexes|\+ 6 Indexes' 5
 
 # ---- keys answer while a 10 s query holds a connection
-psql_q "SELECT pg_sleep(10) /* e2e-long-query */" >/dev/null 2>&1 &
+psql_q "SELECT /* e2e-long-query */ pg_sleep(10)" >/dev/null 2>&1 &
 sleeper=$!
 at_exit "kill $sleeper 2>/dev/null"
 check "the long query shows in the queries pane" tmux_wait_for main 'e2e-long-query' 5
