@@ -15,6 +15,7 @@
 
 #include "action_sql.h"
 #include "journal.h"
+#include "jsontext.h"
 #include "sanitize.h"
 #include "xalloc.h"
 
@@ -178,7 +179,7 @@ char *journal_format(const struct journal_entry *e)
     json_object_set_new(o, "detail", json_text(e->detail));
     /* ASCII only: `cat journal` can never send a terminal anything but
      * printable text, whatever the statements held. */
-    char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    char *line = jsontext_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
     json_decref(o);
     char *out = xasprintf("%s\n", line ? line : "{}");
     free(line);

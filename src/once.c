@@ -16,11 +16,12 @@
  *     "alerts":     [ { "level", "name", "text" } ] }
  *
  * Rows are arrays in column order of strings exactly as the server sent
- * them (text format, numbers not converted) or null for SQL NULL.  jansson
- * refuses invalid UTF-8, so each invalid byte becomes U+FFFD first: a row
- * is never dropped because of what a client wrote into it.  The document is
- * written with every non-ASCII character escaped, so it is plain ASCII and
- * safe on any terminal; control characters are JSON escapes. */
+ * them (text format, numbers not converted) or null for SQL NULL.  Every
+ * string goes through jsontext_new: each invalid UTF-8 byte becomes U+FFFD,
+ * so a row is never dropped because of what a client wrote into it.  The
+ * document is written with every non-ASCII character escaped, so it is
+ * plain ASCII and safe on any terminal; control characters are JSON
+ * escapes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include "collector.h"
 #include "frontend.h"
 #include "frontend_loop.h"
+#include "jsontext.h"
 #include "sanitize.h"
 #include "xalloc.h"
 
@@ -59,76 +61,6 @@ static const char *source_name(enum collector_source s)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0.
- * Strict as jansson is: no overlong forms, no surrogates, nothing above
- * U+10FFFF. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;     /* range of the second byte */
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return len;
-}
-
-/* A copy of text in which every byte that is not part of valid UTF-8 is
- * U+FFFD.  Owned by the caller. */
-static char *utf8_repair(const char *text)
-{
-    size_t n = strlen(text);
-    char *out = xmalloc(n * 3 + 1);
-    size_t o = 0;
-    const unsigned char *s = (const unsigned char *)text;
-    for (size_t i = 0; i < n;) {
-        size_t len = utf8_sequence(s + i, n - i);
-        if (len) {
-            memcpy(out + o, s + i, len);
-            o += len;
-            i += len;
-        } else {
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/* A JSON string for untrusted text, or null for NULL. */
-static json_t *json_text(const char *text)
-{
-    if (!text)
-        return json_null();
-    char *clean = utf8_repair(text);
-    json_t *j = json_string(clean);
-    free(clean);
-    return j ? j : json_string("\xEF\xBF\xBD");
-}
-
 static json_t *json_time(double wall)
 {
     char buf[32];
@@ -146,9 +78,9 @@ static json_t *json_servers(const struct app *app)
             "name", st[i].name,
             "configured", on,
             "state", on ? json_string(pgconn_state_name(st[i].state)) : json_null(),
-            "version", json_text(on && st[i].state == PGCONN_UP ? st[i].version : NULL),
+            "version", jsontext_new(on && st[i].state == PGCONN_UP ? st[i].version : NULL),
             "standby", on && st[i].standby,
-            "error", json_text(on && st[i].state != PGCONN_UP ? st[i].error : NULL)));
+            "error", jsontext_new(on && st[i].state != PGCONN_UP ? st[i].error : NULL)));
     }
     return arr;
 }
@@ -163,13 +95,13 @@ static json_t *json_snapshot(const struct collector *c, double waited)
         snprintf(msg, sizeof msg, "no result within %.0f s", waited);
         error = json_string(msg);
     } else {
-        error = json_text(s->error);
+        error = jsontext_new(s->error);
         for (int col = 0; col < s->ncols; col++)
-            json_array_append_new(columns, json_text(s->columns[col]));
+            json_array_append_new(columns, jsontext_new(s->columns[col]));
         for (int r = 0; r < s->nrows; r++) {
             json_t *row = json_array();
             for (int col = 0; col < s->ncols; col++)
-                json_array_append_new(row, json_text(snapshot_cell(s, r, col)));
+                json_array_append_new(row, jsontext_new(snapshot_cell(s, r, col)));
             json_array_append_new(rows, row);
         }
     }
@@ -194,22 +126,24 @@ static int print_json(const struct app *app, const struct alert *alerts, int nal
     for (int i = 0; i < nalerts; i++)
         json_array_append_new(list, json_pack("{s:s, s:o, s:o}",
             "level", level_names[alerts[i].level],
-            "name", json_text(alerts[i].name),
-            "text", json_text(alerts[i].text)));
+            "name", jsontext_new(alerts[i].name),
+            "text", jsontext_new(alerts[i].text)));
     json_t *doc = json_pack("{s:{s:s, s:s, s:b, s:f, s:o}, s:o, s:o, s:o}",
         "pgdeck",
             "version", PGDECK_VERSION,
             "taken_at", frontend_iso_time(now_wall(), when, sizeof when),
             "read_only", cfg->read_only,
             "interval", app->interval,
-            "primary", json_text(app->primary_display),
+            "primary", jsontext_new(app->primary_display),
         "servers", json_servers(app),
         "collectors", collectors,
         "alerts", list);
     if (!doc)
         return -1;
-    int rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+    char *text = jsontext_dump(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
     json_decref(doc);
+    int rc = text && fputs(text, stdout) >= 0 ? 0 : -1;
+    free(text);
     fputc('\n', stdout);
     return rc;
 }

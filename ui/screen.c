@@ -573,11 +573,10 @@ static void key_overlay(struct ui *ui, int ch)
 static void key_prompt(struct ui *ui, int ch)
 {
     if (ch == 27) {
-        if (ui->prompt_kind == '/') {
-            struct pane *p = ui_focused(ui);
-            free(p->table.filter);
-            p->table.filter = NULL;
-        }
+        /* Esc clears the filter: empty the prompt too, or the filter
+         * would be set again from it below. */
+        ui->prompt_len = 0;
+        ui->prompt_buf[0] = '\0';
         ui->prompting = false;
     } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
         ui->prompting = false;

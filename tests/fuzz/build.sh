@@ -19,12 +19,12 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/build/fuzz"
 SEEDS="$ROOT/tests/fuzz/corpus"
 FUZZ_CC=${FUZZ_CC:-clang}
-TARGETS=${TARGETS:-"fuzz_config fuzz_conninfo fuzz_sanitize fuzz_theme fuzz_plan"}
+TARGETS=${TARGETS:-"fuzz_config fuzz_conninfo fuzz_sanitize fuzz_theme fuzz_plan fuzz_json"}
 
 CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        -Wall -Wextra -DTHEME_PARSE_ONLY -I$ROOT/src -I$ROOT/ui $(pkg-config --cflags libpq inih)"
-LIBS="$(pkg-config --libs libpq inih) -lm"
+        -Wall -Wextra -DTHEME_PARSE_ONLY -I$ROOT/src -I$ROOT/ui $(pkg-config --cflags libpq inih jansson)"
+LIBS="$(pkg-config --libs libpq inih jansson) -lm"
 
 sources() {
     case "$1" in
@@ -33,18 +33,43 @@ sources() {
     fuzz_sanitize) echo "src/sanitize.c src/xalloc.c" ;;
     fuzz_theme)    echo "ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
     fuzz_plan)     echo "src/plan.c src/sanitize.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
+    fuzz_json)     echo "src/jsontext.c src/journal.c src/action_sql.c src/sanitize.c src/xalloc.c" ;;
     *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
     esac
 }
 
+# up_to_date TARGET FILES...: the binary is newer than every file it is
+# made of (and than every header, and this script).
+up_to_date() {
+    _bin=$1
+    shift
+    [ -f "$_bin" ] || return 1
+    for _f in "$@" "$ROOT"/src/*.h "$ROOT"/ui/*.h "$0"; do
+        [ "$_bin" -nt "$_f" ] || return 1
+    done
+    return 0
+}
+
 build() {
     mkdir -p "$OUT"
-    # The parsers that read built-in files get the embedded table too.
+    # The parsers that read built-in files get the embedded table too
+    # (rewritten only when it changes, so that it does not make every
+    # target out of date).
     sh "$ROOT/src/embed.sh" "$ROOT"/themes/*.theme > "$OUT/embedded_themes.c.tmp"
-    sed "s|$ROOT/themes/||; s|$ROOT/sql/||" "$OUT/embedded_themes.c.tmp" > "$OUT/embedded_themes.c"
+    sed "s|$ROOT/themes/||; s|$ROOT/sql/||" "$OUT/embedded_themes.c.tmp" > "$OUT/embedded_themes.c.new"
+    if cmp -s "$OUT/embedded_themes.c.new" "$OUT/embedded_themes.c"; then
+        rm -f "$OUT/embedded_themes.c.new"
+    else
+        mv "$OUT/embedded_themes.c.new" "$OUT/embedded_themes.c"
+    fi
     for t in $TARGETS; do
         src=""
         for f in $(sources "$t"); do src="$src $ROOT/$f"; done
+        # shellcheck disable=SC2086
+        if up_to_date "$OUT/$t" "$ROOT/tests/fuzz/$t.c" $src; then
+            echo "up to date $OUT/$t"
+            continue
+        fi
         # shellcheck disable=SC2086
         $FUZZ_CC $CFLAGS -o "$OUT/$t" "$ROOT/tests/fuzz/$t.c" $src $LIBS
         echo "built $OUT/$t"
