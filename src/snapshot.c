@@ -125,6 +125,12 @@ const char *snapshot_get(const struct snapshot *s, int row, const char *column)
     return snapshot_cell(s, row, snapshot_column(s, column));
 }
 
+const char *snapshot_text(const struct snapshot *s, int row, const char *column)
+{
+    const char *v = snapshot_get(s, row, column);
+    return v ? v : "";
+}
+
 double snapshot_number(const struct snapshot *s, int row, const char *column, double fallback)
 {
     const char *v = snapshot_get(s, row, column);

@@ -45,6 +45,8 @@ void snapshot_unref(struct snapshot *s);
 int         snapshot_column(const struct snapshot *s, const char *name);
 const char *snapshot_cell(const struct snapshot *s, int row, int col);
 const char *snapshot_get(const struct snapshot *s, int row, const char *column);
+/* As snapshot_get, but "" for NULL: for text that is shown as it is. */
+const char *snapshot_text(const struct snapshot *s, int row, const char *column);
 /* The cell as a number; `fallback` when NULL, absent or not a number. */
 double      snapshot_number(const struct snapshot *s, int row, const char *column, double fallback);
 bool        snapshot_true(const struct snapshot *s, int row, const char *column);

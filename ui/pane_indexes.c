@@ -7,7 +7,6 @@
  * and percent, refreshed at the refresh interval (collector
  * "index_progress") rather than at the catalog's slower cadence. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,24 +139,6 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     return used;
 }
 
-static char *line_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *line_of(const char *fmt, ...)
-{
-    char buf[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return xstrdup(buf);
-}
-
-static const char *cell(const struct snapshot *s, int row, const char *column)
-{
-    const char *v = snapshot_get(s, row, column);
-    return v ? v : "";
-}
-
 /* Lines of at most `width` bytes, broken at the text's own line breaks
  * and else at a space (or mid-word, never inside a UTF-8 sequence).
  * Appends to l from *k, growing it; returns l. */
@@ -204,30 +185,30 @@ static char **details(struct ui *ui, struct pane *p, int row, int *n)
     char **l = xcalloc((size_t)cap, sizeof *l);
     int k = 0;
     const char *status = snapshot_get(s, row, "status");
-    l[k++] = line_of("%s on %s", cell(s, row, "name"), cell(s, row, "table"));
-    l[k++] = line_of("status       %s%s", status && *status ? status : "not in the plan",
+    l[k++] = xasprintf("%s on %s", snapshot_text(s, row, "name"), snapshot_text(s, row, "table"));
+    l[k++] = xasprintf("status       %s%s", status && *status ? status : "not in the plan",
                      status && strcmp(status, "INVALID") == 0
                      ? ": a failed or running CREATE INDEX CONCURRENTLY; x drops it" : "");
     const char *plan_error = NULL;
     const struct plan *plan = derive_index_plan_loaded(&plan_error);
     if (snapshot_true(s, row, "planned"))
-        l[k++] = line_of("plan         %s, line %s", plan && plan->file ? plan->file : "?",
-                         cell(s, row, "plan_line"));
+        l[k++] = xasprintf("plan         %s, line %s", plan && plan->file ? plan->file : "?",
+                         snapshot_text(s, row, "plan_line"));
     if (!status || strcmp(status, "missing") != 0) {
         char size[32], scans[32];
         format_value(size, sizeof size, snapshot_get(s, row, "size"), FORMAT_AS_BYTES);
         format_value(scans, sizeof scans, snapshot_get(s, row, "scans"), FORMAT_AS_NUMBER);
-        l[k++] = line_of("usage        %s, %s scans since the statistics were reset%s", *size ? size : "size unknown",
+        l[k++] = xasprintf("usage        %s, %s scans since the statistics were reset%s", *size ? size : "size unknown",
                          scans, snapshot_true(s, row, "partitioned") ? " (summed over its partitions)" : "");
         if (snapshot_true(s, row, "unused"))
-            l[k++] = line_of("unused       never scanned, and it enforces no constraint");
+            l[k++] = xasprintf("unused       never scanned, and it enforces no constraint");
         if (snapshot_true(s, row, "duplicate"))
-            l[k++] = line_of("duplicate of %s (same columns, operator classes and predicate)",
-                             cell(s, row, "duplicate_of"));
+            l[k++] = xasprintf("duplicate of %s (same columns, operator classes and predicate)",
+                             snapshot_text(s, row, "duplicate_of"));
     }
     l[k++] = xstrdup("");
     int avail = (ui->cols - 4 < 100 ? ui->cols - 4 : 100) - 4;
-    l = wrap(l, &k, &cap, cell(s, row, "definition"), avail);
+    l = wrap(l, &k, &cap, snapshot_text(s, row, "definition"), avail);
     *n = k;
     return l;
 }

@@ -7,7 +7,6 @@
  * that miss next month's partition, have no partition for now or have
  * rows in their default partition stand out. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,18 +98,6 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     return 1;
 }
 
-static char *line_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *line_of(const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return xstrdup(buf);
-}
-
 struct lines {
     char **v;
     int    n, cap;
@@ -123,12 +110,6 @@ static void push(struct lines *l, char *line)
         l->v = xrealloc(l->v, (size_t)l->cap * sizeof *l->v);
     }
     l->v[l->n++] = line;
-}
-
-static const char *cell(const struct snapshot *s, int row, const char *column)
-{
-    const char *v = snapshot_get(s, row, column);
-    return v ? v : "";
 }
 
 static void bytes_text(char *buf, size_t len, double v)
@@ -148,17 +129,17 @@ static char **details(struct ui *ui, struct pane *p, int row, int *n)
     char a[32], b[32];
     const char *parent = snapshot_get(s, row, "parent");
     if (parent)
-        push(&l, line_of("%s  (a partition of %s)", cell(s, row, "name"), parent));
+        push(&l, xasprintf("%s  (a partition of %s)", snapshot_text(s, row, "name"), parent));
     else
-        push(&l, line_of("%s", cell(s, row, "name")));
-    push(&l, line_of("key          %s  (%s)", cell(s, row, "partition_key"), cell(s, row, "key_type")));
+        push(&l, xasprintf("%s", snapshot_text(s, row, "name")));
+    push(&l, xasprintf("key          %s  (%s)", snapshot_text(s, row, "partition_key"), snapshot_text(s, row, "key_type")));
     format_bytes(a, sizeof a, snapshot_number(s, row, "size", 0));
     double skipped = snapshot_number(s, row, "size_skipped", 0);
-    push(&l, line_of("partitions   %s direct, %s leaves; %s%s; ~%s rows (estimated)",
-                     cell(s, row, "partitions"), cell(s, row, "leaves"), a,
-                     skipped > 0 ? " (some locked: not measured)" : "", cell(s, row, "rows")));
+    push(&l, xasprintf("partitions   %s direct, %s leaves; %s%s; ~%s rows (estimated)",
+                     snapshot_text(s, row, "partitions"), snapshot_text(s, row, "leaves"), a,
+                     skipped > 0 ? " (some locked: not measured)" : "", snapshot_text(s, row, "rows")));
     if (snapshot_get(s, row, "oldest"))
-        push(&l, line_of("bounds       %s .. %s", cell(s, row, "oldest"), cell(s, row, "newest")));
+        push(&l, xasprintf("bounds       %s .. %s", snapshot_text(s, row, "oldest"), snapshot_text(s, row, "newest")));
     const char *ahead = snapshot_get(s, row, "ahead");
     if (ahead) {
         double width = snapshot_number(s, row, "partition_seconds", NAN);
@@ -166,7 +147,7 @@ static char **details(struct ui *ui, struct pane *p, int row, int *n)
         char more[96] = "";
         if (!isnan(pa))
             snprintf(more, sizeof more, ": %.0f partition%s after the current", pa, pa == 1 ? "" : "s");
-        push(&l, line_of("ahead        %s%s (needs %g %s)%s", ahead, more,
+        push(&l, xasprintf("ahead        %s%s (needs %g %s)%s", ahead, more,
                          ui->app->cfg->alerts.partition_ahead_months,
                          !isnan(width) && width < 27 * 86400.0 ? "partitions" : "months",
                          is_false(s, row, "now_covered") ? "  NO PARTITION HOLDS NOW" : ""));
@@ -174,16 +155,16 @@ static char **details(struct ui *ui, struct pane *p, int row, int *n)
     const char *retention = snapshot_get(s, row, "retention");
     if (retention) {
         bytes_text(a, sizeof a, snapshot_number(s, row, "outside_retention_bytes", NAN));
-        push(&l, line_of("retention    %s: %s partition(s) wholly past it (%s)", retention,
-                         cell(s, row, "outside_retention"), a));
+        push(&l, xasprintf("retention    %s: %s partition(s) wholly past it (%s)", retention,
+                         snapshot_text(s, row, "outside_retention"), a));
     } else if (ahead) {
-        push(&l, line_of("retention    not configured (see [retention] in the config file)"));
+        push(&l, xasprintf("retention    not configured (see [retention] in the config file)"));
     }
     if (snapshot_true(s, row, "has_default"))
-        push(&l, line_of("default      %s: ~%s rows (estimated)", cell(s, row, "default_name"),
-                         cell(s, row, "default_rows")));
+        push(&l, xasprintf("default      %s: ~%s rows (estimated)", snapshot_text(s, row, "default_name"),
+                         snapshot_text(s, row, "default_rows")));
     else
-        push(&l, line_of("default      none"));
+        push(&l, xasprintf("default      none"));
     double current = snapshot_number(s, row, "current_bytes", NAN);
     if (!isnan(current)) {
         format_bytes(a, sizeof a, current);
@@ -192,11 +173,11 @@ static char **details(struct ui *ui, struct pane *p, int row, int *n)
         char r[64] = "";
         if (!isnan(ratio))
             snprintf(r, sizeof r, ", heading for %.1fx the largest before", ratio);
-        push(&l, line_of("growth       current %s, %s/day%s", a, b, r));
+        push(&l, xasprintf("growth       current %s, %s/day%s", a, b, r));
     }
     const char *problems = snapshot_get(s, row, "problems");
     if (problems && *problems)
-        push(&l, line_of("problems     %s", problems));
+        push(&l, xasprintf("problems     %s", problems));
 
     /* The partitions, oldest first; > marks the one holding now.  The
      * columns fit the overlay (the screen's width less its frame, at most
@@ -209,9 +190,9 @@ static char **details(struct ui *ui, struct pane *p, int row, int *n)
     const char *schema = snapshot_get(s, row, "schema");
     size_t slen = schema ? strlen(schema) : 0;
     push(&l, xstrdup(""));
-    push(&l, line_of("  %-*s %-*s %8s %10s", nw, "PARTITION", bw, "BOUND", "SIZE", "ROWS~"));
+    push(&l, xasprintf("  %-*s %-*s %8s %10s", nw, "PARTITION", bw, "BOUND", "SIZE", "ROWS~"));
     json_error_t err;
-    json_t *arr = json_loads(cell(s, row, "children"), 0, &err);
+    json_t *arr = json_loads(snapshot_text(s, row, "children"), 0, &err);
     double now = snapshot_number(s, row, "server_now", now_wall());
     size_t i;
     json_t *c;
@@ -241,7 +222,7 @@ static char **details(struct ui *ui, struct pane *p, int row, int *n)
         char bound[256];
         derive_short_partition_bound(json_string_value(json_object_get(c, "bound")), bound, sizeof bound);
         bool sub = json_is_true(json_object_get(c, "partitioned"));
-        push(&l, line_of("%s %-*.*s %-*.*s %8s %10s%s", mark, nw, nw, name ? name : "?", bw, bw, bound,
+        push(&l, xasprintf("%s %-*.*s %-*.*s %8s %10s%s", mark, nw, nw, name ? name : "?", bw, bw, bound,
                          a, b, sub ? " (partitioned)" : ""));
         count++;
     }

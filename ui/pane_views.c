@@ -5,7 +5,6 @@
  * mv_refresh_log when it is installed, else from pgdeck's own journal;
  * when neither knows, the pane says "unknown" rather than guess. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,24 +72,6 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     return 1;
 }
 
-static char *line_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *line_of(const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return xstrdup(buf);
-}
-
-static const char *cell(const struct snapshot *s, int row, const char *column)
-{
-    const char *v = snapshot_get(s, row, column);
-    return v ? v : "";
-}
-
 static void seconds_text(char *buf, size_t len, const struct snapshot *s, int row, const char *column)
 {
     double v = snapshot_number(s, row, column, NAN);
@@ -107,34 +88,34 @@ static char **details(struct ui *ui, struct pane *p, int row, int *n)
     char **l = xcalloc(16, sizeof *l);
     int k = 0;
     char a[32], b[32];
-    l[k++] = line_of("%s  (owner %s)", cell(s, row, "name"), cell(s, row, "owner"));
+    l[k++] = xasprintf("%s  (owner %s)", snapshot_text(s, row, "name"), snapshot_text(s, row, "owner"));
     format_bytes(a, sizeof a, snapshot_number(s, row, "size", 0));
-    l[k++] = line_of("populated    %s; %s, ~%s rows (estimated)",
+    l[k++] = xasprintf("populated    %s; %s, ~%s rows (estimated)",
                      snapshot_true(s, row, "populated") ? "yes" : "no (REFRESH without CONCURRENTLY first)",
-                     snapshot_get(s, row, "size") ? a : "size unknown (locked)", cell(s, row, "rows"));
-    l[k++] = line_of("concurrent   %s", snapshot_true(s, row, "can_concurrently")
+                     snapshot_get(s, row, "size") ? a : "size unknown (locked)", snapshot_text(s, row, "rows"));
+    l[k++] = xasprintf("concurrent   %s", snapshot_true(s, row, "can_concurrently")
                      ? "yes: a unique index on plain columns allows REFRESH ... CONCURRENTLY"
                      : "no: needs a unique index on plain columns, without WHERE");
     const char *from = snapshot_get(s, row, "refresh_known_from");
     seconds_text(b, sizeof b, s, row, "refresh_duration");
     if (from)
-        l[k++] = line_of("last refresh %s, took %s (from %s)", cell(s, row, "last_refresh_at"), b,
+        l[k++] = xasprintf("last refresh %s, took %s (from %s)", snapshot_text(s, row, "last_refresh_at"), b,
                          strcmp(from, "log") == 0 ? "mv_refresh_log" : "pgdeck's journal");
     else if (snapshot_true(s, row, "log_installed"))
-        l[k++] = line_of("last refresh never, as far as mv_refresh_log knows");
+        l[k++] = xasprintf("last refresh never, as far as mv_refresh_log knows");
     else
-        l[k++] = line_of("last refresh unknown: PostgreSQL keeps no refresh time and the kit's "
+        l[k++] = xasprintf("last refresh unknown: PostgreSQL keeps no refresh time and the kit's "
                          "mv_refresh_log is not installed");
     seconds_text(a, sizeof a, s, row, "age");
-    l[k++] = line_of("age          %s (stale after %g h): %s", from ? a : "unknown",
-                     ui->app->cfg->alerts.view_age_hours, cell(s, row, "state"));
+    l[k++] = xasprintf("age          %s (stale after %g h): %s", from ? a : "unknown",
+                     ui->app->cfg->alerts.view_age_hours, snapshot_text(s, row, "state"));
     if (snapshot_get(s, row, "log_rows"))
-        l[k++] = line_of("rows then    %s (%s)", cell(s, row, "log_rows"), cell(s, row, "log_source"));
+        l[k++] = xasprintf("rows then    %s (%s)", snapshot_text(s, row, "log_rows"), snapshot_text(s, row, "log_source"));
     if (snapshot_get(s, row, "log_failed_error"))
-        l[k++] = line_of("last attempt FAILED: %s", cell(s, row, "log_failed_error"));
+        l[k++] = xasprintf("last attempt FAILED: %s", snapshot_text(s, row, "log_failed_error"));
     if (snapshot_true(s, row, "refreshing")) {
         seconds_text(a, sizeof a, s, row, "refresh_seconds");
-        l[k++] = line_of("now          pid %s %s for %s%s", cell(s, row, "refresh_pid"),
+        l[k++] = xasprintf("now          pid %s %s for %s%s", snapshot_text(s, row, "refresh_pid"),
                          snapshot_true(s, row, "refresh_waiting") ? "waits to refresh" : "refreshing", a,
                          snapshot_true(s, row, "refresh_concurrently") ? " (concurrently)" : "");
     }
