@@ -119,6 +119,9 @@ PGDECK_SRC=${PGDECK_BIN:-$ROOT/pgdeck}
 # Others rebuild ./pgdeck while they work: benchmark one fixed copy.
 PGDECK=$OUT/pgdeck
 cp "$PGDECK_SRC" "$PGDECK" || fail "cannot copy $PGDECK_SRC"
+# The query files of that binary, to tell its queries apart in part 2.
+QUERIES=$OUT/queries
+mkdir -p "$QUERIES" && cp "$ROOT"/sql/queries/*.sql "$QUERIES"/ || fail "cannot copy sql/queries"
 PTYKEYS=$OUT/ptykeys
 ${CC:-cc} -std=c11 -O2 -Wall -Wextra -o "$PTYKEYS" "$ROOT/tests/bench/ptykeys.c" -lutil \
 	> "$OUT/ptykeys-build.log" 2>&1 || { cat "$OUT/ptykeys-build.log" >&2; fail "cannot build ptykeys"; }
@@ -409,6 +412,10 @@ while [ $round -lt "$ROUNDS" ]; do
 		bytes=$(wc -c < "$OUT/peer-$tool-$round.tty" | tr -d ' ')
 		sess=$(sessions_since "$off" $role)
 		s1=$(bench_sessions)
+		q "SELECT calls, round((total_exec_time + total_plan_time)::numeric, 3),
+		          regexp_replace(left(query, 70), '\s+', ' ', 'g')
+		   FROM pg_stat_statements WHERE userid = '$role'::regrole
+		   ORDER BY 2 DESC" > "$OUT/peer-$tool-$round.queries"
 		set -- $(role_server $role)
 		load1=$(cut -d' ' -f1 /proc/loadavg)
 		echo "$tool $round $el $cpu $hwm $bytes $sess $((s1 - s0)) $1 $2 $load1" >> "$OUT/peers.tsv"
@@ -523,11 +530,11 @@ awk -F'"' '/\.name *= *"/ && /\.query *= *"queries\// {
 echo "statement_texts.sql statements" >> "$OUT/collector-files.txt"
 : > "$OUT/queryids.txt"
 while read -r file coll; do
-	[ -f "$ROOT/sql/queries/$file" ] || continue
+	[ -f "$QUERIES/$file" ] || continue
 	role_reset bench_probe
 	arg=""
-	grep -q '\$1' "$ROOT/sql/queries/$file" && arg="('{}')"
-	{ printf 'PREPARE bench_probe AS\n'; sed 's/;[[:space:]]*$//' "$ROOT/sql/queries/$file"; printf '\n;\nEXECUTE bench_probe%s;\n' "$arg"; } |
+	grep -q '\$1' "$QUERIES/$file" && arg="('{}')"
+	{ printf 'PREPARE bench_probe AS\n'; sed 's/;[[:space:]]*$//' "$QUERIES/$file"; printf '\n;\nEXECUTE bench_probe%s;\n' "$arg"; } |
 		"$PGBIN/psql" -X -q -U bench_probe -d bench -v ON_ERROR_STOP=1 > /dev/null 2>> "$OUT/probe.log" ||
 		echo "probe of $file failed" >> "$OUT/probe.log"
 	main=main
@@ -554,6 +561,23 @@ SCALE_SESS=$(sessions_since "$off" bench_pgdeck)
 q "SELECT queryid, calls, total_exec_time + total_plan_time, max_exec_time + max_plan_time,
           regexp_replace(left(query, 60), '\\s+', ' ', 'g')
    FROM pg_stat_statements WHERE userid = 'bench_pgdeck'::regrole" | tr '|' '\t' > "$OUT/scale-final.tsv"
+# A queryid the probe did not see (a file edited since the binary was
+# built, or a probe that failed): match the statement's first line, which
+# is the file's opening comment, against the files.
+while IFS='	' read -r qid _ _ _ first; do
+	grep -q "^$qid " "$OUT/queryids.txt" && continue
+	while read -r file coll; do
+		[ -f "$QUERIES/$file" ] || continue
+		line=$(head -n 1 "$QUERIES/$file" | tr -s ' \t' '  ' | cut -c1-40)
+		case "$first" in "$line"*)
+			main=main
+			[ "$file" = statement_texts.sql ] && main=extra
+			echo "$qid $coll $main" >> "$OUT/queryids.txt"
+			echo "matched $qid to $file by its first line" >> "$OUT/probe.log"
+			break ;;
+		esac
+	done < "$OUT/collector-files.txt"
+done < "$OUT/scale-final.tsv"
 REPLICA_SRV=$(qr "SELECT round(coalesce(sum(total_exec_time + total_plan_time), 0)::numeric, 3) || ' ' || coalesce(sum(calls), 0)
 	   || ' ' || round(coalesce(max(max_exec_time + max_plan_time), 0)::numeric, 3)
 	   FROM pg_stat_statements WHERE userid = 'bench_pgdeck'::regrole" 2>/dev/null)
