@@ -702,6 +702,10 @@ static void step_done(void *arg, const PGresult *res, const char *error, double 
                             "AND l.relation = to_regclass($1)", 1, p, 0, holders_done, a) == 0)
                 return;
         }
+    } else if (a->conn && pgconn_warning(a->conn) && strstr(pgconn_warning(a->conn), "skipping")) {
+        /* ANALYZE of a table the role does not own succeeds with a
+         * warning that it skipped it: nothing was done, so say so. */
+        explain_error(a, s, pgconn_warning(a->conn));
     } else if (a->def->result) {
         a->def->result(a, s, res);
     }

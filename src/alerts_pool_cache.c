@@ -131,7 +131,10 @@ static int streaming_replicas(const struct snapshot *rep)
     int n = 0;
     for (int r = 0; r < rep->nrows; r++) {
         const char *kind = snapshot_get(rep, r, "kind"), *state = snapshot_get(rep, r, "state");
-        if (kind && strcmp(kind, "replica") == 0 && state && strcmp(state, "streaming") == 0)
+        /* A role without pg_monitor sees the replica but not its state:
+         * that is not missing. */
+        if (kind && strcmp(kind, "replica") == 0 && state &&
+            (strcmp(state, "streaming") == 0 || strncmp(state, "(hidden", 7) == 0))
             n++;
     }
     return n;

@@ -63,6 +63,7 @@ struct pgconn {
     bool              running;
     PGresult         *result;       /* last result of the running query */
     char             *query_error;  /* first error of the running query */
+    char             *warning;      /* first WARNING the running query drew */
     double            started;
     double            idle_since;
     bool              cancelled;    /* timeout fired and cancel was sent */
@@ -276,6 +277,8 @@ static void dispatch(struct pgconn *c)
     struct pgquery *q = c->head;
     int ok;
     clear_result(c);
+    free(c->warning);
+    c->warning = NULL;
     if (c->opts.simple_protocol && q->nparams == 0)
         ok = PQsendQuery(c->pg, q->sql);
     else
@@ -367,18 +370,25 @@ static void read_results(struct pgconn *c)
     }
 }
 
-static void notice_ignore(void *arg, const PGresult *res)
+/* Notices never go to stderr (under curses that would corrupt the
+ * screen).  A query's first WARNING is kept for its result callback: an
+ * ANALYZE of a table the role does not own only warns that it skipped it,
+ * and succeeds. */
+static void notice_keep(void *arg, const PGresult *res)
 {
-    /* Under curses a notice on stderr would corrupt the screen. */
-    (void)arg;
-    (void)res;
+    struct pgconn *c = arg;
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    if (!c->running || c->warning || !severity || strcmp(severity, "WARNING") != 0)
+        return;
+    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    c->warning = one_line(primary ? primary : PQresultErrorMessage(res));
 }
 
 static void became_up(struct pgconn *c)
 {
     uv_timer_stop(&c->connect_timer);
     PQsetnonblocking(c->pg, 1);
-    PQsetNoticeReceiver(c->pg, notice_ignore, NULL);
+    PQsetNoticeReceiver(c->pg, notice_keep, c);
     c->version = PQserverVersion(c->pg);
     const char *v = PQparameterStatus(c->pg, "server_version");
     snprintf(c->version_text, sizeof c->version_text, "%s", v ? v : "?");
@@ -588,6 +598,7 @@ static void timer_closed(uv_handle_t *h)
         conninfo_free(&c->ci);
         free(c->label);
         free(c->error);
+        free(c->warning);
         free(c);
     }
 }
@@ -638,6 +649,7 @@ const char *pgconn_state_name(enum pgconn_state s)
 }
 
 const char *pgconn_label(const struct pgconn *c) { return c->label; }
+const char *pgconn_warning(const struct pgconn *c) { return c->warning; }
 const char *pgconn_error(const struct pgconn *c) { return c->error; }
 
 double pgconn_retry_in(const struct pgconn *c)

@@ -68,6 +68,9 @@ void pgconn_reconnect(struct pgconn *c);
 enum pgconn_state pgconn_state(const struct pgconn *c);
 const char *pgconn_state_name(enum pgconn_state s);
 const char *pgconn_label(const struct pgconn *c);
+/* The first WARNING the server sent while the last query ran, or NULL;
+ * valid during that query's result callback. */
+const char *pgconn_warning(const struct pgconn *c);
 /* Why the connection is down (server's message), or NULL. */
 const char *pgconn_error(const struct pgconn *c);
 /* Seconds until the next connect attempt while down, else 0. */

@@ -1,7 +1,11 @@
 -- Live sessions: every client backend that is not idle (idle in
 -- transaction included), with who blocks it.  pgdeck's own pool sessions
 -- ($1, an int[] of their pids) are left out: other pgdeck instances, and
--- their actions, stay visible.  Durations are seconds.
+-- their actions, stay visible.  Durations are seconds.  A role without
+-- pg_read_all_stats sees other roles' sessions with no state, type or
+-- times, and "<insufficient privilege>" as the query: those connected to a
+-- database (as client backends are) are listed just as the server shows
+-- them, not left out.
 SELECT a.pid,
        a.datname                                         AS database,
        a.usename                                         AS username,
@@ -18,6 +22,6 @@ SELECT a.pid,
   FROM pg_stat_activity a
  WHERE a.pid <> pg_backend_pid()
    AND a.pid <> ALL ($1::int[])
-   AND a.backend_type = 'client backend'
+   AND (a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datname IS NOT NULL))
    AND a.state IS DISTINCT FROM 'idle'
  ORDER BY a.query_start NULLS LAST

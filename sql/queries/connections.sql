@@ -3,7 +3,9 @@
 -- 'all' that is every connection (what holds max_connections slots).
 -- Only client backends take those slots: walsenders, autovacuum and
 -- background workers have reserves of their own.  A role that may not see
--- other roles' sessions gets NULL states for them: counted as 'unknown'.
+-- other roles' sessions gets NULL states for them: counted as 'unknown'
+-- (its backend_type is NULL too: such a session counts when it is connected
+-- to a database, as client backends are and walsenders and workers are not).
 -- At most 50 names per kind (an application name per client would
 -- otherwise make thousands of rows).
 WITH c AS (
@@ -13,7 +15,7 @@ WITH c AS (
            COALESCE(NULLIF(a.application_name, ''), '(none)')    AS application,
            a.wait_event_type = 'Lock'                            AS waiting
       FROM pg_stat_activity a
-     WHERE a.backend_type = 'client backend'
+     WHERE a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datname IS NOT NULL)
 ), g AS (
     SELECT CASE WHEN GROUPING(state) = 0       THEN 'state'
                 WHEN GROUPING(database) = 0    THEN 'database'

@@ -8,7 +8,10 @@
 -- standby cannot measure its own lag in seconds: replay_delay is how long
 -- ago the last replayed transaction committed, which also grows while the
 -- primary runs one long transaction and the standby is quite caught up, so
--- it is shown but not alerted on (lag_seconds stays NULL).
+-- it is shown but not alerted on (lag_seconds stays NULL).  A role
+-- without pg_monitor sees each replica's name but not its address, state
+-- or positions: the state then says so and the lags stay NULL (GREATEST
+-- would make a hidden lag 0).
 WITH self AS (
     SELECT pg_is_in_recovery() AS standby,
            CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
@@ -17,11 +20,13 @@ WITH self AS (
 SELECT 'replica'                                                  AS kind,
        r.pid::text                                                AS key,
        COALESCE(NULLIF(r.application_name, ''), 'pid ' || r.pid)  AS name,
-       COALESCE(host(r.client_addr), 'local')                     AS client,
-       r.state,
+       COALESCE(host(r.client_addr), CASE WHEN r.client_port = -1 THEN 'local' END) AS client,
+       COALESCE(r.state, '(hidden: needs pg_monitor)')            AS state,
        r.sync_state,
-       GREATEST(pg_wal_lsn_diff(self.lsn, r.sent_lsn), 0)         AS send_lag_bytes,
-       GREATEST(pg_wal_lsn_diff(self.lsn, r.replay_lsn), 0)       AS lag_bytes,
+       CASE WHEN r.sent_lsn IS NOT NULL
+            THEN GREATEST(pg_wal_lsn_diff(self.lsn, r.sent_lsn), 0) END   AS send_lag_bytes,
+       CASE WHEN r.replay_lsn IS NOT NULL
+            THEN GREATEST(pg_wal_lsn_diff(self.lsn, r.replay_lsn), 0) END AS lag_bytes,
        EXTRACT(EPOCH FROM r.write_lag)                            AS write_lag,
        EXTRACT(EPOCH FROM r.flush_lag)                            AS flush_lag,
        EXTRACT(EPOCH FROM r.replay_lag)                           AS lag_seconds,
