@@ -49,6 +49,7 @@ struct app {
     uv_timer_t        tick;
     double            interval;          /* seconds, changed by + and - */
     bool              paused;
+    bool              warmed_up;         /* every collector published once */
 
     struct series     series[APP_MAX_SERIES];
     int               nseries;

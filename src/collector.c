@@ -1,9 +1,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <hiredis.h>
 
+#include "action.h"
 #include "app.h"
 #include "collect_host.h"
 #include "collect_statements.h"
@@ -15,15 +17,19 @@
 
 /* The collectors.  Cadence 0 follows the refresh interval; the slow ones
  * (catalog sizes, partition trees, the index plan) run every 10-30 s. */
+static bool index_build_seen(const struct app *app);
+
 const struct collector_def collector_defs[] = {
     { .name = "activity",        .source = SOURCE_PRIMARY,   .query = "queries/activity.sql",
       .own_pids = true, .derive = derive_activity_host },
     { .name = "statements",      .source = SOURCE_PRIMARY,   .query = "queries/statements.sql",
       .cadence = 2, .run = statements_run, .free_state = statements_free_state },
-    { .name = "connections",     .source = SOURCE_PRIMARY,   .query = "queries/connections.sql" },
+    { .name = "connections",     .source = SOURCE_PRIMARY,   .query = "queries/connections.sql",
+      .cadence = 2 },
     { .name = "settings",        .source = SOURCE_PRIMARY,   .query = "queries/settings.sql",
       .cadence = 30 },
-    { .name = "replication",     .source = SOURCE_PRIMARY,   .query = "queries/replication.sql" },
+    { .name = "replication",     .source = SOURCE_PRIMARY,   .query = "queries/replication.sql",
+      .cadence = 2 },
     { .name = "replica",         .source = SOURCE_REPLICA,   .query = "queries/replica.sql" },
     { .name = "pgbouncer_pools", .source = SOURCE_PGBOUNCER, .query = "SHOW POOLS",
       .derive = derive_pgbouncer_pools },
@@ -42,7 +48,7 @@ const struct collector_def collector_defs[] = {
     { .name = "indexes",         .source = SOURCE_PRIMARY,   .query = "queries/indexes.sql",
       .cadence = 15, .derive = derive_indexes },
     { .name = "index_progress",  .source = SOURCE_PRIMARY,   .query = "queries/index_progress.sql",
-      .derive = derive_index_progress },
+      .derive = derive_index_progress, .cadence = 15, .wanted = index_build_seen },
     /* The database host (collect_host.h): backends decides whether the
      * server is on this host at all; the others wait for its verdict. */
     { .name = "backends",        .source = SOURCE_PRIMARY,   .query = "queries/host_backends.sql",
@@ -55,6 +61,26 @@ const struct collector_def collector_defs[] = {
       .cadence = 60, .run = host_sizes_run, .free_state = host_sizes_free },
 };
 const int collector_count = sizeof collector_defs / sizeof collector_defs[0];
+
+/* index_progress is worth its every-second cost only while an index is
+ * being built: by one of our actions, or by a session the activity
+ * collector shows running CREATE INDEX or REINDEX. */
+static bool index_build_seen(const struct app *app)
+{
+    if (action_running(app))
+        return true;
+    const struct snapshot *a = app_snapshot(app, "activity");
+    for (int r = 0; a && !a->error && r < a->nrows; r++) {
+        const char *q = snapshot_get(a, r, "query");
+        while (q && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '('))
+            q++;
+        if (q && (strncasecmp(q, "CREATE INDEX", 12) == 0 ||
+                  strncasecmp(q, "CREATE UNIQUE INDEX", 19) == 0 ||
+                  strncasecmp(q, "REINDEX", 7) == 0))
+            return true;
+    }
+    return false;
+}
 
 /* A run that takes more than a quarter of its cadence doubles the cadence,
  * up to this factor; cheap runs bring it back down. */
@@ -263,6 +289,11 @@ void collectors_tick(struct app *app)
         struct collector *c = &app->collectors[i];
         /* A little slack so a collector due a hair after the tick is not
          * pushed back a whole interval. */
+        /* A collector that is needed now runs at the refresh interval
+         * whatever its idle cadence. */
+        if (!c->running && c->def->wanted && c->next_run > now + app->interval &&
+            c->def->wanted(app))
+            c->next_run = now;
         if (!c->running && c->next_run <= now + 0.05)
             run_one(c);
     }
@@ -273,6 +304,12 @@ static void tick_cb(uv_timer_t *t)
     struct app *app = t->data;
     if (!app->paused)
         collectors_tick(app);
+    /* Until every collector has published once, tick every 100 ms so the
+     * first complete frame waits for the servers, not for the interval. */
+    if (!app->warmed_up && collectors_all_done(app)) {
+        app->warmed_up = true;
+        uv_timer_set_repeat(&app->tick, (uint64_t)(app->interval * 1000));
+    }
 }
 
 void collectors_start(struct app *app)
@@ -281,7 +318,7 @@ void collectors_start(struct app *app)
     app->tick.data = app;
     uint64_t ms = (uint64_t)(app->interval * 1000);
     /* The first tick comes soon: connections are usually up in a few ms. */
-    uv_timer_start(&app->tick, tick_cb, 20, ms);
+    uv_timer_start(&app->tick, tick_cb, 20, app->warmed_up ? ms : 100);
 }
 
 void collectors_stop(struct app *app)

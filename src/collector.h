@@ -45,6 +45,10 @@ struct collector_def {
      * end by calling collector_publish exactly once per run.  Returns 0 if
      * a run started, -1 if not (source down). */
     int  (*run)(struct collector *c);
+    /* Optional: whether the data is needed now.  While it says no, the
+     * collector keeps its (long) cadence; when it says yes, it runs at the
+     * refresh interval. */
+    bool (*wanted)(const struct app *app);
     /* Frees `state` of a custom run (NULL: free()). */
     void (*free_state)(void *state);
 };
