@@ -247,14 +247,34 @@ static int readable(const char *line, char **out, int room)
     return n;
 }
 
+/* The journal opened for reading, or NULL with errno (ENOENT: there is
+ * none yet) or with err set.  Only a regular file: /dev/full or /dev/zero
+ * configured as the journal would hand getline an endless line. */
+static FILE *open_for_reading(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno != ENOENT)
+            snprintf(err, errlen, "cannot read the journal %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        snprintf(err, errlen, "the journal %s is not a regular file", path);
+        errno = EINVAL;
+        return NULL;
+    }
+    return f;
+}
+
 char **journal_tail(const char *path, int max, int *n, char *err, size_t errlen)
 {
     *n = 0;
-    FILE *f = fopen(path, "rb");
+    FILE *f = open_for_reading(path, err, errlen);
     if (!f) {
         if (errno == ENOENT)
             return xcalloc(1, sizeof(char *));
-        snprintf(err, errlen, "cannot read the journal %s: %s", path, strerror(errno));
         return NULL;
     }
     bool partial = false;
@@ -341,13 +361,9 @@ int journal_latest(const char *path, const char *action, struct journal_latest *
                    char *err, size_t errlen)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(err, errlen, "cannot read the journal %s: %s", path, strerror(errno));
-        return -1;
-    }
+    FILE *f = open_for_reading(path, err, errlen);
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
     bool partial = false;
     if (fseek(f, 0, SEEK_END) == 0) {
         long size = ftell(f);

@@ -175,7 +175,7 @@ tmux_resize main 100 30
 check "after $i quick resizes pgdeck still runs" [ "$(tmux -L "pgdeck-main-$$" display-message -p -t main '#{pane_dead}')" = 0 ]
 check "after the resizes: tabs at the final 100x30" tmux_wait_for main '^ 1 Queries +2 Pool +3 Cache' 5
 check "after the resizes: the key hint is on the last line (30)" \
-	sh -c "tmux -L pgdeck-main-$$ capture-pane -p -t main | sed -n 30p | grep -q '?:help'"
+	wait_until 5 sh -c "tmux -L pgdeck-main-$$ capture-pane -p -t main | sed -n 30p | grep -q '?:help'"
 tmux_keys main q
 check "q exits after all that" tmux_wait_exit main 10
 check_eq "with status 0" 0 "$(tmux_exit_status main)"
@@ -224,7 +224,7 @@ filler=$!
 at_exit "kill $filler 2>/dev/null"
 full() { psql -XAtq -c 'SELECT 1' "$SOCKDB dbname=postgres" 2>&1 | grep -q 'too many clients'; }
 if check "pgbench holds all $max connections ($fill of them)" wait_until 40 full; then
-	tmux_start full 120 40 "$PGDECK" -d "$DB" -i 0.5
+	tmux_start full 200 40 "$PGDECK" -d "$DB" -i 0.5
 	check "a full server: the status line says too many connections" \
 		tmux_wait_for full 'primary: down \(too many connections' 15
 	check "... and when it retries" tmux_wait_for full 'primary: down \(too many connections[^)]*\) retry in [0-9]+s' 10
@@ -261,6 +261,15 @@ tmux_keys devfull -l "analyze public.t"
 tmux_keys devfull Enter
 check "a journal on /dev/full: ANALYZE is refused before it runs" \
 	tmux_wait_for devfull 'analyze refused: the journal /dev/full is not a regular file' 15
+# Reading it back (the journal viewer, the views pane's refresh times) must
+# not read /dev/full's endless zeros into memory.
+tmux_keys devfull 5
+sleep 1
+tmux_keys devfull L
+check "a journal on /dev/full: the viewer says it is not a regular file" \
+	tmux_wait_for devfull 'the journal /dev/full is not a regular file' 5
+rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$(pane_pid devfull)/status" 2>/dev/null)
+check "a journal on /dev/full: pgdeck did not read it into memory (RSS ${rss:-?} kB)" [ "${rss:-999999}" -lt 102400 ]
 tmux_keys devfull q
 tmux_wait_exit devfull 5 >/dev/null
 tmux_kill devfull

@@ -4,6 +4,13 @@
 # nothing definitely lost at exit.
 . tests/e2e/lib.sh
 
+# valgrind cannot run a binary built with AddressSanitizer (make check
+# SANITIZE=1): that pass has ASan itself; the plain make check runs this.
+if nm "$(pgdeck_bin)" 2>/dev/null | grep -q '__asan_init'; then
+	skip "pgdeck under valgrind" "$(pgdeck_bin) is built with AddressSanitizer, which valgrind cannot run"
+	tap_done
+fi
+
 if ! command -v valgrind >/dev/null 2>&1; then
 	not_ok "valgrind is installed (tests/deps.sh installs it)"
 	tap_done
