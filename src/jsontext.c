@@ -74,6 +74,10 @@ json_t *jsontext_new(const char *text)
 
 char *jsontext_dump(const json_t *doc, size_t flags)
 {
+    /* 15 significant digits unless told otherwise: 2152.6, not jansson's
+     * 17-digit 2152.5999999999999. */
+    if (!(flags & JSON_REAL_PRECISION(31)))
+        flags |= JSON_REAL_PRECISION(15);
     char *raw = json_dumps(doc, flags);
     if (!raw || !strchr(raw, 0x7f))
         return raw;

@@ -23,8 +23,9 @@ json_t *jsontext_new(const char *text);
 /* json_dumps(doc, flags), with DEL (0x7f) written as \u007f: jansson
  * escapes only the controls below 0x20, and a document meant for any
  * terminal holds no control byte at all.  (DEL can only be inside a
- * string, so the escape keeps the JSON valid.)  NULL when jansson fails;
- * owned by the caller. */
+ * string, so the escape keeps the JSON valid.)  Reals get 15 significant
+ * digits unless flags hold a JSON_REAL_PRECISION.  NULL when jansson
+ * fails; owned by the caller. */
 char   *jsontext_dump(const json_t *doc, size_t flags);
 
 #endif
