@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "forecast.h"
+#include "statefile.h"
 #include "xalloc.h"
 
 #define HEADER "# pgdeck sizes v1: seconds since the epoch, kind, name, bytes\n"
@@ -241,19 +242,12 @@ char *forecast_state_path(const char *key, char *err, size_t errlen)
     safe[n] = '\0';
     if (!n || strcmp(safe, ".") == 0 || strcmp(safe, "..") == 0)
         snprintf(safe, sizeof safe, "default");
-    const char *state = getenv("XDG_STATE_HOME");
-    if (state && *state == '/')
-        return xasprintf("%s/pgdeck/sizes/%s.tsv", state, safe);
-    const char *home = getenv("HOME");
-    if (!home || !*home) {
-        struct passwd *pw = getpwuid(geteuid());
-        home = pw ? pw->pw_dir : NULL;
-    }
-    if (!home || !*home) {
+    char *name = xasprintf("sizes/%s.tsv", safe);
+    char *path = statefile_path(name, err, errlen);
+    free(name);
+    if (!path && errlen)
         snprintf(err, errlen, "no place for the size history: set HOME or XDG_STATE_HOME");
-        return NULL;
-    }
-    return xasprintf("%s/.local/state/pgdeck/sizes/%s.tsv", home, safe);
+    return path;
 }
 
 static void write_escaped(FILE *f, const char *s)
@@ -372,31 +366,6 @@ int forecast_history_load(struct forecast_history *h, const char *path, char *er
 }
 
 /* mkdir -p of path's directory, new directories 0700. */
-static int make_parents(const char *path, char *err, size_t errlen)
-{
-    char *dir = xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = '\0';
-        for (char *p = dir + 1;; p++) {
-            if (*p != '/' && *p != '\0')
-                continue;
-            char c = *p;
-            *p = '\0';
-            if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-                snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-                free(dir);
-                return -1;
-            }
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
-    free(dir);
-    return 0;
-}
-
 static void write_sample(FILE *f, const struct forecast_series *s, const struct forecast_sample *x)
 {
     fprintf(f, "%.3f\t", x->at);
@@ -463,7 +432,7 @@ static int append_unsaved(struct forecast_history *h, const char *path, char *er
 
 int forecast_history_persist(struct forecast_history *h, const char *path, char *err, size_t errlen)
 {
-    if (make_parents(path, err, errlen) != 0)
+    if (statefile_make_parents(path, err, errlen) != 0)
         return -1;
     int rc = h->rewrite || h->dropped ? save_whole(h, path, err, errlen)
                                       : append_unsaved(h, path, err, errlen);

@@ -15,6 +15,7 @@
 
 #include "action_sql.h"
 #include "journal.h"
+#include "statefile.h"
 #include "jsontext.h"
 #include "sanitize.h"
 #include "xalloc.h"
@@ -39,52 +40,15 @@ char *journal_path(const char *configured, char *err, size_t errlen)
 {
     if (configured && *configured)
         return xstrdup(configured);
-    const char *state = getenv("XDG_STATE_HOME");
-    if (state && *state == '/')
-        return xasprintf("%s/pgdeck/journal", state);
-    const char *home = getenv("HOME");
-    if (!home || !*home) {
-        struct passwd *pw = getpwuid(geteuid());
-        home = pw ? pw->pw_dir : NULL;
-    }
-    if (!home || !*home) {
+    char *path = statefile_path("journal", err, errlen);
+    if (!path && errlen)
         snprintf(err, errlen, "no journal file: set HOME, XDG_STATE_HOME or [actions] journal");
-        return NULL;
-    }
-    return xasprintf("%s/.local/state/pgdeck/journal", home);
-}
-
-/* mkdir -p of the directory part of path, new directories 0700. */
-static int make_parents(const char *path, char *err, size_t errlen)
-{
-    char *dir = xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir) {
-        free(dir);
-        return 0;
-    }
-    *slash = '\0';
-    for (char *p = dir + 1; ; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-                snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-                free(dir);
-                return -1;
-            }
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
-    free(dir);
-    return 0;
+    return path;
 }
 
 static int open_for_append(const char *path, char *err, size_t errlen)
 {
-    if (make_parents(path, err, errlen) != 0)
+    if (statefile_make_parents(path, err, errlen) != 0)
         return -1;
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
