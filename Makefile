@@ -23,6 +23,12 @@ ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 LDFLAGS  += -fsanitize=address,undefined
 BUILD    ?= build-san
+# A finding fails the test that met it: UBSan stops at the first (it
+# would print and go on), ASan at its first error and LSan at exit.  The
+# reports go to files (build-san/sanitizer.PID): a console in tmux has no
+# stderr anyone reads.
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1:log_path=$(abspath $(BUILD))/sanitizer
+export ASAN_OPTIONS ?= detect_leaks=1:log_path=$(abspath $(BUILD))/sanitizer
 endif
 BUILD    ?= build
 
@@ -44,8 +50,15 @@ TEST_BIN  = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) $(INTEG_SRC:tests/%.c=$(BUILD
 
 all: pgdeck
 
+# ./pgdeck is the build made last (build or build-san): .pgdeck-build
+# remembers which, so that make after make SANITIZE=1 links the plain one
+# again although no object changed.
+ifneq ($(shell cat .pgdeck-build 2>/dev/null),$(BUILD))
+.PHONY: pgdeck
+endif
 pgdeck: $(ALL_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo $(BUILD) > .pgdeck-build
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -104,6 +117,6 @@ install: pgdeck
 	install -m 644 src/pgdeck.1 $(DESTDIR)$(MANDIR)/pgdeck.1
 
 clean:
-	rm -rf build build-san pgdeck
+	rm -rf build build-san pgdeck .pgdeck-build
 
 -include $(ALL_OBJ:.o=.d)
