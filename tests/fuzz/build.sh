@@ -33,7 +33,7 @@ sources() {
     fuzz_sanitize) echo "src/sanitize.c src/xalloc.c" ;;
     fuzz_theme)    echo "ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
     fuzz_plan)     echo "src/plan.c src/sanitize.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
-    fuzz_json)     echo "src/jsontext.c src/journal.c src/action_sql.c src/sanitize.c src/xalloc.c" ;;
+    fuzz_json)     echo "src/jsontext.c src/journal.c src/statefile.c src/action_sql.c src/sanitize.c src/xalloc.c" ;;
     *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
     esac
 }
