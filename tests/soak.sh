@@ -30,8 +30,8 @@ REDIS_EVERY=${SOAK_REDIS_EVERY:-90}
 WARMUP=$((SECONDS_TOTAL / 5))
 [ $WARMUP -gt 120 ] && WARMUP=120
 OUT=$(pwd)/build/soak
+rm -rf "$OUT"
 mkdir -p "$OUT"
-rm -f "$OUT"/*
 
 HARNESS="sh $(pwd)/tests/harness.sh"
 echo "# soak: ${SECONDS_TOTAL}s at ${INTERVAL}s, primary restarted every ${PRIMARY_EVERY}s, Redis every ${REDIS_EVERY}s (run dir $PGDECK_RUN)"
@@ -93,7 +93,7 @@ alive() { [ -d "/proc/$PID" ] && [ "$(tmux -L "pgdeck-soak-$$" display-message -
 START=$(date +%s)
 next_primary=$((START + PRIMARY_EVERY))
 next_redis=$((START + REDIS_EVERY))
-primary_restarts=0 redis_restarts=0 redis_was_up=1 redis_reconnects=0
+primary_restarts=0 redis_restarts=0 redis_reconnects=0
 echo "t_s rss_kb fds event" > "$OUT/samples.txt"
 warm_rss="" warm_fds="" last_rss="" last_fds=""
 dead=0
@@ -118,9 +118,14 @@ while :; do
 		event=primary-restarted
 	fi
 	if [ "$now" -ge "$next_redis" ]; then
+		# A reconnect counts when pgdeck saw Redis go and then come back.
 		$HARNESS kill-redis >> "$OUT/faults.log" 2>&1
-		sleep 1
+		saw_down=0
+		tmux_wait_for soak 'redis: (down|connecting)' 10 >/dev/null && saw_down=1
 		$HARNESS start-redis >> "$OUT/faults.log" 2>&1
+		if tmux_wait_for soak 'redis: up' 30 >/dev/null && [ $saw_down = 1 ]; then
+			redis_reconnects=$((redis_reconnects + 1))
+		fi
 		redis_restarts=$((redis_restarts + 1))
 		next_redis=$((next_redis + REDIS_EVERY))
 		event="$event redis-restarted"
@@ -128,13 +133,6 @@ while :; do
 	if [ "$now" -ge "$next_sample" ]; then
 		echo "$((now - START)) $(rss) $(fds) $event" >> "$OUT/samples.txt"
 		next_sample=$((next_sample + 5))
-	fi
-	# Redis as pgdeck sees it: each return to "up" after "down" is a reconnect.
-	if tmux_capture soak | sed -n 2p | grep -q 'redis: up'; then
-		[ $redis_was_up = 0 ] && redis_reconnects=$((redis_reconnects + 1))
-		redis_was_up=1
-	else
-		redis_was_up=0
 	fi
 	sleep 1
 done
@@ -166,7 +164,7 @@ tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$
 	row "RSS at the end" "${end_rss:-?} kB"
 	row "open fds after warm-up / last / end" "${warm_fds:-?} / ${last_fds:-?} / ${end_fds:-?}"
 	row "primary pool sessions opened" "${primary_connects:-?} (4 at the start: $(( ${primary_connects:-4} - 4 )) reconnects)"
-	row "Redis reconnects seen" "$redis_reconnects"
+	row "Redis reconnects (seen down, then up)" "$redis_reconnects"
 	[ -f "$OUT/stats.txt" ] && sed -n 's/^collector \([a-z_]*\) runs \([0-9]*\) failures \([0-9]*\).*/collector \1: \2 runs, \3 failures/p' "$OUT/stats.txt" | head -n 30
 } > "$OUT/figures.txt"
 sed 's/^/# /' "$OUT/figures.txt"
