@@ -94,16 +94,3 @@ void frontend_close(struct app *app)
         uv_run(app->loop, UV_RUN_NOWAIT);
 }
 
-const char *frontend_iso_time(double wall, char *buf, size_t len)
-{
-    time_t secs = (time_t)floor(wall);
-    int ms = (int)((wall - floor(wall)) * 1000);
-    if (ms > 999)
-        ms = 999;
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char base[24];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03dZ", base, ms);
-    return buf;
-}

@@ -28,7 +28,4 @@ const char *frontend_primary_down(const struct app *app);
 /* Close every connection and let the loop free them. */
 void frontend_close(struct app *app);
 
-/* "2024-05-01T12:00:00.123Z" for a wall-clock time; buf of 32 bytes. */
-const char *frontend_iso_time(double wall, char *buf, size_t len);
-
 #endif

@@ -110,23 +110,10 @@ static json_t *json_text(const char *text)
     return j ? j : json_string("\xEF\xBF\xBD");
 }
 
-static void iso_time(double wall, char *buf, size_t len)
-{
-    time_t secs = (time_t)floor(wall);
-    int ms = (int)((wall - floor(wall)) * 1000);
-    if (ms > 999)
-        ms = 999;
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char base[24];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03dZ", base, ms);
-}
-
 char *journal_format(const struct journal_entry *e)
 {
     char when[40];
-    iso_time(e->time, when, sizeof when);
+    iso_time_utc(e->time, when, sizeof when);
     json_t *o = json_object();
     json_object_set_new(o, "time", json_string(when));
     json_object_set_new(o, "os_user", json_text(e->os_user));

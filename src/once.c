@@ -64,7 +64,7 @@ static const char *source_name(enum collector_source s)
 static json_t *json_time(double wall)
 {
     char buf[32];
-    return wall > 0 ? json_string(frontend_iso_time(wall, buf, sizeof buf)) : json_null();
+    return wall > 0 ? json_string(iso_time_utc(wall, buf, sizeof buf)) : json_null();
 }
 
 static json_t *json_servers(const struct app *app)
@@ -131,7 +131,7 @@ static int print_json(const struct app *app, const struct alert *alerts, int nal
     json_t *doc = json_pack("{s:{s:s, s:s, s:b, s:f, s:o}, s:o, s:o, s:o}",
         "pgdeck",
             "version", PGDECK_VERSION,
-            "taken_at", frontend_iso_time(now_wall(), when, sizeof when),
+            "taken_at", iso_time_utc(now_wall(), when, sizeof when),
             "read_only", cfg->read_only,
             "interval", app->interval,
             "primary", jsontext_new(app->primary_display),
@@ -271,7 +271,7 @@ static void print_text(const struct app *app, const struct alert *alerts, int na
     int flags = text_flags(app);
     char when[32];
     char *primary = sanitize(app->primary_display, flags);
-    printf("pgdeck %s  %s  %s%s\n\n", PGDECK_VERSION, frontend_iso_time(now_wall(), when, sizeof when),
+    printf("pgdeck %s  %s  %s%s\n\n", PGDECK_VERSION, iso_time_utc(now_wall(), when, sizeof when),
            primary, app->cfg->read_only ? "  read-only" : "");
     free(primary);
     print_servers_text(app);

@@ -15,5 +15,7 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Monotonic clock in seconds, and wall clock in seconds since the epoch. */
 double now_monotonic(void);
 double now_wall(void);
+/* A wall-clock time as "2026-11-29T01:15:43.123Z" (UTC, milliseconds). */
+const char *iso_time_utc(double wall, char *buf, size_t len);
 
 #endif
