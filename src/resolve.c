@@ -12,11 +12,25 @@
 #include "resolve.h"
 #include "xalloc.h"
 
+/* One getaddrinfo on the pool, shared by every request that wants the
+ * same name while it is out: a pool's connections all reconnect at once,
+ * and libuv runs lookups on at most half its threads (two of four), so a
+ * name that a silent DNS server holds must not take more than one, or
+ * the lookups of names that would answer wait behind it. */
+struct waiter {
+    struct waiter  *next;
+    struct resolve *r;
+    int             index;      /* into r->answers */
+};
+
 struct lookup {
     uv_getaddrinfo_t req;
-    struct resolve  *owner;
-    int              index;
-    bool             done;
+    uv_loop_t       *loop;
+    char            *name;
+    struct lookup   *next;      /* in lookups_out */
+    struct waiter   *waiters;
+    bool             dropped;   /* cancelled before it started: no answer
+                                   will come, so nobody may join it */
 };
 
 struct resolve {
@@ -24,12 +38,12 @@ struct resolve {
     void                  *arg;
     bool                   cancelled;
     int                    n;
-    int                    pending;     /* lookups libuv still holds */
+    int                    pending;     /* names still without an answer */
     struct resolve_answer *answers;
-    struct lookup         *lookups;
+    bool                  *answered;
 };
 
-static int lookups_in_flight;
+static struct lookup *lookups_out;
 
 /* libuv turns getaddrinfo's EAI_* codes into its own UV_EAI_*; libpq
  * reports gai_strerror's words, so turn them back. */
@@ -121,28 +135,78 @@ static void resolve_free(struct resolve *r)
         free(a->error);
     }
     free(r->answers);
-    free(r->lookups);
+    free(r->answered);
     free(r);
 }
 
-static void lookup_done(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+/* One name of a request has its answer (or was given up). */
+static void answer_given(struct resolve *r, int index)
 {
-    struct lookup *l = req->data;
-    struct resolve *r = l->owner;
-    struct resolve_answer *a = &r->answers[l->index];
-    lookups_in_flight--;
-    l->done = true;
-    if (status == 0 && res)
-        answer_take(a, res);
-    else if (!r->cancelled)
-        a->error = resolve_error_message(a->name, status ? lookup_reason(status) : "no address");
-    if (res)
-        uv_freeaddrinfo(res);
+    r->answered[index] = true;
     if (--r->pending > 0)
         return;
     if (!r->cancelled)
         r->cb(r->arg, r->answers, r->n);
     resolve_free(r);
+}
+
+static void lookup_done(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    struct lookup *l = req->data;
+    for (struct lookup **p = &lookups_out; *p; p = &(*p)->next) {
+        if (*p == l) {
+            *p = l->next;
+            break;
+        }
+    }
+    struct waiter *w = l->waiters;
+    while (w) {
+        struct waiter *next = w->next;
+        struct resolve_answer *a = &w->r->answers[w->index];
+        if (!w->r->cancelled) {
+            if (status == 0 && res)
+                answer_take(a, res);
+            else
+                a->error = resolve_error_message(a->name, status ? lookup_reason(status) : "no address");
+        }
+        answer_given(w->r, w->index);
+        free(w);
+        w = next;
+    }
+    if (res)
+        uv_freeaddrinfo(res);
+    free(l->name);
+    free(l);
+}
+
+/* Wait for `name`: join the lookup that is out for it, or start one.
+ * 0, or -1 when libuv would not start it. */
+static int lookup_join(uv_loop_t *loop, const char *name, struct resolve *r, int index)
+{
+    struct lookup *l = lookups_out;
+    while (l && (l->dropped || l->loop != loop || strcmp(l->name, name) != 0))
+        l = l->next;
+    if (!l) {
+        /* What libpq asks for: any family, stream sockets. */
+        struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+        l = xcalloc(1, sizeof *l);
+        l->loop = loop;
+        l->name = xstrdup(name);
+        l->req.data = l;
+        if (uv_getaddrinfo(loop, &l->req, lookup_done, name, NULL, &hints) != 0) {
+            free(l->name);
+            free(l);
+            return -1;
+        }
+        l->next = lookups_out;
+        lookups_out = l;
+    }
+    struct waiter *w = xcalloc(1, sizeof *w);
+    w->r = r;
+    w->index = index;
+    w->next = l->waiters;
+    l->waiters = w;
+    return 0;
 }
 
 struct resolve *resolve_start(uv_loop_t *loop, char *const *names, int n,
@@ -155,20 +219,13 @@ struct resolve *resolve_start(uv_loop_t *loop, char *const *names, int n,
     r->arg = arg;
     r->n = n;
     r->answers = xcalloc((size_t)n, sizeof *r->answers);
-    r->lookups = xcalloc((size_t)n, sizeof *r->lookups);
+    r->answered = xcalloc((size_t)n, sizeof *r->answered);
     for (int i = 0; i < n; i++)
         r->answers[i].name = xstrdup(names[i]);
-    /* What libpq asks for: any family, stream sockets. */
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
     for (int i = 0; i < n; i++) {
-        struct lookup *l = &r->lookups[i];
-        l->owner = r;
-        l->index = i;
-        l->req.data = l;
-        if (uv_getaddrinfo(loop, &l->req, lookup_done, names[i], NULL, &hints) != 0) {
+        if (lookup_join(loop, names[i], r, i) != 0) {
             /* Only bad arguments or no memory get here: give up on the
-             * whole request, and let those started come back to nobody. */
-            l->done = true;
+             * whole request; the lookups it joined come back to nobody. */
             if (r->pending == 0) {
                 resolve_free(r);
                 return NULL;
@@ -177,7 +234,6 @@ struct resolve *resolve_start(uv_loop_t *loop, char *const *names, int n,
             return NULL;
         }
         r->pending++;
-        lookups_in_flight++;
     }
     return r;
 }
@@ -187,22 +243,30 @@ void resolve_cancel(struct resolve *r)
     if (!r || r->cancelled)
         return;
     r->cancelled = true;
-    /* Lookups not yet taken by a pool thread are dropped now (they come
-     * back with UV_EAI_CANCELED); a running one ends in its own time. */
-    for (int i = 0; i < r->n; i++)
-        if (!r->lookups[i].done && r->lookups[i].req.loop)
-            uv_cancel((uv_req_t *)&r->lookups[i].req);
+    /* A lookup that nobody waits for any more and that no pool thread has
+     * taken yet is dropped now (it comes back with UV_EAI_CANCELED); one
+     * already running ends in its own time, its answer unread. */
+    for (struct lookup *l = lookups_out; l; l = l->next) {
+        bool wanted = false;
+        for (struct waiter *w = l->waiters; w && !wanted; w = w->next)
+            wanted = !w->r->cancelled;
+        if (!wanted && !l->dropped && uv_cancel((uv_req_t *)&l->req) == 0)
+            l->dropped = true;
+    }
 }
 
 const char *resolve_waiting_for(const struct resolve *r)
 {
     for (int i = 0; r && i < r->n; i++)
-        if (!r->lookups[i].done)
+        if (!r->answered[i])
             return r->answers[i].name;
     return NULL;
 }
 
 int resolve_in_flight(void)
 {
-    return lookups_in_flight;
+    int n = 0;
+    for (const struct lookup *l = lookups_out; l; l = l->next)
+        n++;
+    return n;
 }

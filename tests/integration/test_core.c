@@ -274,6 +274,61 @@ static void test_refused_after_a_lookup_names_the_host(void **state)
     close_conn(c);
 }
 
+struct lookup_seen {
+    bool done;
+    int  count;
+    char first[64];
+    char error[256];
+};
+
+static void lookup_seen(void *arg, const struct resolve_answer *answers, int n)
+{
+    struct lookup_seen *s = arg;
+    assert_int_equal(n, 1);
+    s->done = true;
+    s->count = answers[0].count;
+    if (answers[0].count > 0)
+        snprintf(s->first, sizeof s->first, "%s", answers[0].addrs[0]);
+    if (answers[0].error)
+        snprintf(s->error, sizeof s->error, "%s", answers[0].error);
+}
+
+static void test_lookups_of_one_name_are_shared_and_cancelled_alone(void **state)
+{
+    (void)state;
+    char *names[] = { "localhost" };
+    struct lookup_seen a = { 0 }, b = { 0 };
+    struct resolve *ra = resolve_start(loop, names, 1, lookup_seen, &a);
+    struct resolve *rb = resolve_start(loop, names, 1, lookup_seen, &b);
+    assert_non_null(ra);
+    assert_non_null(rb);
+    /* One getaddrinfo for both. */
+    assert_int_equal(resolve_in_flight(), 1);
+    assert_string_equal(resolve_waiting_for(rb), "localhost");
+    /* The one cancelled hears nothing; the other still gets its answer. */
+    resolve_cancel(ra);
+    assert_true(run_until(&b.done, 10));
+    assert_false(a.done);
+    assert_true(b.count > 0);
+    assert_string_equal(b.error, "");
+
+    /* A lookup dropped before any thread took it is never joined: a new
+     * request for the name gets an answer, not "cancelled". */
+    for (int i = 0; i < 20; i++) {
+        struct lookup_seen c = { 0 }, d = { 0 };
+        resolve_cancel(resolve_start(loop, names, 1, lookup_seen, &c));
+        assert_non_null(resolve_start(loop, names, 1, lookup_seen, &d));
+        assert_true(run_until(&d.done, 10));
+        assert_false(c.done);
+        assert_true(d.count > 0);
+        assert_string_equal(d.error, "");
+    }
+    bool never = false;
+    for (int i = 0; i < 100 && resolve_in_flight() > 0; i++)
+        run_until(&never, 0.05);
+    assert_int_equal(resolve_in_flight(), 0);
+}
+
 static void test_close_while_looking_up_leaves_nothing_behind(void **state)
 {
     (void)state;
@@ -479,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_unresolvable_name_is_said_in_libpq_words_and_retried),
         cmocka_unit_test(test_refused_after_a_lookup_names_the_host),
         cmocka_unit_test(test_close_while_looking_up_leaves_nothing_behind),
+        cmocka_unit_test(test_lookups_of_one_name_are_shared_and_cancelled_alone),
         cmocka_unit_test(test_pool_keeps_monitoring_free_while_a_long_query_runs),
         cmocka_unit_test(test_redis_answers_ping),
         cmocka_unit_test(test_redis_refused_is_reported_not_hung),
