@@ -19,6 +19,7 @@
 #include <libpq-fe.h>
 
 #include "conninfo.h"
+#include "resolve.h"
 #include "sanitize.h"
 #include "xalloc.h"
 
@@ -588,6 +589,175 @@ char *conninfo_display(const struct conninfo *ci)
         }
     }
     return sb_finish(&sb);
+}
+
+/* ---- host lists, for looking names up before libpq does ------------------ */
+
+/* A comma-separated list as libpq reads host, hostaddr and port: split on
+ * every comma, no quoting or escape (parse_comma_separated_list). */
+static char **list_split(const char *s, int *count)
+{
+    int cap = 1;
+    for (const char *p = s; *p; p++)
+        if (*p == ',')
+            cap++;
+    char **items = xcalloc((size_t)cap + 1, sizeof *items);
+    int n = 0;
+    for (const char *p = s;; p++) {
+        size_t len = strcspn(p, ",");
+        items[n++] = xstrndup(p, len);
+        p += len;
+        if (*p == '\0')
+            break;
+    }
+    *count = n;
+    return items;
+}
+
+static void list_free(char **items, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(items[i]);
+    free(items);
+}
+
+static void list_append(struct strbuf *sb, int index, const char *item)
+{
+    if (index > 0)
+        sb_add(sb, ",");
+    sb_add(sb, item);
+}
+
+struct host_list {
+    char **hosts, **ports;
+    int    nhosts, nports;      /* nports 0 or 1: one port (or none) for all */
+};
+
+static const char *value_or_env(const struct conninfo *ci, const char *keyword, const char *envvar)
+{
+    const char *v = conninfo_get(ci, keyword);
+    return v ? v : getenv(envvar);
+}
+
+/* The host and port lists libpq will use, or -1 when pgdeck should leave
+ * the lookups to libpq (see conninfo_host_names). */
+static int host_list_read(const struct conninfo *ci, struct host_list *hl)
+{
+    memset(hl, 0, sizeof *hl);
+    const char *hostaddr = value_or_env(ci, "hostaddr", "PGHOSTADDR");
+    if (hostaddr && *hostaddr)
+        return -1;
+    if (value_or_env(ci, "service", "PGSERVICE"))
+        return -1;
+    const char *host = value_or_env(ci, "host", "PGHOST");
+    if (!host || !*host)
+        return -1;
+    const char *port = value_or_env(ci, "port", "PGPORT");
+    hl->hosts = list_split(host, &hl->nhosts);
+    if (port && *port)
+        hl->ports = list_split(port, &hl->nports);
+    if (hl->nports > 1 && hl->nports != hl->nhosts) {
+        list_free(hl->hosts, hl->nhosts);
+        list_free(hl->ports, hl->nports);
+        return -1;
+    }
+    return 0;
+}
+
+static void host_list_free(struct host_list *hl)
+{
+    list_free(hl->hosts, hl->nhosts);
+    list_free(hl->ports, hl->nports);
+    memset(hl, 0, sizeof *hl);
+}
+
+/* An entry libpq would look up: not empty (the default socket directory),
+ * not a socket path (libpq's is_unixsock_path), not a numeric address. */
+static int needs_lookup(const char *host)
+{
+    return *host && host[0] != '/' && host[0] != '@' && !resolve_is_numeric(host);
+}
+
+int conninfo_host_names(const struct conninfo *ci, char ***names)
+{
+    struct host_list hl;
+    *names = NULL;
+    if (host_list_read(ci, &hl) != 0)
+        return 0;
+    char **out = xcalloc((size_t)hl.nhosts + 1, sizeof *out);
+    int n = 0;
+    for (int i = 0; i < hl.nhosts; i++) {
+        if (!needs_lookup(hl.hosts[i]))
+            continue;
+        int seen = 0;
+        for (int k = 0; k < n && !seen; k++)
+            seen = strcmp(out[k], hl.hosts[i]) == 0;
+        if (!seen)
+            out[n++] = xstrdup(hl.hosts[i]);
+    }
+    host_list_free(&hl);
+    if (n == 0) {
+        free(out);
+        return 0;
+    }
+    *names = out;
+    return n;
+}
+
+void conninfo_names_free(char **names, int n)
+{
+    list_free(names, n);
+}
+
+int conninfo_with_addresses(struct conninfo *out, const struct conninfo *ci,
+                            const struct resolve_answer *answers, int n)
+{
+    struct host_list hl;
+    memset(out, 0, sizeof *out);
+    if (host_list_read(ci, &hl) != 0)
+        return 0;
+    struct strbuf hosts = { 0 }, addrs = { 0 }, ports = { 0 };
+    int entries = 0;
+    for (int i = 0; i < hl.nhosts; i++) {
+        const char *host = hl.hosts[i];
+        const char *port = hl.nports > 1 ? hl.ports[i] : NULL;
+        if (!needs_lookup(host)) {
+            /* A numeric address goes in hostaddr too, so that libpq does
+             * not call getaddrinfo even for that; a socket needs none. */
+            list_append(&hosts, entries, host);
+            list_append(&addrs, entries, *host && host[0] != '/' && host[0] != '@' ? host : "");
+            if (port)
+                list_append(&ports, entries, port);
+            entries++;
+            continue;
+        }
+        for (int k = 0; k < n; k++) {
+            if (strcmp(answers[k].name, host) != 0)
+                continue;
+            for (int a = 0; a < answers[k].count; a++) {
+                list_append(&hosts, entries, host);
+                list_append(&addrs, entries, answers[k].addrs[a]);
+                if (port)
+                    list_append(&ports, entries, port);
+                entries++;
+            }
+            break;
+        }
+    }
+    if (entries > 0) {
+        conninfo_copy(out, ci);
+        /* An entry can be empty (the default socket): never NULL, which
+         * would remove the keyword and let PGHOST back in. */
+        conninfo_set(out, "host", hosts.buf ? hosts.buf : "");
+        conninfo_set(out, "hostaddr", addrs.buf ? addrs.buf : "");
+        if (hl.nports > 1)
+            conninfo_set(out, "port", ports.buf ? ports.buf : "");
+    }
+    free(hosts.buf);
+    free(addrs.buf);
+    free(ports.buf);
+    host_list_free(&hl);
+    return entries;
 }
 
 /* ---- Redis URLs --------------------------------------------------------- */

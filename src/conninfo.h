@@ -32,6 +32,27 @@ char       *conninfo_display(const struct conninfo *ci);
  * that quote what the user typed).  Caller frees. */
 char       *conninfo_mask(const char *text);
 
+/* Host names looked up before libpq connects (libpq would call getaddrinfo
+ * on the loop's thread).  The host list is the conninfo's `host`, else
+ * PGHOST, split on commas as libpq splits it; an empty entry (the default
+ * socket directory), a socket path and a numeric address need no lookup.
+ * Nothing is looked up when the caller gave hostaddr (or PGHOSTADDR), when
+ * a service file is in play (it may set host, hostaddr or port itself), or
+ * when the port list does not match the hosts (libpq says so itself).
+ * Returns how many distinct names to look up (0: use ci as it is) and sets
+ * *names, to be freed with conninfo_names_free. */
+int   conninfo_host_names(const struct conninfo *ci, char ***names);
+void  conninfo_names_free(char **names, int n);
+/* `out` becomes a copy of `ci` whose host list has one entry per address
+ * (a name with three addresses becomes three entries, in the resolver's
+ * order, which is the order libpq tries them), with hostaddr beside each
+ * and the port list spread to match.  `host` keeps the names, for TLS,
+ * GSSAPI and .pgpass.  A name that found no address is left out.  Returns
+ * the number of host entries; 0 when none is left (out is then empty). */
+struct resolve_answer;
+int   conninfo_with_addresses(struct conninfo *out, const struct conninfo *ci,
+                              const struct resolve_answer *answers, int n);
+
 /* redis://[[user]:password@]host[:port][/db] or unix:///path/to/sock[?db=N].
  * Returns 0, or -1 with a message in err (never containing the password). */
 struct redis_target {

@@ -4,16 +4,19 @@
  * console (ui/), or one of the non-interactive ones (--once, check, run).
  * Only main exits. */
 #include <locale.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <uv.h>
 
 #include "app.h"
 #include "config.h"
 #include "frontend.h"
+#include "resolve.h"
 
 extern char **environ;
 
@@ -33,6 +36,11 @@ static bool wants_check(int argc, char **argv)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    /* hiredis 0.14 writes with plain write(): a Redis that closes the
+     * connection while pgdeck writes would kill it with SIGPIPE.  Every
+     * front end gets EPIPE instead, which hiredis reports as an error
+     * (libpq guards its own sends). */
+    signal(SIGPIPE, SIG_IGN);
 
     struct config cfg;
     char err[1024];
@@ -74,5 +82,13 @@ int main(int argc, char **argv)
     }
     uv_loop_close(loop);
     config_free(&cfg);
+    /* A host name lookup still running on libuv's thread pool (a DNS
+     * server that does not answer) would hold up the exit for as long as it
+     * takes: libuv joins its pool threads in a destructor at exit.  Its
+     * answer is not wanted any more, and everything else is closed. */
+    if (resolve_in_flight() > 0) {
+        fflush(NULL);
+        _exit(rc);
+    }
     return rc;
 }

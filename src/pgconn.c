@@ -5,6 +5,7 @@
 
 #include "backoff.h"
 #include "pgconn.h"
+#include "resolve.h"
 #include "xalloc.h"
 
 /* How long a cancelled query may go on before the connection is given up:
@@ -50,6 +51,15 @@ struct pgconn {
     uv_poll_t        *poll;         /* recreated after every connect step */
     int               poll_events;
     uv_timer_t        connect_timer; /* connect timeout, and retry delay */
+    struct resolve   *resolve;       /* host names being looked up, or NULL;
+                                        outlives an attempt that timed out,
+                                        so that retries never pile lookups
+                                        up on a silent DNS server */
+    char             *resolve_errors; /* names that found no address, told
+                                         with libpq's reason if the rest fail */
+    char            **resolved_pairs; /* address, name, address, name ... of
+                                         this attempt, to name them in errors */
+    int               nresolved;
     uv_timer_t        query_timer;   /* timeout of the running query */
     struct backoff    backoff;
     double            retry_at;      /* monotonic time of the next attempt */
@@ -118,6 +128,18 @@ static char *one_line(const char *msg)
     char *masked = conninfo_mask(full);
     free(full);
     return masked;
+}
+
+/* What the last host name lookup found, kept for the attempt's messages. */
+static void forget_resolved(struct pgconn *c)
+{
+    for (int i = 0; i < 2 * c->nresolved; i++)
+        free(c->resolved_pairs[i]);
+    free(c->resolved_pairs);
+    c->resolved_pairs = NULL;
+    c->nresolved = 0;
+    free(c->resolve_errors);
+    c->resolve_errors = NULL;
 }
 
 static void handle_closed(uv_handle_t *h)
@@ -399,6 +421,7 @@ static void became_up(struct pgconn *c)
     c->backend_pid = PQbackendPID(c->pg);
     free(c->error);
     c->error = NULL;
+    forget_resolved(c);
     backoff_reset(&c->backoff);
     c->connects++;
     c->idle_since = now_monotonic();
@@ -438,11 +461,49 @@ static void go_down(struct pgconn *c, const char *why)
     }
     free(c->error);
     c->error = msg;
+    forget_resolved(c);
     c->running = false;
     c->backend_pid = 0;
     schedule_retry(c);
     set_state(c, PGCONN_DOWN);
     fail_all(c, c->error);
+}
+
+/* Given hostaddr, libpq names only the address ('connection to server at
+ * "10.0.0.5", port 5432 failed'); with a name it looked up itself it says
+ * 'at "db1" (10.0.0.5)'.  Say it the way libpq would have. */
+static char *name_addresses(const struct pgconn *c, const char *msg)
+{
+    char *text = xstrdup(msg ? msg : "");
+    for (int i = 0; i < c->nresolved; i++) {
+        const char *addr = c->resolved_pairs[2 * i], *name = c->resolved_pairs[2 * i + 1];
+        char *from = xasprintf("connection to server at \"%s\", port ", addr);
+        char *hit = strstr(text, from);
+        if (hit) {
+            char *out = xasprintf("%.*sconnection to server at \"%s\" (%s), port %s", (int)(hit - text),
+                                  text, name, addr, hit + strlen(from));
+            free(text);
+            text = out;
+        }
+        free(from);
+    }
+    return text;
+}
+
+/* A connect attempt failed: libpq's reason, and the names that did not
+ * resolve, if some were left out of the attempt. */
+static void connect_failed(struct pgconn *c, const char *libpq_message)
+{
+    char *named = name_addresses(c, libpq_message);
+    char *why = one_line(named);
+    free(named);
+    if (c->resolve_errors) {
+        char *both = xasprintf("%s; %s", why, c->resolve_errors);
+        free(why);
+        why = both;
+    }
+    go_down(c, why);
+    free(why);
 }
 
 static void connect_step(struct pgconn *c)
@@ -454,18 +515,15 @@ static void connect_step(struct pgconn *c)
         break;
     case PGRES_POLLING_READING:
         if (watch(c, UV_READABLE) != 0)
-            go_down(c, "lost the socket while connecting");
+            connect_failed(c, "lost the socket while connecting");
         break;
     case PGRES_POLLING_WRITING:
         if (watch(c, UV_WRITABLE) != 0)
-            go_down(c, "lost the socket while connecting");
+            connect_failed(c, "lost the socket while connecting");
         break;
-    default: {
-        char *why = one_line(PQerrorMessage(c->pg));
-        go_down(c, why);
-        free(why);
+    default:
+        connect_failed(c, PQerrorMessage(c->pg));
         break;
-    }
     }
 }
 
@@ -502,44 +560,102 @@ static void poll_cb(uv_poll_t *handle, int status, int events)
         read_results(c);
 }
 
+/* The connect timeout covers the host name lookup too: a lookup that takes
+ * longer is a failed connect, retried like any other (the lookup itself
+ * goes on, and the next attempt waits for it rather than start another). */
 static void connect_timeout_cb(uv_timer_t *t)
 {
     struct pgconn *c = t->data;
     if (c->state != PGCONN_CONNECTING)
         return;
-    char *why = xasprintf("timeout expired after %.1f s while connecting", c->opts.connect_timeout);
+    char *why;
+    if (!c->pg && c->resolve) {
+        char *reason = xasprintf("no answer in %.1f s", c->opts.connect_timeout);
+        why = resolve_error_message(resolve_waiting_for(c->resolve), reason);
+        free(reason);
+    } else {
+        why = xasprintf("timeout expired after %.1f s while connecting", c->opts.connect_timeout);
+    }
     go_down(c, why);
     free(why);
 }
 
-static void start_connect(struct pgconn *c)
+/* libpq's part of a connect, with every host already an address. */
+static void connect_to(struct pgconn *c, const struct conninfo *ci)
 {
     const char **kw, **val;
-    conninfo_arrays(&c->ci, &kw, &val);
-    c->retry_at = 0;
-    set_state(c, PGCONN_CONNECTING);
-    if (c->state != PGCONN_CONNECTING)
-        return;     /* the state callback closed us */
+    conninfo_arrays(ci, &kw, &val);
     c->pg = PQconnectStartParams(kw, val, 0);
     if (!c->pg) {
         go_down(c, "out of memory starting a connection");
         return;
     }
     if (PQstatus(c->pg) == CONNECTION_BAD) {
-        char *why = one_line(PQerrorMessage(c->pg));
-        go_down(c, why);
-        free(why);
+        connect_failed(c, PQerrorMessage(c->pg));
         return;
     }
+    /* The first step is always "write": the socket is connecting. */
+    if (watch(c, UV_WRITABLE) != 0)
+        connect_failed(c, PQerrorMessage(c->pg));
+}
+
+static void resolved(void *arg, const struct resolve_answer *answers, int n)
+{
+    struct pgconn *c = arg;
+    c->resolve = NULL;
+    if (c->state != PGCONN_CONNECTING || c->pg)
+        return;     /* that attempt timed out: the next one looks again */
+    char *errors = NULL;
+    for (int i = 0; i < n; i++) {
+        if (!answers[i].error)
+            continue;
+        char *more = errors ? xasprintf("%s; %s", errors, answers[i].error) : xstrdup(answers[i].error);
+        free(errors);
+        errors = more;
+    }
+    struct conninfo ci;
+    if (conninfo_with_addresses(&ci, &c->ci, answers, n) == 0) {
+        go_down(c, errors ? errors : "no address for any host");
+        free(errors);
+        return;
+    }
+    forget_resolved(c);
+    c->resolve_errors = errors;
+    for (int i = 0; i < n; i++)
+        c->nresolved += answers[i].count;
+    c->resolved_pairs = xcalloc(2 * (size_t)c->nresolved + 1, sizeof *c->resolved_pairs);
+    for (int i = 0, k = 0; i < n; i++) {
+        for (int a = 0; a < answers[i].count; a++, k++) {
+            c->resolved_pairs[2 * k] = xstrdup(answers[i].addrs[a]);
+            c->resolved_pairs[2 * k + 1] = xstrdup(answers[i].name);
+        }
+    }
+    connect_to(c, &ci);
+    conninfo_free(&ci);
+}
+
+static void start_connect(struct pgconn *c)
+{
+    c->retry_at = 0;
+    set_state(c, PGCONN_CONNECTING);
+    if (c->state != PGCONN_CONNECTING)
+        return;     /* the state callback closed us */
     if (c->opts.connect_timeout > 0)
         uv_timer_start(&c->connect_timer, connect_timeout_cb,
                        (uint64_t)(c->opts.connect_timeout * 1000), 0);
-    /* The first step is always "write": the socket is connecting. */
-    if (watch(c, UV_WRITABLE) != 0) {
-        char *why = one_line(PQerrorMessage(c->pg));
-        go_down(c, why);
-        free(why);
+    if (c->resolve)
+        return;     /* an earlier attempt's lookup is still out: wait for it */
+    /* libpq would look the names up itself, on this thread. */
+    char **names;
+    int n = conninfo_host_names(&c->ci, &names);
+    if (n == 0) {
+        connect_to(c, &c->ci);
+        return;
     }
+    c->resolve = resolve_start(c->loop, names, n, resolved, c);
+    conninfo_names_free(names, n);
+    if (!c->resolve)
+        go_down(c, "could not start a host name lookup");
 }
 
 struct pgconn *pgconn_new(uv_loop_t *loop, const struct conninfo *ci,
@@ -599,6 +715,7 @@ static void timer_closed(uv_handle_t *h)
         free(c->label);
         free(c->error);
         free(c->warning);
+        forget_resolved(c);
         free(c);
     }
 }
@@ -613,6 +730,8 @@ void pgconn_close(struct pgconn *c)
         PQfinish(c->pg);
         c->pg = NULL;
     }
+    resolve_cancel(c->resolve);
+    c->resolve = NULL;
     c->state = PGCONN_CLOSED;
     c->running = false;
     fail_all(c, "connection closed");

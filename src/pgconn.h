@@ -10,10 +10,12 @@
 
 /* One asynchronous PostgreSQL connection driven by the libuv loop.
  *
- * Nothing here blocks: the connection is opened with PQconnectStartParams
- * and PQconnectPoll on a uv_poll_t, queries go out with PQsendQueryParams
- * one at a time from a FIFO queue, and results are read with
- * PQconsumeInput/PQgetResult when the socket is readable.  A query that
+ * Nothing here blocks: host names are looked up first on libuv's thread
+ * pool (resolve.h) and handed to libpq as hostaddr, the connection is
+ * opened with PQconnectStartParams and PQconnectPoll on a uv_poll_t,
+ * queries go out with PQsendQueryParams one at a time from a FIFO queue,
+ * and results are read with PQconsumeInput/PQgetResult when the socket is
+ * readable.  A query that
  * outlives its timeout is cancelled (PQcancel runs on the libuv thread
  * pool, since it blocks); if the server does not answer even the cancel,
  * the connection is dropped and opened again.  A connection that fails or is

@@ -45,6 +45,7 @@ struct pgpool {
     bool               freeing;
     int                handles_open;
     bool               opening;     /* inside pgconn_new */
+    bool               creating;    /* inside pgpool_new */
     enum pgconn_state  last_state;  /* as last told to state_cb */
 };
 
@@ -58,15 +59,20 @@ static void kick_cb(uv_timer_t *t)
 static void conn_state(void *arg, struct pgconn *conn)
 {
     struct pgpool *p = arg;
-    /* A connection being created reports "connecting" from inside
-     * pgconn_new, before its slot knows it: nothing to act on yet, and
-     * acting on it could open a second connection for the same slot. */
-    if (p->freeing || p->opening)
+    if (p->freeing)
         return;
+    /* The reason is kept whenever it comes: a connect can fail inside
+     * pgconn_new itself (libpq refuses the options at once), and that
+     * first error is what the operator needs to read. */
     if (pgconn_state(conn) == PGCONN_DOWN && pgconn_error(conn)) {
         free(p->error);
         p->error = xstrdup(pgconn_error(conn));
     }
+    /* A connection being created reports from inside pgconn_new, before
+     * its slot knows it: nothing to act on yet (acting could open a second
+     * connection for the same slot); open_slot reports it afterwards. */
+    if (p->opening)
+        return;
     /* Connections beyond the minimum are not worth retrying. */
     if (pgconn_state(conn) == PGCONN_DOWN) {
         for (int i = p->opts.min; i < p->opts.max; i++) {
@@ -99,8 +105,14 @@ static struct pgconn *open_slot(struct pgpool *p, int i)
         .reconnect = true,
     };
     p->opening = true;
-    p->slots[i].conn = pgconn_new(p->loop, &p->ci, &o, conn_state, p);
+    struct pgconn *conn = pgconn_new(p->loop, &p->ci, &o, conn_state, p);
+    p->slots[i].conn = conn;
     p->opening = false;
+    /* Down already: handle it now that the slot knows its connection (an
+     * extra slot is closed, the owner hears the pool is down).  Not while
+     * pgpool_new runs: its caller reads the state when it returns. */
+    if (pgconn_state(conn) == PGCONN_DOWN && !p->creating)
+        conn_state(p, conn);
     return p->slots[i].conn;
 }
 
@@ -282,8 +294,11 @@ struct pgpool *pgpool_new(uv_loop_t *loop, const struct conninfo *ci,
     p->idle_timer.data = p;
     p->kick.data = p;
     uv_timer_start(&p->idle_timer, idle_check, 1000, 1000);
+    p->creating = true;
     for (int i = 0; i < p->opts.min; i++)
         open_slot(p, i);
+    p->creating = false;
+    p->last_state = pgpool_state(p);
     return p;
 }
 

@@ -6,6 +6,7 @@
 
 #include "backoff.h"
 #include "redisconn.h"
+#include "resolve.h"
 #include "xalloc.h"
 
 /* One command waiting for its reply. */
@@ -27,6 +28,9 @@ struct redisconn {
     void               *arg;
 
     redisAsyncContext  *ac;
+    struct resolve     *resolve;        /* the host name being looked up:
+                                           hiredis would call getaddrinfo on
+                                           the loop's thread */
     enum pgconn_state   state;
     char               *error;
     char               *kill_reason;    /* why we dropped the connection */
@@ -246,6 +250,17 @@ static void watchdog_cb(uv_timer_t *t)
 {
     struct redisconn *rc = t->data;
     double now = now_monotonic();
+    /* A lookup slower than the connect timeout is a failed connect; it
+     * goes on, and the next attempt waits for it rather than start one. */
+    if (rc->state == PGCONN_CONNECTING && !rc->ac && rc->resolve &&
+        now - rc->connect_started > rc->connect_timeout) {
+        char *reason = xasprintf("no answer in %.1f s", rc->connect_timeout);
+        char *why = resolve_error_message(resolve_waiting_for(rc->resolve), reason);
+        went_down(rc, why);
+        free(why);
+        free(reason);
+        return;
+    }
     if (rc->state == PGCONN_CONNECTING && rc->ac &&
         now - rc->connect_started > rc->connect_timeout) {
         char *why = xasprintf("timeout expired after %.1f s while connecting", rc->connect_timeout);
@@ -263,14 +278,11 @@ static void watchdog_cb(uv_timer_t *t)
     }
 }
 
-static void start_connect(struct redisconn *rc)
+/* hiredis's part of a connect; `addr` is numeric (or NULL for a socket). */
+static void connect_to(struct redisconn *rc, const char *addr)
 {
-    rc->retry_at = 0;
-    rc->connect_started = now_monotonic();
-    set_state(rc, PGCONN_CONNECTING);
-    redisAsyncContext *ac = rc->target.socket_path
-        ? redisAsyncConnectUnix(rc->target.socket_path)
-        : redisAsyncConnect(rc->target.host, rc->target.port);
+    redisAsyncContext *ac = addr ? redisAsyncConnect(addr, rc->target.port)
+                                 : redisAsyncConnectUnix(rc->target.socket_path);
     if (!ac) {
         went_down(rc, "out of memory");
         return;
@@ -293,6 +305,50 @@ static void start_connect(struct redisconn *rc)
     redisAsyncSetDisconnectCallback(ac, disconnect_cb);
     /* The connect completes when the socket turns writable. */
     adapter_add_write(ac->ev.data);
+}
+
+static void resolved(void *arg, const struct resolve_answer *answers, int n)
+{
+    struct redisconn *rc = arg;
+    rc->resolve = NULL;
+    if (rc->state != PGCONN_CONNECTING || rc->ac || n != 1)
+        return;     /* that attempt timed out: the next one looks again */
+    if (answers[0].error) {
+        went_down(rc, answers[0].error);
+        return;
+    }
+    /* hiredis 0.14 asks for IPv4 first and IPv6 only when there is none. */
+    const char *addr = answers[0].addrs[0];
+    for (int i = 0; i < answers[0].count; i++) {
+        if (!strchr(answers[0].addrs[i], ':')) {
+            addr = answers[0].addrs[i];
+            break;
+        }
+    }
+    connect_to(rc, addr);
+}
+
+static void start_connect(struct redisconn *rc)
+{
+    rc->retry_at = 0;
+    rc->connect_started = now_monotonic();
+    set_state(rc, PGCONN_CONNECTING);
+    if (rc->state != PGCONN_CONNECTING)
+        return;     /* the state callback closed us */
+    if (rc->target.socket_path) {
+        connect_to(rc, NULL);
+        return;
+    }
+    if (resolve_is_numeric(rc->target.host)) {
+        connect_to(rc, rc->target.host);
+        return;
+    }
+    if (rc->resolve)
+        return;     /* an earlier attempt's lookup is still out: wait for it */
+    char *names[] = { rc->target.host };
+    rc->resolve = resolve_start(rc->loop, names, 1, resolved, rc);
+    if (!rc->resolve)
+        went_down(rc, "could not start a host name lookup");
 }
 
 struct redisconn *redisconn_new(uv_loop_t *loop, const struct redis_target *target,
@@ -360,6 +416,8 @@ void redisconn_close(struct redisconn *rc)
     if (!rc || rc->state == PGCONN_CLOSED)
         return;
     rc->state = PGCONN_CLOSED;
+    resolve_cancel(rc->resolve);
+    rc->resolve = NULL;
     if (rc->ac) {
         redisAsyncContext *ac = rc->ac;
         rc->ac = NULL;

@@ -13,7 +13,9 @@
  * status, so a refused connect would hang in "connecting" forever, and 0.14
  * has no timeouts: this module brings its own adapter (which hands the armed
  * events to hiredis on error, as hiredis 1.x does) and its own uv timers
- * for the connect and command timeouts.  A lost connection is retried with
+ * for the connect and command timeouts.  Its host name is looked up on
+ * libuv's thread pool first (resolve.h): hiredis would call getaddrinfo on
+ * the loop's thread.  A lost connection is retried with
  * exponential backoff and jitter, capped at 30 s. */
 
 struct redisconn;

@@ -24,7 +24,10 @@
 #         and '3' in turn, the time from the key to pgdeck's first output
 #         byte after it; with the database idle, then with the primary
 #         stopped (SIGSTOP of its postmaster and every backend) so that every
-#         collector's query is stuck.
+#         collector's query is stuck; and while the primary and Redis are
+#         connecting through a DNS server that does not answer (the
+#         LD_PRELOAD shim tests/e2e/slowdns.c holds every lookup of their
+#         name, slow.pgdeck.test, for 10 minutes).
 # Part 4  start: exec to the first complete frame with the servers up
 #         (pgdeck --stats first_complete_frame_ms; exec to the title through
 #         the pty), and exec to the first frame that shows the primary down
@@ -125,6 +128,9 @@ mkdir -p "$QUERIES" && cp "$ROOT"/sql/queries/*.sql "$QUERIES"/ || fail "cannot 
 PTYKEYS=$OUT/ptykeys
 ${CC:-cc} -std=c11 -O2 -Wall -Wextra -o "$PTYKEYS" "$ROOT/tests/bench/ptykeys.c" -lutil \
 	> "$OUT/ptykeys-build.log" 2>&1 || { cat "$OUT/ptykeys-build.log" >&2; fail "cannot build ptykeys"; }
+SLOWDNS=$OUT/slowdns.so
+${CC:-cc} -shared -fPIC -O2 -Wall -Wextra -o "$SLOWDNS" "$ROOT/tests/e2e/slowdns.c" -ldl \
+	> "$OUT/slowdns-build.log" 2>&1 || { cat "$OUT/slowdns-build.log" >&2; fail "cannot build slowdns.so"; }
 command -v tmux > /dev/null || fail "tmux is missing (make deps)"
 
 # The peers, from Debian, installed when missing.
@@ -373,6 +379,14 @@ pgdeck_keys stuck \
 # Belt and braces: whatever happened, the primary runs again.
 kill -CONT $(PRIMARY_PIDS) 2>/dev/null
 sleep 1
+say "part 3: $KEYS keys while the primary and Redis are connecting through a silent DNS server"
+# Their lookups never answer while the keys are sent (connect timeout,
+# down, retry, and round again); the replica and PgBouncer are up.
+DATABASE_URL="host=slow.pgdeck.test port=$PGPORT user=bench_pgdeck dbname=bench" \
+	REDIS_URL="redis://slow.pgdeck.test:$PGDECK_REDIS_PORT/0" LD_PRELOAD="$SLOWDNS" PGDECK_SLOW_SECONDS=600 \
+	DATABASE_READ_REPLICA_URL="$CONN_REPLICA" PGBOUNCER_URL="$PGBOUNCER_URL" \
+	"$PTYKEYS" -c $COLS -r $ROWS -m "primary: connecting" -n "$KEYS" -k 23 -q 150 -t 600 \
+	-o "$OUT/keys-connecting.ms" -- "$PGDECK" --stats "$OUT/keys-connecting.stats" > "$OUT/keys-connecting.pty" 2>&1
 
 # ------------------------------------------------------------ part 1: peers
 
@@ -653,8 +667,9 @@ coll_stat() {	# NAME FIELD -> from "collector NAME runs R failures F mean_ms M m
 	echo "Part 3 - key-to-screen latency: '2' and '3' in turn through a pty (${COLS}x${ROWS}), each sent after 150 ms"
 	echo "         without output; the time to pgdeck's first output byte after the key; ms; machine load $LOAD_P3"
 	printf '%-34s %6s %8s %8s %8s %9s\n' condition keys p50 p99 max timeouts
-	for k in idle stuck; do
-		case $k in idle) _d="database idle" ;; stuck) _d="primary stopped (SIGSTOP), stuck" ;; esac
+	for k in idle stuck connecting; do
+		case $k in idle) _d="database idle" ;; stuck) _d="primary stopped (SIGSTOP), stuck" ;;
+		connecting) _d="connecting, DNS does not answer" ;; esac
 		set -- $(awk '/^keys / { print $2, $4, $6, $8, $10 }' "$OUT/keys-$k.pty")
 		printf '%-34s %6s %8s %8s %8s %9s\n' "$_d" "${1:-0}" "${2:--}" "${3:--}" "${4:--}" "${5:--}"
 	done
@@ -704,7 +719,7 @@ aim "scale: whole refresh cycle < 50 ms server time" "$(lt "$(cat "$OUT/scale-cy
 aim "scale: frame drawn in < 2 ms (mean)" "$(lt "$(stat_of frame_mean_ms)" 2)" \
 	"mean $(stat_of frame_mean_ms), median $(stat_of frame_median_ms), max $(stat_of frame_max_ms) ms"
 aim "scale: peak RSS < 16 MB" "$(lt "$(calc "$SC_HWM / 1024")" 16)" "$(calc "$SC_HWM / 1024" %.1f) MB"
-for k in idle stuck; do
+for k in idle stuck connecting; do
 	_p99=$(awk '/^keys / { print $6 }' "$OUT/keys-$k.pty")
 	_n=$(awk '/^keys / { print $2 }' "$OUT/keys-$k.pty")
 	[ "${_n:-0}" -ge 1 ] || _p99=-
@@ -732,6 +747,6 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "took $(since "$T0") s"
 } > "$RESULTS"
 # The copy of the binary is not worth keeping; the raw figures are.
-rm -f "$PGDECK" "$PTYKEYS"
+rm -f "$PGDECK" "$PTYKEYS" "$SLOWDNS"
 cat "$RESULTS"
 echo "results: $RESULTS"

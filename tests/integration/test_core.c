@@ -16,6 +16,7 @@
 #include "pgconn.h"
 #include "pgpool.h"
 #include "redisconn.h"
+#include "resolve.h"
 #include "xalloc.h"
 
 static uv_loop_t *loop;
@@ -231,6 +232,119 @@ static void test_primary_restart_reconnects_by_itself(void **state)
     close_conn(c);
 }
 
+/* ---- host names, looked up on libuv's thread pool ---- */
+
+static void test_primary_by_name_comes_up(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    char *ci = xasprintf("host=localhost port=%s user=postgres dbname=pgdeck", env("PGDECK_PG_PORT"));
+    struct pgconn *c = open_conn(ci, &w, 5);
+    free(ci);
+    /* The lookup is out: the connect goes on without blocking here. */
+    assert_int_equal(pgconn_state(c), PGCONN_CONNECTING);
+    assert_true(resolve_in_flight() > 0);
+    assert_true(run_until(&w.up, 10));
+    struct answer a = { 0 };
+    assert_int_equal(pgconn_send(c, "SELECT inet_server_addr()::text", 0, NULL, 0, got_answer, &a), 0);
+    assert_true(run_until(&a.done, 5));
+    assert_string_equal(a.value, "127.0.0.1/32");
+    close_conn(c);
+}
+
+static void test_unresolvable_name_is_said_in_libpq_words_and_retried(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    struct pgconn *c = open_conn("host=db.example.invalid port=5432 dbname=x user=x", &w, 5);
+    assert_true(run_until(&w.down, 10));
+    assert_non_null(strstr(w.error, "could not translate host name \"db.example.invalid\" to address: "));
+    assert_true(pgconn_retry_in(c) > 0);
+    close_conn(c);
+}
+
+static void test_refused_after_a_lookup_names_the_host(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    struct pgconn *c = open_conn("host=localhost port=1 dbname=x user=x", &w, 5);
+    assert_true(run_until(&w.down, 10));
+    /* As libpq says it when it looks the name up itself. */
+    assert_non_null(strstr(w.error, "connection to server at \"localhost\" (127.0.0.1), port 1 failed"));
+    close_conn(c);
+}
+
+struct lookup_seen {
+    bool done;
+    int  count;
+    char first[64];
+    char error[256];
+};
+
+static void lookup_seen(void *arg, const struct resolve_answer *answers, int n)
+{
+    struct lookup_seen *s = arg;
+    assert_int_equal(n, 1);
+    s->done = true;
+    s->count = answers[0].count;
+    if (answers[0].count > 0)
+        snprintf(s->first, sizeof s->first, "%s", answers[0].addrs[0]);
+    if (answers[0].error)
+        snprintf(s->error, sizeof s->error, "%s", answers[0].error);
+}
+
+static void test_lookups_of_one_name_are_shared_and_cancelled_alone(void **state)
+{
+    (void)state;
+    char *names[] = { "localhost" };
+    struct lookup_seen a = { 0 }, b = { 0 };
+    struct resolve *ra = resolve_start(loop, names, 1, lookup_seen, &a);
+    struct resolve *rb = resolve_start(loop, names, 1, lookup_seen, &b);
+    assert_non_null(ra);
+    assert_non_null(rb);
+    /* One getaddrinfo for both. */
+    assert_int_equal(resolve_in_flight(), 1);
+    assert_string_equal(resolve_waiting_for(rb), "localhost");
+    /* The one cancelled hears nothing; the other still gets its answer. */
+    resolve_cancel(ra);
+    assert_true(run_until(&b.done, 10));
+    assert_false(a.done);
+    assert_true(b.count > 0);
+    assert_string_equal(b.error, "");
+
+    /* A lookup dropped before any thread took it is never joined: a new
+     * request for the name gets an answer, not "cancelled". */
+    for (int i = 0; i < 20; i++) {
+        struct lookup_seen c = { 0 }, d = { 0 };
+        resolve_cancel(resolve_start(loop, names, 1, lookup_seen, &c));
+        assert_non_null(resolve_start(loop, names, 1, lookup_seen, &d));
+        assert_true(run_until(&d.done, 10));
+        assert_false(c.done);
+        assert_true(d.count > 0);
+        assert_string_equal(d.error, "");
+    }
+    bool never = false;
+    for (int i = 0; i < 100 && resolve_in_flight() > 0; i++)
+        run_until(&never, 0.05);
+    assert_int_equal(resolve_in_flight(), 0);
+}
+
+static void test_close_while_looking_up_leaves_nothing_behind(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 20; i++) {
+        struct state_watch w = { 0 };
+        struct pgconn *c = open_conn("host=localhost port=1 dbname=x user=x", &w, 5);
+        pgconn_close(c);
+    }
+    /* The lookups come back to nobody and free themselves (the sanitizer
+     * build checks the memory). */
+    bool never = false;
+    for (int i = 0; i < 100 && resolve_in_flight() > 0; i++)
+        run_until(&never, 0.05);
+    assert_int_equal(resolve_in_flight(), 0);
+}
+
 struct pool_watch { bool up; };
 static void pool_state(void *arg, struct pgpool *p)
 {
@@ -348,6 +462,41 @@ static void test_redis_refused_is_reported_not_hung(void **state)
         uv_run(loop, UV_RUN_NOWAIT);
 }
 
+static void test_redis_by_name_comes_up(void **state)
+{
+    (void)state;
+    struct redis_watch w = { 0 };
+    char *url = xasprintf("redis://localhost:%s/0", env("PGDECK_REDIS_PORT"));
+    /* Closed while its lookup is out: the lookup comes back to nobody. */
+    struct redis_watch gone = { 0 };
+    redisconn_close(open_redis(url, &gone));
+    struct redisconn *rc = open_redis(url, &w);
+    free(url);
+    assert_int_equal(redisconn_state(rc), PGCONN_CONNECTING);
+    assert_true(run_until(&w.up, 10));
+    struct redis_answer a = { 0 };
+    const char *argv[] = { "PING" };
+    assert_int_equal(redisconn_command(rc, redis_reply, &a, 1, argv), 0);
+    assert_true(run_until(&a.done, 5));
+    assert_string_equal(a.value, "PONG");
+    redisconn_close(rc);
+    for (int i = 0; i < 5; i++)
+        uv_run(loop, UV_RUN_NOWAIT);
+}
+
+static void test_redis_unresolvable_name_is_said_in_libpq_words(void **state)
+{
+    (void)state;
+    struct redis_watch w = { 0 };
+    struct redisconn *rc = open_redis("redis://db.example.invalid:6379/0", &w);
+    assert_true(run_until(&w.down, 10));
+    assert_non_null(strstr(w.error, "could not translate host name \"db.example.invalid\" to address: "));
+    assert_true(redisconn_retry_in(rc) > 0);
+    redisconn_close(rc);
+    for (int i = 0; i < 5; i++)
+        uv_run(loop, UV_RUN_NOWAIT);
+}
+
 static void test_redis_stopped_leaves_postgres_working(void **state)
 {
     (void)state;
@@ -381,9 +530,16 @@ int main(void)
         cmocka_unit_test(test_refused_port_says_so),
         cmocka_unit_test(test_wrong_password_says_so),
         cmocka_unit_test(test_missing_database_says_so),
+        cmocka_unit_test(test_primary_by_name_comes_up),
+        cmocka_unit_test(test_unresolvable_name_is_said_in_libpq_words_and_retried),
+        cmocka_unit_test(test_refused_after_a_lookup_names_the_host),
+        cmocka_unit_test(test_close_while_looking_up_leaves_nothing_behind),
+        cmocka_unit_test(test_lookups_of_one_name_are_shared_and_cancelled_alone),
         cmocka_unit_test(test_pool_keeps_monitoring_free_while_a_long_query_runs),
         cmocka_unit_test(test_redis_answers_ping),
         cmocka_unit_test(test_redis_refused_is_reported_not_hung),
+        cmocka_unit_test(test_redis_by_name_comes_up),
+        cmocka_unit_test(test_redis_unresolvable_name_is_said_in_libpq_words),
         cmocka_unit_test(test_redis_stopped_leaves_postgres_working),
         cmocka_unit_test(test_primary_restart_reconnects_by_itself),
     };

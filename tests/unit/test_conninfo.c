@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "conninfo.h"
+#include "resolve.h"
 
 #define SECRET "S3cr3tPw"
 
@@ -483,6 +484,150 @@ static void test_redis_target_display_has_no_password(void **state)
     redis_target_free(&t);
 }
 
+/* ---- host names looked up before libpq connects ---- */
+
+/* The harness exports PGHOST and PGPORT: start from libpq's plain defaults. */
+static void clear_pg_env(void)
+{
+    unsetenv("PGHOST");
+    unsetenv("PGHOSTADDR");
+    unsetenv("PGPORT");
+    unsetenv("PGSERVICE");
+}
+
+static void parse_ok(struct conninfo *ci, const char *text)
+{
+    char err[256];
+    assert_int_equal(conninfo_parse(ci, text, err, sizeof err), 0);
+}
+
+static int names_of(const char *text, char ***names)
+{
+    struct conninfo ci;
+    parse_ok(&ci, text);
+    int n = conninfo_host_names(&ci, names);
+    conninfo_free(&ci);
+    return n;
+}
+
+static void test_host_names_are_the_names_libpq_would_look_up(void **state)
+{
+    (void)state;
+    clear_pg_env();
+    char **names;
+    /* Sockets ("/dir", "@abstract"), the default socket (empty), numeric
+     * addresses and repeats need no lookup of their own. */
+    int n = names_of("host=/tmp,@abs,,127.0.0.1,::1,fe80::1%lo,db1,db2,db1 port=5432", &names);
+    assert_int_equal(n, 2);
+    assert_string_equal(names[0], "db1");
+    assert_string_equal(names[1], "db2");
+    conninfo_names_free(names, n);
+
+    assert_int_equal(names_of("host=/run/postgresql", &names), 0);
+    assert_null(names);
+    assert_int_equal(names_of("dbname=x", &names), 0);
+    assert_int_equal(names_of("host=127.0.0.1,::1", &names), 0);
+}
+
+static void test_host_names_are_left_to_libpq_when_it_decides(void **state)
+{
+    (void)state;
+    clear_pg_env();
+    char **names;
+    /* hostaddr given: the caller chose the addresses. */
+    assert_int_equal(names_of("host=db1 hostaddr=10.0.0.1", &names), 0);
+    /* A service file may set host, hostaddr or port itself. */
+    assert_int_equal(names_of("host=db1 service=prod", &names), 0);
+    /* Three ports for two hosts: libpq refuses it with its own message. */
+    assert_int_equal(names_of("host=db1,db2 port=1,2,3", &names), 0);
+    setenv("PGHOSTADDR", "10.0.0.1", 1);
+    assert_int_equal(names_of("host=db1", &names), 0);
+    clear_pg_env();
+    setenv("PGSERVICE", "prod", 1);
+    assert_int_equal(names_of("host=db1", &names), 0);
+    clear_pg_env();
+}
+
+static void test_host_names_come_from_pghost_as_libpq_reads_it(void **state)
+{
+    (void)state;
+    clear_pg_env();
+    setenv("PGHOST", "db3,/tmp", 1);
+    char **names;
+    int n = names_of("dbname=x", &names);
+    assert_int_equal(n, 1);
+    assert_string_equal(names[0], "db3");
+    conninfo_names_free(names, n);
+    /* The conninfo's own host wins over PGHOST. */
+    assert_int_equal(names_of("host=/tmp", &names), 0);
+    clear_pg_env();
+}
+
+static void test_with_addresses_gives_every_address_its_entry(void **state)
+{
+    (void)state;
+    clear_pg_env();
+    struct conninfo ci, out;
+    parse_ok(&ci, "host=/sock,db1,10.0.0.9,gone port=1,2,3,4 user=u sslmode=verify-full");
+    char *db1[] = { "10.0.0.1", "fd00::1" };
+    struct resolve_answer answers[] = {
+        { .name = "db1", .count = 2, .addrs = db1 },
+        { .name = "gone", .count = 0, .error = "could not translate host name \"gone\" to address: x" },
+    };
+    assert_int_equal(conninfo_with_addresses(&out, &ci, answers, 2), 4);
+    /* host keeps the names (TLS, GSSAPI and .pgpass see them); hostaddr
+     * says where to connect; the ports follow their hosts; a name without
+     * an address is left out. */
+    assert_string_equal(conninfo_get(&out, "host"), "/sock,db1,db1,10.0.0.9");
+    assert_string_equal(conninfo_get(&out, "hostaddr"), ",10.0.0.1,fd00::1,10.0.0.9");
+    assert_string_equal(conninfo_get(&out, "port"), "1,2,2,3");
+    assert_string_equal(conninfo_get(&out, "user"), "u");
+    assert_string_equal(conninfo_get(&out, "sslmode"), "verify-full");
+    conninfo_free(&out);
+    conninfo_free(&ci);
+}
+
+static void test_with_addresses_keeps_one_port_for_all(void **state)
+{
+    (void)state;
+    clear_pg_env();
+    struct conninfo ci, out;
+    parse_ok(&ci, "host=,db1 port=5433");
+    char *db1[] = { "192.0.2.7", "192.0.2.8" };
+    struct resolve_answer answers[] = { { .name = "db1", .count = 2, .addrs = db1 } };
+    assert_int_equal(conninfo_with_addresses(&out, &ci, answers, 1), 3);
+    /* The empty entry stays the default socket: an empty hostaddr. */
+    assert_string_equal(conninfo_get(&out, "host"), ",db1,db1");
+    assert_string_equal(conninfo_get(&out, "hostaddr"), ",192.0.2.7,192.0.2.8");
+    assert_string_equal(conninfo_get(&out, "port"), "5433");
+    conninfo_free(&out);
+    conninfo_free(&ci);
+}
+
+static void test_with_addresses_is_empty_when_no_name_resolved(void **state)
+{
+    (void)state;
+    clear_pg_env();
+    struct conninfo ci, out;
+    parse_ok(&ci, "host=gone");
+    struct resolve_answer answers[] = { { .name = "gone", .error = "no" } };
+    assert_int_equal(conninfo_with_addresses(&out, &ci, answers, 1), 0);
+    assert_int_equal(out.count, 0);
+    conninfo_free(&ci);
+}
+
+static void test_numeric_addresses_are_recognised(void **state)
+{
+    (void)state;
+    assert_true(resolve_is_numeric("127.0.0.1"));
+    assert_true(resolve_is_numeric("::1"));
+    assert_true(resolve_is_numeric("fe80::1%eth0"));
+    assert_false(resolve_is_numeric("localhost"));
+    assert_false(resolve_is_numeric("db1.example.com"));
+    assert_false(resolve_is_numeric(""));
+    assert_false(resolve_is_numeric(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +661,13 @@ int main(void)
         cmocka_unit_test(test_redis_target_rejects_rediss_with_a_clear_message),
         cmocka_unit_test(test_redis_target_errors_name_the_problem_without_password),
         cmocka_unit_test(test_redis_target_display_has_no_password),
+        cmocka_unit_test(test_host_names_are_the_names_libpq_would_look_up),
+        cmocka_unit_test(test_host_names_are_left_to_libpq_when_it_decides),
+        cmocka_unit_test(test_host_names_come_from_pghost_as_libpq_reads_it),
+        cmocka_unit_test(test_with_addresses_gives_every_address_its_entry),
+        cmocka_unit_test(test_with_addresses_keeps_one_port_for_all),
+        cmocka_unit_test(test_with_addresses_is_empty_when_no_name_resolved),
+        cmocka_unit_test(test_numeric_addresses_are_recognised),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
