@@ -51,9 +51,16 @@ static void redis_state(void *arg, struct redisconn *rc)
  * object can be found; names outside pg_catalog are written qualified.
  * The same settings go in the startup options, but a pooler may drop those
  * (PgBouncer's ignore_startup_parameters), so they are also SET here.
- * Quoting, sanitizing and JSON all assume UTF-8 from the server. */
+ * Quoting, sanitizing and JSON all assume UTF-8 from the server: the
+ * server converts to it from any encoding but SQL_ASCII, which declares
+ * none.  There a conversion would fail a whole query on one stored byte
+ * that is not UTF-8, so the bytes come as stored (SQL_ASCII) and are shown
+ * escaped like any other invalid UTF-8. */
 static const char *const session_setup_sql =
-    "SET search_path = pg_catalog; SET client_encoding = 'UTF8'";
+    "SET search_path = pg_catalog; "
+    "SELECT pg_catalog.set_config('client_encoding', "
+    "CASE pg_catalog.current_setting('server_encoding') WHEN 'SQL_ASCII' THEN 'SQL_ASCII' ELSE 'UTF8' END, "
+    "false)";
 
 /* Every pgdeck session says who it is, carries a statement_timeout so no
  * monitoring query can run away, and in read-only mode refuses writes at
