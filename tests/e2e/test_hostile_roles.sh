@@ -203,6 +203,11 @@ round() {
 	tmux_keys main -l "$S."
 	tmux_keys main Enter
 	check "round $n: the views pane lists the view" tmux_wait_for main "$S\.mv" 10
+	tmux_keys main Enter
+	check "round $n: the view's details say why the refresh log is not read" \
+		tmux_wait_for main "refresh log  ignoring public\.mv_refresh_log: a $view_kind owned by $ROLE" 5
+	tmux_keys main Escape
+	tmux_wait_gone main "refresh log  ignoring" 5 >/dev/null
 	tmux_keys main r
 	tmux_wait_for main 'REFRESH MATERIALIZED VIEW' 5 >/dev/null
 	tmux_keys main y
