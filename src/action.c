@@ -47,6 +47,8 @@ struct action_step {
     char   *params[MAX_PARAMS];
     char   *lock_relation;          /* quoted, qualified */
     char   *log_sql;                /* the kit's log, after success */
+    char   *log_guard;              /* whether to write it, asked first */
+    char   *log_guard_param;
     int     log_nparams;
     char   *log_params[MAX_PARAMS];
     double  started, elapsed;       /* monotonic, seconds */
@@ -269,10 +271,15 @@ void action_step_lock_relation(struct action_step *s, const char *qualified)
     s->lock_relation = xstrdup(qualified);
 }
 
-void action_step_log(struct action_step *s, const char *sql, int nparams, const char *const *params)
+void action_step_log(struct action_step *s, const char *guard, const char *guard_param,
+                     const char *sql, int nparams, const char *const *params)
 {
     free(s->log_sql);
     s->log_sql = xstrdup(sql);
+    free(s->log_guard);
+    s->log_guard = xstrdup(guard);
+    free(s->log_guard_param);
+    s->log_guard_param = xstrdup(guard_param);
     for (int i = 0; i < s->log_nparams; i++)
         free(s->log_params[i]);
     s->log_nparams = nparams < MAX_PARAMS ? nparams : MAX_PARAMS;
@@ -313,6 +320,8 @@ static void free_action(struct action *a)
             free(s->params[k]);
         free(s->lock_relation);
         free(s->log_sql);
+        free(s->log_guard);
+        free(s->log_guard_param);
         for (int k = 0; k < s->log_nparams; k++)
             free(s->log_params[k]);
         free(s->error);
@@ -652,6 +661,42 @@ static void log_done(void *arg, const PGresult *res, const char *error, double e
     next_step(arg);
 }
 
+static int send_log(struct action *a, struct action_step *s)
+{
+    char took[32];
+    snprintf(took, sizeof took, "%.3f", s->elapsed);
+    const char *params[MAX_PARAMS + 1];
+    for (int i = 0; i < s->log_nparams; i++)
+        params[i] = s->log_params[i];
+    params[s->log_nparams] = took;
+    return pgconn_send(a->conn, s->log_sql, s->log_nparams + 1, params, 0, log_done, a);
+}
+
+/* The guard's answer, just before the row would be written: only a log
+ * table the guard trusts is written to (an INSERT fires whatever triggers
+ * and rules the table has, as pgdeck's role). */
+static void log_guard_done(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct action *a = arg;
+    struct action_step *s = &a->steps[a->current];
+    const char *write = !error && res ? pgres_get(res, 0, "write") : NULL;
+    const char *ignored = !error && res ? pgres_get(res, 0, "ignored") : NULL;
+    if (ignored)
+        app_notice_once(a->app, "%s", ignored);
+    if (write && strcmp(write, "t") == 0 && conn_usable(a) && send_log(a, s) == 0)
+        return;
+    next_step(a);
+}
+
+static int write_log(struct action *a, struct action_step *s)
+{
+    if (!s->log_guard)
+        return send_log(a, s);
+    const char *params[] = { s->log_guard_param };
+    return pgconn_send(a->conn, s->log_guard, s->log_guard_param ? 1 : 0, params, 0, log_guard_done, a);
+}
+
 static void holders_done(void *arg, const PGresult *res, const char *error, double elapsed)
 {
     (void)elapsed;
@@ -709,16 +754,8 @@ static void step_done(void *arg, const PGresult *res, const char *error, double 
     } else if (a->def->result) {
         a->def->result(a, s, res);
     }
-    if (!s->failed && s->log_sql && conn_usable(a)) {
-        char took[32];
-        snprintf(took, sizeof took, "%.3f", s->elapsed);
-        const char *params[MAX_PARAMS + 1];
-        for (int i = 0; i < s->log_nparams; i++)
-            params[i] = s->log_params[i];
-        params[s->log_nparams] = took;
-        if (pgconn_send(a->conn, s->log_sql, s->log_nparams + 1, params, 0, log_done, a) == 0)
-            return;
-    }
+    if (!s->failed && s->log_sql && conn_usable(a) && write_log(a, s) == 0)
+        return;
     next_step(a);
 }
 

@@ -197,8 +197,13 @@ void action_step_param(struct action_step *s, const char *value);
 void action_step_lock_relation(struct action_step *s, const char *qualified);
 /* A row for the kit's own log table, written after the step succeeds on
  * the same connection; its failure never fails the action.  The statement
- * gets the step's duration in seconds as one more, last, parameter. */
-void action_step_log(struct action_step *s, const char *sql, int nparams, const char *const *params);
+ * gets the step's duration in seconds as one more, last, parameter.
+ * `guard` (with `guard_param` as $1) runs first, just before, on that
+ * connection: the row is written only when its "write" column is true, and
+ * its "ignored" column, when not NULL, is said once (app_notice_once): a
+ * log table another role planted is never written to. */
+void action_step_log(struct action_step *s, const char *guard, const char *guard_param,
+                     const char *sql, int nparams, const char *const *params);
 /* Hand text to the front end (the hooks' show), e.g. EXPLAIN's plan; takes
  * the lines. */
 void action_show(struct action *a, const char *title, char **lines, int n);

@@ -97,6 +97,33 @@ char *sql_qualified(const char *schema, const char *name)
     return out;
 }
 
+char *sql_in_schema(const char *sql, const char *schema)
+{
+    static const char placeholder[] = "@extschema@";
+    const size_t plen = sizeof placeholder - 1;
+    char *q = sql_quote_identifier(schema);
+    if (!q || !sql) {
+        free(q);
+        return NULL;
+    }
+    size_t qlen = strlen(q), count = 0;
+    for (const char *p = strstr(sql, placeholder); p; p = strstr(p + plen, placeholder))
+        count++;
+    char *out = xmalloc(strlen(sql) + count * qlen + 1);
+    char *o = out;
+    const char *from = sql;
+    for (const char *p = strstr(sql, placeholder); p; p = strstr(from, placeholder)) {
+        memcpy(o, from, (size_t)(p - from));
+        o += p - from;
+        memcpy(o, q, qlen);
+        o += qlen;
+        from = p + plen;
+    }
+    strcpy(o, from);
+    free(q);
+    return out;
+}
+
 char *sql_quote_literal(const char *text)
 {
     if (!text || !sql_valid_utf8(text, strlen(text)))

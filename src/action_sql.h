@@ -22,6 +22,11 @@
 char *sql_quote_identifier(const char *name);
 /* "schema"."name", or NULL as above.  Caller frees. */
 char *sql_qualified(const char *schema, const char *name);
+/* `sql` with every "@extschema@" replaced by the quoted `schema` (the
+ * spelling of extension scripts): for names that live in an extension's
+ * schema, which pgdeck looks up rather than assumes.  NULL when the schema
+ * cannot be quoted.  Caller frees. */
+char *sql_in_schema(const char *sql, const char *schema);
 /* 'text' with quotes doubled; E'...' with backslashes doubled when the text
  * holds a backslash.  NULL for invalid UTF-8.  Caller frees. */
 char *sql_quote_literal(const char *text);

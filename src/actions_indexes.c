@@ -103,8 +103,15 @@ static bool add_build(struct action *a, const struct plan_entry *e, const char *
 {
     bool partitioned = table_kind && strcmp(table_kind, "p") == 0;
     bool concurrently = !partitioned && !e->only;
-    char *sql = sql_create_index(e->statement, concurrently);
     char *table_q = sql_qualified(e->schema, e->table);
+    /* A table written without a schema is public's (as the plan matched
+     * it): pgdeck's session would not find it on its search_path. */
+    char *statement = e->table_len && table_q
+                          ? xasprintf("%.*s%s%s", (int)e->table_at, e->statement, table_q,
+                                      e->statement + e->table_at + e->table_len)
+                          : xstrdup(e->statement);
+    char *sql = sql_create_index(statement, concurrently);
+    free(statement);
     if (!sql || !table_q) {
         *why = xasprintf("%s.%s: the plan's statement is not a CREATE INDEX pgdeck can run (line %d)",
                          e->schema, e->name, e->line);

@@ -6,7 +6,9 @@
  * readers keep the old rows meanwhile.  Otherwise the preview warns that
  * readers block until the refresh ends.  When the kit's refresh log is
  * installed without its event trigger (a non-superuser installed it), the
- * refresh is logged there by pgdeck; with the trigger, the trigger does. */
+ * refresh is logged there by pgdeck; with the trigger, the trigger does.
+ * Whether the log is the kit's (a table owned by the database owner or a
+ * superuser) is asked just before the row is written: kit_log.sql. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +25,7 @@ static const char *const view_columns[] = { "view", "view_name", "matviewname", 
 static const char *const refresh_log_sql =
     "INSERT INTO public.mv_refresh_log (view_name, started_at, finished_at, refreshed_by, "
     "application_name, concurrent, source) "
-    "VALUES (quote_ident($1) || '.' || quote_ident($2), "
+    "VALUES (pg_catalog.quote_ident($1) || '.' || pg_catalog.quote_ident($2), "
     "clock_timestamp() - make_interval(secs => $4::float8), clock_timestamp(), session_user, "
     "current_setting('application_name', true), $3::boolean, 'function')";
 
@@ -69,9 +71,10 @@ static bool add_refresh(struct action *a, const PGresult *res, int row, char **w
     snprintf(label, sizeof label, "%s.%s", schema, name);
     struct action_step *s = action_add_step(a, label, sql);
     action_step_lock_relation(s, q);
-    if (is_true(res, row, "kit_refresh_log") && !is_true(res, row, "kit_refresh_trigger")) {
+    const char *guard = action_sql_file("queries/kit_log.sql");
+    if (guard) {
         const char *params[] = { schema, name, concurrently ? "true" : "false" };
-        action_step_log(s, refresh_log_sql, 3, params);
+        action_step_log(s, guard, "mv_refresh_log", refresh_log_sql, 3, params);
     }
     free(sql);
     free(q);

@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "app.h"
+#include "sanitize.h"
 #include "xalloc.h"
+
+#define APP_MAX_NOTICES 64
 
 void app_changed(struct app *app, unsigned what)
 {
@@ -39,6 +42,26 @@ static void redis_state(void *arg, struct redisconn *rc)
     app_changed(app, APP_CHANGED_SERVERS);
 }
 
+/* What every PostgreSQL session runs before its first query.  Other roles
+ * may create functions and operators in any schema they can write to
+ * (public, before PostgreSQL 15 and often after), and one with a closer
+ * signature than the built-in (public.lower(varchar), public.=(varchar,
+ * varchar)) would be chosen over pg_catalog's through search_path, and run
+ * with pgdeck's privileges.  With pg_catalog alone on the path no such
+ * object can be found; names outside pg_catalog are written qualified.
+ * The same settings go in the startup options, but a pooler may drop those
+ * (PgBouncer's ignore_startup_parameters), so they are also SET here.
+ * Quoting, sanitizing and JSON all assume UTF-8 from the server: the
+ * server converts to it from any encoding but SQL_ASCII, which declares
+ * none.  There a conversion would fail a whole query on one stored byte
+ * that is not UTF-8, so the bytes come as stored (SQL_ASCII) and are shown
+ * escaped like any other invalid UTF-8. */
+static const char *const session_setup_sql =
+    "SET search_path = pg_catalog; "
+    "SELECT pg_catalog.set_config('client_encoding', "
+    "CASE pg_catalog.current_setting('server_encoding') WHEN 'SQL_ASCII' THEN 'SQL_ASCII' ELSE 'UTF8' END, "
+    "false)";
+
 /* Every pgdeck session says who it is, carries a statement_timeout so no
  * monitoring query can run away, and in read-only mode refuses writes at
  * the server too (default_transaction_read_only), so that even a bug in
@@ -53,10 +76,13 @@ static void monitoring_conninfo(struct conninfo *ci, const struct config *cfg, b
     }
     if (!server_options)
         return;
+    conninfo_set(ci, "client_encoding", "UTF8");
     const char *old = conninfo_get(ci, "options");
     /* JIT would compile the bigger catalog queries at scale (seconds for
-     * the partition tree at 5,000 partitions) to save microseconds. */
-    char *opts = xasprintf("%s%s-c statement_timeout=%.0f -c jit=off%s", old ? old : "", old ? " " : "",
+     * the partition tree at 5,000 partitions) to save microseconds.  Ours
+     * come last, so they win over the user's -c of the same setting. */
+    char *opts = xasprintf("%s%s-c statement_timeout=%.0f -c jit=off -c search_path=pg_catalog%s",
+                           old ? old : "", old ? " " : "",
                            cfg->statement_timeout_ms,
                            cfg->read_only ? " -c default_transaction_read_only=on" : "");
     conninfo_set(ci, "options", opts);
@@ -76,6 +102,7 @@ static struct pgpool *open_pool(struct app *app, const struct conninfo *base, co
         .idle_timeout = cfg->idle_timeout_ms / 1000.0,
         .connect_timeout = cfg->connect_timeout_ms / 1000.0,
         .query_timeout = cfg->query_timeout_ms / 1000.0,
+        .setup_sql = session_setup_sql,
     };
     struct pgpool *pool = pgpool_new(app->loop, &ci, &o, pool_state, app);
     conninfo_free(&ci);
@@ -166,6 +193,11 @@ void app_close(struct app *app)
     free(app->primary_display);
     free(app->message);
     app->primary_display = app->message = NULL;
+    for (int i = 0; i < app->nnotices; i++)
+        free(app->notices[i]);
+    free(app->notices);
+    app->notices = NULL;
+    app->nnotices = 0;
 }
 
 void app_message(struct app *app, bool error, const char *fmt, ...)
@@ -182,6 +214,31 @@ void app_message(struct app *app, bool error, const char *fmt, ...)
     }
     app->message_is_error = error;
     app_changed(app, APP_CHANGED_MESSAGE);
+}
+
+void app_notice_once(struct app *app, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[1024];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    /* A bounded memory: past it, nothing more is said (a hostile role
+     * could otherwise vary the text for ever). */
+    if (app->nnotices >= APP_MAX_NOTICES)
+        return;
+    for (int i = 0; i < app->nnotices; i++)
+        if (strcmp(app->notices[i], buf) == 0)
+            return;
+    app->notices = xrealloc(app->notices, (size_t)(app->nnotices + 1) * sizeof *app->notices);
+    app->notices[app->nnotices++] = xstrdup(buf);
+    if (app->on_change) {
+        app_message(app, false, "%s", buf);
+        return;
+    }
+    char *text = sanitize(buf, SANITIZE_FOLD | (app->cfg && app->cfg->ascii ? SANITIZE_ASCII : 0));
+    fprintf(stderr, "pgdeck: %s\n", text);
+    free(text);
 }
 
 const struct collector *app_collector(const struct app *app, const char *name)

@@ -56,6 +56,8 @@ struct app {
 
     char             *message;           /* status-line message, or NULL */
     bool              message_is_error;
+    char            **notices;           /* said once already (app_notice_once) */
+    int               nnotices;
 
     void            (*on_change)(void *ui, unsigned what);
     void             *ui;
@@ -72,6 +74,12 @@ void app_changed(struct app *app, unsigned what);
 /* Set the status-line message (copied); NULL clears. */
 void app_message(struct app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Say something once per run (the same text again says nothing): why
+ * pgdeck ignores an object it would otherwise use, for example.  The
+ * console shows it on the status line; the other front ends (no
+ * on_change) write it to stderr, sanitized, as "pgdeck: TEXT". */
+void app_notice_once(struct app *app, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* The latest snapshot of a collector by name (borrowed), or NULL. */
 const struct snapshot *app_snapshot(const struct app *app, const char *collector);
 const struct collector *app_collector(const struct app *app, const char *name);

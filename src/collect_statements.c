@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action_sql.h"
 #include "app.h"
 #include "collect_statements.h"
 #include "embedded.h"
@@ -28,7 +29,23 @@ struct statements_state {
     struct snapshot   *pending;     /* stats waiting for their texts */
     char              *texts_error; /* why the last text fetch failed */
     double             texts_retry_at;
+    char              *schema;      /* where the extension lives, or NULL
+                                       until looked up */
+    unsigned long      connects;    /* the pool's connects at the look-up */
 };
+
+/* Where pg_stat_statements is installed.  pgdeck's sessions search
+ * pg_catalog only, so the extension's functions are named with their
+ * schema: looked up here (never assumed to be public), once, and again
+ * after a reconnect or an error (ALTER EXTENSION ... SET SCHEMA, a new
+ * server behind the same address). */
+static const char *const extension_sql =
+    "SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+    "WHERE e.extname = 'pg_stat_statements'";
+
+static const char *const not_available =
+    "pg_stat_statements is not available here: add it to shared_preload_libraries "
+    "and run CREATE EXTENSION pg_stat_statements in this database";
 
 static unsigned long hash(const char *s)
 {
@@ -110,6 +127,7 @@ void statements_free_state(void *state)
     free(st->slots);
     snapshot_unref(st->pending);
     free(st->texts_error);
+    free(st->schema);
     free(st);
 }
 
@@ -118,8 +136,7 @@ static const char *explain_error(const char *error)
 {
     if (strstr(error, "pg_stat_statements") &&
         (strstr(error, "does not exist") || strstr(error, "must be loaded")))
-        return "pg_stat_statements is not available here: add it to shared_preload_libraries "
-               "and run CREATE EXTENSION pg_stat_statements in this database";
+        return not_available;
     return error;
 }
 
@@ -173,11 +190,14 @@ static void stats_done(void *arg, const PGresult *res, const char *error, double
     struct collector *c = arg;
     if (!c->app->collectors)
         return;
+    struct statements_state *st = state_of(c);
     if (error) {
+        /* Look the extension up again: it may have moved or gone. */
+        free(st->schema);
+        st->schema = NULL;
         collector_publish(c, snapshot_failed(c->def->name, explain_error(error)));
         return;
     }
-    struct statements_state *st = state_of(c);
     snapshot_unref(st->pending);
     st->pending = snapshot_from_result(c->def->name, res);
 
@@ -207,17 +227,68 @@ static void stats_done(void *arg, const PGresult *res, const char *error, double
         publish_with_texts(c);
         return;
     }
-    const char *sql = embedded_find("queries/statement_texts.sql");
+    char *sql = sql_in_schema(embedded_find("queries/statement_texts.sql"), st->schema);
     const char *params[] = { ids };
     if (!sql || pgpool_send(c->app->primary, sql, 1, params, 0, texts_done, c) != 0)
         publish_with_texts(c);
+    free(sql);
     free(ids);
+}
+
+static int send_stats(struct collector *c)
+{
+    struct statements_state *st = state_of(c);
+    char *sql = sql_in_schema(embedded_find(c->def->query), st->schema);
+    if (!sql)
+        return -1;
+    int rc = pgpool_send(c->app->primary, sql, 0, NULL, 0, stats_done, c);
+    free(sql);
+    return rc;
+}
+
+static void schema_found(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (!c->app->collectors)
+        return;
+    struct statements_state *st = state_of(c);
+    if (error) {
+        collector_publish(c, snapshot_failed(c->def->name, error));
+        return;
+    }
+    const char *schema = PQntuples(res) > 0 ? pgres_get(res, 0, "schema") : NULL;
+    char *quoted = sql_quote_identifier(schema);
+    if (!quoted) {
+        collector_publish(c, snapshot_failed(c->def->name, schema ? "the schema of pg_stat_statements "
+                                             "has a name that is not valid UTF-8" : not_available));
+        return;
+    }
+    free(quoted);
+    free(st->schema);
+    st->schema = xstrdup(schema);
+    if (send_stats(c) != 0) {
+        free(st->schema);
+        st->schema = NULL;
+        collector_publish(c, snapshot_failed(c->def->name, "the primary is not connected"));
+    }
+}
+
+static unsigned long pool_connects(struct pgpool *pool)
+{
+    struct pgpool_stats stats;
+    pgpool_stats(pool, &stats);
+    return stats.connects;
 }
 
 int statements_run(struct collector *c)
 {
-    const char *sql = embedded_find(c->def->query);
-    if (!sql)
-        return -1;
-    return pgpool_send(c->app->primary, sql, 0, NULL, 0, stats_done, c);
+    struct statements_state *st = state_of(c);
+    unsigned long connects = pool_connects(c->app->primary);
+    if (st->schema && connects == st->connects)
+        return send_stats(c);
+    free(st->schema);
+    st->schema = NULL;
+    st->connects = connects;
+    return pgpool_send(c->app->primary, extension_sql, 0, NULL, 0, schema_found, c);
 }

@@ -656,6 +656,12 @@ void derive_views_at(struct snapshot *s, double max_age_hours, double wall,
 void derive_views(struct app *app, struct snapshot *now, const struct snapshot *prev)
 {
     (void)prev;
+    /* A public.mv_refresh_log that is not the kit's table is not read;
+     * the operator hears why, once, and the pane falls back to pgdeck's
+     * journal as if there were no log. */
+    const char *ignored = now->nrows > 0 ? snapshot_get(now, 0, "log_ignored") : NULL;
+    if (app && ignored)
+        app_notice_once(app, "%s", ignored);
     double hours = app && app->cfg ? app->cfg->alerts.view_age_hours : 4;
     derive_views_at(now, hours, now_wall(), journal_lookup, app);
 }

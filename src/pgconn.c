@@ -42,6 +42,7 @@ struct pgconn {
     struct conninfo   ci;
     struct pgconn_options opts;
     char             *label;
+    char             *setup_sql;     /* owned copy of opts.setup_sql */
     pgconn_state_cb   state_cb;
     void             *arg;
     void             *user_data;
@@ -68,6 +69,8 @@ struct pgconn {
     int               version;
     int               backend_pid;
     bool              in_recovery;
+    bool              setting_up;    /* connected, setup_sql under way */
+    char             *setup_error;   /* first error the setup drew */
 
     struct pgquery   *head, *tail;  /* head is running when `running` */
     bool              running;
@@ -406,9 +409,69 @@ static void notice_keep(void *arg, const PGresult *res)
     c->warning = one_line(primary ? primary : PQresultErrorMessage(res));
 }
 
-static void became_up(struct pgconn *c)
+static void finish_up(struct pgconn *c)
 {
     uv_timer_stop(&c->connect_timer);
+    c->setting_up = false;
+    free(c->error);
+    c->error = NULL;
+    forget_resolved(c);
+    backoff_reset(&c->backoff);
+    c->connects++;
+    c->idle_since = now_monotonic();
+    watch(c, UV_READABLE);
+    set_state(c, PGCONN_UP);
+    dispatch(c);
+}
+
+/* The session setup's answers, while still "connecting": every statement
+ * must succeed before the first query may go out, since the setup is what
+ * makes those queries safe (the search_path they resolve names in). */
+static void setup_step(struct pgconn *c, int events)
+{
+    if ((events & UV_WRITABLE) && c->flushing) {
+        int flush = PQflush(c->pg);
+        if (flush < 0) {
+            char *why = one_line(PQerrorMessage(c->pg));
+            go_down(c, why);
+            free(why);
+            return;
+        }
+        c->flushing = flush == 1;
+        rewatch(c, UV_READABLE | (c->flushing ? UV_WRITABLE : 0));
+    }
+    if (!(events & UV_READABLE))
+        return;
+    if (!PQconsumeInput(c->pg)) {
+        char *why = one_line(PQerrorMessage(c->pg));
+        go_down(c, why);
+        free(why);
+        return;
+    }
+    /* One result per statement, then NULL when all of them are done. */
+    while (!PQisBusy(c->pg)) {
+        PGresult *r = PQgetResult(c->pg);
+        if (!r) {
+            if (c->setup_error) {
+                char *why = xasprintf("cannot set up the session: %s", c->setup_error);
+                go_down(c, why);
+                free(why);
+                return;
+            }
+            finish_up(c);
+            return;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !c->setup_error) {
+            const char *primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+            c->setup_error = one_line(primary ? primary : PQresultErrorMessage(r));
+        }
+        PQclear(r);
+    }
+}
+
+static void became_up(struct pgconn *c)
+{
     PQsetnonblocking(c->pg, 1);
     PQsetNoticeReceiver(c->pg, notice_keep, c);
     c->version = PQserverVersion(c->pg);
@@ -419,15 +482,25 @@ static void became_up(struct pgconn *c)
     const char *hs = PQparameterStatus(c->pg, "in_hot_standby");
     c->in_recovery = hs && strcmp(hs, "on") == 0;
     c->backend_pid = PQbackendPID(c->pg);
-    free(c->error);
-    c->error = NULL;
-    forget_resolved(c);
-    backoff_reset(&c->backoff);
-    c->connects++;
-    c->idle_since = now_monotonic();
-    watch(c, UV_READABLE);
-    set_state(c, PGCONN_UP);
-    dispatch(c);
+    if (!c->setup_sql) {
+        finish_up(c);
+        return;
+    }
+    /* Still "connecting" for the pool and the screen: the connect timer
+     * keeps running and covers the setup's round trip too. */
+    c->setting_up = true;
+    free(c->setup_error);
+    c->setup_error = NULL;
+    if (!PQsendQuery(c->pg, c->setup_sql)) {
+        char *why = one_line(PQerrorMessage(c->pg));
+        go_down(c, why);
+        free(why);
+        return;
+    }
+    int flush = PQflush(c->pg);
+    c->flushing = flush == 1;
+    if (watch(c, UV_READABLE | (c->flushing ? UV_WRITABLE : 0)) != 0)
+        go_down(c, "lost the socket while setting up the session");
 }
 
 static void retry_cb(uv_timer_t *t)
@@ -463,6 +536,7 @@ static void go_down(struct pgconn *c, const char *why)
     c->error = msg;
     forget_resolved(c);
     c->running = false;
+    c->setting_up = false;
     c->backend_pid = 0;
     schedule_retry(c);
     set_state(c, PGCONN_DOWN);
@@ -530,6 +604,12 @@ static void connect_step(struct pgconn *c)
 static void poll_cb(uv_poll_t *handle, int status, int events)
 {
     struct pgconn *c = handle->data;
+    if (c->state == PGCONN_CONNECTING && c->setting_up) {
+        if (status < 0)
+            events = UV_READABLE;   /* let libpq find out what happened */
+        setup_step(c, events);
+        return;
+    }
     if (c->state == PGCONN_CONNECTING) {
         /* A refused connect comes as UV_EBADF with the handle stopped;
          * PQconnectPoll still has to see it to try the next address. */
@@ -668,6 +748,8 @@ struct pgconn *pgconn_new(uv_loop_t *loop, const struct conninfo *ci,
     c->opts = *opts;
     c->label = xstrdup(opts->label ? opts->label : "postgresql");
     c->opts.label = c->label;
+    c->setup_sql = opts->setup_sql ? xstrdup(opts->setup_sql) : NULL;
+    c->opts.setup_sql = c->setup_sql;
     c->state_cb = state_cb;
     c->arg = arg;
     uv_timer_init(loop, &c->connect_timer);
@@ -713,6 +795,8 @@ static void timer_closed(uv_handle_t *h)
     if (--c->handles_open == 0) {
         conninfo_free(&c->ci);
         free(c->label);
+        free(c->setup_sql);
+        free(c->setup_error);
         free(c->error);
         free(c->warning);
         forget_resolved(c);

@@ -46,6 +46,10 @@ struct pgconn_options {
     bool   reconnect;           /* retry by itself when down */
     bool   simple_protocol;     /* PgBouncer's console speaks only the
                                    simple query protocol */
+    const char *setup_sql;      /* sent (simple protocol) right after each
+                                   connect, before the connection counts as
+                                   up; an error is a failed connect.  NULL:
+                                   none.  Copied. */
 };
 
 /* The connection starts connecting at once.  The conninfo is copied. */

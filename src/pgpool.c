@@ -32,6 +32,7 @@ struct pgpool {
     struct conninfo    ci;
     struct pgpool_options opts;
     char              *label;
+    char              *setup_sql;   /* owned copy of opts.setup_sql */
     pgpool_state_cb    state_cb;
     void              *arg;
     struct slot       *slots;   /* opts.max of them */
@@ -103,6 +104,7 @@ static struct pgconn *open_slot(struct pgpool *p, int i)
         .connect_timeout = p->opts.connect_timeout,
         .query_timeout = p->opts.query_timeout,
         .reconnect = true,
+        .setup_sql = p->setup_sql,
     };
     p->opening = true;
     struct pgconn *conn = pgconn_new(p->loop, &p->ci, &o, conn_state, p);
@@ -285,6 +287,8 @@ struct pgpool *pgpool_new(uv_loop_t *loop, const struct conninfo *ci,
         p->opts.idle_timeout = 30;
     p->label = xstrdup(opts->label ? opts->label : "postgresql");
     p->opts.label = p->label;
+    p->setup_sql = opts->setup_sql ? xstrdup(opts->setup_sql) : NULL;
+    p->opts.setup_sql = p->setup_sql;
     p->state_cb = cb;
     p->arg = arg;
     p->slots = xcalloc((size_t)p->opts.max, sizeof *p->slots);
@@ -309,6 +313,7 @@ static void pool_handle_closed(uv_handle_t *h)
     if (--p->handles_open == 0) {
         conninfo_free(&p->ci);
         free(p->label);
+        free(p->setup_sql);
         free(p->slots);
         free(p->error);
         free(p);

@@ -22,6 +22,8 @@ struct pgpool_options {
     double idle_timeout;        /* seconds */
     double connect_timeout;     /* seconds */
     double query_timeout;       /* seconds, default per query */
+    const char *setup_sql;      /* each connection's session setup
+                                   (pgconn_options.setup_sql); copied */
 };
 
 /* Called whenever the pool's state may have changed. */

@@ -460,6 +460,7 @@ static int parse_index(struct parser *ps, struct plan_entry *e, size_t start, in
         next(ps);
     }
     /* [database.][schema.]table */
+    size_t table_start = ps->tok.start, table_end = ps->tok.end;
     for (;;) {
         if (!is_identifier(ps)) {
             expected = nparts ? "a name after '.'" : "a table name after ON";
@@ -470,6 +471,7 @@ static int parse_index(struct parser *ps, struct plan_entry *e, size_t start, in
             goto fail;
         }
         parts[nparts++] = identifier_value(ps);
+        table_end = ps->tok.end;
         next(ps);
         if (!is_char(ps, '.'))
             break;
@@ -484,6 +486,10 @@ static int parse_index(struct parser *ps, struct plan_entry *e, size_t start, in
     e->table = xstrdup(parts[nparts - 1]);
     e->schema = xstrdup(nparts >= 2 ? parts[nparts - 2] : "public");
     e->qualified_table = xasprintf("%s.%s", e->schema, e->table);
+    if (nparts == 1) {
+        e->table_at = table_start - start;
+        e->table_len = table_end - table_start;
+    }
     for (int i = 0; i < 3; i++) {
         free(parts[i]);
         parts[i] = NULL;

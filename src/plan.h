@@ -25,6 +25,11 @@ struct plan_entry {
     char *qualified_table;  /* "schema.table" (unquoted parts) */
     char *method;           /* "btree" unless USING says otherwise */
     char *statement;        /* the whole statement as written, without ';' */
+    size_t table_at, table_len; /* where the table's name is in `statement`
+                                   when written without a schema (table_len
+                                   0 otherwise): pgdeck runs the statement
+                                   with public.name there, since its
+                                   sessions search pg_catalog only */
     int   line;             /* 1-based line of CREATE */
     bool  unique;
     bool  concurrently;

@@ -103,9 +103,15 @@ static char **details(struct ui *ui, struct pane *p, int row, int *n)
                          strcmp(from, "log") == 0 ? "mv_refresh_log" : "pgdeck's journal");
     else if (snapshot_true(s, row, "log_installed"))
         l[k++] = xasprintf("last refresh never, as far as mv_refresh_log knows");
+    else if (snapshot_get(s, row, "log_ignored"))
+        l[k++] = xasprintf("last refresh unknown: PostgreSQL keeps no refresh time and the kit's "
+                         "mv_refresh_log is not used (below)");
     else
         l[k++] = xasprintf("last refresh unknown: PostgreSQL keeps no refresh time and the kit's "
                          "mv_refresh_log is not installed");
+    /* A planted log is never read: say why, here too. */
+    if (snapshot_get(s, row, "log_ignored"))
+        l[k++] = xasprintf("refresh log  %s", snapshot_text(s, row, "log_ignored"));
     seconds_text(a, sizeof a, s, row, "age");
     l[k++] = xasprintf("age          %s (stale after %g h): %s", from ? a : "unknown",
                      ui->app->cfg->alerts.view_age_hours, snapshot_text(s, row, "state"));

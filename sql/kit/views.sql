@@ -196,17 +196,47 @@ CREATE TABLE IF NOT EXISTS public.mv_refresh_log (
     error            text
 );
 
+-- CREATE TABLE IF NOT EXISTS keeps whatever already has the name.  Another
+-- role allowed to create objects in public may have put a view, or a table
+-- with triggers, there before the kit was installed; every write to it would
+-- then run that role's code as whoever writes (an event trigger's SECURITY
+-- DEFINER owner, pgdeck's superuser).  Refuse to go on over such an object.
+DO $kit_check$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN
+        SELECT c.relname, c.relkind::text AS relkind, pg_catalog.pg_get_userbyid(c.relowner) AS owner
+          FROM pg_catalog.pg_class c
+          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relname IN ('mv_refresh_log')
+           AND NOT (c.relkind = 'r'
+                    AND (c.relowner = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+                         OR c.relowner = (SELECT d.datdba FROM pg_catalog.pg_database d
+                                           WHERE d.datname = pg_catalog.current_database())
+                         OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = c.relowner)))
+    LOOP
+        RAISE EXCEPTION 'public.% is not the kit''s table: relkind %, owned by %; drop it and install again',
+            t.relname, t.relkind, t.owner;
+    END LOOP;
+END
+$kit_check$;
+
 CREATE INDEX IF NOT EXISTS mv_refresh_log_view_finished
     ON public.mv_refresh_log (view_name, finished_at DESC);
 
 -- The event trigger's function.  SECURITY DEFINER so that any role allowed to
 -- refresh a view can be logged without INSERT rights on the log; a failure to
--- log never makes the refresh fail (WARNING instead).
+-- log never makes the refresh fail (WARNING instead).  It runs as its owner
+-- (a superuser) on every refresh, whoever refreshes: it searches pg_catalog
+-- only, names everything else with its schema, and writes the log only while
+-- it is still the table the kit made (owned by the database owner or a
+-- superuser), never whatever another role may have put under that name.
 CREATE OR REPLACE FUNCTION public.kit_log_mv_refresh()
 RETURNS event_trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = pg_catalog, public
+SET search_path = pg_catalog
 AS
 $$
 DECLARE
@@ -215,6 +245,15 @@ DECLARE
 BEGIN
     IF current_setting('kit.refresh_source', true) = 'function' THEN
         RETURN;                 -- refresh_analytics_view() logs its own refreshes
+    END IF;
+    IF NOT EXISTS (SELECT 1
+                     FROM pg_class c
+                     JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'public' AND c.relname = 'mv_refresh_log' AND c.relkind = 'r'
+                      AND (c.relowner = (SELECT d.datdba FROM pg_database d WHERE d.datname = current_database())
+                           OR (SELECT a.rolsuper FROM pg_roles a WHERE a.oid = c.relowner))) THEN
+        RAISE WARNING 'mv_refresh_log: not logging: public.mv_refresh_log is not a table owned by the database owner or a superuser';
+        RETURN;
     END IF;
     FOR r IN SELECT * FROM pg_event_trigger_ddl_commands()
              WHERE command_tag = 'REFRESH MATERIALIZED VIEW'

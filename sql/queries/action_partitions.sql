@@ -50,7 +50,6 @@ SELECT p.schema, p.name, p.relkind, p.strategy, p.key_columns, p.key_column, p.k
        p.partition_key,
        current_setting('server_version_num')::int AS server_version,
        to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS now_utc,
-       to_regclass('public.partition_maintenance_log') IS NOT NULL AS kit_partition_log,
        s.part_schema, s.part_name, s.part_kind, s.bound, s.is_default, s.detach_pending,
        CASE WHEN s.lo IN ('MINVALUE', 'MAXVALUE') THEN s.lo
             WHEN p.key_type = 'date' THEN to_char(s.lo::date, 'YYYY-MM-DD') || ' 00:00:00'

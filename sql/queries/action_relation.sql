@@ -11,8 +11,8 @@
 -- such relation.  For an index, table_* describe its table.
 --   unique_index     a valid UNIQUE index on plain columns without WHERE:
 --                    what REFRESH MATERIALIZED VIEW CONCURRENTLY needs
---   kit_*            whether the kit's log tables (and its refresh event
---                    trigger) are installed in this database
+-- (Whether the kit's log tables may be written is asked right before each
+-- row is written: kit_log.sql.)
 WITH input AS (
     SELECT u.i, u.in_schema, u.in_name
       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(in_schema, in_name, i)
@@ -40,11 +40,7 @@ SELECT t.i,
        ix.indisvalid                                       AS index_valid,
        tn.nspname                                          AS table_schema,
        tc.relname                                          AS table_name,
-       tc.relkind::text                                    AS table_kind,
-       to_regclass('public.mv_refresh_log') IS NOT NULL    AS kit_refresh_log,
-       EXISTS (SELECT 1 FROM pg_event_trigger
-                WHERE evtname = 'kit_mv_refresh_log' AND evtenabled <> 'D') AS kit_refresh_trigger,
-       to_regclass('public.partition_maintenance_log') IS NOT NULL AS kit_partition_log
+       tc.relkind::text                                    AS table_kind
   FROM target t
   LEFT JOIN pg_class c ON c.oid = t.oid
   LEFT JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -4,7 +4,7 @@
 -- refresh, how long it took, the last attempt if it failed).
 --
 -- PostgreSQL records no refresh time.  The kit's public.mv_refresh_log is
--- read when it exists; a plain query cannot name a table that may not
+-- read when it exists and can be trusted (see kit_log); a plain query cannot name a table that may not
 -- exist, so the log is read through query_to_xml() on a query built here,
 -- which returns its rows as one JSON text (no libxml needed).  Without the
 -- log every log_* column is NULL and log_installed is false; pgdeck then
@@ -22,6 +22,8 @@
 --   refreshing      a session holds or waits for the lock a refresh takes
 --   log_*           epoch seconds, seconds, rows of the last successful
 --                   refresh; log_failed_* the newest attempt when it failed
+--   log_ignored     why a public.mv_refresh_log that is there is not read
+--                   (NULL when it is read or absent)
 WITH
 mv AS (
     SELECT c.oid, n.nspname AS schema, c.relname AS view_name, c.relispopulated,
@@ -54,17 +56,43 @@ refreshing AS (
      WHERE a.query ~* 'refresh'
      ORDER BY k.relation, k.granted DESC, a.query_start
 ),
--- The log, when it is there, readable, and has the columns read below
--- (anything else would make this query fail on every run).
+-- The kit's log: public.mv_refresh_log, used only when it is an ordinary
+-- table owned by the database owner or a superuser (as the kit installs
+-- it), readable, and with the columns read below (anything else would make
+-- this query fail on every run).  Another role able to create objects in
+-- public could otherwise put a view or a table with triggers there, and
+-- its functions would run as pgdeck's role; such an object is ignored and
+-- `ignored` says why (pgdeck says it once).
+kit_log AS (
+    SELECT c.oid, n.nspname, c.relname,
+           c.relkind = 'r' AND (c.relowner = d.datdba OR coalesce(r.rolsuper, false)) AS trusted,
+           CASE c.relkind WHEN 'r' THEN 'a table' WHEN 'p' THEN 'a partitioned table'
+                          WHEN 'v' THEN 'a view' WHEN 'm' THEN 'a materialized view'
+                          WHEN 'f' THEN 'a foreign table' WHEN 'S' THEN 'a sequence'
+                          ELSE 'a relation of kind ' || c.relkind::text END
+             || ' owned by ' || coalesce(r.rolname::text, 'a dropped role') AS what
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_roles r ON r.oid = c.relowner
+     CROSS JOIN (SELECT datdba FROM pg_database WHERE datname = current_database()) d
+     WHERE n.nspname = 'public' AND c.relname = 'mv_refresh_log'
+),
 log AS (
-    SELECT CASE WHEN has_table_privilege(r.rel, 'SELECT')
+    SELECT CASE WHEN k.trusted AND has_table_privilege(k.oid, 'SELECT')
                  AND (SELECT count(*) FROM pg_attribute a
-                       WHERE a.attrelid = r.rel AND NOT a.attisdropped
+                       WHERE a.attrelid = k.oid AND NOT a.attisdropped
                          AND a.attname IN ('view_name', 'started_at', 'finished_at', 'duration_ms',
                                            'rows', 'source', 'success', 'error')) = 8
-                THEN r.rel END AS rel
-      FROM (SELECT coalesce(to_regclass('public.mv_refresh_log'), to_regclass('mv_refresh_log')) AS rel) r
+                THEN format('%I.%I', k.nspname, k.relname) END AS rel,
+           CASE WHEN NOT k.trusted
+                THEN format('ignoring %I.%I: %s, not a table owned by the database owner or a superuser',
+                            k.nspname, k.relname, k.what) END AS ignored
+      FROM (SELECT 1) AS one
+      LEFT JOIN kit_log k ON true
 ),
+-- The log is read by name (schema-qualified, ONLY: no inheritance child
+-- is read), its rows as one JSON text, through query_to_xml; the query
+-- names nothing but that table and pg_catalog's functions.
 log_json AS (
     SELECT CASE WHEN log.rel IS NULL THEN NULL ELSE
            query_to_xml(format($q$
@@ -78,9 +106,9 @@ log_json AS (
                           'failed_at', CASE WHEN NOT last.success THEN extract(epoch FROM last.finished_at) END,
                           'failed_error', CASE WHEN NOT last.success THEN last.error END))::text AS j
                  FROM unnest(%L::text[]) AS v(name)
-                 LEFT JOIN LATERAL (SELECT * FROM %s l WHERE l.view_name = v.name AND l.success
+                 LEFT JOIN LATERAL (SELECT * FROM ONLY %s l WHERE l.view_name = v.name AND l.success
                                      ORDER BY l.finished_at DESC LIMIT 1) ok ON true
-                 LEFT JOIN LATERAL (SELECT * FROM %s l WHERE l.view_name = v.name
+                 LEFT JOIN LATERAL (SELECT * FROM ONLY %s l WHERE l.view_name = v.name
                                      ORDER BY l.finished_at DESC LIMIT 1) last ON true
                $q$, (SELECT coalesce(array_agg(format('%I.%I', schema, view_name)), '{}') FROM mv), log.rel, log.rel),
                false, false, '')::text END AS doc
@@ -135,6 +163,7 @@ SELECT m.schema || '.' || m.view_name                          AS name,
        r.waiting                                               AS refresh_waiting,
        r.concurrently                                          AS refresh_concurrently,
        (SELECT rel IS NOT NULL FROM log)                       AS log_installed,
+       (SELECT ignored FROM log)                               AS log_ignored,
        l.finished                                              AS log_finished,
        l.started                                               AS log_started,
        l.duration                                              AS log_duration,

@@ -543,12 +543,15 @@ awk -F'"' '/\.name *= *"/ && /\.query *= *"queries\// {
 	sub(/^queries\//, "", f); print f, n }' "$ROOT/src/collector.c" > "$OUT/collector-files.txt"
 echo "statement_texts.sql statements" >> "$OUT/collector-files.txt"
 : > "$OUT/queryids.txt"
+# pgdeck writes the extension's schema into @extschema@ (looked up, quoted).
+EXTSCHEMA=$(DB=bench q "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+	WHERE e.extname = 'pg_stat_statements'")
 while read -r file coll; do
 	[ -f "$QUERIES/$file" ] || continue
 	role_reset bench_probe
 	arg=""
 	grep -q '\$1' "$QUERIES/$file" && arg="('{}')"
-	{ printf 'PREPARE bench_probe AS\n'; sed 's/;[[:space:]]*$//' "$QUERIES/$file"; printf '\n;\nEXECUTE bench_probe%s;\n' "$arg"; } |
+	{ printf 'PREPARE bench_probe AS\n'; sed -e 's/;[[:space:]]*$//' -e "s/@extschema@/${EXTSCHEMA:-public}/g" "$QUERIES/$file"; printf '\n;\nEXECUTE bench_probe%s;\n' "$arg"; } |
 		"$PGBIN/psql" -X -q -U bench_probe -d bench -v ON_ERROR_STOP=1 > /dev/null 2>> "$OUT/probe.log" ||
 		echo "probe of $file failed" >> "$OUT/probe.log"
 	main=main

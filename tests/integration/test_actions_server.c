@@ -123,6 +123,34 @@ static void test_read_only_connection_is_refused_writes_by_the_server(void **sta
     stop_app(&app, &cfg);
 }
 
+/* Other roles may plant functions and operators in public that a closer
+ * signature would pick over pg_catalog's: every pgdeck session searches
+ * pg_catalog only, whatever the user's options or the server's defaults
+ * say, and speaks UTF-8 whatever PGCLIENTENCODING says. */
+static void test_every_session_searches_pg_catalog_only_and_speaks_utf8(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    setenv("PGCLIENTENCODING", "LATIN1", 1);
+    char conninfo[1024];
+    snprintf(conninfo, sizeof conninfo, "%s options='-c search_path=public'", getenv("DATABASE_URL"));
+    char *argv[] = { "pgdeck", conninfo, NULL };
+    start_app(&app, &cfg, 2, argv);
+    unsetenv("PGCLIENTENCODING");
+    struct answer path = ask(&app, "SHOW search_path");
+    assert_string_equal(path.error, "");
+    assert_string_equal(path.value, "pg_catalog");
+    struct answer enc = ask(&app, "SHOW client_encoding");
+    assert_string_equal(enc.value, "UTF8");
+    /* A name in public (the harness's pg_stat_statements view) is not
+     * found unqualified. */
+    struct answer found = ask(&app, "SELECT to_regclass('pg_stat_statements') IS NULL "
+                                    "AND to_regclass('public.pg_stat_statements') IS NOT NULL");
+    assert_string_equal(found.value, "t");
+    stop_app(&app, &cfg);
+}
+
 struct outcome {
     bool done;
     enum action_outcome outcome;
@@ -152,8 +180,8 @@ static void test_ddl_gives_up_after_lock_timeout_and_resets_the_session(void **s
     unsetenv("DB_POOL_MIN");
     unsetenv("DB_POOL_MAX");
 
-    struct answer a = ask(&app, "DROP TABLE IF EXISTS pgdeck_locked_probe");
-    a = ask(&app, "CREATE TABLE pgdeck_locked_probe (a int)");
+    struct answer a = ask(&app, "DROP TABLE IF EXISTS public.pgdeck_locked_probe");
+    a = ask(&app, "CREATE TABLE public.pgdeck_locked_probe (a int)");
     assert_string_equal(a.error, "");
 
     /* Another session holds the table. */
@@ -170,7 +198,7 @@ static void test_ddl_gives_up_after_lock_timeout_and_resets_the_session(void **s
     assert_int_equal(pgconn_state(holder), PGCONN_UP);
     struct answer b = { 0 }, l = { 0 };
     pgconn_send(holder, "BEGIN", 0, NULL, 0, got_answer, &b);
-    pgconn_send(holder, "LOCK TABLE pgdeck_locked_probe IN ACCESS EXCLUSIVE MODE", 0, NULL, 0, got_answer, &l);
+    pgconn_send(holder, "LOCK TABLE public.pgdeck_locked_probe IN ACCESS EXCLUSIVE MODE", 0, NULL, 0, got_answer, &l);
     assert_true(run_until(&l.done, 5));
     assert_string_equal(l.error, "");
 
@@ -202,7 +230,7 @@ static void test_ddl_gives_up_after_lock_timeout_and_resets_the_session(void **s
     assert_true(run_until(&ok.done, 10));
     assert_int_equal(ok.outcome, ACTION_OK);
     assert_non_null(strstr(ok.message, "analyzed"));
-    ask(&app, "DROP TABLE pgdeck_locked_probe");
+    ask(&app, "DROP TABLE public.pgdeck_locked_probe");
     stop_app(&app, &cfg);
 }
 
@@ -235,6 +263,7 @@ int main(void)
     loop = uv_default_loop();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_only_connection_is_refused_writes_by_the_server),
+        cmocka_unit_test(test_every_session_searches_pg_catalog_only_and_speaks_utf8),
         cmocka_unit_test(test_ddl_gives_up_after_lock_timeout_and_resets_the_session),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -122,6 +122,40 @@ static void test_primary_answers_a_query(void **state)
     close_conn(c);
 }
 
+/* The session setup runs after every connect and before the first query,
+ * whatever the startup options said (a pooler may drop them); a setup
+ * that fails is a failed connect, with the server's reason, and no query
+ * runs in a session that is not set up. */
+static void test_session_setup_runs_before_the_first_query(void **state)
+{
+    (void)state;
+    struct state_watch w = { 0 };
+    struct conninfo ci;
+    parse(&ci, env("DATABASE_URL"));
+    conninfo_set(&ci, "options", "-c search_path=public");
+    struct pgconn_options o = { .label = "test", .connect_timeout = 5, .query_timeout = 5,
+                                .setup_sql = "SET search_path = pg_catalog; SET client_encoding = 'UTF8'" };
+    struct pgconn *c = pgconn_new(loop, &ci, &o, watch_state, &w);
+    assert_true(run_until(&w.up, 10));
+    struct answer a = { 0 };
+    assert_int_equal(pgconn_send(c, "SELECT current_setting('search_path') || ' ' || "
+                                    "current_setting('client_encoding')", 0, NULL, 0, got_answer, &a), 0);
+    assert_true(run_until(&a.done, 5));
+    assert_string_equal(a.value, "pg_catalog UTF8");
+    close_conn(c);
+
+    struct state_watch bad = { 0 };
+    o.setup_sql = "SET search_path = pg_catalog; SET pgdeck_no_such_setting_at_all = 1";
+    o.reconnect = false;
+    c = pgconn_new(loop, &ci, &o, watch_state, &bad);
+    conninfo_free(&ci);
+    assert_true(run_until(&bad.down, 10));
+    assert_false(bad.up);
+    assert_non_null(strstr(bad.error, "cannot set up the session: unrecognized configuration parameter"));
+    assert_int_equal(pgconn_send(c, "SELECT 1", 0, NULL, 0, got_answer, &a), -1);
+    close_conn(c);
+}
+
 static void test_replica_is_in_recovery(void **state)
 {
     (void)state;
@@ -524,6 +558,7 @@ int main(void)
     loop = uv_default_loop();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_primary_answers_a_query),
+        cmocka_unit_test(test_session_setup_runs_before_the_first_query),
         cmocka_unit_test(test_replica_is_in_recovery),
         cmocka_unit_test(test_pgbouncer_console_shows_pools),
         cmocka_unit_test(test_query_timeout_cancels_the_query),

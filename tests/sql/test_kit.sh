@@ -19,6 +19,7 @@ REF=$(date -u +%Y-%m-01)		# reference month for the generator
 DB=kit_test_$$
 DB2=kit_test_$$_b
 DB3=kit_test_$$_c
+DB4=kit_test_$$_d
 ROLE=kit_test_nosu_$$
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kit_test.XXXXXX") || exit 2
 
@@ -52,7 +53,7 @@ diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 q() { psql -X -At -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }	# one value from the test database
 
 cleanup() {
-	for d in "$DB" "$DB2" "$DB3"; do dropdb --if-exists --force "$d" >/dev/null 2>&1; done
+	for d in "$DB" "$DB2" "$DB3" "$DB4"; do dropdb --if-exists --force "$d" >/dev/null 2>&1; done
 	psql -X -q -d postgres -c "DROP ROLE IF EXISTS $ROLE" >/dev/null 2>&1
 	rm -rf "$TMP"
 	[ $HARNESS_STOP = 1 ] && sh "$ROOT/tests/harness.sh" stop >/dev/null 2>&1
@@ -249,6 +250,45 @@ RC=$?
 is "views.sql installs as a non-superuser" "$RC" "0"
 like "... and says with a NOTICE that it skips the event trigger" "$(cat "$TMP/nosu.out")" "NOTICE: +skipping event trigger kit_mv_refresh_log: creating an event trigger needs a superuser"
 is "... and creates none" "$(psql -X -At -d "$DB3" -c "SELECT count(*) FROM pg_event_trigger")" "0"
+
+# ---------------------------------------------------------------- another role's objects under the kit's names
+
+# A role with CREATE on public got there first: the kit refuses to install
+# over its objects, and the event trigger (SECURITY DEFINER, a superuser's)
+# never writes into a log that is not the kit's table.
+createdb "$DB4" >/dev/null 2>&1
+psql -X -q -d "$DB4" -c "GRANT CREATE ON SCHEMA public TO $ROLE" >/dev/null 2>&1
+as_role4() { psql -X -q -v ON_ERROR_STOP=1 -U "$ROLE" -d "$DB4" -c "$1" >/dev/null 2>&1; }
+as_role4 "CREATE VIEW public.mv_refresh_log AS SELECT 1 AS x"
+as_role4 "CREATE TABLE public.partition_config (parent_table text)"
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB4" -f "$KIT/schema.sql" -f "$KIT/views.sql" >"$TMP/planted-views.out" 2>&1
+RC=$?
+check "views.sql refuses to install over another role's public.mv_refresh_log" [ "$RC" != 0 ]
+like "... and says what is there" "$(cat "$TMP/planted-views.out")" \
+	"public\.mv_refresh_log is not the kit's table: relkind v, owned by $ROLE; drop it and install again"
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB4" -f "$KIT/partitions.sql" >"$TMP/planted-parts.out" 2>&1
+RC=$?
+check "partitions.sql refuses to install over another role's public.partition_config" [ "$RC" != 0 ]
+like "... and says what is there" "$(cat "$TMP/planted-parts.out")" \
+	"public\.partition_config is not the kit's table: relkind r, owned by $ROLE"
+as_role4 "DROP VIEW public.mv_refresh_log"
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB4" -f "$KIT/views.sql" >"$TMP/views4.out" 2>&1
+is "with the view gone, views.sql installs (and its event trigger)" "$?" "0"
+# The kit's log dropped later, and the role's table with a trigger put in
+# its place: a refresh by the superuser fires the kit's event trigger.
+psql -X -q -d "$DB4" -c "DROP TABLE public.mv_refresh_log" >/dev/null 2>&1
+as_role4 "CREATE TABLE public.side_effect (what text);
+	GRANT INSERT ON public.side_effect TO PUBLIC;
+	CREATE FUNCTION public.hit() RETURNS trigger LANGUAGE plpgsql AS
+	  \$\$ BEGIN INSERT INTO public.side_effect VALUES (current_user); RETURN NULL; END \$\$;
+	CREATE TABLE public.mv_refresh_log (view_name text, started_at timestamptz, finished_at timestamptz,
+	  rows bigint, refreshed_by text, application_name text, concurrent boolean, source text);
+	GRANT INSERT ON public.mv_refresh_log TO PUBLIC;
+	CREATE TRIGGER t BEFORE INSERT ON public.mv_refresh_log FOR EACH STATEMENT EXECUTE FUNCTION public.hit()"
+psql -X -q -d "$DB4" -c "REFRESH MATERIALIZED VIEW public.mv_organization_summary" >"$TMP/refresh4.out" 2>&1
+like "the event trigger says it does not log into another role's table" "$(cat "$TMP/refresh4.out")" \
+	"WARNING: +mv_refresh_log: not logging: public\.mv_refresh_log is not a table owned by the database owner or a superuser"
+is "... and the role's trigger never ran" "$(psql -X -At -d "$DB4" -c "SELECT count(*) FROM public.side_effect")" "0"
 
 # ---------------------------------------------------------------- determinism
 

@@ -317,6 +317,22 @@ static void test_identifier_quoting_refuses_invalid_utf8_and_empty(void **state)
     free(arr);
 }
 
+/* An extension's schema is looked up and goes into the query quoted:
+ * a schema named to break out of the identifier stays one identifier. */
+static void test_extension_schema_is_written_quoted_everywhere(void **state)
+{
+    (void)state;
+    char *q = sql_in_schema("SELECT * FROM @extschema@.f(false) JOIN @extschema@.g(1)", "we\"ird; drop");
+    assert_string_equal(q, "SELECT * FROM \"we\"\"ird; drop\".f(false) JOIN \"we\"\"ird; drop\".g(1)");
+    free(q);
+    q = sql_in_schema("SELECT 1", "public");
+    assert_string_equal(q, "SELECT 1");
+    free(q);
+    assert_null(sql_in_schema("SELECT @extschema@.f()", "bad\xff"));
+    assert_null(sql_in_schema("SELECT @extschema@.f()", ""));
+    assert_null(sql_in_schema(NULL, "public"));
+}
+
 /* ---- EXPLAIN and CREATE INDEX lexing ------------------------------------------------------ */
 
 static void test_explainable_takes_one_plannable_statement(void **state)
@@ -692,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_action_table_rows_have_unique_names_and_keys),
         cmocka_unit_test(test_identifier_quoting_matches_pqescapeidentifier),
         cmocka_unit_test(test_identifier_quoting_refuses_invalid_utf8_and_empty),
+        cmocka_unit_test(test_extension_schema_is_written_quoted_everywhere),
         cmocka_unit_test(test_explainable_takes_one_plannable_statement),
         cmocka_unit_test(test_create_index_gets_concurrently_added_or_removed),
         cmocka_unit_test(test_civil_arithmetic),

@@ -92,6 +92,22 @@ static void test_plan_unqualified_table_is_in_public(void **state)
     plan_free(&p);
 }
 
+/* pgdeck's sessions search pg_catalog only: the action writes public.t
+ * where the plan wrote t, so the plan says where t is. */
+static void test_plan_marks_where_an_unqualified_table_is_written(void **state)
+{
+    (void)state;
+    struct plan p;
+    assert_int_equal(parse(&p,
+        "CREATE INDEX i ON ONLY \"Odd\"\"T\" (a);\n"
+        "CREATE INDEX j ON s.t (a);\n"), 0);
+    const struct plan_entry *i = entry(&p, "i");
+    assert_int_equal(i->table_len, strlen("\"Odd\"\"T\""));
+    assert_memory_equal(i->statement + i->table_at, "\"Odd\"\"T\" (a)", strlen("\"Odd\"\"T\" (a)"));
+    assert_int_equal(entry(&p, "j")->table_len, 0);
+    plan_free(&p);
+}
+
 static void test_plan_folds_unquoted_and_keeps_quoted_names(void **state)
 {
     (void)state;
@@ -464,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_plan_reads_a_plain_create_index),
         cmocka_unit_test(test_plan_reads_unique_concurrently_if_not_exists_only_using),
         cmocka_unit_test(test_plan_unqualified_table_is_in_public),
+        cmocka_unit_test(test_plan_marks_where_an_unqualified_table_is_written),
         cmocka_unit_test(test_plan_folds_unquoted_and_keeps_quoted_names),
         cmocka_unit_test(test_plan_keeps_multi_line_statements_whole_with_their_first_line),
         cmocka_unit_test(test_plan_ignores_semicolons_in_comments_strings_and_dollar_quotes),
