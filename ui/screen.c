@@ -249,26 +249,11 @@ static void draw_title(struct ui *ui)
              app->primary_display ? app->primary_display : "", ro ? "  READ-ONLY" : "");
     draw_text(ui, stdscr, 0, 0, ui->cols - 30, left);
     char right[64], clock[16];
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(clock, sizeof clock, "%H:%M:%S", &tm);
     snprintf(right, sizeof right, "%s every %.1fs  %s ",
-             app->paused ? "PAUSED" : "", app->interval, clock);
+             app->paused ? "PAUSED" : "", app->interval, clock_time_local(now_wall(), clock, sizeof clock));
     int len = (int)strlen(right);
     if (len < ui->cols)
         mvaddstr(0, ui->cols - len, right);
-}
-
-/* The reason in a libpq message, for the status line: the line already
- * names the server, and libpq's 'connection to server at "10.0.0.5", port
- * 5432 failed: ' would leave no room for the why. */
-static const char *short_reason(const char *error)
-{
-    if (!error)
-        return "?";
-    const char *why = strncmp(error, "connection to server ", 21) == 0 ? strstr(error, " failed: ") : NULL;
-    return why && why[9] ? why + 9 : error;
 }
 
 /* One server on the status line: "primary: up 15.4", or a down one's
@@ -306,7 +291,7 @@ static void draw_servers(struct ui *ui)
             l->elem = THEME_STATUS_WARN;
         } else {
             snprintf(l->head, sizeof l->head, "%s: down (", st[i].name);
-            l->reason = sanitize(short_reason(st[i].error), flags);
+            l->reason = sanitize(pgconn_error_reason(st[i].error), flags);
             if (st[i].retry_in > 0)
                 snprintf(l->tail, sizeof l->tail, ") retry in %.0fs", st[i].retry_in);
             else
@@ -385,11 +370,13 @@ static void draw_pane(struct ui *ui, struct pane *p)
     attrset(ATTR(THEME_NORMAL));
     for (int y = p->y; y < p->y + p->h; y++)
         mvhline(y, p->x, ' ', p->w);
-    char title[128];
+    char title[160], as_of[32];
     const struct table_def *t = p->cls->ntables ? &p->cls->tables[p->mode < p->cls->ntables ? p->mode : 0] : NULL;
-    snprintf(title, sizeof title, "%d %s%s%s%s", p->cls->number, p->cls->name,
+    /* Stale rows (table_draw greys them) say since when in the title. */
+    draw_as_of(as_of, sizeof as_of, t ? app_stale_as_of(ui->app, t->collector) : 0);
+    snprintf(title, sizeof title, "%d %s%s%s%s%s%s", p->cls->number, p->cls->name,
              t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
-             p->table.filter ? " [filtered]" : "");
+             p->table.filter ? " [filtered]" : "", *as_of ? " " : "", as_of);
     draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
     int y = p->y + 1, x = p->x + 1, h = p->h - 2, w = p->w - 2;
     if (p->cls->draw_header) {
@@ -408,15 +395,26 @@ static void draw_alerts(struct ui *ui)
     int y = ui->rows - 2;
     attrset(ATTR(THEME_STATUS));
     mvhline(y, 0, ' ', ui->cols);
+    char as_of[32];
     if (n == 0) {
+        /* Nothing found in old data is no news: say how old. */
+        char text[48];
+        snprintf(text, sizeof text, "no alerts%s", draw_as_of(as_of, sizeof as_of, alerts_as_of(ui->app)));
         attrset(ATTR(THEME_DIM));
-        mvaddstr(y, 1, "no alerts");
+        mvaddstr(y, 1, text);
         return;
     }
     int x = 1;
     for (int i = 0; i < n && x < ui->cols - 2; i++) {
-        attrset(ATTR(alerts[i].level >= ALERT_CRITICAL ? THEME_ALERT_CRIT : THEME_ALERT));
-        int used = draw_text(ui, stdscr, y, x, ui->cols - x - 1, alerts[i].text);
+        /* A critical alert says so in words too (no colour, a glance); one
+         * found in stale data is greyed and says since when. */
+        bool stale = alerts[i].as_of > 0;
+        draw_as_of(as_of, sizeof as_of, alerts[i].as_of);
+        char *text = xasprintf("%s%s%s%s", alerts[i].level == ALERT_CRITICAL ? "CRITICAL " : "",
+                               stale ? as_of + 1 : "", stale ? ": " : "", alerts[i].text);
+        attrset(ATTR(stale ? THEME_STALE : alerts[i].level >= ALERT_CRITICAL ? THEME_ALERT_CRIT : THEME_ALERT));
+        int used = draw_text(ui, stdscr, y, x, ui->cols - x - 1, text);
+        free(text);
         x += used;
         if (i + 1 < n && x < ui->cols - 4) {
             attrset(ATTR(THEME_STATUS));
