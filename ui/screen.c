@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "crash.h"
 #include "keymap.h"
 #include "sanitize.h"
 #include "ui.h"
@@ -21,9 +22,10 @@
  * a prepare callback (once per loop turn, before the loop waits) only when
  * something changed.  While curses owns the terminal, stderr goes to a
  * temporary file that is printed after endwin, so a stray message cannot
- * corrupt the screen. */
+ * corrupt the screen; after a fatal signal the handler (crash.c) prints it
+ * the same way, once the terminal is back, before it says which signal
+ * ended pgdeck. */
 
-static struct ui *the_ui;           /* for the fatal-signal handler */
 static int saved_stderr = -1;
 static FILE *captured_stderr;
 static bool curses_active;
@@ -35,6 +37,7 @@ static const struct pane_class *const pane_classes[] = {
 /* Terminal restoration: on every exit path, including a crash. */
 static void restore_terminal(void)
 {
+    crash_guard_stop();
     if (curses_active) {
         curses_active = false;
         endwin();
@@ -55,13 +58,6 @@ static void restore_terminal(void)
             captured_stderr = NULL;
         }
     }
-}
-
-static void fatal_signal(int sig)
-{
-    restore_terminal();
-    signal(sig, SIG_DFL);
-    raise(sig);
 }
 
 static void capture_stderr(void)
@@ -736,6 +732,7 @@ static int setup_theme(struct ui *ui, const char *name)
 int ui_set_theme(struct ui *ui, const char *name)
 {
     int rc = setup_theme(ui, name);
+    crash_guard_prepare(ui->app->cfg->mouse);
     clear();
     ui_dirty(ui);
     return rc;
@@ -756,8 +753,6 @@ int ui_run(struct app *app)
     ui->app = app;
     ui->loop = app->loop;
     ui->started_at = now_monotonic();
-    the_ui = ui;
-
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "pgdeck: the console needs a terminal; use --once or check from scripts\n");
         return 2;
@@ -781,11 +776,7 @@ int ui_run(struct app *app)
 
     capture_stderr();
     atexit(restore_terminal);
-    signal(SIGSEGV, fatal_signal);
-    signal(SIGBUS, fatal_signal);
-    signal(SIGFPE, fatal_signal);
-    signal(SIGABRT, fatal_signal);
-    signal(SIGILL, fatal_signal);
+    crash_guard_start(STDOUT_FILENO, saved_stderr, captured_stderr ? fileno(captured_stderr) : -1);
 
     if (!initscr()) {
         restore_terminal();
@@ -809,6 +800,7 @@ int ui_run(struct app *app)
     if (app->cfg->mouse)
         mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
     setup_theme(ui, app->cfg->theme);
+    crash_guard_prepare(app->cfg->mouse);
 
     uv_timer_init(ui->loop, &ui->coalesce);
     ui->coalesce.data = ui;
@@ -850,6 +842,5 @@ int ui_run(struct app *app)
      * uv_run going forever: give the close callbacks a few turns only. */
     for (int i = 0; i < 10; i++)
         uv_run(ui->loop, UV_RUN_NOWAIT);
-    the_ui = NULL;
     return ui->exit_code;
 }
