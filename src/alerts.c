@@ -3,6 +3,7 @@
 
 #include "alerts.h"
 #include "app.h"
+#include "xalloc.h"
 
 /* Each rule with the collectors whose snapshots it reads: an alert found
  * in a snapshot that is stale says so (as_of), so a paused console or a
@@ -46,13 +47,20 @@ void alert_set(struct alert *a, enum alert_level level, const char *name, const 
 
 /* The oldest stale snapshot among those a rule reads, 0 if none is.  A
  * rule reads the latest snapshot only when it has data (a failed one it
- * skips), so that is the one that counts here. */
+ * skips), so that is the one that counts here: stale when it is older
+ * than two cadences, or when its server is down now (until the next run
+ * replaces it with the failure, it is the last known, not the present). */
 static double rule_as_of(const struct app *app, size_t i)
 {
-    double oldest = 0;
+    double oldest = 0, now = now_monotonic();
     for (int k = 0; k < RULE_READS_MAX && rules[i].reads[k]; k++) {
-        const struct snapshot *s = app_snapshot(app, rules[i].reads[k]);
-        double as_of = s && !s->error ? app_stale_as_of(app, rules[i].reads[k]) : 0;
+        const struct collector *c = app_collector(app, rules[i].reads[k]);
+        const struct snapshot *s = c ? c->current : NULL;
+        if (!s || s->error)
+            continue;
+        double as_of = collector_stale_as_of(c, now);
+        if (!(as_of > 0) && !collector_source_up(c))
+            as_of = s->taken_at;
         if (as_of > 0 && (oldest == 0 || as_of < oldest))
             oldest = as_of;
     }

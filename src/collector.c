@@ -194,10 +194,12 @@ static const char *state_reason(enum pgconn_state st, const char *down)
     return st == PGCONN_CONNECTING ? "" : down;
 }
 
-static const char *source_down(struct app *app, enum collector_source src)
+static const char *source_down(const struct app *app, enum collector_source src)
 {
     switch (src) {
     case SOURCE_PRIMARY:
+        if (!app->primary)
+            return "no primary";
         return state_reason(pgpool_state(app->primary), "primary not connected");
     case SOURCE_REPLICA:
         if (!app->replica)
@@ -360,6 +362,11 @@ void collector_run_now(struct app *app, const char *name)
         run_one(&app->collectors[i]);
 }
 
+bool collector_source_up(const struct collector *c)
+{
+    return c->app && c->def && source_down(c->app, c->def->source) == NULL;
+}
+
 const struct snapshot *collector_shown(const struct collector *c)
 {
     if (c->current && !c->current->error)
@@ -370,7 +377,7 @@ const struct snapshot *collector_shown(const struct collector *c)
 double collector_stale_as_of(const struct collector *c, double now)
 {
     const struct snapshot *s = collector_shown(c);
-    if (!s || s->error || s != c->last_good)
+    if (!s || s->error || s != c->last_good || !c->app || !c->def)
         return 0;
     if (now - c->good_at <= COLLECTOR_STALE_CADENCES * collector_cadence(c))
         return 0;

@@ -113,5 +113,8 @@ const struct snapshot *collector_shown(const struct collector *c);
 /* When the shown data is stale at monotonic time `now`: the wall-clock
  * time it was taken; 0 when it is fresh or there is no data. */
 double collector_stale_as_of(const struct collector *c, double now);
+/* Whether the collector's server is up (configured and connected): data
+ * from a server that is down is the last known, however young. */
+bool collector_source_up(const struct collector *c);
 
 #endif

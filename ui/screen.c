@@ -366,14 +366,20 @@ static void draw_pane(struct ui *ui, struct pane *p)
     attrset(ATTR(THEME_NORMAL));
     for (int y = p->y; y < p->y + p->h; y++)
         mvhline(y, p->x, ' ', p->w);
-    char title[160], as_of[32];
+    char as_of[32];
     const struct table_def *t = p->cls->ntables ? &p->cls->tables[p->mode < p->cls->ntables ? p->mode : 0] : NULL;
-    /* Stale rows (table_draw greys them) say since when in the title. */
+    /* Stale rows (table_draw greys them) say in the title since when, and
+     * why when the latest run failed ("primary not connected", "timed out
+     * after 10 s"): the rows stay, so the reason goes here. */
     draw_as_of(as_of, sizeof as_of, t ? app_stale_as_of(ui->app, t->collector) : 0);
-    snprintf(title, sizeof title, "%d %s%s%s%s%s%s", p->cls->number, p->cls->name,
-             t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
-             p->table.filter ? " [filtered]" : "", *as_of ? " " : "", as_of);
+    const struct snapshot *latest = *as_of ? app_snapshot(ui->app, t->collector) : NULL;
+    const char *why = latest && latest->error ? latest->error : NULL;
+    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s", p->cls->number, p->cls->name,
+                            t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
+                            p->table.filter ? " [filtered]" : "", *as_of ? " " : "", as_of,
+                            why ? " (" : "", why ? why : "", why ? ")" : "");
     draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
+    free(title);
     int y = p->y + 1, x = p->x + 1, h = p->h - 2, w = p->w - 2;
     if (p->cls->draw_header) {
         int used = p->cls->draw_header(ui, p, stdscr, y, x, w, h);
