@@ -30,6 +30,11 @@ static int tty_flags = -1;
 static int real_stderr = -1, captured_fd = -1;
 
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL };
+#define NFATAL (sizeof fatal_signals / sizeof fatal_signals[0])
+/* What was installed before (the default, or a sanitizer's handler), put
+ * back once curses is gone. */
+static struct sigaction previous[NFATAL];
+static bool installed;
 
 /* ---- in the handler: async-signal-safe calls only ----------------------- */
 
@@ -173,13 +178,16 @@ void crash_guard_start(int fd, int real, int captured)
     sa.sa_handler = crash_handler;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESETHAND | SA_NODEFER;
-    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
-        sigaction(fatal_signals[i], &sa, NULL);
+    for (size_t i = 0; i < NFATAL; i++)
+        sigaction(fatal_signals[i], &sa, &previous[i]);
+    installed = true;
 }
 
 void crash_guard_stop(void)
 {
-    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
-        signal(fatal_signals[i], SIG_DFL);
+    if (installed)
+        for (size_t i = 0; i < NFATAL; i++)
+            sigaction(fatal_signals[i], &previous[i], NULL);
+    installed = false;
     tty_fd = real_stderr = captured_fd = -1;
 }

@@ -23,8 +23,8 @@ void crash_guard_start(int tty_fd, int real_stderr, int captured_fd);
  * alternate screen).  Call once curses has started, and again when the
  * theme or the terminal changes. */
 void crash_guard_prepare(bool mouse);
-/* The normal way out has begun (endwin is next): the default actions are
- * back, and the handler forgets the descriptors. */
+/* The normal way out has begun (endwin is next): the actions installed
+ * before crash_guard_start (the defaults, or a sanitizer's) are back. */
 void crash_guard_stop(void);
 
 #endif
