@@ -8,9 +8,10 @@ struct app;
 /* The alert rules: the guide's thresholds (slow query > 1000 ms, pool
  * utilization > 90 %, cache hit rate < 70 %, view older than 4 h, partition
  * growth) plus invalid indexes, rows in a default partition, no partition
- * for next month and replica lag, all read from cfg->alerts.  They look at
- * the latest snapshots only; the console shows them on the alert line and
- * `check` turns them into monitoring-plugin exit codes. */
+ * for next month and replica lag, all read from cfg->alerts, and the
+ * primary being down.  They look at the latest snapshots only; the console
+ * shows them on the alert line and `check` turns them into monitoring-plugin
+ * exit codes. */
 
 enum alert_level { ALERT_OK = 0, ALERT_WARNING = 1, ALERT_CRITICAL = 2, ALERT_UNKNOWN = 3 };
 
@@ -18,6 +19,11 @@ struct alert {
     enum alert_level level;
     char   name[32];        /* stable key: "slow_query", "pool", ... */
     char   text[192];       /* "slow query: pid 4242 running 12.3 s > 1000 ms" */
+    /* The data the rule read was stale (older than two of its collector's
+     * cadences: the console paused, a server that stopped answering):
+     * the wall-clock time it was taken, for "as of 14:03:27".  0 when
+     * fresh, as it always is for --once and check. */
+    double as_of;
 };
 
 /* Performance data for `check` ("pool_used=63%;90;95"). */
@@ -29,15 +35,19 @@ struct perfdata {
 };
 
 /* A rule appends the alerts it finds to out (at most max) and returns how
- * many it wrote.  Rules are rows of the table in alerts.c; each lives with
- * its subject: alerts_activity.c (slow queries), alerts_pool_cache.c
- * (pool, cache hit, replica lag), alerts_storage.c (views, partitions,
+ * many it wrote.  Rules are rows of the table in alerts.c, with the
+ * collectors each one reads; each lives with its subject:
+ * alerts_activity.c (slow queries), alerts_pool_cache.c (the primary down,
+ * pool, cache hit, replicas), alerts_storage.c (views, partitions,
  * indexes). */
 typedef int (*alert_rule)(const struct app *app, struct alert *out, int max);
+int alert_primary_down(const struct app *app, struct alert *out, int max);
 int alert_slow_queries(const struct app *app, struct alert *out, int max);
 int alert_pool(const struct app *app, struct alert *out, int max);
 int alert_cache_hit(const struct app *app, struct alert *out, int max);
+int alert_redis_hit(const struct app *app, struct alert *out, int max);
 int alert_replica_lag(const struct app *app, struct alert *out, int max);
+int alert_replica(const struct app *app, struct alert *out, int max);
 int alert_stale_views(const struct app *app, struct alert *out, int max);
 int alert_partitions(const struct app *app, struct alert *out, int max);
 int alert_invalid_indexes(const struct app *app, struct alert *out, int max);
@@ -54,8 +64,12 @@ void alert_set(struct alert *a, enum alert_level level, const char *name, const 
     __attribute__((format(printf, 4, 5)));
 
 /* Evaluate every rule; returns the number of alerts written (at most
- * max).  Rules whose data is missing are skipped, not raised. */
+ * max), worst first, fresh before stale within a level.  Rules whose data
+ * is missing are skipped, not raised; alerts from stale data carry as_of. */
 int alerts_evaluate(const struct app *app, struct alert *out, int max);
+/* The oldest stale data any rule reads (wall clock), 0 when all of it is
+ * fresh: "no alerts" means less when it is old. */
+double alerts_as_of(const struct app *app);
 /* The figures behind the rules, for performance data. */
 int alerts_perfdata(const struct app *app, struct perfdata *out, int max);
 

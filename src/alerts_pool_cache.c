@@ -4,11 +4,14 @@
  * ratios are those of the last interval, not since a reset weeks ago. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alerts.h"
 #include "app.h"
 #include "derive_pool_cache.h"
+#include "sanitize.h"
+#include "xalloc.h"
 
 static const struct snapshot *usable_snapshot(const struct app *app, const char *name)
 {
@@ -28,6 +31,33 @@ static bool refused_for_slots(const char *error)
 {
     return error && (strstr(error, "too many clients") || strstr(error, "too many connections") ||
                      strstr(error, "remaining connection slots are reserved"));
+}
+
+/* The primary cannot be reached: everything else pgdeck could say is
+ * missing or old, so this comes first.  The reason is libpq's, less the
+ * "connection to server ... failed: " the alert does not need (the primary
+ * is the one server it can be about), made harmless and cut short enough
+ * for an 80-column alert line. */
+#define DOWN_REASON_COLUMNS 44
+int alert_primary_down(const struct app *app, struct alert *out, int max)
+{
+    if (max < 1 || !app->primary || !(app->primary_down_since > 0) ||
+        pgpool_state(app->primary) == PGCONN_UP)
+        return 0;
+    int flags = SANITIZE_FOLD | (app->cfg->ascii ? SANITIZE_ASCII : 0);
+    char *reason = sanitize(pgconn_error_reason(pgpool_error(app->primary)), flags);
+    /* Room in columns, and in the bytes of alert.text (a column can take
+     * up to four bytes: "<ff>"). */
+    int cols = DOWN_REASON_COLUMNS;
+    size_t fit;
+    while ((fit = sanitize_fit(reason, cols)) > sizeof out->text / 2)
+        cols--;
+    const char *more = reason[fit] ? (app->cfg->ascii ? "..." : "\u2026") : "";
+    char when[16];
+    alert_set(out, ALERT_CRITICAL, "primary_down", "primary down since %s (%.*s%s)",
+              clock_time_local(app->primary_down_since, when, sizeof when), (int)fit, reason, more);
+    free(reason);
+    return 1;
 }
 
 int alert_pool(const struct app *app, struct alert *out, int max)
@@ -81,6 +111,13 @@ int alert_cache_hit(const struct app *app, struct alert *out, int max)
                       worst_percent, limit, more);
         }
     }
+    return n;
+}
+
+int alert_redis_hit(const struct app *app, struct alert *out, int max)
+{
+    int n = 0;
+    double limit = app->cfg->alerts.cache_hit_percent;
     const struct snapshot *redis = usable_snapshot(app, "redis");
     if (redis && n < max) {
         double h = number(redis, 0, "hits_delta"), m = number(redis, 0, "misses_delta");
@@ -177,13 +214,13 @@ static int configured_replica(const struct app *app, const struct snapshot *rep,
 
 int alert_replica_lag(const struct app *app, struct alert *out, int max)
 {
-    int n = 0;
     const struct snapshot *rep = usable_snapshot(app, "replication");
-    if (rep && n < max)
-        n += replication_lag(app, rep, &out[n]);
-    if (n < max)
-        n += configured_replica(app, rep, &out[n]);
-    return n;
+    return rep && max > 0 ? replication_lag(app, rep, out) : 0;
+}
+
+int alert_replica(const struct app *app, struct alert *out, int max)
+{
+    return max > 0 ? configured_replica(app, usable_snapshot(app, "replication"), out) : 0;
 }
 
 static void perf(struct perfdata *p, const char *label, double value, const char *unit,

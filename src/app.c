@@ -16,11 +16,32 @@ void app_changed(struct app *app, unsigned what)
         app->on_change(app->ui, what);
 }
 
+/* "Primary down since": from the first failure (a connect refused, a
+ * connection lost) until it is up again, however many retries between. */
+static void note_primary_state(struct app *app)
+{
+    if (!app->primary)
+        return;
+    enum pgconn_state st = pgpool_state(app->primary);
+    if (st == PGCONN_UP)
+        app->primary_down_since = 0;
+    else if (st == PGCONN_DOWN && !(app->primary_down_since > 0))
+        app->primary_down_since = now_wall();
+}
+
+void app_primary_given_up(struct app *app)
+{
+    if (app->primary && pgpool_state(app->primary) != PGCONN_UP && !(app->primary_down_since > 0))
+        app->primary_down_since = now_wall();
+}
+
 /* A server that comes up gets its collectors run at once, so the first
  * frame after a connect or a reconnect does not wait for the next tick. */
 static void pool_state(void *arg, struct pgpool *pool)
 {
     struct app *app = arg;
+    if (pool == app->primary)
+        note_primary_state(app);
     if (pgpool_state(pool) == PGCONN_UP)
         collectors_source_up(app, pool == app->primary ? SOURCE_PRIMARY : SOURCE_REPLICA);
     app_changed(app, APP_CHANGED_SERVERS);
@@ -123,6 +144,9 @@ int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
     }
     app->primary_display = conninfo_display(&cfg->primary);
     app->primary = open_pool(app, &cfg->primary, "primary");
+    /* A connect that fails at once (inside pgpool_new) may not be told to
+     * pool_state: look. */
+    note_primary_state(app);
 
     if (cfg->replica) {
         struct conninfo ci = { 0 };
@@ -182,6 +206,7 @@ void app_close(struct app *app)
         for (int i = 0; i < collector_count; i++) {
             snapshot_unref(app->collectors[i].current);
             snapshot_unref(app->collectors[i].previous);
+            snapshot_unref(app->collectors[i].last_good);
             if (app->collectors[i].def->free_state)
                 app->collectors[i].def->free_state(app->collectors[i].state);
             else
@@ -251,6 +276,18 @@ const struct snapshot *app_snapshot(const struct app *app, const char *name)
 {
     const struct collector *c = app_collector(app, name);
     return c ? c->current : NULL;
+}
+
+const struct snapshot *app_shown(const struct app *app, const char *name)
+{
+    const struct collector *c = app_collector(app, name);
+    return c ? collector_shown(c) : NULL;
+}
+
+double app_stale_as_of(const struct app *app, const char *name)
+{
+    const struct collector *c = name ? app_collector(app, name) : NULL;
+    return c ? collector_stale_as_of(c, now_monotonic()) : 0;
 }
 
 void app_series_push(struct app *app, const char *name, double value)

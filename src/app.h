@@ -44,6 +44,10 @@ struct app {
     struct pgconn    *pgbouncer;
     struct redisconn *redis;
     char             *primary_display;   /* conninfo without password */
+    /* Wall clock when the primary was found down (its connect failed or
+     * its connection dropped), kept through the reconnect attempts until
+     * it is up again; 0 while it is up or still on its first connect. */
+    double            primary_down_since;
 
     struct collector *collectors;        /* collector_count of them */
     uv_timer_t        tick;
@@ -82,6 +86,15 @@ void app_notice_once(struct app *app, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The latest snapshot of a collector by name (borrowed), or NULL. */
 const struct snapshot *app_snapshot(const struct app *app, const char *collector);
+/* What the console shows of a collector (borrowed, see collector_shown):
+ * the latest data, or the last data while its server is down. */
+const struct snapshot *app_shown(const struct app *app, const char *collector);
+/* When that data is stale (older than two of the collector's cadences):
+ * the wall-clock time it was taken; 0 when fresh, absent or unknown. */
+double app_stale_as_of(const struct app *app, const char *collector);
+/* A one-shot front end has stopped waiting: a primary still on its first
+ * connect counts as down from now on. */
+void app_primary_given_up(struct app *app);
 const struct collector *app_collector(const struct app *app, const char *name);
 /* Append a value to a named series (created on first use). */
 void app_series_push(struct app *app, const char *name, double value);

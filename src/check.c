@@ -7,8 +7,9 @@
  * The first line carries the state, the texts of the worst findings and,
  * after '|', the performance data (label=value[unit];warn;crit); each
  * finding follows on a line of its own.  The exit code is the state: 0 OK,
- * 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the primary cannot be reached; main
- * exits 3 too when the options or the configuration are bad).
+ * 1 WARNING, 2 CRITICAL (a primary that cannot be reached is the finding
+ * "primary down since 14:03:27 (Connection refused)"), 3 UNKNOWN (main
+ * exits 3 when the options or the configuration are bad).
  *
  * The output is meant for a monitoring system's web page and mail, so it is
  * folded to lines, made harmless like everything else from a server, and a
@@ -132,9 +133,10 @@ int frontend_check(struct app *app)
     bool all = frontend_collect(app, frontend_deadline(app));
     double waited = now_monotonic() - start;
 
-    const char *down = frontend_primary_down(app);
-    if (down)
-        return unknown(app, down);
+    /* A primary that cannot be reached is a finding (primary_down,
+     * CRITICAL) like any other; UNKNOWN is for a check that cannot run. */
+    if (!app->primary)
+        return unknown(app, frontend_primary_down(app));
 
     struct alert alerts[MAX_ALERTS];
     int n = alerts_evaluate(app, alerts, MAX_ALERTS);

@@ -127,6 +127,11 @@ void collector_publish(struct collector *c, struct snapshot *s)
     snapshot_unref(c->previous);
     c->previous = c->current;
     c->current = s;
+    if (!s->error) {
+        snapshot_unref(c->last_good);
+        c->last_good = snapshot_ref(s);
+        c->good_at = now;
+    }
     app_changed(c->app, APP_CHANGED_SNAPSHOT);
 }
 
@@ -189,10 +194,12 @@ static const char *state_reason(enum pgconn_state st, const char *down)
     return st == PGCONN_CONNECTING ? "" : down;
 }
 
-static const char *source_down(struct app *app, enum collector_source src)
+static const char *source_down(const struct app *app, enum collector_source src)
 {
     switch (src) {
     case SOURCE_PRIMARY:
+        if (!app->primary)
+            return "no primary";
         return state_reason(pgpool_state(app->primary), "primary not connected");
     case SOURCE_REPLICA:
         if (!app->replica)
@@ -353,6 +360,28 @@ void collector_run_now(struct app *app, const char *name)
     int i = collector_index(name);
     if (i >= 0 && !app->collectors[i].running)
         run_one(&app->collectors[i]);
+}
+
+bool collector_source_up(const struct collector *c)
+{
+    return c->app && c->def && source_down(c->app, c->def->source) == NULL;
+}
+
+const struct snapshot *collector_shown(const struct collector *c)
+{
+    if (c->current && !c->current->error)
+        return c->current;
+    return c->last_good ? c->last_good : c->current;
+}
+
+double collector_stale_as_of(const struct collector *c, double now)
+{
+    const struct snapshot *s = collector_shown(c);
+    if (!s || s->error || s != c->last_good || !c->app || !c->def)
+        return 0;
+    if (now - c->good_at <= COLLECTOR_STALE_CADENCES * collector_cadence(c))
+        return 0;
+    return s->taken_at;
 }
 
 bool collectors_all_done(const struct app *app)

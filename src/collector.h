@@ -58,6 +58,11 @@ struct collector {
     struct app       *app;
     struct snapshot  *current;      /* last published, owned (a ref) */
     struct snapshot  *previous;     /* the one before, for deltas */
+    /* The last published snapshot that had data (a ref; it may be
+     * `current`), and when it was published (monotonic): what the screen
+     * keeps showing, marked stale, while the server is down. */
+    struct snapshot  *last_good;
+    double            good_at;
     bool              running;
     double            started;      /* monotonic */
     double            next_run;     /* monotonic */
@@ -93,5 +98,23 @@ void collector_publish(struct collector *c, struct snapshot *s);
 bool collectors_all_done(const struct app *app);
 /* The effective cadence of a collector in seconds. */
 double collector_cadence(const struct collector *c);
+
+/* Stale data.  A front end that shows data over time (the console) shows
+ * for a collector its latest snapshot when that has data, and otherwise the
+ * last one that had, so a server that goes down leaves its last rows on
+ * screen instead of a blank pane; data older than COLLECTOR_STALE_CADENCES
+ * of its collector's cadences is stale and is marked so ("as of 14:03:27"),
+ * whether the server is down, stopped answering, or the console is
+ * paused. */
+#define COLLECTOR_STALE_CADENCES 2
+/* The snapshot to show (borrowed): `current` if it has data, else
+ * `last_good` if there was any, else `current` (its error) or NULL. */
+const struct snapshot *collector_shown(const struct collector *c);
+/* When the shown data is stale at monotonic time `now`: the wall-clock
+ * time it was taken; 0 when it is fresh or there is no data. */
+double collector_stale_as_of(const struct collector *c, double now);
+/* Whether the collector's server is up (configured and connected): data
+ * from a server that is down is the last known, however young. */
+bool collector_source_up(const struct collector *c);
 
 #endif

@@ -60,6 +60,9 @@ bool frontend_collect(struct app *app, double seconds)
     uv_timer_stop(&timer);
     uv_close((uv_handle_t *)&timer, NULL);
     uv_run(app->loop, UV_RUN_NOWAIT);
+    /* A primary that did not answer by now is down, for the alert rules
+     * too: the one-shot front ends report what they found in the time. */
+    app_primary_given_up(app);
     return collectors_all_done(app);
 }
 

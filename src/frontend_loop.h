@@ -16,7 +16,8 @@ struct app;
  * query timeout (the pool gives up on each by then) and a second of slack. */
 double frontend_deadline(const struct app *app);
 
-/* Run the loop until collectors_all_done() or `seconds` have passed.
+/* Run the loop until collectors_all_done() or `seconds` have passed; a
+ * primary that is not up by then counts as down (app_primary_given_up).
  * Returns true when every collector published. */
 bool frontend_collect(struct app *app, double seconds);
 

@@ -145,6 +145,14 @@ static void forget_resolved(struct pgconn *c)
     c->resolve_errors = NULL;
 }
 
+const char *pgconn_error_reason(const char *error)
+{
+    if (!error)
+        return "?";
+    const char *why = strncmp(error, "connection to server ", 21) == 0 ? strstr(error, " failed: ") : NULL;
+    return why && why[9] ? why + 9 : error;
+}
+
 static void handle_closed(uv_handle_t *h)
 {
     free(h);

@@ -79,6 +79,11 @@ const char *pgconn_label(const struct pgconn *c);
 const char *pgconn_warning(const struct pgconn *c);
 /* Why the connection is down (server's message), or NULL. */
 const char *pgconn_error(const struct pgconn *c);
+/* The reason in such a message, for a line that already names the server:
+ * 'connection to server at "10.0.0.5", port 5432 failed: Connection
+ * refused' gives "Connection refused" (a pointer into `error`); "?" for
+ * NULL. */
+const char *pgconn_error_reason(const char *error);
 /* Seconds until the next connect attempt while down, else 0. */
 double pgconn_retry_in(const struct pgconn *c);
 /* server_version_num when up, else 0; and the "15.20" form. */

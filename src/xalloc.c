@@ -92,3 +92,12 @@ const char *iso_time_utc(double wall, char *buf, size_t len)
     snprintf(buf, len, "%s.%03dZ", base, ms);
     return buf;
 }
+
+const char *clock_time_local(double wall, char *buf, size_t len)
+{
+    time_t secs = (time_t)floor(wall);
+    struct tm tm;
+    if (!localtime_r(&secs, &tm) || strftime(buf, len, "%H:%M:%S", &tm) == 0)
+        snprintf(buf, len, "--:--:--");
+    return buf;
+}

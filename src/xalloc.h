@@ -17,5 +17,8 @@ double now_monotonic(void);
 double now_wall(void);
 /* A wall-clock time as "2026-11-29T01:15:43.123Z" (UTC, milliseconds). */
 const char *iso_time_utc(double wall, char *buf, size_t len);
+/* A wall-clock time as the console's title clock shows it: "14:03:27",
+ * local time. */
+const char *clock_time_local(double wall, char *buf, size_t len);
 
 #endif

@@ -216,6 +216,24 @@ void draw_sparkline(struct ui *ui, WINDOW *w, int y, int x, int width,
     }
 }
 
+void draw_restyle(WINDOW *w, int y, int x, int width, enum theme_element e)
+{
+    if (width <= 0)
+        return;
+    attr_t a = ATTR(e);
+    mvwchgat(w, y, x, width, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
+}
+
+const char *draw_as_of(char *buf, size_t len, double as_of)
+{
+    char when[16];
+    if (as_of > 0)
+        snprintf(buf, len, " as of %s", clock_time_local(as_of, when, sizeof when));
+    else if (len)
+        buf[0] = '\0';
+    return buf;
+}
+
 void draw_box(struct ui *ui, WINDOW *w, int y, int x, int h, int width, const char *title, bool focused)
 {
     if (h < 2 || width < 4)

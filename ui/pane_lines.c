@@ -6,6 +6,9 @@
 
 /* The label column: wide enough for "read replica", the longest label. */
 #define LABEL_WIDTH 13
+/* A line keeps at least this much of its own text beside " as of ...";
+ * narrower, the grey alone says it is stale. */
+#define STALE_MARK_MIN_ROOM 20
 
 void pane_lines_add(struct pane_lines *l, int priority, int style, const char *label,
                     const char *fmt, ...)
@@ -16,6 +19,7 @@ void pane_lines_add(struct pane_lines *l, int priority, int style, const char *l
     memset(line, 0, sizeof *line);
     line->priority = priority;
     line->style = style;
+    line->collector = l->collector;
     snprintf(line->label, sizeof line->label, "%s", label ? label : "");
     va_list ap;
     va_start(ap, fmt);
@@ -34,6 +38,12 @@ void pane_lines_add_drawn(struct pane_lines *l, int priority,
     line->priority = priority;
     line->draw = draw;
     line->arg = arg;
+    line->collector = l->collector;
+}
+
+void pane_lines_from(struct pane_lines *l, const char *collector)
+{
+    l->collector = collector;
 }
 
 int pane_lines_budget(int height)
@@ -69,6 +79,7 @@ int pane_lines_draw(struct ui *ui, WINDOW *w, int y, int x, int width, int budge
                 kept++;
             }
     int used = 0;
+    const char *marked = NULL;      /* the collector whose "as of" is shown */
     for (int i = 0; i < l->n; i++) {
         if (!keep[i])
             continue;
@@ -76,13 +87,29 @@ int pane_lines_draw(struct ui *ui, WINDOW *w, int y, int x, int width, int budge
         int ly = y + used++;
         wattrset(w, ATTR(THEME_NORMAL));
         mvwhline(w, ly, x, ' ', width);
-        if (line->draw) {
-            line->draw(ui, w, ly, x, width, line->arg);
-            continue;
+        /* Stale data: the first line of its collector says since when, at
+         * the right end (room taken from the line), and all are greyed. */
+        double as_of = line->collector ? app_stale_as_of(ui->app, line->collector) : 0;
+        char mark[32] = "";
+        if (as_of > 0 && (!marked || strcmp(marked, line->collector) != 0)) {
+            marked = line->collector;
+            draw_as_of(mark, sizeof mark, as_of);
+            if (width - (int)strlen(mark) < STALE_MARK_MIN_ROOM)
+                mark[0] = '\0';
         }
-        int tx = x + pane_lines_label(ui, w, ly, x, width, line->label);
-        wattrset(w, ATTR(line->style));
-        draw_text(ui, w, ly, tx, x + width - tx, line->text);
+        int room = width - (int)strlen(mark);
+        if (line->draw) {
+            line->draw(ui, w, ly, x, room, line->arg);
+        } else {
+            int tx = x + pane_lines_label(ui, w, ly, x, room, line->label);
+            wattrset(w, ATTR(line->style));
+            draw_text(ui, w, ly, tx, x + room - tx, line->text);
+        }
+        if (as_of > 0) {
+            draw_restyle(w, ly, x, width, THEME_STALE);
+            wattrset(w, ATTR(THEME_STALE));
+            mvwaddstr(w, ly, x + room, mark);
+        }
     }
     return used;
 }

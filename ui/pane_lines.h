@@ -7,7 +7,12 @@
  * adds every line it could show, each with a priority, and the lines that
  * do not fit the pane's height are dropped, least important first, while
  * the rest keep their order.  So a 120x36 grid cell shows the gauge and
- * one line per server, and a full-screen pane shows every pool too. */
+ * one line per server, and a full-screen pane shows every pool too.
+ *
+ * Each line says whose data it shows (pane_lines_from): when that
+ * collector's data is stale (its server down or not answering, the console
+ * paused) its lines are greyed, and the first of them says "as of
+ * 14:03:27" at its right end.  Lines of live figures name no collector. */
 
 #define PANE_LINES_MAX 48
 
@@ -20,12 +25,18 @@ struct pane_line {
      * label and text; `arg` is handed back. */
     void (*draw)(struct ui *ui, WINDOW *w, int y, int x, int width, const void *arg);
     const void *arg;
+    const char *collector;  /* whose data it shows, or NULL */
 };
 
 struct pane_lines {
     struct pane_line line[PANE_LINES_MAX];
     int n;
+    const char *collector;  /* given to the lines added next */
 };
+
+/* The lines added from now on show data of this collector (a static
+ * name; NULL for live figures that are never stale). */
+void pane_lines_from(struct pane_lines *l, const char *collector);
 
 /* Add a text line (printf-style).  Lines past PANE_LINES_MAX are ignored. */
 void pane_lines_add(struct pane_lines *l, int priority, int style, const char *label,

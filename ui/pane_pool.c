@@ -3,8 +3,9 @@
  * the replicas with their lag (or this server's recovery when pgdeck is
  * connected to a standby), the read replica seen from itself, PgBouncer's
  * pools and throughput; below, the connections counted by state, database,
- * user and application.  Parts whose server is absent or down are greyed
- * with the reason, never an error. */
+ * user and application.  Parts whose server is absent are greyed with the
+ * reason, never an error; a server that goes down leaves its part's last
+ * data, greyed "as of" once it is stale (pane_lines). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,9 +72,9 @@ static void draw_usage(struct ui *ui, WINDOW *w, int y, int x, int width, const 
 {
     (void)arg;
     const struct app *app = ui->app;
-    const struct snapshot *conn = app_snapshot(app, "connections");
+    const struct snapshot *conn = app_shown(app, "connections");
     double used, usable;
-    if (!pool_usage(good(conn), good(app_snapshot(app, "settings")), &used, &usable)) {
+    if (!pool_usage(good(conn), good(app_shown(app, "settings")), &used, &usable)) {
         wattrset(w, ATTR(THEME_DIM));
         draw_text(ui, w, y, x, width, conn && conn->error ? conn->error : "connections: waiting for data...");
         return;
@@ -130,7 +131,7 @@ static void add_own_pool(struct pane_lines *l, const struct app *app, int width)
 
 static void add_replication(struct pane_lines *l, const struct app *app)
 {
-    const struct snapshot *rep = app_snapshot(app, "replication");
+    const struct snapshot *rep = app_shown(app, "replication");
     if (!good(rep)) {
         pane_lines_add(l, 1, THEME_DIM, "replication", "%s", rep ? rep->error : "waiting for data...");
         return;
@@ -164,7 +165,7 @@ static void add_replication(struct pane_lines *l, const struct app *app)
 
 static void add_read_replica(struct pane_lines *l, const struct app *app)
 {
-    const struct snapshot *r = app_snapshot(app, "replica");
+    const struct snapshot *r = app_shown(app, "replica");
     if (!r) {
         pane_lines_add(l, 4, THEME_DIM, "read replica", "%s", app->replica ? "waiting for data..." : "not configured");
         return;
@@ -198,7 +199,7 @@ static bool admin_pool(const struct snapshot *pools, int row)
 
 static void add_pgbouncer(struct pane_lines *l, const struct app *app)
 {
-    const struct snapshot *pools = app_snapshot(app, "pgbouncer_pools");
+    const struct snapshot *pools = app_shown(app, "pgbouncer_pools");
     if (!good(pools)) {
         pane_lines_add(l, 2, THEME_DIM, "pgbouncer", "%s", pools ? pools->error : "waiting for data...");
         return;
@@ -213,7 +214,7 @@ static void add_pgbouncer(struct pane_lines *l, const struct app *app)
     char summary[200];
     int n = snprintf(summary, sizeof summary, "%d pool%s, %.0f client%s waiting", npools,
                      npools == 1 ? "" : "s", waiting, waiting == 1 ? "" : "s");
-    const struct snapshot *stats = good(app_snapshot(app, "pgbouncer_stats"));
+    const struct snapshot *stats = good(app_shown(app, "pgbouncer_stats"));
     if (stats && n > 0 && (size_t)n < sizeof summary) {
         double rate = 0, time = 0;
         bool known = false;
@@ -248,10 +249,15 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
 {
     (void)p;
     struct pane_lines lines = { .n = 0 };
+    pane_lines_from(&lines, "connections");
     pane_lines_add_drawn(&lines, 0, draw_usage, NULL);
+    pane_lines_from(&lines, NULL);
     add_own_pool(&lines, ui->app, width);
+    pane_lines_from(&lines, "replication");
     add_replication(&lines, ui->app);
+    pane_lines_from(&lines, "replica");
     add_read_replica(&lines, ui->app);
+    pane_lines_from(&lines, "pgbouncer_pools");
     add_pgbouncer(&lines, ui->app);
     return pane_lines_draw(ui, w, y, x, width, pane_lines_budget(height), &lines);
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "crash.h"
 #include "keymap.h"
 #include "sanitize.h"
 #include "ui.h"
@@ -21,9 +22,10 @@
  * a prepare callback (once per loop turn, before the loop waits) only when
  * something changed.  While curses owns the terminal, stderr goes to a
  * temporary file that is printed after endwin, so a stray message cannot
- * corrupt the screen. */
+ * corrupt the screen; after a fatal signal the handler (crash.c) prints it
+ * the same way, once the terminal is back, before it says which signal
+ * ended pgdeck. */
 
-static struct ui *the_ui;           /* for the fatal-signal handler */
 static int saved_stderr = -1;
 static FILE *captured_stderr;
 static bool curses_active;
@@ -35,6 +37,7 @@ static const struct pane_class *const pane_classes[] = {
 /* Terminal restoration: on every exit path, including a crash. */
 static void restore_terminal(void)
 {
+    crash_guard_stop();
     if (curses_active) {
         curses_active = false;
         endwin();
@@ -55,13 +58,6 @@ static void restore_terminal(void)
             captured_stderr = NULL;
         }
     }
-}
-
-static void fatal_signal(int sig)
-{
-    restore_terminal();
-    signal(sig, SIG_DFL);
-    raise(sig);
 }
 
 static void capture_stderr(void)
@@ -249,26 +245,11 @@ static void draw_title(struct ui *ui)
              app->primary_display ? app->primary_display : "", ro ? "  READ-ONLY" : "");
     draw_text(ui, stdscr, 0, 0, ui->cols - 30, left);
     char right[64], clock[16];
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(clock, sizeof clock, "%H:%M:%S", &tm);
     snprintf(right, sizeof right, "%s every %.1fs  %s ",
-             app->paused ? "PAUSED" : "", app->interval, clock);
+             app->paused ? "PAUSED" : "", app->interval, clock_time_local(now_wall(), clock, sizeof clock));
     int len = (int)strlen(right);
     if (len < ui->cols)
         mvaddstr(0, ui->cols - len, right);
-}
-
-/* The reason in a libpq message, for the status line: the line already
- * names the server, and libpq's 'connection to server at "10.0.0.5", port
- * 5432 failed: ' would leave no room for the why. */
-static const char *short_reason(const char *error)
-{
-    if (!error)
-        return "?";
-    const char *why = strncmp(error, "connection to server ", 21) == 0 ? strstr(error, " failed: ") : NULL;
-    return why && why[9] ? why + 9 : error;
 }
 
 /* One server on the status line: "primary: up 15.4", or a down one's
@@ -306,7 +287,7 @@ static void draw_servers(struct ui *ui)
             l->elem = THEME_STATUS_WARN;
         } else {
             snprintf(l->head, sizeof l->head, "%s: down (", st[i].name);
-            l->reason = sanitize(short_reason(st[i].error), flags);
+            l->reason = sanitize(pgconn_error_reason(st[i].error), flags);
             if (st[i].retry_in > 0)
                 snprintf(l->tail, sizeof l->tail, ") retry in %.0fs", st[i].retry_in);
             else
@@ -385,12 +366,20 @@ static void draw_pane(struct ui *ui, struct pane *p)
     attrset(ATTR(THEME_NORMAL));
     for (int y = p->y; y < p->y + p->h; y++)
         mvhline(y, p->x, ' ', p->w);
-    char title[128];
+    char as_of[32];
     const struct table_def *t = p->cls->ntables ? &p->cls->tables[p->mode < p->cls->ntables ? p->mode : 0] : NULL;
-    snprintf(title, sizeof title, "%d %s%s%s%s", p->cls->number, p->cls->name,
-             t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
-             p->table.filter ? " [filtered]" : "");
+    /* Stale rows (table_draw greys them) say in the title since when, and
+     * why when the latest run failed ("primary not connected", "timed out
+     * after 10 s"): the rows stay, so the reason goes here. */
+    draw_as_of(as_of, sizeof as_of, t ? app_stale_as_of(ui->app, t->collector) : 0);
+    const struct snapshot *latest = *as_of ? app_snapshot(ui->app, t->collector) : NULL;
+    const char *why = latest && latest->error ? latest->error : NULL;
+    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s", p->cls->number, p->cls->name,
+                            t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
+                            p->table.filter ? " [filtered]" : "", *as_of ? " " : "", as_of,
+                            why ? " (" : "", why ? why : "", why ? ")" : "");
     draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
+    free(title);
     int y = p->y + 1, x = p->x + 1, h = p->h - 2, w = p->w - 2;
     if (p->cls->draw_header) {
         int used = p->cls->draw_header(ui, p, stdscr, y, x, w, h);
@@ -408,15 +397,26 @@ static void draw_alerts(struct ui *ui)
     int y = ui->rows - 2;
     attrset(ATTR(THEME_STATUS));
     mvhline(y, 0, ' ', ui->cols);
+    char as_of[32];
     if (n == 0) {
+        /* Nothing found in old data is no news: say how old. */
+        char text[48];
+        snprintf(text, sizeof text, "no alerts%s", draw_as_of(as_of, sizeof as_of, alerts_as_of(ui->app)));
         attrset(ATTR(THEME_DIM));
-        mvaddstr(y, 1, "no alerts");
+        mvaddstr(y, 1, text);
         return;
     }
     int x = 1;
     for (int i = 0; i < n && x < ui->cols - 2; i++) {
-        attrset(ATTR(alerts[i].level >= ALERT_CRITICAL ? THEME_ALERT_CRIT : THEME_ALERT));
-        int used = draw_text(ui, stdscr, y, x, ui->cols - x - 1, alerts[i].text);
+        /* A critical alert says so in words too (no colour, a glance); one
+         * found in stale data is greyed and says since when. */
+        bool stale = alerts[i].as_of > 0;
+        draw_as_of(as_of, sizeof as_of, alerts[i].as_of);
+        char *text = xasprintf("%s%s%s%s", alerts[i].level == ALERT_CRITICAL ? "CRITICAL " : "",
+                               stale ? as_of + 1 : "", stale ? ": " : "", alerts[i].text);
+        attrset(ATTR(stale ? THEME_STALE : alerts[i].level >= ALERT_CRITICAL ? THEME_ALERT_CRIT : THEME_ALERT));
+        int used = draw_text(ui, stdscr, y, x, ui->cols - x - 1, text);
+        free(text);
         x += used;
         if (i + 1 < n && x < ui->cols - 4) {
             attrset(ATTR(THEME_STATUS));
@@ -738,6 +738,7 @@ static int setup_theme(struct ui *ui, const char *name)
 int ui_set_theme(struct ui *ui, const char *name)
 {
     int rc = setup_theme(ui, name);
+    crash_guard_prepare(ui->app->cfg->mouse);
     clear();
     ui_dirty(ui);
     return rc;
@@ -758,8 +759,6 @@ int ui_run(struct app *app)
     ui->app = app;
     ui->loop = app->loop;
     ui->started_at = now_monotonic();
-    the_ui = ui;
-
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "pgdeck: the console needs a terminal; use --once or check from scripts\n");
         return 2;
@@ -783,11 +782,7 @@ int ui_run(struct app *app)
 
     capture_stderr();
     atexit(restore_terminal);
-    signal(SIGSEGV, fatal_signal);
-    signal(SIGBUS, fatal_signal);
-    signal(SIGFPE, fatal_signal);
-    signal(SIGABRT, fatal_signal);
-    signal(SIGILL, fatal_signal);
+    crash_guard_start(STDOUT_FILENO, saved_stderr, captured_stderr ? fileno(captured_stderr) : -1);
 
     if (!initscr()) {
         restore_terminal();
@@ -811,6 +806,7 @@ int ui_run(struct app *app)
     if (app->cfg->mouse)
         mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
     setup_theme(ui, app->cfg->theme);
+    crash_guard_prepare(app->cfg->mouse);
 
     uv_timer_init(ui->loop, &ui->coalesce);
     ui->coalesce.data = ui;
@@ -852,6 +848,5 @@ int ui_run(struct app *app)
      * uv_run going forever: give the close callbacks a few turns only. */
     for (int i = 0; i < 10; i++)
         uv_run(ui->loop, UV_RUN_NOWAIT);
-    the_ui = NULL;
     return ui->exit_code;
 }

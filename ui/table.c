@@ -121,7 +121,10 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
     const struct table_def *t = table_of(p);
     if (!t || h < 1 || width < 4)
         return;
-    const struct snapshot *s = app_snapshot(ui->app, t->collector);
+    /* A down server's last rows stay, greyed once they are stale; the
+     * pane's title says since when (draw_pane). */
+    const struct snapshot *s = app_shown(ui->app, t->collector);
+    bool stale = app_stale_as_of(ui->app, t->collector) > 0;
     bool focused = &ui->panes[ui->focus] == p;
     if (!s) {
         wattrset(w, ATTR(THEME_DIM));
@@ -197,9 +200,14 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
         int style = t->row_style ? t->row_style(ui, s, row) : -1;
         enum theme_element e = style >= 0 ? (enum theme_element)style
                              : (vi % 2 ? THEME_ROW_ALT : THEME_ROW);
-        if (vi == st->selected)
-            e = focused ? THEME_SELECTED : THEME_SELECTED_UNFOCUSED;
-        wattrset(w, ATTR(e));
+        attr_t a;
+        if (stale)      /* greyed, the selection still found by its bar */
+            a = ATTR(THEME_STALE) | (vi != st->selected ? 0 : focused ? A_REVERSE : A_UNDERLINE);
+        else if (vi == st->selected)
+            a = ATTR(focused ? THEME_SELECTED : THEME_SELECTED_UNFOCUSED);
+        else
+            a = ATTR(e);
+        wattrset(w, a);
         mvwhline(w, ry, x, ' ', width);
         cx = x;
         for (int c = 0; c < n; c++) {
@@ -222,7 +230,7 @@ int table_key(struct ui *ui, struct pane *p, int ch)
 {
     struct table_state *st = &p->table;
     const struct table_def *t = table_of(p);
-    const struct snapshot *s = t ? app_snapshot(ui->app, t->collector) : NULL;
+    const struct snapshot *s = t ? app_shown(ui->app, t->collector) : NULL;
     int page = st->page > 1 ? st->page - 1 : 1;
     switch (ch) {
     case KEY_UP: case 'k':

@@ -71,6 +71,7 @@ static const struct {
     [THEME_TAB]                = { "tab",                0 },
     [THEME_TAB_ACTIVE]         = { "tab_active",         THEME_ATTR_REVERSE | THEME_ATTR_BOLD },
     [THEME_PROGRESS]           = { "progress",           THEME_ATTR_REVERSE },
+    [THEME_STALE]              = { "stale",              THEME_ATTR_DIM },
 };
 
 /* Palette order: the index of a name is its colour number. */

@@ -79,6 +79,8 @@ enum theme_element {
     THEME_TAB,
     THEME_TAB_ACTIVE,
     THEME_PROGRESS,             /* progress bar of a running action */
+    THEME_STALE,                /* data older than two refreshes of its
+                                   collector: a down server's last rows */
     THEME_ELEMENT_COUNT
 };
 

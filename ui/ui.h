@@ -196,6 +196,13 @@ void draw_gauge(struct ui *ui, WINDOW *w, int y, int x, int width, double fracti
 /* A sparkline of the newest `width` values of a series, scaled to max. */
 void draw_sparkline(struct ui *ui, WINDOW *w, int y, int x, int width,
                     const struct series *s, double max);
+/* Give what is drawn from (y, x) on, `width` columns, the look of theme
+ * element e, keeping the characters: a stale line greyed as a whole,
+ * gauges and labels too. */
+void draw_restyle(WINDOW *w, int y, int x, int width, enum theme_element e);
+/* " as of 14:03:27" for stale data taken at wall-clock `as_of`, or "" when
+ * as_of is 0 (fresh). */
+const char *draw_as_of(char *buf, size_t len, double as_of);
 /* Draw a box with a title; focused panes use the focused border element. */
 void draw_box(struct ui *ui, WINDOW *w, int y, int x, int h, int width, const char *title, bool focused);
 

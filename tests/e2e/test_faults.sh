@@ -8,7 +8,8 @@
 #     index it leaves is shown);
 #   - every primary process paused with SIGSTOP for 20 s (the screen answers
 #     keys, queries time out, q still quits, it recovers after SIGCONT);
-#   - PgBouncer killed, Redis killed and restarted (only their parts grey);
+#   - PgBouncer killed, Redis killed and restarted (only their parts grey,
+#     keeping their last data "as of" when it was taken);
 #   - a replica promoted (it stops being called a standby);
 #   - max_connections exhausted (a clear "too many connections", retried);
 #   - the terminal resized many times quickly;
@@ -149,18 +150,23 @@ check "resumed: the pool pane is back" tmux_wait_for main 'pgdeck pool +primary 
 # ---- PgBouncer killed
 harness kill-bouncer
 check "PgBouncer killed: the status line says down" tmux_wait_for main 'pgbouncer: down' 10
-check "PgBouncer killed: its part of the pool pane greys" tmux_wait_for main 'pgbouncer +PgBouncer not connected' 10
+check "PgBouncer killed: its part of the pool pane keeps its last data, greyed 'as of'" \
+	tmux_wait_for main 'pgbouncer +[0-9]+ pools?, .* as of [0-9]{2}:[0-9]{2}:[0-9]{2}' 10
 check "PgBouncer killed: the primary stays up" tmux_wait_for main 'primary: up' 2
 harness start-bouncer
 check "PgBouncer back: up again by itself" tmux_wait_for main 'pgbouncer: up' 30
+check "PgBouncer back: its part is current again (no 'as of')" \
+	tmux_wait_gone main 'pgbouncer +[0-9]+ pools?, .* as of [0-9]{2}:' 10
 
 # ---- Redis killed and restarted
 harness kill-redis
 check "Redis killed: the status line says down" tmux_wait_for main 'redis: down' 10
-check "Redis killed: the cache pane's Redis line greys" tmux_wait_for main 'redis +Redis not connected' 10
+check "Redis killed: the cache pane's Redis line keeps its last data, greyed 'as of'" \
+	tmux_wait_for main 'redis +hit .* as of [0-9]{2}:[0-9]{2}:[0-9]{2}' 10
 check "Redis killed: the PostgreSQL cache line is still there" tmux_wait_for main 'postgresql +hit ' 2
 harness start-redis
 check "Redis restarted: up again by itself" tmux_wait_for main 'redis: up' 30
+check "Redis restarted: the cache pane reads it again (no 'as of')" tmux_wait_gone main 'redis +hit .* as of [0-9]{2}:' 15
 check "Redis restarted: the cache pane reads it again" tmux_wait_for main 'memory +[0-9.]+ [kMG]?B used' 15
 
 # ---- the terminal resized many times quickly

@@ -4,7 +4,8 @@
 #                         texts full of control bytes and invalid UTF-8;
 #   --once (text)         has a section per collector and never writes an
 #                         escape from a query to the terminal;
-#   check                 exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, in
+#   check                 exits 0 OK, 1 WARNING, 2 CRITICAL (a primary that
+#                         cannot be reached too), 3 UNKNOWN (bad options), in
 #                         monitoring-plugin format with performance data.
 #
 # The check fixtures run against a database of this test's own, with no
@@ -251,10 +252,12 @@ check "check: CRITICAL finding line" grep -q '^CRITICAL slow_query: ' "$TMP/crit
 DATABASE_READ_REPLICA_URL= REDIS_URL= PGBOUNCER_URL= \
 	"$PGDECK" check -h 127.0.0.1 -p 1 > "$TMP/unknown.out" 2>&1
 rc=$?
-check_eq "check: nothing listening on the port exits 3 UNKNOWN" 3 $rc
-check "check: UNKNOWN says cannot connect and why" \
-	grep -q '^PGDECK UNKNOWN - cannot connect: .*127.0.0.1.*port 1' "$TMP/unknown.out"
-check_eq "check: UNKNOWN is one line" 1 "$(wc -l < "$TMP/unknown.out" | tr -d ' ')"
+check_eq "check: nothing listening on the port exits 2 CRITICAL: the primary is down" 2 $rc
+check "check: CRITICAL says since when, and libpq's reason" \
+	grep -Eq '^PGDECK CRITICAL - primary down since [0-9]{2}:[0-9]{2}:[0-9]{2} \(Connection refused\)$' "$TMP/unknown.out"
+check "check: ... and so does the finding's line" \
+	grep -Eq '^CRITICAL primary_down: primary down since [0-9:]{8} \(Connection refused\)$' "$TMP/unknown.out"
+check_eq "check: those two lines, nothing from collectors that could not run" 2 "$(wc -l < "$TMP/unknown.out" | tr -d ' ')"
 
 "$PGDECK" check --no-such-option > "$TMP/bad.out" 2>&1
 check_eq "check: a bad option exits 3 UNKNOWN" 3 $?
