@@ -38,7 +38,7 @@ static bool refused_for_slots(const char *error)
  * "connection to server ... failed: " the alert does not need (the primary
  * is the one server it can be about), made harmless and cut short enough
  * for an 80-column alert line. */
-#define DOWN_REASON_COLUMNS 44
+#define DOWN_REASON_COLUMNS 150
 int alert_primary_down(const struct app *app, struct alert *out, int max)
 {
     if (max < 1 || !app->primary || !(app->primary_down_since > 0) ||
@@ -50,7 +50,7 @@ int alert_primary_down(const struct app *app, struct alert *out, int max)
      * up to four bytes: "<ff>"). */
     int cols = DOWN_REASON_COLUMNS;
     size_t fit;
-    while ((fit = sanitize_fit(reason, cols)) > sizeof out->text / 2)
+    while ((fit = sanitize_fit(reason, cols)) > sizeof out->text - 48)
         cols--;
     const char *more = reason[fit] ? (app->cfg->ascii ? "..." : "\u2026") : "";
     char when[16];

@@ -38,9 +38,13 @@ case_of() {
 		diag "stderr: $(cat "$TMP/$_name.once.err")"
 
 	"$PGDECK" check "$@" > "$TMP/$_name.check.out" 2> "$TMP/$_name.check.err"
-	check_eq "$_name: check is UNKNOWN (3)" 3 $?
-	check "$_name: check prints UNKNOWN with the reason" \
-		grep -Eq "^PGDECK UNKNOWN - cannot connect: $_want" "$TMP/$_name.check.out"
+	check_eq "$_name: check is CRITICAL (2): the primary is down" 2 $?
+	# The alert gives libpq's reason without its "connection to server
+	# ... failed: " preamble.
+	_short=$(printf '%s' "$_want" | sed 's/^connection to server at .* failed: //')
+	check "$_name: check prints CRITICAL with the reason" \
+		grep -Eq "^PGDECK CRITICAL - primary down since [0-9:]{8} \\($_short" "$TMP/$_name.check.out" ||
+		diag "stdout: $(cat "$TMP/$_name.check.out")"
 
 	"$PGDECK" run partitions --dry-run "$@" > "$TMP/$_name.run.out" 2> "$TMP/$_name.run.err"
 	check_eq "$_name: run fails with exit 2" 2 $?

@@ -23,13 +23,13 @@ TARGETS=${TARGETS:-"fuzz_config fuzz_conninfo fuzz_sanitize fuzz_theme fuzz_plan
 
 CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        -Wall -Wextra -DTHEME_PARSE_ONLY -I$ROOT/src -I$ROOT/ui $(pkg-config --cflags libpq inih jansson)"
-LIBS="$(pkg-config --libs libpq inih jansson) -lm"
+        -Wall -Wextra -DTHEME_PARSE_ONLY -I$ROOT/src -I$ROOT/ui $(pkg-config --cflags libpq inih jansson libuv)"
+LIBS="$(pkg-config --libs libpq inih jansson libuv) -lm"
 
 sources() {
     case "$1" in
-    fuzz_config)   echo "src/config.c src/conninfo.c src/sanitize.c src/xalloc.c" ;;
-    fuzz_conninfo) echo "src/conninfo.c src/sanitize.c src/xalloc.c" ;;
+    fuzz_config)   echo "src/config.c src/conninfo.c src/resolve.c src/sanitize.c src/xalloc.c" ;;
+    fuzz_conninfo) echo "src/conninfo.c src/resolve.c src/sanitize.c src/xalloc.c" ;;
     fuzz_sanitize) echo "src/sanitize.c src/xalloc.c" ;;
     fuzz_theme)    echo "ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
     fuzz_plan)     echo "src/plan.c src/sanitize.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
