@@ -10,7 +10,9 @@
 /* The table widget: every list in pgdeck is a snapshot shown through
  * column definitions.  Filter and sort apply to the snapshot's rows; the
  * selection follows the selected row's key across refreshes, so a new
- * snapshot never makes the cursor jump to another session. */
+ * snapshot never makes the cursor jump to another session, and it is read
+ * from the snapshot the screen shows (table_state.shown), so a key pressed
+ * before a new snapshot is drawn acts on the row the operator saw. */
 
 static const struct table_def *table_of(const struct pane *p)
 {
@@ -56,6 +58,45 @@ static int compare_rows(const void *a, const void *b)
     return sort_desc ? -r : r;
 }
 
+/* A row's key: the values of the pane's key_field columns, each ended by
+ * a unit separator (a NULL is a record separator, so NULL and "" differ).
+ * NULL when the snapshot has none of those columns.  Caller frees. */
+static char *row_key(const struct pane *p, const struct snapshot *s, int row)
+{
+    const char *f = p->cls->key_field;
+    if (!f || !s || row < 0 || row >= s->nrows)
+        return NULL;
+    char *key = xstrdup("");
+    bool any = false;
+    while (*f) {
+        size_t n = strcspn(f, ",");
+        char *name = xstrndup(f, n);
+        int c = snapshot_column(s, name);
+        free(name);
+        const char *v = c >= 0 ? snapshot_cell(s, row, c) : NULL;
+        any |= c >= 0;
+        char *more = xasprintf("%s%s\x1f", key, v ? v : "\x1e");
+        free(key);
+        key = more;
+        f += n;
+        if (*f == ',')
+            f++;
+    }
+    if (!any) {
+        free(key);
+        return NULL;
+    }
+    return key;
+}
+
+static bool key_is(const struct pane *p, const struct snapshot *s, int row, const char *key)
+{
+    char *k = row_key(p, s, row);
+    bool same = k && strcmp(k, key) == 0;
+    free(k);
+    return same;
+}
+
 /* Recompute which snapshot rows are shown, in which order. */
 static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
 {
@@ -64,6 +105,10 @@ static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
     free(st->order);
     st->order = NULL;
     st->norder = 0;
+    if (st->shown != s) {
+        snapshot_unref(st->shown);
+        st->shown = s ? snapshot_ref((struct snapshot *)s) : NULL;
+    }
     if (!s || s->error || !t)
         return;
     st->order = xcalloc((size_t)(s->nrows ? s->nrows : 1), sizeof *st->order);
@@ -81,11 +126,9 @@ static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
         qsort(st->order, (size_t)st->norder, sizeof *st->order, compare_rows);
     }
     /* Keep the selection on the same row (by key) if it is still there. */
-    const char *key = p->cls->key_field;
-    if (key && st->selected_key) {
+    if (st->selected_key) {
         for (int i = 0; i < st->norder; i++) {
-            const char *v = snapshot_get(s, st->order[i], key);
-            if (v && strcmp(v, st->selected_key) == 0) {
+            if (key_is(p, s, st->order[i], st->selected_key)) {
                 st->selected = i;
                 break;
             }
@@ -97,23 +140,42 @@ static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
         st->selected = 0;
 }
 
-static void remember_key(struct pane *p, const struct snapshot *s)
+/* The selection is the row at `selected` in the order shown. */
+static void remember_key(struct pane *p)
 {
     struct table_state *st = &p->table;
-    const char *key = p->cls->key_field;
     free(st->selected_key);
     st->selected_key = NULL;
-    if (key && s && st->selected < st->norder)
-        st->selected_key = xstrdup(snapshot_get(s, st->order[st->selected], key));
+    if (st->shown && st->selected >= 0 && st->selected < st->norder)
+        st->selected_key = row_key(p, st->shown, st->order[st->selected]);
 }
 
-int table_selected_row(struct ui *ui, struct pane *p)
+int table_selected_row(struct ui *ui, struct pane *p, const struct snapshot **s)
 {
     (void)ui;
     struct table_state *st = &p->table;
+    *s = st->shown;
+    if (!st->shown || st->shown->error)
+        return -1;
+    /* By key: between a filter typed and the next frame, `selected` is
+     * not yet where the key is. */
+    if (st->selected_key)
+        for (int i = 0; i < st->norder; i++)
+            if (key_is(p, st->shown, st->order[i], st->selected_key))
+                return st->order[i];
     if (st->selected < 0 || st->selected >= st->norder)
         return -1;
     return st->order[st->selected];
+}
+
+void table_select(struct ui *ui, struct pane *p, int index)
+{
+    (void)ui;
+    struct table_state *st = &p->table;
+    st->selected = index < st->norder ? index : st->norder - 1;
+    if (st->selected < 0)
+        st->selected = 0;
+    remember_key(p);
 }
 
 void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, int width)
@@ -215,14 +277,14 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
         wattrset(w, ATTR(THEME_DIM));
         draw_text(ui, w, y + 1, x, width, st->filter ? "no rows match the filter" : "none");
     }
-    remember_key(p, s);
+    remember_key(p);
 }
 
 int table_key(struct ui *ui, struct pane *p, int ch)
 {
+    (void)ui;
     struct table_state *st = &p->table;
     const struct table_def *t = table_of(p);
-    const struct snapshot *s = t ? app_snapshot(ui->app, t->collector) : NULL;
     int page = st->page > 1 ? st->page - 1 : 1;
     switch (ch) {
     case KEY_UP: case 'k':
@@ -267,7 +329,7 @@ int table_key(struct ui *ui, struct pane *p, int ch)
         st->selected = st->norder - 1;
     if (st->selected < 0)
         st->selected = 0;
-    remember_key(p, s);
+    remember_key(p);
     return KEY_HANDLED | KEY_REDRAW;
 }
 
@@ -276,5 +338,6 @@ void table_state_free(struct table_state *t)
     free(t->filter);
     free(t->order);
     free(t->selected_key);
+    snapshot_unref(t->shown);
     memset(t, 0, sizeof *t);
 }
