@@ -52,7 +52,7 @@ listed_in_order() {
 	_screen=$(tmux_capture main)
 	_last=0
 	for _p in "$@"; do
-		_line=$(printf '%s\n' "$_screen" | grep -nE "│ +$_p " | head -1 | cut -d: -f1)
+		_line=$(printf '%s\n' "$_screen" | grep -nE "(│|\|) +$_p " | head -1 | cut -d: -f1)
 		[ -n "$_line" ] && [ "$_line" -gt "$_last" ] || return 1
 		_last=$_line
 	done
@@ -185,6 +185,8 @@ tmux_keys main y
 check "y is refused, naming the OID previewed and the OID now" \
 	tmux_wait_for main "refresh $S\.mv refused: $S\.mv was dropped and created again since the preview \(OID $old_oid then, $new_oid now\), nothing sent" 15
 check_eq "the new view was not refreshed" f "$(q "SELECT relispopulated FROM pg_class WHERE oid = $new_oid")"
+# Once the pane shows the new view (the refusal refreshed it), r is about it.
+check "the views pane shows the new, unpopulated view" tmux_wait_for main "$S\.mv .*unpopulated" 15
 tmux_keys main r
 check "r again previews the refresh of the new view" tmux_wait_for main "REFRESH MATERIALIZED VIEW \"$S\"\.\"mv\"" 10
 tmux_keys main y
