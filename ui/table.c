@@ -58,43 +58,86 @@ static int compare_rows(const void *a, const void *b)
     return sort_desc ? -r : r;
 }
 
-/* A row's key: the values of the pane's key_field columns, each ended by
- * a unit separator (a NULL is a record separator, so NULL and "" differ).
- * NULL when the snapshot has none of those columns.  Caller frees. */
-static char *row_key(const struct pane *p, const struct snapshot *s, int row)
+/* A row's key is the values of the pane's key_field columns, each ended
+ * by a unit separator (a NULL is a record separator, so NULL and "" differ).
+ * The columns are looked up once per snapshot: a draw compares the key
+ * with every row. */
+#define KEY_FIELDS 4
+
+struct key_columns {
+    int col[KEY_FIELDS];        /* -1: the snapshot has no such column */
+    int n;
+};
+
+/* False when the table has no key: no key_field, or none of its columns. */
+static bool key_columns(const struct pane *p, const struct snapshot *s, struct key_columns *k)
 {
     const char *f = p->cls->key_field;
-    if (!f || !s || row < 0 || row >= s->nrows)
-        return NULL;
-    char *key = xstrdup("");
     bool any = false;
-    while (*f) {
+    k->n = 0;
+    if (!f || !s)
+        return false;
+    while (*f && k->n < KEY_FIELDS) {
         size_t n = strcspn(f, ",");
         char *name = xstrndup(f, n);
         int c = snapshot_column(s, name);
         free(name);
-        const char *v = c >= 0 ? snapshot_cell(s, row, c) : NULL;
+        k->col[k->n++] = c;
         any |= c >= 0;
-        char *more = xasprintf("%s%s\x1f", key, v ? v : "\x1e");
-        free(key);
-        key = more;
         f += n;
         if (*f == ',')
             f++;
     }
-    if (!any) {
-        free(key);
-        return NULL;
+    return any;
+}
+
+static const char *key_value(const struct snapshot *s, int row, int col)
+{
+    const char *v = col >= 0 ? snapshot_cell(s, row, col) : NULL;
+    return v ? v : "\x1e";
+}
+
+/* Caller frees. */
+static char *key_text(const struct snapshot *s, int row, const struct key_columns *k)
+{
+    size_t len = 1;
+    for (int i = 0; i < k->n; i++)
+        len += strlen(key_value(s, row, k->col[i])) + 1;
+    char *key = xmalloc(len), *o = key;
+    for (int i = 0; i < k->n; i++) {
+        const char *v = key_value(s, row, k->col[i]);
+        size_t n = strlen(v);
+        memcpy(o, v, n);
+        o[n] = '\x1f';
+        o += n + 1;
     }
+    *o = '\0';
     return key;
 }
 
-static bool key_is(const struct pane *p, const struct snapshot *s, int row, const char *key)
+static bool key_matches(const struct snapshot *s, int row, const struct key_columns *k, const char *key)
 {
-    char *k = row_key(p, s, row);
-    bool same = k && strcmp(k, key) == 0;
-    free(k);
-    return same;
+    for (int i = 0; i < k->n; i++) {
+        const char *v = key_value(s, row, k->col[i]);
+        size_t n = strlen(v);
+        if (strncmp(key, v, n) != 0 || key[n] != '\x1f')
+            return false;
+        key += n + 1;
+    }
+    return *key == '\0';
+}
+
+/* The index in the order shown of the row whose key is `key`, or -1. */
+static int find_key(const struct pane *p, const struct snapshot *s, const int *order, int norder,
+                    const char *key)
+{
+    struct key_columns k;
+    if (!key || !key_columns(p, s, &k))
+        return -1;
+    for (int i = 0; i < norder; i++)
+        if (key_matches(s, order[i], &k, key))
+            return i;
+    return -1;
 }
 
 /* Recompute which snapshot rows are shown, in which order. */
@@ -126,14 +169,9 @@ static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
         qsort(st->order, (size_t)st->norder, sizeof *st->order, compare_rows);
     }
     /* Keep the selection on the same row (by key) if it is still there. */
-    if (st->selected_key) {
-        for (int i = 0; i < st->norder; i++) {
-            if (key_is(p, s, st->order[i], st->selected_key)) {
-                st->selected = i;
-                break;
-            }
-        }
-    }
+    int i = find_key(p, s, st->order, st->norder, st->selected_key);
+    if (i >= 0)
+        st->selected = i;
     if (st->selected >= st->norder)
         st->selected = st->norder - 1;
     if (st->selected < 0)
@@ -146,8 +184,9 @@ static void remember_key(struct pane *p)
     struct table_state *st = &p->table;
     free(st->selected_key);
     st->selected_key = NULL;
-    if (st->shown && st->selected >= 0 && st->selected < st->norder)
-        st->selected_key = row_key(p, st->shown, st->order[st->selected]);
+    struct key_columns k;
+    if (st->selected >= 0 && st->selected < st->norder && key_columns(p, st->shown, &k))
+        st->selected_key = key_text(st->shown, st->order[st->selected], &k);
 }
 
 int table_selected_row(struct ui *ui, struct pane *p, const struct snapshot **s)
@@ -159,10 +198,9 @@ int table_selected_row(struct ui *ui, struct pane *p, const struct snapshot **s)
         return -1;
     /* By key: between a filter typed and the next frame, `selected` is
      * not yet where the key is. */
-    if (st->selected_key)
-        for (int i = 0; i < st->norder; i++)
-            if (key_is(p, st->shown, st->order[i], st->selected_key))
-                return st->order[i];
+    int i = find_key(p, st->shown, st->order, st->norder, st->selected_key);
+    if (i >= 0)
+        return st->order[i];
     if (st->selected < 0 || st->selected >= st->norder)
         return -1;
     return st->order[st->selected];
