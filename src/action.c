@@ -101,6 +101,12 @@ struct action {
     int          npreview;
     int          queries;           /* action_query calls not answered yet */
     bool         closed;            /* the timer is closed: free when queries == 0 */
+
+    struct action_pin *pins;        /* what the recheck holds it to */
+    int          npins;
+    bool         checking;          /* the row's recheck is under way */
+    bool         checked;
+    char        *refusal;           /* why the recheck refused: nothing sent */
 };
 
 /* The actions of the app, so that the console can tell whether one is
@@ -339,6 +345,16 @@ static void free_action(struct action *a)
     free((char *)a->target.name);
     free((char *)a->target.text);
     free((char *)a->target.database);
+    free((char *)a->target.oid);
+    free((char *)a->target.backend_start);
+    for (int i = 0; i < a->npins; i++) {
+        free(a->pins[i].oid);
+        free(a->pins[i].schema);
+        free(a->pins[i].name);
+        free(a->pins[i].kinds);
+    }
+    free(a->pins);
+    free(a->refusal);
     free(a->target_text);
     free(a->label);
     free(a->title);
@@ -537,12 +553,18 @@ static void end_refused(struct action *a, enum action_outcome outcome, const cha
     finish(a, outcome);
 }
 
+static void premise_failed(struct action *a, char *reason);
+
 void action_refuse(struct action *a, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *reason = vformat(fmt, ap);
     va_end(ap);
+    if (a->checking) {
+        premise_failed(a, reason);
+        return;
+    }
     end_refused(a, ACTION_REFUSED, reason);
     free(reason);
 }
@@ -570,6 +592,11 @@ static void format_seconds(char *buf, size_t len, double s)
 /* The end of the run: say what happened. */
 static void end_run(struct action *a)
 {
+    if (a->refusal) {
+        set_message(a, "%s %s refused: %s, nothing sent", a->def->name, shown(a), a->refusal);
+        finish(a, ACTION_REFUSED);
+        return;
+    }
     char took[32];
     format_seconds(took, sizeof took, now_monotonic() - a->run_started);
     int done = 0;
@@ -600,6 +627,13 @@ static void end_run(struct action *a)
 }
 
 /* ---- running ------------------------------------------------------------------ */
+
+struct query_call {
+    struct action  *a;
+    action_query_cb cb;
+};
+
+static void query_done(void *arg, const PGresult *res, const char *error, double elapsed);
 
 static void run_step(struct action *a);
 
@@ -795,6 +829,57 @@ static void run_step(struct action *a)
         uv_timer_start(&a->timer, progress_cb, PROGRESS_MS, PROGRESS_MS);
 }
 
+/* The first statement, once the row's recheck (if it has one) has found
+ * that what the operator confirmed still holds. */
+static void start_steps(struct action *a)
+{
+    if (a->def->recheck && !a->checked) {
+        a->checking = true;
+        a->def->recheck(a);
+        return;
+    }
+    run_step(a);
+}
+
+void action_premise_held(struct action *a)
+{
+    if (!a->checking)
+        return;
+    a->checking = false;
+    a->checked = true;
+    run_step(a);
+}
+
+/* The recheck said no: nothing is sent; the reserved connection goes back
+ * as it came, and end_run says why (takes `reason`). */
+static void premise_failed(struct action *a, char *reason)
+{
+    a->checking = false;
+    free(a->refusal);
+    a->refusal = reason;
+    a->current = a->nsteps;
+    if (a->def->ddl)
+        release_connection(a);
+    else
+        end_run(a);
+}
+
+int action_check_query(struct action *a, const char *sql, int nparams, const char *const *params,
+                       action_query_cb cb)
+{
+    if (!conn_usable(a))
+        return action_query(a, sql, nparams, params, cb);
+    struct query_call *q = xcalloc(1, sizeof *q);
+    q->a = a;
+    q->cb = cb;
+    if (pgconn_send(a->conn, sql, nparams, params, 0, query_done, q) != 0) {
+        free(q);
+        return -1;
+    }
+    a->queries++;
+    return 0;
+}
+
 static void setup_done(void *arg, const PGresult *res, const char *error, double elapsed)
 {
     (void)res;
@@ -808,7 +893,7 @@ static void setup_done(void *arg, const PGresult *res, const char *error, double
         release_connection(a);
         return;
     }
-    run_step(a);
+    start_steps(a);
 }
 
 static void reserved(void *arg, struct pgconn *conn, const char *error)
@@ -853,7 +938,7 @@ static void execute(struct action *a)
         }
         pgpool_reserve(a->app->primary, reserved, a);
     } else {
-        run_step(a);
+        start_steps(a);
     }
 }
 
@@ -924,11 +1009,6 @@ void action_confirm(struct action *a, bool yes)
     execute(a);
 }
 
-struct query_call {
-    struct action  *a;
-    action_query_cb cb;
-};
-
 static void query_done(void *arg, const PGresult *res, const char *error, double elapsed)
 {
     (void)elapsed;
@@ -963,6 +1043,35 @@ int action_query(struct action *a, const char *sql, int nparams, const char *con
     return 0;
 }
 
+void action_set_key(struct action *a, const char *oid, const char *backend_start)
+{
+    if (oid) {
+        free((char *)a->target.oid);
+        a->target.oid = xstrdup(oid);
+    }
+    if (backend_start) {
+        free((char *)a->target.backend_start);
+        a->target.backend_start = xstrdup(backend_start);
+    }
+}
+
+void action_pin_relation(struct action *a, const char *oid, const char *schema, const char *name,
+                         const char *kinds)
+{
+    a->pins = xrealloc(a->pins, (size_t)(a->npins + 1) * sizeof *a->pins);
+    struct action_pin *p = &a->pins[a->npins++];
+    p->oid = xstrdup(oid);
+    p->schema = xstrdup(schema);
+    p->name = xstrdup(name);
+    p->kinds = xstrdup(kinds);
+}
+
+const struct action_pin *action_pins(const struct action *a, int *n)
+{
+    *n = a->npins;
+    return a->pins;
+}
+
 static char *default_target_text(const struct action_target *t)
 {
     if (t->schema && t->name)
@@ -990,6 +1099,8 @@ void action_start(struct app *app, const struct action_def *def, const struct ac
         a->target.pid = target->pid;
         a->target.text = xstrdup(target->text);
         a->target.database = xstrdup(target->database);
+        a->target.oid = xstrdup(target->oid);
+        a->target.backend_start = xstrdup(target->backend_start);
     }
     a->target_text = default_target_text(&a->target);
     a->session_setup = xasprintf("SET lock_timeout = %.0f; SET statement_timeout = 0",

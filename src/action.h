@@ -23,6 +23,8 @@
  *   3. the row's plan works out the exact statements (reading the catalog
  *      if it must) and the front end shows them and asks (console: y, n or
  *      Esc; run: the command line is the answer, --dry-run prints them);
+ *      after the yes, the row's recheck makes sure, on the server, that
+ *      the very object previewed is still there and still needs it;
  *   4. DDL runs on a pool connection of its own (pgpool_reserve) after
  *      SET lock_timeout = cfg->lock_timeout_ms and SET statement_timeout =
  *      0, and both are RESET before the connection goes back, so
@@ -80,6 +82,13 @@ struct action_def {
     /* Optional: said after a failure ("an INVALID index may be left: x
      * drops it"). */
     const char *failure_hint;
+    /* Optional: check again, on the server, just before the first
+     * statement is sent (after the operator said yes, and for DDL on the
+     * action's own connection, set up), that what was previewed still
+     * holds: the same backend, the same relation by OID, the index still
+     * INVALID, the partitions as previewed.  Ends with action_premise_held,
+     * or action_refuse (the reason; nothing is sent). */
+    void (*recheck)(struct action *a);
 };
 
 extern const struct action_def *const action_table[];
@@ -92,13 +101,23 @@ const struct action_def *action_for_key(int key);
  * A relation is either `schema` + `name` exactly as the catalog spells
  * them (from a snapshot row), or `name` alone as the operator typed it
  * ("mv_x", "public.mv_x", "\"Odd Name\""), which the server resolves with
- * to_regclass. */
+ * to_regclass.
+ *
+ * The key says which object the operator meant, where a name or a pid
+ * alone could be another one by the time the action runs: a relation
+ * dropped and created again under the same name has a new OID, and a pid
+ * is reused by a later backend (backend_start tells them apart).  A row of
+ * a pane gives the key; a name or pid as typed gets it from the plan's
+ * lookup (action_set_key), and the recheck holds the action to it. */
 struct action_target {
     const char *schema;
     const char *name;
     int         pid;        /* sessions, EXPLAIN of a live query */
     const char *text;       /* a query text to EXPLAIN */
     const char *database;   /* the database `text` or `pid` belongs to */
+    const char *oid;        /* the relation's pg_class OID, or NULL */
+    const char *backend_start; /* the session's pg_stat_activity.backend_start
+                                  as the server prints it, or NULL */
 };
 
 struct snapshot;
@@ -214,9 +233,33 @@ const char *action_step_label(const struct action_step *s);
 int  action_step_backend_pid(const struct action *a);
 double action_step_elapsed(const struct action_step *s);
 
+/* The key the plan found (see struct action_target): the OID of the
+ * relation, or the backend_start of the session (either may be NULL to
+ * leave it as it is).  The recheck compares against it. */
+void action_set_key(struct action *a, const char *oid, const char *backend_start);
+/* A relation the action changes, pinned by OID with the name and relkinds
+ * ("m", "iI", "rpmf") it had when it was previewed: actions_recheck_pinned
+ * refuses when one of them is gone, renamed or of another kind. */
+struct action_pin {
+    char *oid;
+    char *schema, *name;
+    char *kinds;
+};
+void action_pin_relation(struct action *a, const char *oid, const char *schema, const char *name,
+                         const char *kinds);
+const struct action_pin *action_pins(const struct action *a, int *n);
+/* A read-only query for a recheck: on the action's own connection when it
+ * has one (so the statements follow on the same session), else on the
+ * monitoring pool.  Returns 0, or -1 (the callback is then not called). */
+int  action_check_query(struct action *a, const char *sql, int nparams, const char *const *params,
+                        action_query_cb cb);
+/* End the recheck: what was previewed still holds; the statements run. */
+void action_premise_held(struct action *a);
+
 /* End the plan: go on to preview, confirm and run. */
 void action_planned(struct action *a);
-/* End the plan: refuse, with the reason (nothing is sent). */
+/* End the plan, or the recheck: refuse, with the reason (nothing is
+ * sent; after a recheck the message says so). */
 void action_refuse(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* End the plan: nothing needs doing, and why. */
 void action_nothing(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

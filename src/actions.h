@@ -42,4 +42,20 @@ int  actions_resolve(struct action *a, const char *const *schemas, const char *c
  * when the action has no relation target. */
 bool actions_target_relation(const struct action *a, const char **schema, const char **name);
 
+/* Row `row` of an action_relation result is the relation the operator
+ * selected: the same OID as the target's key (when it has one).  Refuses
+ * the action and returns false when the name now belongs to another
+ * relation; else pins the key to the row's OID (action_set_key). */
+bool actions_same_relation(struct action *a, const PGresult *res, int row);
+
+/* The recheck of actions whose premise is their pinned relations
+ * (action_pin_relation): each still there by OID, with the same name and
+ * one of its kinds.  actions_recheck_pinned is a row's .recheck; the
+ * others are for a row that checks more on the same result:
+ * actions_query_pins sends queries/action_recheck.sql, and
+ * actions_pins_hold refuses (false) or returns true. */
+void actions_recheck_pinned(struct action *a);
+int  actions_query_pins(struct action *a, void (*cb)(struct action *a, const PGresult *res, const char *error));
+bool actions_pins_hold(struct action *a, const PGresult *res, const char *error);
+
 #endif

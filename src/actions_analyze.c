@@ -24,6 +24,8 @@ static void analyze_resolved(struct action *a, const PGresult *res, const char *
     const char *schema = pgres_get(res, 0, "schema"), *name = pgres_get(res, 0, "name");
     const char *kind = pgres_get(res, 0, "relkind");
     action_set_target(a, "%s.%s", schema, name);
+    if (!actions_same_relation(a, res, 0))
+        return;
     if (!kind || !strchr("rpmf", kind[0])) {
         action_refuse(a, "%s.%s is not a table or a materialized view", schema, name);
         return;
@@ -36,6 +38,7 @@ static void analyze_resolved(struct action *a, const PGresult *res, const char *
     action_note(a, "Collect planner statistics for %s.%s%s.", schema, name,
                 kind[0] == 'p' ? " and every partition below it (this reads a sample of each)" : "");
     char *sql = xasprintf("ANALYZE %s", q);
+    action_pin_relation(a, pgres_get(res, 0, "oid"), schema, name, "rpmf");
     char label[300];
     snprintf(label, sizeof label, "%s.%s", schema, name);
     struct action_step *s = action_add_step(a, label, sql);
@@ -67,4 +70,5 @@ const struct action_def action_analyze = {
     .ddl = true,
     .affects = "table_cache,partitions,indexes",
     .plan = analyze_plan,
+    .recheck = actions_recheck_pinned,
 };

@@ -22,6 +22,8 @@
 struct index_data {
     struct plan plan;
     const struct plan_entry *entry;
+    const struct plan_entry **built;    /* the entries the steps build, in order */
+    int   nbuilt;
     char *progress;             /* the last progress read by our own query */
     bool  asking;               /* that query is under way */
 };
@@ -30,8 +32,17 @@ static void index_data_free(void *p)
 {
     struct index_data *d = p;
     plan_free(&d->plan);
+    free(d->built);
     free(d->progress);
     free(d);
+}
+
+/* Remember that a step builds entry e, for the recheck. */
+static void add_built(struct action *a, const struct plan_entry *e)
+{
+    struct index_data *d = action_data(a);
+    d->built = xrealloc(d->built, (size_t)(d->nbuilt + 1) * sizeof *d->built);
+    d->built[d->nbuilt++] = e;
 }
 
 static struct plan *load_plan(struct action *a)
@@ -54,7 +65,7 @@ static bool is_true(const PGresult *res, int row, const char *column)
 }
 
 static int query_states(struct action *a, const struct plan_entry *const *e, int n,
-                        void (*cb)(struct action *, const PGresult *, const char *))
+                        void (*cb)(struct action *, const PGresult *, const char *), bool check)
 {
     const char **schemas = xcalloc((size_t)n + 1, sizeof *schemas);
     const char **names = xcalloc((size_t)n + 1, sizeof *names);
@@ -67,7 +78,7 @@ static int query_states(struct action *a, const struct plan_entry *const *e, int
     char *s = sql_text_array(schemas, n), *x = sql_text_array(names, n), *t = sql_text_array(tables, n);
     const char *params[] = { s, x, t };
     const char *sql = action_sql_file("queries/action_index_state.sql");
-    int rc = sql ? action_query(a, sql, 3, params, cb) : -1;
+    int rc = !sql ? -1 : check ? action_check_query(a, sql, 3, params, cb) : action_query(a, sql, 3, params, cb);
     free(s);
     free(x);
     free(t);
@@ -126,6 +137,7 @@ static bool add_build(struct action *a, const struct plan_entry *e, const char *
     snprintf(label, sizeof label, "%s.%s", e->schema, e->name);
     struct action_step *s = action_add_step(a, label, sql);
     action_step_lock_relation(s, table_q);
+    add_built(a, e);
     free(sql);
     free(table_q);
     return true;
@@ -282,7 +294,36 @@ static void index_plan(struct action *a)
     }
     action_set_target(a, "%s.%s", e->schema, e->name);
     ((struct index_data *)action_data(a))->entry = e;
-    if (query_states(a, &e, 1, index_state_read) != 0)
+    if (query_states(a, &e, 1, index_state_read, false) != 0)
+        action_refuse(a, "the primary is not connected");
+}
+
+/* Just before the builds: each index is still missing and its table still
+ * there (another session, or pgdeck in another terminal, may have built
+ * it since the preview). */
+static void builds_rechecked(struct action *a, const PGresult *res, const char *error)
+{
+    const struct index_data *d = action_data(a);
+    if (error) {
+        action_refuse(a, "could not check the plan's indexes again before building: %s", error);
+        return;
+    }
+    for (int i = 0; i < d->nbuilt && i < PQntuples(res); i++) {
+        bool present;
+        char *why = obstacle(d->built[i], res, i, &present);
+        if (why) {
+            action_refuse(a, "%s (since the preview)", why);
+            free(why);
+            return;
+        }
+    }
+    action_premise_held(a);
+}
+
+static void builds_recheck(struct action *a)
+{
+    const struct index_data *d = action_data(a);
+    if (!d || query_states(a, d->built, d->nbuilt, builds_rechecked, true) != 0)
         action_refuse(a, "the primary is not connected");
 }
 
@@ -296,6 +337,7 @@ const struct action_def action_index = {
     .affects = "indexes,index_progress",
     .plan = index_plan,
     .progress = index_progress,
+    .recheck = builds_recheck,
     .failure_hint = "a failed CONCURRENTLY build leaves an INVALID index: select it and press x to drop it",
 };
 
@@ -370,7 +412,7 @@ static void index_all_plan(struct action *a)
     const struct plan_entry **e = xcalloc((size_t)plan->count, sizeof(const struct plan_entry *));
     for (int i = 0; i < plan->count; i++)
         e[i] = &plan->entries[i];
-    if (query_states(a, e, plan->count, all_states_read) != 0)
+    if (query_states(a, e, plan->count, all_states_read, false) != 0)
         action_refuse(a, "the primary is not connected");
     free(e);
 }
@@ -386,6 +428,7 @@ const struct action_def action_index_all = {
     .affects = "indexes,index_progress",
     .plan = index_all_plan,
     .progress = index_progress,
+    .recheck = builds_recheck,
     .failure_hint = "a failed CONCURRENTLY build leaves an INVALID index: select it and press x to drop it",
 };
 
@@ -404,6 +447,8 @@ static void drop_resolved(struct action *a, const PGresult *res, const char *err
     const char *schema = pgres_get(res, 0, "schema"), *name = pgres_get(res, 0, "name");
     const char *kind = pgres_get(res, 0, "relkind");
     action_set_target(a, "%s.%s", schema, name);
+    if (!actions_same_relation(a, res, 0))
+        return;
     if (!kind || (strcmp(kind, "i") != 0 && strcmp(kind, "I") != 0)) {
         action_refuse(a, "%s.%s is not an index", schema, name);
         return;
@@ -423,6 +468,7 @@ static void drop_resolved(struct action *a, const PGresult *res, const char *err
         return;
     }
     char *sql = xasprintf("DROP INDEX %s%s", concurrently ? "CONCURRENTLY " : "", q);
+    action_pin_relation(a, pgres_get(res, 0, "oid"), schema, name, "iI");
     action_note(a, "Drop the INVALID index %s.%s (on %s.%s)%s.", schema, name,
                 pgres_get(res, 0, "table_schema"), pgres_get(res, 0, "table_name"),
                 concurrently ? " CONCURRENTLY: reads and writes go on" : "");
@@ -449,6 +495,27 @@ static void drop_plan(struct action *a)
         action_refuse(a, "the primary is not connected");
 }
 
+/* Just before the DROP: the same index (by OID, under the same name), and
+ * still INVALID: a REINDEX or a finished build makes it one to keep. */
+static void drop_rechecked(struct action *a, const PGresult *res, const char *error)
+{
+    if (!actions_pins_hold(a, res, error))
+        return;
+    const char *valid = pgres_get(res, 0, "index_valid");
+    if (!valid || strcmp(valid, "f") != 0) {
+        action_refuse(a, "%s is valid now (rebuilt since the preview): x drops only INVALID indexes",
+                      action_target_text(a));
+        return;
+    }
+    action_premise_held(a);
+}
+
+static void drop_recheck(struct action *a)
+{
+    if (actions_query_pins(a, drop_rechecked) != 0)
+        action_refuse(a, "the primary is not connected");
+}
+
 const struct action_def action_drop_index = {
     .name = "drop",
     .key = 'x',
@@ -458,4 +525,5 @@ const struct action_def action_drop_index = {
     .ddl = true,
     .affects = "indexes",
     .plan = drop_plan,
+    .recheck = drop_recheck,
 };

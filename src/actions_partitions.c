@@ -7,7 +7,14 @@
  * by the server), lets partition_plan.c infer the interval and write the
  * DDL, and, before anything is created, checks that the default partition
  * holds no row in the new ranges: PostgreSQL would refuse the CREATE, and
- * the operator is told why now, with nothing changed. */
+ * the operator is told why now, with nothing changed.
+ *
+ * After the yes, and before the first statement, the same reading and
+ * planning are done again (the recheck): the table must be the one
+ * previewed (its OID), and the plan must come out statement for statement
+ * as previewed.  A partition attached or detached meanwhile, or one that
+ * has crossed the retention cutoff since, makes it refuse: the operator
+ * confirmed those statements, not others. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +59,13 @@ static void maintain_free(void *p)
     if (m->planned)
         partition_plan_free(&m->plan);
     free(m);
+}
+
+/* The plan's queries run twice: for the preview, and for the recheck once
+ * the statements are known. */
+static bool rechecking(const struct action *a)
+{
+    return action_step_count(a) > 0;
 }
 
 static bool is_true(const PGresult *res, int row, const char *column)
@@ -193,6 +207,23 @@ static void check_default(struct action *a, struct maintain *m)
     free(key_q);
 }
 
+/* The recheck: the plan worked out now against the one confirmed. */
+static void compare_plan(struct action *a, const struct maintain *m)
+{
+    const struct partition_plan *p = &m->plan;
+    int n = action_step_count(a);
+    bool same = p->nsteps == n;
+    for (int i = 0; same && i < n; i++)
+        same = strcmp(p->steps[i].statement, action_step_sql(a, i)) == 0;
+    if (!same) {
+        action_refuse(a, "the partitions of %s.%s changed since the preview (the plan is now %d statement%s "
+                      "instead of %d: %d to create, %d to detach); press m again to see it",
+                      m->schema, m->table, p->nsteps, p->nsteps == 1 ? "" : "s", n, p->creates, p->detaches);
+        return;
+    }
+    action_premise_held(a);
+}
+
 static void build_plan(struct action *a, struct maintain *m, const char *cutoff)
 {
     const struct config *cfg = action_config(a);
@@ -220,6 +251,10 @@ static void build_plan(struct action *a, struct maintain *m, const char *cutoff)
     m->planned = true;
     if (partition_plan_build(&m->plan, &in) != 0) {
         action_refuse(a, "%s", m->plan.refusal);
+        return;
+    }
+    if (rechecking(a)) {
+        compare_plan(a, m);
         return;
     }
     describe(a, m);
@@ -268,15 +303,26 @@ static void partitions_read(struct action *a, const PGresult *res, const char *e
     }
     int rows = PQntuples(res);
     if (rows == 0) {
-        action_refuse(a, "there is no table %s", action_target_text(a));
+        action_refuse(a, "there is no table %s%s", action_target_text(a),
+                      rechecking(a) ? " (dropped or renamed since the preview)" : "");
         return;
     }
+    /* The table the operator selected (or the preview showed), by OID. */
+    const char *want = action_target(a)->oid, *oid = pgres_get(res, 0, "oid");
+    if (want && oid && strcmp(want, oid) != 0) {
+        action_refuse(a, "%s.%s is not the table %s: that one (OID %s) is gone, and the name now belongs "
+                      "to another (OID %s)", pgres_get(res, 0, "schema"), pgres_get(res, 0, "name"),
+                      rechecking(a) ? "previewed" : "selected", want, oid);
+        return;
+    }
+    action_set_key(a, oid, NULL);
     struct maintain *m = xcalloc(1, sizeof *m);
     action_set_data(a, m, maintain_free);
     m->schema = xstrdup(pgres_get(res, 0, "schema"));
     m->table = xstrdup(pgres_get(res, 0, "name"));
     m->parent_q = sql_qualified(m->schema, m->table);
-    action_set_target(a, "%s.%s", m->schema, m->table);
+    if (!rechecking(a))
+        action_set_target(a, "%s.%s", m->schema, m->table);
     const char *strategy = pgres_get(res, 0, "strategy");
     const char *partkey = pgres_get(res, 0, "partition_key");
     if (!strategy) {
@@ -330,7 +376,7 @@ static void partitions_read(struct action *a, const PGresult *res, const char *e
         return;
     }
     const char *params[] = { m->retention };
-    if (action_query(a, "SELECT to_char((now() - $1::interval) AT TIME ZONE 'UTC', "
+    if (action_check_query(a, "SELECT to_char((now() - $1::interval) AT TIME ZONE 'UTC', "
                         "'YYYY-MM-DD HH24:MI:SS') AS cutoff", 1, params, cutoff_read) != 0)
         action_refuse(a, "the primary is not connected");
 }
@@ -348,6 +394,16 @@ static void maintain_plan(struct action *a)
         action_refuse(a, "the primary is not connected");
 }
 
+/* Just before the first statement: read and plan again (see the top). */
+static void maintain_recheck(struct action *a)
+{
+    const struct maintain *m = action_data(a);
+    const char *sql = action_sql_file("queries/action_partitions.sql");
+    const char *params[] = { m ? m->schema : NULL, m ? m->table : NULL };
+    if (!m || !sql || action_check_query(a, sql, 2, params, partitions_read) != 0)
+        action_refuse(a, "the primary is not connected");
+}
+
 const struct action_def action_maintain = {
     .name = "maintain",
     .key = 'm',
@@ -357,4 +413,5 @@ const struct action_def action_maintain = {
     .ddl = true,
     .affects = "partitions",
     .plan = maintain_plan,
+    .recheck = maintain_recheck,
 };

@@ -57,6 +57,9 @@ static bool add_refresh(struct action *a, const PGresult *res, int row, char **w
         *why = xasprintf("the name %s.%s is not valid UTF-8", schema, name);
         return false;
     }
+    /* What the operator confirms is this view, by OID: one dropped and
+     * created again under the name before the statement runs is refused. */
+    action_pin_relation(a, pgres_get(res, row, "oid"), schema, name, "m");
     bool populated = is_true(res, row, "populated");
     bool concurrently = populated && is_true(res, row, "unique_index");
     if (concurrently)
@@ -90,6 +93,8 @@ static void refresh_resolved(struct action *a, const PGresult *res, const char *
         return;
     }
     char *why = NULL;
+    if (PQntuples(res) >= 1 && !actions_same_relation(a, res, 0))
+        return;
     if (PQntuples(res) < 1 || !add_refresh(a, res, 0, &why)) {
         action_refuse(a, "%s", why ? why : "no such view");
         free(why);
@@ -121,6 +126,7 @@ const struct action_def action_refresh = {
     .ddl = true,
     .affects = "views",
     .plan = refresh_plan,
+    .recheck = actions_recheck_pinned,
 };
 
 /* ---- every stale view -------------------------------------------------------- */
@@ -201,4 +207,5 @@ const struct action_def action_refresh_stale = {
     .keep_going = true,
     .affects = "views",
     .plan = stale_plan,
+    .recheck = actions_recheck_pinned,
 };

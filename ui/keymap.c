@@ -21,8 +21,7 @@ static int help(struct ui *ui, int ch)
     (void)ch;
     int n = 0;
     char **lines = keymap_help(ui, &n);
-    ui_show_text(ui, "pgdeck help", lines, n);
-    ui->overlay = OVERLAY_HELP;
+    ui_show_overlay(ui, OVERLAY_HELP, "pgdeck help", lines, n, 0);
     return KEY_HANDLED;
 }
 
@@ -273,7 +272,7 @@ void keymap_mouse(struct ui *ui)
              * (border, header); panes with a header area are approximate. */
             int row = ev.y - p->y - 2;
             if (row >= 0 && !p->cls->draw_header)
-                p->table.selected = p->table.top + row;
+                table_select(ui, p, p->table.top + row);
             ui_dirty(ui);
             return;
         }

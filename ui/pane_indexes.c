@@ -177,10 +177,9 @@ static char **wrap(char **l, int *k, int *cap, const char *text, int width)
     return l;
 }
 
-static char **details(struct ui *ui, struct pane *p, int row, int *n)
+static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, int row, int *n)
 {
     (void)p;
-    const struct snapshot *s = app_snapshot(ui->app, "indexes");
     int cap = 16;
     char **l = xcalloc((size_t)cap, sizeof *l);
     int k = 0;
@@ -221,5 +220,5 @@ const struct pane_class pane_indexes = {
     .ntables = 1,
     .draw_header = draw_header,
     .details = details,
-    .key_field = "name",
+    .key_field = "index_oid,name",
 };

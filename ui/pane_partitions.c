@@ -121,10 +121,9 @@ static void bytes_text(char *buf, size_t len, double v)
 }
 
 /* Enter: the table's facts, then one line per direct partition. */
-static char **details(struct ui *ui, struct pane *p, int row, int *n)
+static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, int row, int *n)
 {
     (void)p;
-    const struct snapshot *s = app_snapshot(ui->app, "partitions");
     struct lines l = { 0 };
     char a[32], b[32];
     const char *parent = snapshot_get(s, row, "parent");
@@ -241,5 +240,5 @@ const struct pane_class pane_partitions = {
     .ntables = 1,
     .draw_header = draw_header,
     .details = details,
-    .key_field = "name",
+    .key_field = "oid",
 };

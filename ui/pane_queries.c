@@ -194,9 +194,8 @@ static bool host_column(const char *name)
 }
 
 /* Enter: every field, then the whole query text as it was written. */
-static char **details(struct ui *ui, struct pane *p, int row, int *n)
+static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, int row, int *n)
 {
-    const struct snapshot *s = app_snapshot(ui->app, p->cls->tables[p->mode].collector);
     int cap = 64;
     char **lines = xcalloc((size_t)cap, sizeof *lines);
     *n = 0;
@@ -235,5 +234,5 @@ const struct pane_class pane_queries = {
     .draw_header = draw_header,
     .key = key,
     .details = details,
-    .key_field = "pid",
+    .key_field = "pid,backend_start",
 };

@@ -81,10 +81,9 @@ static void seconds_text(char *buf, size_t len, const struct snapshot *s, int ro
         format_seconds(buf, len, v);
 }
 
-static char **details(struct ui *ui, struct pane *p, int row, int *n)
+static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, int row, int *n)
 {
     (void)p;
-    const struct snapshot *s = app_snapshot(ui->app, "views");
     char **l = xcalloc(16, sizeof *l);
     int k = 0;
     char a[32], b[32];
@@ -137,5 +136,5 @@ const struct pane_class pane_views = {
     .ntables = 1,
     .draw_header = draw_header,
     .details = details,
-    .key_field = "name",
+    .key_field = "oid",
 };

@@ -107,13 +107,11 @@ struct pane *ui_focused(struct ui *ui)
 const struct snapshot *ui_selected(struct ui *ui, int *row)
 {
     struct pane *p = ui_focused(ui);
+    const struct snapshot *s = NULL;
     *row = -1;
     if (!p->cls->ntables)
         return NULL;
-    const struct table_def *t = &p->cls->tables[p->mode < p->cls->ntables ? p->mode : 0];
-    const struct snapshot *s = app_snapshot(ui->app, t->collector);
-    if (s && !s->error)
-        *row = table_selected_row(ui, p);
+    *row = table_selected_row(ui, p, &s);
     return s;
 }
 
@@ -131,6 +129,60 @@ static void free_overlay(struct ui *ui)
     ui->overlay_top = 0;
 }
 
+/* Put a text overlay up now, in place of whatever text was up. */
+static void set_overlay(struct ui *ui, enum overlay kind, char *title, char **lines, int n, int top)
+{
+    free_overlay(ui);
+    ui->overlay = kind;
+    ui->overlay_title = title;
+    ui->overlay_lines = lines;
+    ui->overlay_nlines = n;
+    ui->overlay_top = top;
+    ui_dirty(ui);
+}
+
+/* A text waits for the open question; `first` puts it before the others
+ * (the text the question put aside comes back first). */
+static void queue_overlay(struct ui *ui, bool first, enum overlay kind, char *title, char **lines, int n,
+                          int top)
+{
+    struct queued_text *q = xcalloc(1, sizeof *q);
+    q->kind = kind;
+    q->title = title;
+    q->lines = lines;
+    q->n = n;
+    q->top = top;
+    struct queued_text **at = &ui->queued;
+    while (!first && *at)
+        at = &(*at)->next;
+    q->next = *at;
+    *at = q;
+}
+
+/* The oldest text that waited, once nothing is up. */
+static void show_queued(struct ui *ui)
+{
+    struct queued_text *q = ui->queued;
+    if (!q || ui->overlay != OVERLAY_NONE)
+        return;
+    ui->queued = q->next;
+    set_overlay(ui, q->kind, q->title, q->lines, q->n, q->top);
+    free(q);
+}
+
+static void free_queued(struct ui *ui)
+{
+    while (ui->queued) {
+        struct queued_text *q = ui->queued;
+        ui->queued = q->next;
+        for (int i = 0; i < q->n; i++)
+            free(q->lines[i]);
+        free(q->lines);
+        free(q->title);
+        free(q);
+    }
+}
+
 void ui_close_overlay(struct ui *ui)
 {
     free_overlay(ui);
@@ -138,32 +190,56 @@ void ui_close_overlay(struct ui *ui)
     ui->confirm = NULL;
     ui->confirm_arg = NULL;
     ui_dirty(ui);
+    show_queued(ui);
+}
+
+void ui_show_overlay(struct ui *ui, enum overlay kind, const char *title, char **lines, int n, int top)
+{
+    if (ui->overlay == OVERLAY_CONFIRM)
+        queue_overlay(ui, false, kind, xstrdup(title), lines, n, top);
+    else
+        set_overlay(ui, kind, xstrdup(title), lines, n, top);
 }
 
 void ui_show_text(struct ui *ui, const char *title, char **lines, int n)
 {
-    free_overlay(ui);
-    ui->overlay = OVERLAY_TEXT;
-    ui->overlay_title = xstrdup(title);
-    ui->overlay_lines = lines;
-    ui->overlay_nlines = n;
-    ui_dirty(ui);
+    ui_show_overlay(ui, OVERLAY_TEXT, title, lines, n, 0);
 }
 
 void ui_confirm(struct ui *ui, const char *title, char **lines, int n, confirm_cb cb, void *arg)
 {
-    ui_show_text(ui, title, lines, n);
-    ui->overlay = OVERLAY_CONFIRM;
+    /* A text that is up (a plan, the journal) comes back after the answer. */
+    if (ui->overlay != OVERLAY_NONE && ui->overlay != OVERLAY_CONFIRM && ui->overlay_lines) {
+        queue_overlay(ui, true, ui->overlay, ui->overlay_title, ui->overlay_lines, ui->overlay_nlines,
+                      ui->overlay_top);
+        ui->overlay_title = NULL;
+        ui->overlay_lines = NULL;
+        ui->overlay_nlines = 0;
+    }
+    set_overlay(ui, OVERLAY_CONFIRM, xstrdup(title), lines, n, 0);
     ui->confirm = cb;
     ui->confirm_arg = arg;
 }
 
-static char **details_lines(struct ui *ui, struct pane *p, int row, int *n)
+/* The console closes with a question open: the answer is no, so the
+ * action it belongs to ends (and is journaled as declined). */
+static void decline_open_question(struct ui *ui)
+{
+    if (ui->overlay != OVERLAY_CONFIRM)
+        return;
+    confirm_cb cb = ui->confirm;
+    void *arg = ui->confirm_arg;
+    ui->confirm = NULL;
+    free_overlay(ui);
+    ui->overlay = OVERLAY_NONE;
+    if (cb)
+        cb(ui, arg, false);
+}
+
+static char **details_lines(struct ui *ui, struct pane *p, const struct snapshot *s, int row, int *n)
 {
     if (p->cls->details)
-        return p->cls->details(ui, p, row, n);
-    const struct table_def *t = &p->cls->tables[p->mode < p->cls->ntables ? p->mode : 0];
-    const struct snapshot *s = app_snapshot(ui->app, t->collector);
+        return p->cls->details(ui, p, s, row, n);
     char **lines = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *lines);
     for (int c = 0; c < s->ncols; c++) {
         const char *v = snapshot_cell(s, row, c);
@@ -183,11 +259,10 @@ static void show_details(struct ui *ui)
         return;
     }
     int n = 0;
-    char **lines = details_lines(ui, p, row, &n);
+    char **lines = details_lines(ui, p, s, row, &n);
     char title[64];
     snprintf(title, sizeof title, "%s: details", p->cls->name);
-    ui_show_text(ui, title, lines, n);
-    ui->overlay = OVERLAY_DETAILS;
+    ui_show_overlay(ui, OVERLAY_DETAILS, title, lines, n, 0);
 }
 
 /* ---- layout and drawing ------------------------------------------------ */
@@ -835,6 +910,7 @@ int ui_run(struct app *app)
     ui->dirty = true;
     uv_run(ui->loop, UV_RUN_DEFAULT);
 
+    decline_open_question(ui);
     restore_terminal();
     keymap_stats(ui);
     app->on_change = NULL;
@@ -842,6 +918,7 @@ int ui_run(struct app *app)
     for (int i = 0; i < ui->npanes; i++)
         table_state_free(&ui->panes[i].table);
     free_overlay(ui);
+    free_queued(ui);
     app_close(app);
     uv_walk(ui->loop, close_walk, NULL);
     /* A cancel request stuck on a paused server would keep a blocking

@@ -10,7 +10,9 @@
 /* The table widget: every list in pgdeck is a snapshot shown through
  * column definitions.  Filter and sort apply to the snapshot's rows; the
  * selection follows the selected row's key across refreshes, so a new
- * snapshot never makes the cursor jump to another session. */
+ * snapshot never makes the cursor jump to another session, and it is read
+ * from the snapshot the screen shows (table_state.shown), so a key pressed
+ * before a new snapshot is drawn acts on the row the operator saw. */
 
 static const struct table_def *table_of(const struct pane *p)
 {
@@ -56,6 +58,88 @@ static int compare_rows(const void *a, const void *b)
     return sort_desc ? -r : r;
 }
 
+/* A row's key is the values of the pane's key_field columns, each ended
+ * by a unit separator (a NULL is a record separator, so NULL and "" differ).
+ * The columns are looked up once per snapshot: a draw compares the key
+ * with every row. */
+#define KEY_FIELDS 4
+
+struct key_columns {
+    int col[KEY_FIELDS];        /* -1: the snapshot has no such column */
+    int n;
+};
+
+/* False when the table has no key: no key_field, or none of its columns. */
+static bool key_columns(const struct pane *p, const struct snapshot *s, struct key_columns *k)
+{
+    const char *f = p->cls->key_field;
+    bool any = false;
+    k->n = 0;
+    if (!f || !s)
+        return false;
+    while (*f && k->n < KEY_FIELDS) {
+        size_t n = strcspn(f, ",");
+        char *name = xstrndup(f, n);
+        int c = snapshot_column(s, name);
+        free(name);
+        k->col[k->n++] = c;
+        any |= c >= 0;
+        f += n;
+        if (*f == ',')
+            f++;
+    }
+    return any;
+}
+
+static const char *key_value(const struct snapshot *s, int row, int col)
+{
+    const char *v = col >= 0 ? snapshot_cell(s, row, col) : NULL;
+    return v ? v : "\x1e";
+}
+
+/* Caller frees. */
+static char *key_text(const struct snapshot *s, int row, const struct key_columns *k)
+{
+    size_t len = 1;
+    for (int i = 0; i < k->n; i++)
+        len += strlen(key_value(s, row, k->col[i])) + 1;
+    char *key = xmalloc(len), *o = key;
+    for (int i = 0; i < k->n; i++) {
+        const char *v = key_value(s, row, k->col[i]);
+        size_t n = strlen(v);
+        memcpy(o, v, n);
+        o[n] = '\x1f';
+        o += n + 1;
+    }
+    *o = '\0';
+    return key;
+}
+
+static bool key_matches(const struct snapshot *s, int row, const struct key_columns *k, const char *key)
+{
+    for (int i = 0; i < k->n; i++) {
+        const char *v = key_value(s, row, k->col[i]);
+        size_t n = strlen(v);
+        if (strncmp(key, v, n) != 0 || key[n] != '\x1f')
+            return false;
+        key += n + 1;
+    }
+    return *key == '\0';
+}
+
+/* The index in the order shown of the row whose key is `key`, or -1. */
+static int find_key(const struct pane *p, const struct snapshot *s, const int *order, int norder,
+                    const char *key)
+{
+    struct key_columns k;
+    if (!key || !key_columns(p, s, &k))
+        return -1;
+    for (int i = 0; i < norder; i++)
+        if (key_matches(s, order[i], &k, key))
+            return i;
+    return -1;
+}
+
 /* Recompute which snapshot rows are shown, in which order. */
 static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
 {
@@ -64,6 +148,10 @@ static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
     free(st->order);
     st->order = NULL;
     st->norder = 0;
+    if (st->shown != s) {
+        snapshot_unref(st->shown);
+        st->shown = s ? snapshot_ref((struct snapshot *)s) : NULL;
+    }
     if (!s || s->error || !t)
         return;
     st->order = xcalloc((size_t)(s->nrows ? s->nrows : 1), sizeof *st->order);
@@ -81,39 +169,51 @@ static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
         qsort(st->order, (size_t)st->norder, sizeof *st->order, compare_rows);
     }
     /* Keep the selection on the same row (by key) if it is still there. */
-    const char *key = p->cls->key_field;
-    if (key && st->selected_key) {
-        for (int i = 0; i < st->norder; i++) {
-            const char *v = snapshot_get(s, st->order[i], key);
-            if (v && strcmp(v, st->selected_key) == 0) {
-                st->selected = i;
-                break;
-            }
-        }
-    }
+    int i = find_key(p, s, st->order, st->norder, st->selected_key);
+    if (i >= 0)
+        st->selected = i;
     if (st->selected >= st->norder)
         st->selected = st->norder - 1;
     if (st->selected < 0)
         st->selected = 0;
 }
 
-static void remember_key(struct pane *p, const struct snapshot *s)
+/* The selection is the row at `selected` in the order shown. */
+static void remember_key(struct pane *p)
 {
     struct table_state *st = &p->table;
-    const char *key = p->cls->key_field;
     free(st->selected_key);
     st->selected_key = NULL;
-    if (key && s && st->selected < st->norder)
-        st->selected_key = xstrdup(snapshot_get(s, st->order[st->selected], key));
+    struct key_columns k;
+    if (st->selected >= 0 && st->selected < st->norder && key_columns(p, st->shown, &k))
+        st->selected_key = key_text(st->shown, st->order[st->selected], &k);
 }
 
-int table_selected_row(struct ui *ui, struct pane *p)
+int table_selected_row(struct ui *ui, struct pane *p, const struct snapshot **s)
 {
     (void)ui;
     struct table_state *st = &p->table;
+    *s = st->shown;
+    if (!st->shown || st->shown->error)
+        return -1;
+    /* By key: between a filter typed and the next frame, `selected` is
+     * not yet where the key is. */
+    int i = find_key(p, st->shown, st->order, st->norder, st->selected_key);
+    if (i >= 0)
+        return st->order[i];
     if (st->selected < 0 || st->selected >= st->norder)
         return -1;
     return st->order[st->selected];
+}
+
+void table_select(struct ui *ui, struct pane *p, int index)
+{
+    (void)ui;
+    struct table_state *st = &p->table;
+    st->selected = index < st->norder ? index : st->norder - 1;
+    if (st->selected < 0)
+        st->selected = 0;
+    remember_key(p);
 }
 
 void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, int width)
@@ -223,14 +323,14 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
         wattrset(w, ATTR(THEME_DIM));
         draw_text(ui, w, y + 1, x, width, st->filter ? "no rows match the filter" : "none");
     }
-    remember_key(p, s);
+    remember_key(p);
 }
 
 int table_key(struct ui *ui, struct pane *p, int ch)
 {
+    (void)ui;
     struct table_state *st = &p->table;
     const struct table_def *t = table_of(p);
-    const struct snapshot *s = t ? app_shown(ui->app, t->collector) : NULL;
     int page = st->page > 1 ? st->page - 1 : 1;
     switch (ch) {
     case KEY_UP: case 'k':
@@ -275,7 +375,7 @@ int table_key(struct ui *ui, struct pane *p, int ch)
         st->selected = st->norder - 1;
     if (st->selected < 0)
         st->selected = 0;
-    remember_key(p, s);
+    remember_key(p);
     return KEY_HANDLED | KEY_REDRAW;
 }
 
@@ -284,5 +384,6 @@ void table_state_free(struct table_state *t)
     free(t->filter);
     free(t->order);
     free(t->selected_key);
+    snapshot_unref(t->shown);
     memset(t, 0, sizeof *t);
 }

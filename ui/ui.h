@@ -56,7 +56,14 @@ struct table_def {
 };
 
 /* Selection, scrolling, filter and sort over a snapshot: what the operator
- * is doing in a pane survives each new snapshot. */
+ * is doing in a pane survives each new snapshot.
+ *
+ * The selection is the selected row's key (the pane's key_field values),
+ * not its index: a new snapshot may list the rows in another order before
+ * the screen shows it (the redraw waits a few ms for the other collectors
+ * of a tick), and a key pressed then must act on the row the operator saw
+ * highlighted.  `shown` is the snapshot the screen last drew, the one
+ * `order` indexes; the selection is read from it, by key. */
 struct table_state {
     int   selected;         /* index into the visible (filtered, sorted) rows */
     int   top;              /* first visible row */
@@ -65,6 +72,7 @@ struct table_state {
     bool  sort_descending;
     char *selected_key;     /* the selected row's key, kept across refreshes */
     /* Filled at draw time: the order of rows as shown. */
+    struct snapshot *shown; /* a reference: the snapshot drawn */
     int  *order;
     int   norder;
     int   page;             /* rows that fit */
@@ -82,11 +90,13 @@ struct pane_class {
     int  (*draw_header)(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height);
     /* Pane keys beyond the common ones; return KEY_* flags. */
     int  (*key)(struct ui *ui, struct pane *p, int ch);
-    /* Lines of the details overlay for the selected row (Enter); NULL uses
-     * every column of the row.  Returns a malloc'd array of malloc'd
-     * strings, count in *n. */
-    char **(*details)(struct ui *ui, struct pane *p, int row, int *n);
-    /* Column whose value identifies a row across refreshes ("pid"). */
+    /* Lines of the details overlay for the selected row (Enter): row `row`
+     * of snapshot `s`, the one the screen shows; NULL uses every column of
+     * the row.  Returns a malloc'd array of malloc'd strings, count in *n. */
+    char **(*details)(struct ui *ui, struct pane *p, const struct snapshot *s, int row, int *n);
+    /* Columns whose values together identify a row across refreshes, comma
+     * separated ("pid,backend_start": a pid alone is reused).  A table
+     * that has none of them keeps its selection by position. */
     const char *key_field;
 };
 
@@ -108,6 +118,17 @@ enum overlay {
 
 /* Called when a confirmation is answered. */
 typedef void (*confirm_cb)(struct ui *ui, void *arg, bool yes);
+
+/* A text overlay that came while a confirmation was open (an EXPLAIN's
+ * plan): it waits for the answer rather than take the question's place. */
+struct queued_text {
+    struct queued_text *next;
+    enum overlay kind;          /* OVERLAY_TEXT, _HELP or _DETAILS */
+    char  *title;
+    char **lines;
+    int    n;
+    int    top;
+};
 
 #define UI_FRAME_RECENT 1024
 
@@ -132,6 +153,7 @@ struct ui {
     char        *overlay_title;
     confirm_cb   confirm;
     void        *confirm_arg;
+    struct queued_text *queued; /* shown, oldest first, once no question is open */
 
     /* The prompt: "/" filter or ":" command line. */
     bool         prompting;
@@ -164,12 +186,17 @@ int  ui_run(struct app *app);
 void ui_dirty(struct ui *ui);
 
 /* The pane with focus, and the snapshot/row selected in it (row = -1 when
- * nothing is selected). */
+ * nothing is selected): the row the screen shows selected, found by its
+ * key in the snapshot drawn, which may be older than the newest one. */
 struct pane *ui_focused(struct ui *ui);
 const struct snapshot *ui_selected(struct ui *ui, int *row);
 
-/* Overlays. */
+/* Overlays.  A text shown while a confirmation is open waits until it is
+ * answered, and a confirmation puts an open text aside until then: a
+ * question is never lost, so every action that asks gets its answer. */
 void ui_show_text(struct ui *ui, const char *title, char **lines, int n);  /* takes lines */
+/* The same, as `kind` (OVERLAY_HELP, OVERLAY_DETAILS), scrolled to `top`. */
+void ui_show_overlay(struct ui *ui, enum overlay kind, const char *title, char **lines, int n, int top);
 void ui_confirm(struct ui *ui, const char *title, char **lines, int n, confirm_cb cb, void *arg);
 void ui_close_overlay(struct ui *ui);
 
@@ -211,8 +238,11 @@ void draw_box(struct ui *ui, WINDOW *w, int y, int x, int h, int width, const ch
 void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, int width);
 /* Common table keys: movement, sort, Enter.  Returns KEY_* flags. */
 int  table_key(struct ui *ui, struct pane *p, int ch);
-/* The snapshot row of the selection, or -1. */
-int  table_selected_row(struct ui *ui, struct pane *p);
+/* The snapshot drawn (*s, NULL before the first draw) and the row of the
+ * selection in it, or -1. */
+int  table_selected_row(struct ui *ui, struct pane *p, const struct snapshot **s);
+/* Select the `index`th row as shown (a mouse click). */
+void table_select(struct ui *ui, struct pane *p, int index);
 void table_state_free(struct table_state *t);
 
 /* The attributes of a theme element (enum theme_element). */

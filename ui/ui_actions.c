@@ -207,9 +207,8 @@ static void show_journal(struct ui *ui)
         lines[n++] = xstrdup("(no action journaled yet)");
     }
     char *title = xasprintf("journal: %s", path);
-    ui_show_text(ui, title, lines, n);
     /* Newest last, and shown first: the drawing clamps this to the end. */
-    ui->overlay_top = n;
+    ui_show_overlay(ui, OVERLAY_TEXT, title, lines, n, n);
     free(title);
     free(path);
 }

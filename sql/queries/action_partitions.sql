@@ -62,7 +62,8 @@ SELECT p.schema, p.name, p.relkind, p.strategy, p.key_columns, p.key_column, p.k
             WHEN p.key_type = 'timestamp without time zone' THEN to_char(s.hi::timestamp, 'YYYY-MM-DD HH24:MI:SS')
             WHEN p.key_type = 'timestamp with time zone'
                  THEN to_char(s.hi::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
-       END AS to_utc
+       END AS to_utc,
+       p.oid
   FROM parent p
   LEFT JOIN split s ON s.inhparent = p.oid
  ORDER BY s.is_default, s.lo, s.part_name

@@ -5,7 +5,9 @@
 -- pg_read_all_stats sees other roles' sessions with no state, type or
 -- times, and "<insufficient privilege>" as the query: those connected to a
 -- database (as client backends are) are listed just as the server shows
--- them, not left out.
+-- them, not left out.  pid and backend_start together name a session (a
+-- pid is reused by a later backend): the console keeps its selection and
+-- starts cancel and terminate with both.
 SELECT a.pid,
        a.datname                                         AS database,
        a.usename                                         AS username,
@@ -18,7 +20,8 @@ SELECT a.pid,
        EXTRACT(EPOCH FROM now() - a.query_start)         AS duration,
        EXTRACT(EPOCH FROM now() - a.xact_start)          AS xact_duration,
        a.backend_type,
-       a.query
+       a.query,
+       a.backend_start
   FROM pg_stat_activity a
  WHERE a.pid <> pg_backend_pid()
    AND a.pid <> ALL ($1::int[])

@@ -218,7 +218,8 @@ SELECT p.schema || '.' || p.table_name                     AS name,
        t.default_name,
        round(t.default_rows::numeric)                      AS default_rows,
        (SELECT now FROM clock)                             AS server_now,
-       coalesce(t.children, '[]')                          AS children
+       coalesce(t.children, '[]')                          AS children,
+       p.oid                                               AS oid
   FROM parted p
   LEFT JOIN per_table t ON t.parent = p.oid
   LEFT JOIN subtree s ON s.top = p.oid

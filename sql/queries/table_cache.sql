@@ -4,7 +4,8 @@
 -- the 1,000 busiest by cumulative traffic bound the cost on databases with
 -- thousands of partitions.
 SELECT key, "table", blks_hit, blks_read,
-       round(100.0 * blks_hit / NULLIF(blks_hit + blks_read, 0), 2) AS hit_percent_total
+       round(100.0 * blks_hit / NULLIF(blks_hit + blks_read, 0), 2) AS hit_percent_total,
+       key AS oid
   FROM (SELECT t.relid::text                                        AS key,
                t.schemaname || '.' || t.relname                     AS "table",
                t.heap_blks_hit + COALESCE(t.idx_blks_hit, 0)

@@ -171,7 +171,8 @@ SELECT m.schema || '.' || m.view_name                          AS name,
        l.source                                                AS log_source,
        l.failed_at                                             AS log_failed_at,
        l.failed_error                                          AS log_failed_error,
-       extract(epoch FROM now())::float8                       AS server_now
+       extract(epoch FROM now())::float8                       AS server_now,
+       m.oid                                                   AS oid
   FROM mv m
   LEFT JOIN uniq u ON u.indrelid = m.oid
   LEFT JOIN refreshing r ON r.relation = m.oid
