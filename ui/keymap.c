@@ -5,6 +5,7 @@
 
 #include "alerts.h"
 #include "keymap.h"
+#include "textout.h"
 #include "ui.h"
 #include "ui_actions.h"
 #include "xalloc.h"
@@ -305,7 +306,7 @@ void keymap_stats(struct ui *ui)
         return;
     FILE *f = fopen(path, "w");
     if (!f) {
-        fprintf(stderr, "pgdeck: --stats %s: cannot write\n", path);
+        textout_line(stderr, "pgdeck: --stats %s: cannot write", path);
         return;
     }
     fprintf(f, "frames %lu\n", ui->frames);
