@@ -277,6 +277,11 @@ char *sanitize_text(const char *text, size_t len, int flags)
     return xrealloc(o.buf, o.len + 1);
 }
 
+size_t sanitize_utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+    return n ? utf8_decode((const unsigned char *)s, n, cp) : 0;
+}
+
 char *sanitize(const char *text, int flags)
 {
     return sanitize_text(text, text ? strlen(text) : 0, flags);
