@@ -7,9 +7,10 @@
  * outcome is a line on stdout (failures and refusals on stderr), and the
  * exit status is 0 when everything went well, 1 when an action failed or
  * was refused, 2 when pgdeck could not even start (no connection, nothing
- * to run).  Targets named on the command line are resolved by the server;
- * without names, the views or partitions collector is asked once which
- * views are stale or which tables are partitioned by time.
+ * to run).  Targets named on the command line are SQL identifiers
+ * (ident.h), looked up by exact schema and name; without names, the views
+ * or partitions collector is asked once which views are stale or which
+ * tables are partitioned by time.
  *
  * Names, statements and server messages are other people's text: every
  * line goes through the sanitizing writer (textout.h), so a table named
@@ -26,6 +27,7 @@
 #include "collector.h"
 #include "config.h"
 #include "frontend.h"
+#include "ident.h"
 #include "snapshot.h"
 #include "textout.h"
 #include "xalloc.h"
@@ -182,7 +184,22 @@ static int jobs_from_snapshot(struct run *r)
     return 0;
 }
 
-static void plan_jobs(struct run *r)
+/* A job for a name from the command line: an SQL identifier, looked up by
+ * exact schema and name (config_load already refused what is not one). */
+static int add_named_job(struct run *r, const struct action_def *def, const char *target)
+{
+    char *schema, *name, why[256];
+    if (ident_parse_qualified(target, "public", &schema, &name, why, sizeof why) != 0) {
+        textout_line(stderr, "pgdeck: run %s: '%s' is not a name: %s", def->name, target, why);
+        return -1;
+    }
+    add_job(r, def, schema, name);
+    free(schema);
+    free(name);
+    return 0;
+}
+
+static int plan_jobs(struct run *r)
 {
     const struct config *cfg = r->app->cfg;
     char **targets = cfg->run_targets;
@@ -196,12 +213,14 @@ static void plan_jobs(struct run *r)
             r->collector = "views";
         } else {
             for (int i = 0; i < ntargets; i++)
-                add_job(r, action_find("refresh"), NULL, targets[i]);
+                if (add_named_job(r, action_find("refresh"), targets[i]) != 0)
+                    return -1;
         }
         break;
     case RUN_PARTITIONS:
         for (int i = 0; i < ntargets; i++)
-            add_job(r, action_find("maintain"), NULL, targets[i]);
+            if (add_named_job(r, action_find("maintain"), targets[i]) != 0)
+                return -1;
         if (!ntargets)
             r->collector = "partitions";
         break;
@@ -211,6 +230,7 @@ static void plan_jobs(struct run *r)
     case RUN_NONE:
         break;
     }
+    return 0;
 }
 
 /* ---- the loop ------------------------------------------------------------------ */
@@ -288,9 +308,10 @@ static void close_walk(uv_handle_t *h, void *arg)
 int frontend_run(struct app *app)
 {
     struct run r = { .app = app };
-    plan_jobs(&r);
     int rc = 0;
-    if (!r.njobs && !r.collector) {
+    if (plan_jobs(&r) != 0) {
+        rc = 2;
+    } else if (!r.njobs && !r.collector) {
         const char *what = app->cfg->run_kind == RUN_REFRESH ? "name the views to refresh, or give --stale"
                                                              : "nothing to run";
         textout_line(stderr, "pgdeck: run: %s", what);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "action.h"
+#include "ident.h"
 #include "journal.h"
 #include "sanitize.h"
 #include "ui.h"
@@ -280,10 +281,21 @@ int ui_action_command(struct ui *ui, const char *verb, const char *arg)
             return 1;
         }
         t.pid = (int)pid;
-    } else {
-        t.name = arg;
+        action_start(ui->app, def, &t, false, &console_hooks, ui->app);
+        return 1;
     }
+    /* A name as SQL reads it: `:maintain Events` is public.events, and
+     * nothing is looked up through search_path. */
+    char *schema, *name, why[256];
+    if (ident_parse_qualified(arg, "public", &schema, &name, why, sizeof why) != 0) {
+        app_message(ui->app, true, ":%s: '%s' is not a name: %s", verb, arg, why);
+        return 1;
+    }
+    t.schema = schema;
+    t.name = name;
     action_start(ui->app, def, &t, false, &console_hooks, ui->app);
+    free(schema);
+    free(name);
     return 1;
 }
 
