@@ -34,6 +34,7 @@
 #include "config.h"
 #include "conninfo.h"
 #include "ident.h"
+#include "numparse.h"
 #include "sanitize.h"
 #include "xalloc.h"
 
@@ -297,42 +298,15 @@ static bool locale_is_utf8(char **envp)
 
 /* ---- value parsing -------------------------------------------------------- */
 
+/* Numbers: numparse.c, shared with the console's ':' commands. */
 static bool parse_double(const char *s, double *out)
 {
-    char *end;
-
-    /* strtod also takes "inf", "nan" and hex floats: only decimals here */
-    if (!*s)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!strchr("0123456789.eE+- \t", *p))
-            return false;
-    errno = 0;
-    double v = strtod(s, &end);
-    while (*end == ' ' || *end == '\t')
-        end++;
-    if (end == s || *end || errno == ERANGE || !isfinite(v))
-        return false;
-    *out = v;
-    return true;
+    return numparse_double(s, out) == 0;
 }
 
 static bool parse_long(const char *s, long *out)
 {
-    char *end;
-
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (!isdigit((unsigned char)*s) && !((*s == '+' || *s == '-') && isdigit((unsigned char)s[1])))
-        return false;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    while (*end == ' ' || *end == '\t')
-        end++;
-    if (*end || errno == ERANGE)
-        return false;
-    *out = v;
-    return true;
+    return numparse_long(s, out) == 0;
 }
 
 static bool parse_bool(const char *s, bool *out)

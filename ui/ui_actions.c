@@ -6,13 +6,13 @@
  * Every key and command goes to action_start, the one gate in src/action.c:
  * read-only mode, the journal check, the preview and the confirmation are
  * decided there, never here.  This file only finds what is selected. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "action.h"
 #include "ident.h"
 #include "journal.h"
+#include "numparse.h"
 #include "sanitize.h"
 #include "ui.h"
 #include "ui_actions.h"
@@ -272,11 +272,8 @@ int ui_action_command(struct ui *ui, const char *verb, const char *arg)
     }
     struct action_target t = { 0 };
     if (def->needs == NEEDS_SESSION || def->needs == NEEDS_QUERY) {
-        char *end;
-        long pid = strtol(arg, &end, 10);
-        while (isspace((unsigned char)*end))
-            end++;
-        if (end == arg || *end || pid <= 0 || pid > 0x7fffffff) {
+        long pid;
+        if (numparse_long(arg, &pid) != 0 || pid <= 0 || pid > 0x7fffffff) {
             app_message(ui->app, true, ":%s takes a backend pid (a number), not '%s'", verb, arg);
             return 1;
         }

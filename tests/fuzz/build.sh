@@ -28,7 +28,7 @@ LIBS="$(pkg-config --libs libpq inih jansson) -lm"
 
 sources() {
     case "$1" in
-    fuzz_config)   echo "src/config.c src/conninfo.c src/ident.c src/sanitize.c src/xalloc.c" ;;
+    fuzz_config)   echo "src/config.c src/conninfo.c src/ident.c src/numparse.c src/sanitize.c src/xalloc.c" ;;
     fuzz_conninfo) echo "src/conninfo.c src/sanitize.c src/xalloc.c" ;;
     fuzz_sanitize) echo "src/sanitize.c src/xalloc.c" ;;
     fuzz_theme)    echo "ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;

@@ -661,6 +661,35 @@ static void test_config_bad_interval_is_rejected(void **state)
     config_free(&cfg);
 }
 
+/* Every entry point for a number (option, environment, file) refuses
+ * non-finite values and trailing garbage: one parser (numparse.c). */
+static void test_config_numbers_refuse_nan_inf_and_trailing_garbage(void **state)
+{
+    char want[512];
+    (void)state;
+    assert_load_error("pgdeck: --interval: 'nan' is not a number between 0.2 and 60", NULL, "-i", "nan", NULL);
+    assert_load_error("pgdeck: --interval: '5abc' is not a number between 0.2 and 60", NULL, "-i", "5abc", NULL);
+    assert_load_error("pgdeck: --interval: '1e999' is not a number between 0.2 and 60", NULL, "-i", "1e999", NULL);
+    assert_load_error("pgdeck: --lock-timeout: 'inf' is not a number of milliseconds between 1 and 2147483647",
+                      NULL, "--lock-timeout", "inf", NULL);
+    assert_load_error("pgdeck: --premake: '3x' is not a whole number between 0 and 120", NULL,
+                      "run", "partitions", "--premake", "3x", NULL);
+    struct env e1 = { { "DB_STATEMENT_TIMEOUT=nan", NULL } };
+    assert_load_error("pgdeck: DB_STATEMENT_TIMEOUT: 'nan' is not a number of milliseconds between 1 and "
+                      "2147483647", &e1, NULL);
+    struct env e2 = { { "DB_POOL_MIN=2abc", NULL } };
+    assert_load_error("pgdeck: DB_POOL_MIN: '2abc' is not a whole number between 0 and 1000", &e2, NULL);
+    const char *path = write_file("numbers-nan", "[display]\ninterval = nan\n");
+    snprintf(want, sizeof want, "%s:2: [display] interval: 'nan' is not a number between 0.2 and 60", path);
+    assert_load_error(want, NULL, "--config", path, NULL);
+    path = write_file("numbers-inf", "[alerts]\nslow_query_ms = inf\n");
+    snprintf(want, sizeof want, "%s:2: [alerts] slow_query_ms: 'inf' is not a number greater than 0", path);
+    assert_load_error(want, NULL, "--config", path, NULL);
+    path = write_file("numbers-garbage", "[alerts]\nview_age_hours = 4h\n");
+    snprintf(want, sizeof want, "%s:2: [alerts] view_age_hours: '4h' is not a number greater than 0", path);
+    assert_load_error(want, NULL, "--config", path, NULL);
+}
+
 static void test_config_bad_option_values_are_rejected(void **state)
 {
     (void)state;
@@ -1153,6 +1182,7 @@ int main(void)
         cmocka_unit_test(test_config_flag_given_an_argument_is_an_error),
         cmocka_unit_test(test_config_missing_argument_is_named),
         cmocka_unit_test(test_config_bad_interval_is_rejected),
+        cmocka_unit_test(test_config_numbers_refuse_nan_inf_and_trailing_garbage),
         cmocka_unit_test(test_config_bad_option_values_are_rejected),
         cmocka_unit_test(test_config_unknown_run_kind_is_rejected),
         cmocka_unit_test(test_config_unknown_command_word_is_rejected),
