@@ -21,9 +21,8 @@
  *                 view_age_hours, replica_lag_seconds, replica_lag_bytes,
  *                 partition_ahead_months, disk_full_days
  *   [actions]     lock_timeout (ms), premake, plan, journal
- *   [retention]   <table> = <interval>  ("*" for every table), drop = yes|no;
- *                 <table> is an SQL identifier, [schema.]name, schema
- *                 public by default (a table named drop: "drop")
+ *   [retention]   <table> = <interval>  ("*" for every table), drop = yes|no
+ *                 (<table>: an SQL identifier, see ident.h; "drop" quoted is a table)
  * Booleans take yes/no/true/false/on/off/1/0. */
 
 enum config_command {
