@@ -154,7 +154,7 @@ check ":refresh a.b.c is refused in the status line" tmux_wait_for main ":refres
 tmux_keys main 3 t /
 tmux_keys main -l 'a.b.c'
 tmux_keys main Enter
-check "the cache pane lists the table read" tmux_wait_for main '│a\.b\.c  ' 20
+check "the cache pane lists the table read" tmux_wait_for main '[│|]a\.b\.c  ' 20
 tmux_keys main a
 check "a on the row previews ANALYZE of \"a.b\".\"c\", not a.\"b.c\"" tmux_wait_for main 'ANALYZE "a\.b"\."c"' 10
 tmux_keys main n

@@ -121,7 +121,7 @@ check "run partitions NAME: stderr is clean" clean "$TMP/err"
 pg run partitions "public.\"nosuch$P\""
 check_eq "run partitions of a missing table exits 1" 1 "$rc"
 check "run partitions of a missing table: the refusal is made visible" \
-	clean "$TMP/err" "nosuch$SHOWN\" refused: there is no table"
+	clean "$TMP/err" "maintain public.nosuch$SHOWN refused: there is no table public.nosuch$SHOWN"
 
 # ---- run refresh: by name, --stale, a refusal
 pg run refresh "public.\"$MV\"" --dry-run
@@ -138,7 +138,7 @@ check "run refresh NAME: the outcome line shows the name made visible" clean "$T
 pg run refresh "public.\"nosuch$P\""
 check_eq "run refresh of a missing view exits 1" 1 "$rc"
 check "run refresh of a missing view: the refusal is made visible" \
-	clean "$TMP/err" "nosuch$SHOWN\" refused: there is no relation"
+	clean "$TMP/err" "refresh public.nosuch$SHOWN refused: there is no relation public.nosuch$SHOWN"
 check "run refresh of a missing view: stdout is clean" clean "$TMP/out"
 
 # ---- run indexes
