@@ -98,10 +98,10 @@ const struct action_def *action_find(const char *name);
 const struct action_def *action_for_key(int key);
 
 /* What an action acts on, as the front end found it (strings are copied).
- * A relation is either `schema` + `name` exactly as the catalog spells
- * them (from a snapshot row), or `name` alone as the operator typed it
- * ("mv_x", "public.mv_x", "\"Odd Name\""), which the server resolves with
- * to_regclass.
+ * A relation is `schema` + `name` exactly as the catalog spells them: from
+ * a snapshot row, or parsed by the front end from what the operator typed
+ * ("mv_x", "public.mv_x", "\"Odd Name\"") with ident_parse_qualified.
+ * It is looked up by exact schema and name, never through search_path.
  *
  * The key says which object the operator meant, where a name or a pid
  * alone could be another one by the time the action runs: a relation

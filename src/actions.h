@@ -26,16 +26,16 @@ extern const struct action_def action_analyze;      /* a: ANALYZE a table */
 struct snapshot;
 
 /* The relation a snapshot row names: `schema` and the first of the
- * `columns` (NULL-terminated) that the row has; a qualified "schema.name"
- * value is split when the row has no schema column.  Returns 0, or -1.
- * The strings are borrowed from the snapshot, or from *buf (caller
- * frees). */
+ * `columns` (NULL-terminated) that the row has ("schema.name" beside a
+ * schema column loses its "schema." prefix); without a schema column the
+ * value is read as an SQL identifier (ident.h).  Returns 0, or -1.  The
+ * strings are borrowed from the snapshot, or from *buf (caller frees). */
 int  actions_row_relation(const struct snapshot *s, int row, const char *const *columns,
                           const char **schema, const char **name, char **buf);
 
-/* Look up the target relation(s) with queries/action_relation.sql:
- * `schemas[i]` may be NULL for a name as typed.  The callback gets the
- * result (one row per input) or an error. */
+/* Look up the target relation(s) with queries/action_relation.sql, by
+ * exact schema and name.  The callback gets the result (one row per
+ * input) or an error. */
 int  actions_resolve(struct action *a, const char *const *schemas, const char *const *names, int n,
                      void (*cb)(struct action *a, const PGresult *res, const char *error));
 /* The target of `a` as one (schema, name) pair for actions_resolve; false

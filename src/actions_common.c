@@ -4,6 +4,7 @@
 
 #include "action_sql.h"
 #include "actions.h"
+#include "ident.h"
 #include "pgconn.h"
 #include "snapshot.h"
 #include "xalloc.h"
@@ -28,15 +29,23 @@ int actions_row_relation(const struct snapshot *s, int row, const char *const *c
             *name += len + 1;
         return 0;
     }
-    const char *dot = strchr(*name, '.');
-    if (!dot) {
-        *schema = NULL;
-        return 0;
+    /* No schema column: the name must be an SQL identifier, [schema.]name
+     * (schema public by default).  Splitting "a.b.c" at a dot would guess
+     * between "a"."b.c" and "a.b"."c"; a query that wants its rows acted on
+     * gives a schema column. */
+    char *parsed_schema, *parsed_name;
+    if (ident_parse_qualified(*name, "public", &parsed_schema, &parsed_name, NULL, 0) != 0) {
+        *schema = *name = NULL;
+        return -1;
     }
-    *buf = xstrdup(*name);
-    (*buf)[dot - *name] = '\0';
+    size_t ls = strlen(parsed_schema);
+    *buf = xmalloc(ls + strlen(parsed_name) + 2);
+    memcpy(*buf, parsed_schema, ls + 1);
+    strcpy(*buf + ls + 1, parsed_name);
     *schema = *buf;
-    *name = *buf + (dot - *name) + 1;
+    *name = *buf + ls + 1;
+    free(parsed_schema);
+    free(parsed_name);
     return 0;
 }
 

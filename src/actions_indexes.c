@@ -253,27 +253,12 @@ static void index_state_read(struct action *a, const PGresult *res, const char *
     action_planned(a);
 }
 
-/* The plan entry the target names: exact schema and name from the index
- * pane, or a name as typed ("idx", "public.idx"). */
+/* The plan entry the target names, by exact schema and name (from the
+ * index pane, or parsed from what the operator typed: `:index idx` is
+ * public.idx, as in SQL). */
 static const struct plan_entry *find_entry(const struct plan *plan, const char *schema, const char *name)
 {
-    if (schema)
-        return plan_find(plan, schema, name);
-    const char *dot = strchr(name, '.');
-    if (dot) {
-        char *s = xstrndup(name, (size_t)(dot - name));
-        const struct plan_entry *e = plan_find(plan, s, dot + 1);
-        free(s);
-        return e;
-    }
-    const struct plan_entry *found = NULL;
-    for (int i = 0; i < plan->count; i++)
-        if (strcmp(plan->entries[i].name, name) == 0) {
-            if (found)
-                return NULL;    /* ambiguous: the schema must be given */
-            found = &plan->entries[i];
-        }
-    return found;
+    return schema ? plan_find(plan, schema, name) : NULL;
 }
 
 static void index_plan(struct action *a)

@@ -21,6 +21,7 @@
 #include "action_sql.h"
 #include "actions.h"
 #include "app.h"
+#include "config.h"
 #include "partition_plan.h"
 #include "xalloc.h"
 
@@ -368,9 +369,7 @@ static void partitions_read(struct action *a, const PGresult *res, const char *e
         b->has_range = from && to && (b->from_minvalue || civil_parse(from, &b->from) == 0) &&
                        (b->to_maxvalue || civil_parse(to, &b->to) == 0);
     }
-    char qualified[300];
-    snprintf(qualified, sizeof qualified, "%s.%s", m->schema, m->table);
-    m->retention = config_retention_for(action_config(a), qualified);
+    m->retention = config_retention_for(action_config(a), m->schema, m->table);
     if (!m->retention) {
         build_plan(a, m, NULL);
         return;
@@ -381,7 +380,7 @@ static void partitions_read(struct action *a, const PGresult *res, const char *e
         action_refuse(a, "the primary is not connected");
 }
 
-static void maintain_plan(struct action *a)
+static void read_partitions(struct action *a)
 {
     const char *schema, *name;
     if (!actions_target_relation(a, &schema, &name)) {
@@ -402,6 +401,62 @@ static void maintain_recheck(struct action *a)
     const char *params[] = { m ? m->schema : NULL, m ? m->table : NULL };
     if (!m || !sql || action_check_query(a, sql, 2, params, partitions_read) != 0)
         action_refuse(a, "the primary is not connected");
+}
+
+/* The [retention] lines name tables that exist: a line whose table is not
+ * there is a configuration error (a typo, or an unquoted name that
+ * PostgreSQL folds to lower case), found only now that we are connected.
+ * Nothing is maintained under a configuration that says something else
+ * than the operator believes. */
+static void retention_checked(struct action *a, const PGresult *res, const char *error)
+{
+    const struct config *cfg = action_config(a);
+    if (error) {
+        action_refuse(a, "could not look up the tables of [retention]: %s", error);
+        return;
+    }
+    int row = 0;
+    for (int i = 0; i < cfg->retention_count; i++) {
+        const struct config_retention *r = &cfg->retention[i];
+        if (!r->schema)
+            continue;
+        const char *found = pgres_get(res, row, "found"), *kind = pgres_get(res, row, "relkind");
+        row++;
+        if (!found || strcmp(found, "t") != 0 || !kind || !strchr("rp", kind[0])) {
+            action_refuse(a, "%s: [retention] there is no table %s.%s in this database (a name is an SQL "
+                          "identifier: unquoted, it is folded to lower case; the schema is public unless "
+                          "given)", r->where ? r->where : "[retention]", r->schema, r->name);
+            return;
+        }
+    }
+    read_partitions(a);
+}
+
+static void maintain_plan(struct action *a)
+{
+    const struct config *cfg = action_config(a);
+    const char **schemas = xcalloc((size_t)cfg->retention_count + 1, sizeof *schemas);
+    const char **names = xcalloc((size_t)cfg->retention_count + 1, sizeof *names);
+    int n = 0;
+    for (int i = 0; i < cfg->retention_count; i++) {
+        if (!cfg->retention[i].schema)
+            continue;
+        schemas[n] = cfg->retention[i].schema;
+        names[n++] = cfg->retention[i].name;
+    }
+    if (n == 0) {
+        read_partitions(a);
+    } else {
+        char *s = sql_text_array(schemas, n), *t = sql_text_array(names, n);
+        const char *sql = action_sql_file("queries/retention_tables.sql");
+        const char *params[] = { s, t };
+        if (!sql || action_query(a, sql, 2, params, retention_checked) != 0)
+            action_refuse(a, "the primary is not connected");
+        free(s);
+        free(t);
+    }
+    free(schemas);
+    free(names);
 }
 
 const struct action_def action_maintain = {

@@ -12,7 +12,8 @@
  * exits 3 when the options or the configuration are bad).
  *
  * The output is meant for a monitoring system's web page and mail, so it is
- * folded to lines, made harmless like everything else from a server, and a
+ * folded to lines, written through the sanitizing writer (textout.h) like
+ * everything else the front ends print, and a
  * '|' inside a text (a table could be named so) becomes '/': it would
  * otherwise start the performance data. */
 #include <math.h>
@@ -26,6 +27,7 @@
 #include "frontend.h"
 #include "frontend_loop.h"
 #include "sanitize.h"
+#include "textout.h"
 #include "xalloc.h"
 
 #define MAX_ALERTS 64
@@ -88,30 +90,35 @@ static void print_perfdata(const struct perfdata *p, int flags)
 {
     char *label = plugin_text(p->label, flags);
     if (strpbrk(label, " ='")) {
-        fputc('\'', stdout);
+        /* Quoted as one string: the writer must see whole characters. */
+        char *quoted = xmalloc(strlen(label) * 2 + 3), *o = quoted;
+        *o++ = '\'';
         for (const char *c = label; *c; c++) {
             if (*c == '\'')
-                fputc('\'', stdout);
-            fputc(*c, stdout);
+                *o++ = '\'';
+            *o++ = *c;
         }
-        fputc('\'', stdout);
+        *o++ = '\'';
+        *o = '\0';
+        textout_printf(stdout, "%s", quoted);
+        free(quoted);
     } else {
-        fputs(label, stdout);
+        textout_printf(stdout, "%s", label);
     }
     free(label);
     char value[48], warn[48], crit[48];
     perf_number(value, sizeof value, p->value);
     perf_number(warn, sizeof warn, p->warn);
     perf_number(crit, sizeof crit, p->crit);
-    printf("=%s%s", *value ? value : "U", *value ? p->unit : "");
+    textout_printf(stdout, "=%s%s", *value ? value : "U", *value ? p->unit : "");
     if (*warn || *crit)
-        printf(";%s;%s", warn, crit);
+        textout_printf(stdout, ";%s;%s", warn, crit);
 }
 
 static int unknown(struct app *app, const char *why)
 {
     char *text = plugin_text(why, app->cfg->ascii ? SANITIZE_ASCII : 0);
-    printf("PGDECK UNKNOWN - cannot connect: %s\n", text);
+    textout_printf(stdout, "PGDECK UNKNOWN - cannot connect: %s\n", text);
     free(text);
     fflush(stdout);
     frontend_close(app);
@@ -149,9 +156,9 @@ int frontend_check(struct app *app)
         if (severity(alerts[i].level) > severity(worst))
             worst = alerts[i].level;
 
-    printf("PGDECK %s - ", state_names[worst]);
+    textout_printf(stdout, "PGDECK %s - ", state_names[worst]);
     if (worst == ALERT_OK) {
-        printf("no alerts (%d collectors)", collector_count);
+        textout_printf(stdout, "no alerts (%d collectors)", collector_count);
     } else {
         int shown = 0, same = 0;
         for (int i = 0; i < n; i++) {
@@ -161,26 +168,26 @@ int frontend_check(struct app *app)
             if (shown == FIRST_LINE_FINDINGS)
                 continue;
             char *text = plugin_text(alerts[i].text, flags);
-            printf("%s%s", shown ? "; " : "", text);
+            textout_printf(stdout, "%s%s", shown ? "; " : "", text);
             free(text);
             shown++;
         }
         if (same > shown)
-            printf(" (and %d more)", same - shown);
+            textout_printf(stdout, " (and %d more)", same - shown);
     }
     if (nperf > 0) {
-        fputs(" |", stdout);
+        textout_printf(stdout, " |");
         for (int i = 0; i < nperf; i++) {
-            fputc(' ', stdout);
+            textout_printf(stdout, " ");
             print_perfdata(&perf[i], flags);
         }
     }
-    fputc('\n', stdout);
+    textout_printf(stdout, "\n");
 
     for (int i = 0; i < n; i++) {
         char *name = plugin_text(alerts[i].name, flags);
         char *text = plugin_text(alerts[i].text, flags);
-        printf("%s %s: %s\n", state_names[alerts[i].level], name, text);
+        textout_printf(stdout, "%s %s: %s\n", state_names[alerts[i].level], name, text);
         free(name);
         free(text);
     }
@@ -189,7 +196,7 @@ int frontend_check(struct app *app)
     if (!all) {
         for (int i = 0; i < collector_count; i++)
             if (!app->collectors[i].current)
-                printf("no result from collector %s within %.0f s\n", collector_defs[i].name, waited);
+                textout_printf(stdout, "no result from collector %s within %.0f s\n", collector_defs[i].name, waited);
     }
     fflush(stdout);
     frontend_close(app);

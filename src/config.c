@@ -33,6 +33,8 @@
 
 #include "config.h"
 #include "conninfo.h"
+#include "ident.h"
+#include "numparse.h"
 #include "sanitize.h"
 #include "xalloc.h"
 
@@ -296,42 +298,15 @@ static bool locale_is_utf8(char **envp)
 
 /* ---- value parsing -------------------------------------------------------- */
 
+/* Numbers: numparse.c, shared with the console's ':' commands. */
 static bool parse_double(const char *s, double *out)
 {
-    char *end;
-
-    /* strtod also takes "inf", "nan" and hex floats: only decimals here */
-    if (!*s)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!strchr("0123456789.eE+- \t", *p))
-            return false;
-    errno = 0;
-    double v = strtod(s, &end);
-    while (*end == ' ' || *end == '\t')
-        end++;
-    if (end == s || *end || errno == ERANGE || !isfinite(v))
-        return false;
-    *out = v;
-    return true;
+    return numparse_double(s, out) == 0;
 }
 
 static bool parse_long(const char *s, long *out)
 {
-    char *end;
-
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (!isdigit((unsigned char)*s) && !((*s == '+' || *s == '-') && isdigit((unsigned char)s[1])))
-        return false;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    while (*end == ' ' || *end == '\t')
-        end++;
-    if (*end || errno == ERANGE)
-        return false;
-    *out = v;
-    return true;
+    return numparse_long(s, out) == 0;
 }
 
 static bool parse_bool(const char *s, bool *out)
@@ -622,6 +597,18 @@ static int positional(struct loader *ld, const char *arg)
             fail(ld, "pgdeck: an empty name was given to run");
             return -1;
         }
+        /* Names are SQL identifiers: a bad one is refused here, before
+         * anything connects. */
+        char *schema, *name, why[256];
+        if (ident_parse_qualified(arg, "public", &schema, &name, why, sizeof why) != 0) {
+            char *q = quoted(arg);
+            fail(ld, "pgdeck: run %s: '%s' is not a name: %s", cfg->run_kind == RUN_REFRESH ? "refresh"
+                 : "partitions", q, why);
+            free(q);
+            return -1;
+        }
+        free(schema);
+        free(name);
         ld->targets = xrealloc(ld->targets, (size_t)(ld->target_count + 1) * sizeof *ld->targets);
         ld->targets[ld->target_count++] = arg;
         return 0;
@@ -831,10 +818,15 @@ static int retention_entry(struct loader *ld, const char *key, const char *value
         cfg->retention_drop = b;
         return 1;
     }
-    for (const char *p = key; *p; p++) {
-        if (!isgraph((unsigned char)*p) && !((unsigned char)*p >= 0x80)) {
+    /* The key is a table as PostgreSQL would read it, never a suffix to
+     * match: `events` is public.events, not archive.events nor
+     * public."archive.events". */
+    char *schema = NULL, *name = NULL;
+    if (strcmp(key, "*") != 0) {
+        char why[256];
+        if (ident_parse_qualified(key, "public", &schema, &name, why, sizeof why) != 0) {
             char *q = quoted(key);
-            file_fail(ld, "[retention] '%s' is not a table name", q);
+            file_fail(ld, "[retention] '%s' is not a table name: %s", q, why);
             free(q);
             return 0;
         }
@@ -844,18 +836,30 @@ static int retention_entry(struct loader *ld, const char *key, const char *value
         file_fail(ld, "[retention] %s: '%s' is not an interval (for example '12 months')", k, q);
         free(k);
         free(q);
+        free(schema);
+        free(name);
         return 0;
     }
     for (int i = 0; i < cfg->retention_count; i++) {
-        if (strcmp(cfg->retention[i].table, key) == 0) {
-            store_string(&cfg->retention[i].interval, xstrdup(value));
-            return 1;
+        const struct config_retention *r = &cfg->retention[i];
+        bool same = schema ? r->schema && strcmp(r->schema, schema) == 0 && strcmp(r->name, name) == 0
+                           : !r->schema;
+        if (same) {
+            char *k = quoted(key);
+            file_fail(ld, "[retention] %s: the table is already given at %s", k, r->where);
+            free(k);
+            free(schema);
+            free(name);
+            return 0;
         }
     }
     cfg->retention = xrealloc(cfg->retention, (size_t)(cfg->retention_count + 1) * sizeof *cfg->retention);
-    cfg->retention[cfg->retention_count].table = xstrdup(key);
-    cfg->retention[cfg->retention_count].interval = xstrdup(value);
-    cfg->retention_count++;
+    struct config_retention *r = &cfg->retention[cfg->retention_count++];
+    r->table = sanitize(key, SANITIZE_FOLD);
+    r->schema = schema;
+    r->name = name;
+    r->interval = xstrdup(value);
+    r->where = xasprintf("%s:%d", ld->path_shown, ld->lineno);
     return 1;
 }
 
@@ -1157,6 +1161,20 @@ static int load_environment(struct loader *ld)
 
 /* ---- putting it together --------------------------------------------------------- */
 
+static void config_retention_free(struct config *cfg)
+{
+    for (int i = 0; i < cfg->retention_count; i++) {
+        free(cfg->retention[i].table);
+        free(cfg->retention[i].schema);
+        free(cfg->retention[i].name);
+        free(cfg->retention[i].interval);
+        free(cfg->retention[i].where);
+    }
+    free(cfg->retention);
+    cfg->retention = NULL;
+    cfg->retention_count = 0;
+}
+
 static int apply_options(struct loader *ld)
 {
     struct config *cfg = ld->cfg;
@@ -1177,11 +1195,8 @@ static int apply_options(struct loader *ld)
     if (ld->retention) {
         /* --retention is for this run: it replaces what the file says, for
          * every table */
-        for (int i = 0; i < cfg->retention_count; i++) {
-            free(cfg->retention[i].table);
-            free(cfg->retention[i].interval);
-        }
-        cfg->retention = xrealloc(cfg->retention, sizeof *cfg->retention);
+        config_retention_free(cfg);
+        cfg->retention = xcalloc(1, sizeof *cfg->retention);
         cfg->retention[0].table = xstrdup("*");
         cfg->retention[0].interval = xstrdup(ld->retention);
         cfg->retention_count = 1;
@@ -1305,11 +1320,7 @@ void config_free(struct config *cfg)
     free(cfg->theme);
     free(cfg->plan_file);
     free(cfg->journal_file);
-    for (int i = 0; i < cfg->retention_count; i++) {
-        free(cfg->retention[i].table);
-        free(cfg->retention[i].interval);
-    }
-    free(cfg->retention);
+    config_retention_free(cfg);
     if (cfg->run_targets)
         for (char **t = cfg->run_targets; *t; t++)
             free(*t);
@@ -1319,21 +1330,19 @@ void config_free(struct config *cfg)
     memset(cfg, 0, sizeof *cfg);
 }
 
-const char *config_retention_for(const struct config *cfg, const char *table)
+const char *config_retention_for(const struct config *cfg, const char *schema, const char *name)
 {
-    const char *dot = strrchr(table, '.');
-    const char *bare = dot ? dot + 1 : table;
-    const char *unqualified = NULL, *any = NULL;
+    const char *any = NULL;
 
-    /* most specific first: "schema.table", then "table", then "*" */
+    if (!schema || !name)
+        return NULL;
+    /* the table's own line, then "*" */
     for (int i = 0; i < cfg->retention_count; i++) {
         const struct config_retention *r = &cfg->retention[i];
-        if (strcmp(r->table, table) == 0)
-            return r->interval;
-        if (!strchr(r->table, '.') && strcmp(r->table, bare) == 0)
-            unqualified = r->interval;
-        else if (strcmp(r->table, "*") == 0)
+        if (!r->schema)
             any = r->interval;
+        else if (strcmp(r->schema, schema) == 0 && strcmp(r->name, name) == 0)
+            return r->interval;
     }
-    return unqualified ? unqualified : any;
+    return any;
 }

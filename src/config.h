@@ -22,6 +22,7 @@
  *                 partition_ahead_months, disk_full_days
  *   [actions]     lock_timeout (ms), premake, plan, journal
  *   [retention]   <table> = <interval>  ("*" for every table), drop = yes|no
+ *                 (<table>: an SQL identifier, see ident.h; "drop" quoted is a table)
  * Booleans take yes/no/true/false/on/off/1/0. */
 
 enum config_command {
@@ -37,9 +38,14 @@ enum config_format { FORMAT_TEXT, FORMAT_JSON };
 
 enum config_run_kind { RUN_NONE, RUN_REFRESH, RUN_PARTITIONS, RUN_INDEXES };
 
+/* A [retention] line.  The table is an SQL identifier (ident.h): `events`
+ * is public.events, `archive."Events"` archive.Events; `*` is every table
+ * without a line of its own (and what --retention sets). */
 struct config_retention {
-    char *table;            /* "schema.table", "table" or "*" */
+    char *table;            /* as written, for messages (sanitized) */
+    char *schema, *name;    /* as the catalog spells them; NULL for "*" */
     char *interval;         /* a PostgreSQL interval, e.g. "12 months" */
+    char *where;            /* "FILE:LINE" (sanitized), NULL from --retention */
 };
 
 struct config_thresholds {
@@ -110,7 +116,8 @@ int  config_load(struct config *cfg, int argc, char **argv, char **envp,
 void config_free(struct config *cfg);
 /* The usage text printed by --help (stdout) and after an option error. */
 const char *config_usage(void);
-/* The retention interval configured for a table ("schema.table"), or NULL. */
-const char *config_retention_for(const struct config *cfg, const char *table);
+/* The retention interval configured for the table `schema`.`name` (as the
+ * catalog spells them): its own line, else "*", else NULL. */
+const char *config_retention_for(const struct config *cfg, const char *schema, const char *name);
 
 #endif

@@ -499,7 +499,8 @@ void derive_partitions_at(struct snapshot *s, const struct config *cfg, double w
         set_bool(s, r, "now_covered", covered);
 
         /* Retention and growth, from the list of partitions. */
-        const char *retention = cfg && name ? config_retention_for(cfg, name) : NULL;
+        const char *retention = cfg ? config_retention_for(cfg, snapshot_get(s, r, "schema"),
+                                                           snapshot_get(s, r, "table")) : NULL;
         int rmonths = 0;
         double rseconds = 0, cutoff = NAN;
         if (timed && retention && derive_interval_parse(retention, &rmonths, &rseconds) == 0)

@@ -3,6 +3,7 @@
  * main parses the configuration and hands over to a front end: the
  * console (ui/), or one of the non-interactive ones (--once, check, run).
  * Only main exits. */
+#include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -17,6 +18,7 @@
 #include "config.h"
 #include "frontend.h"
 #include "resolve.h"
+#include "textout.h"
 
 extern char **environ;
 
@@ -41,22 +43,27 @@ int main(int argc, char **argv)
      * front end gets EPIPE instead, which hiredis reports as an error
      * (libpq guards its own sends). */
     signal(SIGPIPE, SIG_IGN);
+    /* Messages about the options echo what was typed: written through the
+     * sanitizing writer, in ASCII unless the locale says UTF-8 (the
+     * configuration, once read, decides for everything after). */
+    textout_set_ascii(strcmp(nl_langinfo(CODESET), "UTF-8") != 0);
 
     struct config cfg;
     char err[1024];
     if (config_load(&cfg, argc, argv, environ, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
-        fprintf(stderr, "Try 'pgdeck --help' for more information.\n");
+        textout_line(stderr, "%s", err);
+        textout_line(stderr, "Try 'pgdeck --help' for more information.");
         /* check's convention: 3 is UNKNOWN; everything else fails with 2. */
         return wants_check(argc, argv) ? 3 : 2;
     }
+    textout_set_ascii(cfg.ascii);
     if (cfg.command == COMMAND_HELP) {
-        fputs(config_usage(), stdout);
+        textout_printf(stdout, "%s", config_usage());
         config_free(&cfg);
         return 0;
     }
     if (cfg.command == COMMAND_VERSION) {
-        printf("pgdeck %s (libpq %d, libuv %s)\n", PGDECK_VERSION, PQlibVersion(), uv_version_string());
+        textout_line(stdout, "pgdeck %s (libpq %d, libuv %s)", PGDECK_VERSION, PQlibVersion(), uv_version_string());
         config_free(&cfg);
         return 0;
     }

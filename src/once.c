@@ -3,8 +3,10 @@
  * Text is for people and pipes: a header, the servers, then one section
  * per collector in the order of collector_defs[], each an aligned table
  * with its column names on the first line, and the alerts at the end.
- * Every string from a server goes through sanitize(), folded to one line,
- * so nothing a client put in a query can reach the terminal as an escape.
+ * Every cell is sanitized and folded to one line before it is measured
+ * (a newline in a query text must not break the table), and everything is
+ * written through the sanitizing writer (textout.h), so nothing a client
+ * put in a query can reach the terminal as an escape.
  *
  * JSON is for programs, and its shape is part of the interface (the man
  * page documents it):
@@ -36,6 +38,7 @@
 #include "frontend_loop.h"
 #include "jsontext.h"
 #include "sanitize.h"
+#include "textout.h"
 #include "xalloc.h"
 
 #define MAX_ALERTS 64
@@ -159,9 +162,9 @@ static int text_flags(const struct app *app)
  * so lines carry no trailing blanks. */
 static void put_cell(const char *s, int width)
 {
-    fputs(s, stdout);
+    textout_printf(stdout, "%s", s);
     for (int w = sanitize_width(s); w < width; w++)
-        fputc(' ', stdout);
+        textout_printf(stdout, " ");
 }
 
 /* cells[r * ncols + c], already sanitized; row -1 is the header. */
@@ -187,9 +190,9 @@ static void print_table(char **head, char **cells, int ncols, int nrows)
         for (int c = 0; c <= last; c++) {
             put_cell(line[c], c < last ? width[c] : 0);
             if (c < last)
-                fputs("  ", stdout);
+                textout_printf(stdout, "  ");
         }
-        fputc('\n', stdout);
+        textout_printf(stdout, "\n");
     }
     free(width);
 }
@@ -199,19 +202,19 @@ static void print_snapshot_text(const struct app *app, const struct collector *c
     const struct snapshot *s = c->current;
     int flags = text_flags(app);
     if (!s) {
-        printf("[%s] error: no result within %.0f s\n\n", c->def->name, waited);
+        textout_printf(stdout, "[%s] error: no result within %.0f s\n\n", c->def->name, waited);
         return;
     }
     if (s->error) {
         char *why = sanitize(s->error, flags);
-        printf("[%s] error: %s\n\n", c->def->name, why);
+        textout_printf(stdout, "[%s] error: %s\n\n", c->def->name, why);
         free(why);
         return;
     }
-    printf("[%s] %d row%s, %.1f ms\n", c->def->name, s->nrows, s->nrows == 1 ? "" : "s",
+    textout_printf(stdout, "[%s] %d row%s, %.1f ms\n", c->def->name, s->nrows, s->nrows == 1 ? "" : "s",
            s->elapsed * 1000);
     if (s->ncols == 0) {
-        fputc('\n', stdout);
+        textout_printf(stdout, "\n");
         return;
     }
     bool vertical = s->nrows == 1 && s->ncols >= VERTICAL_COLUMNS;
@@ -234,7 +237,7 @@ static void print_snapshot_text(const struct app *app, const struct collector *c
                 cells[r * ncols + col] = sanitize(snapshot_cell(s, r, col), flags);
     }
     print_table(head, cells, ncols, nrows);
-    fputc('\n', stdout);
+    textout_printf(stdout, "\n");
     for (int i = 0; i < ncols; i++)
         free(head[i]);
     for (int i = 0; i < ncols * nrows; i++)
@@ -258,9 +261,9 @@ static void print_servers_text(const struct app *app)
         cells[i * 4 + 2] = sanitize(on && st[i].state == PGCONN_UP ? st[i].version : NULL, flags);
         cells[i * 4 + 3] = sanitize(on && st[i].state != PGCONN_UP ? st[i].error : NULL, flags);
     }
-    printf("[servers]\n");
+    textout_printf(stdout, "[servers]\n");
     print_table(head, cells, 4, n);
-    fputc('\n', stdout);
+    textout_printf(stdout, "\n");
     for (int i = 0; i < n * 4; i++)
         free(cells[i]);
     free(cells);
@@ -271,13 +274,13 @@ static void print_text(const struct app *app, const struct alert *alerts, int na
     int flags = text_flags(app);
     char when[32];
     char *primary = sanitize(app->primary_display, flags);
-    printf("pgdeck %s  %s  %s%s\n\n", PGDECK_VERSION, iso_time_utc(now_wall(), when, sizeof when),
+    textout_printf(stdout, "pgdeck %s  %s  %s%s\n\n", PGDECK_VERSION, iso_time_utc(now_wall(), when, sizeof when),
            primary, app->cfg->read_only ? "  read-only" : "");
     free(primary);
     print_servers_text(app);
     for (int i = 0; i < collector_count; i++)
         print_snapshot_text(app, &app->collectors[i], waited);
-    printf("[alerts] %d\n", nalerts);
+    textout_printf(stdout, "[alerts] %d\n", nalerts);
     if (nalerts == 0)
         return;
     char *head[] = { "level", "name", "text" };
@@ -307,21 +310,19 @@ int frontend_once(struct app *app)
     int rc = 0;
     if (app->cfg->format == FORMAT_JSON) {
         if (print_json(app, alerts, nalerts, waited) != 0) {
-            fprintf(stderr, "pgdeck: cannot write the JSON document\n");
+            textout_line(stderr, "pgdeck: cannot write the JSON document");
             rc = 2;
         }
     } else {
         print_text(app, alerts, nalerts, waited);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "pgdeck: write error on standard output\n");
+        textout_line(stderr, "pgdeck: write error on standard output");
         rc = 2;
     }
     const char *down = frontend_primary_down(app);
     if (down) {
-        char *why = sanitize(down, SANITIZE_FOLD | (app->cfg->ascii ? SANITIZE_ASCII : 0));
-        fprintf(stderr, "pgdeck: cannot connect to the primary: %s\n", why);
-        free(why);
+        textout_line(stderr, "pgdeck: cannot connect to the primary: %s", down);
         rc = 2;
     }
     frontend_close(app);

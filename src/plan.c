@@ -14,12 +14,11 @@
 #include <strings.h>
 
 #include "embedded.h"
+#include "ident.h"
 #include "plan.h"
 #include "sanitize.h"
 #include "xalloc.h"
 
-/* PostgreSQL truncates identifiers to NAMEDATALEN - 1 bytes. */
-#define IDENTIFIER_MAX 63
 /* A plan file larger than this is not an index plan. */
 #define PLAN_MAX_FILE (16u * 1024 * 1024)
 
@@ -281,43 +280,21 @@ static bool is_identifier(const struct parser *ps)
     return ps->tok.kind == TOKEN_WORD || ps->tok.kind == TOKEN_QUOTED;
 }
 
-/* Cut at IDENTIFIER_MAX bytes without splitting a UTF-8 sequence. */
-static void truncate_identifier(char *s)
-{
-    size_t n = strlen(s);
-    if (n <= IDENTIFIER_MAX)
-        return;
-    n = IDENTIFIER_MAX;
-    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-        n--;
-    s[n] = '\0';
-}
-
-/* The current identifier as PostgreSQL would store it: unquoted ones
- * folded to lower case (ASCII only, as in UTF-8 databases), quoted ones
- * with "" undoubled.  The caller owns the result. */
+/* The current identifier as PostgreSQL would store it (ident.c): unquoted
+ * ones folded to lower case, quoted ones with "" undoubled, cut to 63
+ * bytes as the server cuts the names in a statement it runs.  (U&"..."
+ * is taken as the quoted part; its escapes are not decoded.)  The caller
+ * owns the result. */
 static char *identifier_value(const struct parser *ps)
 {
     const char *s = ps->lx.text + ps->tok.start;
     size_t n = ps->tok.end - ps->tok.start;
-    char *out;
-    if (ps->tok.kind == TOKEN_QUOTED) {
-        size_t skip = s[0] == '"' ? 1 : 3;  /* "x" or U&"x" */
-        out = xmalloc(n + 1);
-        size_t o = 0;
-        for (size_t i = skip; i + 1 < n; i++) {
-            out[o++] = s[i];
-            if (s[i] == '"' && i + 2 < n && s[i + 1] == '"')
-                i++;
-        }
-        out[o] = '\0';
-    } else {
-        out = xstrndup(s, n);
-        for (char *p = out; *p; p++)
-            if (*p >= 'A' && *p <= 'Z')
-                *p = (char)(*p - 'A' + 'a');
+    if (ps->tok.kind == TOKEN_QUOTED && s[0] != '"') {
+        s += 2;                             /* U&"x" */
+        n -= 2;
     }
-    truncate_identifier(out);
+    char *out = ident_token_value(s, n);
+    ident_truncate(out);
     return out;
 }
 

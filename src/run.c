@@ -7,9 +7,14 @@
  * outcome is a line on stdout (failures and refusals on stderr), and the
  * exit status is 0 when everything went well, 1 when an action failed or
  * was refused, 2 when pgdeck could not even start (no connection, nothing
- * to run).  Targets named on the command line are resolved by the server;
- * without names, the views or partitions collector is asked once which
- * views are stale or which tables are partitioned by time. */
+ * to run).  Targets named on the command line are SQL identifiers
+ * (ident.h), looked up by exact schema and name; without names, the views
+ * or partitions collector is asked once which views are stale or which
+ * tables are partitioned by time.
+ *
+ * Names, statements and server messages are other people's text: every
+ * line goes through the sanitizing writer (textout.h), so a table named
+ * with an escape sequence is printed made visible, never obeyed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +27,9 @@
 #include "collector.h"
 #include "config.h"
 #include "frontend.h"
+#include "ident.h"
 #include "snapshot.h"
+#include "textout.h"
 #include "xalloc.h"
 
 #define TICK_MS 50
@@ -74,7 +81,7 @@ static void stop(struct run *r, int code)
 static void end_progress(struct run *r)
 {
     if (r->progress_shown) {
-        fputs("\r\033[K", stderr);
+        textout_control(stderr, "\r\033[K");
         r->progress_shown = false;
     }
 }
@@ -86,20 +93,21 @@ static void on_progress(void *arg, struct action *a, const char *text)
     /* Progress is for a person watching; cron's mail gets the outcome. */
     if (!isatty(STDERR_FILENO))
         return;
-    fprintf(stderr, "\r\033[K%s", text);
+    textout_control(stderr, "\r\033[K");
+    textout_fold(stderr, "%s", text);
     fflush(stderr);
     r->progress_shown = true;
 }
 
 static void print_dry_run(struct action *a)
 {
-    printf("-- %s\n", action_title(a));
+    textout_line(stdout, "-- %s", action_title(a));
     int n;
     char *const *lines = action_preview(a, &n);
     /* The preview's notes come before its blank line; the statements are
      * printed below as they would be sent. */
     for (int i = 0; i < n && lines[i][0]; i++)
-        printf("-- %s\n", lines[i]);
+        textout_line(stdout, "-- %s", lines[i]);
     const char *setup = action_session_setup(a);
     if (setup) {
         /* "SET a = 1; SET b = 0" as one statement a line. */
@@ -107,12 +115,14 @@ static void print_dry_run(struct action *a)
         for (char *s = strtok_r(copy, ";", &save); s; s = strtok_r(NULL, ";", &save)) {
             while (*s == ' ')
                 s++;
-            printf("%s;\n", s);
+            textout_line(stdout, "%s;", s);
         }
         free(copy);
     }
+    /* A statement keeps its own line breaks (a plan's CREATE INDEX may
+     * span lines); a name that holds a newline is inside quotes. */
     for (int i = 0; i < action_step_count(a); i++)
-        printf("%s;\n", action_step_sql(a, i));
+        textout_printf(stdout, "%s;\n", action_step_sql(a, i));
 }
 
 static void on_done(void *arg, struct action *a)
@@ -122,13 +132,13 @@ static void on_done(void *arg, struct action *a)
     switch (action_outcome(a)) {
     case ACTION_OK:
     case ACTION_NOTHING:
-        printf("%s\n", action_message(a));
+        textout_line(stdout, "%s", action_message(a));
         break;
     case ACTION_DRY_RUN:
         print_dry_run(a);
         break;
     default:
-        fprintf(stderr, "pgdeck: %s\n", action_message(a));
+        textout_line(stderr, "pgdeck: %s", action_message(a));
         r->failures++;
         break;
     }
@@ -158,8 +168,8 @@ static int jobs_from_snapshot(struct run *r)
 {
     const struct snapshot *s = app_snapshot(r->app, r->collector);
     if (!s || s->error) {
-        fprintf(stderr, "pgdeck: run: cannot list the %s: %s\n", r->collector,
-                s && s->error ? s->error : "no answer in time");
+        textout_line(stderr, "pgdeck: run: cannot list the %s: %s", r->collector,
+                     s && s->error ? s->error : "no answer in time");
         return -1;
     }
     if (strcmp(r->collector, "partitions") == 0) {
@@ -169,12 +179,27 @@ static int jobs_from_snapshot(struct run *r)
             add_job(r, action_find("maintain"), snapshot_get(s, row, "schema"), snapshot_get(s, row, "table"));
         }
         if (!r->njobs)
-            printf("no table is partitioned by range on a date or timestamp column: nothing to do\n");
+            textout_line(stdout, "no table is partitioned by range on a date or timestamp column: nothing to do");
     }
     return 0;
 }
 
-static void plan_jobs(struct run *r)
+/* A job for a name from the command line: an SQL identifier, looked up by
+ * exact schema and name (config_load already refused what is not one). */
+static int add_named_job(struct run *r, const struct action_def *def, const char *target)
+{
+    char *schema, *name, why[256];
+    if (ident_parse_qualified(target, "public", &schema, &name, why, sizeof why) != 0) {
+        textout_line(stderr, "pgdeck: run %s: '%s' is not a name: %s", def->name, target, why);
+        return -1;
+    }
+    add_job(r, def, schema, name);
+    free(schema);
+    free(name);
+    return 0;
+}
+
+static int plan_jobs(struct run *r)
 {
     const struct config *cfg = r->app->cfg;
     char **targets = cfg->run_targets;
@@ -188,12 +213,14 @@ static void plan_jobs(struct run *r)
             r->collector = "views";
         } else {
             for (int i = 0; i < ntargets; i++)
-                add_job(r, action_find("refresh"), NULL, targets[i]);
+                if (add_named_job(r, action_find("refresh"), targets[i]) != 0)
+                    return -1;
         }
         break;
     case RUN_PARTITIONS:
         for (int i = 0; i < ntargets; i++)
-            add_job(r, action_find("maintain"), NULL, targets[i]);
+            if (add_named_job(r, action_find("maintain"), targets[i]) != 0)
+                return -1;
         if (!ntargets)
             r->collector = "partitions";
         break;
@@ -203,6 +230,7 @@ static void plan_jobs(struct run *r)
     case RUN_NONE:
         break;
     }
+    return 0;
 }
 
 /* ---- the loop ------------------------------------------------------------------ */
@@ -239,8 +267,8 @@ static void tick(uv_timer_t *t)
             }
         } else if (now > r->deadline || (st == PGCONN_DOWN && pgpool_error(app->primary))) {
             const char *why = pgpool_error(app->primary);
-            fprintf(stderr, "pgdeck: run: cannot connect to the primary: %s\n",
-                    why && *why ? why : "no answer in time");
+            textout_line(stderr, "pgdeck: run: cannot connect to the primary: %s",
+                         why && *why ? why : "no answer in time");
             stop(r, 2);
         }
         break;
@@ -280,12 +308,13 @@ static void close_walk(uv_handle_t *h, void *arg)
 int frontend_run(struct app *app)
 {
     struct run r = { .app = app };
-    plan_jobs(&r);
     int rc = 0;
-    if (!r.njobs && !r.collector) {
+    if (plan_jobs(&r) != 0) {
+        rc = 2;
+    } else if (!r.njobs && !r.collector) {
         const char *what = app->cfg->run_kind == RUN_REFRESH ? "name the views to refresh, or give --stale"
                                                              : "nothing to run";
-        fprintf(stderr, "pgdeck: run: %s\n", what);
+        textout_line(stderr, "pgdeck: run: %s", what);
         rc = 2;
     } else {
         r.deadline = now_monotonic() + app->cfg->connect_timeout_ms / 1000.0 + 1;

@@ -124,12 +124,35 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
     return len;
 }
 
-/* Characters that a terminal shows as nothing but that reorder the rest of
- * the line (bidirectional embeddings, overrides and isolates): a query could
- * otherwise make "DROP" look like something else. */
-static int is_bidi_control(uint32_t cp)
+/* Unicode's format characters (general category Cf, as of Unicode 15): a
+ * terminal draws nothing for them, yet they are part of the text.  Some
+ * reorder the rest of the line (the bidirectional embeddings, overrides and
+ * isolates U+202A..U+202E, U+2066..U+2069: a query could make "DROP" look
+ * like something else); the others hide inside a name (U+200B makes
+ * "or<ZWSP>ders" look like "orders", a different table).  All of them are
+ * shown by name.  Sorted, for a binary search. */
+static const struct { uint32_t first, last; } format_ranges[] = {
+    { 0x00ad, 0x00ad },   { 0x0600, 0x0605 },   { 0x061c, 0x061c },   { 0x06dd, 0x06dd },
+    { 0x070f, 0x070f },   { 0x0890, 0x0891 },   { 0x08e2, 0x08e2 },   { 0x180e, 0x180e },
+    { 0x200b, 0x200f },   { 0x202a, 0x202e },   { 0x2060, 0x2064 },   { 0x2066, 0x206f },
+    { 0xfeff, 0xfeff },   { 0xfff9, 0xfffb },   { 0x110bd, 0x110bd }, { 0x110cd, 0x110cd },
+    { 0x13430, 0x1343f }, { 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0001, 0xe0001 },
+    { 0xe0020, 0xe007f },
+};
+
+static int is_format_character(uint32_t cp)
 {
-    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+    size_t lo = 0, hi = sizeof format_ranges / sizeof format_ranges[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < format_ranges[mid].first)
+            hi = mid;
+        else if (cp > format_ranges[mid].last)
+            lo = mid + 1;
+        else
+            return 1;
+    }
+    return 0;
 }
 
 /* ---- sanitizing --------------------------------------------------------- */
@@ -192,6 +215,12 @@ char *sanitize_text(const char *text, size_t len, int flags)
     for (size_t i = 0; i < len;) {
         unsigned char b = s[i];
 
+        if (b == '\n' && (flags & SANITIZE_KEEP_NEWLINES)) {
+            out_byte(&o, '\n');
+            last_was_space = 0;
+            i++;
+            continue;
+        }
         if (is_fold_space(b)) {
             if (!((flags & SANITIZE_FOLD) && last_was_space))
                 out_byte(&o, ' ');
@@ -234,7 +263,7 @@ char *sanitize_text(const char *text, size_t len, int flags)
         }
         if (cp < 0xa0)
             out_hex_byte(&o, cp);       /* C1 control, e.g. U+009B */
-        else if (is_bidi_control(cp) || codepoint_width(cp) < 0)
+        else if (is_format_character(cp) || codepoint_width(cp) < 0)
             out_codepoint_name(&o, cp);
         else {
             memcpy(o.buf + o.len, s + i, n);
@@ -246,6 +275,11 @@ char *sanitize_text(const char *text, size_t len, int flags)
     width_scope_leave(&scope);
     o.buf[o.len] = '\0';
     return xrealloc(o.buf, o.len + 1);
+}
+
+size_t sanitize_utf8_decode(const char *s, size_t n, uint32_t *cp)
+{
+    return n ? utf8_decode((const unsigned char *)s, n, cp) : 0;
 }
 
 char *sanitize(const char *text, int flags)

@@ -5,6 +5,8 @@
 
 #include "alerts.h"
 #include "keymap.h"
+#include "numparse.h"
+#include "textout.h"
 #include "ui.h"
 #include "ui_actions.h"
 #include "xalloc.h"
@@ -247,10 +249,9 @@ void keymap_command(struct ui *ui, const char *line)
     } else if (strcmp(verb, "help") == 0) {
         help(ui, '?');
     } else if (strcmp(verb, "interval") == 0) {
-        char *end;
-        double v = strtod(arg, &end);
-        if (end == arg || v < 0.2 || v > 60)
-            app_message(ui->app, true, ":interval takes seconds between 0.2 and 60");
+        double v;
+        if (numparse_double(arg, &v) != 0 || v < 0.2 || v > 60)
+            app_message(ui->app, true, ":interval takes seconds between 0.2 and 60, not '%s'", arg);
         else
             set_interval(ui, v);
     } else if (!ui_action_command(ui, verb, arg)) {
@@ -304,7 +305,7 @@ void keymap_stats(struct ui *ui)
         return;
     FILE *f = fopen(path, "w");
     if (!f) {
-        fprintf(stderr, "pgdeck: --stats %s: cannot write\n", path);
+        textout_line(stderr, "pgdeck: --stats %s: cannot write", path);
         return;
     }
     fprintf(f, "frames %lu\n", ui->frames);

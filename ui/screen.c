@@ -14,6 +14,7 @@
 #include "crash.h"
 #include "keymap.h"
 #include "sanitize.h"
+#include "textout.h"
 #include "ui.h"
 #include "xalloc.h"
 
@@ -52,8 +53,12 @@ static void restore_terminal(void)
             rewind(captured_stderr);
             char buf[4096];
             size_t n;
-            while ((n = fread(buf, 1, sizeof buf, captured_stderr)) > 0)
-                fwrite(buf, 1, n, stderr);
+            /* ncurses and libraries write here too (ncurses echoes
+             * $TERM): through the sanitizing writer, like every message. */
+            while ((n = fread(buf, 1, sizeof buf - 1, captured_stderr)) > 0) {
+                buf[n] = '\0';
+                textout_printf(stderr, "%s", buf);
+            }
             fclose(captured_stderr);
             captured_stderr = NULL;
         }
@@ -861,8 +866,8 @@ int ui_run(struct app *app)
 
     if (!initscr()) {
         restore_terminal();
-        fprintf(stderr, "pgdeck: cannot start curses on this terminal (TERM=%s)\n",
-                getenv("TERM") ? getenv("TERM") : "");
+        textout_line(stderr, "pgdeck: cannot start curses on this terminal (TERM=%s)",
+                     getenv("TERM") ? getenv("TERM") : "");
         return 2;
     }
     curses_active = true;

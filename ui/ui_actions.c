@@ -6,12 +6,13 @@
  * Every key and command goes to action_start, the one gate in src/action.c:
  * read-only mode, the journal check, the preview and the confirmation are
  * decided there, never here.  This file only finds what is selected. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "action.h"
+#include "ident.h"
 #include "journal.h"
+#include "numparse.h"
 #include "sanitize.h"
 #include "ui.h"
 #include "ui_actions.h"
@@ -270,19 +271,27 @@ int ui_action_command(struct ui *ui, const char *verb, const char *arg)
     }
     struct action_target t = { 0 };
     if (def->needs == NEEDS_SESSION || def->needs == NEEDS_QUERY) {
-        char *end;
-        long pid = strtol(arg, &end, 10);
-        while (isspace((unsigned char)*end))
-            end++;
-        if (end == arg || *end || pid <= 0 || pid > 0x7fffffff) {
+        long pid;
+        if (numparse_long(arg, &pid) != 0 || pid <= 0 || pid > 0x7fffffff) {
             app_message(ui->app, true, ":%s takes a backend pid (a number), not '%s'", verb, arg);
             return 1;
         }
         t.pid = (int)pid;
-    } else {
-        t.name = arg;
+        action_start(ui->app, def, &t, false, &console_hooks, ui->app);
+        return 1;
     }
+    /* A name as SQL reads it: `:maintain Events` is public.events, and
+     * nothing is looked up through search_path. */
+    char *schema, *name, why[256];
+    if (ident_parse_qualified(arg, "public", &schema, &name, why, sizeof why) != 0) {
+        app_message(ui->app, true, ":%s: '%s' is not a name: %s", verb, arg, why);
+        return 1;
+    }
+    t.schema = schema;
+    t.name = name;
     action_start(ui->app, def, &t, false, &console_hooks, ui->app);
+    free(schema);
+    free(name);
     return 1;
 }
 

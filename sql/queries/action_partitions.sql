@@ -1,20 +1,19 @@
 -- Actions: a partitioned table and its partitions, for partition
 -- maintenance.  Read-only.
 --
---   $1 text  schema, exactly as the catalog spells it, or NULL when $2 is
---            the name as typed (resolved with to_regclass)
---   $2 text  table name
+--   $1 text  schema, exactly as the catalog spells it
+--   $2 text  table name, likewise (a name the operator typed was parsed
+--            as an SQL identifier first: no search_path is used)
 --
 -- One row per partition (one row with NULL partition columns when there is
 -- none; no row when the table does not exist).  Range bounds of a date or
 -- timestamp key are given in UTC as 'YYYY-MM-DD HH24:MI:SS' (from_utc,
 -- to_utc), MINVALUE / MAXVALUE as they are; now_utc is the server's clock.
 WITH target AS (
-    SELECT coalesce((SELECT c.oid
-                       FROM pg_class c
-                       JOIN pg_namespace n ON n.oid = c.relnamespace
-                      WHERE n.nspname = $1::text AND c.relname = $2::text),
-                    CASE WHEN $1::text IS NULL THEN to_regclass($2::text)::oid END) AS oid
+    SELECT (SELECT c.oid
+              FROM pg_class c
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = $1::text AND c.relname = $2::text) AS oid
 ),
 parent AS (
     SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,

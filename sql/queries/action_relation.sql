@@ -2,10 +2,9 @@
 -- know about them.  Read-only; run on the monitoring pool before the
 -- preview.
 --
---   $1 text[]  schemas: the catalog's spelling, or NULL for a name as typed
---   $2 text[]  names: with a schema, the exact relname; without, the name
---              as the operator typed it ("mv", "public.mv", "\"Odd\""),
---              resolved by to_regclass with the session's search_path
+--   $1 text[]  schemas, exactly as the catalog spells them
+--   $2 text[]  names, the exact relnames (a name the operator typed was
+--              parsed as an SQL identifier first: no search_path is used)
 --
 -- One row per input, in input order (i), found = false when there is no
 -- such relation.  For an index, table_* describe its table.
@@ -19,11 +18,10 @@ WITH input AS (
 ),
 target AS (
     SELECT input.i, input.in_schema, input.in_name,
-           coalesce((SELECT c.oid
-                       FROM pg_class c
-                       JOIN pg_namespace n ON n.oid = c.relnamespace
-                      WHERE n.nspname = input.in_schema AND c.relname = input.in_name),
-                    CASE WHEN input.in_schema IS NULL THEN to_regclass(input.in_name)::oid END) AS oid
+           (SELECT c.oid
+              FROM pg_class c
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = input.in_schema AND c.relname = input.in_name) AS oid
       FROM input
 )
 SELECT t.i,

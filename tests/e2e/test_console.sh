@@ -3,9 +3,16 @@
 # servers, help opens and closes, a resize redraws at the new size, keys
 # answer while a long query holds a pool connection, `q` and signals leave
 # the terminal restored, and a query's escape sequences stay harmless text.
+# Numbers (-i, :interval, :cancel) refuse NaN, infinity and trailing
+# garbage.
 . tests/e2e/lib.sh
 
 PGDECK=$(pgdeck_bin)
+
+# ---- a number on the command line: -i inf is refused before anything starts
+out=$("$PGDECK" -i inf 2>&1)
+check_eq "-i inf exits 2" 2 "$?"
+check "-i inf says which option and what it takes" sh -c "printf '%s' \"\$1\" | grep -qF \"pgdeck: --interval: 'inf' is not a number between 0.2 and 60\"" sh "$out"
 
 # ---- the first screen: four servers up
 tmux_start main 120 40 "$PGDECK"
@@ -21,6 +28,31 @@ check "? opens the help overlay" tmux_wait_for main 'pgdeck help' 5
 check "help lists the alert thresholds" tmux_wait_for main 'slow query > 1000 ms' 5
 tmux_keys main Escape
 check "Esc closes the help" tmux_wait_gone main 'pgdeck help' 5
+
+# ---- numbers typed after ':' are checked: no NaN, no trailing garbage
+tmux_keys main :
+tmux_keys main -l 'interval nan'
+tmux_keys main Enter
+check ":interval nan is refused in the status line" \
+	tmux_wait_for main ":interval takes seconds between 0\.2 and 60, not 'nan'" 5
+check "... and the interval stays 1 s" tmux_wait_for main 'every 1\.0s' 2
+tmux_keys main :
+tmux_keys main -l 'interval 5abc'
+tmux_keys main Enter
+check ":interval 5abc is refused in the status line" \
+	tmux_wait_for main ":interval takes seconds between 0\.2 and 60, not '5abc'" 5
+check "... and the interval stays 1 s" tmux_wait_for main 'every 1\.0s' 2
+tmux_keys main :
+tmux_keys main -l 'interval 2'
+tmux_keys main Enter
+check ":interval 2 is taken" tmux_wait_for main 'every 2\.0s' 5
+tmux_keys main :
+tmux_keys main -l 'interval 1'
+tmux_keys main Enter
+tmux_keys main :
+tmux_keys main -l 'cancel 12x'
+tmux_keys main Enter
+check ":cancel 12x is refused: a pid is a number" tmux_wait_for main ":cancel takes a backend pid \(a number\), not '12x'" 5
 
 # ---- resize
 tmux_resize main 80 24

@@ -115,14 +115,16 @@ S=mon
 check "pg_monitor: REFRESH fails with the server's reason" action "refresh s.mv" 'refresh s\.mv failed: must be owner of materialized view mv'
 check "pg_monitor: ANALYZE, which the server skips with a warning, is a failure" \
 	action "analyze s.t" 'analyze s\.t failed: skipping "t" --- only table or database owner can analyze it'
-check "pg_monitor: CREATE INDEX fails with the server's reason" action "index t_v_idx" 'index s\.t_v_idx failed: must be owner of table t'
+check "pg_monitor: CREATE INDEX fails with the server's reason" action "index s.t_v_idx" 'index s\.t_v_idx failed: must be owner of table t'
 check "pg_monitor: partition maintenance fails with the server's reason" \
 	action "maintain s.ev" 'maintain s\.ev failed[^:]*: (permission denied for schema s|must be owner of table ev)'
 check "pg_monitor: cancelling postgres's query fails with the server's reason" \
 	action "cancel $PID" "cancel pid $PID failed: .*superuser"
 check "pg_monitor: terminating it fails likewise" action "terminate $PID" "terminate pid $PID failed: .*superuser"
-check "pg_monitor: a view in a schema without USAGE: refused, and why" \
-	action "refresh hidden.mv" 'refresh hidden\.mv refused: permission denied for schema hidden'
+# (Names are looked up in the catalog, which pg_monitor may read: the
+# server itself says no, when the refresh is sent.)
+check "pg_monitor: a view in a schema without USAGE: fails, and why" \
+	action "refresh hidden.mv" 'refresh hidden\.mv (refused|failed): permission denied for schema hidden'
 tmux_keys mon q
 tmux_wait_exit mon 10 >/dev/null
 

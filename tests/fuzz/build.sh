@@ -19,7 +19,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/build/fuzz"
 SEEDS="$ROOT/tests/fuzz/corpus"
 FUZZ_CC=${FUZZ_CC:-clang}
-TARGETS=${TARGETS:-"fuzz_config fuzz_conninfo fuzz_sanitize fuzz_theme fuzz_plan fuzz_json"}
+TARGETS=${TARGETS:-"fuzz_config fuzz_conninfo fuzz_sanitize fuzz_theme fuzz_plan fuzz_json fuzz_ident"}
 
 CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -28,11 +28,12 @@ LIBS="$(pkg-config --libs libpq inih jansson libuv) -lm"
 
 sources() {
     case "$1" in
-    fuzz_config)   echo "src/config.c src/conninfo.c src/resolve.c src/sanitize.c src/xalloc.c" ;;
+    fuzz_config)   echo "src/config.c src/conninfo.c src/resolve.c src/ident.c src/numparse.c src/sanitize.c src/xalloc.c" ;;
     fuzz_conninfo) echo "src/conninfo.c src/resolve.c src/sanitize.c src/xalloc.c" ;;
     fuzz_sanitize) echo "src/sanitize.c src/xalloc.c" ;;
     fuzz_theme)    echo "ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
-    fuzz_plan)     echo "src/plan.c src/sanitize.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
+    fuzz_plan)     echo "src/plan.c src/ident.c src/sanitize.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
+    fuzz_ident)    echo "src/ident.c src/sanitize.c src/xalloc.c" ;;
     fuzz_json)     echo "src/jsontext.c src/journal.c src/statefile.c src/action_sql.c src/sanitize.c src/xalloc.c" ;;
     *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
     esac

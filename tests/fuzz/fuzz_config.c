@@ -23,8 +23,16 @@ static void check_message(const char *err)
 
 static void use(struct config *cfg)
 {
-    (void)config_retention_for(cfg, "public.analytics_events");
-    (void)config_retention_for(cfg, "x");
+    (void)config_retention_for(cfg, "public", "analytics_events");
+    (void)config_retention_for(cfg, "public", "x");
+    /* every named retention line has its table parsed, and its place */
+    for (int i = 0; i < cfg->retention_count; i++) {
+        const struct config_retention *r = &cfg->retention[i];
+        if (!r->interval || !r->table || (!r->schema) != (!r->name) || (r->schema && (!*r->schema || !*r->name)))
+            abort();
+        if (r->schema && !r->where)
+            abort();
+    }
     if (cfg->interval < 0.2 || cfg->interval > 60)
         abort();
     if (cfg->pool_min > cfg->pool_max || cfg->pool_max < 1)

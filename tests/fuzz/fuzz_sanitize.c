@@ -3,7 +3,7 @@
  * The first byte picks the flags, the rest is the text.  Besides "no
  * crash", it checks what the module promises: no control character of any
  * kind survives, the result is valid UTF-8 (ASCII in ASCII mode) without C1
- * or bidi controls, sanitizing twice changes nothing, and sanitize_fit
+ * controls or format characters (bidi controls, zero-width spaces), sanitizing twice changes nothing, and sanitize_fit
  * never splits a character nor exceeds the columns it was given. */
 
 #include <stdint.h>
@@ -46,10 +46,14 @@ static void check_output(const char *out, int flags)
         size_t len = decode(s + i, n - i, &cp);
         if (!len)
             abort();                            /* invalid UTF-8 */
-        if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+        if ((cp < 0x20 && !(cp == '\n' && (flags & SANITIZE_KEEP_NEWLINES))) || cp == 0x7f ||
+            (cp >= 0x80 && cp < 0xa0))
             abort();                            /* a control got through */
         if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
             abort();                            /* a bidi control got through */
+        if ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
+            cp == 0x00ad || (cp >= 0xe0000 && cp <= 0xe007f))
+            abort();                            /* an invisible format character got through */
         if ((flags & SANITIZE_ASCII) && cp >= 0x80)
             abort();
         if ((flags & SANITIZE_FOLD) && cp == ' ' && i > 0 && s[i - 1] == ' ')
@@ -82,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    int flags = data[0] & (SANITIZE_ASCII | SANITIZE_FOLD);
+    int flags = data[0] & (SANITIZE_ASCII | SANITIZE_FOLD | SANITIZE_KEEP_NEWLINES);
     char *out = sanitize_text((const char *)data + 1, size - 1, flags);
     if (strlen(out) > 4 * (size - 1))
         abort();

@@ -315,7 +315,7 @@ static void test_config_options_beat_file_for_run_settings(void **state)
     LOAD_OK(&cfg, NULL, "--config", path, "run", "partitions", "--premake", "2",
             "--retention", "12 months", "--drop", NULL);
     assert_int_equal(cfg.premake, 2);
-    assert_string_equal(config_retention_for(&cfg, "public.analytics_events"), "12 months");
+    assert_string_equal(config_retention_for(&cfg, "public", "analytics_events"), "12 months");
     assert_true(cfg.retention_drop);
     config_free(&cfg);
 }
@@ -501,7 +501,7 @@ static void test_config_run_partitions_with_options_between_the_words(void **sta
     assert_string_equal(cfg.run_targets[1], "public.audit_log");
     assert_null(cfg.run_targets[2]);
     assert_int_equal(cfg.premake, 2);
-    assert_string_equal(config_retention_for(&cfg, "public.analytics_events"), "12 months");
+    assert_string_equal(config_retention_for(&cfg, "public", "analytics_events"), "12 months");
     assert_true(cfg.retention_drop);
     assert_true(cfg.dry_run);
     config_free(&cfg);
@@ -553,8 +553,8 @@ static void test_config_double_dash_ends_options(void **state)
 {
     struct config cfg;
     (void)state;
-    LOAD_OK(&cfg, NULL, "run", "refresh", "--", "--odd-view-name", NULL);
-    assert_string_equal(cfg.run_targets[0], "--odd-view-name");
+    LOAD_OK(&cfg, NULL, "run", "refresh", "--", "\"--odd-view-name\"", NULL);
+    assert_string_equal(cfg.run_targets[0], "\"--odd-view-name\"");
     config_free(&cfg);
 }
 
@@ -659,6 +659,35 @@ static void test_config_bad_interval_is_rejected(void **state)
     LOAD_OK(&cfg, NULL, "--interval=60", NULL);
     assert_true(cfg.interval == 60);
     config_free(&cfg);
+}
+
+/* Every entry point for a number (option, environment, file) refuses
+ * non-finite values and trailing garbage: one parser (numparse.c). */
+static void test_config_numbers_refuse_nan_inf_and_trailing_garbage(void **state)
+{
+    char want[512];
+    (void)state;
+    assert_load_error("pgdeck: --interval: 'nan' is not a number between 0.2 and 60", NULL, "-i", "nan", NULL);
+    assert_load_error("pgdeck: --interval: '5abc' is not a number between 0.2 and 60", NULL, "-i", "5abc", NULL);
+    assert_load_error("pgdeck: --interval: '1e999' is not a number between 0.2 and 60", NULL, "-i", "1e999", NULL);
+    assert_load_error("pgdeck: --lock-timeout: 'inf' is not a number of milliseconds between 1 and 2147483647",
+                      NULL, "--lock-timeout", "inf", NULL);
+    assert_load_error("pgdeck: --premake: '3x' is not a whole number between 0 and 120", NULL,
+                      "run", "partitions", "--premake", "3x", NULL);
+    struct env e1 = { { "DB_STATEMENT_TIMEOUT=nan", NULL } };
+    assert_load_error("pgdeck: DB_STATEMENT_TIMEOUT: 'nan' is not a number of milliseconds between 1 and "
+                      "2147483647", &e1, NULL);
+    struct env e2 = { { "DB_POOL_MIN=2abc", NULL } };
+    assert_load_error("pgdeck: DB_POOL_MIN: '2abc' is not a whole number between 0 and 1000", &e2, NULL);
+    const char *path = write_file("numbers-nan", "[display]\ninterval = nan\n");
+    snprintf(want, sizeof want, "%s:2: [display] interval: 'nan' is not a number between 0.2 and 60", path);
+    assert_load_error(want, NULL, "--config", path, NULL);
+    path = write_file("numbers-inf", "[alerts]\nslow_query_ms = inf\n");
+    snprintf(want, sizeof want, "%s:2: [alerts] slow_query_ms: 'inf' is not a number greater than 0", path);
+    assert_load_error(want, NULL, "--config", path, NULL);
+    path = write_file("numbers-garbage", "[alerts]\nview_age_hours = 4h\n");
+    snprintf(want, sizeof want, "%s:2: [alerts] view_age_hours: '4h' is not a number greater than 0", path);
+    assert_load_error(want, NULL, "--config", path, NULL);
 }
 
 static void test_config_bad_option_values_are_rejected(void **state)
@@ -975,17 +1004,79 @@ static void test_config_retention_most_specific_entry_wins(void **state)
     LOAD_OK(&cfg, NULL, "--config", path, NULL);
     assert_int_equal(cfg.retention_count, 3);
     assert_true(cfg.retention_drop);
-    assert_string_equal(config_retention_for(&cfg, "archive.analytics_events"), "36 months");
-    assert_string_equal(config_retention_for(&cfg, "public.analytics_events"), "12 months");
-    assert_string_equal(config_retention_for(&cfg, "analytics_events"), "12 months");
-    assert_string_equal(config_retention_for(&cfg, "public.sessions"), "24 months");
+    assert_string_equal(config_retention_for(&cfg, "archive", "analytics_events"), "36 months");
+    assert_string_equal(config_retention_for(&cfg, "public", "analytics_events"), "12 months");
+    assert_string_equal(config_retention_for(&cfg, "public", "sessions"), "24 months");
+    /* an unqualified line is public's table, not every schema's */
+    assert_string_equal(config_retention_for(&cfg, "other", "analytics_events"), "24 months");
     config_free(&cfg);
 
     path = write_file("retention-none", "[retention]\nevents = 6 months\n");
     LOAD_OK(&cfg, NULL, "--config", path, NULL);
-    assert_null(config_retention_for(&cfg, "public.sessions"));
+    assert_null(config_retention_for(&cfg, "public", "sessions"));
     assert_false(cfg.retention_drop);
     config_free(&cfg);
+}
+
+/* `events = 30 days` used to match by the text after the last dot, so
+ * public."archive.events" was detached too.  A key is an SQL identifier. */
+static void test_config_retention_names_are_sql_identifiers(void **state)
+{
+    struct config cfg;
+    char want[600];
+    (void)state;
+    const char *path = write_file("retention-ident",
+        "[retention]\n"
+        "events = 30 days\n"
+        "public.\"Archive.Events\" = 90 days\n"
+        "Audit.Log = 1 year\n"
+        "\"drop\" = 2 days\n");
+    LOAD_OK(&cfg, NULL, "--config", path, NULL);
+    assert_string_equal(config_retention_for(&cfg, "public", "events"), "30 days");
+    assert_null(config_retention_for(&cfg, "public", "archive.events"));
+    assert_null(config_retention_for(&cfg, "archive", "events"));
+    assert_string_equal(config_retention_for(&cfg, "public", "Archive.Events"), "90 days");
+    assert_null(config_retention_for(&cfg, "public", "archive.events"));
+    assert_string_equal(config_retention_for(&cfg, "audit", "log"), "1 year");
+    assert_null(config_retention_for(&cfg, "Audit", "Log"));
+    assert_string_equal(config_retention_for(&cfg, "public", "drop"), "2 days");
+    assert_false(cfg.retention_drop);
+    /* each line knows where it was written, for the error when the table
+     * turns out not to exist */
+    snprintf(want, sizeof want, "%s:2", path);
+    assert_string_equal(cfg.retention[0].where, want);
+    snprintf(want, sizeof want, "%s:4", path);
+    assert_string_equal(cfg.retention[2].where, want);
+    config_free(&cfg);
+
+    path = write_file("retention-bad-ident", "[retention]\nevents = 1 day\na.b.c = 30 days\n");
+    snprintf(want, sizeof want, "%s:3: [retention] 'a.b.c' is not a table name: too many dots: a name is "
+             "[schema.]name (quote a name that holds a dot: public.\"a.b\")", path);
+    assert_load_error(want, NULL, "--config", path, NULL);
+
+    path = write_file("retention-unterminated", "[retention]\n\"events = 30 days\n");
+    snprintf(want, sizeof want, "%s:2: [retention] '\"events' is not a table name: a quoted name is not "
+             "closed (a quote inside one is written \"\")", path);
+    assert_load_error(want, NULL, "--config", path, NULL);
+
+    path = write_file("retention-twice", "[retention]\nevents = 30 days\nPublic.EVENTS = 60 days\n");
+    snprintf(want, sizeof want, "%s:3: [retention] Public.EVENTS: the table is already given at %s:2",
+             path, path);
+    assert_load_error(want, NULL, "--config", path, NULL);
+}
+
+static void test_config_run_names_are_sql_identifiers(void **state)
+{
+    struct config cfg;
+    (void)state;
+    LOAD_OK(&cfg, NULL, "run", "partitions", "public.\"archive.events\"", "Events", NULL);
+    assert_string_equal(cfg.run_targets[0], "public.\"archive.events\"");
+    assert_string_equal(cfg.run_targets[1], "Events");
+    config_free(&cfg);
+    assert_load_error("pgdeck: run refresh: 'a.b.c' is not a name: too many dots: a name is [schema.]name "
+                      "(quote a name that holds a dot: public.\"a.b\")", NULL, "run", "refresh", "a.b.c", NULL);
+    assert_load_error("pgdeck: run partitions: 'events x' is not a name: unexpected 'x' after the name",
+                      NULL, "run", "partitions", "events x", NULL);
 }
 
 /* ---- passwords ---- */
@@ -1091,6 +1182,7 @@ int main(void)
         cmocka_unit_test(test_config_flag_given_an_argument_is_an_error),
         cmocka_unit_test(test_config_missing_argument_is_named),
         cmocka_unit_test(test_config_bad_interval_is_rejected),
+        cmocka_unit_test(test_config_numbers_refuse_nan_inf_and_trailing_garbage),
         cmocka_unit_test(test_config_bad_option_values_are_rejected),
         cmocka_unit_test(test_config_unknown_run_kind_is_rejected),
         cmocka_unit_test(test_config_unknown_command_word_is_rejected),
@@ -1110,6 +1202,8 @@ int main(void)
         cmocka_unit_test(test_config_file_paths_are_relative_to_the_file),
         cmocka_unit_test(test_config_alert_thresholds_from_file),
         cmocka_unit_test(test_config_retention_most_specific_entry_wins),
+        cmocka_unit_test(test_config_retention_names_are_sql_identifiers),
+        cmocka_unit_test(test_config_run_names_are_sql_identifiers),
         cmocka_unit_test(test_config_errors_never_show_a_password),
         cmocka_unit_test(test_config_failed_load_leaves_nothing_to_free),
         cmocka_unit_test(test_config_usage_shows_the_interface),

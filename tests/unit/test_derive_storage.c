@@ -20,6 +20,7 @@
 #include "collector.h"
 #include "config.h"
 #include "derive_storage.h"
+#include "ident.h"
 #include "plan.h"
 #include "xalloc.h"
 
@@ -226,6 +227,9 @@ static struct config *config_with(double ahead_months, const char *retention_tab
     if (retention) {
         cfg->retention = xcalloc(1, sizeof *cfg->retention);
         cfg->retention[0].table = xstrdup(retention_table);
+        if (strcmp(retention_table, "*") != 0)
+            assert_int_equal(ident_parse_qualified(retention_table, "public", &cfg->retention[0].schema,
+                                                   &cfg->retention[0].name, NULL, 0), 0);
         cfg->retention[0].interval = xstrdup(retention);
         cfg->retention_count = 1;
     }
@@ -236,6 +240,8 @@ static void free_config(struct config *cfg)
 {
     for (int i = 0; i < cfg->retention_count; i++) {
         free(cfg->retention[i].table);
+        free(cfg->retention[i].schema);
+        free(cfg->retention[i].name);
         free(cfg->retention[i].interval);
     }
     free(cfg->retention);

@@ -151,6 +151,61 @@ static void test_sanitize_unprintable_code_point_is_named(void **state)
     CHECK("\xcd\xb8", 0, "<U+0378>");
 }
 
+/* Every character of Unicode's category Cf (format) draws nothing on a
+ * terminal: "or<ZWSP>ders" would read as "orders" in a DROP preview. */
+static void test_sanitize_format_characters_are_made_visible(void **state)
+{
+    (void)state;
+    CHECK("or\xe2\x80\x8b" "ders", 0, "or<U+200B>ders");        /* ZERO WIDTH SPACE */
+    CHECK("a\xe2\x80\x8f" "b", 0, "a<U+200F>b");                /* RIGHT-TO-LEFT MARK */
+    CHECK("a\xe2\x81\xa0" "b", 0, "a<U+2060>b");                /* WORD JOINER */
+    CHECK("\xef\xbb\xbf" "x", 0, "<U+FEFF>x");                  /* BOM / ZWNBSP */
+    CHECK("soft\xc2\xad" "hyphen", 0, "soft<U+00AD>hyphen");    /* SOFT HYPHEN */
+    CHECK("\xd8\x80", 0, "<U+0600>");                           /* ARABIC NUMBER SIGN */
+    CHECK("\xd8\x9c", 0, "<U+061C>");                           /* ARABIC LETTER MARK */
+    CHECK("\xdb\x9d", 0, "<U+06DD>");
+    CHECK("\xdc\x8f", 0, "<U+070F>");
+    CHECK("\xe0\xa2\x90", 0, "<U+0890>");
+    CHECK("\xe0\xa3\xa2", 0, "<U+08E2>");
+    CHECK("\xe1\xa0\x8e", 0, "<U+180E>");                       /* MONGOLIAN VOWEL SEPARATOR */
+    CHECK("\xe2\x80\x8c\xe2\x80\x8d", 0, "<U+200C><U+200D>");   /* ZWNJ, ZWJ */
+    CHECK("\xe2\x81\xa4", 0, "<U+2064>");                       /* INVISIBLE PLUS */
+    CHECK("\xe2\x81\xaf", 0, "<U+206F>");                       /* NOMINAL DIGIT SHAPES */
+    CHECK("\xef\xbf\xb9\xef\xbf\xbb", 0, "<U+FFF9><U+FFFB>");   /* interlinear annotation */
+    CHECK("\xf0\x91\x82\xbd", 0, "<U+110BD>");                  /* KAITHI NUMBER SIGN */
+    CHECK("\xf0\x91\x83\x8d", 0, "<U+110CD>");
+    CHECK("\xf0\x93\x90\xb0", 0, "<U+13430>");                  /* Egyptian format controls */
+    CHECK("\xf0\x93\x90\xbf", 0, "<U+1343F>");
+    CHECK("\xf0\x9b\xb2\xa0", 0, "<U+1BCA0>");                  /* shorthand format controls */
+    CHECK("\xf0\x9d\x85\xb3", 0, "<U+1D173>");                  /* musical symbol begin beam */
+    CHECK("\xf0\x9d\x85\xba", 0, "<U+1D17A>");
+    CHECK("\xf3\xa0\x80\x81", 0, "<U+E0001>");                  /* LANGUAGE TAG */
+    CHECK("\xf3\xa0\x80\xa0\xf3\xa0\x81\xbf", 0, "<U+E0020><U+E007F>");   /* tag characters */
+    /* their neighbours are ordinary characters */
+    CHECK("\xc2\xac\xc2\xae", 0, "\xc2\xac\xc2\xae");           /* U+00AC, U+00AE */
+    CHECK("\xe2\x80\x8a", 0, "\xe2\x80\x8a");                   /* U+200A HAIR SPACE */
+    /* one '?' each in ASCII mode, as any other non-ASCII character */
+    CHECK("or\xe2\x80\x8b" "ders", SANITIZE_ASCII, "or?ders");
+}
+
+static void test_sanitize_format_characters_have_a_width(void **state)
+{
+    (void)state;
+    char *out = sanitize("or\xe2\x80\x8b" "ders", 0);
+    assert_int_equal(sanitize_width(out), 14);
+    free(out);
+}
+
+static void test_sanitize_keep_newlines_keeps_only_newlines(void **state)
+{
+    (void)state;
+    CHECK("a\nb\n", SANITIZE_KEEP_NEWLINES, "a\nb\n");
+    /* everything else as usual: tab and CR fold, escapes show */
+    CHECK("a\tb\rc\x1b]0;t\x07\n", SANITIZE_KEEP_NEWLINES, "a b c^[]0;t^G\n");
+    /* FOLD collapses blanks but a newline still ends the line */
+    CHECK("a  \n  b", SANITIZE_KEEP_NEWLINES | SANITIZE_FOLD, "a \n b");
+}
+
 static void test_sanitize_ascii_mode_gives_one_question_mark_per_character(void **state)
 {
     (void)state;
@@ -269,6 +324,9 @@ int main(void)
         cmocka_unit_test(test_sanitize_valid_utf8_is_kept),
         cmocka_unit_test(test_sanitize_bidi_override_is_made_visible),
         cmocka_unit_test(test_sanitize_unprintable_code_point_is_named),
+        cmocka_unit_test(test_sanitize_format_characters_are_made_visible),
+        cmocka_unit_test(test_sanitize_format_characters_have_a_width),
+        cmocka_unit_test(test_sanitize_keep_newlines_keeps_only_newlines),
         cmocka_unit_test(test_sanitize_ascii_mode_gives_one_question_mark_per_character),
         cmocka_unit_test(test_sanitize_null_gives_empty_string),
         cmocka_unit_test(test_sanitize_worst_case_output_is_inert),
