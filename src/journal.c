@@ -285,8 +285,9 @@ static const char *field(json_t *o, const char *key)
     return json_is_string(v) ? json_string_value(v) : "";
 }
 
-/* One entry as readable text (two lines when it has statements).  An
- * intent's outcome is `outcome` (what became of it). */
+/* One entry as readable text, two lines: what and how it ended, then who
+ * and the statements.  An intent's outcome is `outcome` (what became of
+ * it). */
 static int readable(json_t *o, const char *outcome, char **out, int room)
 {
     char duration[32] = "";
@@ -300,12 +301,14 @@ static int readable(json_t *o, const char *outcome, char **out, int room)
     }
     const char *detail = field(o, "detail"), *statement = field(o, "statement");
     int n = 0;
+    /* What happened first, on a line of its own: the viewer cuts long
+     * lines at its edge, and the outcome is what one looks for. */
     if (room > n)
-        out[n++] = xasprintf("%s  %s@%s  %s %s  %s%s%s%s", field(o, "time"), field(o, "os_user"),
-                             field(o, "db_user"), field(o, "action"), field(o, "target"),
+        out[n++] = xasprintf("%s  %s %s  %s%s%s%s", field(o, "time"), field(o, "action"), field(o, "target"),
                              outcome ? outcome : field(o, "outcome"), duration, *detail ? ": " : "", detail);
-    if (*statement && room > n)
-        out[n++] = xasprintf("    %s", statement);
+    if (room > n)
+        out[n++] = xasprintf("    by %s@%s%s%s", field(o, "os_user"), field(o, "db_user"),
+                             *statement ? ": " : "", statement);
     return n;
 }
 

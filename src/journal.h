@@ -113,9 +113,9 @@ int   journal_append(const char *path, const struct journal_entry *e, char *err,
  * this process ("host:pid:milliseconds:n").  Caller frees. */
 char *journal_new_id(void);
 
-/* The last `max` entries of the journal, newest last, as readable text
- * ("12:00:01 refresh public.mv ok 412 ms  REFRESH ...", and the
- * statements on a second line).  An intent and its outcome are one entry
+/* The last `max` entries of the journal, newest last, as readable text,
+ * two lines each ("2025-05-01T12:00:01.000Z  refresh public.mv  ok 412 ms:
+ * refreshed", then "    by alice@postgres: REFRESH ...").  An intent and its outcome are one entry
  * (the outcome's); an intent without one reads "outcome unknown (pgdeck
  * stopped)", or "running (pgdeck pid N)" while the pgdeck that wrote it
  * still runs.  Returns a malloc'd array of malloc'd strings (count in
