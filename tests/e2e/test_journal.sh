@@ -101,6 +101,9 @@ ids = {e['id'] for e in lines if e.get('record') == 'intent'}
 assert not [e for e in lines if e.get('record') != 'intent' and e.get('id') in ids], lines
 " "$JOURNAL"
 check "SIGKILL: the server ends the build itself (client_connection_check_interval)" wait_until 10 not_building
+# The writer's backend sleeps on whatever becomes of its psql: end it.
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+   WHERE query LIKE '%e2e-journal-writer%' AND pid <> pg_backend_pid()" >/dev/null
 kill "$writer" 2>/dev/null
 q "DROP INDEX IF EXISTS t_a_idx" >/dev/null
 
@@ -134,7 +137,10 @@ tmux_keys views 5
 tmux_wait_for views 'slow_mv' 15 >/dev/null
 tmux_keys views /
 tmux_keys views -l slow_mv
-tmux_keys views Enter Enter
+tmux_keys views Enter
+# The filter shown applied before the row is opened.
+tmux_wait_gone views 'mv_j' 5 >/dev/null
+tmux_keys views Enter
 check "the views pane's details say it too" tmux_wait_for views "pgdeck +pgdeck's refresh at .*: outcome unknown \\(pgdeck stopped\\)" 10
 tmux_keys views Escape q
 tmux_wait_exit views 5 >/dev/null
