@@ -25,6 +25,7 @@
 #include <uv.h>
 
 #include "action.h"
+#include "action_sql.h"
 #include "app.h"
 #include "config.h"
 #include "conninfo.h"
@@ -422,6 +423,21 @@ static void test_a_change_is_refused_when_its_intent_cannot_be_written(void **st
     free(s.target);
 }
 
+/* The session check is given one relation per step, NULL for a step about
+ * none: an index-all of many builds is a list of many NULLs. */
+static void test_a_text_array_of_many_nulls_fits(void **state)
+{
+    (void)state;
+    const char *items[] = { NULL, NULL, NULL, "\"public\".\"mv\"", NULL };
+    char *a = sql_text_array(items, 5);
+    assert_string_equal(a, "{NULL,NULL,NULL,\"\\\"public\\\".\\\"mv\\\"\",NULL}");
+    free(a);
+    const char *nulls[64] = { NULL };
+    a = sql_text_array(nulls, 64);
+    assert_int_equal(strlen(a), 2 + 64 * 4 + 63);
+    free(a);
+}
+
 /* ---- the views pane ---------------------------------------------------------------- */
 
 static const char *const view_columns[] = { "name", "populated", "log_installed", "object_key" };
@@ -479,6 +495,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_format_1_lines_still_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_refresh_intent_without_outcome_is_unfinished_for_its_view, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_change_is_refused_when_its_intent_cannot_be_written, setup, teardown),
+        cmocka_unit_test(test_a_text_array_of_many_nulls_fits),
         cmocka_unit_test_setup_teardown(test_views_trust_the_journal_only_for_the_same_object, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
