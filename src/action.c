@@ -907,7 +907,7 @@ static void setup_done(void *arg, const PGresult *res, const char *error, double
     struct action *a = arg;
     if (error) {
         char *sql = setup_statement(a, a->setup_sent - 1);
-        refuse_running(a, "%s failed (%s): the DDL would run without it, so nothing else was sent",
+        refuse_running(a, "%s failed (%s): the DDL would run without it, so it was not sent",
                        sql ? sql : "a session setting", error);
         free(sql);
         return;
