@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "action.h"
+#include "action_sql.h"
 #include "actions.h"
 #include "app.h"
 #include "collector.h"
@@ -46,6 +47,8 @@ struct action_step {
     int     nparams;
     char   *params[MAX_PARAMS];
     char   *lock_relation;          /* quoted, qualified */
+    char   *relation;               /* what it acts on, quoted, qualified */
+    unsigned long relation_oid;     /* read before it runs; 0: none */
     char   *log_sql;                /* the kit's log, after success */
     char   *log_guard;              /* whether to write it, asked first */
     char   *log_guard_param;
@@ -83,6 +86,15 @@ struct action {
     char        *message;
     char        *session_setup;
     bool         check_client;      /* the server ends the DDL if pgdeck goes */
+    int          setup_sent;        /* SET statements sent so far */
+    char        *refusal;           /* why it was refused after it started */
+
+    /* The journal's: the id pairing the intent with the outcome (NULL
+     * until the intent is written), and the cluster and database the
+     * statements run in (read on the action's connection). */
+    char        *journal_id;
+    char        *system_id;
+    unsigned long database_oid;
 
     struct action_step *steps;
     int          nsteps;
@@ -106,7 +118,6 @@ struct action {
     int          npins;
     bool         checking;          /* the row's recheck is under way */
     bool         checked;
-    char        *refusal;           /* why the recheck refused: nothing sent */
 };
 
 /* The actions of the app, so that the console can tell whether one is
@@ -212,11 +223,11 @@ void action_set_data(struct action *a, void *data, void (*free_fn)(void *))
     a->free_data = free_fn;
 }
 
+/* Whatever the length: a target or a message may hold many names from
+ * the database, and the journal keeps them whole. */
 static char *vformat(const char *fmt, va_list ap)
 {
-    char buf[2048];
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    return xstrdup(buf);
+    return xvasprintf(fmt, ap);
 }
 
 void action_set_target(struct action *a, const char *fmt, ...)
@@ -277,6 +288,12 @@ void action_step_lock_relation(struct action_step *s, const char *qualified)
     s->lock_relation = xstrdup(qualified);
 }
 
+void action_step_relation(struct action_step *s, const char *qualified)
+{
+    free(s->relation);
+    s->relation = xstrdup(qualified);
+}
+
 void action_step_log(struct action_step *s, const char *guard, const char *guard_param,
                      const char *sql, int nparams, const char *const *params)
 {
@@ -325,6 +342,7 @@ static void free_action(struct action *a)
         for (int k = 0; k < s->nparams; k++)
             free(s->params[k]);
         free(s->lock_relation);
+        free(s->relation);
         free(s->log_sql);
         free(s->log_guard);
         free(s->log_guard_param);
@@ -361,6 +379,9 @@ static void free_action(struct action *a)
     free(a->detail);
     free(a->message);
     free(a->session_setup);
+    free(a->refusal);
+    free(a->journal_id);
+    free(a->system_id);
     free(a->refresh_left);
     free(a);
 }
@@ -433,22 +454,31 @@ static void identity(const struct app *app, const char **user, const char **db)
         *db = *user;
 }
 
-static void write_journal(struct action *a)
+/* The relations the steps act on, with the OIDs read before they ran.
+ * Caller frees the array (the names are borrowed). */
+static struct journal_relation *journal_relations(const struct action *a, int *n)
 {
-    char err[512];
-    char *path = journal_path(a->app->cfg->journal_file, err, sizeof err);
+    struct journal_relation *r = xcalloc((size_t)a->nsteps + 1, sizeof *r);
+    *n = 0;
+    for (int i = 0; i < a->nsteps; i++)
+        if (a->steps[i].relation && a->steps[i].relation_oid)
+            r[(*n)++] = (struct journal_relation){ a->steps[i].label, a->steps[i].relation_oid };
+    return r;
+}
+
+/* Append the action's intent (outcome NULL) or its outcome to the
+ * journal.  Returns 0, or -1 with err. */
+static int journal_write(struct action *a, bool intent, const char *outcome, const char *detail,
+                         char *err, size_t errlen)
+{
+    char *path = journal_path(a->app->cfg->journal_file, err, errlen);
+    if (!path)
+        return -1;
     char *statements = joined_statements(a);
     const char *db_user, *database;
     identity(a->app, &db_user, &database);
-    const char *detail = a->outcome == ACTION_OK ? a->detail : NULL;
-    char *failure = NULL;
-    if (a->outcome != ACTION_OK) {
-        /* The message says it all; keep its reason part. */
-        detail = a->message;
-    } else if (a->failed_steps) {
-        failure = xasprintf("%s", a->message);
-        detail = failure;
-    }
+    int nrelations;
+    struct journal_relation *relations = journal_relations(a, &nrelations);
     struct journal_entry e = {
         .time = now_wall(),
         .os_user = journal_os_user(),
@@ -459,12 +489,54 @@ static void write_journal(struct action *a)
         .action = a->def->name,
         .target = a->target_text,
         .statement = statements,
-        .duration_ms = a->run_started ? (now_monotonic() - a->run_started) * 1000 : -1,
-        .outcome = action_outcome_name(a->outcome),
+        .duration_ms = !intent && a->run_started ? (now_monotonic() - a->run_started) * 1000 : -1,
+        .outcome = outcome,
         .detail = detail,
+        .intent = intent,
+        .id = a->journal_id,
+        .system_id = a->system_id,
+        .database_oid = a->database_oid,
+        .relations = relations,
+        .nrelations = nrelations,
     };
-    int rc = path ? journal_append(path, &e, err, sizeof err) : -1;
-    if (rc != 0) {
+    int rc = journal_append(path, &e, err, errlen);
+    free(relations);
+    free(statements);
+    free(path);
+    return rc;
+}
+
+/* Write ahead: the intent is on disk before the first changing statement
+ * goes out, so a pgdeck killed while it runs still leaves a record of
+ * what it was doing.  Returns 0, or -1 with the action refused (nothing
+ * sent) when the journal cannot take it. */
+static int write_intent(struct action *a)
+{
+    char err[512];
+    a->journal_id = journal_new_id();
+    if (journal_write(a, true, NULL, NULL, err, sizeof err) == 0)
+        return 0;
+    free(a->journal_id);
+    a->journal_id = NULL;
+    free(a->refusal);
+    a->refusal = xasprintf("%s; changing actions are refused while the journal cannot be written, "
+                           "nothing was sent", err);
+    return -1;
+}
+
+static void write_journal(struct action *a)
+{
+    char err[512];
+    const char *detail = a->outcome == ACTION_OK ? a->detail : NULL;
+    char *failure = NULL;
+    if (a->outcome != ACTION_OK) {
+        /* The message says it all; keep its reason part. */
+        detail = a->message;
+    } else if (a->failed_steps) {
+        failure = xasprintf("%s", a->message);
+        detail = failure;
+    }
+    if (journal_write(a, false, action_outcome_name(a->outcome), detail, err, sizeof err) != 0) {
         char *m = xasprintf("%s (NOT journaled: %s)", a->message ? a->message : "", err);
         free(a->message);
         a->message = m;
@@ -472,8 +544,6 @@ static void write_journal(struct action *a)
             a->outcome = ACTION_FAILED;
     }
     free(failure);
-    free(statements);
-    free(path);
 }
 
 /* Refresh the affected collectors once each is free to run: one that is
@@ -593,8 +663,11 @@ static void format_seconds(char *buf, size_t len, double s)
 static void end_run(struct action *a)
 {
     if (a->refusal) {
-        set_message(a, "%s %s refused: %s, nothing sent", a->def->name, shown(a), a->refusal);
-        finish(a, ACTION_REFUSED);
+        /* Refused on the way to its first statement: nothing changed. */
+        char *reason = a->refusal;
+        a->refusal = NULL;
+        end_refused(a, ACTION_REFUSED, reason);
+        free(reason);
         return;
     }
     char took[32];
@@ -662,6 +735,12 @@ static void reset_done(void *arg, const PGresult *res, const char *error, double
 /* Put the session back as it was, then give the connection back. */
 static void release_connection(struct action *a)
 {
+    /* Nothing to put back when nothing was set (a refusal before the
+     * SETs: through a pooler a RESET would reach someone else's session). */
+    if (a->setup_sent == 0) {
+        released(a);
+        return;
+    }
     if (conn_usable(a) &&
         pgconn_send(a->conn, "RESET lock_timeout", 0, NULL, 0, NULL, NULL) == 0 &&
         (!a->check_client ||
@@ -830,12 +909,23 @@ static void run_step(struct action *a)
 }
 
 /* The first statement, once the row's recheck (if it has one) has found
- * that what the operator confirmed still holds. */
+ * that what the operator confirmed still holds, and the intent is on
+ * disk. */
 static void start_steps(struct action *a)
 {
     if (a->def->recheck && !a->checked) {
         a->checking = true;
         a->def->recheck(a);
+        return;
+    }
+    /* The premise held: a change's intent goes on disk before the
+     * statements (an EXPLAIN changes nothing and writes none). */
+    if (a->def->changes && write_intent(a) != 0) {
+        a->current = a->nsteps;
+        if (a->def->ddl)
+            release_connection(a);
+        else
+            end_run(a);
         return;
     }
     run_step(a);
@@ -847,7 +937,7 @@ void action_premise_held(struct action *a)
         return;
     a->checking = false;
     a->checked = true;
-    run_step(a);
+    start_steps(a);
 }
 
 /* The recheck said no: nothing is sent; the reserved connection goes back
@@ -857,6 +947,25 @@ static void premise_failed(struct action *a, char *reason)
     a->checking = false;
     free(a->refusal);
     a->refusal = reason;
+    a->current = a->nsteps;
+    if (a->def->ddl)
+        release_connection(a);
+    else
+        end_run(a);
+}
+
+/* ---- before the first statement --------------------------------------------- */
+
+/* Refuse the action on its way to the statements: say why, send nothing
+ * more, put the session back and give the connection back. */
+static void refuse_running(struct action *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse_running(struct action *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(a->refusal);
+    a->refusal = vformat(fmt, ap);
+    va_end(ap);
     a->current = a->nsteps;
     if (a->def->ddl)
         release_connection(a);
@@ -880,20 +989,111 @@ int action_check_query(struct action *a, const char *sql, int nparams, const cha
     return 0;
 }
 
+/* The session settings DDL runs with, in order; each is checked before
+ * the next is sent, and DDL goes out only when every one took. */
+static char *setup_statement(const struct action *a, int i)
+{
+    switch (i) {
+    case 0:
+        /* lock_timeout so DDL gives up rather than queue behind a long
+         * transaction (and make every query behind it queue too). */
+        return xasprintf("SET lock_timeout = %.0f", a->app->cfg->lock_timeout_ms);
+    case 1:
+        /* No statement_timeout: an index build may take hours. */
+        return xstrdup("SET statement_timeout = 0");
+    case 2:
+        /* PostgreSQL 14+ checks every second that pgdeck is still there,
+         * and ends the statement when it is not: a DDL whose client was
+         * stopped (SIGTERM, a dropped SSH session) does not go on
+         * unrecorded. */
+        return a->check_client ? xstrdup("SET client_connection_check_interval = 1000") : NULL;
+    }
+    return NULL;
+}
+
+static void send_setup(struct action *a);
+
 static void setup_done(void *arg, const PGresult *res, const char *error, double elapsed)
 {
     (void)res;
     (void)elapsed;
     struct action *a = arg;
     if (error) {
-        struct action_step *s = &a->steps[0];
-        action_step_fail(s, "could not prepare the session (%s): %s", a->session_setup, error);
-        a->current = a->nsteps;     /* nothing else runs */
-        a->failed_steps++;
-        release_connection(a);
+        char *sql = setup_statement(a, a->setup_sent - 1);
+        refuse_running(a, "%s failed (%s): the DDL would run without it, so it was not sent",
+                       sql ? sql : "a session setting", error);
+        free(sql);
         return;
     }
-    start_steps(a);
+    send_setup(a);
+}
+
+static void send_setup(struct action *a)
+{
+    char *sql = setup_statement(a, a->setup_sent);
+    if (!sql) {
+        start_steps(a);
+        return;
+    }
+    a->setup_sent++;
+    int rc = conn_usable(a) ? pgconn_send(a->conn, sql, 0, NULL, 0, setup_done, a) : -1;
+    if (rc != 0)
+        refuse_running(a, "%s could not be sent: the action's connection is not up, nothing else was sent",
+                       sql);
+    free(sql);
+}
+
+/* The session check (queries/action_session_check.sql) answered. */
+static void checked(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct action *a = arg;
+    if (error || !res || PQntuples(res) < 1) {
+        refuse_running(a, "could not check the action's connection: %s", error ? error : "no answer");
+        return;
+    }
+    /* A connection pooler in between (PgBouncer in transaction or
+     * statement mode, the usual way) hands each transaction whichever
+     * server connection is free: a SET made in one does not stick to the
+     * next, so CREATE INDEX CONCURRENTLY would run without lock_timeout
+     * and queue every query behind it.  How to tell, reliably:
+     *   - the pid the connection reported at startup (BackendKeyData) is
+     *     the server process's own when pgdeck talks to the server, even
+     *     through a plain TCP forwarder, an SSH tunnel or NAT, which pass
+     *     the bytes on; a pooler cannot pass it on (its clients share
+     *     server processes) and makes one up, for its own cancel handling;
+     *     pg_backend_pid() is the truth;
+     *   - not the server's port against the one dialled (NAT, Docker and
+     *     tunnels change it), nor the startup options being dropped (what
+     *     a pooler does with them depends on its configuration and
+     *     version), nor a stickiness probe (an idle pool hands back the
+     *     same server connection, so a probe passes until the day it
+     *     matters).
+     * A session-mode pool would keep the settings, but from here it looks
+     * the same; DDL belongs on a connection to the server itself. */
+    const char *server_pid = pgres_get(res, 0, "backend_pid");
+    int startup_pid = a->conn ? pgconn_backend_pid(a->conn) : 0;
+    if (!server_pid || atoi(server_pid) != startup_pid) {
+        refuse_running(a, "pgdeck reaches the primary through a connection pooler (its connection reported "
+                       "pid %d at startup, the server runs it as pid %s): a pooler in transaction or statement "
+                       "mode (PgBouncer's usual) does not keep session settings such as lock_timeout on the "
+                       "server connection, so the DDL would run without them; connect pgdeck to the server "
+                       "itself to run DDL (monitoring through the pooler is fine)",
+                       startup_pid, server_pid ? server_pid : "?");
+        return;
+    }
+    const char *sys = pgres_get(res, 0, "system_id"), *db = pgres_get(res, 0, "database_oid");
+    free(a->system_id);
+    a->system_id = sys && *sys ? xstrdup(sys) : NULL;
+    a->database_oid = db ? strtoul(db, NULL, 10) : 0;
+    const char *oids = pgres_get(res, 0, "oids");
+    for (int i = 0; i < a->nsteps && oids; i++) {
+        a->steps[i].relation_oid = a->steps[i].relation ? strtoul(oids, NULL, 10) : 0;
+        oids = strchr(oids, ',');
+        if (oids)
+            oids++;
+    }
+    send_setup(a);
 }
 
 static void reserved(void *arg, struct pgconn *conn, const char *error)
@@ -905,23 +1105,20 @@ static void reserved(void *arg, struct pgconn *conn, const char *error)
         return;
     }
     a->conn = conn;
-    /* lock_timeout so DDL gives up rather than queue behind a long
-     * transaction (and make every query behind it queue too); no
-     * statement_timeout, since an index build may take hours. */
-    char lock[64];
-    snprintf(lock, sizeof lock, "SET lock_timeout = %.0f", a->app->cfg->lock_timeout_ms);
-    /* PostgreSQL 14+ checks every second that pgdeck is still there, and
-     * ends the statement when it is not: a DDL whose client was stopped
-     * (SIGTERM, a dropped SSH session) does not go on unrecorded. */
-    bool last_is_timeout = !a->check_client;
-    if (pgconn_send(conn, lock, 0, NULL, 0, NULL, NULL) != 0 ||
-        pgconn_send(conn, "SET statement_timeout = 0", 0, NULL, 0,
-                    last_is_timeout ? setup_done : NULL, last_is_timeout ? a : NULL) != 0 ||
-        (a->check_client &&
-         pgconn_send(conn, "SET client_connection_check_interval = 1000", 0, NULL, 0, setup_done, a) != 0)) {
-        action_step_fail(&a->steps[0], "the reserved connection is not up");
-        released(a);
-    }
+    /* Before anything else goes on this connection: is it the server's
+     * own session, which cluster and database is it, and which objects do
+     * the statements' names stand for now. */
+    const char *sql = action_sql_file("queries/action_session_check.sql");
+    const char **names = xcalloc((size_t)a->nsteps + 1, sizeof *names);
+    for (int i = 0; i < a->nsteps; i++)
+        names[i] = a->steps[i].relation;
+    char *list = sql_text_array(names, a->nsteps);
+    const char *params[] = { list };
+    int rc = sql ? pgconn_send(conn, sql, 1, params, 0, checked, a) : -1;
+    free(list);
+    free(names);
+    if (rc != 0)
+        refuse_running(a, "the action's connection is not up, nothing was sent");
 }
 
 static void execute(struct action *a)

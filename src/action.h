@@ -25,12 +25,19 @@
  *      Esc; run: the command line is the answer, --dry-run prints them);
  *      after the yes, the row's recheck makes sure, on the server, that
  *      the very object previewed is still there and still needs it;
- *   4. DDL runs on a pool connection of its own (pgpool_reserve) after
- *      SET lock_timeout = cfg->lock_timeout_ms and SET statement_timeout =
- *      0, and both are RESET before the connection goes back, so
- *      monitoring never waits behind it;
- *   5. the outcome is journaled (one line, see journal.h), the affected
- *      collectors are refreshed, and the front end is told.
+ *   4. DDL runs on a pool connection of its own (pgpool_reserve).  That
+ *      connection is checked first: reached through a connection pooler
+ *      it is refused (session settings would not stick; see action.c);
+ *      then SET lock_timeout = cfg->lock_timeout_ms, SET
+ *      statement_timeout = 0 (and client_connection_check_interval on
+ *      14+), each checked, and a SET that fails refuses the action with
+ *      nothing else sent.  They are RESET before the connection goes
+ *      back, so monitoring never waits behind it;
+ *   5. the intent is journaled and on disk (fsync) before the first
+ *      changing statement goes out, and a journal that cannot take it
+ *      refuses the action with nothing sent;
+ *   6. the outcome is journaled (see journal.h), the affected collectors
+ *      are refreshed, and the front end is told.
  *
  * Everything is asynchronous on the app's loop; nothing here blocks. */
 
@@ -214,6 +221,12 @@ void action_step_param(struct action_step *s, const char *value);
 /* The relation (quoted, qualified) a lock timeout would be about; pgdeck
  * then names the sessions holding locks on it. */
 void action_step_lock_relation(struct action_step *s, const char *qualified);
+/* The relation the step acts on (quoted, qualified) when it exists before
+ * the step runs (the view a refresh refreshes): its OID is read on the
+ * action's own connection before anything is sent, and journaled with the
+ * step's label and the cluster's system identifier, so that a journal
+ * record is trusted only for this very object (the views pane). */
+void action_step_relation(struct action_step *s, const char *qualified);
 /* A row for the kit's own log table, written after the step succeeds on
  * the same connection; its failure never fails the action.  The statement
  * gets the step's duration in seconds as one more, last, parameter.

@@ -133,9 +133,10 @@ char *sql_quote_literal(const char *text)
 
 char *sql_text_array(const char *const *items, int n)
 {
+    /* Each item: its comma, and NULL or its quotes and every byte escaped. */
     size_t cap = 3;
     for (int i = 0; i < n; i++)
-        cap += 2 * strlen(items[i] ? items[i] : "") + 4;
+        cap += 1 + (items[i] ? 2 * strlen(items[i]) + 2 : 4);
     char *out = xmalloc(cap);
     char *o = out;
     *o++ = '{';

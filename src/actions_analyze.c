@@ -39,10 +39,11 @@ static void analyze_resolved(struct action *a, const PGresult *res, const char *
                 kind[0] == 'p' ? " and every partition below it (this reads a sample of each)" : "");
     char *sql = xasprintf("ANALYZE %s", q);
     action_pin_relation(a, pgres_get(res, 0, "oid"), schema, name, "rpmf");
-    char label[300];
-    snprintf(label, sizeof label, "%s.%s", schema, name);
+    char *label = xasprintf("%s.%s", schema, name);
     struct action_step *s = action_add_step(a, label, sql);
+    free(label);
     action_step_lock_relation(s, q);
+    action_step_relation(s, q);
     action_set_detail(a, "analyzed");
     free(sql);
     free(q);

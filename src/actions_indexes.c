@@ -133,9 +133,9 @@ static bool add_build(struct action *a, const struct plan_entry *e, const char *
     if (!concurrently)
         action_note(a, "WARNING: %s is partitioned: PostgreSQL cannot build %s CONCURRENTLY there, "
                     "so writes to it wait until the build ends.", e->qualified_table, e->name);
-    char label[300];
-    snprintf(label, sizeof label, "%s.%s", e->schema, e->name);
+    char *label = xasprintf("%s.%s", e->schema, e->name);
     struct action_step *s = action_add_step(a, label, sql);
+    free(label);
     action_step_lock_relation(s, table_q);
     add_built(a, e);
     free(sql);
@@ -457,10 +457,11 @@ static void drop_resolved(struct action *a, const PGresult *res, const char *err
     action_note(a, "Drop the INVALID index %s.%s (on %s.%s)%s.", schema, name,
                 pgres_get(res, 0, "table_schema"), pgres_get(res, 0, "table_name"),
                 concurrently ? " CONCURRENTLY: reads and writes go on" : "");
-    char label[300];
-    snprintf(label, sizeof label, "%s.%s", schema, name);
+    char *label = xasprintf("%s.%s", schema, name);
     struct action_step *s = action_add_step(a, label, sql);
+    free(label);
     action_step_lock_relation(s, table_q ? table_q : q);
+    action_step_relation(s, q);
     action_set_detail(a, "dropped");
     free(sql);
     free(q);

@@ -104,12 +104,10 @@ static void utc_text(char *buf, size_t len, const struct civil_time *t)
 static void add_steps(struct action *a, struct maintain *m)
 {
     const struct partition_plan *p = &m->plan;
-    char parent_text[300];
-    snprintf(parent_text, sizeof parent_text, "%s.%s", m->schema, m->table);
+    char *parent_text = xasprintf("%s.%s", m->schema, m->table);
     for (int i = 0; i < p->nsteps; i++) {
         const struct partition_step *ps = &p->steps[i];
-        char label[300];
-        snprintf(label, sizeof label, "%s.%s", ps->schema, ps->name);
+        char *label = xasprintf("%s.%s", ps->schema, ps->name);
         struct action_step *s = action_add_step(a, label, ps->statement);
         /* CREATE and DETACH lock the parent (and the default partition);
          * DROP locks the partition itself. */
@@ -131,7 +129,9 @@ static void add_steps(struct action *a, struct maintain *m)
                                      ranged ? to : NULL };
             action_step_log(s, guard, "partition_maintenance_log", log_sql, 5, params);
         }
+        free(label);
     }
+    free(parent_text);
     char details[200];
     snprintf(details, sizeof details, "%d created, %d detached%s", p->creates, p->detaches,
              p->drops ? ", dropped as configured" : "");

@@ -70,10 +70,11 @@ static bool add_refresh(struct action *a, const PGresult *res, int row, char **w
                     "the refresh ends.", schema, name,
                     populated ? "it has no UNIQUE index on plain columns" : "it is not populated yet");
     char *sql = xasprintf("REFRESH MATERIALIZED VIEW %s%s", concurrently ? "CONCURRENTLY " : "", q);
-    char label[300];
-    snprintf(label, sizeof label, "%s.%s", schema, name);
+    char *label = xasprintf("%s.%s", schema, name);
     struct action_step *s = action_add_step(a, label, sql);
+    free(label);
     action_step_lock_relation(s, q);
+    action_step_relation(s, q);
     const char *guard = action_sql_file("queries/kit_log.sql");
     if (guard) {
         const char *params[] = { schema, name, concurrently ? "true" : "false" };

@@ -16,6 +16,7 @@
 #include "app.h"
 #include "config.h"
 #include "derive_storage.h"
+#include "journal.h"
 #include "plan.h"
 #include "xalloc.h"
 
@@ -582,16 +583,32 @@ void derive_views_at(struct snapshot *s, double max_age_hours, double wall,
         double finished = number(s, r, "log_finished");
         double duration = number(s, r, "log_duration");
         const char *from = NULL;
+        const char *key = snapshot_get(s, r, "object_key");
+        char *note = NULL;
         if (!isnan(finished)) {
             from = "log";
-        } else if (lookup && name) {
-            double f = NAN, d = NAN;
-            if (lookup(app, name, &f, &d) && !isnan(f)) {
-                finished = f;
-                duration = d;
-                from = "journal";
+        } else if (lookup && key) {
+            struct view_refresh_record rec = { NAN, NAN, NAN, false };
+            if (lookup(app, key, &rec)) {
+                if (!isnan(rec.finished_at)) {
+                    finished = rec.finished_at;
+                    duration = rec.duration;
+                    from = "journal";
+                }
+                /* A refresh pgdeck started and never saw end: the view may
+                 * or may not have been refreshed then. */
+                if (!isnan(rec.unfinished_at) && !rec.running) {
+                    char at[32] = "?";
+                    time_t t = (time_t)rec.unfinished_at;
+                    struct tm tm;
+                    if (localtime_r(&t, &tm))
+                        strftime(at, sizeof at, "%Y-%m-%d %H:%M", &tm);
+                    note = xasprintf("pgdeck's refresh at %s: %s", at, JOURNAL_OUTCOME_UNKNOWN);
+                }
             }
         }
+        snapshot_set(s, r, "refresh_note", note);
+        free(note);
         set_number(s, r, "last_refresh", finished, 3);
         char when[32] = "";
         if (!isnan(finished)) {

@@ -116,6 +116,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
                      ui->app->cfg->alerts.view_age_hours, snapshot_text(s, row, "state"));
     if (snapshot_get(s, row, "log_rows"))
         l[k++] = xasprintf("rows then    %s (%s)", snapshot_text(s, row, "log_rows"), snapshot_text(s, row, "log_source"));
+    if (snapshot_get(s, row, "refresh_note"))
+        l[k++] = xasprintf("pgdeck       %s", snapshot_text(s, row, "refresh_note"));
     if (snapshot_get(s, row, "log_failed_error"))
         l[k++] = xasprintf("last attempt FAILED: %s", snapshot_text(s, row, "log_failed_error"));
     if (snapshot_true(s, row, "refreshing")) {

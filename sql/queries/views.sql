@@ -172,7 +172,20 @@ SELECT m.schema || '.' || m.view_name                          AS name,
        l.failed_at                                             AS log_failed_at,
        l.failed_error                                          AS log_failed_error,
        extract(epoch FROM now())::float8                       AS server_now,
-       m.oid                                                   AS oid
+       m.oid                                                   AS oid,
+       -- The view as pgdeck's journal names it, "system identifier/database
+       -- OID/view OID", so a journal record counts only for this very view
+       -- of this cluster.  pg_control_system() may be revoked from the role:
+       -- it is then called only through query_to_xml (a plain reference is
+       -- refused when the query starts, whatever CASE says) and the first
+       -- part is empty, which pgdeck reads as "cannot tell".
+       pg_catalog.concat_ws('/',
+           coalesce((SELECT CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+                                 THEN substring(pg_catalog.query_to_xml(
+                                          'SELECT system_identifier AS s FROM pg_catalog.pg_control_system()',
+                                          false, false, '')::text FROM '<s>([0-9]+)</s>') END), ''),
+           (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()),
+           m.oid)                                              AS object_key
   FROM mv m
   LEFT JOIN uniq u ON u.indrelid = m.oid
   LEFT JOIN refreshing r ON r.relation = m.oid

@@ -240,10 +240,20 @@ check "L shows the journal" tmux_wait_for main "journal: $STATE/pgdeck/journal" 
 check "the journal viewer shows the last action" tmux_wait_for main "analyze $S\.src +ok" 2
 tmux_keys main Escape
 
-# ---- the journal: one line per action, every field
-lines=$(wc -l < "$JOURNAL")
-check "the journal holds one line per action (3 refreshes, 2 declined, R, maintain x2, explain x2, cancel, terminate, analyze)" \
+# ---- the journal: one outcome line per action, every field
+lines=$(grep -vc '"record":"intent"' "$JOURNAL")
+check "the journal holds one outcome line per action (3 refreshes, 2 declined, R, maintain x2, explain x2, cancel, terminate, analyze)" \
 	[ "$lines" -eq 13 ] || diag "$lines lines: $(cut -c1-200 "$JOURNAL")"
+check "each change that ran was journaled ahead: an intent, then its outcome with the same id" python3 -c "
+import json
+lines = [json.loads(l) for l in open('$JOURNAL')]
+intents = [i for i, e in enumerate(lines) if e.get('record') == 'intent']
+ran = [e for e in lines if e.get('record') == 'outcome' and e['outcome'] in ('ok', 'failed') and e['action'] != 'explain']
+assert len(intents) == len(ran) >= 6, (len(intents), len(ran))
+for i in intents:
+    later = [e for e in lines[i + 1:] if e.get('id') == lines[i]['id']]
+    assert len(later) == 1 and later[0]['record'] == 'outcome', lines[i]
+"
 check "every journal line is JSON with every field" python3 -c "
 import json, re, sys
 for line in open('$JOURNAL'):

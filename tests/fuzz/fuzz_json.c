@@ -13,7 +13,8 @@
  *     control byte, DEL included, nothing above 127: safe to cat on any
  *     terminal) and reads back as the repaired text;
  *   - a journal line is one line of printable ASCII ending in a newline,
- *     parses as an object, and holds the repaired text in each field. */
+ *     parses as an object, and holds the repaired text in each field
+ *     (the relations' names and the format-2 ids too). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,10 @@ static void check_journal(const char *text, const char *expected)
         .duration_ms = 12.3,
         .outcome = "failed",
         .detail = text,
+        .id = text,
+        .system_id = text,
+        .relations = &(struct journal_relation){ text, 16390 },
+        .nrelations = 1,
     };
     char *line = journal_format(&e);
     size_t n = strlen(line);
@@ -130,12 +135,16 @@ static void check_journal(const char *text, const char *expected)
     if (!o || !json_is_object(o))
         abort();
     static const char *const fields[] = { "os_user", "db_user", "database", "server", "target",
-                                          "statement", "detail" };
+                                          "statement", "detail", "id", "system_id" };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         json_t *v = json_object_get(o, fields[i]);
         if (!json_is_string(v) || strcmp(json_string_value(v), expected) != 0)
             abort();
     }
+    json_t *rel = json_array_get(json_object_get(o, "relations"), 0);
+    json_t *name = json_object_get(rel, "name");
+    if (!json_is_string(name) || strcmp(json_string_value(name), expected) != 0)
+        abort();
     json_decref(o);
     free(line);
 }

@@ -410,33 +410,42 @@ static void test_partitions_default_rows_and_growth(void **state)
 
 static const char *const view_columns[] = {
     "name", "populated", "refreshing", "refresh_seconds", "refresh_waiting", "log_installed",
-    "log_finished", "log_duration", "log_failed_at", "server_now",
+    "log_finished", "log_duration", "log_failed_at", "server_now", "object_key",
 };
 #define VIEW_COLUMNS ((int)(sizeof view_columns / sizeof view_columns[0]))
 
 static void add_view(struct snapshot *s, const char *name, const char *populated, const char *log,
                      double finished, double duration, double failed_at, const char *refreshing)
 {
-    char f[32], d[32], fa[32], now[32];
+    char f[32], d[32], fa[32], now[32], key[32];
+    /* Every view of one cluster and database, the OID its row number + 1. */
+    snprintf(key, sizeof key, "111/5/%d", s->nrows + 1);
     snprintf(f, sizeof f, "%.3f", finished);
     snprintf(d, sizeof d, "%.3f", duration);
     snprintf(fa, sizeof fa, "%.3f", failed_at);
     snprintf(now, sizeof now, "%.3f", NOW);
     const char *values[VIEW_COLUMNS] = {
         name, populated, refreshing ? "t" : "f", refreshing, refreshing ? "f" : NULL, log,
-        isnan(finished) ? NULL : f, isnan(duration) ? NULL : d, isnan(failed_at) ? NULL : fa, now,
+        isnan(finished) ? NULL : f, isnan(duration) ? NULL : d, isnan(failed_at) ? NULL : fa, now, key,
     };
     snapshot_add_row(s, values);
 }
 
-static bool journal_knows_mv_j(const struct app *app, const char *view, double *at, double *duration)
+/* The journal knows OID 6 (public.mv_j) refreshed an hour ago, and a
+ * refresh of OID 9 (public.mv_k) whose pgdeck stopped before it ended. */
+static bool journal_knows_mv_j(const struct app *app, const char *key, struct view_refresh_record *out)
 {
     (void)app;
-    if (strcmp(view, "public.mv_j") != 0)
-        return false;
-    *at = NOW - 3600;
-    *duration = 2.5;
-    return true;
+    if (strcmp(key, "111/5/6") == 0) {
+        out->finished_at = NOW - 3600;
+        out->duration = 2.5;
+        return true;
+    }
+    if (strcmp(key, "111/5/9") == 0) {
+        out->unfinished_at = NOW - 60;
+        return true;
+    }
+    return false;
 }
 
 static void test_views_age_and_staleness(void **state)
@@ -451,6 +460,7 @@ static void test_views_age_and_staleness(void **state)
     add_view(s, "public.mv_j", "t", "f", NAN, NAN, NAN, NULL);
     add_view(s, "public.busy", "t", "t", NOW - 600, 1, NAN, "12.5");
     add_view(s, "public.broke", "t", "t", NOW - 3 * 3600, 1, NOW - 60, NULL);
+    add_view(s, "public.mv_k", "t", "f", NAN, NAN, NAN, NULL);
     derive_views_at(s, 4, NOW, journal_knows_mv_j, NULL);
 
     assert_near(num(s, 0, "age"), 7200);
@@ -482,6 +492,13 @@ static void test_views_age_and_staleness(void **state)
     assert_near(num(s, 5, "age"), 3600);
     assert_near(num(s, 5, "refresh_duration"), 2.5);
     assert_cell(s, 5, "state", "ok");
+
+    assert_null(get(s, 5, "refresh_note"));
+
+    /* A refresh whose outcome nobody knows gives no time, and says so. */
+    assert_cell(s, 8, "state", "unknown");
+    assert_null(get(s, 8, "refresh_known_from"));
+    assert_non_null(strstr(get(s, 8, "refresh_note"), "outcome unknown (pgdeck stopped)"));
 
     assert_cell(s, 6, "state", "refreshing 12s");
     assert_cell(s, 7, "state", "failed");
