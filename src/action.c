@@ -946,7 +946,8 @@ static void premise_failed(struct action *a, char *reason)
 {
     a->checking = false;
     free(a->refusal);
-    a->refusal = reason;
+    a->refusal = xasprintf("%s, nothing sent", reason);
+    free(reason);
     a->current = a->nsteps;
     if (a->def->ddl)
         release_connection(a);

@@ -21,5 +21,13 @@ SELECT pg_catalog.pg_backend_pid()                                     AS backen
                              false, false, '')::text FROM '<s>([0-9]+)</s>') END) AS system_id,
        (SELECT d.oid FROM pg_catalog.pg_database d
          WHERE d.datname = pg_catalog.current_database())              AS database_oid,
-       (SELECT pg_catalog.string_agg(coalesce(pg_catalog.to_regclass(u.r)::oid::text, '0'), ',' ORDER BY u.i)
-          FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY AS u(r, i)) AS oids
+       -- By name in the catalog, which every role may read: to_regclass
+       -- would need USAGE on the schema, and the server is the one to say
+       -- no to the statement itself.
+       (SELECT pg_catalog.string_agg(coalesce(
+                   (SELECT c.oid::text
+                      FROM pg_catalog.pg_class c
+                      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                     WHERE n.nspname = x.p[1] AND c.relname = x.p[2]), '0'), ',' ORDER BY u.i)
+          FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY AS u(r, i),
+               LATERAL (SELECT pg_catalog.parse_ident(u.r) AS p) x) AS oids
