@@ -174,6 +174,9 @@ EOF
 psql -XAtq -d "dbname=postgres user=$ROLE" -c "SELECT pg_sleep(600) /* e2e-hostile-roles */" >/dev/null 2>&1 &
 sleeper=$!
 at_exit "kill $sleeper 2>/dev/null"
+# Killing psql does not end its backend while pg_sleep runs: end it too, or
+# the tests after this one see a slow query of ours.
+at_exit "psql -XAtq -d postgres -c \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%e2e-hostile-roles%' AND pid <> pg_backend_pid()\" >/dev/null 2>&1"
 
 hits() { q "SELECT count(*) FROM $M.side_effect"; }
 # view_cell COLUMN FILE: the fixture view's COLUMN in a --once JSON document.
