@@ -32,14 +32,16 @@ export ASAN_OPTIONS ?= detect_leaks=1:log_path=$(abspath $(BUILD))/sanitizer
 endif
 BUILD    ?= build
 
-CORE_SRC  = $(filter-out src/main.c,$(wildcard src/*.c))
-UI_SRC    = $(wildcard ui/*.c)
+# src/ by layer (src/README.md): base, net, core, subjects, front.
+SRC_DIRS  = src/base src/net src/core src/subjects src/front
+CORE_SRC  = $(filter-out src/front/main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
+UI_SRC    = $(wildcard ui/*.c ui/panes/*.c)
 SQL_FILES = $(sort $(wildcard sql/queries/*.sql)) $(wildcard sql/kit/*.sql)
 THEMES    = $(sort $(wildcard themes/*.theme))
 
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
 UI_OBJ    = $(UI_SRC:%.c=$(BUILD)/%.o)
-MAIN_OBJ  = $(BUILD)/src/main.o
+MAIN_OBJ  = $(BUILD)/src/front/main.o
 ALL_OBJ   = $(CORE_OBJ) $(UI_OBJ) $(MAIN_OBJ)
 
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
@@ -66,9 +68,9 @@ $(BUILD)/%.o: %.c
 
 # The SQL files and the default theme are compiled in, so pgdeck runs with
 # nothing installed beside it.
-$(BUILD)/gen/embedded.c: $(SQL_FILES) $(THEMES) src/embed.sh
+$(BUILD)/gen/embedded.c: $(SQL_FILES) $(THEMES) src/base/embed.sh
 	@mkdir -p $(dir $@)
-	sh src/embed.sh $(SQL_FILES) $(THEMES) > $@
+	sh src/base/embed.sh $(SQL_FILES) $(THEMES) > $@
 
 $(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<

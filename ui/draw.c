@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sanitize.h"
+#include "base/sanitize.h"
 #include "ui.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 int draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text)
 {

@@ -3,13 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alerts.h"
+#include "core/alerts.h"
 #include "keymap.h"
-#include "numparse.h"
-#include "textout.h"
+#include "base/numparse.h"
+#include "base/textout.h"
 #include "ui.h"
 #include "ui_actions.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 static int quit(struct ui *ui, int ch)
 {

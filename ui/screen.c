@@ -10,13 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alerts.h"
+#include "core/alerts.h"
 #include "crash.h"
 #include "keymap.h"
-#include "sanitize.h"
-#include "textout.h"
+#include "base/sanitize.h"
+#include "base/textout.h"
 #include "ui.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 /* The screen: curses inside the libuv loop.  Keys arrive through a
  * uv_poll on stdin, the size through SIGWINCH, and the screen is drawn in

@@ -5,7 +5,7 @@
 #include <strings.h>
 
 #include "ui.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 /* The table widget: every list in pgdeck is a snapshot shown through
  * column definitions.  Filter and sort apply to the snapshot's rows; the

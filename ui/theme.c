@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "embedded.h"
+#include "base/embedded.h"
 #include "theme.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #ifndef PGDECK_DATADIR
 #define PGDECK_DATADIR "/usr/local/share/pgdeck"

@@ -6,7 +6,7 @@
 #include <curses.h>
 #include <uv.h>
 
-#include "app.h"
+#include "core/app.h"
 #include "theme.h"
 
 /* The curses front end.  One pane per file (pane_*.c), each a const

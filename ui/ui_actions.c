@@ -3,20 +3,20 @@
  * hooks through which an action previews itself (ui_confirm), reports
  * progress and its outcome (the status line) and shows text (EXPLAIN).
  *
- * Every key and command goes to action_start, the one gate in src/action.c:
+ * Every key and command goes to action_start, the one gate in src/core/action.c:
  * read-only mode, the journal check, the preview and the confirmation are
  * decided there, never here.  This file only finds what is selected. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "action.h"
-#include "ident.h"
-#include "journal.h"
-#include "numparse.h"
-#include "sanitize.h"
+#include "core/action.h"
+#include "base/ident.h"
+#include "core/journal.h"
+#include "base/numparse.h"
+#include "base/sanitize.h"
 #include "ui.h"
 #include "ui_actions.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 /* Lines of the journal the viewer shows. */
 #define JOURNAL_LINES 500

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host.h"
-#include "xalloc.h"
+#include "core/host.h"
+#include "base/xalloc.h"
 
 #define MAX_BACKENDS 20000
 

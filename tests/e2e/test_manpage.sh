@@ -67,7 +67,7 @@ done
 check_eq "every configuration section of --help is in the man page" "" "$missing"
 
 # The keys of config.h's INI comment, each described.
-keys=$(sed -n '/INI file sections and keys/,/Booleans take/p' "$PGDECK_ROOT/src/config.h" |
+keys=$(sed -n '/INI file sections and keys/,/Booleans take/p' "$PGDECK_ROOT/src/core/config.h" |
 	sed 's/([^)]*)//g; s/(.*//; s/^[^)]*)//; s/^.*\]//; s/^ \*//' | tr ',' '\n' | tr -d ' ' | grep -E '^[a-z_]+$' | sort -u)
 missing=""
 for k in $keys; do

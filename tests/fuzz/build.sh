@@ -28,13 +28,13 @@ LIBS="$(pkg-config --libs libpq inih jansson libuv) -lm"
 
 sources() {
     case "$1" in
-    fuzz_config)   echo "src/config.c src/conninfo.c src/resolve.c src/ident.c src/numparse.c src/sanitize.c src/xalloc.c" ;;
-    fuzz_conninfo) echo "src/conninfo.c src/resolve.c src/sanitize.c src/xalloc.c" ;;
-    fuzz_sanitize) echo "src/sanitize.c src/xalloc.c" ;;
-    fuzz_theme)    echo "ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
-    fuzz_plan)     echo "src/plan.c src/ident.c src/sanitize.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c" ;;
-    fuzz_ident)    echo "src/ident.c src/sanitize.c src/xalloc.c" ;;
-    fuzz_json)     echo "src/jsontext.c src/journal.c src/statefile.c src/action_sql.c src/sanitize.c src/xalloc.c" ;;
+    fuzz_config)   echo "src/core/config.c src/net/conninfo.c src/net/resolve.c src/base/ident.c src/base/numparse.c src/base/sanitize.c src/base/xalloc.c" ;;
+    fuzz_conninfo) echo "src/net/conninfo.c src/net/resolve.c src/base/sanitize.c src/base/xalloc.c" ;;
+    fuzz_sanitize) echo "src/base/sanitize.c src/base/xalloc.c" ;;
+    fuzz_theme)    echo "ui/theme.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
+    fuzz_plan)     echo "src/core/plan.c src/base/ident.c src/base/sanitize.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
+    fuzz_ident)    echo "src/base/ident.c src/base/sanitize.c src/base/xalloc.c" ;;
+    fuzz_json)     echo "src/base/jsontext.c src/core/journal.c src/base/statefile.c src/core/action_sql.c src/base/sanitize.c src/base/xalloc.c" ;;
     *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
     esac
 }
@@ -56,7 +56,7 @@ build() {
     # The parsers that read built-in files get the embedded table too
     # (rewritten only when it changes, so that it does not make every
     # target out of date).
-    sh "$ROOT/src/embed.sh" "$ROOT"/themes/*.theme > "$OUT/embedded_themes.c.tmp"
+    sh "$ROOT/src/base/embed.sh" "$ROOT"/themes/*.theme > "$OUT/embedded_themes.c.tmp"
     sed "s|$ROOT/themes/||; s|$ROOT/sql/||" "$OUT/embedded_themes.c.tmp" > "$OUT/embedded_themes.c.new"
     if cmp -s "$OUT/embedded_themes.c.new" "$OUT/embedded_themes.c"; then
         rm -f "$OUT/embedded_themes.c.new"

@@ -1,4 +1,4 @@
-/* libFuzzer target for src/config.c.
+/* libFuzzer target for src/core/config.c.
  *
  * Normally the input is a config file: it is written to a temporary file
  * and loaded with --config.  An input starting with "ARGV\n" is a command
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "core/config.h"
 
 static void check_message(const char *err)
 {

@@ -1,4 +1,4 @@
-/* libFuzzer target for src/conninfo.c.
+/* libFuzzer target for src/net/conninfo.c.
  *
  * Mode 0 (first byte even): the rest is a conninfo string or URI, fed to
  * conninfo_parse, conninfo_display, conninfo_mask and redis_target_parse.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conninfo.h"
+#include "net/conninfo.h"
 
 static void check_message(const char *err)
 {

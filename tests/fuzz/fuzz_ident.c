@@ -1,4 +1,4 @@
-/* libFuzzer target for the identifier parser (src/ident.c): arbitrary
+/* libFuzzer target for the identifier parser (src/base/ident.c): arbitrary
  * bytes as a name the operator typed or wrote in [retention].
  *
  *   TARGETS=fuzz_ident sh tests/fuzz/build.sh run 60
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ident.h"
-#include "sanitize.h"
+#include "base/ident.h"
+#include "base/sanitize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* libFuzzer target for the JSON writers of untrusted text: --once's
- * (jsontext_new and jsontext_dump in src/jsontext.c, which src/once.c
+ * (jsontext_new and jsontext_dump in src/base/jsontext.c, which src/front/once.c
  * uses for every string) and the action journal's (journal_format in
- * src/journal.c).  Arbitrary bytes up to the
+ * src/core/journal.c).  Arbitrary bytes up to the
  * first NUL are the text, as libpq hands over a value.
  *
  *   TARGETS=fuzz_json sh tests/fuzz/build.sh run 60
@@ -21,8 +21,8 @@
 
 #include <jansson.h>
 
-#include "journal.h"
-#include "jsontext.h"
+#include "core/journal.h"
+#include "base/jsontext.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,7 +55,7 @@ static size_t valid_char(const unsigned char *s, size_t n)
 }
 
 /* What the repair must give: valid characters kept, each other byte
- * U+FFFD.  Written independently of src/jsontext.c, as the oracle. */
+ * U+FFFD.  Written independently of src/base/jsontext.c, as the oracle. */
 static char *expected_repair(const char *text)
 {
     size_t n = strlen(text), o = 0;

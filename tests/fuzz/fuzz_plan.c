@@ -1,4 +1,4 @@
-/* libFuzzer target for the index plan parser (src/plan.c): arbitrary bytes
+/* libFuzzer target for the index plan parser (src/core/plan.c): arbitrary bytes
  * as a plan file.
  *
  *   TARGETS=fuzz_plan sh tests/fuzz/build.sh run 60
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "plan.h"
+#include "core/plan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

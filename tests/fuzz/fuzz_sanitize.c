@@ -1,4 +1,4 @@
-/* libFuzzer target for src/sanitize.c.
+/* libFuzzer target for src/base/sanitize.c.
  *
  * The first byte picks the flags, the rest is the text.  Besides "no
  * crash", it checks what the module promises: no control character of any
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sanitize.h"
+#include "base/sanitize.h"
 
 /* Decode one UTF-8 character strictly; 0 when invalid. */
 static size_t decode(const unsigned char *s, size_t n, uint32_t *cp)

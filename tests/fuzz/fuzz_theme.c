@@ -3,11 +3,11 @@
 // Build and run from the repository root (clang, with its sanitizer runtime):
 //
 //   mkdir -p build/fuzz/corpus
-//   sh src/embed.sh themes/*.theme > build/fuzz/embedded_themes.c
+//   sh src/base/embed.sh themes/*.theme > build/fuzz/embedded_themes.c
 //   clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 \
 //         -DTHEME_PARSE_ONLY -fsanitize=fuzzer,address,undefined \
 //         -Isrc -Iui -o build/fuzz/fuzz_theme tests/fuzz/fuzz_theme.c \
-//         ui/theme.c src/xalloc.c src/embedded.c build/fuzz/embedded_themes.c
+//         ui/theme.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c
 //   build/fuzz/fuzz_theme -max_total_time=60 -max_len=4096 \
 //         build/fuzz/corpus tests/fuzz/corpus/fuzz_theme
 //

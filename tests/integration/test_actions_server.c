@@ -16,13 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "action.h"
-#include "app.h"
-#include "config.h"
-#include "conninfo.h"
-#include "pgconn.h"
-#include "pgpool.h"
-#include "xalloc.h"
+#include "core/action.h"
+#include "core/app.h"
+#include "core/config.h"
+#include "net/conninfo.h"
+#include "net/pgconn.h"
+#include "net/pgpool.h"
+#include "base/xalloc.h"
 
 extern char **environ;
 

@@ -12,12 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conninfo.h"
-#include "pgconn.h"
-#include "pgpool.h"
-#include "redisconn.h"
-#include "resolve.h"
-#include "xalloc.h"
+#include "net/conninfo.h"
+#include "net/pgconn.h"
+#include "net/pgpool.h"
+#include "net/redisconn.h"
+#include "net/resolve.h"
+#include "base/xalloc.h"
 
 static uv_loop_t *loop;
 

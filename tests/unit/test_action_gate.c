@@ -20,14 +20,14 @@
 #include <libpq-fe.h>
 #include <uv.h>
 
-#include "action.h"
-#include "action_sql.h"
-#include "app.h"
-#include "config.h"
-#include "conninfo.h"
-#include "journal.h"
-#include "partition_plan.h"
-#include "xalloc.h"
+#include "core/action.h"
+#include "core/action_sql.h"
+#include "core/app.h"
+#include "core/config.h"
+#include "net/conninfo.h"
+#include "core/journal.h"
+#include "core/partition_plan.h"
+#include "base/xalloc.h"
 
 /* ---- a console without servers -------------------------------------------- */
 

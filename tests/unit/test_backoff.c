@@ -6,7 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "backoff.h"
+#include "net/backoff.h"
 
 static void test_backoff_first_delay_is_between_half_base_and_base(void **state)
 {

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conninfo.h"
-#include "resolve.h"
+#include "net/conninfo.h"
+#include "net/resolve.h"
 
 #define SECRET "S3cr3tPw"
 

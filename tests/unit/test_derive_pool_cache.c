@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "app.h"
-#include "derive_pool_cache.h"
+#include "core/app.h"
+#include "subjects/derive_pool_cache.h"
 
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

@@ -15,14 +15,14 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "alerts.h"
-#include "app.h"
-#include "collector.h"
-#include "config.h"
-#include "derive_storage.h"
-#include "ident.h"
-#include "plan.h"
-#include "xalloc.h"
+#include "core/alerts.h"
+#include "core/app.h"
+#include "core/collector.h"
+#include "core/config.h"
+#include "subjects/derive_storage.h"
+#include "base/ident.h"
+#include "core/plan.h"
+#include "base/xalloc.h"
 
 #define DAY 86400.0
 

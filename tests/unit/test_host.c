@@ -16,12 +16,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "alerts.h"
-#include "app.h"
-#include "collect_host.h"
-#include "forecast.h"
-#include "host.h"
-#include "xalloc.h"
+#include "core/alerts.h"
+#include "core/app.h"
+#include "subjects/collect_host.h"
+#include "core/forecast.h"
+#include "core/host.h"
+#include "base/xalloc.h"
 
 static void assert_near(double got, double want, double tolerance)
 {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ident.h"
+#include "base/ident.h"
 
 /* Parse `text`; expect success with `schema` and `name`. */
 static void parses(const char *text, const char *schema, const char *name)

@@ -24,15 +24,15 @@
 #include <jansson.h>
 #include <uv.h>
 
-#include "action.h"
-#include "action_sql.h"
-#include "app.h"
-#include "config.h"
-#include "conninfo.h"
-#include "derive_storage.h"
-#include "journal.h"
-#include "snapshot.h"
-#include "xalloc.h"
+#include "core/action.h"
+#include "core/action_sql.h"
+#include "core/app.h"
+#include "core/config.h"
+#include "net/conninfo.h"
+#include "subjects/derive_storage.h"
+#include "core/journal.h"
+#include "core/snapshot.h"
+#include "base/xalloc.h"
 
 struct fixture {
     uv_loop_t     loop;

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "numparse.h"
+#include "base/numparse.h"
 
 static void double_is(const char *text, double want)
 {

@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "embedded.h"
-#include "plan.h"
-#include "xalloc.h"
+#include "base/embedded.h"
+#include "core/plan.h"
+#include "base/xalloc.h"
 
 static int parse(struct plan *p, const char *sql)
 {

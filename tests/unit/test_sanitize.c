@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sanitize.h"
+#include "base/sanitize.h"
 
 /* Sanitize `in` (len bytes) and compare with `want`. */
 static void check(const char *in, size_t len, int flags, const char *want)

@@ -14,9 +14,9 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "alerts.h"
-#include "app.h"
-#include "xalloc.h"
+#include "core/alerts.h"
+#include "core/app.h"
+#include "base/xalloc.h"
 
 static const char *const activity_columns[] = { "pid", "state", "duration" };
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "textout.h"
+#include "base/textout.h"
 
 /* What the writes in `fn` put on a stream. */
 static char *captured(void (*fn)(FILE *f))

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "embedded.h"
+#include "base/embedded.h"
 #include "theme.h"
-#include "xalloc.h"
+#include "base/xalloc.h"
 
 #ifndef PGDECK_DATADIR              /* as ui/theme.c, when built by hand */
 #define PGDECK_DATADIR "/usr/local/share/pgdeck"

@@ -1,0 +1,117 @@
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "core/alerts.h"
+#include "core/app.h"
+#include "base/xalloc.h"
+
+/* Each rule with the collectors whose snapshots it reads: an alert found
+ * in a snapshot that is stale says so (as_of), so a paused console or a
+ * server that stopped answering never passes old findings off as now. */
+#define RULE_READS_MAX 2
+static const struct {
+    alert_rule  rule;
+    const char *reads[RULE_READS_MAX];
+} rules[] = {
+    { alert_primary_down,    { NULL } },
+    { alert_slow_queries,    { "activity" } },
+    { alert_pool,            { "connections", "settings" } },
+    { alert_cache_hit,       { "database_cache" } },
+    { alert_redis_hit,       { "redis" } },
+    { alert_replica_lag,     { "replication" } },
+    { alert_replica,         { "replica", "replication" } },
+    { alert_stale_views,     { "views" } },
+    { alert_partitions,      { "partitions" } },
+    { alert_invalid_indexes, { "indexes" } },
+    { alert_disk_full,       { "sizes" } },
+};
+#define NRULES (sizeof rules / sizeof rules[0])
+
+static const perf_rule perf_rules[] = {
+    perf_activity,
+    perf_pool_cache,
+    perf_storage,
+    perf_host,
+};
+
+void alert_set(struct alert *a, enum alert_level level, const char *name, const char *fmt, ...)
+{
+    a->level = level;
+    a->as_of = 0;
+    snprintf(a->name, sizeof a->name, "%s", name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->text, sizeof a->text, fmt, ap);
+    va_end(ap);
+}
+
+/* The oldest stale snapshot among those a rule reads, 0 if none is.  A
+ * rule reads the latest snapshot only when it has data (a failed one it
+ * skips), so that is the one that counts here: stale when it is older
+ * than two cadences, or when its server is down now (until the next run
+ * replaces it with the failure, it is the last known, not the present). */
+static double rule_as_of(const struct app *app, size_t i)
+{
+    double oldest = 0, now = now_monotonic();
+    for (int k = 0; k < RULE_READS_MAX && rules[i].reads[k]; k++) {
+        const struct collector *c = app_collector(app, rules[i].reads[k]);
+        const struct snapshot *s = c ? c->current : NULL;
+        if (!s || s->error)
+            continue;
+        double as_of = collector_stale_as_of(c, now);
+        if (!(as_of > 0) && !collector_source_up(c))
+            as_of = s->taken_at;
+        if (as_of > 0 && (oldest == 0 || as_of < oldest))
+            oldest = as_of;
+    }
+    return oldest;
+}
+
+/* Sort key: the level, then fresh before stale. */
+static int rank(const struct alert *a)
+{
+    return (int)a->level * 2 + (a->as_of > 0 ? 0 : 1);
+}
+
+int alerts_evaluate(const struct app *app, struct alert *out, int max)
+{
+    int n = 0;
+    for (size_t i = 0; i < NRULES && n < max; i++) {
+        int found = rules[i].rule(app, out + n, max - n);
+        double as_of = found ? rule_as_of(app, i) : 0;
+        for (int k = n; k < n + found; k++)
+            out[k].as_of = as_of;
+        n += found;
+    }
+    /* Worst first, rule order within a level (a stable insertion sort): a
+     * narrow alert line shows the critical ones. */
+    for (int i = 1; i < n; i++) {
+        struct alert a = out[i];
+        int j = i;
+        while (j > 0 && rank(&out[j - 1]) < rank(&a)) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = a;
+    }
+    return n;
+}
+
+double alerts_as_of(const struct app *app)
+{
+    double oldest = 0;
+    for (size_t i = 0; i < NRULES; i++) {
+        double as_of = rule_as_of(app, i);
+        if (as_of > 0 && (oldest == 0 || as_of < oldest))
+            oldest = as_of;
+    }
+    return oldest;
+}
+
+int alerts_perfdata(const struct app *app, struct perfdata *out, int max)
+{
+    int n = 0;
+    for (size_t i = 0; i < sizeof perf_rules / sizeof perf_rules[0] && n < max; i++)
+        n += perf_rules[i](app, out + n, max - n);
+    return n;
+}

@@ -1,0 +1,380 @@
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "base/sanitize.h"
+#include "base/xalloc.h"
+
+#define APP_MAX_NOTICES 64
+
+void app_changed(struct app *app, unsigned what)
+{
+    if (app->on_change)
+        app->on_change(app->ui, what);
+}
+
+/* "Primary down since": from the first failure (a connect refused, a
+ * connection lost) until it is up again, however many retries between. */
+static void note_primary_state(struct app *app)
+{
+    if (!app->primary)
+        return;
+    enum pgconn_state st = pgpool_state(app->primary);
+    if (st == PGCONN_UP)
+        app->primary_down_since = 0;
+    else if (st == PGCONN_DOWN && !(app->primary_down_since > 0))
+        app->primary_down_since = now_wall();
+}
+
+void app_primary_given_up(struct app *app)
+{
+    if (app->primary && pgpool_state(app->primary) != PGCONN_UP && !(app->primary_down_since > 0))
+        app->primary_down_since = now_wall();
+}
+
+/* A server that comes up gets its collectors run at once, so the first
+ * frame after a connect or a reconnect does not wait for the next tick. */
+static void pool_state(void *arg, struct pgpool *pool)
+{
+    struct app *app = arg;
+    if (pool == app->primary)
+        note_primary_state(app);
+    if (pgpool_state(pool) == PGCONN_UP)
+        collectors_source_up(app, pool == app->primary ? SOURCE_PRIMARY : SOURCE_REPLICA);
+    app_changed(app, APP_CHANGED_SERVERS);
+}
+
+static void conn_state(void *arg, struct pgconn *conn)
+{
+    struct app *app = arg;
+    if (pgconn_state(conn) == PGCONN_UP && conn == app->pgbouncer)
+        collectors_source_up(app, SOURCE_PGBOUNCER);
+    app_changed(app, APP_CHANGED_SERVERS);
+}
+
+static void redis_state(void *arg, struct redisconn *rc)
+{
+    struct app *app = arg;
+    if (redisconn_state(rc) == PGCONN_UP && rc == app->redis)
+        collectors_source_up(app, SOURCE_REDIS);
+    app_changed(app, APP_CHANGED_SERVERS);
+}
+
+/* What every PostgreSQL session runs before its first query.  Other roles
+ * may create functions and operators in any schema they can write to
+ * (public, before PostgreSQL 15 and often after), and one with a closer
+ * signature than the built-in (public.lower(varchar), public.=(varchar,
+ * varchar)) would be chosen over pg_catalog's through search_path, and run
+ * with pgdeck's privileges.  With pg_catalog alone on the path no such
+ * object can be found; names outside pg_catalog are written qualified.
+ * The same settings go in the startup options, but a pooler may drop those
+ * (PgBouncer's ignore_startup_parameters), so they are also SET here.
+ * Quoting, sanitizing and JSON all assume UTF-8 from the server: the
+ * server converts to it from any encoding but SQL_ASCII, which declares
+ * none.  There a conversion would fail a whole query on one stored byte
+ * that is not UTF-8, so the bytes come as stored (SQL_ASCII) and are shown
+ * escaped like any other invalid UTF-8. */
+static const char *const session_setup_sql =
+    "SET search_path = pg_catalog; "
+    "SELECT pg_catalog.set_config('client_encoding', "
+    "CASE pg_catalog.current_setting('server_encoding') WHEN 'SQL_ASCII' THEN 'SQL_ASCII' ELSE 'UTF8' END, "
+    "false)";
+
+/* Every pgdeck session says who it is, carries a statement_timeout so no
+ * monitoring query can run away, and in read-only mode refuses writes at
+ * the server too (default_transaction_read_only), so that even a bug in
+ * the client gate cannot change the database. */
+static void monitoring_conninfo(struct conninfo *ci, const struct config *cfg, bool server_options)
+{
+    conninfo_set(ci, "application_name", "pgdeck");
+    if (!conninfo_get(ci, "connect_timeout")) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%d", (int)ceil(cfg->connect_timeout_ms / 1000.0));
+        conninfo_set(ci, "connect_timeout", buf);
+    }
+    if (!server_options)
+        return;
+    conninfo_set(ci, "client_encoding", "UTF8");
+    const char *old = conninfo_get(ci, "options");
+    /* JIT would compile the bigger catalog queries at scale (seconds for
+     * the partition tree at 5,000 partitions) to save microseconds.  Ours
+     * come last, so they win over the user's -c of the same setting. */
+    char *opts = xasprintf("%s%s-c statement_timeout=%.0f -c jit=off -c search_path=pg_catalog%s",
+                           old ? old : "", old ? " " : "",
+                           cfg->statement_timeout_ms,
+                           cfg->read_only ? " -c default_transaction_read_only=on" : "");
+    conninfo_set(ci, "options", opts);
+    free(opts);
+}
+
+static struct pgpool *open_pool(struct app *app, const struct conninfo *base, const char *label)
+{
+    const struct config *cfg = app->cfg;
+    struct conninfo ci;
+    conninfo_copy(&ci, base);
+    monitoring_conninfo(&ci, cfg, true);
+    struct pgpool_options o = {
+        .label = label,
+        .min = cfg->pool_min,
+        .max = cfg->pool_max,
+        .idle_timeout = cfg->idle_timeout_ms / 1000.0,
+        .connect_timeout = cfg->connect_timeout_ms / 1000.0,
+        .query_timeout = cfg->query_timeout_ms / 1000.0,
+        .setup_sql = session_setup_sql,
+    };
+    struct pgpool *pool = pgpool_new(app->loop, &ci, &o, pool_state, app);
+    conninfo_free(&ci);
+    return pool;
+}
+
+int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
+{
+    char err[256];
+    app->loop = loop;
+    app->cfg = cfg;
+    app->interval = cfg->interval;
+    app->collectors = xcalloc((size_t)collector_count, sizeof *app->collectors);
+    for (int i = 0; i < collector_count; i++) {
+        app->collectors[i].def = &collector_defs[i];
+        app->collectors[i].app = app;
+        app->collectors[i].backoff = 1;
+    }
+    app->primary_display = conninfo_display(&cfg->primary);
+    app->primary = open_pool(app, &cfg->primary, "primary");
+    /* A connect that fails at once (inside pgpool_new) may not be told to
+     * pool_state: look. */
+    note_primary_state(app);
+
+    if (cfg->replica) {
+        struct conninfo ci = { 0 };
+        if (conninfo_parse(&ci, cfg->replica, err, sizeof err) == 0)
+            app->replica = open_pool(app, &ci, "replica");
+        else
+            app_message(app, true, "replica: %s", err);
+        conninfo_free(&ci);
+    }
+    if (cfg->pgbouncer) {
+        struct conninfo ci = { 0 };
+        if (conninfo_parse(&ci, cfg->pgbouncer, err, sizeof err) == 0) {
+            /* The admin console accepts no "options" startup parameter. */
+            monitoring_conninfo(&ci, cfg, false);
+            if (!conninfo_get(&ci, "dbname"))
+                conninfo_set(&ci, "dbname", "pgbouncer");
+            struct pgconn_options o = {
+                .label = "pgbouncer",
+                .connect_timeout = cfg->connect_timeout_ms / 1000.0,
+                .query_timeout = cfg->query_timeout_ms / 1000.0,
+                .reconnect = true,
+                .simple_protocol = true,
+            };
+            app->pgbouncer = pgconn_new(loop, &ci, &o, conn_state, app);
+        } else {
+            app_message(app, true, "pgbouncer: %s", err);
+        }
+        conninfo_free(&ci);
+    }
+    if (cfg->redis) {
+        struct redis_target t = { 0 };
+        if (redis_target_parse(&t, cfg->redis, err, sizeof err) == 0)
+            app->redis = redisconn_new(loop, &t, cfg->connect_timeout_ms / 1000.0,
+                                       cfg->query_timeout_ms / 1000.0, redis_state, app);
+        else
+            app_message(app, true, "redis: %s", err);
+        redis_target_free(&t);
+    }
+    return 0;
+}
+
+void app_close(struct app *app)
+{
+    collectors_stop(app);
+    if (app->primary)
+        pgpool_free(app->primary);
+    if (app->replica)
+        pgpool_free(app->replica);
+    if (app->pgbouncer)
+        pgconn_close(app->pgbouncer);
+    if (app->redis)
+        redisconn_close(app->redis);
+    app->primary = app->replica = NULL;
+    app->pgbouncer = NULL;
+    app->redis = NULL;
+    if (app->collectors) {
+        for (int i = 0; i < collector_count; i++) {
+            snapshot_unref(app->collectors[i].current);
+            snapshot_unref(app->collectors[i].previous);
+            snapshot_unref(app->collectors[i].last_good);
+            if (app->collectors[i].def->free_state)
+                app->collectors[i].def->free_state(app->collectors[i].state);
+            else
+                free(app->collectors[i].state);
+        }
+        free(app->collectors);
+        app->collectors = NULL;
+    }
+    free(app->primary_display);
+    free(app->message);
+    app->primary_display = app->message = NULL;
+    for (int i = 0; i < app->nnotices; i++)
+        free(app->notices[i]);
+    free(app->notices);
+    app->notices = NULL;
+    app->nnotices = 0;
+}
+
+void app_message(struct app *app, bool error, const char *fmt, ...)
+{
+    free(app->message);
+    app->message = NULL;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        char buf[1024];
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        app->message = xstrdup(buf);
+    }
+    app->message_is_error = error;
+    app_changed(app, APP_CHANGED_MESSAGE);
+}
+
+void app_notice_once(struct app *app, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[1024];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    /* A bounded memory: past it, nothing more is said (a hostile role
+     * could otherwise vary the text for ever). */
+    if (app->nnotices >= APP_MAX_NOTICES)
+        return;
+    for (int i = 0; i < app->nnotices; i++)
+        if (strcmp(app->notices[i], buf) == 0)
+            return;
+    app->notices = xrealloc(app->notices, (size_t)(app->nnotices + 1) * sizeof *app->notices);
+    app->notices[app->nnotices++] = xstrdup(buf);
+    if (app->on_change) {
+        app_message(app, false, "%s", buf);
+        return;
+    }
+    char *text = sanitize(buf, SANITIZE_FOLD | (app->cfg && app->cfg->ascii ? SANITIZE_ASCII : 0));
+    fprintf(stderr, "pgdeck: %s\n", text);
+    free(text);
+}
+
+const struct collector *app_collector(const struct app *app, const char *name)
+{
+    int i = collector_index(name);
+    return i < 0 || !app->collectors ? NULL : &app->collectors[i];
+}
+
+const struct snapshot *app_snapshot(const struct app *app, const char *name)
+{
+    const struct collector *c = app_collector(app, name);
+    return c ? c->current : NULL;
+}
+
+const struct snapshot *app_shown(const struct app *app, const char *name)
+{
+    const struct collector *c = app_collector(app, name);
+    return c ? collector_shown(c) : NULL;
+}
+
+double app_stale_as_of(const struct app *app, const char *name)
+{
+    const struct collector *c = name ? app_collector(app, name) : NULL;
+    return c ? collector_stale_as_of(c, now_monotonic()) : 0;
+}
+
+void app_series_push(struct app *app, const char *name, double value)
+{
+    struct series *s = NULL;
+    for (int i = 0; i < app->nseries; i++)
+        if (strcmp(app->series[i].name, name) == 0)
+            s = &app->series[i];
+    if (!s) {
+        if (app->nseries == APP_MAX_SERIES)
+            return;
+        s = &app->series[app->nseries++];
+        snprintf(s->name, sizeof s->name, "%s", name);
+    }
+    s->values[s->head] = value;
+    s->head = (s->head + 1) % SERIES_LEN;
+    if (s->count < SERIES_LEN)
+        s->count++;
+}
+
+const struct series *app_series(const struct app *app, const char *name)
+{
+    for (int i = 0; i < app->nseries; i++)
+        if (strcmp(app->series[i].name, name) == 0)
+            return &app->series[i];
+    return NULL;
+}
+
+double series_at(const struct series *s, int i)
+{
+    if (!s || i < 0 || i >= s->count)
+        return NAN;
+    return s->values[(s->head - 1 - i + 2 * SERIES_LEN) % SERIES_LEN];
+}
+
+int app_servers(const struct app *app, struct server_status *out, int max)
+{
+    int n = 0;
+    if (n < max) {
+        struct server_status *s = &out[n++];
+        memset(s, 0, sizeof *s);
+        s->name = "primary";
+        s->configured = app->primary != NULL;
+        if (app->primary) {
+            s->state = pgpool_state(app->primary);
+            s->version = pgpool_server_version_text(app->primary);
+            s->error = pgpool_error(app->primary);
+            s->retry_in = pgpool_retry_in(app->primary);
+            s->standby = pgpool_in_recovery(app->primary);
+        }
+    }
+    if (n < max) {
+        struct server_status *s = &out[n++];
+        memset(s, 0, sizeof *s);
+        s->name = "replica";
+        s->configured = app->replica != NULL;
+        if (app->replica) {
+            s->state = pgpool_state(app->replica);
+            s->version = pgpool_server_version_text(app->replica);
+            s->error = pgpool_error(app->replica);
+            s->retry_in = pgpool_retry_in(app->replica);
+            s->standby = pgpool_in_recovery(app->replica);
+        }
+    }
+    if (n < max) {
+        struct server_status *s = &out[n++];
+        memset(s, 0, sizeof *s);
+        s->name = "pgbouncer";
+        s->configured = app->pgbouncer != NULL;
+        if (app->pgbouncer) {
+            s->state = pgconn_state(app->pgbouncer);
+            s->version = pgconn_server_version_text(app->pgbouncer);
+            s->error = pgconn_error(app->pgbouncer);
+            s->retry_in = pgconn_retry_in(app->pgbouncer);
+        }
+    }
+    if (n < max) {
+        struct server_status *s = &out[n++];
+        memset(s, 0, sizeof *s);
+        s->name = "redis";
+        s->configured = app->redis != NULL;
+        if (app->redis) {
+            s->state = redisconn_state(app->redis);
+            s->version = redisconn_version(app->redis);
+            s->error = redisconn_error(app->redis);
+            s->retry_in = redisconn_retry_in(app->redis);
+        }
+    }
+    return n;
+}

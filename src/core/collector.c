@@ -1,0 +1,393 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <hiredis.h>
+
+#include "core/action.h"
+#include "core/app.h"
+#include "subjects/collect_host.h"
+#include "subjects/collect_statements.h"
+#include "core/collector.h"
+#include "subjects/derive_pool_cache.h"
+#include "subjects/derive_storage.h"
+#include "base/embedded.h"
+#include "base/xalloc.h"
+
+/* The collectors.  Cadence 0 follows the refresh interval; the slow ones
+ * (catalog sizes, partition trees, the index plan) run every 10-30 s. */
+static bool index_build_seen(const struct app *app);
+
+const struct collector_def collector_defs[] = {
+    { .name = "activity",        .source = SOURCE_PRIMARY,   .query = "queries/activity.sql",
+      .own_pids = true, .derive = derive_activity_host },
+    { .name = "statements",      .source = SOURCE_PRIMARY,   .query = "queries/statements.sql",
+      .cadence = 2, .run = statements_run, .free_state = statements_free_state },
+    { .name = "connections",     .source = SOURCE_PRIMARY,   .query = "queries/connections.sql",
+      .cadence = 2 },
+    { .name = "settings",        .source = SOURCE_PRIMARY,   .query = "queries/settings.sql",
+      .cadence = 30 },
+    { .name = "replication",     .source = SOURCE_PRIMARY,   .query = "queries/replication.sql",
+      .cadence = 2 },
+    { .name = "replica",         .source = SOURCE_REPLICA,   .query = "queries/replica.sql" },
+    { .name = "pgbouncer_pools", .source = SOURCE_PGBOUNCER, .query = "SHOW POOLS",
+      .derive = derive_pgbouncer_pools },
+    { .name = "pgbouncer_stats", .source = SOURCE_PGBOUNCER, .query = "SHOW STATS",
+      .derive = derive_pgbouncer_stats },
+    { .name = "database_cache",  .source = SOURCE_PRIMARY,   .query = "queries/database_cache.sql",
+      .derive = derive_database_cache },
+    { .name = "table_cache",     .source = SOURCE_PRIMARY,   .query = "queries/table_cache.sql",
+      .cadence = 5, .derive = derive_table_cache },
+    { .name = "redis",           .source = SOURCE_REDIS,     .query = "INFO",
+      .derive = derive_redis },
+    { .name = "partitions",      .source = SOURCE_PRIMARY,   .query = "queries/partitions.sql",
+      .cadence = 15, .derive = derive_partitions },
+    { .name = "views",           .source = SOURCE_PRIMARY,   .query = "queries/views.sql",
+      .cadence = 10, .derive = derive_views },
+    { .name = "indexes",         .source = SOURCE_PRIMARY,   .query = "queries/indexes.sql",
+      .cadence = 15, .derive = derive_indexes },
+    { .name = "index_progress",  .source = SOURCE_PRIMARY,   .query = "queries/index_progress.sql",
+      .derive = derive_index_progress, .cadence = 15, .wanted = index_build_seen },
+    /* The database host (collect_host.h): backends decides whether the
+     * server is on this host at all; the others wait for its verdict. */
+    { .name = "backends",        .source = SOURCE_PRIMARY,   .query = "queries/host_backends.sql",
+      .run = host_backends_run, .free_state = host_backends_free },
+    { .name = "host",            .source = SOURCE_PRIMARY,   .run = host_system_run },
+    { .name = "host_paths",      .source = SOURCE_PRIMARY,   .query = "queries/host_paths.sql",
+      .cadence = 60 },
+    { .name = "disks",           .source = SOURCE_PRIMARY,   .cadence = 10, .run = host_disks_run },
+    { .name = "sizes",           .source = SOURCE_PRIMARY,   .query = "queries/sizes.sql",
+      .cadence = 60, .run = host_sizes_run, .free_state = host_sizes_free },
+};
+const int collector_count = sizeof collector_defs / sizeof collector_defs[0];
+
+/* index_progress is worth its every-second cost only while an index is
+ * being built: by one of our actions, or by a session the activity
+ * collector shows running CREATE INDEX or REINDEX. */
+static bool index_build_seen(const struct app *app)
+{
+    if (action_running(app))
+        return true;
+    const struct snapshot *a = app_snapshot(app, "activity");
+    for (int r = 0; a && !a->error && r < a->nrows; r++) {
+        const char *q = snapshot_get(a, r, "query");
+        while (q && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '('))
+            q++;
+        if (q && (strncasecmp(q, "CREATE INDEX", 12) == 0 ||
+                  strncasecmp(q, "CREATE UNIQUE INDEX", 19) == 0 ||
+                  strncasecmp(q, "REINDEX", 7) == 0))
+            return true;
+    }
+    return false;
+}
+
+/* A run that takes more than a quarter of its cadence doubles the cadence,
+ * up to this factor; cheap runs bring it back down. */
+#define MAX_BACKOFF 8.0
+
+int collector_index(const char *name)
+{
+    for (int i = 0; i < collector_count; i++)
+        if (strcmp(collector_defs[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+double collector_cadence(const struct collector *c)
+{
+    double base = c->def->cadence > 0 ? c->def->cadence : c->app->interval;
+    if (base < c->app->interval)
+        base = c->app->interval;
+    return base * c->backoff;
+}
+
+void collector_publish(struct collector *c, struct snapshot *s)
+{
+    double now = now_monotonic();
+    c->running = false;
+    c->last_elapsed = now - c->started;
+    c->total_elapsed += c->last_elapsed;
+    if (c->last_elapsed > c->max_elapsed)
+        c->max_elapsed = c->last_elapsed;
+    c->runs++;
+    if (s->error)
+        c->failures++;
+    s->elapsed = c->last_elapsed;
+
+    double cadence = collector_cadence(c);
+    if (c->last_elapsed > cadence / 4 && c->backoff < MAX_BACKOFF)
+        c->backoff *= 2;
+    else if (c->last_elapsed < cadence / 16 && c->backoff > 1)
+        c->backoff /= 2;
+    c->next_run = c->started + collector_cadence(c);
+
+    if (!s->error && c->def->derive)
+        c->def->derive(c->app, s, c->current && !c->current->error ? c->current : NULL);
+    snapshot_unref(c->previous);
+    c->previous = c->current;
+    c->current = s;
+    if (!s->error) {
+        snapshot_unref(c->last_good);
+        c->last_good = snapshot_ref(s);
+        c->good_at = now;
+    }
+    app_changed(c->app, APP_CHANGED_SNAPSHOT);
+}
+
+static void pg_done(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (!c->app->collectors)
+        return;     /* shutting down */
+    struct snapshot *s = error ? snapshot_failed(c->def->name, error)
+                               : snapshot_from_result(c->def->name, res);
+    collector_publish(c, s);
+}
+
+/* Redis INFO is "key:value" lines in "# Section" blocks: one row with a
+ * column per key, so panes and deltas read it like any other snapshot. */
+static struct snapshot *snapshot_from_info(const char *name, const char *info)
+{
+    struct snapshot *s = snapshot_new(name, 0, NULL);
+    const char *empty = NULL;
+    snapshot_add_row(s, &empty);
+    for (const char *line = info; line && *line;) {
+        size_t n = strcspn(line, "\r\n");
+        const char *colon = memchr(line, ':', n);
+        if (line[0] != '#' && colon) {
+            char *key = xstrndup(line, (size_t)(colon - line));
+            char *value = xstrndup(colon + 1, n - (size_t)(colon - line) - 1);
+            snapshot_set(s, 0, key, value);
+            free(key);
+            free(value);
+        }
+        line += n;
+        while (*line == '\r' || *line == '\n')
+            line++;
+    }
+    return s;
+}
+
+static void redis_done(void *arg, const redisReply *reply, const char *error)
+{
+    struct collector *c = arg;
+    if (!c->app->collectors)
+        return;
+    struct snapshot *s;
+    if (error)
+        s = snapshot_failed(c->def->name, error);
+    else if (reply->type != REDIS_REPLY_STRING)
+        s = snapshot_failed(c->def->name, "unexpected reply to INFO");
+    else
+        s = snapshot_from_info(c->def->name, reply->str);
+    collector_publish(c, s);
+}
+
+/* NULL when up; "" while the first connect is under way (wait for it
+ * rather than publish a failure); otherwise why the source is down. */
+static const char *state_reason(enum pgconn_state st, const char *down)
+{
+    if (st == PGCONN_UP)
+        return NULL;
+    return st == PGCONN_CONNECTING ? "" : down;
+}
+
+static const char *source_down(const struct app *app, enum collector_source src)
+{
+    switch (src) {
+    case SOURCE_PRIMARY:
+        if (!app->primary)
+            return "no primary";
+        return state_reason(pgpool_state(app->primary), "primary not connected");
+    case SOURCE_REPLICA:
+        if (!app->replica)
+            return "no replica configured (--replica or DATABASE_READ_REPLICA_URL)";
+        return state_reason(pgpool_state(app->replica), "replica not connected");
+    case SOURCE_PGBOUNCER:
+        if (!app->pgbouncer)
+            return "no PgBouncer configured (--pgbouncer or PGBOUNCER_URL)";
+        return state_reason(pgconn_state(app->pgbouncer), "PgBouncer not connected");
+    case SOURCE_REDIS:
+        if (!app->redis)
+            return "no Redis configured (--redis or REDIS_URL)";
+        return state_reason(redisconn_state(app->redis), "Redis not connected");
+    }
+    return "unknown source";
+}
+
+/* The source a collector sends to, for a standard run. */
+static int send_query(struct collector *c)
+{
+    struct app *app = c->app;
+    const struct collector_def *d = c->def;
+    if (d->source == SOURCE_REDIS) {
+        const char *argv[] = { d->query };
+        return redisconn_command(app->redis, redis_done, c, 1, argv);
+    }
+    if (d->source == SOURCE_PGBOUNCER)
+        return pgconn_send(app->pgbouncer, d->query, 0, NULL, 0, pg_done, c);
+    const char *sql = embedded_find(d->query);
+    if (!sql) {
+        collector_publish(c, snapshot_failed(d->name, "query file missing from the build"));
+        return 0;
+    }
+    struct pgpool *pool = d->source == SOURCE_REPLICA ? app->replica : app->primary;
+    if (d->own_pids) {
+        int pids[64];
+        int n = pgpool_backend_pids(pool, pids, 64);
+        char list[64 * 12 + 3];
+        size_t len = 0;
+        list[len++] = '{';
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%d", i ? "," : "", pids[i]);
+        snprintf(list + len, sizeof list - len, "}");
+        const char *params[] = { list };
+        return pgpool_send(pool, sql, 1, params, 0, pg_done, c);
+    }
+    return pgpool_send(pool, sql, 0, NULL, 0, pg_done, c);
+}
+
+static void run_one(struct collector *c)
+{
+    struct app *app = c->app;
+    const char *down = source_down(app, c->def->source);
+    double now = now_monotonic();
+    if (down && !*down) {
+        c->next_run = now + 0.1;
+        return;
+    }
+    if (down) {
+        /* Publish the reason once, then stay quiet until the source is up:
+         * a down server is shown as down, not as an error loop. */
+        if (!c->current || !c->current->error || strcmp(c->current->error, down) != 0) {
+            c->started = now;
+            collector_publish(c, snapshot_failed(c->def->name, down));
+        }
+        c->next_run = now + app->interval;
+        return;
+    }
+    int min_version = c->def->min_version;
+    if (min_version && c->def->source == SOURCE_PRIMARY &&
+        pgpool_server_version(app->primary) < min_version) {
+        c->started = now;
+        char msg[96];
+        snprintf(msg, sizeof msg, "needs PostgreSQL %d or later", min_version / 10000);
+        collector_publish(c, snapshot_failed(c->def->name, msg));
+        c->next_run = now + 60;
+        return;
+    }
+    c->running = true;
+    c->started = now;
+    int rc = c->def->run ? c->def->run(c) : send_query(c);
+    if (rc != 0) {
+        c->running = false;
+        c->next_run = now + app->interval;
+    }
+}
+
+void collectors_tick(struct app *app)
+{
+    if (!app->collectors)
+        return;
+    double now = now_monotonic();
+    for (int i = 0; i < collector_count; i++) {
+        struct collector *c = &app->collectors[i];
+        /* A little slack so a collector due a hair after the tick is not
+         * pushed back a whole interval. */
+        /* A collector that is needed now runs at the refresh interval
+         * whatever its idle cadence. */
+        if (!c->running && c->def->wanted && c->next_run > now + app->interval &&
+            c->def->wanted(app))
+            c->next_run = now;
+        if (!c->running && c->next_run <= now + 0.05)
+            run_one(c);
+    }
+}
+
+static void tick_cb(uv_timer_t *t)
+{
+    struct app *app = t->data;
+    if (!app->paused)
+        collectors_tick(app);
+    /* Until every collector has published once, tick every 100 ms so the
+     * first complete frame waits for the servers, not for the interval. */
+    if (!app->warmed_up && collectors_all_done(app)) {
+        app->warmed_up = true;
+        uv_timer_set_repeat(&app->tick, (uint64_t)(app->interval * 1000));
+    }
+}
+
+void collectors_start(struct app *app)
+{
+    uv_timer_init(app->loop, &app->tick);
+    app->tick.data = app;
+    uint64_t ms = (uint64_t)(app->interval * 1000);
+    /* The first tick comes soon: connections are usually up in a few ms. */
+    uv_timer_start(&app->tick, tick_cb, 20, app->warmed_up ? ms : 100);
+}
+
+void collectors_stop(struct app *app)
+{
+    if (app->tick.data && !uv_is_closing((uv_handle_t *)&app->tick)) {
+        uv_timer_stop(&app->tick);
+        uv_close((uv_handle_t *)&app->tick, NULL);
+    }
+}
+
+void collectors_refresh_all(struct app *app)
+{
+    for (int i = 0; i < collector_count; i++)
+        app->collectors[i].next_run = 0;
+    if (app->tick.data) {
+        uint64_t ms = (uint64_t)(app->interval * 1000);
+        uv_timer_start(&app->tick, tick_cb, 0, ms);
+    }
+}
+
+void collectors_source_up(struct app *app, enum collector_source source)
+{
+    if (!app->collectors)
+        return;
+    for (int i = 0; i < collector_count; i++)
+        if (collector_defs[i].source == source && !app->collectors[i].running)
+            run_one(&app->collectors[i]);
+}
+
+void collector_run_now(struct app *app, const char *name)
+{
+    int i = collector_index(name);
+    if (i >= 0 && !app->collectors[i].running)
+        run_one(&app->collectors[i]);
+}
+
+bool collector_source_up(const struct collector *c)
+{
+    return c->app && c->def && source_down(c->app, c->def->source) == NULL;
+}
+
+const struct snapshot *collector_shown(const struct collector *c)
+{
+    if (c->current && !c->current->error)
+        return c->current;
+    return c->last_good ? c->last_good : c->current;
+}
+
+double collector_stale_as_of(const struct collector *c, double now)
+{
+    const struct snapshot *s = collector_shown(c);
+    if (!s || s->error || s != c->last_good || !c->app || !c->def)
+        return 0;
+    if (now - c->good_at <= COLLECTOR_STALE_CADENCES * collector_cadence(c))
+        return 0;
+    return s->taken_at;
+}
+
+bool collectors_all_done(const struct app *app)
+{
+    for (int i = 0; i < collector_count; i++)
+        if (!app->collectors[i].current)
+            return false;
+    return true;
+}

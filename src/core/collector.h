@@ -1,0 +1,120 @@
+#ifndef PGDECK_COLLECTOR_H
+#define PGDECK_COLLECTOR_H
+
+#include <stdbool.h>
+
+#include <uv.h>
+
+#include "core/snapshot.h"
+
+/* A collector reads one data source on its own cadence and publishes each
+ * result as a new immutable snapshot.  Collectors are rows of one const
+ * table (collector.c): adding one is adding a query file in sql/queries/
+ * and a row.
+ *
+ * Cost rules: every query carries a statement_timeout (the connection's);
+ * slow collectors have a longer cadence, and a collector whose run takes
+ * more than a quarter of its cadence backs off (its cadence doubles, up to
+ * eight times) until runs are cheap again. */
+
+struct app;
+struct collector;
+
+enum collector_source {
+    SOURCE_PRIMARY,         /* the primary pool */
+    SOURCE_REPLICA,         /* the replica pool, when configured */
+    SOURCE_PGBOUNCER,       /* the PgBouncer admin console */
+    SOURCE_REDIS,           /* Redis */
+};
+
+struct collector_def {
+    const char *name;           /* "activity"; also the JSON key */
+    enum collector_source source;
+    const char *query;          /* embedded SQL file ("queries/activity.sql"),
+                                   or the literal command for PgBouncer and
+                                   Redis ("SHOW POOLS", "INFO") */
+    double      cadence;        /* seconds; 0 means the refresh interval */
+    int         min_version;    /* server_version_num needed, 0 for any */
+    /* The query takes $1: the backend pids of pgdeck's own pool, as an
+     * int[] literal, so pgdeck's sessions stay out of what it shows. */
+    bool        own_pids;
+    /* Optional: derive columns (rates from deltas, flags) in `now` from the
+     * previous snapshot; `now` is not yet published, so it may change. */
+    void (*derive)(struct app *app, struct snapshot *now, const struct snapshot *prev);
+    /* Optional: replace the standard "send query, copy result" run.  Must
+     * end by calling collector_publish exactly once per run.  Returns 0 if
+     * a run started, -1 if not (source down). */
+    int  (*run)(struct collector *c);
+    /* Optional: whether the data is needed now.  While it says no, the
+     * collector keeps its (long) cadence; when it says yes, it runs at the
+     * refresh interval. */
+    bool (*wanted)(const struct app *app);
+    /* Frees `state` of a custom run (NULL: free()). */
+    void (*free_state)(void *state);
+};
+
+struct collector {
+    const struct collector_def *def;
+    struct app       *app;
+    struct snapshot  *current;      /* last published, owned (a ref) */
+    struct snapshot  *previous;     /* the one before, for deltas */
+    /* The last published snapshot that had data (a ref; it may be
+     * `current`), and when it was published (monotonic): what the screen
+     * keeps showing, marked stale, while the server is down. */
+    struct snapshot  *last_good;
+    double            good_at;
+    bool              running;
+    double            started;      /* monotonic */
+    double            next_run;     /* monotonic */
+    double            backoff;      /* cadence multiplier, 1..8 */
+    double            last_elapsed; /* seconds, of the last run */
+    double            max_elapsed;
+    double            total_elapsed;
+    unsigned long     runs;
+    unsigned long     failures;
+    void             *state;        /* private to a custom run */
+};
+
+extern const struct collector_def collector_defs[];
+extern const int collector_count;
+
+/* The index of a collector by name, or -1. */
+int  collector_index(const char *name);
+/* Start the collectors' timer on the app's loop. */
+void collectors_start(struct app *app);
+void collectors_stop(struct app *app);
+/* Run every due collector now (used by the timer, and by --once). */
+void collectors_tick(struct app *app);
+/* Force every collector to run at the next tick (after a resume or an
+ * action that changed what a pane shows). */
+void collectors_refresh_all(struct app *app);
+/* A source came up: run its collectors now rather than at the next tick. */
+void collectors_source_up(struct app *app, enum collector_source source);
+/* Run one collector now if it is not running. */
+void collector_run_now(struct app *app, const char *name);
+/* Publish a run's result (takes ownership of `s`), for custom runs. */
+void collector_publish(struct collector *c, struct snapshot *s);
+/* Whether every collector has published at least once since start. */
+bool collectors_all_done(const struct app *app);
+/* The effective cadence of a collector in seconds. */
+double collector_cadence(const struct collector *c);
+
+/* Stale data.  A front end that shows data over time (the console) shows
+ * for a collector its latest snapshot when that has data, and otherwise the
+ * last one that had, so a server that goes down leaves its last rows on
+ * screen instead of a blank pane; data older than COLLECTOR_STALE_CADENCES
+ * of its collector's cadences is stale and is marked so ("as of 14:03:27"),
+ * whether the server is down, stopped answering, or the console is
+ * paused. */
+#define COLLECTOR_STALE_CADENCES 2
+/* The snapshot to show (borrowed): `current` if it has data, else
+ * `last_good` if there was any, else `current` (its error) or NULL. */
+const struct snapshot *collector_shown(const struct collector *c);
+/* When the shown data is stale at monotonic time `now`: the wall-clock
+ * time it was taken; 0 when it is fresh or there is no data. */
+double collector_stale_as_of(const struct collector *c, double now);
+/* Whether the collector's server is up (configured and connected): data
+ * from a server that is down is the last known, however young. */
+bool collector_source_up(const struct collector *c);
+
+#endif

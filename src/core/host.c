@@ -1,0 +1,399 @@
+/* The database host: /proc parsers and readers, statvfs, and whether the
+ * server is on this host at all (see host.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "core/host.h"
+#include "base/xalloc.h"
+
+/* How far the start time /proc gives a process may be from the one the
+ * server gives its backend: /proc's boot time has a resolution of one
+ * second, and the backend notes its start a moment after the fork. */
+#define START_TOLERANCE 2.0
+
+/* ---- parsers --------------------------------------------------------- */
+
+int host_parse_stat(const char *text, struct host_proc_stat *out)
+{
+    /* "pid (comm) state ppid ...": comm may hold spaces and parentheses,
+     * so the fields start after the last ')'. */
+    const char *p = text ? strrchr(text, ')') : NULL;
+    if (!p)
+        return -1;
+    memset(out, 0, sizeof *out);
+    /* Fields numbered as in proc(5): 3 state, 4 ppid, 14 utime,
+     * 15 stime, 22 starttime, 24 rss.  All but the state are numbers
+     * (some may be negative: priority, nice). */
+    int field = 2;
+    for (p++; *p && *p != '\n' && field < 24;) {
+        while (*p == ' ')
+            p++;
+        if (!*p || *p == '\n')
+            break;
+        field++;
+        size_t len = strcspn(p, " \n");
+        if (field == 3) {
+            out->state = *p;
+        } else {
+            char *end;
+            unsigned long long v = strtoull(p, &end, 10);
+            if (end != p + len)
+                return -1;
+            if (field == 4)
+                out->ppid = (int)v;
+            else if (field == 14)
+                out->utime = v;
+            else if (field == 15)
+                out->stime = v;
+            else if (field == 22)
+                out->starttime = v;
+            else if (field == 24)
+                out->rss = v;
+        }
+        p += len;
+    }
+    return field == 24 ? 0 : -1;
+}
+
+int host_parse_statm(const char *text, struct host_proc_statm *out)
+{
+    if (!text)
+        return -1;
+    return sscanf(text, "%llu %llu %llu", &out->size, &out->resident, &out->shared) == 3 ? 0 : -1;
+}
+
+/* The value of "key: value" (or "key value") lines; -1 when absent. */
+static int keyed_number(const char *text, const char *key, double *out)
+{
+    size_t n = strlen(key);
+    for (const char *line = text; line && *line;) {
+        if (strncmp(line, key, n) == 0 && (line[n] == ':' || line[n] == ' ')) {
+            char *end;
+            double v = strtod(line + n + 1, &end);
+            if (end == line + n + 1)
+                return -1;
+            *out = v;
+            return 0;
+        }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    return -1;
+}
+
+int host_parse_io(const char *text, struct host_proc_io *out)
+{
+    double rchar, wchar, rb, wb;
+    if (!text || keyed_number(text, "rchar", &rchar) || keyed_number(text, "wchar", &wchar) ||
+        keyed_number(text, "read_bytes", &rb) || keyed_number(text, "write_bytes", &wb))
+        return -1;
+    out->rchar = (unsigned long long)rchar;
+    out->wchar = (unsigned long long)wchar;
+    out->read_bytes = (unsigned long long)rb;
+    out->write_bytes = (unsigned long long)wb;
+    return 0;
+}
+
+int host_parse_loadavg(const char *text, double load[3])
+{
+    if (!text)
+        return -1;
+    return sscanf(text, "%lf %lf %lf", &load[0], &load[1], &load[2]) == 3 ? 0 : -1;
+}
+
+int host_parse_proc_stat(const char *text, struct host_cpu_times *cpu, int *ncpu, double *btime)
+{
+    if (!text)
+        return -1;
+    bool have_cpu = false;
+    *ncpu = 0;
+    *btime = NAN;
+    for (const char *line = text; line && *line;) {
+        if (strncmp(line, "cpu ", 4) == 0) {
+            /* user nice system idle iowait irq softirq steal guest guest_nice:
+             * guest time is already counted in user, so it stops at steal. */
+            unsigned long long v[8] = { 0 };
+            int n = sscanf(line + 4, "%llu %llu %llu %llu %llu %llu %llu %llu",
+                           &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+            if (n >= 4) {
+                cpu->total = 0;
+                for (int i = 0; i < n; i++)
+                    cpu->total += v[i];
+                cpu->idle = v[3] + (n > 4 ? v[4] : 0);
+                have_cpu = true;
+            }
+        } else if (strncmp(line, "cpu", 3) == 0 && line[3] >= '0' && line[3] <= '9') {
+            (*ncpu)++;
+        } else if (strncmp(line, "btime ", 6) == 0) {
+            *btime = strtod(line + 6, NULL);
+        }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    return have_cpu ? 0 : -1;
+}
+
+int host_parse_meminfo(const char *text, struct host_memory *out)
+{
+    double total, avail, free_kb, buffers = 0, cached = 0, swap_total = 0, swap_free = 0;
+    if (!text || keyed_number(text, "MemTotal", &total))
+        return -1;
+    /* MemAvailable is the kernel's own estimate (3.14+); before it, free
+     * plus buffers and page cache is the usual approximation. */
+    if (keyed_number(text, "MemAvailable", &avail)) {
+        if (keyed_number(text, "MemFree", &free_kb))
+            return -1;
+        keyed_number(text, "Buffers", &buffers);
+        keyed_number(text, "Cached", &cached);
+        avail = free_kb + buffers + cached;
+    }
+    keyed_number(text, "SwapTotal", &swap_total);
+    keyed_number(text, "SwapFree", &swap_free);
+    out->mem_total = total * 1024;
+    out->mem_available = avail * 1024;
+    out->swap_total = swap_total * 1024;
+    out->swap_free = swap_free * 1024;
+    return 0;
+}
+
+bool host_cmdline_is_postgres(const char *cmdline, size_t len)
+{
+    if (!cmdline || len == 0)
+        return false;
+    /* argv[0] is the first NUL-terminated piece (the title may have
+     * overwritten it with spaces instead of NULs). */
+    size_t n = strnlen(cmdline, len);
+    if ((n >= 9 && strncmp(cmdline, "postgres:", 9) == 0) ||
+        (n >= 11 && strncmp(cmdline, "postmaster:", 11) == 0))
+        return true;
+    size_t word = strcspn(cmdline, " ");
+    if (word > n)
+        word = n;
+    const char *base = cmdline;
+    for (size_t i = 0; i < word; i++)
+        if (cmdline[i] == '/')
+            base = cmdline + i + 1;
+    size_t blen = (size_t)(cmdline + word - base);
+    return (blen == 8 && strncmp(base, "postgres", 8) == 0) ||
+           (blen == 10 && strncmp(base, "postmaster", 10) == 0);
+}
+
+/* ---- arithmetic -------------------------------------------------------- */
+
+double host_cpu_percent(unsigned long long ticks, double seconds, long ticks_per_second)
+{
+    if (!(seconds > 0) || ticks_per_second <= 0)
+        return NAN;
+    return 100.0 * (double)ticks / (double)ticks_per_second / seconds;
+}
+
+double host_cpu_busy(const struct host_cpu_times *before, const struct host_cpu_times *after)
+{
+    if (after->total <= before->total || after->idle < before->idle)
+        return NAN;
+    double total = (double)(after->total - before->total);
+    double idle = (double)(after->idle - before->idle);
+    double busy = 100.0 * (total - idle) / total;
+    return busy < 0 ? 0 : busy > 100 ? 100 : busy;
+}
+
+double host_rate(unsigned long long before, unsigned long long after, double seconds)
+{
+    if (!(seconds > 0) || after < before)
+        return NAN;
+    return (double)(after - before) / seconds;
+}
+
+/* ---- is the server here? ------------------------------------------------ */
+
+static bool interface_has(int family, const void *addr)
+{
+    struct ifaddrs *list;
+    if (getifaddrs(&list) != 0)
+        return false;
+    bool found = false;
+    for (struct ifaddrs *i = list; i && !found; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != family)
+            continue;
+        if (family == AF_INET)
+            found = memcmp(&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, addr, 4) == 0;
+        else
+            found = memcmp(&((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr, addr, 16) == 0;
+    }
+    freeifaddrs(list);
+    return found;
+}
+
+bool host_address_is_local(const char *addr)
+{
+    if (!addr || !*addr)
+        return true;                /* inet_server_addr() is NULL on a unix socket */
+    char text[64];
+    snprintf(text, sizeof text, "%s", addr);
+    text[strcspn(text, "/%")] = '\0';       /* "127.0.0.1/32", "fe80::1%eth0" */
+    struct in_addr v4;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET, text, &v4) == 1) {
+        if ((ntohl(v4.s_addr) >> 24) == 127)
+            return true;
+        return interface_has(AF_INET, &v4);
+    }
+    if (inet_pton(AF_INET6, text, &v6) == 1) {
+        if (IN6_IS_ADDR_LOOPBACK(&v6))
+            return true;
+        if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+            memcpy(&v4, v6.s6_addr + 12, 4);
+            if ((ntohl(v4.s_addr) >> 24) == 127)
+                return true;
+            return interface_has(AF_INET, &v4);
+        }
+        return interface_has(AF_INET6, &v6);
+    }
+    return false;
+}
+
+/* ---- readers ------------------------------------------------------------ */
+
+const char *host_proc_root(void)
+{
+    const char *root = getenv("PGDECK_PROC_ROOT");
+    return root && *root ? root : "/proc";
+}
+
+long host_ticks_per_second(void)
+{
+    long t = sysconf(_SC_CLK_TCK);
+    return t > 0 ? t : 100;
+}
+
+long host_page_size(void)
+{
+    long p = sysconf(_SC_PAGESIZE);
+    return p > 0 ? p : 4096;
+}
+
+long host_read_file(const char *root, const char *rel, char *buf, size_t len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    size_t got = 0;
+    while (got + 1 < len) {
+        ssize_t n = read(fd, buf + got, len - 1 - got);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int saved = errno;
+            close(fd);
+            errno = saved;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    return (long)got;
+}
+
+void host_read_backend(const char *root, struct host_backend *b, double btime)
+{
+    char rel[64], buf[1024];
+    b->found = b->same_process = b->io_readable = false;
+    b->io_errno = 0;
+    b->read_at = now_monotonic();
+    snprintf(rel, sizeof rel, "%d/stat", b->pid);
+    if (host_read_file(root, rel, buf, sizeof buf) < 0 || host_parse_stat(buf, &b->stat) != 0)
+        return;
+    b->found = true;
+    bool postgres = b->known && b->known_start == b->stat.starttime;
+    if (!postgres) {
+        snprintf(rel, sizeof rel, "%d/cmdline", b->pid);
+        long n = host_read_file(root, rel, buf, sizeof buf);
+        postgres = n > 0 && host_cmdline_is_postgres(buf, (size_t)n);
+    }
+    bool same_start = true;
+    if (!isnan(btime) && !isnan(b->backend_start)) {
+        double started = btime + (double)b->stat.starttime / (double)host_ticks_per_second();
+        same_start = fabs(started - b->backend_start) <= START_TOLERANCE;
+    }
+    b->same_process = postgres && same_start;
+    /* statm.size stays 0 when statm was not read: resident comes from
+     * stat, shared is unknown. */
+    memset(&b->statm, 0, sizeof b->statm);
+    b->statm.resident = b->stat.rss;
+    struct host_proc_statm m;
+    snprintf(rel, sizeof rel, "%d/statm", b->pid);
+    if (b->want_statm && host_read_file(root, rel, buf, sizeof buf) >= 0 && host_parse_statm(buf, &m) == 0)
+        b->statm = m;
+    snprintf(rel, sizeof rel, "%d/io", b->pid);
+    if (host_read_file(root, rel, buf, sizeof buf) < 0)
+        b->io_errno = errno;
+    else if (host_parse_io(buf, &b->io) == 0)
+        b->io_readable = true;
+    else
+        b->io_errno = EINVAL;
+}
+
+int host_read_system(const char *root, struct host_system *out, char *err, size_t errlen)
+{
+    char buf[16384];
+    memset(out, 0, sizeof *out);
+    out->read_at = now_monotonic();
+    if (host_read_file(root, "loadavg", buf, sizeof buf) < 0 || host_parse_loadavg(buf, out->load) != 0) {
+        snprintf(err, errlen, "cannot read %s/loadavg: %s", root, strerror(errno));
+        return -1;
+    }
+    /* /proc/stat has a line per CPU and per interrupt source: on a big
+     * machine it outgrows a small buffer, and the totals come first. */
+    long n = host_read_file(root, "stat", buf, sizeof buf);
+    if (n < 0 || host_parse_proc_stat(buf, &out->cpu, &out->ncpu, &out->btime) != 0) {
+        snprintf(err, errlen, "cannot read %s/stat", root);
+        return -1;
+    }
+    if (isnan(out->btime)) {
+        /* Truncated before btime: read the whole file. */
+        size_t cap = 1 << 20;
+        char *big = xmalloc(cap);
+        if (host_read_file(root, "stat", big, cap) > 0)
+            host_parse_proc_stat(big, &out->cpu, &out->ncpu, &out->btime);
+        free(big);
+    }
+    if (host_read_file(root, "meminfo", buf, sizeof buf) < 0 || host_parse_meminfo(buf, &out->mem) != 0) {
+        snprintf(err, errlen, "cannot read %s/meminfo", root);
+        return -1;
+    }
+    return 0;
+}
+
+int host_statvfs(const char *path, struct host_disk *out, char *err, size_t errlen)
+{
+    struct statvfs v;
+    struct stat st;
+    memset(out, 0, sizeof *out);
+    if (stat(path, &st) != 0 || statvfs(path, &v) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return -1;
+    }
+    double unit = v.f_frsize ? (double)v.f_frsize : (double)v.f_bsize;
+    out->total = (double)v.f_blocks * unit;
+    out->used = (double)(v.f_blocks - v.f_bfree) * unit;
+    out->free = (double)v.f_bavail * unit;
+    out->device = (unsigned long long)st.st_dev;
+    return 0;
+}

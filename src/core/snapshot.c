@@ -1,0 +1,161 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/snapshot.h"
+#include "base/xalloc.h"
+
+struct snapshot *snapshot_new(const char *source, int ncols, const char *const *columns)
+{
+    struct snapshot *s = xcalloc(1, sizeof *s);
+    s->refs = 1;
+    s->source = xstrdup(source);
+    s->taken_at = now_wall();
+    s->ncols = ncols;
+    s->columns = xcalloc((size_t)(ncols ? ncols : 1), sizeof *s->columns);
+    for (int i = 0; i < ncols; i++)
+        s->columns[i] = xstrdup(columns[i]);
+    return s;
+}
+
+struct snapshot *snapshot_from_result(const char *source, const PGresult *res)
+{
+    int ncols = PQnfields(res), nrows = PQntuples(res);
+    const char **names = xcalloc((size_t)(ncols ? ncols : 1), sizeof *names);
+    for (int i = 0; i < ncols; i++)
+        names[i] = PQfname(res, i);
+    struct snapshot *s = snapshot_new(source, ncols, names);
+    free(names);
+    s->cap_rows = nrows;
+    s->cells = xcalloc((size_t)(nrows * ncols > 0 ? nrows * ncols : 1), sizeof *s->cells);
+    for (int r = 0; r < nrows; r++)
+        for (int c = 0; c < ncols; c++)
+            if (!PQgetisnull(res, r, c))
+                s->cells[r * ncols + c] = xstrndup(PQgetvalue(res, r, c),
+                                                   (size_t)PQgetlength(res, r, c));
+    s->nrows = nrows;
+    return s;
+}
+
+struct snapshot *snapshot_failed(const char *source, const char *error)
+{
+    struct snapshot *s = snapshot_new(source, 0, NULL);
+    s->error = xstrdup(error ? error : "no data");
+    return s;
+}
+
+void snapshot_add_row(struct snapshot *s, const char *const *values)
+{
+    if (s->nrows == s->cap_rows) {
+        s->cap_rows = s->cap_rows ? s->cap_rows * 2 : 16;
+        s->cells = xrealloc(s->cells, (size_t)s->cap_rows * (size_t)(s->ncols ? s->ncols : 1) * sizeof *s->cells);
+    }
+    for (int c = 0; c < s->ncols; c++)
+        s->cells[s->nrows * s->ncols + c] = xstrdup(values[c]);
+    s->nrows++;
+}
+
+int snapshot_add_column(struct snapshot *s, const char *name)
+{
+    int have = snapshot_column(s, name);
+    if (have >= 0)
+        return have;
+    int ncols = s->ncols + 1;
+    char **cells = xcalloc((size_t)((s->cap_rows ? s->cap_rows : 1) * ncols), sizeof *cells);
+    for (int r = 0; r < s->nrows; r++)
+        for (int c = 0; c < s->ncols; c++)
+            cells[r * ncols + c] = s->cells[r * s->ncols + c];
+    free(s->cells);
+    s->cells = cells;
+    s->columns = xrealloc(s->columns, (size_t)ncols * sizeof *s->columns);
+    s->columns[s->ncols] = xstrdup(name);
+    s->ncols = ncols;
+    return ncols - 1;
+}
+
+void snapshot_set(struct snapshot *s, int row, const char *column, const char *value)
+{
+    int c = snapshot_add_column(s, column);
+    if (row < 0 || row >= s->nrows)
+        return;
+    free(s->cells[row * s->ncols + c]);
+    s->cells[row * s->ncols + c] = xstrdup(value);
+}
+
+struct snapshot *snapshot_ref(struct snapshot *s)
+{
+    if (s)
+        s->refs++;
+    return s;
+}
+
+void snapshot_unref(struct snapshot *s)
+{
+    if (!s || --s->refs > 0)
+        return;
+    for (int i = 0; i < s->nrows * s->ncols; i++)
+        free(s->cells[i]);
+    for (int i = 0; i < s->ncols; i++)
+        free(s->columns[i]);
+    free(s->cells);
+    free(s->columns);
+    free(s->source);
+    free(s->error);
+    free(s);
+}
+
+int snapshot_column(const struct snapshot *s, const char *name)
+{
+    if (!s)
+        return -1;
+    for (int i = 0; i < s->ncols; i++)
+        if (strcmp(s->columns[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *snapshot_cell(const struct snapshot *s, int row, int col)
+{
+    if (!s || row < 0 || row >= s->nrows || col < 0 || col >= s->ncols)
+        return NULL;
+    return s->cells[row * s->ncols + col];
+}
+
+const char *snapshot_get(const struct snapshot *s, int row, const char *column)
+{
+    return snapshot_cell(s, row, snapshot_column(s, column));
+}
+
+const char *snapshot_text(const struct snapshot *s, int row, const char *column)
+{
+    const char *v = snapshot_get(s, row, column);
+    return v ? v : "";
+}
+
+double snapshot_number(const struct snapshot *s, int row, const char *column, double fallback)
+{
+    const char *v = snapshot_get(s, row, column);
+    if (!v || !*v)
+        return fallback;
+    char *end;
+    double d = strtod(v, &end);
+    return end == v ? fallback : d;
+}
+
+bool snapshot_true(const struct snapshot *s, int row, const char *column)
+{
+    const char *v = snapshot_get(s, row, column);
+    return v && (strcmp(v, "t") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+int snapshot_find(const struct snapshot *s, const char *column, const char *value)
+{
+    int c = snapshot_column(s, column);
+    if (c < 0)
+        return -1;
+    for (int r = 0; r < s->nrows; r++) {
+        const char *v = snapshot_cell(s, r, c);
+        if (v && strcmp(v, value) == 0)
+            return r;
+    }
+    return -1;
+}

@@ -1,0 +1,101 @@
+/* pgdeck: a terminal console for a tuned PostgreSQL database.
+ *
+ * main parses the configuration and hands over to a front end: the
+ * console (ui/), or one of the non-interactive ones (--once, check, run).
+ * Only main exits. */
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "core/app.h"
+#include "core/config.h"
+#include "front/frontend.h"
+#include "net/resolve.h"
+#include "base/textout.h"
+
+extern char **environ;
+
+int ui_run(struct app *app);
+
+/* Whether the command line asks for `check`.  A failed config_load leaves
+ * nothing behind, so look at the words themselves: a monitoring system
+ * must see UNKNOWN (3) for a bad option, never a CRITICAL (2). */
+static bool wants_check(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "check") == 0)
+            return true;
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    /* hiredis 0.14 writes with plain write(): a Redis that closes the
+     * connection while pgdeck writes would kill it with SIGPIPE.  Every
+     * front end gets EPIPE instead, which hiredis reports as an error
+     * (libpq guards its own sends). */
+    signal(SIGPIPE, SIG_IGN);
+    /* Messages about the options echo what was typed: written through the
+     * sanitizing writer, in ASCII unless the locale says UTF-8 (the
+     * configuration, once read, decides for everything after). */
+    textout_set_ascii(strcmp(nl_langinfo(CODESET), "UTF-8") != 0);
+
+    struct config cfg;
+    char err[1024];
+    if (config_load(&cfg, argc, argv, environ, err, sizeof err) != 0) {
+        textout_line(stderr, "%s", err);
+        textout_line(stderr, "Try 'pgdeck --help' for more information.");
+        /* check's convention: 3 is UNKNOWN; everything else fails with 2. */
+        return wants_check(argc, argv) ? 3 : 2;
+    }
+    textout_set_ascii(cfg.ascii);
+    if (cfg.command == COMMAND_HELP) {
+        textout_printf(stdout, "%s", config_usage());
+        config_free(&cfg);
+        return 0;
+    }
+    if (cfg.command == COMMAND_VERSION) {
+        textout_line(stdout, "pgdeck %s (libpq %d, libuv %s)", PGDECK_VERSION, PQlibVersion(), uv_version_string());
+        config_free(&cfg);
+        return 0;
+    }
+
+    uv_loop_t *loop = uv_default_loop();
+    struct app app = { 0 };
+    app_init(&app, loop, &cfg);
+
+    int rc;
+    switch (cfg.command) {
+    case COMMAND_ONCE:
+        rc = frontend_once(&app);
+        break;
+    case COMMAND_CHECK:
+        rc = frontend_check(&app);
+        break;
+    case COMMAND_RUN:
+        rc = frontend_run(&app);
+        break;
+    default:
+        rc = ui_run(&app);
+        break;
+    }
+    uv_loop_close(loop);
+    config_free(&cfg);
+    /* A host name lookup still running on libuv's thread pool (a DNS
+     * server that does not answer) would hold up the exit for as long as it
+     * takes: libuv joins its pool threads in a destructor at exit.  Its
+     * answer is not wanted any more, and everything else is closed. */
+    if (resolve_in_flight() > 0) {
+        fflush(NULL);
+        _exit(rc);
+    }
+    return rc;
+}

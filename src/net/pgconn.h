@@ -1,0 +1,112 @@
+#ifndef PGDECK_PGCONN_H
+#define PGDECK_PGCONN_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+#include <uv.h>
+
+#include "net/conninfo.h"
+
+/* One asynchronous PostgreSQL connection driven by the libuv loop.
+ *
+ * Nothing here blocks: host names are looked up first on libuv's thread
+ * pool (resolve.h) and handed to libpq as hostaddr, the connection is
+ * opened with PQconnectStartParams and PQconnectPoll on a uv_poll_t,
+ * queries go out with PQsendQueryParams one at a time from a FIFO queue,
+ * and results are read with PQconsumeInput/PQgetResult when the socket is
+ * readable.  A query that
+ * outlives its timeout is cancelled (PQcancel runs on the libuv thread
+ * pool, since it blocks); if the server does not answer even the cancel,
+ * the connection is dropped and opened again.  A connection that fails or is
+ * lost is retried with exponential backoff and jitter, capped at 30 s. */
+
+enum pgconn_state {
+    PGCONN_CONNECTING,      /* a connect attempt is under way */
+    PGCONN_UP,              /* ready for queries */
+    PGCONN_DOWN,            /* failed or lost; retry_at says when next */
+    PGCONN_CLOSED,          /* pgconn_close was called */
+};
+
+struct pgconn;
+
+/* A query's outcome.  Exactly one of `res` and `error` is set.  `res` is
+ * owned by pgconn and valid only during the callback (copy what you keep);
+ * `error` is a one-line message: the server's, "timed out after 5.0 s", or
+ * "connection lost: ...".  `elapsed` is the round trip in seconds. */
+typedef void (*pgconn_result_cb)(void *arg, const PGresult *res,
+                                 const char *error, double elapsed);
+/* Called on every state change (connecting, up, down). */
+typedef void (*pgconn_state_cb)(void *arg, struct pgconn *conn);
+
+struct pgconn_options {
+    const char *label;          /* "primary", "replica", "pgbouncer" */
+    double connect_timeout;     /* seconds */
+    double query_timeout;       /* seconds, when a query gives none */
+    bool   reconnect;           /* retry by itself when down */
+    bool   simple_protocol;     /* PgBouncer's console speaks only the
+                                   simple query protocol */
+    const char *setup_sql;      /* sent (simple protocol) right after each
+                                   connect, before the connection counts as
+                                   up; an error is a failed connect.  NULL:
+                                   none.  Copied. */
+};
+
+/* The connection starts connecting at once.  The conninfo is copied. */
+struct pgconn *pgconn_new(uv_loop_t *loop, const struct conninfo *ci,
+                          const struct pgconn_options *opts,
+                          pgconn_state_cb state_cb, void *arg);
+
+/* Queue a query with text parameters.  Returns 0, or -1 when the
+ * connection is not up (the callback will not be called).  timeout <= 0
+ * means the connection's default. */
+int  pgconn_send(struct pgconn *c, const char *sql, int nparams,
+                 const char *const *params, double timeout,
+                 pgconn_result_cb cb, void *arg);
+
+/* Close: queued queries fail with "connection closed", memory is freed
+ * once libuv has closed the handles. */
+void pgconn_close(struct pgconn *c);
+
+/* Drop the current connection (if any) and connect again now. */
+void pgconn_reconnect(struct pgconn *c);
+
+enum pgconn_state pgconn_state(const struct pgconn *c);
+const char *pgconn_state_name(enum pgconn_state s);
+const char *pgconn_label(const struct pgconn *c);
+/* The first WARNING the server sent while the last query ran, or NULL;
+ * valid during that query's result callback. */
+const char *pgconn_warning(const struct pgconn *c);
+/* Why the connection is down (server's message), or NULL. */
+const char *pgconn_error(const struct pgconn *c);
+/* The reason in such a message, for a line that already names the server:
+ * 'connection to server at "10.0.0.5", port 5432 failed: Connection
+ * refused' gives "Connection refused" (a pointer into `error`); "?" for
+ * NULL. */
+const char *pgconn_error_reason(const char *error);
+/* Seconds until the next connect attempt while down, else 0. */
+double pgconn_retry_in(const struct pgconn *c);
+/* server_version_num when up, else 0; and the "15.20" form. */
+int  pgconn_server_version(const struct pgconn *c);
+const char *pgconn_server_version_text(const struct pgconn *c);
+/* Queries queued or running. */
+int  pgconn_pending(const struct pgconn *c);
+bool pgconn_busy(const struct pgconn *c);
+/* Seconds the connection has been idle (no query), 0 while busy. */
+double pgconn_idle_for(const struct pgconn *c);
+/* Counters since start. */
+unsigned long pgconn_connects(const struct pgconn *c);
+unsigned long pgconn_queries(const struct pgconn *c);
+/* The backend pid of the connection when up, else 0. */
+int  pgconn_backend_pid(const struct pgconn *c);
+/* True when connected to a standby (pg_is_in_recovery at connect). */
+bool pgconn_in_recovery(const struct pgconn *c);
+void pgconn_set_user_data(struct pgconn *c, void *data);
+void *pgconn_user_data(const struct pgconn *c);
+
+/* Column index by name, -1 if absent; value or NULL for SQL NULL / no such
+ * column.  Results are always read by column name. */
+int         pgres_column(const PGresult *res, const char *name);
+const char *pgres_get(const PGresult *res, int row, const char *name);
+
+#endif

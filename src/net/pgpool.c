@@ -1,0 +1,498 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/pgpool.h"
+#include "base/xalloc.h"
+
+struct pool_query {
+    struct pool_query *next;
+    struct pgpool     *pool;
+    char              *sql;
+    int                nparams;
+    char             **params;
+    double             timeout;
+    pgconn_result_cb   cb;
+    void              *arg;
+};
+
+struct reservation {
+    struct reservation *next;
+    pgpool_reserve_cb   cb;
+    void               *arg;
+};
+
+struct slot {
+    struct pgconn *conn;        /* NULL when the slot is free */
+    bool           reserved;
+    bool           running;     /* a pool query is on it */
+};
+
+struct pgpool {
+    uv_loop_t         *loop;
+    struct conninfo    ci;
+    struct pgpool_options opts;
+    char              *label;
+    char              *setup_sql;   /* owned copy of opts.setup_sql */
+    pgpool_state_cb    state_cb;
+    void              *arg;
+    struct slot       *slots;   /* opts.max of them */
+    struct pool_query *head, *tail;
+    struct reservation *reservations;
+    uv_timer_t         idle_timer;  /* closes extra idle connections */
+    uv_timer_t         kick;        /* runs dispatch outside callers */
+    char              *error;       /* last reason a connection failed */
+    unsigned long      connects_closed;  /* counters of closed slots */
+    unsigned long      queries_closed;
+    bool               freeing;
+    int                handles_open;
+    bool               opening;     /* inside pgconn_new */
+    bool               creating;    /* inside pgpool_new */
+    enum pgconn_state  last_state;  /* as last told to state_cb */
+};
+
+static void dispatch(struct pgpool *p);
+
+static void kick_cb(uv_timer_t *t)
+{
+    dispatch(t->data);
+}
+
+static void conn_state(void *arg, struct pgconn *conn)
+{
+    struct pgpool *p = arg;
+    if (p->freeing)
+        return;
+    /* The reason is kept whenever it comes: a connect can fail inside
+     * pgconn_new itself (libpq refuses the options at once), and that
+     * first error is what the operator needs to read. */
+    if (pgconn_state(conn) == PGCONN_DOWN && pgconn_error(conn)) {
+        free(p->error);
+        p->error = xstrdup(pgconn_error(conn));
+    }
+    /* A connection being created reports from inside pgconn_new, before
+     * its slot knows it: nothing to act on yet (acting could open a second
+     * connection for the same slot); open_slot reports it afterwards. */
+    if (p->opening)
+        return;
+    /* Connections beyond the minimum are not worth retrying. */
+    if (pgconn_state(conn) == PGCONN_DOWN) {
+        for (int i = p->opts.min; i < p->opts.max; i++) {
+            if (p->slots[i].conn == conn && !p->slots[i].reserved) {
+                p->connects_closed += pgconn_connects(conn);
+                p->queries_closed += pgconn_queries(conn);
+                p->slots[i].conn = NULL;
+                p->slots[i].running = false;
+                pgconn_close(conn);
+                break;
+            }
+        }
+    }
+    /* The owner hears about changes of the pool as a whole. */
+    enum pgconn_state now = pgpool_state(p);
+    if (now != p->last_state && p->state_cb) {
+        p->last_state = now;
+        p->state_cb(p->arg, p);
+    }
+    if (pgconn_state(conn) == PGCONN_UP)
+        uv_timer_start(&p->kick, kick_cb, 0, 0);
+}
+
+static struct pgconn *open_slot(struct pgpool *p, int i)
+{
+    struct pgconn_options o = {
+        .label = p->label,
+        .connect_timeout = p->opts.connect_timeout,
+        .query_timeout = p->opts.query_timeout,
+        .reconnect = true,
+        .setup_sql = p->setup_sql,
+    };
+    p->opening = true;
+    struct pgconn *conn = pgconn_new(p->loop, &p->ci, &o, conn_state, p);
+    p->slots[i].conn = conn;
+    p->opening = false;
+    /* Down already: handle it now that the slot knows its connection (an
+     * extra slot is closed, the owner hears the pool is down).  Not while
+     * pgpool_new runs: its caller reads the state when it returns. */
+    if (pgconn_state(conn) == PGCONN_DOWN && !p->creating)
+        conn_state(p, conn);
+    return p->slots[i].conn;
+}
+
+static void free_pool_query(struct pool_query *q)
+{
+    free(q->sql);
+    for (int i = 0; i < q->nparams; i++)
+        free(q->params[i]);
+    free(q->params);
+    free(q);
+}
+
+static struct slot *slot_of(struct pgpool *p, struct pgconn *conn)
+{
+    for (int i = 0; i < p->opts.max; i++)
+        if (p->slots[i].conn == conn)
+            return &p->slots[i];
+    return NULL;
+}
+
+struct running {
+    struct pgpool     *pool;
+    struct pgconn     *conn;
+    struct pool_query *q;
+};
+
+static void query_done(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    struct running *r = arg;
+    struct pgpool *p = r->pool;
+    struct slot *s = slot_of(p, r->conn);
+    if (s)
+        s->running = false;
+    if (r->q->cb)
+        r->q->cb(r->q->arg, res, error, elapsed);
+    free_pool_query(r->q);
+    free(r);
+    if (!p->freeing)
+        uv_timer_start(&p->kick, kick_cb, 0, 0);
+}
+
+static bool slot_idle(const struct slot *s)
+{
+    return s->conn && !s->reserved && !s->running &&
+           pgconn_state(s->conn) == PGCONN_UP && !pgconn_busy(s->conn);
+}
+
+static int count_up(const struct pgpool *p, bool unreserved_only)
+{
+    int n = 0;
+    for (int i = 0; i < p->opts.max; i++) {
+        const struct slot *s = &p->slots[i];
+        if (s->conn && pgconn_state(s->conn) == PGCONN_UP && !(unreserved_only && s->reserved))
+            n++;
+    }
+    return n;
+}
+
+/* Open one more connection when work waits and the pool may grow.  A
+ * connection already connecting will take the work when it is up. */
+static void grow(struct pgpool *p)
+{
+    for (int i = 0; i < p->opts.max; i++)
+        if (p->slots[i].conn && pgconn_state(p->slots[i].conn) == PGCONN_CONNECTING)
+            return;
+    for (int i = 0; i < p->opts.max; i++) {
+        if (!p->slots[i].conn) {
+            open_slot(p, i);
+            return;
+        }
+    }
+}
+
+static void dispatch(struct pgpool *p)
+{
+    if (p->freeing)
+        return;
+    /* Reservations first: an action the operator confirmed should not wait
+     * behind routine monitoring.  Keep one connection for monitoring when
+     * the pool can still grow. */
+    while (p->reservations) {
+        struct slot *pick = NULL;
+        for (int i = 0; i < p->opts.max && !pick; i++)
+            if (slot_idle(&p->slots[i]))
+                pick = &p->slots[i];
+        int spare = count_up(p, true);
+        bool can_grow = false;
+        for (int i = 0; i < p->opts.max; i++)
+            if (!p->slots[i].conn)
+                can_grow = true;
+        if (!pick || (spare < 2 && can_grow)) {
+            if (count_up(p, false) == 0 && !can_grow) {
+                struct reservation *r = p->reservations;
+                p->reservations = r->next;
+                r->cb(r->arg, NULL, p->error ? p->error : "no connection");
+                free(r);
+                continue;
+            }
+            grow(p);
+            break;
+        }
+        struct reservation *r = p->reservations;
+        p->reservations = r->next;
+        pick->reserved = true;
+        r->cb(r->arg, pick->conn, NULL);
+        free(r);
+    }
+    while (p->head) {
+        struct slot *pick = NULL;
+        for (int i = 0; i < p->opts.max && !pick; i++)
+            if (slot_idle(&p->slots[i]))
+                pick = &p->slots[i];
+        if (!pick) {
+            grow(p);
+            return;
+        }
+        struct pool_query *q = p->head;
+        p->head = q->next;
+        if (!p->head)
+            p->tail = NULL;
+        struct running *r = xcalloc(1, sizeof *r);
+        r->pool = p;
+        r->conn = pick->conn;
+        r->q = q;
+        pick->running = true;
+        if (pgconn_send(pick->conn, q->sql, q->nparams, (const char *const *)q->params,
+                        q->timeout, query_done, r) != 0) {
+            pick->running = false;
+            if (q->cb)
+                q->cb(q->arg, NULL, "connection not up", 0);
+            free_pool_query(q);
+            free(r);
+        }
+    }
+}
+
+static void idle_check(uv_timer_t *t)
+{
+    struct pgpool *p = t->data;
+    for (int i = p->opts.min; i < p->opts.max; i++) {
+        struct slot *s = &p->slots[i];
+        if (s->conn && !s->reserved && !s->running &&
+            pgconn_state(s->conn) == PGCONN_UP &&
+            pgconn_idle_for(s->conn) >= p->opts.idle_timeout) {
+            p->connects_closed += pgconn_connects(s->conn);
+            p->queries_closed += pgconn_queries(s->conn);
+            pgconn_close(s->conn);
+            s->conn = NULL;
+            if (p->state_cb)
+                p->state_cb(p->arg, p);
+        }
+    }
+}
+
+struct pgpool *pgpool_new(uv_loop_t *loop, const struct conninfo *ci,
+                          const struct pgpool_options *opts,
+                          pgpool_state_cb cb, void *arg)
+{
+    struct pgpool *p = xcalloc(1, sizeof *p);
+    p->loop = loop;
+    conninfo_copy(&p->ci, ci);
+    p->opts = *opts;
+    if (p->opts.max < 1)
+        p->opts.max = 1;
+    if (p->opts.min < 1)
+        p->opts.min = 1;    /* the pool's state needs one connection */
+    if (p->opts.min > p->opts.max)
+        p->opts.min = p->opts.max;
+    if (p->opts.idle_timeout <= 0)
+        p->opts.idle_timeout = 30;
+    p->label = xstrdup(opts->label ? opts->label : "postgresql");
+    p->opts.label = p->label;
+    p->setup_sql = opts->setup_sql ? xstrdup(opts->setup_sql) : NULL;
+    p->opts.setup_sql = p->setup_sql;
+    p->state_cb = cb;
+    p->arg = arg;
+    p->slots = xcalloc((size_t)p->opts.max, sizeof *p->slots);
+    p->last_state = PGCONN_CONNECTING;
+    uv_timer_init(loop, &p->idle_timer);
+    uv_timer_init(loop, &p->kick);
+    p->idle_timer.data = p;
+    p->kick.data = p;
+    uv_timer_start(&p->idle_timer, idle_check, 1000, 1000);
+    p->creating = true;
+    for (int i = 0; i < p->opts.min; i++)
+        open_slot(p, i);
+    p->creating = false;
+    p->last_state = pgpool_state(p);
+    return p;
+}
+
+static void pool_handle_closed(uv_handle_t *h)
+{
+    struct pgpool *p = h->data;
+    /* libuv runs close callbacks in no promised order: free on the last. */
+    if (--p->handles_open == 0) {
+        conninfo_free(&p->ci);
+        free(p->label);
+        free(p->setup_sql);
+        free(p->slots);
+        free(p->error);
+        free(p);
+    }
+}
+
+void pgpool_free(struct pgpool *p)
+{
+    if (!p)
+        return;
+    p->freeing = true;
+    while (p->head) {
+        struct pool_query *q = p->head;
+        p->head = q->next;
+        if (q->cb)
+            q->cb(q->arg, NULL, "pool closed", 0);
+        free_pool_query(q);
+    }
+    while (p->reservations) {
+        struct reservation *r = p->reservations;
+        p->reservations = r->next;
+        r->cb(r->arg, NULL, "pool closed");
+        free(r);
+    }
+    for (int i = 0; i < p->opts.max; i++) {
+        if (p->slots[i].conn)
+            pgconn_close(p->slots[i].conn);
+        p->slots[i].conn = NULL;
+    }
+    p->handles_open = 2;
+    uv_close((uv_handle_t *)&p->idle_timer, pool_handle_closed);
+    uv_close((uv_handle_t *)&p->kick, pool_handle_closed);
+}
+
+int pgpool_send(struct pgpool *p, const char *sql, int nparams,
+                const char *const *params, double timeout,
+                pgconn_result_cb cb, void *arg)
+{
+    if (count_up(p, true) == 0)
+        return -1;
+    struct pool_query *q = xcalloc(1, sizeof *q);
+    q->pool = p;
+    q->sql = xstrdup(sql);
+    q->nparams = nparams;
+    if (nparams > 0) {
+        q->params = xcalloc((size_t)nparams, sizeof *q->params);
+        for (int i = 0; i < nparams; i++)
+            q->params[i] = xstrdup(params[i]);
+    }
+    q->timeout = timeout;
+    q->cb = cb;
+    q->arg = arg;
+    if (p->tail)
+        p->tail->next = q;
+    else
+        p->head = q;
+    p->tail = q;
+    dispatch(p);
+    return 0;
+}
+
+void pgpool_reserve(struct pgpool *p, pgpool_reserve_cb cb, void *arg)
+{
+    struct reservation *r = xcalloc(1, sizeof *r);
+    r->cb = cb;
+    r->arg = arg;
+    struct reservation **tail = &p->reservations;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = r;
+    uv_timer_start(&p->kick, kick_cb, 0, 0);
+}
+
+void pgpool_release(struct pgpool *p, struct pgconn *conn)
+{
+    struct slot *s = slot_of(p, conn);
+    if (s)
+        s->reserved = false;
+    if (s && pgconn_state(conn) == PGCONN_DOWN && s - p->slots >= p->opts.min) {
+        p->connects_closed += pgconn_connects(conn);
+        p->queries_closed += pgconn_queries(conn);
+        pgconn_close(conn);
+        s->conn = NULL;
+    }
+    uv_timer_start(&p->kick, kick_cb, 0, 0);
+}
+
+enum pgconn_state pgpool_state(const struct pgpool *p)
+{
+    bool connecting = false;
+    for (int i = 0; i < p->opts.max; i++) {
+        const struct pgconn *c = p->slots[i].conn;
+        if (!c)
+            continue;
+        if (pgconn_state(c) == PGCONN_UP)
+            return PGCONN_UP;
+        if (pgconn_state(c) == PGCONN_CONNECTING)
+            connecting = true;
+    }
+    return connecting ? PGCONN_CONNECTING : PGCONN_DOWN;
+}
+
+const char *pgpool_label(const struct pgpool *p) { return p->label; }
+
+const char *pgpool_error(const struct pgpool *p)
+{
+    if (pgpool_state(p) == PGCONN_UP)
+        return NULL;
+    return p->error ? p->error : (pgpool_state(p) == PGCONN_CONNECTING ? "connecting" : "down");
+}
+
+double pgpool_retry_in(const struct pgpool *p)
+{
+    return p->slots[0].conn ? pgconn_retry_in(p->slots[0].conn) : 0;
+}
+
+static const struct pgconn *first_up(const struct pgpool *p)
+{
+    for (int i = 0; i < p->opts.max; i++)
+        if (p->slots[i].conn && pgconn_state(p->slots[i].conn) == PGCONN_UP)
+            return p->slots[i].conn;
+    return NULL;
+}
+
+const char *pgpool_server_version_text(const struct pgpool *p)
+{
+    const struct pgconn *c = first_up(p);
+    return c ? pgconn_server_version_text(c) : NULL;
+}
+
+int pgpool_server_version(const struct pgpool *p)
+{
+    const struct pgconn *c = first_up(p);
+    return c ? pgconn_server_version(c) : 0;
+}
+
+bool pgpool_in_recovery(const struct pgpool *p)
+{
+    const struct pgconn *c = first_up(p);
+    return c ? pgconn_in_recovery(c) : false;
+}
+
+void pgpool_stats(const struct pgpool *p, struct pgpool_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->min = p->opts.min;
+    out->max = p->opts.max;
+    out->connects = p->connects_closed;
+    out->queries = p->queries_closed;
+    for (const struct pool_query *q = p->head; q; q = q->next)
+        out->waiting++;
+    for (int i = 0; i < p->opts.max; i++) {
+        const struct slot *s = &p->slots[i];
+        if (!s->conn)
+            continue;
+        out->connects += pgconn_connects(s->conn);
+        out->queries += pgconn_queries(s->conn);
+        switch (pgconn_state(s->conn)) {
+        case PGCONN_UP:
+            out->open++;
+            if (s->reserved || s->running || pgconn_busy(s->conn))
+                out->busy++;
+            break;
+        case PGCONN_CONNECTING:
+            out->connecting++;
+            break;
+        default:
+            break;
+        }
+        if (s->reserved)
+            out->reserved++;
+    }
+}
+
+int pgpool_backend_pids(const struct pgpool *p, int *pids, int max)
+{
+    int n = 0;
+    for (int i = 0; i < p->opts.max && n < max; i++)
+        if (p->slots[i].conn && pgconn_backend_pid(p->slots[i].conn))
+            pids[n++] = pgconn_backend_pid(p->slots[i].conn);
+    return n;
+}

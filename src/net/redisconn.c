@@ -1,0 +1,446 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <async.h>
+
+#include "net/backoff.h"
+#include "net/redisconn.h"
+#include "net/resolve.h"
+#include "base/xalloc.h"
+
+/* One command waiting for its reply. */
+struct pending {
+    struct pending    *next, *prev;
+    struct redisconn  *rc;
+    redisconn_reply_cb cb;
+    void              *arg;
+    double             sent;
+};
+
+struct redisconn {
+    uv_loop_t          *loop;
+    struct redis_target target;
+    char               *display;
+    double              connect_timeout;
+    double              command_timeout;
+    redisconn_state_cb  state_cb;
+    void               *arg;
+
+    redisAsyncContext  *ac;
+    struct resolve     *resolve;        /* the host name being looked up:
+                                           hiredis would call getaddrinfo on
+                                           the loop's thread */
+    enum pgconn_state   state;
+    char               *error;
+    char               *kill_reason;    /* why we dropped the connection */
+    char                version[32];
+    struct backoff      backoff;
+    double              retry_at;
+    double              connect_started;
+    uv_timer_t          timer;          /* retry delay and timeouts */
+    uv_timer_t          watchdog;       /* connect and command timeouts */
+    struct pending     *pending;
+    unsigned long       connects;
+    int                 handles_open;
+};
+
+/* The event adapter: like hiredis' adapters/libuv.h, but an error on the
+ * socket is handed to hiredis as the events it waited for, so a refused
+ * connect reaches the connect callback. */
+struct adapter {
+    redisAsyncContext *ac;
+    uv_poll_t          poll;
+    int                events;
+};
+
+static void adapter_poll_cb(uv_poll_t *h, int status, int events)
+{
+    struct adapter *a = h->data;
+    if (status < 0)
+        events = a->events;
+    if (a->ac && (events & UV_WRITABLE))
+        redisAsyncHandleWrite(a->ac);
+    if (a->ac && (events & UV_READABLE))
+        redisAsyncHandleRead(a->ac);
+}
+
+static void adapter_update(struct adapter *a)
+{
+    if (a->events)
+        uv_poll_start(&a->poll, a->events, adapter_poll_cb);
+    else
+        uv_poll_stop(&a->poll);
+}
+
+static void adapter_add_read(void *p)  { struct adapter *a = p; a->events |= UV_READABLE;  adapter_update(a); }
+static void adapter_del_read(void *p)  { struct adapter *a = p; a->events &= ~UV_READABLE; adapter_update(a); }
+static void adapter_add_write(void *p) { struct adapter *a = p; a->events |= UV_WRITABLE;  adapter_update(a); }
+static void adapter_del_write(void *p) { struct adapter *a = p; a->events &= ~UV_WRITABLE; adapter_update(a); }
+
+static void adapter_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void adapter_cleanup(void *p)
+{
+    struct adapter *a = p;
+    a->ac = NULL;
+    uv_close((uv_handle_t *)&a->poll, adapter_closed);
+}
+
+static int adapter_attach(redisAsyncContext *ac, uv_loop_t *loop)
+{
+    struct adapter *a = xcalloc(1, sizeof *a);
+    if (uv_poll_init(loop, &a->poll, ac->c.fd) != 0) {
+        free(a);
+        return -1;
+    }
+    a->ac = ac;
+    a->poll.data = a;
+    ac->ev.data = a;
+    ac->ev.addRead = adapter_add_read;
+    ac->ev.delRead = adapter_del_read;
+    ac->ev.addWrite = adapter_add_write;
+    ac->ev.delWrite = adapter_del_write;
+    ac->ev.cleanup = adapter_cleanup;
+    return 0;
+}
+
+static void start_connect(struct redisconn *rc);
+
+static void set_state(struct redisconn *rc, enum pgconn_state s)
+{
+    rc->state = s;
+    if (rc->state_cb)
+        rc->state_cb(rc->arg, rc);
+}
+
+static void retry_cb(uv_timer_t *t)
+{
+    struct redisconn *rc = t->data;
+    if (rc->state == PGCONN_DOWN)
+        start_connect(rc);
+}
+
+static void went_down(struct redisconn *rc, const char *why)
+{
+    if (rc->state == PGCONN_CLOSED)
+        return;
+    free(rc->error);
+    rc->error = xstrdup(why && *why ? why : "connection lost");
+    double delay = backoff_next(&rc->backoff);
+    rc->retry_at = now_monotonic() + delay;
+    uv_timer_start(&rc->timer, retry_cb, (uint64_t)(delay * 1000), 0);
+    set_state(rc, PGCONN_DOWN);
+}
+
+/* Drop the connection ourselves (timeout).  hiredis calls every pending
+ * callback with a NULL reply, and the disconnect callback if connected. */
+static void drop(struct redisconn *rc, const char *why)
+{
+    redisAsyncContext *ac = rc->ac;
+    if (!ac)
+        return;
+    free(rc->kill_reason);
+    rc->kill_reason = xstrdup(why);
+    bool was_connected = rc->state == PGCONN_UP;
+    ac->data = NULL;        /* callbacks: do not touch rc through ac */
+    rc->ac = NULL;
+    redisAsyncFree(ac);
+    if (!was_connected || rc->state != PGCONN_DOWN)
+        went_down(rc, why);
+}
+
+static void reply_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+    (void)ac;
+    struct pending *p = privdata;
+    struct redisconn *rc = p->rc;
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        rc->pending = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    redisReply *reply = r;
+    if (p->cb) {
+        if (!reply)
+            p->cb(p->arg, NULL, rc->kill_reason ? rc->kill_reason : "connection lost");
+        else if (reply->type == REDIS_REPLY_ERROR)
+            p->cb(p->arg, NULL, reply->str);
+        else
+            p->cb(p->arg, reply, NULL);
+    }
+    free(p);
+}
+
+static void version_cb(void *arg, const redisReply *reply, const char *error)
+{
+    struct redisconn *rc = arg;
+    if (error || !reply || reply->type != REDIS_REPLY_STRING)
+        return;
+    const char *v = strstr(reply->str, "redis_version:");
+    if (v) {
+        v += strlen("redis_version:");
+        size_t n = strcspn(v, "\r\n");
+        if (n >= sizeof rc->version)
+            n = sizeof rc->version - 1;
+        memcpy(rc->version, v, n);
+        rc->version[n] = '\0';
+        set_state(rc, rc->state);
+    }
+}
+
+static void auth_cb(void *arg, const redisReply *reply, const char *error)
+{
+    (void)reply;
+    struct redisconn *rc = arg;
+    if (error && rc->state == PGCONN_UP) {
+        char *why = xasprintf("authentication failed: %s", error);
+        drop(rc, why);
+        free(why);
+    }
+}
+
+static void connect_cb(const redisAsyncContext *ac, int status)
+{
+    struct redisconn *rc = ac->data;
+    if (!rc)
+        return;
+    if (status != REDIS_OK) {
+        /* hiredis frees the context after this callback. */
+        rc->ac = NULL;
+        went_down(rc, ac->errstr[0] ? ac->errstr : "connect failed");
+        return;
+    }
+    free(rc->error);
+    rc->error = NULL;
+    free(rc->kill_reason);
+    rc->kill_reason = NULL;
+    backoff_reset(&rc->backoff);
+    rc->connects++;
+    set_state(rc, PGCONN_UP);
+    if (rc->target.password) {
+        const char *argv[] = { "AUTH", rc->target.password };
+        redisconn_command(rc, auth_cb, rc, 2, argv);
+    }
+    if (rc->target.db) {
+        char db[16];
+        snprintf(db, sizeof db, "%d", rc->target.db);
+        const char *argv[] = { "SELECT", db };
+        redisconn_command(rc, auth_cb, rc, 2, argv);
+    }
+    const char *argv[] = { "INFO", "server" };
+    redisconn_command(rc, version_cb, rc, 2, argv);
+}
+
+static void disconnect_cb(const redisAsyncContext *ac, int status)
+{
+    (void)status;
+    struct redisconn *rc = ac->data;
+    if (!rc)
+        return;
+    rc->ac = NULL;
+    went_down(rc, ac->errstr[0] ? ac->errstr : "connection closed by the server");
+}
+
+static void watchdog_cb(uv_timer_t *t)
+{
+    struct redisconn *rc = t->data;
+    double now = now_monotonic();
+    /* A lookup slower than the connect timeout is a failed connect; it
+     * goes on, and the next attempt waits for it rather than start one. */
+    if (rc->state == PGCONN_CONNECTING && !rc->ac && rc->resolve &&
+        now - rc->connect_started > rc->connect_timeout) {
+        char *reason = xasprintf("no answer in %.1f s", rc->connect_timeout);
+        char *why = resolve_error_message(resolve_waiting_for(rc->resolve), reason);
+        went_down(rc, why);
+        free(why);
+        free(reason);
+        return;
+    }
+    if (rc->state == PGCONN_CONNECTING && rc->ac &&
+        now - rc->connect_started > rc->connect_timeout) {
+        char *why = xasprintf("timeout expired after %.1f s while connecting", rc->connect_timeout);
+        drop(rc, why);
+        free(why);
+        return;
+    }
+    for (struct pending *p = rc->pending; p; p = p->next) {
+        if (now - p->sent > rc->command_timeout) {
+            char *why = xasprintf("no answer in %.1f s", rc->command_timeout);
+            drop(rc, why);
+            free(why);
+            return;
+        }
+    }
+}
+
+/* hiredis's part of a connect; `addr` is numeric (or NULL for a socket). */
+static void connect_to(struct redisconn *rc, const char *addr)
+{
+    redisAsyncContext *ac = addr ? redisAsyncConnect(addr, rc->target.port)
+                                 : redisAsyncConnectUnix(rc->target.socket_path);
+    if (!ac) {
+        went_down(rc, "out of memory");
+        return;
+    }
+    if (ac->err) {
+        char *why = xstrdup(ac->errstr);
+        redisAsyncFree(ac);
+        went_down(rc, why);
+        free(why);
+        return;
+    }
+    ac->data = rc;
+    if (adapter_attach(ac, rc->loop) != 0) {
+        redisAsyncFree(ac);
+        went_down(rc, "cannot watch the socket");
+        return;
+    }
+    rc->ac = ac;
+    redisAsyncSetConnectCallback(ac, connect_cb);
+    redisAsyncSetDisconnectCallback(ac, disconnect_cb);
+    /* The connect completes when the socket turns writable. */
+    adapter_add_write(ac->ev.data);
+}
+
+static void resolved(void *arg, const struct resolve_answer *answers, int n)
+{
+    struct redisconn *rc = arg;
+    rc->resolve = NULL;
+    if (rc->state != PGCONN_CONNECTING || rc->ac || n != 1)
+        return;     /* that attempt timed out: the next one looks again */
+    if (answers[0].error) {
+        went_down(rc, answers[0].error);
+        return;
+    }
+    /* hiredis 0.14 asks for IPv4 first and IPv6 only when there is none. */
+    const char *addr = answers[0].addrs[0];
+    for (int i = 0; i < answers[0].count; i++) {
+        if (!strchr(answers[0].addrs[i], ':')) {
+            addr = answers[0].addrs[i];
+            break;
+        }
+    }
+    connect_to(rc, addr);
+}
+
+static void start_connect(struct redisconn *rc)
+{
+    rc->retry_at = 0;
+    rc->connect_started = now_monotonic();
+    set_state(rc, PGCONN_CONNECTING);
+    if (rc->state != PGCONN_CONNECTING)
+        return;     /* the state callback closed us */
+    if (rc->target.socket_path) {
+        connect_to(rc, NULL);
+        return;
+    }
+    if (resolve_is_numeric(rc->target.host)) {
+        connect_to(rc, rc->target.host);
+        return;
+    }
+    if (rc->resolve)
+        return;     /* an earlier attempt's lookup is still out: wait for it */
+    char *names[] = { rc->target.host };
+    rc->resolve = resolve_start(rc->loop, names, 1, resolved, rc);
+    if (!rc->resolve)
+        went_down(rc, "could not start a host name lookup");
+}
+
+struct redisconn *redisconn_new(uv_loop_t *loop, const struct redis_target *target,
+                                double connect_timeout, double command_timeout,
+                                redisconn_state_cb cb, void *arg)
+{
+    struct redisconn *rc = xcalloc(1, sizeof *rc);
+    rc->loop = loop;
+    rc->target.host = xstrdup(target->host);
+    rc->target.port = target->port;
+    rc->target.socket_path = xstrdup(target->socket_path);
+    rc->target.password = xstrdup(target->password);
+    rc->target.db = target->db;
+    rc->display = redis_target_display(target);
+    rc->connect_timeout = connect_timeout > 0 ? connect_timeout : 5;
+    rc->command_timeout = command_timeout > 0 ? command_timeout : 5;
+    rc->state_cb = cb;
+    rc->arg = arg;
+    backoff_init(&rc->backoff, BACKOFF_BASE, BACKOFF_CAP,
+                 (uint64_t)(now_wall() * 1e6) ^ (uint64_t)(uintptr_t)rc);
+    uv_timer_init(loop, &rc->timer);
+    uv_timer_init(loop, &rc->watchdog);
+    rc->timer.data = rc;
+    rc->watchdog.data = rc;
+    uv_timer_start(&rc->watchdog, watchdog_cb, 250, 250);
+    start_connect(rc);
+    return rc;
+}
+
+int redisconn_command(struct redisconn *rc, redisconn_reply_cb cb, void *arg,
+                      int argc, const char **argv)
+{
+    if (rc->state != PGCONN_UP || !rc->ac)
+        return -1;
+    struct pending *p = xcalloc(1, sizeof *p);
+    p->rc = rc;
+    p->cb = cb;
+    p->arg = arg;
+    p->sent = now_monotonic();
+    if (redisAsyncCommandArgv(rc->ac, reply_cb, p, argc, argv, NULL) != REDIS_OK) {
+        free(p);
+        return -1;
+    }
+    p->next = rc->pending;
+    if (rc->pending)
+        rc->pending->prev = p;
+    rc->pending = p;
+    return 0;
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    struct redisconn *rc = h->data;
+    if (--rc->handles_open == 0) {
+        redis_target_free(&rc->target);
+        free(rc->display);
+        free(rc->error);
+        free(rc->kill_reason);
+        free(rc);
+    }
+}
+
+void redisconn_close(struct redisconn *rc)
+{
+    if (!rc || rc->state == PGCONN_CLOSED)
+        return;
+    rc->state = PGCONN_CLOSED;
+    resolve_cancel(rc->resolve);
+    rc->resolve = NULL;
+    if (rc->ac) {
+        redisAsyncContext *ac = rc->ac;
+        rc->ac = NULL;
+        free(rc->kill_reason);
+        rc->kill_reason = xstrdup("connection closed");
+        ac->data = NULL;
+        redisAsyncFree(ac);
+    }
+    rc->handles_open = 2;
+    uv_close((uv_handle_t *)&rc->timer, timer_closed);
+    uv_close((uv_handle_t *)&rc->watchdog, timer_closed);
+}
+
+enum pgconn_state redisconn_state(const struct redisconn *rc) { return rc->state; }
+const char *redisconn_error(const struct redisconn *rc) { return rc->error; }
+const char *redisconn_version(const struct redisconn *rc) { return rc->version[0] ? rc->version : NULL; }
+const char *redisconn_display(const struct redisconn *rc) { return rc->display; }
+unsigned long redisconn_connects(const struct redisconn *rc) { return rc->connects; }
+
+double redisconn_retry_in(const struct redisconn *rc)
+{
+    if (rc->state != PGCONN_DOWN || rc->retry_at == 0)
+        return 0;
+    double left = rc->retry_at - now_monotonic();
+    return left > 0 ? left : 0;
+}

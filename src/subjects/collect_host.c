@@ -1,0 +1,605 @@
+/* The database host's collectors (see collect_host.h): backends, host
+ * and disks read /proc and statvfs on libuv's thread pool (host_job.h)
+ * and publish on the loop; the activity snapshot gets each session's
+ * figures by pid. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/app.h"
+#include "subjects/collect_host.h"
+#include "base/embedded.h"
+#include "core/host.h"
+#include "core/host_job.h"
+#include "base/xalloc.h"
+
+/* The first reading of CPU counters has nothing to compare with: the
+ * first run reads twice, this far apart, on the thread pool (so --once
+ * and check show rates too). */
+#define FIRST_WINDOW_S 0.2
+/* A server that is not on this host stays elsewhere: look again this
+ * seldom rather than list its backends every refresh for nothing. */
+#define NOT_HERE_RECHECK_S 30.0
+
+const char *host_unavailable(const struct app *app)
+{
+    const struct snapshot *b = app_snapshot(app, "backends");
+    if (!b)
+        return "";
+    return b->error;
+}
+
+/* ---- backends ----------------------------------------------------------- */
+
+/* What the previous reading of a backend was, for rates. */
+struct backend_reading {
+    int    pid;
+    unsigned long long starttime, ticks, read_bytes, write_bytes;
+    bool   io;
+    double at;
+};
+
+struct backends_state {
+    struct backend_reading *prev;   /* sorted by pid */
+    int    nprev;
+    double btime;                   /* boot time, once known */
+};
+
+/* pgdeck's own cost of reading /proc, for the host snapshot. */
+static struct {
+    int    backends;
+    double read_ms, merge_ms;
+} backends_cost;
+
+struct backends_job {
+    struct host_job base;
+    char   *root;
+    struct backend_reading *known;  /* verified before (pid, starttime), by pid */
+    int     nknown;
+    char   *server_addr;            /* NULL: a unix socket */
+    bool    address_local;
+    double  btime;
+    bool    first;                  /* read twice, FIRST_WINDOW_S apart */
+    struct snapshot *rows;          /* the query's result */
+    int     n;
+    struct host_backend *before;    /* first run only */
+    struct host_backend *now;
+    double  read_ms;
+};
+
+void host_backends_free(void *state)
+{
+    struct backends_state *st = state;
+    if (!st)
+        return;
+    free(st->prev);
+    free(st);
+}
+
+static void backends_job_free(struct backends_job *j)
+{
+    free(j->root);
+    free(j->known);
+    free(j->server_addr);
+    snapshot_unref(j->rows);
+    free(j->before);
+    free(j->now);
+    free(j);
+}
+
+/* The boot time, from /proc/stat (its btime line comes after a line per
+ * CPU and per interrupt, so the buffer is large). */
+static double boot_time(const char *root)
+{
+    size_t cap = 1 << 20;
+    char *buf = xmalloc(cap);
+    struct host_cpu_times cpu;
+    int ncpu;
+    double btime = NAN;
+    if (host_read_file(root, "stat", buf, cap) > 0)
+        host_parse_proc_stat(buf, &cpu, &ncpu, &btime);
+    free(buf);
+    return btime;
+}
+
+static int compare_reading(const void *a, const void *b)
+{
+    const struct backend_reading *x = a, *y = b;
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* One pass over every backend.  The command line is read only for a pid
+ * not verified before (host_read_backend still checks its start time, so
+ * a reused pid is not taken for the old one), statm only for sessions
+ * that are not idle: the details show their shared memory. */
+static void read_all(struct backends_job *j, struct host_backend *out)
+{
+    for (int i = 0; i < j->n; i++) {
+        struct host_backend *b = &out[i];
+        b->pid = (int)snapshot_number(j->rows, i, "pid", 0);
+        b->backend_start = snapshot_number(j->rows, i, "backend_start", NAN);
+        const char *state = snapshot_get(j->rows, i, "state");
+        b->want_statm = !state || strcmp(state, "idle") != 0;
+        struct backend_reading probe = { .pid = b->pid };
+        const struct backend_reading *k = j->nknown ?
+            bsearch(&probe, j->known, (size_t)j->nknown, sizeof *j->known, compare_reading) : NULL;
+        b->known = k != NULL;
+        b->known_start = k ? k->starttime : 0;
+        host_read_backend(j->root, b, j->btime);
+    }
+}
+
+static bool any_same(const struct host_backend *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (b[i].same_process)
+            return true;
+    return false;
+}
+
+static void backends_work(struct host_job *base)
+{
+    struct backends_job *j = (struct backends_job *)base;
+    j->address_local = host_address_is_local(j->server_addr);
+    if (!j->address_local)
+        return;
+    if (isnan(j->btime))
+        j->btime = boot_time(j->root);
+    double t0 = now_monotonic();
+    if (j->first) {
+        /* Rates need two readings: take the first now, unless the server
+         * turns out not to be here at all. */
+        j->before = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->before);
+        read_all(j, j->before);
+        if (!any_same(j->before, j->n)) {
+            memcpy(j->now, j->before, (size_t)j->n * sizeof *j->now);
+            j->read_ms = (now_monotonic() - t0) * 1000;
+            return;
+        }
+        struct timespec ts = { 0, (long)(FIRST_WINDOW_S * 1e9) };
+        nanosleep(&ts, NULL);
+        t0 = now_monotonic();
+    }
+    read_all(j, j->now);
+    j->read_ms = (now_monotonic() - t0) * 1000;
+}
+
+static struct backend_reading reading_of(const struct host_backend *b)
+{
+    return (struct backend_reading){
+        .pid = b->pid, .starttime = b->stat.starttime,
+        .ticks = b->stat.utime + b->stat.stime,
+        .read_bytes = b->io.read_bytes, .write_bytes = b->io.write_bytes,
+        .io = b->io_readable, .at = b->read_at,
+    };
+}
+
+/* Why the server is not here, from what the job found; NULL when it is. */
+static char *not_here(const struct backends_job *j)
+{
+    if (!j->address_local)
+        return xasprintf("%s: the server answers at %s, not an address of this host",
+                         HOST_NEEDS_HOST, j->server_addr);
+    int found = 0, same = 0, first_other = 0;
+    for (int i = 0; i < j->n; i++) {
+        if (!j->now[i].found)
+            continue;
+        found++;
+        if (j->now[i].same_process)
+            same++;
+        else if (!first_other)
+            first_other = j->now[i].pid;
+    }
+    if (same > 0 && same * 2 >= found)
+        return NULL;
+    if (found == 0)
+        return xasprintf("%s: no server process is visible in %s", HOST_NEEDS_HOST, j->root);
+    return xasprintf("%s: pid %d in %s is not the server's process (another host or pid namespace)",
+                     HOST_NEEDS_HOST, first_other, j->root);
+}
+
+static const char *const backend_columns[] = {
+    "pid", "backend_type", "cpu_percent", "rss", "shared_memory", "read_bps", "write_bps", "io_readable",
+};
+
+static void backends_done(struct host_job *base, struct collector *c)
+{
+    struct backends_job *j = (struct backends_job *)base;
+    if (!c) {
+        backends_job_free(j);
+        return;
+    }
+    double t0 = now_monotonic();
+    struct backends_state *st = c->state;
+    if (!isnan(j->btime))
+        st->btime = j->btime;
+    char *why = not_here(j);
+    if (why) {
+        free(st->prev);
+        st->prev = NULL;
+        st->nprev = 0;
+        collector_publish(c, snapshot_failed(c->def->name, why));
+        c->next_run = now_monotonic() + NOT_HERE_RECHECK_S;
+        free(why);
+        backends_job_free(j);
+        host_job_kick_waiting(c->app);
+        return;
+    }
+
+    /* The readings to compare with: the first run's own, or the last run's. */
+    struct backend_reading *prev = st->prev;
+    int nprev = st->nprev;
+    struct backend_reading *first = NULL;
+    if (j->before) {
+        first = xcalloc((size_t)(j->n ? j->n : 1), sizeof *first);
+        nprev = 0;
+        for (int i = 0; i < j->n; i++)
+            if (j->before[i].same_process)
+                first[nprev++] = reading_of(&j->before[i]);
+        qsort(first, (size_t)nprev, sizeof *first, compare_reading);
+        prev = first;
+    }
+
+    long tps = host_ticks_per_second();
+    double page = (double)host_page_size();
+    struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof backend_columns / sizeof backend_columns[0]),
+                                      backend_columns);
+    struct backend_reading *next = xcalloc((size_t)(j->n ? j->n : 1), sizeof *next);
+    int nnext = 0;
+    for (int i = 0; i < j->n; i++) {
+        const struct host_backend *b = &j->now[i];
+        if (!b->same_process)
+            continue;
+        struct backend_reading r = reading_of(b);
+        next[nnext++] = r;
+        const struct backend_reading *p = nprev ? bsearch(&r, prev, (size_t)nprev, sizeof *prev, compare_reading) : NULL;
+        if (p && p->starttime != r.starttime)
+            p = NULL;           /* the pid was reused */
+        double dt = p ? r.at - p->at : NAN;
+        char pid[16];
+        snprintf(pid, sizeof pid, "%d", b->pid);
+        const char *row[] = { pid, snapshot_get(j->rows, i, "backend_type"), NULL, NULL, NULL, NULL, NULL,
+                              b->io_readable ? "t" : "f" };
+        snapshot_add_row(s, row);
+        int sr = s->nrows - 1;
+        host_set_number(s, sr, "cpu_percent", p && r.ticks >= p->ticks
+                   ? host_cpu_percent(r.ticks - p->ticks, dt, tps) : NAN, 1);
+        host_set_number(s, sr, "rss", (double)b->statm.resident * page, 0);
+        host_set_number(s, sr, "shared_memory", b->statm.size ? (double)b->statm.shared * page : NAN, 0);
+        if (p && p->io && r.io) {
+            host_set_number(s, sr, "read_bps", host_rate(p->read_bytes, r.read_bytes, dt), 0);
+            host_set_number(s, sr, "write_bps", host_rate(p->write_bytes, r.write_bytes, dt), 0);
+        }
+    }
+    qsort(next, (size_t)nnext, sizeof *next, compare_reading);
+    free(st->prev);
+    free(first);
+    st->prev = next;
+    st->nprev = nnext;
+
+    backends_cost.backends = j->n;
+    backends_cost.read_ms = j->read_ms;
+    backends_cost.merge_ms = (now_monotonic() - t0) * 1000;
+    collector_publish(c, s);
+    backends_job_free(j);
+    host_job_kick_waiting(c->app);
+}
+
+static void backends_result(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (!c->app->collectors)
+        return;
+    if (error) {
+        collector_publish(c, snapshot_failed(c->def->name, error));
+        return;
+    }
+    struct backends_state *st = c->state;
+    struct backends_job *j = xcalloc(1, sizeof *j);
+    j->root = xstrdup(host_proc_root());
+    j->rows = snapshot_from_result(c->def->name, res);
+    j->n = j->rows->nrows;
+    const char *addr = j->n ? snapshot_get(j->rows, 0, "server_addr") : NULL;
+    j->server_addr = addr ? xstrdup(addr) : NULL;
+    j->btime = st->btime;
+    j->first = st->prev == NULL;
+    if (st->prev && st->nprev) {
+        j->known = xmalloc((size_t)st->nprev * sizeof *j->known);
+        memcpy(j->known, st->prev, (size_t)st->nprev * sizeof *j->known);
+        j->nknown = st->nprev;
+    }
+    j->now = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->now);
+    if (host_job_start(&j->base, c, backends_work, backends_done) != 0) {
+        backends_job_free(j);
+        collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));
+    }
+}
+
+int host_backends_run(struct collector *c)
+{
+    if (!c->state) {
+        struct backends_state *st = xcalloc(1, sizeof *st);
+        st->btime = NAN;
+        c->state = st;
+    }
+    const char *sql = embedded_find(c->def->query);
+    if (!sql)
+        return -1;
+    return pgpool_send(c->app->primary, sql, 0, NULL, 0, backends_result, c);
+}
+
+/* ---- activity: the backends' figures by pid ------------------------------- */
+
+void derive_activity_host(struct app *app, struct snapshot *now, const struct snapshot *prev)
+{
+    (void)prev;
+    const struct snapshot *b = app ? app_snapshot(app, "backends") : NULL;
+    if (!b || b->error || b->nrows == 0)
+        return;
+    static const char *const fields[] = { "cpu_percent", "rss", "read_bps", "write_bps" };
+    int pid_col = snapshot_column(b, "pid");
+    int cols[4];
+    for (int k = 0; k < 4; k++)
+        cols[k] = snapshot_column(b, fields[k]);
+    /* Both are in pid order (the backends query sorts them) most of the
+     * time, but a binary search over the backends is cheap either way. */
+    for (int r = 0; r < now->nrows; r++) {
+        double pid = snapshot_number(now, r, "pid", NAN);
+        if (isnan(pid))
+            continue;
+        int lo = 0, hi = b->nrows - 1, found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) / 2;
+            double v = strtod(snapshot_cell(b, mid, pid_col), NULL);
+            if (v == pid) {
+                found = mid;
+                break;
+            }
+            if (v < pid)
+                lo = mid + 1;
+            else
+                hi = mid - 1;
+        }
+        if (found < 0)
+            continue;
+        for (int k = 0; k < 4; k++)
+            snapshot_set(now, r, fields[k], snapshot_cell(b, found, cols[k]));
+    }
+}
+
+/* ---- host: load, CPU, memory ------------------------------------------------ */
+
+struct system_state {
+    bool   primed;
+    struct host_cpu_times cpu;
+};
+
+struct system_job {
+    struct host_job base;
+    char  *root;
+    bool   first;
+    struct host_system before, now;
+    int    rc;
+    char   err[256];
+};
+
+static void system_work(struct host_job *base)
+{
+    struct system_job *j = (struct system_job *)base;
+    if (j->first) {
+        if (host_read_system(j->root, &j->before, j->err, sizeof j->err) != 0) {
+            j->rc = -1;
+            return;
+        }
+        struct timespec ts = { 0, (long)(FIRST_WINDOW_S * 1e9) };
+        nanosleep(&ts, NULL);
+    }
+    j->rc = host_read_system(j->root, &j->now, j->err, sizeof j->err);
+}
+
+static const char *const system_columns[] = {
+    "load1", "load5", "load15", "cpus", "cpu_percent", "mem_total", "mem_used",
+    "swap_total", "swap_used", "io_note", "backends_read", "backends_read_ms", "backends_merge_ms",
+};
+
+/* Say once, not per backend, that /proc/PID/io could not be read. */
+static void io_note(const struct app *app, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    const struct snapshot *b = app_snapshot(app, "backends");
+    if (!b || b->error)
+        return;
+    int unreadable = 0;
+    for (int r = 0; r < b->nrows; r++)
+        if (!snapshot_true(b, r, "io_readable"))
+            unreadable++;
+    if (unreadable)
+        snprintf(buf, len, "I/O of %d backend%s unreadable: /proc/PID/io needs root or the server's user",
+                 unreadable, unreadable == 1 ? "" : "s");
+}
+
+static void system_done(struct host_job *base, struct collector *c)
+{
+    struct system_job *j = (struct system_job *)base;
+    if (!c) {
+        free(j->root);
+        free(j);
+        return;
+    }
+    if (!c->state)
+        c->state = xcalloc(1, sizeof(struct system_state));
+    struct system_state *st = c->state;
+    if (j->rc != 0) {
+        st->primed = false;
+        collector_publish(c, snapshot_failed(c->def->name, j->err));
+        free(j->root);
+        free(j);
+        return;
+    }
+    const struct host_cpu_times *before = j->first ? &j->before.cpu : &st->cpu;
+    double busy = host_cpu_busy(before, &j->now.cpu);
+    st->cpu = j->now.cpu;
+    st->primed = true;
+
+    struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof system_columns / sizeof system_columns[0]),
+                                      system_columns);
+    const char *empty[sizeof system_columns / sizeof system_columns[0]] = { NULL };
+    snapshot_add_row(s, empty);
+    const struct host_system *h = &j->now;
+    host_set_number(s, 0, "load1", h->load[0], 2);
+    host_set_number(s, 0, "load5", h->load[1], 2);
+    host_set_number(s, 0, "load15", h->load[2], 2);
+    host_set_number(s, 0, "cpus", h->ncpu, 0);
+    host_set_number(s, 0, "cpu_percent", busy, 1);
+    host_set_number(s, 0, "mem_total", h->mem.mem_total, 0);
+    host_set_number(s, 0, "mem_used", h->mem.mem_total - h->mem.mem_available, 0);
+    host_set_number(s, 0, "swap_total", h->mem.swap_total, 0);
+    host_set_number(s, 0, "swap_used", h->mem.swap_total - h->mem.swap_free, 0);
+    char note[160];
+    io_note(c->app, note, sizeof note);
+    snapshot_set(s, 0, "io_note", *note ? note : NULL);
+    host_set_number(s, 0, "backends_read", backends_cost.backends, 0);
+    host_set_number(s, 0, "backends_read_ms", backends_cost.read_ms, 3);
+    host_set_number(s, 0, "backends_merge_ms", backends_cost.merge_ms, 3);
+    collector_publish(c, s);
+    free(j->root);
+    free(j);
+}
+
+int host_system_run(struct collector *c)
+{
+    const char *why = host_unavailable(c->app);
+    if (why && !*why)
+        return host_job_defer(c);
+    if (why) {
+        collector_publish(c, snapshot_failed(c->def->name, why));
+        return 0;
+    }
+    const struct system_state *st = c->state;
+    struct system_job *j = xcalloc(1, sizeof *j);
+    j->root = xstrdup(host_proc_root());
+    j->first = !st || !st->primed;
+    if (host_job_start(&j->base, c, system_work, system_done) != 0) {
+        free(j->root);
+        free(j);
+        collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));
+    }
+    return 0;
+}
+
+/* ---- disks ----------------------------------------------------------------- */
+
+struct disk_entry {
+    char  *kind, *name, *path, *error;
+    struct host_disk disk;
+    bool   ok;
+};
+
+struct disks_job {
+    struct host_job base;
+    struct disk_entry *e;
+    int    n;
+};
+
+static void disks_job_free(struct disks_job *j)
+{
+    for (int i = 0; i < j->n; i++) {
+        free(j->e[i].kind);
+        free(j->e[i].name);
+        free(j->e[i].path);
+        free(j->e[i].error);
+    }
+    free(j->e);
+    free(j);
+}
+
+static void disks_work(struct host_job *base)
+{
+    struct disks_job *j = (struct disks_job *)base;
+    for (int i = 0; i < j->n; i++) {
+        struct disk_entry *e = &j->e[i];
+        if (!e->path || e->error)
+            continue;
+        char err[256];
+        if (host_statvfs(e->path, &e->disk, err, sizeof err) == 0)
+            e->ok = true;
+        else
+            e->error = xstrdup(err);
+    }
+}
+
+static const char *const disk_columns[] = {
+    "kind", "name", "path", "total", "used", "free", "used_percent", "device", "error",
+};
+
+static void disks_done(struct host_job *base, struct collector *c)
+{
+    struct disks_job *j = (struct disks_job *)base;
+    if (!c) {
+        disks_job_free(j);
+        return;
+    }
+    struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof disk_columns / sizeof disk_columns[0]),
+                                      disk_columns);
+    for (int i = 0; i < j->n; i++) {
+        const struct disk_entry *e = &j->e[i];
+        const char *row[] = { e->kind, e->name, e->path, NULL, NULL, NULL, NULL, NULL, e->error };
+        snapshot_add_row(s, row);
+        if (!e->ok)
+            continue;
+        int r = s->nrows - 1;
+        host_set_number(s, r, "total", e->disk.total, 0);
+        host_set_number(s, r, "used", e->disk.used, 0);
+        host_set_number(s, r, "free", e->disk.free, 0);
+        /* As df: used against what the server could have (used + free). */
+        double room = e->disk.used + e->disk.free;
+        host_set_number(s, r, "used_percent", room > 0 ? 100.0 * e->disk.used / room : NAN, 1);
+        char dev[32];
+        snprintf(dev, sizeof dev, "%llu", e->disk.device);
+        snapshot_set(s, r, "device", dev);
+    }
+    collector_publish(c, s);
+    disks_job_free(j);
+}
+
+int host_disks_run(struct collector *c)
+{
+    const char *why = host_unavailable(c->app);
+    if (why && !*why)
+        return host_job_defer(c);
+    if (why) {
+        collector_publish(c, snapshot_failed(c->def->name, why));
+        return 0;
+    }
+    const struct snapshot *paths = app_snapshot(c->app, "host_paths");
+    if (!paths)
+        return host_job_defer(c);
+    if (paths->error) {
+        collector_publish(c, snapshot_failed(c->def->name, paths->error));
+        return 0;
+    }
+    struct disks_job *j = xcalloc(1, sizeof *j);
+    j->n = paths->nrows;
+    j->e = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->e);
+    for (int r = 0; r < j->n; r++) {
+        const char *kind = snapshot_get(paths, r, "kind");
+        const char *name = snapshot_get(paths, r, "name");
+        const char *path = snapshot_get(paths, r, "path");
+        const char *missing = snapshot_get(paths, r, "missing");
+        j->e[r].kind = xstrdup(kind ? kind : "");
+        j->e[r].name = xstrdup(name ? name : "");
+        j->e[r].path = path && *path ? xstrdup(path) : NULL;
+        if (missing && *missing)
+            j->e[r].error = xstrdup(missing);
+        else if (!j->e[r].path)
+            j->e[r].error = xstrdup("no path reported");
+    }
+    if (host_job_start(&j->base, c, disks_work, disks_done) != 0) {
+        disks_job_free(j);
+        collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));
+    }
+    return 0;
+}

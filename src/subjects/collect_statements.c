@@ -1,0 +1,294 @@
+/* The statements collector: pg_stat_statements without the query texts
+ * (pg_stat_statements(false): the texts live in a file the server would
+ * read and send on every call), then the texts of the queryids seen for
+ * the first time, once each.  With 5,000 statements that is the difference
+ * between kilobytes and megabytes a refresh. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/action_sql.h"
+#include "core/app.h"
+#include "subjects/collect_statements.h"
+#include "base/embedded.h"
+#include "base/xalloc.h"
+
+/* queryid -> text, open addressing; cleared when it grows past the cap
+ * (texts are fetched again as they are seen). */
+#define TEXTS_CAP 16384
+
+struct text_entry {
+    char *queryid;
+    char *text;
+};
+
+struct statements_state {
+    struct text_entry *slots;
+    int                size;        /* power of two */
+    int                used;
+    struct snapshot   *pending;     /* stats waiting for their texts */
+    char              *texts_error; /* why the last text fetch failed */
+    double             texts_retry_at;
+    char              *schema;      /* where the extension lives, or NULL
+                                       until looked up */
+    unsigned long      connects;    /* the pool's connects at the look-up */
+};
+
+/* Where pg_stat_statements is installed.  pgdeck's sessions search
+ * pg_catalog only, so the extension's functions are named with their
+ * schema: looked up here (never assumed to be public), once, and again
+ * after a reconnect or an error (ALTER EXTENSION ... SET SCHEMA, a new
+ * server behind the same address). */
+static const char *const extension_sql =
+    "SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+    "WHERE e.extname = 'pg_stat_statements'";
+
+static const char *const not_available =
+    "pg_stat_statements is not available here: add it to shared_preload_libraries "
+    "and run CREATE EXTENSION pg_stat_statements in this database";
+
+static unsigned long hash(const char *s)
+{
+    unsigned long h = 5381;
+    while (*s)
+        h = h * 33 + (unsigned char)*s++;
+    return h;
+}
+
+static void texts_clear(struct statements_state *st)
+{
+    for (int i = 0; i < st->size; i++) {
+        free(st->slots[i].queryid);
+        free(st->slots[i].text);
+    }
+    free(st->slots);
+    st->size = 1024;
+    st->used = 0;
+    st->slots = xcalloc((size_t)st->size, sizeof *st->slots);
+}
+
+static struct text_entry *texts_slot(struct statements_state *st, const char *queryid)
+{
+    unsigned long i = hash(queryid) & (unsigned long)(st->size - 1);
+    while (st->slots[i].queryid && strcmp(st->slots[i].queryid, queryid) != 0)
+        i = (i + 1) & (unsigned long)(st->size - 1);
+    return &st->slots[i];
+}
+
+static void texts_put(struct statements_state *st, const char *queryid, const char *text)
+{
+    if (st->used >= TEXTS_CAP)
+        texts_clear(st);
+    if ((st->used + 1) * 2 > st->size) {
+        struct text_entry *old = st->slots;
+        int old_size = st->size;
+        st->size *= 2;
+        st->slots = xcalloc((size_t)st->size, sizeof *st->slots);
+        for (int i = 0; i < old_size; i++)
+            if (old[i].queryid)
+                *texts_slot(st, old[i].queryid) = old[i];
+        free(old);
+    }
+    struct text_entry *e = texts_slot(st, queryid);
+    if (!e->queryid) {
+        e->queryid = xstrdup(queryid);
+        st->used++;
+    } else {
+        free(e->text);
+    }
+    e->text = xstrdup(text);
+}
+
+static const char *texts_get(struct statements_state *st, const char *queryid)
+{
+    struct text_entry *e = texts_slot(st, queryid);
+    return e->queryid ? e->text : NULL;
+}
+
+static struct statements_state *state_of(struct collector *c)
+{
+    if (!c->state) {
+        struct statements_state *st = xcalloc(1, sizeof *st);
+        texts_clear(st);
+        c->state = st;
+    }
+    return c->state;
+}
+
+void statements_free_state(void *state)
+{
+    struct statements_state *st = state;
+    if (!st)
+        return;
+    for (int i = 0; i < st->size; i++) {
+        free(st->slots[i].queryid);
+        free(st->slots[i].text);
+    }
+    free(st->slots);
+    snapshot_unref(st->pending);
+    free(st->texts_error);
+    free(st->schema);
+    free(st);
+}
+
+/* A missing extension is a message, not an error loop: say what to do. */
+static const char *explain_error(const char *error)
+{
+    if (strstr(error, "pg_stat_statements") &&
+        (strstr(error, "does not exist") || strstr(error, "must be loaded")))
+        return not_available;
+    return error;
+}
+
+static void publish_with_texts(struct collector *c)
+{
+    struct statements_state *st = state_of(c);
+    struct snapshot *s = st->pending;
+    st->pending = NULL;
+    int qcol = snapshot_add_column(s, "query");
+    int idcol = snapshot_column(s, "queryid");
+    for (int r = 0; r < s->nrows; r++) {
+        const char *id = snapshot_cell(s, r, idcol);
+        const char *text = id ? texts_get(st, id) : NULL;
+        free(s->cells[r * s->ncols + qcol]);
+        s->cells[r * s->ncols + qcol] = xstrdup(text ? text : st->texts_error ? st->texts_error
+                                                                  : "(text not available)");
+    }
+    collector_publish(c, s);
+}
+
+static void texts_done(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (!c->app->collectors)
+        return;
+    struct statements_state *st = state_of(c);
+    free(st->texts_error);
+    st->texts_error = NULL;
+    if (error) {
+        /* One undecodable text (a statement from a SQL_ASCII database)
+         * makes pg_stat_statements(true) fail for every database: say so
+         * on the rows rather than hide the reason, and ask again only
+         * once a minute. */
+        st->texts_error = xasprintf("(text not available: %s)", error);
+        st->texts_retry_at = now_monotonic() + 60;
+    } else {
+        for (int r = 0; r < PQntuples(res); r++) {
+            const char *id = pgres_get(res, r, "queryid");
+            const char *q = pgres_get(res, r, "query");
+            if (id)
+                texts_put(st, id, q ? q : "(hidden: needs pg_read_all_stats)");
+        }
+    }
+    publish_with_texts(c);
+}
+
+static void stats_done(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (!c->app->collectors)
+        return;
+    struct statements_state *st = state_of(c);
+    if (error) {
+        /* Look the extension up again: it may have moved or gone. */
+        free(st->schema);
+        st->schema = NULL;
+        collector_publish(c, snapshot_failed(c->def->name, explain_error(error)));
+        return;
+    }
+    snapshot_unref(st->pending);
+    st->pending = snapshot_from_result(c->def->name, res);
+
+    /* The queryids never seen before, as a bigint[] literal. */
+    size_t cap = 64, len = 0;
+    char *ids = xmalloc(cap);
+    ids[len++] = '{';
+    int missing = 0;
+    for (int r = 0; r < PQntuples(res); r++) {
+        const char *id = pgres_get(res, r, "queryid");
+        if (!id || texts_get(st, id))
+            continue;
+        size_t n = strlen(id);
+        if (len + n + 3 > cap) {
+            cap = (cap + n + 3) * 2;
+            ids = xrealloc(ids, cap);
+        }
+        if (missing++)
+            ids[len++] = ',';
+        memcpy(ids + len, id, n);
+        len += n;
+    }
+    ids[len++] = '}';
+    ids[len] = '\0';
+    if (!missing || now_monotonic() < st->texts_retry_at) {
+        free(ids);
+        publish_with_texts(c);
+        return;
+    }
+    char *sql = sql_in_schema(embedded_find("queries/statement_texts.sql"), st->schema);
+    const char *params[] = { ids };
+    if (!sql || pgpool_send(c->app->primary, sql, 1, params, 0, texts_done, c) != 0)
+        publish_with_texts(c);
+    free(sql);
+    free(ids);
+}
+
+static int send_stats(struct collector *c)
+{
+    struct statements_state *st = state_of(c);
+    char *sql = sql_in_schema(embedded_find(c->def->query), st->schema);
+    if (!sql)
+        return -1;
+    int rc = pgpool_send(c->app->primary, sql, 0, NULL, 0, stats_done, c);
+    free(sql);
+    return rc;
+}
+
+static void schema_found(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (!c->app->collectors)
+        return;
+    struct statements_state *st = state_of(c);
+    if (error) {
+        collector_publish(c, snapshot_failed(c->def->name, error));
+        return;
+    }
+    const char *schema = PQntuples(res) > 0 ? pgres_get(res, 0, "schema") : NULL;
+    char *quoted = sql_quote_identifier(schema);
+    if (!quoted) {
+        collector_publish(c, snapshot_failed(c->def->name, schema ? "the schema of pg_stat_statements "
+                                             "has a name that is not valid UTF-8" : not_available));
+        return;
+    }
+    free(quoted);
+    free(st->schema);
+    st->schema = xstrdup(schema);
+    if (send_stats(c) != 0) {
+        free(st->schema);
+        st->schema = NULL;
+        collector_publish(c, snapshot_failed(c->def->name, "the primary is not connected"));
+    }
+}
+
+static unsigned long pool_connects(struct pgpool *pool)
+{
+    struct pgpool_stats stats;
+    pgpool_stats(pool, &stats);
+    return stats.connects;
+}
+
+int statements_run(struct collector *c)
+{
+    struct statements_state *st = state_of(c);
+    unsigned long connects = pool_connects(c->app->primary);
+    if (st->schema && connects == st->connects)
+        return send_stats(c);
+    free(st->schema);
+    st->schema = NULL;
+    st->connects = connects;
+    return pgpool_send(c->app->primary, extension_sql, 0, NULL, 0, schema_found, c);
+}

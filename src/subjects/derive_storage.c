@@ -1,0 +1,903 @@
+/* Derived figures for the Partitions, Views and Indexes panes: how far
+ * ahead time partitions reach and what lies past retention, how old each
+ * materialized view is, and the index plan against the catalog.  See
+ * derive_storage.h for the columns. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "core/app.h"
+#include "core/config.h"
+#include "subjects/derive_storage.h"
+#include "core/journal.h"
+#include "core/plan.h"
+#include "base/xalloc.h"
+
+#define DAY 86400.0
+/* Partitions narrower than this are counted in partitions, not months. */
+#define MONTHLY_MIN_SECONDS (27 * DAY)
+/* months_ahead for a range that reaches MAXVALUE or infinity. */
+#define MONTHS_FOREVER 9999
+/* A bound at local midnight may be up to 14 hours off UTC midnight. */
+#define MAX_ZONE_OFFSET (14 * 3600.0)
+
+static double number(const struct snapshot *s, int row, const char *column)
+{
+    return snapshot_number(s, row, column, NAN);
+}
+
+/* A number as a cell; NAN becomes SQL NULL, as for any unknown value. */
+static void set_number(struct snapshot *s, int row, const char *column, double v, int decimals)
+{
+    if (isnan(v)) {
+        snapshot_set(s, row, column, NULL);
+        return;
+    }
+    char buf[64];
+    if (isinf(v))
+        snprintf(buf, sizeof buf, "%s", v > 0 ? "Infinity" : "-Infinity");
+    else
+        snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    snapshot_set(s, row, column, buf);
+}
+
+static void set_bool(struct snapshot *s, int row, const char *column, int v)
+{
+    snapshot_set(s, row, column, v < 0 ? NULL : v ? "t" : "f");
+}
+
+static bool is_text(const char *v, const char *want)
+{
+    return v && strcmp(v, want) == 0;
+}
+
+/* The snapshot's server clock when it has one: ages and coverage are
+ * measured against the server's now(), as the bounds were. */
+static double clock_of(const struct snapshot *s, int row, double fallback)
+{
+    double t = number(s, row, "server_now");
+    return isnan(t) ? fallback : t;
+}
+
+/* How a relation is shown: without "public.", the schema nearly every
+ * name would otherwise repeat; other schemas stay. */
+static const char *display_name(const char *name)
+{
+    if (name && strncmp(name, "public.", 7) == 0 && name[7])
+        return name + 7;
+    return name;
+}
+
+/* ---- time arithmetic ---------------------------------------------------- */
+
+static int days_in_month(int year, int month)   /* month 0..11 */
+{
+    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 1 && leap ? 29 : days[month];
+}
+
+double derive_time_minus(double t, int months, double seconds)
+{
+    if (isnan(t) || isinf(t))
+        return t;
+    time_t tt = (time_t)floor(t);
+    double frac = t - floor(t);
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm))
+        return NAN;
+    /* Calendar months as PostgreSQL counts them: the day is clamped to
+     * the end of a shorter month (31 March - 1 month = 28/29 February). */
+    long m = (long)tm.tm_year * 12 + tm.tm_mon - months;
+    long year = m >= 0 ? m / 12 : -((-m + 11) / 12);
+    int month = (int)(m - year * 12);
+    tm.tm_year = (int)year;
+    tm.tm_mon = month;
+    int dim = days_in_month((int)year + 1900, month);
+    if (tm.tm_mday > dim)
+        tm.tm_mday = dim;
+    return (double)timegm(&tm) + frac - seconds;
+}
+
+static long month_index(double t)
+{
+    time_t tt = (time_t)floor(t);
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm))
+        return 0;
+    return (long)tm.tm_year * 12 + tm.tm_mon;
+}
+
+int derive_months_ahead(double now, double covered_until)
+{
+    if (isnan(now) || isnan(covered_until))
+        return 0;
+    if (isinf(covered_until))
+        return covered_until > 0 ? MONTHS_FOREVER : 0;
+    if (covered_until <= now)
+        return 0;
+    /* The month that covered_until starts is not covered; every month
+     * between the current one and that one is.  A bound at local
+     * midnight east of UTC is a few hours before UTC midnight: move it
+     * forward so that it counts as the month it starts. */
+    long months = month_index(covered_until + MAX_ZONE_OFFSET) - 1 - month_index(now);
+    if (months < 0)
+        return 0;
+    return months > MONTHS_FOREVER ? MONTHS_FOREVER : (int)months;
+}
+
+struct unit {
+    const char *name;
+    int months;
+    double seconds;
+};
+
+static const struct unit units[] = {
+    { "years", 12, 0 }, { "year", 12, 0 }, { "yrs", 12, 0 }, { "yr", 12, 0 }, { "y", 12, 0 },
+    { "months", 1, 0 }, { "month", 1, 0 }, { "mons", 1, 0 }, { "mon", 1, 0 },
+    { "weeks", 0, 7 * DAY }, { "week", 0, 7 * DAY }, { "w", 0, 7 * DAY },
+    { "days", 0, DAY }, { "day", 0, DAY }, { "d", 0, DAY },
+    { "hours", 0, 3600 }, { "hour", 0, 3600 }, { "hrs", 0, 3600 }, { "hr", 0, 3600 }, { "h", 0, 3600 },
+    { "minutes", 0, 60 }, { "minute", 0, 60 }, { "mins", 0, 60 }, { "min", 0, 60 }, { "m", 0, 60 },
+    { "seconds", 0, 1 }, { "second", 0, 1 }, { "secs", 0, 1 }, { "sec", 0, 1 }, { "s", 0, 1 },
+};
+
+int derive_interval_parse(const char *text, int *months, double *seconds)
+{
+    double m = 0, sec = 0;
+    bool any = false;
+    if (!text)
+        return -1;
+    const char *p = text;
+    while (*p) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '@') {
+            p++;
+            continue;
+        }
+        if (!*p)
+            break;
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || isnan(v) || isinf(v) || v < 0 || v > 1e6)
+            return -1;
+        p = end;
+        if (*p == ':') {
+            /* hh:mm[:ss] */
+            double mm = strtod(p + 1, &end);
+            if (end == p + 1)
+                return -1;
+            double ss = 0;
+            p = end;
+            if (*p == ':') {
+                ss = strtod(p + 1, &end);
+                if (end == p + 1)
+                    return -1;
+                p = end;
+            }
+            sec += v * 3600 + mm * 60 + ss;
+            any = true;
+            continue;
+        }
+        while (isspace((unsigned char)*p))
+            p++;
+        const char *w = p;
+        while (isalpha((unsigned char)*p))
+            p++;
+        size_t n = (size_t)(p - w);
+        if (n == 0) {
+            sec += v;       /* a bare number is seconds, as in PostgreSQL */
+            any = true;
+            continue;
+        }
+        const struct unit *u = NULL;
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+            if (strlen(units[i].name) == n && strncasecmp(w, units[i].name, n) == 0) {
+                u = &units[i];
+                break;
+            }
+        if (!u)
+            return -1;      /* "ago", "fortnight", ... */
+        m += v * u->months;
+        sec += v * u->seconds;
+        any = true;
+    }
+    if (!any)
+        return -1;
+    /* Fractions of a month become days of 30, as PostgreSQL does. */
+    double whole = floor(m);
+    sec += (m - whole) * 30 * DAY;
+    if (whole > 120000)
+        return -1;
+    *months = (int)whole;
+    *seconds = sec;
+    return 0;
+}
+
+/* ---- partitions --------------------------------------------------------- */
+
+void derive_short_bound(const char *bound, char *out, size_t len)
+{
+    snprintf(out, len, "%s", bound ? bound : "");
+    if (!bound || strlen(bound) < 10)
+        return;
+    const char *b = bound;
+    for (int i = 0; i < 10; i++) {
+        bool digit = isdigit((unsigned char)b[i]);
+        if ((i == 4 || i == 7) ? b[i] != '-' : !digit)
+            return;
+    }
+    if (b[10] == '\0')
+        return;
+    if ((b[10] != ' ' && b[10] != 'T') || !isdigit((unsigned char)b[11]) || !isdigit((unsigned char)b[12]) ||
+        b[13] != ':' || !isdigit((unsigned char)b[14]) || !isdigit((unsigned char)b[15]))
+        return;
+    bool midnight = strncmp(b + 11, "00:00", 5) == 0;
+    const char *rest = b + 16;
+    if (rest[0] == ':') {
+        if (!isdigit((unsigned char)rest[1]) || !isdigit((unsigned char)rest[2]))
+            return;
+        if (rest[1] != '0' || rest[2] != '0')
+            midnight = false;
+        rest += 3;
+        if (*rest == '.') {
+            rest++;
+            while (isdigit((unsigned char)*rest)) {
+                if (*rest != '0')
+                    midnight = false;
+                rest++;
+            }
+        }
+    }
+    /* An offset (+00, -05:30) may follow, nothing else. */
+    if (*rest == '+' || *rest == '-') {
+        rest++;
+        while (isdigit((unsigned char)*rest) || *rest == ':')
+            rest++;
+    }
+    if (*rest)
+        return;
+    if (midnight)
+        snprintf(out, len, "%.10s", b);
+    else
+        snprintf(out, len, "%.10s %.5s", b, b + 11);
+}
+
+/* One value of a bound list: a lone quoted literal unquoted and made
+ * short; a list of several values (multi-column keys) left as it is. */
+static void short_value(const char *v, size_t n, char *out, size_t len)
+{
+    bool quoted = n >= 2 && v[0] == '\'' && v[n - 1] == '\'';
+    if (quoted) {
+        char *plain = xmalloc(n);
+        size_t o = 0;
+        for (size_t i = 1; i + 1 < n; i++) {
+            if (v[i] == '\'' && v[i + 1] == '\'' && i + 2 < n) {
+                plain[o++] = '\'';
+                i++;
+            } else if (v[i] == '\'') {
+                quoted = false;     /* a second value follows: 'a', 'b' */
+                break;
+            } else {
+                plain[o++] = v[i];
+            }
+        }
+        plain[o] = '\0';
+        if (quoted)
+            derive_short_bound(plain, out, len);
+        free(plain);
+        if (quoted)
+            return;
+    }
+    snprintf(out, len, "%.*s", (int)(n < 4096 ? n : 4096), v);
+}
+
+void derive_short_partition_bound(const char *bound, char *out, size_t len)
+{
+    if (!bound) {
+        snprintf(out, len, "%s", "");
+        return;
+    }
+    const char *p = bound;
+    if (strncmp(p, "FOR VALUES ", 11) == 0)
+        p += 11;
+    size_t n = strlen(p);
+    const char *last = NULL;
+    if (strncmp(p, "FROM (", 6) == 0 && n > 8 && p[n - 1] == ')') {
+        for (const char *q = strstr(p, ") TO ("); q; q = strstr(q + 1, ") TO ("))
+            last = q;
+    }
+    if (!last) {
+        snprintf(out, len, "%s", p);
+        return;
+    }
+    char from[256], to[256];
+    short_value(p + 6, (size_t)(last - (p + 6)), from, sizeof from);
+    const char *y = last + 6;
+    short_value(y, (size_t)(p + n - 1 - y), to, sizeof to);
+    snprintf(out, len, "%s .. %s", from, to);
+}
+
+static void format_ahead(char *buf, size_t len, double seconds, int months, bool monthly)
+{
+    if (isinf(seconds) && seconds > 0)
+        snprintf(buf, len, "forever");
+    else if (monthly && months >= 1)
+        snprintf(buf, len, "%d mo", months);
+    else if (seconds >= DAY)
+        snprintf(buf, len, "%.0f d", floor(seconds / DAY));
+    else if (seconds > 0)
+        snprintf(buf, len, "%.0f h", ceil(seconds / 3600));
+    else
+        snprintf(buf, len, "none");
+}
+
+static bool is_time_type(const char *type)
+{
+    return type && (strncmp(type, "timestamp", 9) == 0 || strcmp(type, "date") == 0);
+}
+
+static double json_number(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    if (json_is_number(v))
+        return json_number_value(v);
+    return NAN;
+}
+
+/* Facts from the JSON list of a table's direct partitions. */
+struct children_facts {
+    int    outside;             /* wholly before the retention cutoff */
+    double outside_bytes;
+    double current_bytes;       /* the partition holding now */
+    double current_from, current_to;
+    double largest_before;      /* the largest complete partition before
+                                   it, of about the same width; 0 if none */
+};
+
+/* Partitions of about the usual width (within 25 %), for the growth
+ * comparison: a catch-all partition spanning decades says nothing about
+ * how fast this month fills up. */
+static bool usual_width(double from, double to, double width)
+{
+    double w = to - from;
+    return !isnan(width) && width > 0 && !isinf(w) && w >= 0.8 * width && w <= 1.25 * width;
+}
+
+static void read_children(const char *json, double now, double cutoff, double width,
+                          struct children_facts *f)
+{
+    memset(f, 0, sizeof *f);
+    f->current_bytes = f->current_from = f->current_to = NAN;
+    if (!json)
+        return;
+    json_error_t err;
+    json_t *arr = json_loads(json, 0, &err);
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        return;
+    }
+    size_t i;
+    json_t *c;
+    json_array_foreach(arr, i, c) {
+        if (json_is_true(json_object_get(c, "is_default")))
+            continue;
+        double from = json_number(c, "from"), to = json_number(c, "to");
+        double size = json_number(c, "size");
+        if (isnan(from) || isnan(to))
+            continue;
+        if (!isnan(cutoff) && to <= cutoff) {
+            f->outside++;
+            if (!isnan(size))
+                f->outside_bytes += size;
+        }
+        if (from <= now && now < to) {
+            f->current_bytes = size;
+            f->current_from = from;
+            f->current_to = to;
+        }
+    }
+    /* Earlier complete partitions, for the growth comparison. */
+    if (!isnan(f->current_from) && usual_width(f->current_from, f->current_to, width)) {
+        json_array_foreach(arr, i, c) {
+            double to = json_number(c, "to"), size = json_number(c, "size");
+            double from = json_number(c, "from");
+            if (!json_is_true(json_object_get(c, "is_default")) && !isnan(to) &&
+                to <= f->current_from && usual_width(from, to, width) &&
+                !isnan(size) && size > f->largest_before)
+                f->largest_before = size;
+        }
+    }
+    json_decref(arr);
+}
+
+static void add_problem(char *buf, size_t len, const char *what)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, "%s%s", n ? ", " : "", what);
+}
+
+void derive_partitions_at(struct snapshot *s, const struct config *cfg, double wall)
+{
+    double needed = cfg ? cfg->alerts.partition_ahead_months : 1;
+    for (int r = 0; r < s->nrows; r++) {
+        double now = clock_of(s, r, wall);
+        const char *name = snapshot_get(s, r, "name");
+        char buf[512];
+
+        int level = (int)number(s, r, "level");
+        if (level > 0 && level < 16) {
+            size_t o = 0;
+            for (int i = 0; i < level && o + 2 < sizeof buf; i++) {
+                buf[o++] = '-';
+                buf[o++] = ' ';
+            }
+            snprintf(buf + o, sizeof buf - o, "%s", name ? display_name(name) : "");
+            snapshot_set(s, r, "display", buf);
+        } else {
+            snapshot_set(s, r, "display", display_name(name));
+        }
+        derive_short_bound(snapshot_get(s, r, "oldest"), buf, sizeof buf);
+        snapshot_set(s, r, "oldest_short", buf);
+        derive_short_bound(snapshot_get(s, r, "newest"), buf, sizeof buf);
+        snapshot_set(s, r, "newest_short", buf);
+
+        bool timed = is_text(snapshot_get(s, r, "strategy"), "range") &&
+                     is_time_type(snapshot_get(s, r, "key_type"));
+        double parts = number(s, r, "partitions");
+        bool has_default = snapshot_true(s, r, "has_default");
+        double ranges = (isnan(parts) ? 0 : parts) - (has_default ? 1 : 0);
+        double default_rows = number(s, r, "default_rows");
+        char problems[256] = "";
+
+        /* Coverage ahead, for tables range-partitioned on time.  Every
+         * derived column is set on every row, NULL when it does not apply. */
+        int ahead_ok = -1, covered = -1;
+        snapshot_set(s, r, "ahead", NULL);
+        snapshot_set(s, r, "ahead_seconds", NULL);
+        snapshot_set(s, r, "months_ahead", NULL);
+        if (timed && ranges > 0) {
+            double cu = number(s, r, "covered_until");
+            double width = number(s, r, "partition_seconds");
+            bool monthly = isnan(width) || width >= MONTHLY_MIN_SECONDS;
+            if (isnan(cu)) {
+                covered = 0;
+                ahead_ok = 0;
+                snapshot_set(s, r, "ahead", "none");
+                set_number(s, r, "ahead_seconds", 0, 0);
+                set_number(s, r, "months_ahead", 0, 0);
+                add_problem(problems, sizeof problems, "no partition for now");
+            } else {
+                covered = 1;
+                int months = derive_months_ahead(now, cu);
+                double ahead = cu - now;
+                format_ahead(buf, sizeof buf, ahead, months, monthly);
+                snapshot_set(s, r, "ahead", buf);
+                set_number(s, r, "ahead_seconds", ahead, 0);
+                set_number(s, r, "months_ahead", months, 0);
+                if (monthly) {
+                    ahead_ok = months >= needed;
+                    if (!ahead_ok)
+                        add_problem(problems, sizeof problems,
+                                    months == 0 ? "no next month" : "few months ahead");
+                } else {
+                    double pa = number(s, r, "partitions_ahead");
+                    ahead_ok = isinf(cu) || (!isnan(pa) && pa >= needed);
+                    if (!ahead_ok)
+                        add_problem(problems, sizeof problems, "no next partition");
+                }
+            }
+        }
+        set_bool(s, r, "ahead_ok", ahead_ok);
+        set_bool(s, r, "now_covered", covered);
+
+        /* Retention and growth, from the list of partitions. */
+        const char *retention = cfg ? config_retention_for(cfg, snapshot_get(s, r, "schema"),
+                                                           snapshot_get(s, r, "table")) : NULL;
+        int rmonths = 0;
+        double rseconds = 0, cutoff = NAN;
+        if (timed && retention && derive_interval_parse(retention, &rmonths, &rseconds) == 0)
+            cutoff = derive_time_minus(now, rmonths, rseconds);
+        snapshot_set(s, r, "retention", timed ? retention : NULL);
+        struct children_facts f;
+        read_children(timed ? snapshot_get(s, r, "children") : NULL, now, cutoff,
+                      number(s, r, "partition_seconds"), &f);
+        set_number(s, r, "outside_retention", isnan(cutoff) ? NAN : f.outside, 0);
+        set_number(s, r, "outside_retention_bytes", isnan(cutoff) ? NAN : f.outside_bytes, 0);
+        if (!isnan(cutoff)) {
+            if (f.outside > 0) {
+                char what[48];
+                snprintf(what, sizeof what, "%d past retention", f.outside);
+                add_problem(problems, sizeof problems, what);
+            }
+        }
+        set_number(s, r, "current_bytes", f.current_bytes, 0);
+        snapshot_set(s, r, "growth_per_day", NULL);
+        snapshot_set(s, r, "projected_bytes", NULL);
+        snapshot_set(s, r, "growth_ratio", NULL);
+        double elapsed = now - f.current_from;
+        if (!isnan(f.current_bytes) && elapsed > 3600) {
+            set_number(s, r, "growth_per_day", f.current_bytes / (elapsed / DAY), 0);
+            double projected = f.current_bytes * (f.current_to - f.current_from) / elapsed;
+            if (!isinf(projected))
+                set_number(s, r, "projected_bytes", projected, 0);
+            if (f.largest_before > 0 && !isinf(projected))
+                set_number(s, r, "growth_ratio", projected / f.largest_before, 2);
+        }
+
+        bool default_rows_flag = !isnan(default_rows) && default_rows > 0;
+        set_bool(s, r, "default_flag", default_rows_flag);
+        if (default_rows_flag)
+            add_problem(problems, sizeof problems, "rows in default");
+        snapshot_set(s, r, "problems", problems);
+    }
+}
+
+void derive_partitions(struct app *app, struct snapshot *now, const struct snapshot *prev)
+{
+    (void)prev;
+    derive_partitions_at(now, app ? app->cfg : NULL, now_wall());
+}
+
+/* ---- views -------------------------------------------------------------- */
+
+static view_refresh_lookup journal_lookup;
+
+void derive_views_set_refresh_lookup(view_refresh_lookup lookup)
+{
+    journal_lookup = lookup;
+}
+
+static void format_age(char *buf, size_t len, double s)
+{
+    if (s < 0)
+        s = 0;
+    if (s < 60)
+        snprintf(buf, len, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(buf, len, "%dm%02ds", (int)s / 60, (int)s % 60);
+    else if (s < DAY)
+        snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
+    else
+        snprintf(buf, len, "%dd%02dh", (int)(s / DAY), (int)fmod(s, DAY) / 3600);
+}
+
+void derive_views_at(struct snapshot *s, double max_age_hours, double wall,
+                     view_refresh_lookup lookup, const struct app *app)
+{
+    double max_age = max_age_hours * 3600;
+    for (int r = 0; r < s->nrows; r++) {
+        double now = clock_of(s, r, wall);
+        const char *name = snapshot_get(s, r, "name");
+        snapshot_set(s, r, "display", display_name(name));
+        bool populated = snapshot_true(s, r, "populated");
+        bool log = snapshot_true(s, r, "log_installed");
+        double finished = number(s, r, "log_finished");
+        double duration = number(s, r, "log_duration");
+        const char *from = NULL;
+        const char *key = snapshot_get(s, r, "object_key");
+        char *note = NULL;
+        if (!isnan(finished)) {
+            from = "log";
+        } else if (lookup && key) {
+            struct view_refresh_record rec = { NAN, NAN, NAN, false };
+            if (lookup(app, key, &rec)) {
+                if (!isnan(rec.finished_at)) {
+                    finished = rec.finished_at;
+                    duration = rec.duration;
+                    from = "journal";
+                }
+                /* A refresh pgdeck started and never saw end: the view may
+                 * or may not have been refreshed then. */
+                if (!isnan(rec.unfinished_at) && !rec.running) {
+                    char at[32] = "?";
+                    time_t t = (time_t)rec.unfinished_at;
+                    struct tm tm;
+                    if (localtime_r(&t, &tm))
+                        strftime(at, sizeof at, "%Y-%m-%d %H:%M", &tm);
+                    note = xasprintf("pgdeck's refresh at %s: %s", at, JOURNAL_OUTCOME_UNKNOWN);
+                }
+            }
+        }
+        snapshot_set(s, r, "refresh_note", note);
+        free(note);
+        set_number(s, r, "last_refresh", finished, 3);
+        char when[32] = "";
+        if (!isnan(finished)) {
+            time_t t = (time_t)finished;
+            struct tm tm;
+            if (localtime_r(&t, &tm))
+                strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+        }
+        snapshot_set(s, r, "last_refresh_at", *when ? when : NULL);
+        set_number(s, r, "refresh_duration", duration, 3);
+        snapshot_set(s, r, "refresh_known_from", from);
+
+        double age = isnan(finished) ? NAN : now - finished;
+        if (!isnan(age) && age < 0)
+            age = 0;
+        set_number(s, r, "age", age, 0);
+        char buf[64];
+        if (!isnan(age))
+            format_age(buf, sizeof buf, age);
+        else
+            snprintf(buf, sizeof buf, "%s", log ? "never" : "unknown");
+        snapshot_set(s, r, "age_text", buf);
+
+        /* Stale: not populated, older than the threshold, or never
+         * refreshed as far as the log knows.  Without a log and without
+         * pgdeck's journal, nobody knows: NULL, not a guess. */
+        int stale;
+        if (!populated)
+            stale = 1;
+        else if (!isnan(age))
+            stale = age > max_age;
+        else
+            stale = log ? 1 : -1;
+        set_bool(s, r, "stale", stale);
+
+        const char *state;
+        double failed_at = number(s, r, "log_failed_at");
+        if (snapshot_true(s, r, "refreshing")) {
+            double took = number(s, r, "refresh_seconds");
+            bool waiting = snapshot_true(s, r, "refresh_waiting");
+            char t[32];
+            if (isnan(took))
+                snprintf(t, sizeof t, "?");
+            else
+                format_age(t, sizeof t, took);
+            snprintf(buf, sizeof buf, "%s %s", waiting ? "waiting" : "refreshing", t);
+            state = buf;
+        } else if (!populated) {
+            state = "unpopulated";
+        } else if (!isnan(failed_at) && (isnan(finished) || failed_at > finished)) {
+            state = "failed";
+        } else if (stale == 1) {
+            state = isnan(age) ? "never refreshed" : "STALE";
+        } else if (stale == 0) {
+            state = "ok";
+        } else {
+            state = "unknown";
+        }
+        snapshot_set(s, r, "state", state);
+    }
+}
+
+void derive_views(struct app *app, struct snapshot *now, const struct snapshot *prev)
+{
+    (void)prev;
+    /* A public.mv_refresh_log that is not the kit's table is not read;
+     * the operator hears why, once, and the pane falls back to pgdeck's
+     * journal as if there were no log. */
+    const char *ignored = now->nrows > 0 ? snapshot_get(now, 0, "log_ignored") : NULL;
+    if (app && ignored)
+        app_notice_once(app, "%s", ignored);
+    double hours = app && app->cfg ? app->cfg->alerts.view_age_hours : 4;
+    derive_views_at(now, hours, now_wall(), journal_lookup, app);
+}
+
+/* ---- indexes ------------------------------------------------------------ */
+
+static struct {
+    bool   loaded;
+    char  *path;            /* NULL: the built-in plan */
+    struct plan plan;
+    char  *error;           /* why it could not be read, or NULL */
+    struct stat st;         /* of the file when it was read */
+} plan_cache;
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+const struct plan *derive_index_plan_loaded(const char **error)
+{
+    *error = plan_cache.error;
+    return plan_cache.loaded ? &plan_cache.plan : NULL;
+}
+
+const struct plan *derive_index_plan(const struct config *cfg, const char **error)
+{
+    const char *path = cfg ? cfg->plan_file : NULL;
+    bool same_path = plan_cache.loaded &&
+                     ((!path && !plan_cache.path) ||
+                      (path && plan_cache.path && strcmp(path, plan_cache.path) == 0));
+    struct stat st;
+    memset(&st, 0, sizeof st);
+    bool have_stat = path && stat(path, &st) == 0;
+    if (same_path && (!path || (have_stat && same_file(&st, &plan_cache.st)) ||
+                      (!have_stat && plan_cache.error))) {
+        *error = plan_cache.error;
+        return &plan_cache.plan;
+    }
+    /* First use, another file, or the file changed: read it again. */
+    if (plan_cache.loaded)
+        plan_free(&plan_cache.plan);
+    free(plan_cache.path);
+    free(plan_cache.error);
+    plan_cache.path = xstrdup(path);
+    plan_cache.error = NULL;
+    plan_cache.st = st;
+    char err[512];
+    if (plan_load(&plan_cache.plan, path, err, sizeof err) != 0)
+        plan_cache.error = xstrdup(err);
+    plan_cache.loaded = true;
+    *error = plan_cache.error;
+    return &plan_cache.plan;
+}
+
+/* Move rows so that those with the lowest rank come first, keeping the
+ * server's order within a rank. */
+static void reorder(struct snapshot *s, const int *rank, int levels)
+{
+    if (s->nrows < 2 || s->ncols < 1)
+        return;
+    char **cells = xcalloc((size_t)s->nrows * (size_t)s->ncols, sizeof *cells);
+    int out = 0;
+    for (int level = 0; level < levels; level++)
+        for (int r = 0; r < s->nrows; r++)
+            if (rank[r] == level) {
+                memcpy(cells + (size_t)out * (size_t)s->ncols, s->cells + (size_t)r * (size_t)s->ncols,
+                       (size_t)s->ncols * sizeof *cells);
+                out++;
+            }
+    if (out != s->nrows) {      /* a rank out of range: leave the order */
+        free(cells);
+        return;
+    }
+    free(s->cells);
+    s->cells = cells;
+    s->cap_rows = s->nrows;
+}
+
+/* The progress row for an index (by oid, else by "schema.name"), or -1. */
+static int progress_row(const struct snapshot *progress, const char *oid, const char *name)
+{
+    if (!progress || progress->error)
+        return -1;
+    int r = oid ? snapshot_find(progress, "index_oid", oid) : -1;
+    if (r < 0 && name)
+        r = snapshot_find(progress, "index", name);
+    return r;
+}
+
+static void building_status(const struct snapshot *progress, int row, char *buf, size_t len)
+{
+    double percent = number(progress, row, "percent");
+    if (isnan(percent))
+        snprintf(buf, len, "building");
+    else
+        snprintf(buf, len, "building %.0f%%", percent);
+}
+
+/* What needs a hand first: broken, then under way, then not there. */
+enum { RANK_INVALID, RANK_BUILDING, RANK_MISSING, RANK_OTHER, RANK_COUNT };
+
+void derive_indexes_at(struct snapshot *s, const struct plan *plan, const struct snapshot *progress)
+{
+    int catalog_rows = s->nrows;
+    int planned = plan ? plan->count : 0;
+    bool *seen = xcalloc((size_t)(planned ? planned : 1), sizeof *seen);
+    char buf[64];
+
+    for (int r = 0; r < catalog_rows; r++) {
+        const char *schema = snapshot_get(s, r, "schema");
+        const char *index = snapshot_get(s, r, "index");
+        const struct plan_entry *e = plan_find(plan, schema, index);
+        if (e)
+            seen[e - plan->entries] = true;
+        set_bool(s, r, "planned", e != NULL);
+        set_number(s, r, "plan_line", e ? e->line : NAN, 0);
+
+        bool valid = snapshot_true(s, r, "valid");
+        int p = progress_row(progress, snapshot_get(s, r, "index_oid"), snapshot_get(s, r, "name"));
+        const char *status;
+        if (p >= 0) {
+            building_status(progress, p, buf, sizeof buf);
+            status = buf;
+        } else if (!valid) {
+            status = "INVALID";
+        } else {
+            status = e ? "present" : "";
+        }
+        snapshot_set(s, r, "status", status);
+
+        /* Unused: valid, enforcing nothing, never scanned since the
+         * statistics were reset. */
+        double scans = number(s, r, "scans");
+        bool unused = valid && !snapshot_true(s, r, "enforces") && !isnan(scans) && scans == 0;
+        set_bool(s, r, "unused", unused);
+        const char *dup = snapshot_get(s, r, "duplicate_of");
+        bool duplicate = dup && *dup;
+        set_bool(s, r, "duplicate", duplicate);
+        set_bool(s, r, "problem", p >= 0 || !valid || unused || duplicate);
+        snapshot_set(s, r, "note", unused && duplicate ? "unused, dup" : unused ? "unused"
+                                   : duplicate ? "duplicate" : NULL);
+        snapshot_set(s, r, "display", display_name(snapshot_get(s, r, "name")));
+    }
+
+    /* The plan's indexes the catalog does not have. */
+    if (planned) {
+        for (int i = 0; i < planned; i++) {
+            if (seen[i])
+                continue;
+            const struct plan_entry *e = &plan->entries[i];
+            /* An empty row as wide as the table is now: the first missing
+             * row adds the derived columns when the catalog gave no row. */
+            const char **values = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *values);
+            snapshot_add_row(s, values);
+            free(values);
+            int r = s->nrows - 1;
+            char *name = xasprintf("%s.%s", e->schema, e->name);
+            snapshot_set(s, r, "name", name);
+            snapshot_set(s, r, "display", display_name(name));
+            snapshot_set(s, r, "schema", e->schema);
+            snapshot_set(s, r, "index", e->name);
+            snapshot_set(s, r, "table", e->qualified_table);
+            snapshot_set(s, r, "method", e->method);
+            set_bool(s, r, "is_unique", e->unique);
+            snapshot_set(s, r, "definition", e->statement);
+            set_bool(s, r, "planned", 1);
+            set_number(s, r, "plan_line", e->line, 0);
+            int p = progress_row(progress, NULL, name);
+            if (p >= 0)
+                building_status(progress, p, buf, sizeof buf);
+            snapshot_set(s, r, "status", p >= 0 ? buf : "missing");
+            set_bool(s, r, "unused", 0);
+            set_bool(s, r, "duplicate", 0);
+            set_bool(s, r, "problem", 1);
+            free(name);
+        }
+    }
+    free(seen);
+
+    int *rank = xcalloc((size_t)(s->nrows ? s->nrows : 1), sizeof *rank);
+    for (int r = 0; r < s->nrows; r++) {
+        const char *status = snapshot_get(s, r, "status");
+        rank[r] = is_text(status, "missing") ? RANK_MISSING
+                : is_text(status, "INVALID") ? RANK_INVALID
+                : status && strncmp(status, "building", 8) == 0 ? RANK_BUILDING : RANK_OTHER;
+    }
+    reorder(s, rank, RANK_COUNT);
+    free(rank);
+}
+
+void derive_indexes(struct app *app, struct snapshot *now, const struct snapshot *prev)
+{
+    (void)prev;
+    const char *error = NULL;
+    const struct plan *plan = derive_index_plan(app ? app->cfg : NULL, &error);
+    const struct snapshot *progress = app ? app_snapshot(app, "index_progress") : NULL;
+    derive_indexes_at(now, plan, progress);
+}
+
+/* A build started or ended: the catalog's view of that index changed. */
+static bool same_builds(const struct snapshot *a, const struct snapshot *b)
+{
+    if (!a || !b || a->nrows != b->nrows)
+        return false;
+    for (int r = 0; r < a->nrows; r++) {
+        const char *oid = snapshot_get(a, r, "index_oid");
+        if (!oid || snapshot_find(b, "index_oid", oid) < 0)
+            return false;
+    }
+    return true;
+}
+
+void derive_index_progress(struct app *app, struct snapshot *now, const struct snapshot *prev)
+{
+    if (!app || !app->collectors)
+        return;
+    if (prev ? !same_builds(now, prev) : now->nrows > 0)
+        collector_run_now(app, "indexes");
+}

@@ -1,0 +1,238 @@
+/* Pane 1: queries.  Live sessions from pg_stat_activity (collector
+ * "activity"), and with `t` the statement statistics from
+ * pg_stat_statements (collector "statements").  Slow queries (over the
+ * slow-query threshold) and sessions idle in a transaction stand out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "subjects/collect_host.h"
+#include "base/sanitize.h"
+#include "ui.h"
+#include "base/xalloc.h"
+
+static const struct column_def activity_columns[] = {
+    { "PID",      "pid",         7, true,  FORMAT_AS_TEXT },
+    { "DATABASE", "database",   12, false, FORMAT_AS_TEXT, 100 },
+    { "USER",     "username",   10, false, FORMAT_AS_TEXT, 90 },
+    { "APP",      "application", 12, false, FORMAT_AS_TEXT, 120 },
+    { "CLIENT",   "client",     15, false, FORMAT_AS_TEXT, 140 },
+    { "STATE",    "state",      11, false, FORMAT_AS_TEXT },
+    { "WAIT",     "wait",       16, false, FORMAT_AS_TEXT, 110 },
+    { "BLOCKED",  "blocked_by",  9, false, FORMAT_AS_TEXT, 70 },
+    { "DURATION", "duration",    9, true,  FORMAT_AS_SECONDS },
+    /* From /proc when pgdeck runs on the database host (collect_host.h);
+     * blank otherwise.  CPU% still leaves the query 30 columns at 80 and
+     * at 150; memory and I/O come in where the query keeps 50 or more. */
+    { "CPU%",     "cpu_percent", 6, true,  FORMAT_AS_PERCENT, 78 },
+    { "RSS",      "rss",         7, true,  FORMAT_AS_BYTES, 170 },
+    { "READ/s",   "read_bps",    8, true,  FORMAT_AS_BYTES, 190 },
+    { "WRITE/s",  "write_bps",   8, true,  FORMAT_AS_BYTES, 190 },
+    { "QUERY",    "query",       0, false, FORMAT_AS_TEXT },
+};
+
+static const struct column_def statement_columns[] = {
+    { "CALLS",    "calls",          10, true,  FORMAT_AS_NUMBER },
+    { "TOTAL",    "total_exec_time", 10, true, FORMAT_AS_MS },
+    { "MEAN",     "mean_exec_time",  9, true,  FORMAT_AS_MS },
+    { "ROWS",     "rows",           10, true,  FORMAT_AS_NUMBER, 90 },
+    { "HIT%",     "hit_percent",     7, true,  FORMAT_AS_PERCENT, 80 },
+    { "DATABASE", "database",       12, false, FORMAT_AS_TEXT, 120 },
+    { "QUERY",    "query",           0, false, FORMAT_AS_TEXT },
+};
+
+static int activity_style(const struct ui *ui, const struct snapshot *s, int row)
+{
+    double slow = ui->app->cfg->alerts.slow_query_ms / 1000.0;
+    const char *state = snapshot_get(s, row, "state");
+    double d = snapshot_number(s, row, "duration", 0);
+    const char *blocked = snapshot_get(s, row, "blocked_by");
+    if (blocked && *blocked)
+        return THEME_ROW_CRIT;
+    if (state && strncmp(state, "idle in transaction", 19) == 0 && d > slow)
+        return THEME_ROW_WARN;
+    if (state && strcmp(state, "active") == 0 && d > slow)
+        return d > 10 * slow ? THEME_ROW_CRIT : THEME_ROW_WARN;
+    return -1;
+}
+
+static int statement_style(const struct ui *ui, const struct snapshot *s, int row)
+{
+    double mean = snapshot_number(s, row, "mean_exec_time", 0);
+    return mean > ui->app->cfg->alerts.slow_query_ms ? THEME_ROW_WARN : -1;
+}
+
+static const struct table_def tables[] = {
+    { "activity", activity_columns, sizeof activity_columns / sizeof activity_columns[0], activity_style, NULL },
+    { "statements", statement_columns, sizeof statement_columns / sizeof statement_columns[0], statement_style, NULL },
+};
+
+static int key(struct ui *ui, struct pane *p, int ch)
+{
+    (void)ui;
+    if (ch == 't') {
+        p->mode = !p->mode;
+        table_state_free(&p->table);
+        p->table.sort_column = -1;
+        return KEY_HANDLED | KEY_REDRAW;
+    }
+    return KEY_IGNORED;
+}
+
+/* Append `text` to lines, keeping its own line breaks and wrapping at
+ * `width` columns; each piece is sanitized before it is measured. */
+static void add_wrapped(char ***lines, int *n, int *cap, const char *text, int width, int flags)
+{
+    const char *p = text;
+    while (*p) {
+        size_t len = strcspn(p, "\n");
+        char *raw = xstrndup(p, len);
+        char *safe = sanitize(raw, flags);
+        free(raw);
+        const char *q = safe;
+        do {
+            size_t fit = sanitize_fit(q, width);
+            if (fit == 0 && *q)
+                fit = strlen(q);
+            if (*n == *cap) {
+                *cap *= 2;
+                *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
+            }
+            (*lines)[(*n)++] = xasprintf("  %.*s", (int)fit, q);
+            q += fit;
+        } while (*q);
+        free(safe);
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+}
+
+/* The host line: load, CPU, memory, disks and the forecast, as many
+ * pieces as fit on one line (most important first); or why there are
+ * none. */
+static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
+{
+    (void)p;
+    if (height < 6)
+        return 0;
+    struct host_piece pieces[16];
+    int n = host_summary(ui->app, pieces, 16);
+    /* Choose by priority, long form if it fits, else the short one; then
+     * draw what was chosen in reading order. */
+    const char *chosen[16] = { NULL };
+    int room = width;
+    for (int pri = 0; pri <= 16; pri++) {
+        for (int i = 0; i < n; i++) {
+            if (pieces[i].priority != pri)
+                continue;
+            int need = room < width ? 2 : 0;
+            int full = sanitize_width(pieces[i].text), brief = sanitize_width(pieces[i].short_text);
+            if (need + full <= room || (n == 1 && room == width))
+                chosen[i] = pieces[i].text;
+            else if (*pieces[i].short_text && need + brief <= room)
+                chosen[i] = pieces[i].short_text;
+            if (chosen[i])
+                room -= need + sanitize_width(chosen[i]);
+        }
+    }
+    wattrset(w, ATTR(THEME_NORMAL));
+    mvwhline(w, y, x, ' ', width);
+    int used = 0;
+    for (int i = 0; i < n; i++) {
+        if (!chosen[i])
+            continue;
+        int gap = used ? 2 : 0;
+        int e = pieces[i].level < 0 ? THEME_DIM : pieces[i].level == 2 ? THEME_ALERT_CRIT
+              : pieces[i].level == 1 ? THEME_ALERT : THEME_VALUE;
+        wattrset(w, ATTR(e));
+        used += gap + draw_text(ui, w, y, x + used + gap, width - used - gap, chosen[i]);
+    }
+    return 1;
+}
+
+/* The host figures of a session, or why there are none. */
+static void add_host_lines(struct ui *ui, char ***lines, int *n, int *cap, const char *pid)
+{
+    if (*n + 6 >= *cap) {
+        *cap = *cap * 2 + 6;
+        *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
+    }
+    const char *why = host_unavailable(ui->app);
+    if (why) {
+        (*lines)[(*n)++] = xasprintf("%-18s %s", "host", *why ? why : "waiting for data...");
+        return;
+    }
+    const struct snapshot *b = app_snapshot(ui->app, "backends");
+    int r = pid ? snapshot_find(b, "pid", pid) : -1;
+    if (r < 0) {
+        (*lines)[(*n)++] = xasprintf("%-18s %s", "host", "this session is not in /proc (yet)");
+        return;
+    }
+    char cpu[32], rss[32], shared[32], rd[32], wr[32];
+    format_value(cpu, sizeof cpu, snapshot_get(b, r, "cpu_percent"), FORMAT_AS_PERCENT);
+    format_value(rss, sizeof rss, snapshot_get(b, r, "rss"), FORMAT_AS_BYTES);
+    format_value(shared, sizeof shared, snapshot_get(b, r, "shared_memory"), FORMAT_AS_BYTES);
+    format_value(rd, sizeof rd, snapshot_get(b, r, "read_bps"), FORMAT_AS_BYTES);
+    format_value(wr, sizeof wr, snapshot_get(b, r, "write_bps"), FORMAT_AS_BYTES);
+    (*lines)[(*n)++] = xasprintf("%-18s %s", "cpu", *cpu ? cpu : "(measured from the next refresh)");
+    if (*shared)
+        (*lines)[(*n)++] = xasprintf("%-18s %s (%s of it shared: buffers and server memory)",
+                                     "resident memory", rss, shared);
+    else
+        (*lines)[(*n)++] = xasprintf("%-18s %s", "resident memory", rss);
+    if (snapshot_true(b, r, "io_readable"))
+        (*lines)[(*n)++] = xasprintf("%-18s read %s/s, write %s/s (storage, not page cache)", "i/o",
+                                     *rd ? rd : "-", *wr ? wr : "-");
+    else
+        (*lines)[(*n)++] = xasprintf("%-18s %s", "i/o", "unreadable: /proc/PID/io needs root or the server's user");
+}
+
+static bool host_column(const char *name)
+{
+    return strcmp(name, "cpu_percent") == 0 || strcmp(name, "rss") == 0 ||
+           strcmp(name, "read_bps") == 0 || strcmp(name, "write_bps") == 0;
+}
+
+/* Enter: every field, then the whole query text as it was written. */
+static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, int row, int *n)
+{
+    int cap = 64;
+    char **lines = xcalloc((size_t)cap, sizeof *lines);
+    *n = 0;
+    for (int c = 0; c < s->ncols; c++) {
+        if (strcmp(s->columns[c], "query") == 0 || host_column(s->columns[c]))
+            continue;
+        const char *v = snapshot_cell(s, row, c);
+        if (*n == cap) {
+            cap *= 2;
+            lines = xrealloc(lines, (size_t)cap * sizeof *lines);
+        }
+        char buf[256];
+        format_value(buf, sizeof buf, v, FORMAT_AS_TEXT);
+        lines[(*n)++] = xasprintf("%-18s %s", s->columns[c], v ? buf : "");
+    }
+    if (p->mode == 0)
+        add_host_lines(ui, &lines, n, &cap, snapshot_get(s, row, "pid"));
+    if (*n + 2 >= cap) {
+        cap *= 2;
+        lines = xrealloc(lines, (size_t)cap * sizeof *lines);
+    }
+    lines[(*n)++] = xstrdup("");
+    lines[(*n)++] = xstrdup("query:");
+    const char *q = snapshot_get(s, row, "query");
+    int width = ui->cols - 12 < 90 ? ui->cols - 12 : 90;
+    add_wrapped(&lines, n, &cap, q ? q : "", width > 20 ? width : 20, ui->ascii ? SANITIZE_ASCII : 0);
+    return lines;
+}
+
+const struct pane_class pane_queries = {
+    .name = "Queries",
+    .help = "t: live activity / pg_stat_statements  e: explain  C: cancel  K: terminate",
+    .number = 1,
+    .tables = tables,
+    .ntables = 2,
+    .draw_header = draw_header,
+    .key = key,
+    .details = details,
+    .key_field = "pid,backend_start",
+};
