@@ -169,7 +169,7 @@ static void reply_cb(redisAsyncContext *ac, void *r, void *privdata)
         if (!reply)
             p->cb(p->arg, NULL, rc->kill_reason ? rc->kill_reason : "connection lost");
         else if (reply->type == REDIS_REPLY_ERROR)
-            p->cb(p->arg, NULL, reply->str);
+            p->cb(p->arg, reply, reply->str);   /* refused: the caller may tell it from a lost connection */
         else
             p->cb(p->arg, reply, NULL);
     }
@@ -198,7 +198,10 @@ static void auth_cb(void *arg, const redisReply *reply, const char *error)
     (void)reply;
     struct redisconn *rc = arg;
     if (error && rc->state == PGCONN_UP) {
-        char *why = xasprintf("authentication failed: %s", error);
+        /* The user is named (never the password): with ACL users, which
+         * one was refused is the first thing to know. */
+        char *why = rc->target.user ? xasprintf("authentication as user '%s' failed: %s", rc->target.user, error)
+                                    : xasprintf("authentication failed: %s", error);
         drop(rc, why);
         free(why);
     }
@@ -222,7 +225,13 @@ static void connect_cb(const redisAsyncContext *ac, int status)
     backoff_reset(&rc->backoff);
     rc->connects++;
     set_state(rc, PGCONN_UP);
-    if (rc->target.password) {
+    /* An ACL user (Redis 6+) is AUTH user password; a user without a
+     * password is a nopass user, which takes any password, "" included.
+     * Without a user the password is the default user's. */
+    if (rc->target.user) {
+        const char *argv[] = { "AUTH", rc->target.user, rc->target.password ? rc->target.password : "" };
+        redisconn_command(rc, auth_cb, rc, 3, argv);
+    } else if (rc->target.password) {
         const char *argv[] = { "AUTH", rc->target.password };
         redisconn_command(rc, auth_cb, rc, 2, argv);
     }
@@ -360,6 +369,7 @@ struct redisconn *redisconn_new(uv_loop_t *loop, const struct redis_target *targ
     rc->target.host = xstrdup(target->host);
     rc->target.port = target->port;
     rc->target.socket_path = xstrdup(target->socket_path);
+    rc->target.user = xstrdup(target->user);
     rc->target.password = xstrdup(target->password);
     rc->target.db = target->db;
     rc->display = redis_target_display(target);
