@@ -443,8 +443,8 @@ static void taken(void *arg, const redisReply *reply, const char *error)
         return;
     }
     ag->hold = HOLD_HELD;
-    say(ag, "publishing to %s%s%s as '%s' (streams pgdeck:{%s}:*, MAXLEN ~ %d; heartbeat every %g s)",
-        ag->bus_display, ag->bus_user ? " as user " : "", ag->bus_user ? ag->bus_user : "",
+    say(ag, "publishing to %s%s%s%s as '%s' (streams pgdeck:{%s}:*, MAXLEN ~ %d; heartbeat every %g s)",
+        ag->bus_display, ag->bus_user ? " (user " : "", ag->bus_user ? ag->bus_user : "", ag->bus_user ? ")" : "",
         ag->name, ag->name, ag->cfg->stream_maxlen, ag->app->interval);
     free(ag->bus_said);
     ag->bus_said = NULL;

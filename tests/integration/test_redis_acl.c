@@ -171,6 +171,49 @@ static void test_acl_wrong_password_names_the_user_not_the_password(void **state
     admin(3, del);
 }
 
+/* A command sent the moment the connection says it is up (from the state
+ * callback, as the agent takes its name) runs as the URL's user, in the
+ * URL's database: AUTH and SELECT answered before "up". */
+struct early { struct answer whoami, db; bool sent; };
+
+static void send_early(void *arg, struct redisconn *rc)
+{
+    struct early *e = arg;
+    if (redisconn_state(rc) != PGCONN_UP || e->sent)
+        return;
+    e->sent = true;
+    const char *whoami[] = { "ACL", "WHOAMI" };
+    const char *client[] = { "CLIENT", "INFO" };
+    assert_int_equal(redisconn_command(rc, got_answer, &e->whoami, 2, whoami), 0);
+    assert_int_equal(redisconn_command(rc, got_answer, &e->db, 2, client), 0);
+}
+
+static void test_acl_first_command_runs_as_the_user_in_the_database(void **state)
+{
+    (void)state;
+    const char *make[] = { "ACL", "SETUSER", "pgdeck_t_early", "reset", "on", ">" SECRET,
+                           "~*", "+@connection", "+acl|whoami", "+client|info" };
+    admin(10, make);
+    char *url = xasprintf("redis://pgdeck_t_early:" SECRET "@127.0.0.1:%s/3", env("PGDECK_REDIS_PORT"));
+    struct redis_target t;
+    char err[256];
+    assert_int_equal(redis_target_parse(&t, url, err, sizeof err), 0);
+    free(url);
+    struct early e;
+    memset(&e, 0, sizeof e);
+    struct redisconn *rc = redisconn_new(loop, &t, 3, 3, send_early, &e);
+    redis_target_free(&t);
+    assert_true(run_until(&e.db.done, 10));
+    assert_string_equal(e.whoami.error, "");
+    assert_string_equal(e.whoami.value, "pgdeck_t_early");
+    assert_string_equal(e.db.error, "");
+    if (!strstr(e.db.value, " db=3 "))
+        fail_msg("CLIENT INFO: %s", e.db.value);
+    close_conn(rc);
+    const char *del[] = { "ACL", "DELUSER", "pgdeck_t_early" };
+    admin(3, del);
+}
+
 static void test_acl_user_without_password_is_a_nopass_user(void **state)
 {
     (void)state;
@@ -204,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_acl_user_and_password_authenticate_as_that_user),
         cmocka_unit_test(test_acl_wrong_password_names_the_user_not_the_password),
         cmocka_unit_test(test_acl_user_without_password_is_a_nopass_user),
+        cmocka_unit_test(test_acl_first_command_runs_as_the_user_in_the_database),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
