@@ -714,7 +714,7 @@ static void test_config_unknown_run_kind_is_rejected(void **state)
 static void test_config_unknown_command_word_is_rejected(void **state)
 {
     (void)state;
-    assert_load_error("pgdeck: unknown command 'learn' (expected check or run; "
+    assert_load_error("pgdeck: unknown command 'learn' (expected check, run or agent; "
                       "a database name goes with -d NAME or dbname=NAME)", NULL, "learn", NULL);
 }
 
@@ -819,7 +819,7 @@ static void test_config_file_unknown_section_names_its_line(void **state)
     (void)state;
     const char *path = write_file("bad-section", "[display]\ninterval = 2\n\n[dispaly]\ntheme = x\n");
     snprintf(want, sizeof want, "%s:4: unknown section [dispaly] (expected connection, pool, display, "
-                                "alerts, actions or retention)", path);
+                                "alerts, actions, retention or agent)", path);
     assert_load_error(want, NULL, "--config", path, NULL);
 }
 
