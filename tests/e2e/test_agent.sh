@@ -42,10 +42,11 @@ ADB="$SOCKDB dbname=$DB"
 clear_fleet() {
 	redis_q --scan --pattern 'pgdeck:*' | while read -r _k; do redis_q DEL "$_k" >/dev/null; done
 }
-make_users() {
-	redis_q ACL SETUSER "$AGENT_USER" reset on ">$AGENT_PW" '~pgdeck:*' '+@read' '+@write' '+@stream' \
-		'+@connection' '+eval' '+info' >/dev/null &&
-	redis_q ACL SETUSER "$VIEWER_USER" reset on ">$VIEWER_PW" '~pgdeck:*' '+@read' '+@connection' >/dev/null
+make_users() {	# the README's two users, word for word
+	redis_q ACL SETUSER "$AGENT_USER" reset on ">$AGENT_PW" resetkeys '~pgdeck:*' -@all +@read +@write \
+		+@stream +@connection +eval +info >/dev/null &&
+	redis_q ACL SETUSER "$VIEWER_USER" reset on ">$VIEWER_PW" resetkeys '~pgdeck:*' -@all +@read \
+		+@connection >/dev/null
 }
 clear_fleet
 check "ACL users for the agent and for a viewer" make_users

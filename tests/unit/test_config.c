@@ -1141,6 +1141,8 @@ static void test_config_usage_shows_the_interface(void **state)
         "run refresh  [--stale | VIEW...] [--dry-run]",
         "run partitions [TABLE...] [--premake N] [--retention INTERVAL] [--drop] [--dry-run]",
         "run indexes  [--plan FILE] [--dry-run]",
+        "agent --publish REDIS_URL --name NAME [--maxlen N]  collect, publish to Redis",
+        "check --from REDIS_URL [--name NAME]    the fleet of agents (as check)",
         "--help  --version",
         NULL,
     };
