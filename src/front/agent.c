@@ -120,6 +120,7 @@ struct agent {
     int                goodbyes;        /* replies still awaited at exit */
     bool               done;
     bool               closing;         /* the bus is closing: replies are void */
+    bool               released;        /* held the name at exit and gave it back */
     int                exit_code;
 };
 
@@ -561,8 +562,10 @@ static void stop(struct agent *ag, int code)
         write_fleet(ag, summary, goodbye_said);
     free(summary);
     const char *argv[] = { "EVAL", release_script, "2", ag->lock_key, ag->agent_key, ag->token };
-    if (redisconn_command(ag->bus, goodbye_said, ag, 6, argv) == 0)
+    if (redisconn_command(ag->bus, goodbye_said, ag, 6, argv) == 0) {
         ag->goodbyes++;
+        ag->released = true;
+    }
     ag->hold = HOLD_NONE;
     if (ag->goodbyes == 0)
         finish(ag);
@@ -672,6 +675,6 @@ int frontend_agent(struct app *app)
     free(ag.bus_said);
     free(ag.refusal_said);
     if (ag.exit_code == 0)
-        say(&ag, "stopped; the name is free");
+        say(&ag, ag.released ? "stopped; the name is free" : "stopped");
     return ag.exit_code;
 }
