@@ -553,18 +553,24 @@ static void stop(struct agent *ag, int code)
     ag->exit_code = code;
     ag->stop_by = now_monotonic() + STOP_WAIT;
     collectors_stop(ag->app);
-    if (ag->hold != HOLD_HELD || redisconn_state(ag->bus) != PGCONN_UP) {
+    if (ag->hold == HOLD_NONE || redisconn_state(ag->bus) != PGCONN_UP) {
         finish(ag);
         return;
     }
-    char *summary = summary_text(ag);
-    if (summary)
-        write_fleet(ag, summary, goodbye_said);
-    free(summary);
+    /* Taking the name (SET NX still out) or holding it: the release goes
+     * after it on the same connection, so a SET that succeeds is undone
+     * too; it deletes only what holds our token. */
+    bool held = ag->hold == HOLD_HELD;
+    if (held) {
+        char *summary = summary_text(ag);
+        if (summary)
+            write_fleet(ag, summary, goodbye_said);
+        free(summary);
+    }
     const char *argv[] = { "EVAL", release_script, "2", ag->lock_key, ag->agent_key, ag->token };
     if (redisconn_command(ag->bus, goodbye_said, ag, 6, argv) == 0) {
         ag->goodbyes++;
-        ag->released = true;
+        ag->released = held;
     }
     ag->hold = HOLD_NONE;
     if (ag->goodbyes == 0)
