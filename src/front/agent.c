@@ -201,9 +201,9 @@ static char *summary_text(struct agent *ag)
     a.ttl = ttl_seconds(ag);
     a.primary_down_since = app->primary_down_since;
 
-    struct server_status st[4];
-    int n = app_servers(app, st, 4);
-    for (int i = 0; i < n && i < STREAM_MAX_SERVERS; i++) {
+    struct server_status st[STREAM_MAX_SERVERS];
+    int n = app_servers(app, st, STREAM_MAX_SERVERS);
+    for (int i = 0; i < n; i++) {
         struct stream_server *s = &a.servers[a.nservers++];
         bool up = st[i].configured && st[i].state == PGCONN_UP;
         snprintf(s->name, sizeof s->name, "%s", st[i].name);
