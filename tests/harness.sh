@@ -6,6 +6,12 @@
 #   sh tests/harness.sh restart-primary | stop-primary [fast|immediate] |
 #                       start-primary | stop-replica | start-replica |
 #                       kill-bouncer | start-bouncer | kill-redis | start-redis
+#   sh tests/harness.sh start-second | stop-second
+#
+# start-second brings up, on demand, a second primary of its own (another
+# cluster: its own data dir, port and socket directory, pg_stat_statements,
+# no replica) for tests that watch two clusters; a plain start never starts
+# it, so the other tests do not pay for it.  stop stops it with the rest.
 #
 # The run directory is ${PGDECK_RUN:-/tmp/pgdeck-run-$(id -u)}.  It lives
 # under /tmp so that the postgres user can reach it whatever folder the repo
@@ -38,6 +44,8 @@ PRIMARY=$RUN/primary
 REPLICA=$RUN/replica
 BOUNCER_DIR=$RUN/pgbouncer
 REDIS_DIR=$RUN/redis
+SECOND=$RUN/second
+SOCK2=$RUN/sock2
 ENV_FILE=$RUN/env.sh
 
 # Whatever libpq variables the caller has set (a test's PGOPTIONS, a
@@ -145,7 +153,25 @@ allocate_ports() {
 
 load_ports() {
 	[ -f "$RUN/ports" ] || return 1
+	PG2_PORT=""
 	. "$RUN/ports"
+}
+
+# One more free port, for the second cluster, claimed like the first four.
+allocate_second_port() {
+	_eph=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	_hi=$((${_eph:-32768} - 100))
+	_lo=15000
+	[ $_hi -gt $((_lo + 1000)) ] || { _lo=40000; _hi=60000; }
+	_used=$(used_ports; cat /tmp/pgdeck-*/.ports-claimed 2>/dev/null)
+	_p=$(shuf -i "$_lo-$_hi" -n 1)
+	while printf '%s\n' "$_used" | grep -qx "$_p"; do
+		_p=$((_p + 1))
+		[ $_p -gt $_hi ] && _p=$_lo
+	done
+	PG2_PORT=$_p
+	printf 'PG2_PORT=%s\n' "$PG2_PORT" >> "$RUN/ports"
+	printf '%s\n' "$PG2_PORT" >> "$RUN/.ports-claimed"
 }
 
 # ---------------------------------------------------------------- state
@@ -156,6 +182,7 @@ redis_pid() { [ -f "$REDIS_DIR/redis.pid" ] && cat "$REDIS_DIR/redis.pid"; }
 
 pg_up() { alive "$(pg_pid "$1")" && "$PGBIN/pg_isready" -q -h "$SOCK" -p "$2" -t 2; }
 primary_up() { pg_up "$PRIMARY" "$PG_PORT"; }
+second_up() { alive "$(pg_pid "$SECOND")" && "$PGBIN/pg_isready" -q -h "$SOCK2" -p "$PG2_PORT" -t 2; }
 replica_up() { pg_up "$REPLICA" "$REPLICA_PORT"; }
 bouncer_up() {
 	alive "$(bouncer_pid)" &&
@@ -304,6 +331,50 @@ EOF
 	fi
 }
 
+# The second cluster: a primary like the first (pg_stat_statements, the
+# pgdeck database and role), on its own port and socket directory.
+ensure_second() {
+	mkdir -p "$SOCK2" || fail "cannot create $SOCK2"
+	[ $ROOT = 1 ] && chown postgres: "$SOCK2"
+	if [ ! -f "$RUN/.second-ready" ]; then
+		pg_stop "$SECOND" immediate
+		rm -rf "$SECOND"
+		as_pg "$PGBIN/initdb" -D "$SECOND" -U postgres --auth=trust --encoding=UTF8 \
+			--locale=C.UTF-8 --no-sync --no-instructions \
+			</dev/null > "$LOG/initdb-second.log" 2>&1 || fail "initdb of the second cluster failed" "$LOG/initdb-second.log"
+		cat >> "$SECOND/postgresql.conf" <<EOF
+
+# ---- pgdeck test harness: the second cluster
+port = $PG2_PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$SOCK2'
+cluster_name = 'pgdeck-second'
+shared_preload_libraries = 'pg_stat_statements'
+track_io_timing = on
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 100
+dynamic_shared_memory_type = mmap
+logging_collector = off
+log_line_prefix = '%m [%p] %q%a@%d '
+EOF
+		pg_start "$SECOND" second "$PG2_PORT"
+		"$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$SOCK2" -p "$PG2_PORT" -U postgres -d postgres \
+			> "$LOG/setup-second.log" 2>&1 <<'EOF' || fail "setting up the second cluster failed" "$LOG/setup-second.log"
+CREATE ROLE pgdeck LOGIN;
+GRANT pg_monitor TO pgdeck;
+CREATE EXTENSION pg_stat_statements;
+CREATE DATABASE pgdeck;
+\c pgdeck
+CREATE EXTENSION pg_stat_statements;
+EOF
+		touch "$RUN/.second-ready"
+	elif ! second_up; then
+		pg_start "$SECOND" second "$PG2_PORT"
+	fi
+}
+
 ensure_replica() {
 	if [ ! -f "$RUN/.replica-ready" ]; then
 		pg_stop "$REPLICA" immediate
@@ -406,6 +477,13 @@ export DATABASE_READ_REPLICA_URL="host=127.0.0.1 port=$REPLICA_PORT user=postgre
 export PGBOUNCER_URL="host=127.0.0.1 port=$BOUNCER_PORT user=postgres dbname=pgbouncer"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 EOF
+	# The second cluster, once start-second has given it a port.
+	if [ -n "${PG2_PORT:-}" ]; then
+		cat >> "$ENV_FILE.tmp" <<EOF
+export PGDECK_PG2_PORT=$PG2_PORT PGDECK_PG2_SOCKET_DIR=$SOCK2 PGDECK_PG2DATA=$SECOND
+export DATABASE2_URL="host=$SOCK2 port=$PG2_PORT user=postgres dbname=pgdeck"
+EOF
+	fi
 	mv "$ENV_FILE.tmp" "$ENV_FILE"
 	chmod 644 "$ENV_FILE"
 }
@@ -465,6 +543,7 @@ cmd_stop() {
 	alive "$_r" && kill -TERM "$_r" 2>/dev/null
 	pg_stop "$REPLICA" fast
 	pg_stop "$PRIMARY" fast
+	pg_stop "$SECOND" fast
 	for _p in $_b $_r; do
 		wait_gone "$_p" 5 || { kill -9 "$_p" 2>/dev/null; wait_gone "$_p" 5; }
 	done
@@ -494,6 +573,11 @@ cmd_status() {
 	else _line pgbouncer down "$BOUNCER_PORT" ""; _all=1; fi
 	if redis_up; then _line redis up "$REDIS_PORT" "pid $(redis_pid)"
 	else _line redis down "$REDIS_PORT" ""; _all=1; fi
+	# The second cluster runs on demand: shown, never counted.
+	if [ -n "${PG2_PORT:-}" ]; then
+		if second_up; then _line second up "$PG2_PORT" "pid $(pg_pid "$SECOND")"
+		else _line second down "$PG2_PORT" "(on demand: start-second)"; fi
+	fi
 	return $_all
 }
 
@@ -511,6 +595,18 @@ cmd_start_primary() {
 	return 0
 }
 
+cmd_start_second() {
+	need_setup; lock
+	if [ -z "${PG2_PORT:-}" ]; then
+		lock_ports
+		allocate_second_port
+		exec 8<&-
+	fi
+	ensure_second
+	write_env
+	second_up
+}
+
 usage() {
 	cat <<EOF
 usage: sh tests/harness.sh COMMAND
@@ -521,6 +617,9 @@ usage: sh tests/harness.sh COMMAND
   psql [ARGS]      psql to the primary's pgdeck database
   restart-primary | stop-primary [fast|immediate] | start-primary
   stop-replica | start-replica | kill-bouncer | start-bouncer | kill-redis | start-redis
+  start-second     start the second cluster (on demand; env.sh gains PGDECK_PG2_PORT,
+                   PGDECK_PG2_SOCKET_DIR, PGDECK_PG2DATA, DATABASE2_URL)
+  stop-second      stop it (start-second brings it back with its data)
 run dir: $RUN
 EOF
 }
@@ -573,6 +672,11 @@ kill-redis)
 start-redis)
 	need_setup; lock
 	ensure_redis
+	;;
+start-second) cmd_start_second ;;
+stop-second)
+	need_setup; lock
+	pg_stop "$SECOND" "${2:-fast}"
 	;;
 -h | --help | help) usage ;;
 *)

@@ -34,6 +34,17 @@ static const perf_rule perf_rules[] = {
     perf_host,
 };
 
+int alert_severity(enum alert_level level)
+{
+    switch (level) {
+    case ALERT_CRITICAL: return 3;
+    case ALERT_WARNING:  return 2;
+    case ALERT_UNKNOWN:  return 1;
+    case ALERT_OK:       return 0;
+    }
+    return 0;
+}
+
 void alert_set(struct alert *a, enum alert_level level, const char *name, const char *fmt, ...)
 {
     a->level = level;

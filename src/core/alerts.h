@@ -59,6 +59,11 @@ int perf_pool_cache(const struct app *app, struct perfdata *out, int max);
 int perf_storage(const struct app *app, struct perfdata *out, int max);
 int perf_host(const struct app *app, struct perfdata *out, int max);
 
+/* How bad a level is, for "the worst": CRITICAL 3, WARNING 2, UNKNOWN 1,
+ * OK 0 (a rule that could not decide says less than one that found a
+ * problem).  check, the agent's heartbeat and check --from agree on it. */
+int alert_severity(enum alert_level level);
+
 /* Fill an alert (printf-style text). */
 void alert_set(struct alert *a, enum alert_level level, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

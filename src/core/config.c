@@ -32,6 +32,7 @@
 #include <ini.h>
 
 #include "core/config.h"
+#include "core/stream.h"
 #include "net/conninfo.h"
 #include "base/ident.h"
 #include "base/numparse.h"
@@ -59,6 +60,7 @@ enum {
     OPT_CONFIG, OPT_ASCII, OPT_NO_COLOR, OPT_NO_MOUSE, OPT_ONCE, OPT_FORMAT,
     OPT_DRY_RUN, OPT_STATS, OPT_LOCK_TIMEOUT, OPT_HELP, OPT_VERSION,
     OPT_STALE, OPT_PREMAKE, OPT_RETENTION, OPT_DROP,
+    OPT_PUBLISH, OPT_NAME, OPT_MAXLEN, OPT_FROM,
 };
 
 struct setting {
@@ -125,12 +127,18 @@ static const struct setting settings[] = {
       "--premake", NULL, 0, 120, FIELD(premake) },
     { "actions", "plan", NULL, OPT_PLAN, KIND_PATH, "--plan", NULL, 0, 0, FIELD(plan_file) },
     { "actions", "journal", NULL, 0, KIND_PATH, NULL, NULL, 0, 0, FIELD(journal_file) },
+
+    /* The agent (front/agent.c).  The publish URL may hold a password:
+     * the file or PGDECK_PUBLISH_URL keep it off the command line. */
+    { "agent", "publish", "PGDECK_PUBLISH_URL", OPT_PUBLISH, KIND_REDIS,
+      "--publish", NULL, 0, 0, FIELD(publish) },
+    { "agent", "maxlen", NULL, OPT_MAXLEN, KIND_INT, "--maxlen", NULL, 1, 1000000, FIELD(stream_maxlen) },
 };
 
 #define SETTING_COUNT (sizeof settings / sizeof settings[0])
 
 static const char *const sections[] = {
-    "connection", "pool", "display", "alerts", "actions", "retention",
+    "connection", "pool", "display", "alerts", "actions", "retention", "agent",
 };
 
 static const struct option long_options[] = {
@@ -160,6 +168,10 @@ static const struct option long_options[] = {
     { "premake",      required_argument, NULL, OPT_PREMAKE },
     { "retention",    required_argument, NULL, OPT_RETENTION },
     { "drop",         no_argument,       NULL, OPT_DROP },
+    { "publish",      required_argument, NULL, OPT_PUBLISH },
+    { "name",         required_argument, NULL, OPT_NAME },
+    { "maxlen",       required_argument, NULL, OPT_MAXLEN },
+    { "from",         required_argument, NULL, OPT_FROM },
     { NULL, 0, NULL, 0 },
 };
 
@@ -183,6 +195,8 @@ static const char usage_text[] =
     "  run refresh  [--stale | VIEW...] [--dry-run]\n"
     "  run partitions [TABLE...] [--premake N] [--retention INTERVAL] [--drop] [--dry-run]\n"
     "  run indexes  [--plan FILE] [--dry-run]\n"
+    "  agent --publish REDIS_URL --name NAME [--maxlen N]  collect, publish to Redis\n"
+    "  check --from REDIS_URL [--name NAME]    the fleet of agents (as check)\n"
     "  --help  --version\n"
     "\n"
     "Also:\n"
@@ -193,9 +207,10 @@ static const char usage_text[] =
     "Environment: DATABASE_URL (the primary when no CONNINFO is given),\n"
     "  DATABASE_READ_REPLICA_URL, REDIS_URL, PGBOUNCER_URL, DB_POOL_MIN, DB_POOL_MAX,\n"
     "  DB_IDLE_TIMEOUT, DB_CONNECTION_TIMEOUT, DB_STATEMENT_TIMEOUT, DB_QUERY_TIMEOUT\n"
-    "  (milliseconds), NO_COLOR, and every PG* variable libpq reads.\n"
+    "  (milliseconds), NO_COLOR, PGDECK_PUBLISH_URL (the agent's --publish),\n"
+    "  and every PG* variable libpq reads.\n"
     "Configuration file: $XDG_CONFIG_HOME/pgdeck/config (~/.config/pgdeck/config),\n"
-    "  sections [connection] [pool] [display] [alerts] [actions] [retention].\n"
+    "  sections [connection] [pool] [display] [alerts] [actions] [retention] [agent].\n"
     "Options win over the environment, the environment over the file.\n";
 
 const char *config_usage(void)
@@ -219,6 +234,8 @@ struct loader {
     const char *retention;          /* --retention */
     const char **targets;
     int          target_count;
+    const char  *name;              /* --name */
+    const char  *from;              /* --from */
     bool once, stale, drop, format_given;
 
     /* the primary, whichever source won so far */
@@ -508,6 +525,7 @@ static void set_defaults(struct config *cfg)
     cfg->alerts.disk_full_days = 14;
     cfg->format = FORMAT_TEXT;
     cfg->run_kind = RUN_NONE;
+    cfg->stream_maxlen = 20;
     cfg->run_targets = xcalloc(1, sizeof *cfg->run_targets);
 }
 
@@ -571,8 +589,12 @@ static int positional(struct loader *ld, const char *arg)
             cfg->command = COMMAND_RUN;
             return 0;
         }
+        if (strcmp(arg, "agent") == 0) {
+            cfg->command = COMMAND_AGENT;
+            return 0;
+        }
         char *q = quoted(arg);
-        fail(ld, "pgdeck: unknown command '%s' (expected check or run; "
+        fail(ld, "pgdeck: unknown command '%s' (expected check, run or agent; "
                  "a database name goes with -d NAME or dbname=NAME)", q);
         free(q);
         return -1;
@@ -617,7 +639,8 @@ static int positional(struct loader *ld, const char *arg)
     if (cfg->command == COMMAND_RUN)
         fail(ld, "pgdeck: run indexes takes no names, got '%s' (it follows the index plan: see --plan)", q);
     else
-        fail(ld, "pgdeck: unexpected argument '%s' after 'check'", q);
+        fail(ld, "pgdeck: unexpected argument '%s' after '%s'", q,
+             cfg->command == COMMAND_AGENT ? "agent" : "check");
     free(q);
     return -1;
 }
@@ -731,6 +754,27 @@ static int parse_options(struct loader *ld, int argc, char **argv)
         case OPT_DROP:
             ld->drop = true;
             break;
+        case OPT_NAME:
+            if (!stream_name_valid(optarg)) {
+                char *q = quoted(optarg);
+                fail(ld, "pgdeck: --name: '%s' is not an agent name (1 to %d letters, digits, "
+                         "'.', '_' or '-')", q, STREAM_NAME_MAX);
+                free(q);
+                return -1;
+            }
+            ld->name = optarg;
+            break;
+        case OPT_FROM: {
+            struct redis_target t;
+            char msg[512];
+            if (redis_target_parse(&t, optarg, msg, sizeof msg) < 0) {
+                fail(ld, "pgdeck: --from: %s", msg);
+                return -1;
+            }
+            redis_target_free(&t);
+            ld->from = optarg;
+            break;
+        }
         case OPT_HELP:
             cfg->command = COMMAND_HELP;
             return 1;
@@ -1016,7 +1060,7 @@ static char *config_ini_line(char *str, int num, void *stream)
         char *q = quoted(s + 1);
         if (!known_section(s + 1)) {
             file_fail(ld, "unknown section [%s] (expected connection, pool, display, alerts, "
-                          "actions or retention)", q);
+                          "actions, retention or agent)", q);
             free(q);
             return NULL;
         }
@@ -1205,6 +1249,10 @@ static int apply_options(struct loader *ld)
         cfg->retention_drop = true;
     if (ld->stale)
         cfg->run_stale = true;
+    if (ld->name)
+        store_string(&cfg->agent_name, xstrdup(ld->name));
+    if (ld->from)
+        store_string(&cfg->from, xstrdup(ld->from));
 
     free(cfg->run_targets);
     cfg->run_targets = xcalloc((size_t)ld->target_count + 1, sizeof *cfg->run_targets);
@@ -1233,6 +1281,48 @@ static int build_primary(struct loader *ld)
     return 0;
 }
 
+/* The agent's and the fleet's options go with their commands.  Only what
+ * the command line says is checked: a config file's [agent] section is
+ * read by every command and used by the agent alone. */
+static int check_agent_options(struct loader *ld)
+{
+    struct config *cfg = ld->cfg;
+    const struct setting *publish = setting_for_option(OPT_PUBLISH);
+    const struct setting *maxlen = setting_for_option(OPT_MAXLEN);
+    bool agent = cfg->command == COMMAND_AGENT;
+
+    if (!agent && ld->option_value[publish - settings]) {
+        fail(ld, "pgdeck: --publish applies to 'agent' only");
+        return -1;
+    }
+    if (!agent && ld->option_value[maxlen - settings]) {
+        fail(ld, "pgdeck: --maxlen applies to 'agent' only");
+        return -1;
+    }
+    if (ld->from && cfg->command != COMMAND_CHECK) {
+        fail(ld, "pgdeck: --from applies to 'check' only (check --from REDIS_URL reads the fleet)");
+        return -1;
+    }
+    if (ld->name && !agent && !ld->from) {
+        fail(ld, "pgdeck: --name applies to 'agent' and 'check --from' only");
+        return -1;
+    }
+    if (agent && ld->format_given) {
+        fail(ld, "pgdeck: --format does not apply to 'agent' (it publishes the JSON of --once --format json)");
+        return -1;
+    }
+    if (agent && !cfg->publish) {
+        fail(ld, "pgdeck: agent: say where to publish: --publish redis://[USER:PASSWORD@]HOST:PORT/DB "
+                 "(or PGDECK_PUBLISH_URL, or [agent] publish)");
+        return -1;
+    }
+    if (agent && !cfg->agent_name) {
+        fail(ld, "pgdeck: agent: give it a name with --name NAME (the streams are pgdeck:{NAME}:...)");
+        return -1;
+    }
+    return 0;
+}
+
 static int check_consistency(struct loader *ld)
 {
     struct config *cfg = ld->cfg;
@@ -1246,7 +1336,7 @@ static int check_consistency(struct loader *ld)
     if (ld->once) {
         if (cfg->command != COMMAND_CONSOLE) {
             fail(ld, "pgdeck: --once cannot be combined with '%s'",
-                 cfg->command == COMMAND_CHECK ? "check" : "run");
+                 cfg->command == COMMAND_CHECK ? "check" : cfg->command == COMMAND_AGENT ? "agent" : "run");
             return -1;
         }
         cfg->command = COMMAND_ONCE;
@@ -1267,7 +1357,7 @@ static int check_consistency(struct loader *ld)
         fail(ld, "pgdeck: run refresh: give --stale or view names, not both");
         return -1;
     }
-    return 0;
+    return check_agent_options(ld);
 }
 
 static void loader_free(struct loader *ld)
@@ -1327,6 +1417,9 @@ void config_free(struct config *cfg)
     free(cfg->run_targets);
     free(cfg->config_file);
     free(cfg->stats_file);
+    free(cfg->publish);
+    free(cfg->agent_name);
+    free(cfg->from);
     memset(cfg, 0, sizeof *cfg);
 }
 

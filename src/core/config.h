@@ -21,6 +21,7 @@
  *                 view_age_hours, replica_lag_seconds, replica_lag_bytes,
  *                 partition_ahead_months, disk_full_days
  *   [actions]     lock_timeout (ms), premake, plan, journal
+ *   [agent]       publish (redis URL), maxlen
  *   [retention]   <table> = <interval>  ("*" for every table), drop = yes|no
  *                 (<table>: an SQL identifier, see ident.h; "drop" quoted is a table)
  * Booleans take yes/no/true/false/on/off/1/0. */
@@ -30,6 +31,7 @@ enum config_command {
     COMMAND_ONCE,           /* --once: one snapshot, then exit */
     COMMAND_CHECK,          /* check: alerts with plugin exit codes */
     COMMAND_RUN,            /* run refresh|partitions|indexes */
+    COMMAND_AGENT,          /* agent: collect headless, publish to Redis */
     COMMAND_HELP,           /* --help was given: print usage, exit 0 */
     COMMAND_VERSION,        /* --version */
 };
@@ -102,6 +104,12 @@ struct config {
     char **run_targets;         /* VIEW... or TABLE..., NULL-terminated */
     bool   run_stale;           /* run refresh --stale */
     bool   dry_run;             /* --dry-run */
+
+    /* The agent and the fleet (Redis Streams, core/stream.h). */
+    char  *publish;             /* agent --publish URL, or NULL */
+    char  *agent_name;          /* --name: the agent's, or the one check --from reads */
+    int    stream_maxlen;       /* agent --maxlen: XADD MAXLEN ~ N, default 20 */
+    char  *from;                /* check --from URL: the fleet's Redis, or NULL */
 
     char  *config_file;         /* the file that was read, or NULL */
     char  *stats_file;          /* --stats FILE: timings for benchmarks */

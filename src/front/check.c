@@ -39,22 +39,9 @@ enum { EXIT_OK = 0, EXIT_WARNING = 1, EXIT_CRITICAL = 2, EXIT_UNKNOWN = 3 };
 
 static const char *const state_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 
-/* How bad a level is: CRITICAL beats WARNING beats UNKNOWN beats OK (a
- * rule that could not decide says less than one that found a problem). */
-static int severity(enum alert_level level)
-{
-    switch (level) {
-    case ALERT_CRITICAL: return 3;
-    case ALERT_WARNING:  return 2;
-    case ALERT_UNKNOWN:  return 1;
-    case ALERT_OK:       return 0;
-    }
-    return 0;
-}
-
 /* Text for the plugin output: one line, harmless, no '|'.  Owned by the
- * caller. */
-static char *plugin_text(const char *text, int flags)
+ * caller.  check --from (check_from.c) writes its lines with it too. */
+char *check_plugin_text(const char *text, int flags)
 {
     char *s = sanitize(text, SANITIZE_FOLD | flags);
     for (char *p = s; *p; p++)
@@ -88,7 +75,7 @@ static void perf_number(char *buf, size_t len, double v)
  * (spaces, '=' or quotes; a quote inside is doubled). */
 static void print_perfdata(const struct perfdata *p, int flags)
 {
-    char *label = plugin_text(p->label, flags);
+    char *label = check_plugin_text(p->label, flags);
     if (strpbrk(label, " ='")) {
         /* Quoted as one string: the writer must see whole characters. */
         char *quoted = xmalloc(strlen(label) * 2 + 3), *o = quoted;
@@ -117,7 +104,7 @@ static void print_perfdata(const struct perfdata *p, int flags)
 
 static int unknown(struct app *app, const char *why)
 {
-    char *text = plugin_text(why, app->cfg->ascii ? SANITIZE_ASCII : 0);
+    char *text = check_plugin_text(why, app->cfg->ascii ? SANITIZE_ASCII : 0);
     textout_printf(stdout, "PGDECK UNKNOWN - cannot connect: %s\n", text);
     free(text);
     fflush(stdout);
@@ -128,7 +115,7 @@ static int unknown(struct app *app, const char *why)
 static int by_severity(const void *a, const void *b)
 {
     const struct alert *x = a, *y = b;
-    int d = severity(y->level) - severity(x->level);
+    int d = alert_severity(y->level) - alert_severity(x->level);
     /* qsort is not stable: keep the rules' order among equals. */
     return d ? d : (x < y ? -1 : x > y);
 }
@@ -153,7 +140,7 @@ int frontend_check(struct app *app)
 
     enum alert_level worst = ALERT_OK;
     for (int i = 0; i < n; i++)
-        if (severity(alerts[i].level) > severity(worst))
+        if (alert_severity(alerts[i].level) > alert_severity(worst))
             worst = alerts[i].level;
 
     textout_printf(stdout, "PGDECK %s - ", state_names[worst]);
@@ -167,7 +154,7 @@ int frontend_check(struct app *app)
             same++;
             if (shown == FIRST_LINE_FINDINGS)
                 continue;
-            char *text = plugin_text(alerts[i].text, flags);
+            char *text = check_plugin_text(alerts[i].text, flags);
             textout_printf(stdout, "%s%s", shown ? "; " : "", text);
             free(text);
             shown++;
@@ -185,8 +172,8 @@ int frontend_check(struct app *app)
     textout_printf(stdout, "\n");
 
     for (int i = 0; i < n; i++) {
-        char *name = plugin_text(alerts[i].name, flags);
-        char *text = plugin_text(alerts[i].text, flags);
+        char *name = check_plugin_text(alerts[i].name, flags);
+        char *text = check_plugin_text(alerts[i].text, flags);
         textout_printf(stdout, "%s %s: %s\n", state_names[alerts[i].level], name, text);
         free(name);
         free(text);

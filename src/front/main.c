@@ -1,7 +1,8 @@
 /* pgdeck: a terminal console for a tuned PostgreSQL database.
  *
  * main parses the configuration and hands over to a front end: the
- * console (ui/), or one of the non-interactive ones (--once, check, run).
+ * console (ui/), or one of the non-interactive ones (--once, check, run,
+ * agent, check --from).
  * Only main exits. */
 #include <langinfo.h>
 #include <locale.h>
@@ -69,6 +70,18 @@ int main(int argc, char **argv)
     }
 
     uv_loop_t *loop = uv_default_loop();
+    /* check --from watches the fleet through Redis only: it must not open
+     * a database connection (it runs where no database credentials are). */
+    if (cfg.command == COMMAND_CHECK && cfg.from) {
+        int rc = frontend_check_from(loop, &cfg);
+        uv_loop_close(loop);
+        config_free(&cfg);
+        if (resolve_in_flight() > 0) {
+            fflush(NULL);
+            _exit(rc);
+        }
+        return rc;
+    }
     struct app app = { 0 };
     app_init(&app, loop, &cfg);
 
@@ -82,6 +95,9 @@ int main(int argc, char **argv)
         break;
     case COMMAND_RUN:
         rc = frontend_run(&app);
+        break;
+    case COMMAND_AGENT:
+        rc = frontend_agent(&app);
         break;
     default:
         rc = ui_run(&app);

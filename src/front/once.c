@@ -34,6 +34,7 @@
 #include "core/alerts.h"
 #include "core/app.h"
 #include "core/collector.h"
+#include "core/stream.h"
 #include "front/frontend.h"
 #include "front/frontend_loop.h"
 #include "base/jsontext.h"
@@ -49,72 +50,29 @@
  * "name  value" lines than as one very wide line. */
 #define VERTICAL_COLUMNS 24
 
-static const char *const level_names[] = { "ok", "warning", "critical", "unknown" };
-
-static const char *source_name(enum collector_source s)
-{
-    switch (s) {
-    case SOURCE_PRIMARY:   return "primary";
-    case SOURCE_REPLICA:   return "replica";
-    case SOURCE_PGBOUNCER: return "pgbouncer";
-    case SOURCE_REDIS:     return "redis";
-    }
-    return "unknown";
-}
-
 /* ---- JSON ---------------------------------------------------------------- */
 
-static json_t *json_time(double wall)
-{
-    char buf[32];
-    return wall > 0 ? json_string(iso_time_utc(wall, buf, sizeof buf)) : json_null();
-}
-
+/* The servers and each collector as the stream writes them (stream.h):
+ * one writer, so --once and an agent's stream entries cannot differ. */
 static json_t *json_servers(const struct app *app)
 {
     struct server_status st[4];
     int n = app_servers(app, st, 4);
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {
-        bool on = st[i].configured;
-        json_array_append_new(arr, json_pack("{s:s, s:b, s:o, s:o, s:b, s:o}",
-            "name", st[i].name,
-            "configured", on,
-            "state", on ? json_string(pgconn_state_name(st[i].state)) : json_null(),
-            "version", jsontext_new(on && st[i].state == PGCONN_UP ? st[i].version : NULL),
-            "standby", on && st[i].standby,
-            "error", jsontext_new(on && st[i].state != PGCONN_UP ? st[i].error : NULL)));
+        bool on = st[i].configured, up = on && st[i].state == PGCONN_UP;
+        json_array_append_new(arr, stream_server_json(st[i].name, on,
+            on ? pgconn_state_name(st[i].state) : NULL,
+            up ? st[i].version : NULL, on && st[i].standby, on && !up ? st[i].error : NULL));
     }
     return arr;
 }
 
 static json_t *json_snapshot(const struct collector *c, double waited)
 {
-    const struct snapshot *s = c->current;
-    json_t *columns = json_array(), *rows = json_array();
-    json_t *error;
-    if (!s) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "no result within %.0f s", waited);
-        error = json_string(msg);
-    } else {
-        error = jsontext_new(s->error);
-        for (int col = 0; col < s->ncols; col++)
-            json_array_append_new(columns, jsontext_new(s->columns[col]));
-        for (int r = 0; r < s->nrows; r++) {
-            json_t *row = json_array();
-            for (int col = 0; col < s->ncols; col++)
-                json_array_append_new(row, jsontext_new(snapshot_cell(s, r, col)));
-            json_array_append_new(rows, row);
-        }
-    }
-    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
-        "source", source_name(c->def->source),
-        "taken_at", json_time(s ? s->taken_at : 0),
-        "elapsed_ms", s ? json_real(round(s->elapsed * 1e4) / 10) : json_null(),
-        "error", error,
-        "columns", columns,
-        "rows", rows);
+    char msg[96];
+    snprintf(msg, sizeof msg, "no result within %.0f s", waited);
+    return stream_snapshot_json(c->current, stream_source_name(c->def->source), msg);
 }
 
 static int print_json(const struct app *app, const struct alert *alerts, int nalerts, double waited)
@@ -127,10 +85,7 @@ static int print_json(const struct app *app, const struct alert *alerts, int nal
                             json_snapshot(&app->collectors[i], waited));
     json_t *list = json_array();
     for (int i = 0; i < nalerts; i++)
-        json_array_append_new(list, json_pack("{s:s, s:o, s:o}",
-            "level", level_names[alerts[i].level],
-            "name", jsontext_new(alerts[i].name),
-            "text", jsontext_new(alerts[i].text)));
+        json_array_append_new(list, stream_alert_json(alerts[i].level, alerts[i].name, alerts[i].text));
     json_t *doc = json_pack("{s:{s:s, s:s, s:b, s:f, s:o}, s:o, s:o, s:o}",
         "pgdeck",
             "version", PGDECK_VERSION,
@@ -286,7 +241,7 @@ static void print_text(const struct app *app, const struct alert *alerts, int na
     char *head[] = { "level", "name", "text" };
     char **cells = xcalloc((size_t)nalerts * 3, sizeof *cells);
     for (int i = 0; i < nalerts; i++) {
-        cells[i * 3] = xstrdup(level_names[alerts[i].level]);
+        cells[i * 3] = xstrdup(stream_level_name(alerts[i].level));
         cells[i * 3 + 1] = sanitize(alerts[i].name, flags);
         cells[i * 3 + 2] = sanitize(alerts[i].text, flags);
     }

@@ -871,11 +871,31 @@ static int redis_parse_query(struct redis_target *t, const char *q, char *err, s
     return 0;
 }
 
-/* userinfo is "[user]:password" (the user is ignored: hiredis 0.14 has no
- * AUTH with a user name) or just "user". */
+/* userinfo is "[user]:password" or just "user" (an ACL user without a
+ * password: nopass).  The user "default" is the same as none: it is who a
+ * connection is before AUTH, and Redis before 6 knows no other. */
 static int redis_parse_userinfo(struct redis_target *t, const char *s, size_t n, char *err, size_t errlen)
 {
     const char *colon = memchr(s, ':', n);
+    size_t user_len = colon ? (size_t)(colon - s) : n;
+    if (user_len > 0) {
+        char *user = percent_decode(s, user_len);
+        if (!user) {
+            set_error(err, errlen, "redis URL: the user name has an invalid %%-escape");
+            return -1;
+        }
+        for (const char *u = user; *u; u++) {
+            if (!isprint((unsigned char)*u) || *u == ' ') {
+                free(user);
+                set_error(err, errlen, "redis URL: the user name holds a space or a control character");
+                return -1;
+            }
+        }
+        if (*user && strcmp(user, "default") != 0)
+            t->user = user;
+        else
+            free(user);
+    }
     if (!colon)
         return 0;
     size_t off = (size_t)(colon + 1 - s);
@@ -1060,6 +1080,7 @@ void redis_target_free(struct redis_target *t)
 {
     free(t->host);
     free(t->socket_path);
+    free(t->user);
     free(t->password);
     memset(t, 0, sizeof *t);
     t->port = 6379;

@@ -54,11 +54,16 @@ int   conninfo_with_addresses(struct conninfo *out, const struct conninfo *ci,
                               const struct resolve_answer *answers, int n);
 
 /* redis://[[user]:password@]host[:port][/db] or unix:///path/to/sock[?db=N].
+ * The one parser of Redis URLs (--redis, REDIS_URL, [connection] redis,
+ * the agent's --publish and the fleet's --from).  A user names a Redis 6+
+ * ACL user (AUTH user password); without one the password is the
+ * default user's (AUTH password).  User and password are %-decoded.
  * Returns 0, or -1 with a message in err (never containing the password). */
 struct redis_target {
     char *host;         /* NULL for a unix socket */
     int   port;         /* default 6379 */
     char *socket_path;  /* NULL for TCP */
+    char *user;         /* ACL user, NULL when none */
     char *password;     /* NULL when none */
     int   db;           /* default 0 */
 };

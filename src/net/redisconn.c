@@ -41,6 +41,7 @@ struct redisconn {
     uv_timer_t          timer;          /* retry delay and timeouts */
     uv_timer_t          watchdog;       /* connect and command timeouts */
     struct pending     *pending;
+    int                 handshake;      /* AUTH and SELECT replies awaited */
     unsigned long       connects;
     int                 handles_open;
 };
@@ -169,7 +170,7 @@ static void reply_cb(redisAsyncContext *ac, void *r, void *privdata)
         if (!reply)
             p->cb(p->arg, NULL, rc->kill_reason ? rc->kill_reason : "connection lost");
         else if (reply->type == REDIS_REPLY_ERROR)
-            p->cb(p->arg, NULL, reply->str);
+            p->cb(p->arg, reply, reply->str);   /* refused: the caller may tell it from a lost connection */
         else
             p->cb(p->arg, reply, NULL);
     }
@@ -193,15 +194,49 @@ static void version_cb(void *arg, const redisReply *reply, const char *error)
     }
 }
 
-static void auth_cb(void *arg, const redisReply *reply, const char *error)
+static int send_command(struct redisconn *rc, redisconn_reply_cb cb, void *arg, int argc, const char **argv);
+
+/* The connection is usable: AUTH and SELECT (if any) have answered. */
+static void became_up(struct redisconn *rc)
+{
+    free(rc->error);
+    rc->error = NULL;
+    free(rc->kill_reason);
+    rc->kill_reason = NULL;
+    backoff_reset(&rc->backoff);
+    rc->connects++;
+    set_state(rc, PGCONN_UP);
+}
+
+static void handshake_cb(void *arg, const redisReply *reply, const char *error)
 {
     (void)reply;
     struct redisconn *rc = arg;
-    if (error && rc->state == PGCONN_UP) {
-        char *why = xasprintf("authentication failed: %s", error);
+    if (rc->state != PGCONN_CONNECTING)
+        return;     /* dropped meanwhile (timeout): already said */
+    if (error) {
+        /* The user is named (never the password): with ACL users, which
+         * one was refused is the first thing to know. */
+        char *why = rc->target.user ? xasprintf("authentication as user '%s' failed: %s", rc->target.user, error)
+                                    : xasprintf("authentication failed: %s", error);
         drop(rc, why);
         free(why);
+        return;
     }
+    if (--rc->handshake == 0)
+        became_up(rc);
+}
+
+static void select_cb(void *arg, const redisReply *reply, const char *error)
+{
+    struct redisconn *rc = arg;
+    if (error && rc->state == PGCONN_CONNECTING) {
+        char *why = xasprintf("SELECT %d failed: %s", rc->target.db, error);
+        drop(rc, why);
+        free(why);
+        return;
+    }
+    handshake_cb(arg, reply, error);
 }
 
 static void connect_cb(const redisAsyncContext *ac, int status)
@@ -215,25 +250,31 @@ static void connect_cb(const redisAsyncContext *ac, int status)
         went_down(rc, ac->errstr[0] ? ac->errstr : "connect failed");
         return;
     }
-    free(rc->error);
-    rc->error = NULL;
-    free(rc->kill_reason);
-    rc->kill_reason = NULL;
-    backoff_reset(&rc->backoff);
-    rc->connects++;
-    set_state(rc, PGCONN_UP);
-    if (rc->target.password) {
+    /* AUTH and SELECT go first and the connection is up only once they
+     * have answered: a command sent as soon as it is up (from the state
+     * callback) must run as the URL's user, in the URL's database.  A
+     * handshake that does not answer is a connect that timed out
+     * (watchdog).  An ACL user (Redis 6+) is AUTH user password; a user
+     * without a password is a nopass user, which takes any password, ""
+     * included.  Without a user the password is the default user's. */
+    rc->handshake = 0;
+    if (rc->target.user) {
+        const char *argv[] = { "AUTH", rc->target.user, rc->target.password ? rc->target.password : "" };
+        rc->handshake += send_command(rc, handshake_cb, rc, 3, argv) == 0;
+    } else if (rc->target.password) {
         const char *argv[] = { "AUTH", rc->target.password };
-        redisconn_command(rc, auth_cb, rc, 2, argv);
+        rc->handshake += send_command(rc, handshake_cb, rc, 2, argv) == 0;
     }
     if (rc->target.db) {
         char db[16];
         snprintf(db, sizeof db, "%d", rc->target.db);
         const char *argv[] = { "SELECT", db };
-        redisconn_command(rc, auth_cb, rc, 2, argv);
+        rc->handshake += send_command(rc, select_cb, rc, 2, argv) == 0;
     }
     const char *argv[] = { "INFO", "server" };
-    redisconn_command(rc, version_cb, rc, 2, argv);
+    send_command(rc, version_cb, rc, 2, argv);
+    if (rc->handshake == 0)
+        became_up(rc);
 }
 
 static void disconnect_cb(const redisAsyncContext *ac, int status)
@@ -360,6 +401,7 @@ struct redisconn *redisconn_new(uv_loop_t *loop, const struct redis_target *targ
     rc->target.host = xstrdup(target->host);
     rc->target.port = target->port;
     rc->target.socket_path = xstrdup(target->socket_path);
+    rc->target.user = xstrdup(target->user);
     rc->target.password = xstrdup(target->password);
     rc->target.db = target->db;
     rc->display = redis_target_display(target);
@@ -381,7 +423,16 @@ struct redisconn *redisconn_new(uv_loop_t *loop, const struct redis_target *targ
 int redisconn_command(struct redisconn *rc, redisconn_reply_cb cb, void *arg,
                       int argc, const char **argv)
 {
-    if (rc->state != PGCONN_UP || !rc->ac)
+    if (rc->state != PGCONN_UP)
+        return -1;
+    return send_command(rc, cb, arg, argc, argv);
+}
+
+/* Queue a command whatever the state (the handshake runs while
+ * connecting); -1 when there is no connection to queue it on. */
+static int send_command(struct redisconn *rc, redisconn_reply_cb cb, void *arg, int argc, const char **argv)
+{
+    if (!rc->ac)
         return -1;
     struct pending *p = xcalloc(1, sizeof *p);
     p->rc = rc;

@@ -20,8 +20,11 @@
 
 struct redisconn;
 
-/* `reply` is NULL when `error` says why (timeout, connection lost); it is
- * owned by hiredis and valid only during the callback. */
+/* `error` is NULL when the command succeeded.  When it failed, `error`
+ * says why, and `reply` is the server's error reply (REDIS_REPLY_ERROR:
+ * it refused the command, "NOPERM ...") or NULL (no answer: timeout,
+ * connection lost).  The reply is owned by hiredis and valid only during
+ * the callback. */
 typedef void (*redisconn_reply_cb)(void *arg, const redisReply *reply,
                                    const char *error);
 typedef void (*redisconn_state_cb)(void *arg, struct redisconn *rc);

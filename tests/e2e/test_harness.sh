@@ -1,6 +1,7 @@
 #!/bin/sh
 # The service harness itself: the four servers answer, are configured as the
-# tests expect, and the fault helpers take them down and bring them back.
+# tests expect, and the fault helpers take them down and bring them back;
+# the second cluster comes on demand only, and stop takes it down too.
 . tests/e2e/lib.sh
 
 if [ -z "${PGDECK_PG_PORT:-}" ]; then
@@ -104,11 +105,35 @@ at_exit "PGDECK_RUN=$other sh '$PGDECK_ROOT/tests/harness.sh' stop >/dev/null 2>
 if PGDECK_RUN=$other harness start >/dev/null 2>&1; then
 	ok "a second harness starts beside the first"
 	check_eq "its ports differ from the first's" 8 \
-		"$(cat "$PGDECK_RUN/ports" "$other/ports" | cut -d= -f2 | sort -u | wc -l | tr -d ' ')"
+		"$(cat "$PGDECK_RUN/ports" "$other/ports" | grep -v PG2_PORT | cut -d= -f2 | sort -u | wc -l | tr -d ' ')"
 	ports_before=$(cat "$other/ports")
 	check "start again on a running harness succeeds" env PGDECK_RUN="$other" sh "$PGDECK_ROOT/tests/harness.sh" start
 	check_eq "and keeps its ports" "$ports_before" "$(cat "$other/ports")"
-	pids="$(head -n 1 "$other/primary/postmaster.pid") $(head -n 1 "$other/replica/postmaster.pid") $(cat "$other/pgbouncer/pgbouncer.pid") $(cat "$other/redis/redis.pid")"
+
+	# ---- the second cluster, on demand
+	check_eq "a plain start does not start the second cluster" "no" \
+		"$(if [ -e "$other/second" ] || grep -q PG2 "$other/env.sh"; then echo yes; else echo no; fi)"
+	check "start-second" env PGDECK_RUN="$other" sh "$PGDECK_ROOT/tests/harness.sh" start-second
+	pg2=$(sed -n 's/^PG2_PORT=//p' "$other/ports")
+	check_eq "its port is a fifth, distinct one" 5 "$(cut -d= -f2 "$other/ports" | sort -u | wc -l | tr -d ' ')"
+	second_url=$(sed -n 's/^export DATABASE2_URL="\(.*\)"$/\1/p' "$other/env.sh")
+	check_eq "env.sh gains DATABASE2_URL" "host=$other/sock2 port=$pg2 user=postgres dbname=pgdeck" "$second_url"
+	check_eq "env.sh gains PGDECK_PG2_PORT" 1 "$(grep -c "PGDECK_PG2_PORT=$pg2 " "$other/env.sh")"
+	check_eq "the second cluster is a primary named pgdeck-second" "pgdeck-second|f" \
+		"$(psql_q "SELECT current_setting('cluster_name'), pg_is_in_recovery()" "$second_url")"
+	check "pg_stat_statements can be read in its pgdeck database" psql_q "SELECT count(*) FROM pg_stat_statements(false)" "$second_url"
+	other_url=$(sed -n 's/^export DATABASE_URL="\(.*\)"$/\1/p' "$other/env.sh")
+	sysid() { psql_q "SELECT system_identifier FROM pg_control_system()" "$1"; }
+	if [ "$(sysid "$second_url")" != "$(sysid "$other_url")" ]; then ok "it is another cluster than the primary"
+	else not_ok "it is another cluster than the primary"; fi
+	check "stop-second" env PGDECK_RUN="$other" sh "$PGDECK_ROOT/tests/harness.sh" stop-second
+	if psql_q 'SELECT 1' "$second_url connect_timeout=2" >/dev/null 2>&1; then not_ok "the second cluster is down after stop-second"
+	else ok "the second cluster is down after stop-second"; fi
+	check "status still says all is up (the second runs on demand)" env PGDECK_RUN="$other" sh "$PGDECK_ROOT/tests/harness.sh" status
+	check "start-second brings it back" env PGDECK_RUN="$other" sh "$PGDECK_ROOT/tests/harness.sh" start-second
+	check_eq "with its data and its port" "pgdeck-second" "$(psql_q "SELECT current_setting('cluster_name')" "$second_url")"
+
+	pids="$(head -n 1 "$other/primary/postmaster.pid") $(head -n 1 "$other/replica/postmaster.pid") $(cat "$other/pgbouncer/pgbouncer.pid") $(cat "$other/redis/redis.pid") $(head -n 1 "$other/second/postmaster.pid")"
 	shm=$(awk '{ print $1 }' "$other/shm" | sort -u)
 	check "stop" env PGDECK_RUN="$other" sh "$PGDECK_ROOT/tests/harness.sh" stop
 	left=""

@@ -714,7 +714,7 @@ static void test_config_unknown_run_kind_is_rejected(void **state)
 static void test_config_unknown_command_word_is_rejected(void **state)
 {
     (void)state;
-    assert_load_error("pgdeck: unknown command 'learn' (expected check or run; "
+    assert_load_error("pgdeck: unknown command 'learn' (expected check, run or agent; "
                       "a database name goes with -d NAME or dbname=NAME)", NULL, "learn", NULL);
 }
 
@@ -819,7 +819,7 @@ static void test_config_file_unknown_section_names_its_line(void **state)
     (void)state;
     const char *path = write_file("bad-section", "[display]\ninterval = 2\n\n[dispaly]\ntheme = x\n");
     snprintf(want, sizeof want, "%s:4: unknown section [dispaly] (expected connection, pool, display, "
-                                "alerts, actions or retention)", path);
+                                "alerts, actions, retention or agent)", path);
     assert_load_error(want, NULL, "--config", path, NULL);
 }
 
@@ -1123,6 +1123,85 @@ static void test_config_failed_load_leaves_nothing_to_free(void **state)
     config_free(&cfg);      /* harmless */
 }
 
+/* ---- the agent and the fleet ------------------------------------------------------ */
+
+static void test_config_agent_reads_publish_name_and_maxlen(void **state)
+{
+    struct config cfg;
+    (void)state;
+    LOAD_OK(&cfg, NULL, "agent", "--publish", "redis://agent:" SECRET "@r1:6380/2", "--name", "db1",
+            "--maxlen", "50", "-i", "2", NULL);
+    assert_int_equal(cfg.command, COMMAND_AGENT);
+    assert_string_equal(cfg.publish, "redis://agent:" SECRET "@r1:6380/2");
+    assert_string_equal(cfg.agent_name, "db1");
+    assert_int_equal(cfg.stream_maxlen, 50);
+    assert_null(cfg.from);
+    config_free(&cfg);
+
+    /* the URL from the environment or the file, not the command line */
+    const char *path = write_file("agent-section", "[agent]\npublish = redis://file:6379/0\nmaxlen = 7\n");
+    struct env env = { { "PGDECK_PUBLISH_URL=redis://env:6379/0", NULL } };
+    LOAD_OK(&cfg, &env, "agent", "--config", path, "--name", "db1", NULL);
+    assert_string_equal(cfg.publish, "redis://env:6379/0");
+    assert_int_equal(cfg.stream_maxlen, 7);
+    config_free(&cfg);
+    LOAD_OK(&cfg, NULL, "agent", "--config", path, "--name", "db1", NULL);
+    assert_string_equal(cfg.publish, "redis://file:6379/0");
+    config_free(&cfg);
+    /* a console reads the same file without complaint: [agent] is the agent's */
+    LOAD_OK(&cfg, NULL, "--config", path, NULL);
+    assert_int_equal(cfg.command, COMMAND_CONSOLE);
+    config_free(&cfg);
+    /* the default */
+    LOAD_OK(&cfg, NULL, "agent", "--publish", "redis://h", "--name", "x", NULL);
+    assert_int_equal(cfg.stream_maxlen, 20);
+    config_free(&cfg);
+}
+
+static void test_config_agent_needs_publish_and_a_valid_name(void **state)
+{
+    (void)state;
+    assert_load_error("pgdeck: agent: say where to publish: --publish redis://[USER:PASSWORD@]HOST:PORT/DB "
+                      "(or PGDECK_PUBLISH_URL, or [agent] publish)", NULL, "agent", "--name", "db1", NULL);
+    assert_load_error("pgdeck: agent: give it a name with --name NAME (the streams are pgdeck:{NAME}:...)",
+                      NULL, "agent", "--publish", "redis://h", NULL);
+    assert_load_error("pgdeck: --name: 'db 1}' is not an agent name (1 to 64 letters, digits, '.', '_' or '-')",
+                      NULL, "agent", "--publish", "redis://h", "--name", "db 1}", NULL);
+    assert_load_error("pgdeck: --maxlen: '0' is not a whole number between 1 and 1e+06", NULL,
+                      "agent", "--publish", "redis://h", "--name", "a", "--maxlen", "0", NULL);
+    assert_load_error("pgdeck: --publish: rediss:// (Redis over TLS) is not supported: this pgdeck's hiredis "
+                      "has no TLS; use redis:// through a TLS tunnel (stunnel, ssh -L)", NULL,
+                      "agent", "--publish", "rediss://:" SECRET "@h", "--name", "a", NULL);
+    assert_load_error("pgdeck: --once cannot be combined with 'agent'", NULL,
+                      "agent", "--once", "--publish", "redis://h", "--name", "a", NULL);
+    assert_load_error("pgdeck: unexpected argument 'extra' after 'agent'", NULL,
+                      "agent", "extra", NULL);
+}
+
+static void test_config_agent_options_go_with_their_commands(void **state)
+{
+    (void)state;
+    assert_load_error("pgdeck: --publish applies to 'agent' only", NULL, "--publish", "redis://h", NULL);
+    assert_load_error("pgdeck: --maxlen applies to 'agent' only", NULL, "check", "--maxlen", "5", NULL);
+    assert_load_error("pgdeck: --from applies to 'check' only (check --from REDIS_URL reads the fleet)",
+                      NULL, "--from", "redis://h", NULL);
+    assert_load_error("pgdeck: --name applies to 'agent' and 'check --from' only", NULL,
+                      "check", "--name", "db1", NULL);
+    assert_load_error("pgdeck: --from: redis URL: the port must be a number between 1 and 65535", NULL,
+                      "check", "--from", "redis://:" SECRET "@h:0", NULL);
+}
+
+static void test_config_check_from_reads_the_fleet_url(void **state)
+{
+    struct config cfg;
+    (void)state;
+    LOAD_OK(&cfg, NULL, "check", "--from", "redis://viewer:" SECRET "@r1/0", "--name", "db1", NULL);
+    assert_int_equal(cfg.command, COMMAND_CHECK);
+    assert_string_equal(cfg.from, "redis://viewer:" SECRET "@r1/0");
+    assert_string_equal(cfg.agent_name, "db1");
+    config_free(&cfg);
+}
+
 static void test_config_usage_shows_the_interface(void **state)
 {
     (void)state;
@@ -1141,6 +1220,8 @@ static void test_config_usage_shows_the_interface(void **state)
         "run refresh  [--stale | VIEW...] [--dry-run]",
         "run partitions [TABLE...] [--premake N] [--retention INTERVAL] [--drop] [--dry-run]",
         "run indexes  [--plan FILE] [--dry-run]",
+        "agent --publish REDIS_URL --name NAME [--maxlen N]  collect, publish to Redis",
+        "check --from REDIS_URL [--name NAME]    the fleet of agents (as check)",
         "--help  --version",
         NULL,
     };
@@ -1206,6 +1287,10 @@ int main(void)
         cmocka_unit_test(test_config_run_names_are_sql_identifiers),
         cmocka_unit_test(test_config_errors_never_show_a_password),
         cmocka_unit_test(test_config_failed_load_leaves_nothing_to_free),
+        cmocka_unit_test(test_config_agent_reads_publish_name_and_maxlen),
+        cmocka_unit_test(test_config_agent_needs_publish_and_a_valid_name),
+        cmocka_unit_test(test_config_agent_options_go_with_their_commands),
+        cmocka_unit_test(test_config_check_from_reads_the_fleet_url),
         cmocka_unit_test(test_config_usage_shows_the_interface),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

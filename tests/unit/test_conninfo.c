@@ -401,6 +401,44 @@ static void test_redis_target_reads_password_forms(void **state)
     redis_target_free(&t);
 }
 
+static void test_redis_target_reads_acl_user(void **state)
+{
+    struct redis_target t;
+    char err[256];
+    (void)state;
+    assert_int_equal(redis_target_parse(&t, "redis://pgdeck%2Dviewer:" SECRET "@h:6380/2", err, sizeof err), 0);
+    assert_string_equal(t.user, "pgdeck-viewer");
+    assert_string_equal(t.password, SECRET);
+    assert_int_equal(t.port, 6380);
+    assert_int_equal(t.db, 2);
+    char *d = redis_target_display(&t);
+    assert_no_secret(d, SECRET);
+    free(d);
+    redis_target_free(&t);
+    assert_null(t.user);
+    /* "default" is who a connection is before AUTH: no user, as Redis 5 */
+    assert_int_equal(redis_target_parse(&t, "redis://default:" SECRET "@h", err, sizeof err), 0);
+    assert_null(t.user);
+    assert_string_equal(t.password, SECRET);
+    redis_target_free(&t);
+    /* a user alone is a nopass ACL user */
+    assert_int_equal(redis_target_parse(&t, "redis://agent@h", err, sizeof err), 0);
+    assert_string_equal(t.user, "agent");
+    assert_null(t.password);
+    redis_target_free(&t);
+    assert_int_equal(redis_target_parse(&t, "unix://agent:" SECRET "@/tmp/r.sock", err, sizeof err), 0);
+    assert_string_equal(t.user, "agent");
+    assert_string_equal(t.password, SECRET);
+    redis_target_free(&t);
+    /* a user name that could not be sent as one word */
+    assert_int_equal(redis_target_parse(&t, "redis://a%20b:" SECRET "@h", err, sizeof err), -1);
+    assert_non_null(strstr(err, "user name"));
+    assert_no_secret(err, SECRET);
+    assert_int_equal(redis_target_parse(&t, "redis://a%zz:" SECRET "@h", err, sizeof err), -1);
+    assert_non_null(strstr(err, "user name"));
+    assert_no_secret(err, SECRET);
+}
+
 static void test_redis_target_reads_ipv6_host(void **state)
 {
     struct redis_target t;
@@ -656,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_redis_target_parses_host_port_db),
         cmocka_unit_test(test_redis_target_defaults_port_6379_db_0),
         cmocka_unit_test(test_redis_target_reads_password_forms),
+        cmocka_unit_test(test_redis_target_reads_acl_user),
         cmocka_unit_test(test_redis_target_reads_ipv6_host),
         cmocka_unit_test(test_redis_target_reads_unix_socket),
         cmocka_unit_test(test_redis_target_rejects_rediss_with_a_clear_message),
