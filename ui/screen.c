@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "keymap.h"
 #include "base/sanitize.h"
 #include "base/textout.h"
+#include "base/utf8.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
@@ -792,12 +792,6 @@ static void clock_cb(uv_timer_t *t)
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-static bool locale_is_utf8(void)
-{
-    const char *cs = nl_langinfo(CODESET);
-    return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
-}
-
 static int setup_theme(struct ui *ui, const char *name)
 {
     struct theme theme;
@@ -843,7 +837,7 @@ int ui_run(struct app *app)
         fprintf(stderr, "pgdeck: the console needs a terminal; use --once or check from scripts\n");
         return 2;
     }
-    ui->ascii = app->cfg->ascii || !locale_is_utf8();
+    ui->ascii = app->cfg->ascii || !utf8_locale_active();
 
     for (int i = 0; i < 6; i++) {
         ui->panes[i].cls = pane_classes[i];

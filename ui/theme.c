@@ -13,6 +13,7 @@
 
 #include "base/embedded.h"
 #include "theme.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 #ifndef PGDECK_DATADIR
@@ -152,30 +153,22 @@ static void quote(char *out, size_t outlen, const char *s, size_t n)
  * UTF-8 become '?'; valid UTF-8 (a user's name in a path) is kept. */
 static void make_printable(char *s)
 {
-    unsigned char *p = (unsigned char *)s, *o = p;
-    while (*p) {
-        unsigned char c = *p;
-        if (c >= 0x20 && c < 0x7f) {
+    char *p = s, *o = s, *end = s + strlen(s);
+    while (p < end) {
+        if (*p >= 0x20 && *p < 0x7f) {
             *o++ = *p++;
             continue;
         }
-        int n = c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
-        bool ok = n > 0;
-        /* A NUL ends the string and is no continuation byte, so this never
-         * reads past it. */
-        for (int i = 1; ok && i < n; i++)
-            ok = (p[i] & 0xc0) == 0x80;
-        if (ok && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)
-                   || (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)))
-            ok = false;                                 /* overlong, surrogate */
-        if (!ok) {
+        uint32_t cp;
+        int n = utf8_decode(p, (size_t)(end - p), &cp);
+        if (n < 0) {
             *o++ = '?';
             p++;
             continue;
         }
-        if (c == 0xc2 && p[1] < 0xa0) {                 /* a C1 control character */
+        if (cp < 0xa0) {                                /* a C1 control character */
             *o++ = '?';
-            p += 2;
+            p += n;
             continue;
         }
         for (int i = 0; i < n; i++)

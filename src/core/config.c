@@ -36,6 +36,7 @@
 #include "base/ident.h"
 #include "base/numparse.h"
 #include "base/sanitize.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 /* ---- the settings table -------------------------------------------------- */
@@ -274,26 +275,6 @@ static const char *env_value(char **envp, const char *name)
 {
     const char *v = env_get(envp, name);
     return v && *v ? v : NULL;
-}
-
-/* Can the terminal show UTF-8?  Decided as setlocale(LC_CTYPE, "") would:
- * LC_ALL, then LC_CTYPE, then LANG; C, POSIX, unset or a codeset other
- * than UTF-8 mean ASCII. */
-static bool locale_is_utf8(char **envp)
-{
-    const char *v = env_value(envp, "LC_ALL");
-    if (!v)
-        v = env_value(envp, "LC_CTYPE");
-    if (!v)
-        v = env_value(envp, "LANG");
-    if (!v)
-        return false;
-    const char *dot = strchr(v, '.');
-    if (!dot)
-        return false;
-    size_t n = strcspn(dot + 1, "@");
-    return (n == 5 && strncasecmp(dot + 1, "utf-8", 5) == 0) ||
-           (n == 4 && strncasecmp(dot + 1, "utf8", 4) == 0);
 }
 
 /* ---- value parsing -------------------------------------------------------- */
@@ -1154,7 +1135,7 @@ static int load_environment(struct loader *ld)
     /* https://no-color.org: present and not empty */
     if (env_value(ld->envp, "NO_COLOR"))
         ld->cfg->no_color = true;
-    if (!locale_is_utf8(ld->envp))
+    if (!utf8_locale_wanted(ld->envp))
         ld->cfg->ascii = true;
     return 0;
 }

@@ -28,13 +28,13 @@ LIBS="$(pkg-config --libs libpq inih jansson libuv) -lm"
 
 sources() {
     case "$1" in
-    fuzz_config)   echo "src/core/config.c src/net/conninfo.c src/net/resolve.c src/base/ident.c src/base/numparse.c src/base/sanitize.c src/base/xalloc.c" ;;
-    fuzz_conninfo) echo "src/net/conninfo.c src/net/resolve.c src/base/sanitize.c src/base/xalloc.c" ;;
-    fuzz_sanitize) echo "src/base/sanitize.c src/base/xalloc.c" ;;
-    fuzz_theme)    echo "ui/theme.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
-    fuzz_plan)     echo "src/core/plan.c src/base/ident.c src/base/sanitize.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
-    fuzz_ident)    echo "src/base/ident.c src/base/sanitize.c src/base/xalloc.c" ;;
-    fuzz_json)     echo "src/base/jsontext.c src/core/journal.c src/base/statefile.c src/core/action_sql.c src/base/sanitize.c src/base/xalloc.c" ;;
+    fuzz_config)   echo "src/core/config.c src/net/conninfo.c src/net/resolve.c src/base/ident.c src/base/numparse.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
+    fuzz_conninfo) echo "src/net/conninfo.c src/net/resolve.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
+    fuzz_sanitize) echo "src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
+    fuzz_theme)    echo "ui/theme.c src/base/utf8.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
+    fuzz_plan)     echo "src/core/plan.c src/base/ident.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
+    fuzz_ident)    echo "src/base/ident.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
+    fuzz_json)     echo "src/base/jsontext.c src/core/journal.c src/base/statefile.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
     *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
     esac
 }
@@ -45,7 +45,7 @@ up_to_date() {
     _bin=$1
     shift
     [ -f "$_bin" ] || return 1
-    for _f in "$@" "$ROOT"/src/*.h "$ROOT"/ui/*.h "$0"; do
+    for _f in "$@" "$ROOT"/src/*/*.h "$ROOT"/ui/*.h "$0"; do
         [ "$_bin" -nt "$_f" ] || return 1
     done
     return 0
