@@ -16,6 +16,8 @@
 #include "base/textout.h"
 #include "base/utf8.h"
 #include "ui.h"
+#include "base/clock.h"
+#include "base/loop.h"
 #include "base/xalloc.h"
 
 /* The screen: curses inside the libuv loop.  Keys arrive through a
@@ -818,13 +820,6 @@ int ui_set_theme(struct ui *ui, const char *name)
     return rc;
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
 int ui_run(struct app *app)
 {
     struct ui ui_storage;
@@ -919,10 +914,6 @@ int ui_run(struct app *app)
     free_overlay(ui);
     free_queued(ui);
     app_close(app);
-    uv_walk(ui->loop, close_walk, NULL);
-    /* A cancel request stuck on a paused server would keep a blocking
-     * uv_run going forever: give the close callbacks a few turns only. */
-    for (int i = 0; i < 10; i++)
-        uv_run(ui->loop, UV_RUN_NOWAIT);
+    loop_close_all(ui->loop);
     return ui->exit_code;
 }

@@ -20,6 +20,7 @@
 #include "base/statefile.h"
 #include "base/jsontext.h"
 #include "base/sanitize.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 /* Bytes of the file's end read for the viewer. */

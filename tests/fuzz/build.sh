@@ -34,7 +34,7 @@ sources() {
     fuzz_theme)    echo "ui/theme.c src/base/utf8.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
     fuzz_plan)     echo "src/core/plan.c src/base/ident.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
     fuzz_ident)    echo "src/base/ident.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
-    fuzz_json)     echo "src/base/jsontext.c src/core/journal.c src/base/statefile.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
+    fuzz_json)     echo "src/base/jsontext.c src/core/journal.c src/base/statefile.c src/base/sanitize.c src/base/utf8.c src/base/clock.c src/base/xalloc.c" ;;
     *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
     esac
 }
