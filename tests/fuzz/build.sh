@@ -28,7 +28,7 @@ LIBS="$(pkg-config --libs libpq inih jansson libuv) -lm"
 
 sources() {
     case "$1" in
-    fuzz_config)   echo "src/core/config.c src/net/conninfo.c src/net/resolve.c src/base/ident.c src/base/numparse.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
+    fuzz_config)   echo "src/core/config.c src/base/ini.c src/net/conninfo.c src/net/resolve.c src/base/ident.c src/base/numparse.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
     fuzz_conninfo) echo "src/net/conninfo.c src/net/resolve.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
     fuzz_sanitize) echo "src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
     fuzz_theme)    echo "ui/theme.c src/base/utf8.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
