@@ -86,14 +86,20 @@ struct reading {
     bool        stopped;        /* a callback said stop */
 };
 
+char *ini_vmessage(const char *source, int line, const char *fmt, va_list ap)
+{
+    char *what = xvasprintf(fmt, ap);
+    char *message = xasprintf("%s:%d: %s", source, line, what);
+    free(what);
+    return message;
+}
+
 char *ini_message(const char *source, int line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *what = xvasprintf(fmt, ap);
+    char *message = ini_vmessage(source, line, fmt, ap);
     va_end(ap);
-    char *message = xasprintf("%s:%d: %s", source, line, what);
-    free(what);
     return message;
 }
 

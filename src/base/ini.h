@@ -1,6 +1,7 @@
 #ifndef PGDECK_INI_H
 #define PGDECK_INI_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -62,5 +63,8 @@ int ini_read_file(const struct ini_callbacks *cb, FILE *fp);
  * the configuration's and the themes' alike.  Caller frees. */
 char *ini_message(const char *source, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same from a va_list (which it leaves used). */
+char *ini_vmessage(const char *source, int line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #endif

@@ -770,12 +770,10 @@ static void file_fail(struct loader *ld, const char *fmt, ...) __attribute__((fo
 
 static void file_fail(struct loader *ld, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *message = ini_vmessage(ld->path_shown, ld->lineno, fmt, ap);
     va_end(ap);
-    char *message = ini_message(ld->path_shown, ld->lineno, "%s", msg);
     fail(ld, "%s", message);
     free(message);
     ld->failed = true;

@@ -421,12 +421,11 @@ static void warn(struct parser *p, const char *fmt, ...)
 
 static void warn(struct parser *p, const char *fmt, ...)
 {
-    char what[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    char *message = ini_vmessage(p->source, p->line, fmt, ap);
     va_end(ap);
-    keep_warning(p, ini_message(p->source, p->line, "%s", what));
+    keep_warning(p, message);
 }
 
 static void warn_bad_token(struct parser *p, const char *s, size_t n, const char *what,
