@@ -15,6 +15,9 @@ VERSION   = 0.1.0
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600 -Wall -Wextra -Wno-missing-field-initializers
+# A call of an undeclared function is an error, not a guess at int (a
+# pointer returned through int is cut to 32 bits).
+CFLAGS   += -Werror=implicit-function-declaration
 CFLAGS   += -DPGDECK_VERSION='"$(VERSION)"' -DPGDECK_DATADIR='"$(DATADIR)"'
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm

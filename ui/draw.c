@@ -5,7 +5,7 @@
 
 #include "base/sanitize.h"
 #include "ui.h"
-#include "base/xalloc.h"
+#include "base/clock.h"
 
 int draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text)
 {

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,7 +14,10 @@
 #include "keymap.h"
 #include "base/sanitize.h"
 #include "base/textout.h"
+#include "base/utf8.h"
 #include "ui.h"
+#include "base/clock.h"
+#include "base/loop.h"
 #include "base/xalloc.h"
 
 /* The screen: curses inside the libuv loop.  Keys arrive through a
@@ -792,12 +794,6 @@ static void clock_cb(uv_timer_t *t)
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-static bool locale_is_utf8(void)
-{
-    const char *cs = nl_langinfo(CODESET);
-    return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
-}
-
 static int setup_theme(struct ui *ui, const char *name)
 {
     struct theme theme;
@@ -824,13 +820,6 @@ int ui_set_theme(struct ui *ui, const char *name)
     return rc;
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
 int ui_run(struct app *app)
 {
     struct ui ui_storage;
@@ -843,7 +832,7 @@ int ui_run(struct app *app)
         fprintf(stderr, "pgdeck: the console needs a terminal; use --once or check from scripts\n");
         return 2;
     }
-    ui->ascii = app->cfg->ascii || !locale_is_utf8();
+    ui->ascii = app->cfg->ascii || !utf8_locale_active();
 
     for (int i = 0; i < 6; i++) {
         ui->panes[i].cls = pane_classes[i];
@@ -925,10 +914,6 @@ int ui_run(struct app *app)
     free_overlay(ui);
     free_queued(ui);
     app_close(app);
-    uv_walk(ui->loop, close_walk, NULL);
-    /* A cancel request stuck on a paused server would keep a blocking
-     * uv_run going forever: give the close callbacks a few turns only. */
-    for (int i = 0; i < 10; i++)
-        uv_run(ui->loop, UV_RUN_NOWAIT);
+    loop_close_all(ui->loop);
     return ui->exit_code;
 }

@@ -7,13 +7,13 @@
  * reads it, and the caller looks the result up exactly. */
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/ident.h"
 #include "base/sanitize.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 /* How many parts a name may have: [schema.]name. */
@@ -57,18 +57,6 @@ static char *excerpt(const char *s)
     char *cut = xasprintf("%.*s...", (int)sanitize_fit(clean, 17), clean);
     free(clean);
     return cut;
-}
-
-static bool valid_utf8(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t len = sanitize_utf8_decode(s + i, n - i, &cp);
-        if (len == 0 || cp == 0)
-            return false;
-        i += len;
-    }
-    return true;
 }
 
 void ident_truncate(char *s)
@@ -143,7 +131,7 @@ static int parse_part(const char **p, char **out, char *err, size_t errlen)
         return -1;
     }
     char *value = ident_token_value(s, n);
-    if (!valid_utf8(value, strlen(value))) {
+    if (!utf8_valid(value, strlen(value))) {
         free(value);
         set_error(err, errlen, "the name is not valid UTF-8");
         return -1;

@@ -22,6 +22,7 @@
 #include <wchar.h>
 
 #include "base/sanitize.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 /* ---- character widths ------------------------------------------------- */
@@ -71,57 +72,6 @@ static int codepoint_width(uint32_t cp)
     if (w < 0 && utf8_locale == (locale_t)0)
         return 1;       /* no UTF-8 locale installed: assume one column */
     return w;
-}
-
-/* ---- UTF-8 decoding ---------------------------------------------------- */
-
-/* Decode one UTF-8 sequence at s (n bytes available).  Returns its length
- * and stores the code point, or returns 0 when the first byte does not
- * start a valid, shortest-form sequence of a scalar value: overlong forms,
- * surrogates and anything above U+10FFFF are all rejected, so that a
- * filter looking for one byte pattern cannot be bypassed with another. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char b = s[0];
-    size_t len;
-    uint32_t c;
-    unsigned char lo = 0x80, hi = 0xbf;   /* allowed range of the 2nd byte */
-
-    if (b < 0x80) {
-        *cp = b;
-        return 1;
-    } else if (b >= 0xc2 && b <= 0xdf) {
-        len = 2;
-        c = b & 0x1f;
-    } else if (b >= 0xe0 && b <= 0xef) {
-        len = 3;
-        c = b & 0x0f;
-        if (b == 0xe0)
-            lo = 0xa0;                  /* overlong */
-        else if (b == 0xed)
-            hi = 0x9f;                  /* UTF-16 surrogates */
-    } else if (b >= 0xf0 && b <= 0xf4) {
-        len = 4;
-        c = b & 0x07;
-        if (b == 0xf0)
-            lo = 0x90;                  /* overlong */
-        else if (b == 0xf4)
-            hi = 0x8f;                  /* above U+10FFFF */
-    } else {
-        return 0;   /* continuation byte, 0xc0/0xc1 overlongs, 0xf5.. */
-    }
-    if (n < len)
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    c = (c << 6) | (s[1] & 0x3f);
-    for (size_t i = 2; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    *cp = c;
-    return len;
 }
 
 /* Unicode's format characters (general category Cf, as of Unicode 15): a
@@ -249,14 +199,14 @@ char *sanitize_text(const char *text, size_t len, int flags)
         }
 
         uint32_t cp;
-        size_t n = utf8_decode(s + i, len - i, &cp);
+        int n = utf8_decode((const char *)s + i, len - i, &cp);
         if (flags & SANITIZE_ASCII) {
             /* one '?' per character, or per byte when it is not UTF-8 */
             out_byte(&o, '?');
-            i += n ? n : 1;
+            i += n > 0 ? (size_t)n : 1;
             continue;
         }
-        if (n == 0) {
+        if (n < 0) {
             out_hex_byte(&o, b);        /* raw 0x9b (8-bit CSI) lands here */
             i++;
             continue;
@@ -266,20 +216,15 @@ char *sanitize_text(const char *text, size_t len, int flags)
         else if (is_format_character(cp) || codepoint_width(cp) < 0)
             out_codepoint_name(&o, cp);
         else {
-            memcpy(o.buf + o.len, s + i, n);
-            o.len += n;
+            memcpy(o.buf + o.len, s + i, (size_t)n);
+            o.len += (size_t)n;
         }
-        i += n;
+        i += (size_t)n;
     }
 
     width_scope_leave(&scope);
     o.buf[o.len] = '\0';
     return xrealloc(o.buf, o.len + 1);
-}
-
-size_t sanitize_utf8_decode(const char *s, size_t n, uint32_t *cp)
-{
-    return n ? utf8_decode((const unsigned char *)s, n, cp) : 0;
 }
 
 char *sanitize(const char *text, int flags)
@@ -296,9 +241,9 @@ char *sanitize(const char *text, int flags)
 static size_t char_at(const char *s, size_t n, int *width)
 {
     uint32_t cp;
-    size_t len = utf8_decode((const unsigned char *)s, n, &cp);
+    int len = utf8_decode(s, n, &cp);
 
-    if (len == 0) {
+    if (len < 0) {
         *width = 1;
         return 1;
     }
@@ -308,7 +253,7 @@ static size_t char_at(const char *s, size_t n, int *width)
     }
     int w = codepoint_width(cp);
     *width = w < 0 ? 1 : w;
-    return len;
+    return (size_t)len;
 }
 
 int sanitize_width(const char *s)

@@ -3,7 +3,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 /* Every string that came from a server (query text, application names,
  * identifiers, Redis output) passes through here before it reaches the
@@ -37,9 +36,5 @@ int    sanitize_width(const char *s);
 /* The byte length of the longest prefix of sanitized `s` that fits in
  * `cols` columns, never splitting a character. */
 size_t sanitize_fit(const char *s, int cols);
-/* The UTF-8 decoder: the length of the valid, shortest-form sequence of a
- * Unicode scalar value at s (n bytes available) with its code point in
- * *cp, or 0 when there is none there. */
-size_t sanitize_utf8_decode(const char *s, size_t n, uint32_t *cp);
 
 #endif

@@ -15,13 +15,4 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same from a va_list (which it leaves used, as vsnprintf does). */
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
-/* Monotonic clock in seconds, and wall clock in seconds since the epoch. */
-double now_monotonic(void);
-double now_wall(void);
-/* A wall-clock time as "2026-11-29T01:15:43.123Z" (UTC, milliseconds). */
-const char *iso_time_utc(double wall, char *buf, size_t len);
-/* A wall-clock time as the console's title clock shows it: "14:03:27",
- * local time. */
-const char *clock_time_local(double wall, char *buf, size_t len);
-
 #endif

@@ -12,6 +12,7 @@
 #include "core/collector.h"
 #include "base/embedded.h"
 #include "core/journal.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 /* The table.  Order is the help overlay's order. */

@@ -3,7 +3,7 @@
 
 #include "core/alerts.h"
 #include "core/app.h"
-#include "base/xalloc.h"
+#include "base/clock.h"
 
 /* Each rule with the collectors whose snapshots it reads: an alert found
  * in a snapshot that is stale says so (as_of), so a paused console or a

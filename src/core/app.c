@@ -6,6 +6,7 @@
 
 #include "core/app.h"
 #include "base/sanitize.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 #define APP_MAX_NOTICES 64

@@ -13,6 +13,7 @@
 #include "subjects/derive_pool_cache.h"
 #include "subjects/derive_storage.h"
 #include "base/embedded.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 /* The collectors.  Cadence 0 follows the refresh interval; the slow ones

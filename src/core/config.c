@@ -29,14 +29,14 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include <ini.h>
-
 #include "core/config.h"
 #include "core/stream.h"
 #include "net/conninfo.h"
 #include "base/ident.h"
+#include "base/ini.h"
 #include "base/numparse.h"
 #include "base/sanitize.h"
+#include "base/utf8.h"
 #include "base/xalloc.h"
 
 /* ---- the settings table -------------------------------------------------- */
@@ -246,11 +246,7 @@ struct loader {
     /* the INI file being read */
     char       *path_shown;         /* sanitized, for messages */
     char       *path_dir;           /* for relative paths in the file */
-    FILE       *fp;
-    char       *line;
-    size_t      line_cap;
-    int         lineno;
-    char        section[64];
+    int         lineno;             /* of the line being read */
     bool        failed;
 };
 
@@ -291,26 +287,6 @@ static const char *env_value(char **envp, const char *name)
 {
     const char *v = env_get(envp, name);
     return v && *v ? v : NULL;
-}
-
-/* Can the terminal show UTF-8?  Decided as setlocale(LC_CTYPE, "") would:
- * LC_ALL, then LC_CTYPE, then LANG; C, POSIX, unset or a codeset other
- * than UTF-8 mean ASCII. */
-static bool locale_is_utf8(char **envp)
-{
-    const char *v = env_value(envp, "LC_ALL");
-    if (!v)
-        v = env_value(envp, "LC_CTYPE");
-    if (!v)
-        v = env_value(envp, "LANG");
-    if (!v)
-        return false;
-    const char *dot = strchr(v, '.');
-    if (!dot)
-        return false;
-    size_t n = strcspn(dot + 1, "@");
-    return (n == 5 && strncasecmp(dot + 1, "utf-8", 5) == 0) ||
-           (n == 4 && strncasecmp(dot + 1, "utf8", 4) == 0);
 }
 
 /* ---- value parsing -------------------------------------------------------- */
@@ -838,12 +814,12 @@ static void file_fail(struct loader *ld, const char *fmt, ...) __attribute__((fo
 
 static void file_fail(struct loader *ld, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *message = ini_vmessage(ld->path_shown, ld->lineno, fmt, ap);
     va_end(ap);
-    fail(ld, "%s:%d: %s", ld->path_shown, ld->lineno, msg);
+    fail(ld, "%s", message);
+    free(message);
     ld->failed = true;
 }
 
@@ -857,10 +833,10 @@ static int retention_entry(struct loader *ld, const char *key, const char *value
             char *q = quoted(value);
             file_fail(ld, "[retention] drop: '%s' is not yes/no, true/false, on/off or 1/0", q);
             free(q);
-            return 0;
+            return -1;
         }
         cfg->retention_drop = b;
-        return 1;
+        return 0;
     }
     /* The key is a table as PostgreSQL would read it, never a suffix to
      * match: `events` is public.events, not archive.events nor
@@ -872,7 +848,7 @@ static int retention_entry(struct loader *ld, const char *key, const char *value
             char *q = quoted(key);
             file_fail(ld, "[retention] '%s' is not a table name: %s", q, why);
             free(q);
-            return 0;
+            return -1;
         }
     }
     if (!looks_like_interval(value)) {
@@ -882,7 +858,7 @@ static int retention_entry(struct loader *ld, const char *key, const char *value
         free(q);
         free(schema);
         free(name);
-        return 0;
+        return -1;
     }
     for (int i = 0; i < cfg->retention_count; i++) {
         const struct config_retention *r = &cfg->retention[i];
@@ -894,7 +870,7 @@ static int retention_entry(struct loader *ld, const char *key, const char *value
             free(k);
             free(schema);
             free(name);
-            return 0;
+            return -1;
         }
     }
     cfg->retention = xrealloc(cfg->retention, (size_t)(cfg->retention_count + 1) * sizeof *cfg->retention);
@@ -904,21 +880,39 @@ static int retention_entry(struct loader *ld, const char *key, const char *value
     r->name = name;
     r->interval = xstrdup(value);
     r->where = xasprintf("%s:%d", ld->path_shown, ld->lineno);
-    return 1;
+    return 0;
 }
 
-/* Called by inih for every "key = value" line. */
-static int config_ini_key(void *user, const char *section, const char *name, const char *value)
+/* A section header: only the known sections. */
+static int config_ini_section(struct loader *ld, const char *section)
+{
+    if (known_section(section))
+        return 0;
+    char *q = quoted(section);
+    file_fail(ld, "unknown section [%s] (expected connection, pool, display, alerts, "
+                  "actions, retention or agent)", q);
+    free(q);
+    return -1;
+}
+
+/* Called by the INI reader for every header and "key = value" line. */
+static int config_ini_entry(void *user, const char *section, const char *name, const char *value,
+                            int line)
 {
     struct loader *ld = user;
     char *unquoted = NULL;
     int rc;
 
-    if (ld->failed)
-        return 0;
+    ld->lineno = line;
+    if (!name)
+        return config_ini_section(ld, section);
+    if (!value) {
+        file_fail(ld, "syntax error: expected 'key = value', '[section]' or a comment");
+        return -1;
+    }
     if (!*name) {
         file_fail(ld, "syntax error: a key name is missing before '='");
-        return 0;
+        return -1;
     }
     if (!*section) {
         const char *home = NULL;
@@ -931,7 +925,7 @@ static int config_ini_key(void *user, const char *section, const char *name, con
         else
             file_fail(ld, "'%s' is outside any section", q);
         free(q);
-        return 0;
+        return -1;
     }
     /* theme = "dark" is as good as theme = dark */
     size_t n = strlen(value);
@@ -949,160 +943,27 @@ static int config_ini_key(void *user, const char *section, const char *name, con
         file_fail(ld, "unknown key '%s' in [%s]", q, section);
         free(q);
         free(unquoted);
-        return 0;
+        return -1;
     }
-    char *where = xasprintf("%s:%d: [%s] %s", ld->path_shown, ld->lineno, s->section, s->key);
+    char *where = ini_message(ld->path_shown, ld->lineno, "[%s] %s", s->section, s->key);
     rc = apply_setting(ld, s, value, where, true, true);
     free(where);
     free(unquoted);
     if (rc < 0) {
         ld->failed = true;
-        return 0;
-    }
-    return 1;
-}
-
-/* Where inih would see a "=" or ":" separator, or an inline comment. */
-static const char *find_separator(const char *s)
-{
-    bool was_space = false;
-    for (; *s; s++) {
-        if (*s == '=' || *s == ':')
-            return s;
-        if (was_space && *s == ';')
-            return NULL;
-        was_space = isspace((unsigned char)*s);
-    }
-    return NULL;
-}
-
-/* Longer lines are refused: reading stops there, so that --config
- * /dev/zero or a binary file cannot eat all memory. */
-#define CONFIG_MAX_LINE 65536
-
-/* Read one line into ld->line, newline included, at most CONFIG_MAX_LINE
- * + 1 bytes.  Returns its length, or -1 at the end of the file. */
-static long read_line(struct loader *ld)
-{
-    size_t n = 0;
-    int c;
-
-    while ((c = getc(ld->fp)) != EOF) {
-        if (n + 2 > ld->line_cap) {
-            ld->line_cap = ld->line_cap ? ld->line_cap * 2 : 256;
-            ld->line = xrealloc(ld->line, ld->line_cap);
-        }
-        ld->line[n++] = (char)c;
-        if (c == '\n' || n > CONFIG_MAX_LINE)
-            break;
-    }
-    if (n == 0)
         return -1;
-    ld->line[n] = '\0';
-    return (long)n;
+    }
+    return 0;
 }
 
-/* inih's line reader.  Handing inih one cleaned line at a time lets this
- * file count lines (inih's handler is not told the line number), check
- * section headers where they are written (inih only reports keys), and
- * report the first error and stop there.  Leading white space is removed,
- * so indented keys are keys and never inih's continuation lines.  A line
- * longer than inih's buffer is read here and handed to the handler
- * directly, so long connection strings work. */
-static char *config_ini_line(char *str, int num, void *stream)
+/* A line the INI reader cannot take: the first such line ends the file. */
+static int config_ini_error(void *user, const char *message, int line)
 {
-    struct loader *ld = stream;
-    long got;
-
-    if (ld->failed || num < 8)
-        return NULL;
-    got = read_line(ld);
-    if (got < 0)
-        return NULL;
-    ld->lineno++;
-    if (got > CONFIG_MAX_LINE) {
-        file_fail(ld, "the line is longer than %d bytes", CONFIG_MAX_LINE);
-        return NULL;
-    }
-    if (memchr(ld->line, '\0', (size_t)got)) {
-        file_fail(ld, "the line holds a NUL byte (is this a text file?)");
-        return NULL;
-    }
-
-    char *s = ld->line;
-    if (ld->lineno == 1 && (unsigned char)s[0] == 0xef && (unsigned char)s[1] == 0xbb &&
-        (unsigned char)s[2] == 0xbf)
-        s += 3;
-    while (*s && isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-
-    if (*s == '\0' || *s == ';' || *s == '#') {
-        strcpy(str, "\n");
-        return str;
-    }
-    if (*s == '[') {
-        char *close = strchr(s, ']');
-        if (!close) {
-            file_fail(ld, "syntax error: section header without ']'");
-            return NULL;
-        }
-        char *rest = close + 1;
-        while (isspace((unsigned char)*rest))
-            rest++;
-        if (*rest && *rest != ';' && *rest != '#') {
-            file_fail(ld, "syntax error: unexpected text after ']'");
-            return NULL;
-        }
-        *close = '\0';
-        char *q = quoted(s + 1);
-        if (!known_section(s + 1)) {
-            file_fail(ld, "unknown section [%s] (expected connection, pool, display, alerts, "
-                          "actions, retention or agent)", q);
-            free(q);
-            return NULL;
-        }
-        free(q);
-        snprintf(ld->section, sizeof ld->section, "%s", s + 1);
-        snprintf(str, (size_t)num, "[%s]\n", ld->section);
-        return str;
-    }
-    const char *sep = find_separator(s);
-    if (!sep) {
-        file_fail(ld, "syntax error: expected 'key = value', '[section]' or a comment");
-        return NULL;
-    }
-    if (n + 2 <= (size_t)num) {
-        memcpy(str, s, n);
-        str[n] = '\n';
-        str[n + 1] = '\0';
-        return str;
-    }
-
-    /* Too long for inih: split it as inih would and call the handler. */
-    char *name = s, *value = s + (sep - s) + 1;
-    s[sep - s] = '\0';
-    size_t name_len = strlen(name);
-    while (name_len > 0 && isspace((unsigned char)name[name_len - 1]))
-        name[--name_len] = '\0';
-    while (isspace((unsigned char)*value))
-        value++;
-    for (char *p = value; *p; p++) {
-        if (*p == ';' && p > value && isspace((unsigned char)p[-1])) {
-            *p = '\0';
-            break;
-        }
-    }
-    size_t value_len = strlen(value);
-    while (value_len > 0 && isspace((unsigned char)value[value_len - 1]))
-        value[--value_len] = '\0';
-    config_ini_key(ld, ld->section, name, value);
-    if (ld->failed)
-        return NULL;
-    strcpy(str, "\n");
-    return str;
+    struct loader *ld = user;
+    ld->lineno = line;
+    fail(ld, "%s", message);
+    ld->failed = true;
+    return -1;
 }
 
 /* Read the file at `path`.  `required`: a missing file is an error (it was
@@ -1111,8 +972,8 @@ static int load_file(struct loader *ld, const char *path, bool required)
 {
     struct stat st;
 
-    ld->fp = fopen(path, "r");
-    if (!ld->fp) {
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
         if (!required && errno == ENOENT)
             return 0;
         char *q = quoted(path);
@@ -1123,12 +984,11 @@ static int load_file(struct loader *ld, const char *path, bool required)
         free(q);
         return -1;
     }
-    if (fstat(fileno(ld->fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
         char *q = quoted(path);
         fail(ld, "pgdeck: %scannot read '%s': it is a directory", required ? "--config: " : "", q);
         free(q);
-        fclose(ld->fp);
-        ld->fp = NULL;
+        fclose(fp);
         return -1;
     }
 
@@ -1137,22 +997,17 @@ static int load_file(struct loader *ld, const char *path, bool required)
     const char *slash = strrchr(path, '/');
     ld->path_dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : NULL;
 
-    int rc = ini_parse_stream(config_ini_line, ld, config_ini_key, ld);
-    if (!ld->failed && ferror(ld->fp)) {
+    struct ini_callbacks cb = {
+        .source = ld->path_shown, .entry = config_ini_entry, .error = config_ini_error, .user = ld,
+    };
+    ini_read_file(&cb, fp);
+    if (!ld->failed && ferror(fp)) {
         char *q = quoted(path);
         fail(ld, "pgdeck: cannot read '%s': %s", q, strerror(errno));
         free(q);
         ld->failed = true;
-    } else if (!ld->failed && rc != 0) {
-        /* inih found something the reader let through */
-        fail(ld, "%s:%d: syntax error", ld->path_shown, rc > 0 ? rc : ld->lineno);
-        ld->failed = true;
     }
-    fclose(ld->fp);
-    ld->fp = NULL;
-    free(ld->line);
-    ld->line = NULL;
-    ld->line_cap = 0;
+    fclose(fp);
     return ld->failed ? -1 : 0;
 }
 
@@ -1198,7 +1053,7 @@ static int load_environment(struct loader *ld)
     /* https://no-color.org: present and not empty */
     if (env_value(ld->envp, "NO_COLOR"))
         ld->cfg->no_color = true;
-    if (!locale_is_utf8(ld->envp))
+    if (!utf8_locale_wanted(ld->envp))
         ld->cfg->ascii = true;
     return 0;
 }
@@ -1369,7 +1224,6 @@ static void loader_free(struct loader *ld)
     free(ld->pool_max_origin);
     free(ld->path_dir);
     free(ld->path_shown);
-    free(ld->line);
 }
 
 int config_load(struct config *cfg, int argc, char **argv, char **envp, char *err, size_t errlen)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/host.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 /* How far the start time /proc gives a process may be from the one the

@@ -4,7 +4,7 @@
 
 #include "core/app.h"
 #include "core/host_job.h"
-#include "base/xalloc.h"
+#include "base/clock.h"
 
 /* How soon a collector waiting for another one looks again. */
 #define DEFER_S 0.1

@@ -16,11 +16,11 @@
 
 #include <jansson.h>
 
-#include "core/action_sql.h"
 #include "core/journal.h"
 #include "base/statefile.h"
 #include "base/jsontext.h"
 #include "base/sanitize.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 /* Bytes of the file's end read for the viewer. */
@@ -82,35 +82,6 @@ int journal_check(const char *path, char *err, size_t errlen)
     }
     close(fd);
     return rc;
-}
-
-/* A JSON string of text, with any illegal UTF-8 byte replaced by U+FFFD
- * (jansson refuses invalid UTF-8). */
-static json_t *json_text(const char *text)
-{
-    if (!text)
-        return json_null();
-    size_t len = strlen(text);
-    if (sql_valid_utf8(text, len))
-        return json_string(text);
-    char *out = xmalloc(len * 3 + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        size_t n = sql_utf8_char(text + i, len - i);
-        if (n == 0) {
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(out + o, text + i, n);
-            o += n;
-            i += n;
-        }
-    }
-    out[o] = '\0';
-    json_t *j = json_string(out);
-    free(out);
-    return j ? j : json_string("\xEF\xBF\xBD");
 }
 
 /* ---- who writes ------------------------------------------------------------ */
@@ -178,32 +149,32 @@ char *journal_format(const struct journal_entry *e)
     iso_time_utc(e->time, when, sizeof when);
     json_t *o = json_object();
     json_object_set_new(o, "time", json_string(when));
-    json_object_set_new(o, "os_user", json_text(e->os_user));
-    json_object_set_new(o, "db_user", json_text(e->db_user));
-    json_object_set_new(o, "database", json_text(e->database));
-    json_object_set_new(o, "server", json_text(e->server));
-    json_object_set_new(o, "front_end", json_text(e->front_end));
-    json_object_set_new(o, "action", json_text(e->action));
-    json_object_set_new(o, "target", json_text(e->target));
-    json_object_set_new(o, "statement", json_text(e->statement));
+    json_object_set_new(o, "os_user", jsontext_new(e->os_user));
+    json_object_set_new(o, "db_user", jsontext_new(e->db_user));
+    json_object_set_new(o, "database", jsontext_new(e->database));
+    json_object_set_new(o, "server", jsontext_new(e->server));
+    json_object_set_new(o, "front_end", jsontext_new(e->front_end));
+    json_object_set_new(o, "action", jsontext_new(e->action));
+    json_object_set_new(o, "target", jsontext_new(e->target));
+    json_object_set_new(o, "statement", jsontext_new(e->statement));
     json_object_set_new(o, "duration_ms", e->duration_ms >= 0 && !e->intent
                         ? json_real(round(e->duration_ms * 10) / 10) : json_null());
-    json_object_set_new(o, "outcome", e->intent ? json_null() : json_text(e->outcome));
-    json_object_set_new(o, "detail", json_text(e->detail));
+    json_object_set_new(o, "outcome", e->intent ? json_null() : jsontext_new(e->outcome));
+    json_object_set_new(o, "detail", jsontext_new(e->detail));
     /* Format 2 comes after format 1's fields, which keep their order. */
     json_object_set_new(o, "format", json_integer(2));
     json_object_set_new(o, "record", json_string(e->intent ? "intent" : "outcome"));
-    json_object_set_new(o, "id", json_text(e->id));
-    json_object_set_new(o, "host", json_text(host_name()));
+    json_object_set_new(o, "id", jsontext_new(e->id));
+    json_object_set_new(o, "host", jsontext_new(host_name()));
     json_object_set_new(o, "pid", json_integer((json_int_t)getpid()));
     json_object_set_new(o, "pid_start", json_integer((json_int_t)process_start((long)getpid())));
-    json_object_set_new(o, "system_id", json_text(e->system_id));
+    json_object_set_new(o, "system_id", jsontext_new(e->system_id));
     json_object_set_new(o, "database_oid", e->database_oid ? json_integer((json_int_t)e->database_oid)
                                                            : json_null());
     json_t *rels = json_array();
     for (int i = 0; i < e->nrelations; i++) {
         const struct journal_relation *r = &e->relations[i];
-        json_array_append_new(rels, json_pack("{s:o, s:o}", "name", json_text(r->name),
+        json_array_append_new(rels, json_pack("{s:o, s:o}", "name", jsontext_new(r->name),
                                               "oid", r->oid ? json_integer((json_int_t)r->oid) : json_null()));
     }
     json_object_set_new(o, "relations", rels);

@@ -3,6 +3,8 @@
 
 #include <stdbool.h>
 
+#include "base/calendar.h"
+
 /* Partition maintenance, worked out from the bounds that exist: the
  * interval is inferred from the newest range partition (a whole number of
  * calendar months, else a fixed number of seconds: daily, weekly, hourly),
@@ -15,23 +17,6 @@
  * Pure: the caller reads the catalog (bounds converted to UTC by the
  * server) and runs the statements; this file only decides and writes DDL,
  * with every identifier quoted, so it is unit-tested without a server. */
-
-/* A moment as a UTC calendar date and time of day. */
-struct civil_time {
-    int year, month, day;       /* month 1..12, day 1..31 */
-    int hour, minute, second;
-};
-
-/* Parse "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (a 'T' works too; anything
- * after the seconds is ignored).  Returns 0 or -1. */
-int  civil_parse(const char *text, struct civil_time *t);
-/* Seconds since 1970-01-01 00:00:00 and back (proleptic Gregorian). */
-long long civil_to_epoch(const struct civil_time *t);
-void civil_from_epoch(long long epoch, struct civil_time *t);
-/* Add calendar months; a day past the end of the month is clamped to it,
- * as PostgreSQL's timestamp + interval does. */
-void civil_add_months(struct civil_time *t, int months);
-int  civil_compare(const struct civil_time *a, const struct civil_time *b);
 
 enum partition_key_type {
     PARTITION_KEY_DATE,

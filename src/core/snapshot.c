@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/snapshot.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 struct snapshot *snapshot_new(const char *source, int ncols, const char *const *columns)

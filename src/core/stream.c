@@ -12,6 +12,7 @@
 #include "core/stream.h"
 #include "base/jsontext.h"
 #include "base/numparse.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 static const char *const level_names[] = { "ok", "warning", "critical", "unknown" };

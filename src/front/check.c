@@ -28,6 +28,7 @@
 #include "front/frontend_loop.h"
 #include "base/sanitize.h"
 #include "base/textout.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 #define MAX_ALERTS 64

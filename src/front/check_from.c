@@ -35,6 +35,7 @@
 #include "net/redisconn.h"
 #include "base/sanitize.h"
 #include "base/textout.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 enum { EXIT_OK = 0, EXIT_WARNING = 1, EXIT_CRITICAL = 2, EXIT_UNKNOWN = 3 };

@@ -16,7 +16,8 @@
 #include "core/collector.h"
 #include "front/frontend_loop.h"
 #include "net/pgpool.h"
-#include "base/xalloc.h"
+#include "base/clock.h"
+#include "base/loop.h"
 
 #define TICK_MS 50
 
@@ -79,21 +80,9 @@ const char *frontend_primary_down(const struct app *app)
                                                             : "primary not connected";
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
 void frontend_close(struct app *app)
 {
     app_close(app);
-    uv_walk(app->loop, close_walk, NULL);
-    /* A cancel request stuck on a paused server would keep a blocking
-     * uv_run going: give the close callbacks a few turns only, as the
-     * console does. */
-    for (int i = 0; i < 10; i++)
-        uv_run(app->loop, UV_RUN_NOWAIT);
+    loop_close_all(app->loop);
 }
 

@@ -4,7 +4,6 @@
  * console (ui/), or one of the non-interactive ones (--once, check, run,
  * agent, check --from).
  * Only main exits. */
-#include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -20,6 +19,7 @@
 #include "front/frontend.h"
 #include "net/resolve.h"
 #include "base/textout.h"
+#include "base/utf8.h"
 
 extern char **environ;
 
@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     /* Messages about the options echo what was typed: written through the
      * sanitizing writer, in ASCII unless the locale says UTF-8 (the
      * configuration, once read, decides for everything after). */
-    textout_set_ascii(strcmp(nl_langinfo(CODESET), "UTF-8") != 0);
+    textout_set_ascii(!utf8_locale_active());
 
     struct config cfg;
     char err[1024];

@@ -40,6 +40,7 @@
 #include "base/jsontext.h"
 #include "base/sanitize.h"
 #include "base/textout.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 #define MAX_ALERTS 64

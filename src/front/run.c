@@ -30,6 +30,8 @@
 #include "base/ident.h"
 #include "core/snapshot.h"
 #include "base/textout.h"
+#include "base/clock.h"
+#include "base/loop.h"
 #include "base/xalloc.h"
 
 #define TICK_MS 50
@@ -298,13 +300,6 @@ static void tick(uv_timer_t *t)
     }
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
 int frontend_run(struct app *app)
 {
     struct run r = { .app = app };
@@ -335,10 +330,6 @@ int frontend_run(struct app *app)
     }
     free(r.jobs);
     app_close(app);
-    uv_walk(app->loop, close_walk, NULL);
-    /* A cancel stuck on a paused server would keep a blocking uv_run
-     * going: a few turns free what closed. */
-    for (int i = 0; i < 10; i++)
-        uv_run(app->loop, UV_RUN_NOWAIT);
+    loop_close_all(app->loop);
     return rc;
 }

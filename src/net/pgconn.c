@@ -6,6 +6,7 @@
 #include "net/backoff.h"
 #include "net/pgconn.h"
 #include "net/resolve.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 /* How long a cancelled query may go on before the connection is given up:

@@ -7,6 +7,7 @@
 #include "net/backoff.h"
 #include "net/redisconn.h"
 #include "net/resolve.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 /* One command waiting for its reply. */

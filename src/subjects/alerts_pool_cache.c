@@ -11,7 +11,7 @@
 #include "core/app.h"
 #include "subjects/derive_pool_cache.h"
 #include "base/sanitize.h"
-#include "base/xalloc.h"
+#include "base/clock.h"
 
 static const struct snapshot *usable_snapshot(const struct app *app, const char *name)
 {

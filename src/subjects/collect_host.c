@@ -13,6 +13,7 @@
 #include "base/embedded.h"
 #include "core/host.h"
 #include "core/host_job.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 /* The first reading of CPU counters has nothing to compare with: the

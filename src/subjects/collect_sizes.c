@@ -13,6 +13,7 @@
 #include "base/embedded.h"
 #include "core/forecast.h"
 #include "core/host_job.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 struct sizes_state {

@@ -11,6 +11,7 @@
 #include "core/app.h"
 #include "subjects/collect_statements.h"
 #include "base/embedded.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 /* queryid -> text, open addressing; cleared when it grows past the cap

@@ -18,6 +18,8 @@
 #include "subjects/derive_storage.h"
 #include "core/journal.h"
 #include "core/plan.h"
+#include "base/calendar.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 #define DAY 86400.0
@@ -77,33 +79,16 @@ static const char *display_name(const char *name)
 
 /* ---- time arithmetic ---------------------------------------------------- */
 
-static int days_in_month(int year, int month)   /* month 0..11 */
-{
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return month == 1 && leap ? 29 : days[month];
-}
-
 double derive_time_minus(double t, int months, double seconds)
 {
     if (isnan(t) || isinf(t))
         return t;
-    time_t tt = (time_t)floor(t);
-    double frac = t - floor(t);
-    struct tm tm;
-    if (!gmtime_r(&tt, &tm))
-        return NAN;
+    struct civil_time c;
+    civil_from_epoch((long long)floor(t), &c);
     /* Calendar months as PostgreSQL counts them: the day is clamped to
      * the end of a shorter month (31 March - 1 month = 28/29 February). */
-    long m = (long)tm.tm_year * 12 + tm.tm_mon - months;
-    long year = m >= 0 ? m / 12 : -((-m + 11) / 12);
-    int month = (int)(m - year * 12);
-    tm.tm_year = (int)year;
-    tm.tm_mon = month;
-    int dim = days_in_month((int)year + 1900, month);
-    if (tm.tm_mday > dim)
-        tm.tm_mday = dim;
-    return (double)timegm(&tm) + frac - seconds;
+    civil_add_months(&c, -months);
+    return (double)civil_to_epoch(&c) + (t - floor(t)) - seconds;
 }
 
 static long month_index(double t)

@@ -39,7 +39,7 @@ done
 echo "backends: $(psql -XAtq -c 'SELECT count(*) FROM pg_stat_activity')"
 
 cc -O2 -std=c11 -D_DEFAULT_SOURCE -I"$ROOT/src" -o "$OUT/proc_read" "$ROOT/tests/bench/proc_read.c" \
-	"$ROOT/build/src/host.o" "$ROOT/build/src/xalloc.o" -lm || exit 1
+	"$ROOT/build/src/core/host.o" "$ROOT/build/src/base/xalloc.o" "$ROOT/build/src/base/clock.o" -lm || exit 1
 PTYKEYS=""
 if cc -O2 -o "$OUT/ptykeys" "$ROOT/tests/bench/ptykeys.c" -lutil 2>/dev/null; then
 	PTYKEYS=$OUT/ptykeys

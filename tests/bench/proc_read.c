@@ -8,13 +8,15 @@
  * starts); the others are steady refreshes (pids already verified, statm
  * only for sessions that are not idle).  Prints the cold pass and the
  * mean, p50 and max of the steady ones, in milliseconds.  Built by
- * tests/bench/bench-host.sh against build/src/host.o and xalloc.o. */
+ * tests/bench/bench-host.sh against build/src/core/host.o, base/xalloc.o and
+ * base/clock.o. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/host.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 #define MAX_BACKENDS 20000

@@ -23,19 +23,19 @@ TARGETS=${TARGETS:-"fuzz_config fuzz_conninfo fuzz_sanitize fuzz_theme fuzz_plan
 
 CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        -Wall -Wextra -DTHEME_PARSE_ONLY -I$ROOT/src -I$ROOT/ui $(pkg-config --cflags libpq inih jansson libuv hiredis)"
+        -Wall -Wextra -I$ROOT/src -I$ROOT/ui $(pkg-config --cflags libpq inih jansson libuv hiredis)"
 LIBS="$(pkg-config --libs libpq inih jansson libuv) -lm"
 
 sources() {
     case "$1" in
-    fuzz_config)   echo "src/core/config.c src/core/stream.c src/core/snapshot.c src/base/jsontext.c src/net/conninfo.c src/net/resolve.c src/base/ident.c src/base/numparse.c src/base/sanitize.c src/base/xalloc.c" ;;
-    fuzz_conninfo) echo "src/net/conninfo.c src/net/resolve.c src/base/sanitize.c src/base/xalloc.c" ;;
-    fuzz_sanitize) echo "src/base/sanitize.c src/base/xalloc.c" ;;
-    fuzz_theme)    echo "ui/theme.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
-    fuzz_plan)     echo "src/core/plan.c src/base/ident.c src/base/sanitize.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
-    fuzz_ident)    echo "src/base/ident.c src/base/sanitize.c src/base/xalloc.c" ;;
-    fuzz_stream)   echo "src/core/stream.c src/core/snapshot.c src/base/jsontext.c src/base/numparse.c src/base/xalloc.c" ;;
-    fuzz_json)     echo "src/base/jsontext.c src/core/journal.c src/base/statefile.c src/core/action_sql.c src/base/sanitize.c src/base/xalloc.c" ;;
+    fuzz_config)   echo "src/core/config.c src/core/stream.c src/core/snapshot.c src/base/jsontext.c src/base/clock.c src/base/ini.c src/net/conninfo.c src/net/resolve.c src/base/ident.c src/base/numparse.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
+    fuzz_conninfo) echo "src/net/conninfo.c src/net/resolve.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
+    fuzz_sanitize) echo "src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
+    fuzz_theme)    echo "src/core/theme.c src/base/ini.c src/base/utf8.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
+    fuzz_plan)     echo "src/core/plan.c src/base/ident.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
+    fuzz_ident)    echo "src/base/ident.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c" ;;
+    fuzz_json)     echo "src/base/jsontext.c src/core/journal.c src/base/statefile.c src/base/sanitize.c src/base/utf8.c src/base/clock.c src/base/xalloc.c" ;;
+    fuzz_stream)   echo "src/core/stream.c src/core/snapshot.c src/base/jsontext.c src/base/numparse.c src/base/utf8.c src/base/clock.c src/base/xalloc.c" ;;
     *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
     esac
 }

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "base/ident.h"
-#include "base/sanitize.h"
+#include "base/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,13 +22,8 @@ static void check_part(const char *s)
     size_t n = strlen(s);
     if (n == 0 || n > IDENT_MAX_BYTES)
         abort();
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t len = sanitize_utf8_decode(s + i, n - i, &cp);
-        if (!len)
-            abort();
-        i += len;
-    }
+    if (!utf8_valid(s, n))
+        abort();
 }
 
 /* "part" with quotes doubled. */

@@ -1,26 +1,18 @@
-// libFuzzer target for the theme parser: arbitrary bytes as a theme file.
+// libFuzzer target for the theme parser (src/core/theme.c, on the INI
+// reader src/base/ini.c): arbitrary bytes as a theme file.
 //
-// Build and run from the repository root (clang, with its sanitizer runtime):
+//   TARGETS=fuzz_theme sh tests/fuzz/build.sh run 60
 //
-//   mkdir -p build/fuzz/corpus
-//   sh src/base/embed.sh themes/*.theme > build/fuzz/embedded_themes.c
-//   clang -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 \
-//         -DTHEME_PARSE_ONLY -fsanitize=fuzzer,address,undefined \
-//         -Isrc -Iui -o build/fuzz/fuzz_theme tests/fuzz/fuzz_theme.c \
-//         ui/theme.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c
-//   build/fuzz/fuzz_theme -max_total_time=60 -max_len=4096 \
-//         build/fuzz/corpus tests/fuzz/corpus/fuzz_theme
-//
-// THEME_PARSE_ONLY leaves the curses half of ui/theme.c out, so nothing but
-// the parser, the loader it uses for `inherit`, and the embedded built-in
-// themes is linked.  Inputs that once crashed are kept in the seed corpus
-// (crash-*), and tests/unit/test_theme.c parses every file there.
+// Nothing but the parser, the loader it uses for `inherit`, the INI reader
+// and the embedded built-in themes is linked: the theme model has no curses
+// side (that is ui/theme.c).  Inputs that once crashed are kept in the seed
+// corpus (crash-*), and tests/unit/test_theme.c parses every file there.
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "theme.h"
+#include "core/theme.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -22,7 +22,7 @@
 #include "net/conninfo.h"
 #include "net/pgconn.h"
 #include "net/pgpool.h"
-#include "base/xalloc.h"
+#include "base/clock.h"
 
 extern char **environ;
 

@@ -17,6 +17,7 @@
 #include "net/pgpool.h"
 #include "net/redisconn.h"
 #include "net/resolve.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 static uv_loop_t *loop;

@@ -17,6 +17,7 @@
 
 #include "net/conninfo.h"
 #include "net/redisconn.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 #define SECRET "acl-S3cr3t-pw"

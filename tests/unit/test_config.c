@@ -951,6 +951,31 @@ static void test_config_file_long_connection_line_is_read_whole(void **state)
     config_free(&cfg);
 }
 
+/* A line holds at most 65536 bytes (the INI reader's limit), and the
+ * message says so exactly: one of 65536 is read, one more is refused. */
+static void test_config_file_lines_up_to_65536_bytes_are_read(void **state)
+{
+    struct config cfg;
+    char want[512];
+    (void)state;
+    size_t n = 65536 + 32;
+    char *content = malloc(n);
+    assert_non_null(content);
+    int head = snprintf(content, n, "[display]\ntheme = ");
+    memset(content + head, 't', 65536 - 8);            /* "theme = " + 65528 */
+    strcpy(content + head + 65536 - 8, "\n");
+    const char *path = write_file("line-65536", content);
+    LOAD_OK(&cfg, NULL, "--config", path, NULL);
+    assert_int_equal(strlen(cfg.theme), 65536 - 8);
+    config_free(&cfg);
+
+    strcpy(content + head + 65536 - 8, "t\n");
+    path = write_file("line-65537", content);
+    snprintf(want, sizeof want, "%s:2: the line is longer than 65536 bytes", path);
+    assert_load_error(want, NULL, "--config", path, NULL);
+    free(content);
+}
+
 static void test_config_file_paths_are_relative_to_the_file(void **state)
 {
     struct config cfg;
@@ -1280,6 +1305,7 @@ int main(void)
         cmocka_unit_test(test_config_default_file_is_found_under_xdg_then_home),
         cmocka_unit_test(test_config_file_comments_indentation_and_quotes),
         cmocka_unit_test(test_config_file_long_connection_line_is_read_whole),
+        cmocka_unit_test(test_config_file_lines_up_to_65536_bytes_are_read),
         cmocka_unit_test(test_config_file_paths_are_relative_to_the_file),
         cmocka_unit_test(test_config_alert_thresholds_from_file),
         cmocka_unit_test(test_config_retention_most_specific_entry_wins),

@@ -32,6 +32,7 @@
 #include "subjects/derive_storage.h"
 #include "core/journal.h"
 #include "core/snapshot.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 struct fixture {

@@ -16,6 +16,7 @@
 
 #include "core/alerts.h"
 #include "core/app.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 static const char *const activity_columns[] = { "pid", "state", "duration" };

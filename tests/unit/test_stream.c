@@ -17,6 +17,7 @@
 #include "core/snapshot.h"
 #include "core/stream.h"
 #include "base/sanitize.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 /* ---- helpers ------------------------------------------------------------------ */

@@ -18,7 +18,7 @@
 #include "theme.h"
 #include "base/xalloc.h"
 
-#ifndef PGDECK_DATADIR              /* as ui/theme.c, when built by hand */
+#ifndef PGDECK_DATADIR              /* as core/theme.c, when built by hand */
 #define PGDECK_DATADIR "/usr/local/share/pgdeck"
 #endif
 
@@ -484,6 +484,52 @@ static void test_colours_attributes_and_comments_parse(void **state)
     assert_int_equal(parse(&t, "title =\n", &w), 1);
     assert_true(has_warning(&w, "t.theme:1: 'title' has no value"));
     theme_warnings_free(&w);
+}
+
+/* Theme files are read by the one INI reader (base/ini.c, on inih), as the
+ * configuration is: its comments, its ':' and its byte order mark are
+ * taken; what it cannot read is a warning naming the line. */
+static void test_theme_files_are_read_as_ini(void **state)
+{
+    (void)state;
+    struct theme t;
+    struct theme_warnings w = { 0 };
+    int n = parse(&t, "\xef\xbb\xbf; a comment as in the configuration\n"
+                      "title = red blue ; a comment after the value\n"
+                      "selected: black cyan\n", &w);
+    print_warnings(&w);
+    assert_int_equal(n, 0);
+    assert_true(color_is(t.style[THEME_TITLE].fg, THEME_COLOR_INDEX, 1));
+    assert_true(color_is(t.style[THEME_TITLE].bg, THEME_COLOR_INDEX, 4));
+    assert_true(color_is(t.style[THEME_SELECTED].bg, THEME_COLOR_INDEX, 6));
+    theme_warnings_free(&w);
+
+    /* A theme has no sections; a line with a NUL byte or longer than the
+     * INI reader takes is skipped with a warning; the rest applies. */
+    static const char head[] = "[colours]\nrow = blue\ndim = re\0d\nheader = green\nborder = ";
+    static const char tail[] = "\nlabel = white\n";
+    size_t long_len = 70000, o = 0;
+    char *text = xmalloc(sizeof head + long_len + sizeof tail);
+    memcpy(text, head, sizeof head - 1);
+    o = sizeof head - 1;
+    memset(text + o, 'x', long_len);
+    o += long_len;
+    memcpy(text + o, tail, sizeof tail - 1);
+    o += sizeof tail - 1;
+    n = theme_parse(&t, text, o, "t.theme", &w);
+    print_warnings(&w);
+    assert_int_equal(n, 3);
+    assert_string_equal(w.messages[0],
+                        "t.theme:1: '[colours]': a theme has no sections (expected 'element = fg bg attributes')");
+    assert_string_equal(w.messages[1], "t.theme:3: the line holds a NUL byte (is this a text file?)");
+    assert_string_equal(w.messages[2], "t.theme:5: the line is longer than 65536 bytes");
+    assert_true(color_is(t.style[THEME_ROW].fg, THEME_COLOR_INDEX, 4));
+    assert_false(t.defined[THEME_DIM]);
+    assert_true(color_is(t.style[THEME_HEADER].fg, THEME_COLOR_INDEX, 2));
+    assert_false(t.defined[THEME_BORDER]);
+    assert_true(color_is(t.style[THEME_LABEL].fg, THEME_COLOR_INDEX, 7));
+    theme_warnings_free(&w);
+    free(text);
 }
 
 static void test_whole_line_resets_what_it_omits_and_dash_keeps(void **state)
@@ -1041,6 +1087,7 @@ int main(void)
         T(test_unknown_element_and_property_are_reported),
         T(test_line_without_equals_is_reported),
         T(test_colours_attributes_and_comments_parse),
+        T(test_theme_files_are_read_as_ini),
         T(test_whole_line_resets_what_it_omits_and_dash_keeps),
         T(test_dotted_properties_change_one_thing),
         T(test_inherit_starts_from_the_parent),

@@ -15,6 +15,7 @@
 
 #include "subjects/derive_storage.h"
 #include "ui.h"
+#include "base/clock.h"
 #include "base/xalloc.h"
 
 /* Narrow panes (the 120x36 grid gives each bottom pane about 38 columns)
