@@ -549,13 +549,6 @@ void derive_partitions(struct app *app, struct snapshot *now, const struct snaps
 
 /* ---- views -------------------------------------------------------------- */
 
-static view_refresh_lookup journal_lookup;
-
-void derive_views_set_refresh_lookup(view_refresh_lookup lookup)
-{
-    journal_lookup = lookup;
-}
-
 static void format_age(char *buf, size_t len, double s)
 {
     if (s < 0)
@@ -681,7 +674,8 @@ void derive_views(struct app *app, struct snapshot *now, const struct snapshot *
     if (app && ignored)
         app_notice_once(app, "%s", ignored);
     double hours = app && app->cfg ? app->cfg->alerts.view_age_hours : 4;
-    derive_views_at(now, hours, now_wall(), journal_lookup, app);
+    /* Without the kit's log, pgdeck's own journal says when it refreshed. */
+    derive_views_at(now, hours, now_wall(), journal_views_find, app);
 }
 
 /* ---- indexes ------------------------------------------------------------ */

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "core/journal_views.h"
 #include "core/snapshot.h"
 
 /* Figures the Partitions, Views and Indexes panes and their alert rules
@@ -63,31 +64,14 @@ void derive_index_progress(struct app *app, struct snapshot *now, const struct s
 /* The testable halves.  `now` is the wall clock in seconds; the server's
  * clock (server_now) is preferred when the snapshot has it. */
 void derive_partitions_at(struct snapshot *s, const struct config *cfg, double now);
-/* What pgdeck's journal knows about one view. */
-struct view_refresh_record {
-    double finished_at;     /* its last successful refresh by pgdeck (epoch),
-                               NAN when none */
-    double duration;        /* of that refresh, seconds; NAN when unknown */
-    double unfinished_at;   /* a later refresh by pgdeck whose outcome is
-                               unknown (its pgdeck stopped), NAN when none */
-    bool   running;         /* that refresh's pgdeck still runs */
-};
-/* The view is named by the views query's object_key, "system
- * identifier/database OID/view OID": a record counts only for the same
- * view of the same database of the same cluster.  `lookup` may be NULL. */
+/* The view is named by the views query's object_key (journal_views.h).
+ * `lookup` is journal_views_find, or a test's own; it may be NULL. */
 typedef bool (*view_refresh_lookup)(const struct app *app, const char *object_key,
                                     struct view_refresh_record *out);
 void derive_views_at(struct snapshot *s, double max_age_hours, double now,
                      view_refresh_lookup lookup, const struct app *app);
 /* `plan` may be NULL (no plan); `progress` may be NULL. */
 void derive_indexes_at(struct snapshot *s, const struct plan *plan, const struct snapshot *progress);
-
-/* The views pane's fallback when the kit's refresh log is not installed:
- * pgdeck's own journal of the refreshes it ran.  The action layer
- * registers a lookup that answers "when did pgdeck last refresh this view
- * (its object_key), and how long did it take"; until one is registered
- * such views show "unknown". */
-void derive_views_set_refresh_lookup(view_refresh_lookup lookup);
 
 /* The index plan the indexes collector compares with: cfg->plan_file, or
  * the kit's built-in one.  Read on first use and again when the file
