@@ -470,6 +470,25 @@ static void draw_pane(struct ui *ui, struct pane *p)
         table_draw(ui, p, stdscr, y, x, h, w);
 }
 
+/* An alert's text is whole (a reason, every name in it): cut here, to
+ * the room left on the line, and say so with an ellipsis. */
+static int draw_cut(struct ui *ui, int y, int x, int room, const char *text)
+{
+    const char *ellipsis = ui->ascii ? "..." : "\u2026";
+    char *safe = sanitize(text, ui->ascii ? SANITIZE_ASCII : 0);
+    int used;
+    if (sanitize_width(safe) <= room || room <= sanitize_width(ellipsis)) {
+        used = draw_text(ui, stdscr, y, x, room, safe);
+    } else {
+        int keep = room - sanitize_width(ellipsis);
+        char *cut = xasprintf("%.*s%s", (int)sanitize_fit(safe, keep), safe, ellipsis);
+        used = draw_text(ui, stdscr, y, x, room, cut);
+        free(cut);
+    }
+    free(safe);
+    return used;
+}
+
 static void draw_alerts(struct ui *ui)
 {
     struct alert alerts[16];
@@ -495,7 +514,7 @@ static void draw_alerts(struct ui *ui)
         char *text = xasprintf("%s%s%s%s", alerts[i].level == ALERT_CRITICAL ? "CRITICAL " : "",
                                stale ? as_of + 1 : "", stale ? ": " : "", alerts[i].text);
         attrset(ATTR(stale ? THEME_STALE : alerts[i].level >= ALERT_CRITICAL ? THEME_ALERT_CRIT : THEME_ALERT));
-        int used = draw_text(ui, stdscr, y, x, ui->cols - x - 1, text);
+        int used = draw_cut(ui, y, x, ui->cols - x - 1, text);
         free(text);
         x += used;
         if (i + 1 < n && x < ui->cols - 4) {
@@ -504,6 +523,7 @@ static void draw_alerts(struct ui *ui)
             x += 3;
         }
     }
+    alerts_free(alerts, n);
 }
 
 static void draw_bottom(struct ui *ui)

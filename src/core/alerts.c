@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/alerts.h"
 #include "core/app.h"
@@ -41,8 +42,37 @@ void alert_set(struct alert *a, enum alert_level level, const char *name, const 
     snprintf(a->name, sizeof a->name, "%s", name);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(a->text, sizeof a->text, fmt, ap);
+    a->text = xvasprintf(fmt, ap);
     va_end(ap);
+}
+
+void alerts_free(struct alert *a, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(a[i].text);
+        a[i].text = NULL;
+    }
+}
+
+/* Only the first two names are kept: the rest are counted. */
+void alert_names_add(struct alert_names *n, const char *name)
+{
+    if (n->count < 2) {
+        char *text = xasprintf("%s%s%s", n->text ? n->text : "", n->text ? ", " : "", name ? name : "?");
+        free(n->text);
+        n->text = text;
+    }
+    n->count++;
+}
+
+char *alert_names_take(struct alert_names *n)
+{
+    char *text = n->count > 2 ? xasprintf("%s (+%d more)", n->text, n->count - 2)
+                              : xstrdup(n->text ? n->text : "");
+    free(n->text);
+    n->text = NULL;
+    n->count = 0;
+    return text;
 }
 
 /* The oldest stale snapshot among those a rule reads, 0 if none is.  A

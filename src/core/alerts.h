@@ -18,7 +18,10 @@ enum alert_level { ALERT_OK = 0, ALERT_WARNING = 1, ALERT_CRITICAL = 2, ALERT_UN
 struct alert {
     enum alert_level level;
     char   name[32];        /* stable key: "slow_query", "pool", ... */
-    char   text[192];       /* "slow query: pid 4242 running 12.3 s > 1000 ms" */
+    /* "slow query: pid 4242 running 12.3 s > 1000 ms": whole, however
+     * long the names in it (malloc'd, alerts_free); a front end cuts it
+     * where it draws it. */
+    char  *text;
     /* The data the rule read was stale (older than two of its collector's
      * cadences: the console paused, a server that stopped answering):
      * the wall-clock time it was taken, for "as of 14:03:27".  0 when
@@ -59,14 +62,28 @@ int perf_pool_cache(const struct app *app, struct perfdata *out, int max);
 int perf_storage(const struct app *app, struct perfdata *out, int max);
 int perf_host(const struct app *app, struct perfdata *out, int max);
 
-/* Fill an alert (printf-style text). */
+/* Fill an alert (printf-style text); `a` is a slot not filled before. */
 void alert_set(struct alert *a, enum alert_level level, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Free the texts of n alerts filled by rules or alerts_evaluate. */
+void alerts_free(struct alert *a, int n);
+
+/* "a, b (+3 more)": the first two of a list of names, and how many more,
+ * so that one database with many tables cannot flood the alert line.
+ * The names are kept whole. */
+struct alert_names {
+    char *text;             /* malloc'd, NULL while empty */
+    int   count;
+};
+void alert_names_add(struct alert_names *n, const char *name);
+/* The list as text (malloc'd); frees what `n` held. */
+char *alert_names_take(struct alert_names *n);
 
 /* Evaluate every rule; returns the number of alerts written (at most
  * max), worst first, fresh before stale within a level.  Rules whose data
  * is missing are skipped, not raised; alerts from stale data carry as_of. */
 int alerts_evaluate(const struct app *app, struct alert *out, int max);
+/* (Free the texts with alerts_free.) */
 /* The oldest stale data any rule reads (wall clock), 0 when all of it is
  * fresh: "no alerts" means less when it is old. */
 double alerts_as_of(const struct app *app);

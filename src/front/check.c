@@ -199,6 +199,7 @@ int frontend_check(struct app *app)
                 textout_printf(stdout, "no result from collector %s within %.0f s\n", collector_defs[i].name, waited);
     }
     fflush(stdout);
+    alerts_free(alerts, n);
     frontend_close(app);
     return worst == ALERT_OK ? EXIT_OK : worst == ALERT_WARNING ? EXIT_WARNING
          : worst == ALERT_CRITICAL ? EXIT_CRITICAL : EXIT_UNKNOWN;

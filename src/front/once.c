@@ -325,6 +325,7 @@ int frontend_once(struct app *app)
         textout_line(stderr, "pgdeck: cannot connect to the primary: %s", down);
         rc = 2;
     }
+    alerts_free(alerts, nalerts);
     frontend_close(app);
     return rc;
 }

@@ -36,9 +36,8 @@ static bool refused_for_slots(const char *error)
 /* The primary cannot be reached: everything else pgdeck could say is
  * missing or old, so this comes first.  The reason is libpq's, less the
  * "connection to server ... failed: " the alert does not need (the primary
- * is the one server it can be about), made harmless and cut short enough
- * for an 80-column alert line. */
-#define DOWN_REASON_COLUMNS 150
+ * is the one server it can be about), made harmless; whole, for `check`
+ * and --once: the console's alert line cuts it where it draws it. */
 int alert_primary_down(const struct app *app, struct alert *out, int max)
 {
     if (max < 1 || !app->primary || !(app->primary_down_since > 0) ||
@@ -46,16 +45,9 @@ int alert_primary_down(const struct app *app, struct alert *out, int max)
         return 0;
     int flags = SANITIZE_FOLD | (app->cfg->ascii ? SANITIZE_ASCII : 0);
     char *reason = sanitize(pgconn_error_reason(pgpool_error(app->primary)), flags);
-    /* Room in columns, and in the bytes of alert.text (a column can take
-     * up to four bytes: "<ff>"). */
-    int cols = DOWN_REASON_COLUMNS;
-    size_t fit;
-    while ((fit = sanitize_fit(reason, cols)) > sizeof out->text - 48)
-        cols--;
-    const char *more = reason[fit] ? (app->cfg->ascii ? "..." : "\u2026") : "";
     char when[16];
-    alert_set(out, ALERT_CRITICAL, "primary_down", "primary down since %s (%.*s%s)",
-              clock_time_local(app->primary_down_since, when, sizeof when), (int)fit, reason, more);
+    alert_set(out, ALERT_CRITICAL, "primary_down", "primary down since %s (%s)",
+              clock_time_local(app->primary_down_since, when, sizeof when), reason);
     free(reason);
     return 1;
 }

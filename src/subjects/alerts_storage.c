@@ -8,11 +8,13 @@
  * database with many partitioned tables cannot flood the alert line. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alerts.h"
 #include "core/app.h"
 #include "subjects/derive_storage.h"
+#include "base/xalloc.h"
 
 /* The growth alert: the current partition, projected to its end, is this
  * many times the largest earlier partition of the same width, and big
@@ -37,55 +39,34 @@ static bool is_false(const struct snapshot *s, int row, const char *column)
     return v && strcmp(v, "f") == 0;
 }
 
-/* "a, b (+3 more)" of the first two names. */
-struct names {
-    char text[128];
-    int  count;
-};
-
-static void names_add(struct names *n, const char *name)
-{
-    if (n->count < 2) {
-        size_t len = strlen(n->text);
-        snprintf(n->text + len, sizeof n->text - len, "%s%s", len ? ", " : "", name ? name : "?");
-    }
-    n->count++;
-}
-
-static const char *names_text(struct names *n, char *buf, size_t len)
-{
-    if (n->count > 2)
-        snprintf(buf, len, "%s (+%d more)", n->text, n->count - 2);
-    else
-        snprintf(buf, len, "%s", n->text);
-    return buf;
-}
-
 int alert_stale_views(const struct app *app, struct alert *out, int max)
 {
     const struct snapshot *s = usable(app, "views");
     if (!s || max < 1)
         return 0;
-    struct names n = { "", 0 };
+    struct alert_names n = { 0 };
     for (int r = 0; r < s->nrows; r++) {
         if (!snapshot_true(s, r, "stale"))
             continue;
-        char item[160];
         const char *name = snapshot_get(s, r, "name");
         double age = number(s, r, "age");
+        char *item;
         if (!snapshot_true(s, r, "populated"))
-            snprintf(item, sizeof item, "%s not populated", name);
+            item = xasprintf("%s not populated", name);
         else if (isnan(age))
-            snprintf(item, sizeof item, "%s never refreshed", name);
+            item = xasprintf("%s never refreshed", name);
         else
-            snprintf(item, sizeof item, "%s %s old", name, snapshot_get(s, r, "age_text"));
-        names_add(&n, item);
+            item = xasprintf("%s %s old", name, snapshot_get(s, r, "age_text"));
+        alert_names_add(&n, item);
+        free(item);
     }
     if (!n.count)
         return 0;
-    char list[192];
-    alert_set(out, ALERT_WARNING, "stale_views", "%d stale view%s (> %g h): %s", n.count,
-              n.count == 1 ? "" : "s", app->cfg->alerts.view_age_hours, names_text(&n, list, sizeof list));
+    int count = n.count;
+    char *list = alert_names_take(&n);
+    alert_set(out, ALERT_WARNING, "stale_views", "%d stale view%s (> %g h): %s", count,
+              count == 1 ? "" : "s", app->cfg->alerts.view_age_hours, list);
+    free(list);
     return 1;
 }
 
@@ -95,61 +76,71 @@ int alert_partitions(const struct app *app, struct alert *out, int max)
     if (!s || max < 1)
         return 0;
     double needed = app->cfg->alerts.partition_ahead_months;
-    struct names uncovered = { "", 0 }, ahead = { "", 0 }, defaults = { "", 0 }, growth = { "", 0 };
+    struct alert_names uncovered = { 0 }, ahead = { 0 }, defaults = { 0 }, growth = { 0 };
     bool inserts_fail = false, next_month = false;
     for (int r = 0; r < s->nrows; r++) {
         const char *name = snapshot_get(s, r, "name");
-        char item[160];
+        char *item = NULL;
         if (is_false(s, r, "now_covered")) {
-            names_add(&uncovered, name);
+            alert_names_add(&uncovered, name);
             if (!snapshot_true(s, r, "has_default"))
                 inserts_fail = true;
         } else if (is_false(s, r, "ahead_ok")) {
             double months = number(s, r, "months_ahead");
             double width = number(s, r, "partition_seconds");
             if (!isnan(width) && width < 27 * 86400.0)
-                snprintf(item, sizeof item, "%s (%s ahead)", name, snapshot_get(s, r, "ahead"));
+                item = xasprintf("%s (%s ahead)", name, snapshot_get(s, r, "ahead"));
             else if (months == 0) {
-                snprintf(item, sizeof item, "%s", name);
+                item = xstrdup(name);
                 next_month = true;
             } else
-                snprintf(item, sizeof item, "%s (%.0f mo ahead)", name, months);
-            names_add(&ahead, item);
+                item = xasprintf("%s (%.0f mo ahead)", name, months);
+            alert_names_add(&ahead, item);
+            free(item);
         }
         if (snapshot_true(s, r, "default_flag")) {
-            snprintf(item, sizeof item, "%s.%s ~%.0f", snapshot_get(s, r, "schema"),
-                     snapshot_get(s, r, "default_name"), number(s, r, "default_rows"));
-            names_add(&defaults, item);
+            item = xasprintf("%s.%s ~%.0f", snapshot_get(s, r, "schema"),
+                             snapshot_get(s, r, "default_name"), number(s, r, "default_rows"));
+            alert_names_add(&defaults, item);
+            free(item);
         }
         double ratio = number(s, r, "growth_ratio");
         double projected = number(s, r, "projected_bytes");
         if (!isnan(ratio) && ratio >= GROWTH_RATIO && !isnan(projected) && projected >= GROWTH_MIN_BYTES) {
-            snprintf(item, sizeof item, "%s %.1fx", name, ratio);
-            names_add(&growth, item);
+            item = xasprintf("%s %.1fx", name, ratio);
+            alert_names_add(&growth, item);
+            free(item);
         }
     }
     int n = 0;
-    char list[192];
-    if (uncovered.count)
+    bool only_next_month = next_month && ahead.count == 1;
+    char *list;
+    /* Every list is taken (and freed), whether there is room for its
+     * alert or not. */
+    list = alert_names_take(&uncovered);
+    if (*list)
         alert_set(&out[n++], inserts_fail ? ALERT_CRITICAL : ALERT_WARNING, "partition_now",
-                  "no partition for now%s: %s", inserts_fail ? " (inserts fail)" : " (rows go to default)",
-                  names_text(&uncovered, list, sizeof list));
-    if (ahead.count && n < max) {
-        if (next_month && ahead.count == 1)
-            alert_set(&out[n++], ALERT_WARNING, "partition_ahead", "no partition for next month: %s",
-                      names_text(&ahead, list, sizeof list));
+                  "no partition for now%s: %s", inserts_fail ? " (inserts fail)" : " (rows go to default)", list);
+    free(list);
+    list = alert_names_take(&ahead);
+    if (*list && n < max) {
+        if (only_next_month)
+            alert_set(&out[n++], ALERT_WARNING, "partition_ahead", "no partition for next month: %s", list);
         else
             alert_set(&out[n++], ALERT_WARNING, "partition_ahead",
-                      "partitions ahead < %g month%s: %s", needed, needed == 1 ? "" : "s",
-                      names_text(&ahead, list, sizeof list));
+                      "partitions ahead < %g month%s: %s", needed, needed == 1 ? "" : "s", list);
     }
-    if (defaults.count && n < max)
-        alert_set(&out[n++], ALERT_WARNING, "partition_default", "rows in default partition: %s",
-                  names_text(&defaults, list, sizeof list));
-    if (growth.count && n < max)
+    free(list);
+    list = alert_names_take(&defaults);
+    if (*list && n < max)
+        alert_set(&out[n++], ALERT_WARNING, "partition_default", "rows in default partition: %s", list);
+    free(list);
+    list = alert_names_take(&growth);
+    if (*list && n < max)
         alert_set(&out[n++], ALERT_WARNING, "partition_growth",
                   "partition growth: current partition on course for >= %.0fx the largest before: %s",
-                  GROWTH_RATIO, names_text(&growth, list, sizeof list));
+                  GROWTH_RATIO, list);
+    free(list);
     return n;
 }
 
@@ -158,17 +149,19 @@ int alert_invalid_indexes(const struct app *app, struct alert *out, int max)
     const struct snapshot *s = usable(app, "indexes");
     if (!s || max < 1)
         return 0;
-    struct names n = { "", 0 };
+    struct alert_names n = { 0 };
     for (int r = 0; r < s->nrows; r++) {
         const char *status = snapshot_get(s, r, "status");
         if (status && strcmp(status, "INVALID") == 0)
-            names_add(&n, snapshot_get(s, r, "name"));
+            alert_names_add(&n, snapshot_get(s, r, "name"));
     }
     if (!n.count)
         return 0;
-    char list[192];
-    alert_set(out, ALERT_WARNING, "invalid_index", "%d INVALID index%s: %s", n.count,
-              n.count == 1 ? "" : "es", names_text(&n, list, sizeof list));
+    int count = n.count;
+    char *list = alert_names_take(&n);
+    alert_set(out, ALERT_WARNING, "invalid_index", "%d INVALID index%s: %s", count,
+              count == 1 ? "" : "es", list);
+    free(list);
     return 1;
 }
 

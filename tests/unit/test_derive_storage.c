@@ -671,14 +671,17 @@ static void test_alerts_name_each_storage_threshold_crossed(void **state)
     assert_non_null(growth);
     assert_non_null(strstr(growth->text, "public.ev"));
 
+    alerts_free(a, n);
     n = alert_stale_views(&app, a, 16);
     assert_int_equal(n, 1);
     assert_string_equal(a[0].name, "stale_views");
     assert_non_null(strstr(a[0].text, "1 stale view (> 4 h): public.old 5h00m old"));
 
+    alerts_free(a, n);
     n = alert_invalid_indexes(&app, a, 16);
     assert_int_equal(n, 1);
     assert_string_equal(a[0].text, "1 INVALID index: public.broken_idx");
+    alerts_free(a, n);
 
     struct perfdata pd[16];
     n = perf_storage(&app, pd, 16);
@@ -690,12 +693,39 @@ static void test_alerts_name_each_storage_threshold_crossed(void **state)
     assert_int_equal(alert_stale_views(&app, a, 16), 0);
     /* Room for one alert only. */
     assert_int_equal(alert_partitions(&app, a, 1), 1);
+    alerts_free(a, 1);
 
     free(app.collectors);
     free(children);
     snapshot_unref(p);
     snapshot_unref(v);
     snapshot_unref(ix);
+    free_config(cfg);
+}
+
+/* Names other people chose reach the alert whole (63 bytes each, the
+ * most PostgreSQL allows): only the screen cuts, where it draws. */
+static void test_an_alert_names_long_views_whole(void **state)
+{
+    (void)state;
+    struct config *cfg = config_with(1, NULL, NULL);
+    char first[80], second[80];
+    snprintf(first, sizeof first, "public.%s", "sensor_readings_by_hour_and_region_for_the_dashboard_x_aaaaaaaaaa");
+    snprintf(second, sizeof second, "public.%s", "weekly_report_of_every_account_and_its_invoices_by_region_bbbbbbbb");
+    struct snapshot *v = snapshot_new("views", VIEW_COLUMNS, view_columns);
+    add_view(v, first, "t", "t", NOW - 5 * 3600, 3, NAN, NULL);
+    add_view(v, second, "t", "t", NOW - 6 * 3600, 3, NAN, NULL);
+    derive_views_at(v, 4, NOW, NULL, NULL);
+    struct app app;
+    app_with(&app, cfg, NULL, v, NULL);
+    struct alert a[4];
+    assert_int_equal(alert_stale_views(&app, a, 4), 1);
+    assert_non_null(strstr(a[0].text, first + 7));
+    assert_non_null(strstr(a[0].text, second + 7));
+    assert_non_null(strstr(a[0].text, "6h00m old"));
+    alerts_free(a, 1);
+    free(app.collectors);
+    snapshot_unref(v);
     free_config(cfg);
 }
 
@@ -738,6 +768,7 @@ int main(void)
         cmocka_unit_test(test_indexes_without_a_plan_show_the_catalog),
         cmocka_unit_test(test_alerts_name_each_storage_threshold_crossed),
         cmocka_unit_test(test_alerts_skip_missing_or_failed_snapshots),
+        cmocka_unit_test(test_an_alert_names_long_views_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -507,9 +507,11 @@ static void test_disk_full_alert_under_the_horizon(void **state)
     assert_string_equal(a[0].name, "disk_full");
     assert_non_null(strstr(a[0].text, "public.analytics_events"));
     assert_non_null(strstr(a[0].text, "/data"));
+    alerts_free(a, 1);
     put(app, sizes_with(2));
     assert_int_equal(alert_disk_full(app, a, 4), 1);
     assert_int_equal(a[0].level, ALERT_CRITICAL);
+    alerts_free(a, 1);
     test_cfg.alerts.disk_full_days = 1;                 /* the horizon is configurable */
     assert_int_equal(alert_disk_full(app, a, 4), 0);
     struct perfdata p[4];

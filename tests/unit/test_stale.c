@@ -149,6 +149,7 @@ static void test_an_alert_from_stale_data_says_as_of_when(void **state)
     assert_string_equal(a[0].name, "slow_query");
     assert_true(a[0].as_of == 1700000000);
     assert_true(alerts_as_of(&f->app) == 1700000000);
+    alerts_free(a, n);
 }
 
 static void test_an_alert_from_a_server_that_is_down_is_not_current(void **state)
@@ -161,6 +162,7 @@ static void test_an_alert_from_a_server_that_is_down_is_not_current(void **state
     int n = alerts_evaluate(&f->app, a, 8);
     assert_int_equal(n, 1);
     assert_true(a[0].as_of == 1700000100);
+    alerts_free(a, n);
 }
 
 static void test_a_failed_latest_run_raises_nothing_from_the_old_data(void **state)
