@@ -323,7 +323,7 @@ void keymap_stats(struct ui *ui)
     }
     if (ui->first_frame_at)
         fprintf(f, "first_complete_frame_ms %.1f\n", (ui->first_frame_at - ui->started_at) * 1000);
-    for (int i = 0; i < collector_count; i++) {
+    for (int i = 0; i < ui->app->ncollectors; i++) {
         const struct collector *c = &ui->app->collectors[i];
         fprintf(f, "collector %s runs %lu failures %lu mean_ms %.3f max_ms %.3f cadence_s %.1f\n",
                 c->def->name, c->runs, c->failures,

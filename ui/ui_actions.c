@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/action.h"
+#include "core/action_target.h"
 #include "base/ident.h"
 #include "core/journal.h"
 #include "base/numparse.h"
@@ -303,8 +304,10 @@ const char *const (*ui_action_help(int *n))[2]
     static int count;
     static char keys[32][4];
     if (!count) {
-        for (int i = 0; i < action_count && count < 28; i++) {
-            const struct action_def *d = action_table[i];
+        const struct action_def *defs[28];
+        int n = action_list(defs, 28);
+        for (int i = 0; i < n; i++) {
+            const struct action_def *d = defs[i];
             keys[count][0] = (char)(d->key ? d->key : ' ');
             keys[count][1] = '\0';
             rows[count][0] = keys[count];

@@ -7,27 +7,12 @@
 
 #include "core/action.h"
 #include "core/action_sql.h"
-#include "core/actions.h"
 #include "core/app.h"
 #include "core/collector.h"
 #include "base/embedded.h"
 #include "core/journal.h"
+#include "core/subject.h"
 #include "base/xalloc.h"
-
-/* The table.  Order is the help overlay's order. */
-const struct action_def *const action_table[] = {
-    &action_cancel,
-    &action_terminate,
-    &action_explain,
-    &action_refresh,
-    &action_refresh_stale,
-    &action_maintain,
-    &action_index,
-    &action_index_all,
-    &action_drop_index,
-    &action_analyze,
-};
-const int action_count = sizeof action_table / sizeof action_table[0];
 
 /* DDL may run for hours (CREATE INDEX on a big table); statement_timeout
  * is 0 on its connection, and the client waits as long. */
@@ -128,19 +113,39 @@ struct actions {
 
 /* ---- the table --------------------------------------------------------- */
 
+/* The table is the subjects' action rows (subject.h), in subjects[]
+ * order; a row two subjects list is one action. */
+int action_list(const struct action_def **out, int max)
+{
+    int n = 0;
+    for (int s = 0; s < nsubjects; s++) {
+        for (int i = 0; i < subjects[s]->nactions; i++) {
+            const struct action_def *def = subjects[s]->actions[i];
+            bool seen = false;
+            for (int k = 0; k < n && !seen; k++)
+                seen = out[k] == def;
+            if (!seen && n < max)
+                out[n++] = def;
+        }
+    }
+    return n;
+}
+
 const struct action_def *action_find(const char *name)
 {
-    for (int i = 0; i < action_count; i++)
-        if (strcmp(action_table[i]->name, name) == 0)
-            return action_table[i];
+    for (int s = 0; s < nsubjects; s++)
+        for (int i = 0; i < subjects[s]->nactions; i++)
+            if (strcmp(subjects[s]->actions[i]->name, name) == 0)
+                return subjects[s]->actions[i];
     return NULL;
 }
 
 const struct action_def *action_for_key(int key)
 {
-    for (int i = 0; i < action_count; i++)
-        if (key && action_table[i]->key == key)
-            return action_table[i];
+    for (int s = 0; key && s < nsubjects; s++)
+        for (int i = 0; i < subjects[s]->nactions; i++)
+            if (subjects[s]->actions[i]->key == key)
+                return subjects[s]->actions[i];
     return NULL;
 }
 
@@ -558,10 +563,10 @@ static void refresh_cb(uv_timer_t *t)
         char *copy = xstrdup(a->refresh_left);
         char *left = xstrdup("");
         for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-            int i = collector_index(name);
-            if (i < 0)
+            const struct collector *c = app_collector(app, name);
+            if (!c)
                 continue;
-            if (app->collectors[i].running) {
+            if (c->running) {
                 char *more = xasprintf("%s%s%s", left, *left ? "," : "", name);
                 free(left);
                 left = more;

@@ -136,12 +136,7 @@ int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
     app->loop = loop;
     app->cfg = cfg;
     app->interval = cfg->interval;
-    app->collectors = xcalloc((size_t)collector_count, sizeof *app->collectors);
-    for (int i = 0; i < collector_count; i++) {
-        app->collectors[i].def = &collector_defs[i];
-        app->collectors[i].app = app;
-        app->collectors[i].backoff = 1;
-    }
+    collectors_init(app);
     app->primary_display = conninfo_display(&cfg->primary);
     app->primary = open_pool(app, &cfg->primary, "primary");
     /* A connect that fails at once (inside pgpool_new) may not be told to
@@ -202,19 +197,7 @@ void app_close(struct app *app)
     app->primary = app->replica = NULL;
     app->pgbouncer = NULL;
     app->redis = NULL;
-    if (app->collectors) {
-        for (int i = 0; i < collector_count; i++) {
-            snapshot_unref(app->collectors[i].current);
-            snapshot_unref(app->collectors[i].previous);
-            snapshot_unref(app->collectors[i].last_good);
-            if (app->collectors[i].def->free_state)
-                app->collectors[i].def->free_state(app->collectors[i].state);
-            else
-                free(app->collectors[i].state);
-        }
-        free(app->collectors);
-        app->collectors = NULL;
-    }
+    collectors_free(app);
     free(app->primary_display);
     free(app->message);
     app->primary_display = app->message = NULL;
@@ -268,8 +251,10 @@ void app_notice_once(struct app *app, const char *fmt, ...)
 
 const struct collector *app_collector(const struct app *app, const char *name)
 {
-    int i = collector_index(name);
-    return i < 0 || !app->collectors ? NULL : &app->collectors[i];
+    for (int i = 0; app->collectors && i < app->ncollectors; i++)
+        if (strcmp(app->collectors[i].def->name, name) == 0)
+            return &app->collectors[i];
+    return NULL;
 }
 
 const struct snapshot *app_snapshot(const struct app *app, const char *name)

@@ -49,7 +49,8 @@ struct app {
      * it is up again; 0 while it is up or still on its first connect. */
     double            primary_down_since;
 
-    struct collector *collectors;        /* collector_count of them */
+    struct collector *collectors;        /* ncollectors of them (collectors_init) */
+    int               ncollectors;
     uv_timer_t        tick;
     double            interval;          /* seconds, changed by + and - */
     bool              paused;

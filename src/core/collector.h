@@ -8,9 +8,9 @@
 #include "core/snapshot.h"
 
 /* A collector reads one data source on its own cadence and publishes each
- * result as a new immutable snapshot.  Collectors are rows of one const
- * table (collector.c): adding one is adding a query file in sql/queries/
- * and a row.
+ * result as a new immutable snapshot.  Collectors are rows of their
+ * subject's const table (src/subjects/<subject>.c, see subject.h): adding
+ * one is adding a query file in sql/queries/ and a row.
  *
  * Cost rules: every query carries a statement_timeout (the connection's);
  * slow collectors have a longer cadence, and a collector whose run takes
@@ -75,11 +75,10 @@ struct collector {
     void             *state;        /* private to a custom run */
 };
 
-extern const struct collector_def collector_defs[];
-extern const int collector_count;
-
-/* The index of a collector by name, or -1. */
-int  collector_index(const char *name);
+/* Build app->collectors from every subject's rows, in subjects[] order
+ * (the order --once lists them in), and free them with their snapshots. */
+void collectors_init(struct app *app);
+void collectors_free(struct app *app);
 /* Start the collectors' timer on the app's loop. */
 void collectors_start(struct app *app);
 void collectors_stop(struct app *app);

@@ -1,12 +1,13 @@
 /* The host line: load, CPU, memory, the disks and the soonest forecast,
- * as pieces a front end fits on one line (see collect_host.h). */
+ * as pieces a front end fits on one line (see host.h). */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/app.h"
-#include "subjects/collect_host.h"
+#include "core/collector.h"
+#include "subjects/host.h"
 
 void host_compact_bytes(char *buf, size_t len, double bytes)
 {

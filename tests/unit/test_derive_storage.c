@@ -19,7 +19,9 @@
 #include "core/app.h"
 #include "core/collector.h"
 #include "core/config.h"
-#include "subjects/derive_storage.h"
+#include "subjects/indexes.h"
+#include "subjects/partitions.h"
+#include "subjects/views.h"
 #include "base/ident.h"
 #include "core/plan.h"
 #include "base/xalloc.h"
@@ -617,10 +619,10 @@ static void app_with(struct app *app, struct config *cfg, const struct snapshot 
 {
     memset(app, 0, sizeof *app);
     app->cfg = cfg;
-    app->collectors = xcalloc((size_t)collector_count, sizeof *app->collectors);
-    app->collectors[collector_index("partitions")].current = (struct snapshot *)partitions;
-    app->collectors[collector_index("views")].current = (struct snapshot *)views;
-    app->collectors[collector_index("indexes")].current = (struct snapshot *)indexes;
+    collectors_init(app);
+    ((struct collector *)app_collector(app, "partitions"))->current = (struct snapshot *)partitions;
+    ((struct collector *)app_collector(app, "views"))->current = (struct snapshot *)views;
+    ((struct collector *)app_collector(app, "indexes"))->current = (struct snapshot *)indexes;
 }
 
 static const struct alert *find_alert(const struct alert *a, int n, const char *name)
@@ -684,7 +686,7 @@ static void test_alerts_name_each_storage_threshold_crossed(void **state)
     alerts_free(a, n);
 
     struct perfdata pd[16];
-    n = perf_storage(&app, pd, 16);
+    n = alerts_perfdata(&app, pd, 16);
     assert_true(n >= 4);
 
     /* Nothing crossed: nothing said. */
@@ -741,7 +743,7 @@ static void test_alerts_skip_missing_or_failed_snapshots(void **state)
     assert_int_equal(alert_partitions(&app, a, 4), 0);
     assert_int_equal(alert_invalid_indexes(&app, a, 4), 0);
     struct perfdata pd[8];
-    assert_int_equal(perf_storage(&app, pd, 8), 0);
+    assert_int_equal(alerts_perfdata(&app, pd, 8), 0);
     free(app.collectors);
     snapshot_unref(failed);
     free_config(cfg);

@@ -18,7 +18,8 @@
 
 #include "core/alerts.h"
 #include "core/app.h"
-#include "subjects/collect_host.h"
+#include "subjects/host.h"
+#include "subjects/queries.h"
 #include "core/forecast.h"
 #include "core/host.h"
 #include "base/xalloc.h"
@@ -457,28 +458,22 @@ static struct app *fake_app(void)
     memset(&test_cfg, 0, sizeof test_cfg);
     test_cfg.alerts.disk_full_days = 14;
     app->cfg = &test_cfg;
-    app->collectors = xcalloc((size_t)collector_count, sizeof *app->collectors);
-    for (int i = 0; i < collector_count; i++) {
-        app->collectors[i].def = &collector_defs[i];
-        app->collectors[i].app = app;
-    }
+    collectors_init(app);
     return app;
 }
 
 static void fake_free(struct app *app)
 {
-    for (int i = 0; i < collector_count; i++)
-        snapshot_unref(app->collectors[i].current);
-    free(app->collectors);
+    collectors_free(app);
     free(app);
 }
 
 static void put(struct app *app, struct snapshot *s)
 {
-    int i = collector_index(s->source);
-    assert_true(i >= 0);
-    snapshot_unref(app->collectors[i].current);
-    app->collectors[i].current = s;
+    struct collector *c = (struct collector *)app_collector(app, s->source);
+    assert_non_null(c);
+    snapshot_unref(c->current);
+    c->current = s;
 }
 
 static struct snapshot *sizes_with(double days)

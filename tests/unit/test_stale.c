@@ -16,6 +16,8 @@
 
 #include "core/alerts.h"
 #include "core/app.h"
+#include "core/collector.h"
+#include "subjects/pool.h"
 #include "base/xalloc.h"
 
 static const char *const activity_columns[] = { "pid", "state", "duration" };
@@ -33,12 +35,7 @@ static int setup(void **state)
     f->cfg.alerts.cache_hit_percent = 70;
     f->app.cfg = &f->cfg;
     f->app.interval = 1;
-    f->app.collectors = xcalloc((size_t)collector_count, sizeof *f->app.collectors);
-    for (int i = 0; i < collector_count; i++) {
-        f->app.collectors[i].def = &collector_defs[i];
-        f->app.collectors[i].app = &f->app;
-        f->app.collectors[i].backoff = 1;
-    }
+    collectors_init(&f->app);
     *state = f;
     return 0;
 }
@@ -46,21 +43,16 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    for (int i = 0; i < collector_count; i++) {
-        snapshot_unref(f->app.collectors[i].current);
-        snapshot_unref(f->app.collectors[i].previous);
-        snapshot_unref(f->app.collectors[i].last_good);
-    }
-    free(f->app.collectors);
+    collectors_free(&f->app);
     free(f);
     return 0;
 }
 
 static struct collector *collector(struct fixture *f, const char *name)
 {
-    int i = collector_index(name);
-    assert_true(i >= 0);
-    return &f->app.collectors[i];
+    struct collector *c = (struct collector *)app_collector(&f->app, name);
+    assert_non_null(c);
+    return c;
 }
 
 /* An activity snapshot with one active query running `seconds`. */

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "subjects/derive_pool_cache.h"
+#include "subjects/cache.h"
 #include "pane_lines.h"
 #include "ui.h"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "subjects/derive_storage.h"
+#include "subjects/indexes.h"
 #include "core/plan.h"
 #include "ui.h"
 #include "base/xalloc.h"

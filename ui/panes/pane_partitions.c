@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "subjects/derive_storage.h"
+#include "subjects/partitions.h"
 #include "ui.h"
 #include "base/xalloc.h"
 

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "subjects/derive_pool_cache.h"
+#include "subjects/pool.h"
 #include "pane_lines.h"
 #include "ui.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "subjects/collect_host.h"
+#include "subjects/host.h"
 #include "base/sanitize.h"
 #include "ui.h"
 #include "base/xalloc.h"

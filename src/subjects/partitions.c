@@ -1,20 +1,29 @@
-/* Alert rules about views, partitions and indexes: materialized views
- * older than the guide's 4 hours (or never refreshed, or not populated),
- * time partitions that do not reach far enough ahead (next month must
- * exist), rows that fell into a default partition, a partition growing
- * much faster than the ones before it, and INVALID indexes.  They read the
- * derived snapshots (derive_storage.c); each rule gives at most one alert
- * per kind, naming the first tables and counting the rest, so that one
- * database with many partitioned tables cannot flood the alert line. */
+/* The partitions subject: every partitioned table (nested ones too), how
+ * far ahead its time partitions reach, what lies past the configured
+ * retention, rows in its default partition and how fast the current
+ * partition grows (partitions_derive.c); the alerts on those (next month
+ * must exist, the default partition stays empty, growth); maintenance (m,
+ * :maintain, run partitions) in partitions_actions.c. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alerts.h"
 #include "core/app.h"
-#include "subjects/derive_storage.h"
+#include "core/collector.h"
+#include "core/subject.h"
+#include "subjects/partitions.h"
+#include "subjects/tables.h"
 #include "base/xalloc.h"
+
+static double number(const struct snapshot *s, int row, const char *column)
+{
+    return snapshot_number(s, row, column, NAN);
+}
+
+/* ---- alerts ------------------------------------------------------------------- */
 
 /* The growth alert: the current partition, projected to its end, is this
  * many times the largest earlier partition of the same width, and big
@@ -28,46 +37,10 @@ static const struct snapshot *usable(const struct app *app, const char *name)
     return s && !s->error ? s : NULL;
 }
 
-static double number(const struct snapshot *s, int row, const char *column)
-{
-    return snapshot_number(s, row, column, NAN);
-}
-
 static bool is_false(const struct snapshot *s, int row, const char *column)
 {
     const char *v = snapshot_get(s, row, column);
     return v && strcmp(v, "f") == 0;
-}
-
-int alert_stale_views(const struct app *app, struct alert *out, int max)
-{
-    const struct snapshot *s = usable(app, "views");
-    if (!s || max < 1)
-        return 0;
-    struct alert_names n = { 0 };
-    for (int r = 0; r < s->nrows; r++) {
-        if (!snapshot_true(s, r, "stale"))
-            continue;
-        const char *name = snapshot_get(s, r, "name");
-        double age = number(s, r, "age");
-        char *item;
-        if (!snapshot_true(s, r, "populated"))
-            item = xasprintf("%s not populated", name);
-        else if (isnan(age))
-            item = xasprintf("%s never refreshed", name);
-        else
-            item = xasprintf("%s %s old", name, snapshot_get(s, r, "age_text"));
-        alert_names_add(&n, item);
-        free(item);
-    }
-    if (!n.count)
-        return 0;
-    int count = n.count;
-    char *list = alert_names_take(&n);
-    alert_set(out, ALERT_WARNING, "stale_views", "%d stale view%s (> %g h): %s", count,
-              count == 1 ? "" : "s", app->cfg->alerts.view_age_hours, list);
-    free(list);
-    return 1;
 }
 
 int alert_partitions(const struct app *app, struct alert *out, int max)
@@ -144,46 +117,9 @@ int alert_partitions(const struct app *app, struct alert *out, int max)
     return n;
 }
 
-int alert_invalid_indexes(const struct app *app, struct alert *out, int max)
-{
-    const struct snapshot *s = usable(app, "indexes");
-    if (!s || max < 1)
-        return 0;
-    struct alert_names n = { 0 };
-    for (int r = 0; r < s->nrows; r++) {
-        const char *status = snapshot_get(s, r, "status");
-        if (status && strcmp(status, "INVALID") == 0)
-            alert_names_add(&n, snapshot_get(s, r, "name"));
-    }
-    if (!n.count)
-        return 0;
-    int count = n.count;
-    char *list = alert_names_take(&n);
-    alert_set(out, ALERT_WARNING, "invalid_index", "%d INVALID index%s: %s", count,
-              count == 1 ? "" : "es", list);
-    free(list);
-    return 1;
-}
-
-static void perf(struct perfdata *p, const char *label, double value, const char *unit, double warn)
-{
-    snprintf(p->label, sizeof p->label, "%s", label);
-    p->value = value;
-    snprintf(p->unit, sizeof p->unit, "%s", unit);
-    p->warn = warn;
-    p->crit = NAN;
-}
-
-int perf_storage(const struct app *app, struct perfdata *out, int max)
+static int perf_partitions(const struct app *app, struct perfdata *out, int max)
 {
     int n = 0;
-    const struct snapshot *v = usable(app, "views");
-    if (v && n < max) {
-        int stale = 0;
-        for (int r = 0; r < v->nrows; r++)
-            stale += snapshot_true(v, r, "stale");
-        perf(&out[n++], "stale_views", stale, "", 1);
-    }
     const struct snapshot *p = usable(app, "partitions");
     if (p && n + 1 < max) {
         double default_rows = 0, fewest = NAN;
@@ -196,20 +132,38 @@ int perf_storage(const struct app *app, struct perfdata *out, int max)
             if (!isnan(m) && (isnan(width) || width >= 27 * 86400.0) && (isnan(fewest) || m < fewest))
                 fewest = m;
         }
-        perf(&out[n++], "default_partition_rows", default_rows, "", 1);
+        alert_perf(&out[n++], "default_partition_rows", default_rows, "", 1, NAN);
         if (!isnan(fewest))
-            perf(&out[n++], "partition_months_ahead", fewest, "", NAN);
-    }
-    const struct snapshot *i = usable(app, "indexes");
-    if (i && n + 1 < max) {
-        int invalid = 0, missing = 0;
-        for (int r = 0; r < i->nrows; r++) {
-            const char *status = snapshot_get(i, r, "status");
-            invalid += status && strcmp(status, "INVALID") == 0;
-            missing += status && strcmp(status, "missing") == 0;
-        }
-        perf(&out[n++], "invalid_indexes", invalid, "", 1);
-        perf(&out[n++], "missing_indexes", missing, "", NAN);
+            alert_perf(&out[n++], "partition_months_ahead", fewest, "", NAN, NAN);
     }
     return n;
 }
+
+/* ---- the subject ---------------------------------------------------------------- */
+
+static const struct collector_def collectors[] = {
+    { .name = "partitions", .source = SOURCE_PRIMARY, .query = "queries/partitions.sql",
+      .cadence = 15, .derive = derive_partitions },
+};
+
+static const struct action_def *const actions[] = {
+    &action_maintain,
+    &action_analyze,
+};
+
+static const struct alert_rule alerts[] = {
+    { alert_partitions, { "partitions" } },
+};
+
+const struct subject subject_partitions = {
+    .name = "partitions",
+    .title = "Partitions",
+    .has_pane = true,
+    .collectors = collectors,
+    .ncollectors = SUBJECT_ROWS(collectors),
+    .actions = actions,
+    .nactions = SUBJECT_ROWS(actions),
+    .alerts = alerts,
+    .nalerts = SUBJECT_ROWS(alerts),
+    .perfdata = perf_partitions,
+};
