@@ -75,22 +75,14 @@ static int clear_filter(struct ui *ui, int ch)
 static int pause_toggle(struct ui *ui, int ch)
 {
     (void)ch;
-    ui->app->paused = !ui->app->paused;
-    if (!ui->app->paused)
-        collectors_refresh_all(ui->app);
+    collectors_pause(ui->app, !ui->app->paused);
     return KEY_HANDLED | KEY_REDRAW;
 }
 
 static void set_interval(struct ui *ui, double interval)
 {
-    struct app *app = ui->app;
-    if (interval < 0.2)
-        interval = 0.2;
-    if (interval > 60)
-        interval = 60;
-    app->interval = interval;
-    uv_timer_start(&app->tick, app->tick.timer_cb, (uint64_t)(interval * 1000), (uint64_t)(interval * 1000));
-    app_message(app, false, "refresh every %.1f s", interval);
+    interval = collectors_set_interval(ui->app, interval);
+    app_message(ui->app, false, "refresh every %.1f s", interval);
 }
 
 static int interval_change(struct ui *ui, int ch)

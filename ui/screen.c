@@ -451,8 +451,8 @@ static void draw_pane(struct ui *ui, struct pane *p)
     /* Stale rows (table_draw greys them) say in the title since when, and
      * why when the latest run failed ("primary not connected", "timed out
      * after 10 s"): the rows stay, so the reason goes here. */
-    draw_as_of(as_of, sizeof as_of, t ? app_stale_as_of(ui->app, t->collector) : 0);
-    const struct snapshot *latest = *as_of ? app_snapshot(ui->app, t->collector) : NULL;
+    draw_as_of(as_of, sizeof as_of, t ? collectors_stale_as_of(ui->app, t->collector) : 0);
+    const struct snapshot *latest = *as_of ? collectors_snapshot(ui->app, t->collector) : NULL;
     const char *why = latest && latest->error ? latest->error : NULL;
     char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s", p->cls->number, p->cls->name,
                             t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
@@ -944,7 +944,9 @@ int ui_run(struct app *app)
         table_state_free(&ui->panes[i].table);
     free_overlay(ui);
     free_queued(ui);
+    collectors_stop(app);
     app_close(app);
+    collectors_free(app);
     uv_walk(ui->loop, close_walk, NULL);
     /* A cancel request stuck on a paused server would keep a blocking
      * uv_run going forever: give the close callbacks a few turns only. */

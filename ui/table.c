@@ -223,8 +223,8 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
         return;
     /* A down server's last rows stay, greyed once they are stale; the
      * pane's title says since when (draw_pane). */
-    const struct snapshot *s = app_shown(ui->app, t->collector);
-    bool stale = app_stale_as_of(ui->app, t->collector) > 0;
+    const struct snapshot *s = collectors_shown(ui->app, t->collector);
+    bool stale = collectors_stale_as_of(ui->app, t->collector) > 0;
     bool focused = &ui->panes[ui->focus] == p;
     if (!s) {
         wattrset(w, ATTR(THEME_DIM));

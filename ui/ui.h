@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "core/app.h"
+#include "core/collector.h"
 #include "theme.h"
 
 /* The curses front end.  One pane per file (pane_*.c), each a const

@@ -420,12 +420,9 @@ static void unlink_action(struct action *a)
 
 /* ---- the end ------------------------------------------------------------------ */
 
-/* The app is closing: the collectors' timer is closing or gone.  Nothing
- * may be refreshed then, and the console is no longer there. */
-static bool app_closing(const struct app *app)
-{
-    return !app->collectors || (app->tick.data && uv_is_closing((const uv_handle_t *)&app->tick));
-}
+/* The app is closing when the collectors are stopped or gone
+ * (collectors_closing): nothing may be refreshed then, and the console is
+ * no longer there. */
 
 static char *joined_statements(const struct action *a)
 {
@@ -558,12 +555,12 @@ static void refresh_cb(uv_timer_t *t)
     struct action *a = t->data;
     struct app *app = a->app;
     bool waiting = false;
-    if (!app_closing(app) && a->refresh_left) {
+    if (!collectors_closing(app) && a->refresh_left) {
         char *save = NULL;
         char *copy = xstrdup(a->refresh_left);
         char *left = xstrdup("");
         for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-            const struct collector *c = app_collector(app, name);
+            const struct collector *c = collector_find(app, name);
             if (!c)
                 continue;
             if (c->running) {
@@ -593,7 +590,7 @@ static void finish(struct action *a, enum action_outcome outcome)
     uv_timer_stop(&a->timer);
     write_journal(a);
     unlink_action(a);
-    bool closing = app_closing(app);
+    bool closing = collectors_closing(app);
     if (a->hooks && a->hooks->done)
         a->hooks->done(a->hooks_arg, a);
     if (!closing)
@@ -838,7 +835,7 @@ static void explain_error(struct action *a, struct action_step *s, const char *e
     if (strstr(error, "due to lock timeout"))
         s->error = xasprintf("gave up after lock_timeout %.0f ms: another session holds a lock on %s",
                              a->app->cfg->lock_timeout_ms, s->label);
-    else if (app_closing(a->app))
+    else if (collectors_closing(a->app))
         /* pgdeck is quitting (q, SIGTERM, SIGHUP) with the statement
          * still running: say so, and what becomes of it. */
         s->error = xasprintf("interrupted: pgdeck stopped while it ran (%s); %s", error,

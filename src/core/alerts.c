@@ -4,6 +4,7 @@
 
 #include "core/alerts.h"
 #include "core/app.h"
+#include "core/collector.h"
 #include "core/subject.h"
 #include "base/xalloc.h"
 
@@ -59,7 +60,7 @@ static double rule_as_of(const struct app *app, const struct alert_rule *rule)
 {
     double oldest = 0, now = now_monotonic();
     for (int k = 0; k < ALERT_RULE_READS && rule->reads[k]; k++) {
-        const struct collector *c = app_collector(app, rule->reads[k]);
+        const struct collector *c = collector_find(app, rule->reads[k]);
         const struct snapshot *s = c ? c->current : NULL;
         if (!s || s->error)
             continue;

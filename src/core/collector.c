@@ -15,8 +15,13 @@
  * up to this factor; cheap runs bring it back down. */
 #define MAX_BACKOFF 8.0
 
+static void servers_changed(struct app *app);
+
 void collectors_init(struct app *app)
 {
+    if (app->cfg && app->cfg->interval > 0)
+        app->interval = app->cfg->interval;
+    app->on_servers = servers_changed;
     int n = 0;
     for (int s = 0; s < nsubjects; s++)
         n += subjects[s]->ncollectors;
@@ -280,6 +285,7 @@ void collectors_start(struct app *app)
 {
     uv_timer_init(app->loop, &app->tick);
     app->tick.data = app;
+    app->ticking = true;
     uint64_t ms = (uint64_t)(app->interval * 1000);
     /* The first tick comes soon: connections are usually up in a few ms. */
     uv_timer_start(&app->tick, tick_cb, 20, app->warmed_up ? ms : 100);
@@ -287,36 +293,108 @@ void collectors_start(struct app *app)
 
 void collectors_stop(struct app *app)
 {
-    if (app->tick.data && !uv_is_closing((uv_handle_t *)&app->tick)) {
+    app->stopping = true;
+    if (app->ticking && !uv_is_closing((uv_handle_t *)&app->tick)) {
         uv_timer_stop(&app->tick);
         uv_close((uv_handle_t *)&app->tick, NULL);
     }
+}
+
+bool collectors_closing(const struct app *app)
+{
+    return !app->collectors || app->stopping;
+}
+
+double collectors_set_interval(struct app *app, double seconds)
+{
+    if (!(seconds >= COLLECTORS_MIN_INTERVAL))
+        seconds = COLLECTORS_MIN_INTERVAL;
+    if (seconds > COLLECTORS_MAX_INTERVAL)
+        seconds = COLLECTORS_MAX_INTERVAL;
+    app->interval = seconds;
+    if (app->ticking && !app->stopping) {
+        uint64_t ms = (uint64_t)(seconds * 1000);
+        uv_timer_start(&app->tick, tick_cb, ms, ms);
+    }
+    return seconds;
+}
+
+void collectors_pause(struct app *app, bool paused)
+{
+    app->paused = paused;
+    /* What was missed while paused is due now. */
+    if (!paused)
+        collectors_refresh_all(app);
 }
 
 void collectors_refresh_all(struct app *app)
 {
     for (int i = 0; i < app->ncollectors; i++)
         app->collectors[i].next_run = 0;
-    if (app->tick.data) {
+    if (app->ticking && !app->stopping) {
         uint64_t ms = (uint64_t)(app->interval * 1000);
         uv_timer_start(&app->tick, tick_cb, 0, ms);
     }
 }
 
-void collectors_source_up(struct app *app, enum collector_source source)
+/* A source came up: run its collectors now rather than at the next tick. */
+static void source_up(struct app *app, enum collector_source source)
 {
-    if (!app->collectors)
-        return;
     for (int i = 0; i < app->ncollectors; i++)
         if (app->collectors[i].def->source == source && !app->collectors[i].running)
             run_one(&app->collectors[i]);
 }
 
+/* A server's state changed (app_changed): each source seen up now that was
+ * not up when last seen gets its collectors run at once. */
+static void servers_changed(struct app *app)
+{
+    if (!app->collectors)
+        return;
+    static const enum collector_source sources[] = {
+        SOURCE_PRIMARY, SOURCE_REPLICA, SOURCE_PGBOUNCER, SOURCE_REDIS,
+    };
+    for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++) {
+        unsigned bit = 1u << sources[i];
+        bool up = source_down(app, sources[i]) == NULL;
+        bool was = app->sources_up & bit;
+        app->sources_up = up ? app->sources_up | bit : app->sources_up & ~bit;
+        if (up && !was)
+            source_up(app, sources[i]);
+    }
+}
+
 void collector_run_now(struct app *app, const char *name)
 {
-    struct collector *c = (struct collector *)app_collector(app, name);
+    struct collector *c = collector_find(app, name);
     if (c && !c->running)
         run_one(c);
+}
+
+struct collector *collector_find(const struct app *app, const char *name)
+{
+    for (int i = 0; app->collectors && i < app->ncollectors; i++)
+        if (strcmp(app->collectors[i].def->name, name) == 0)
+            return &app->collectors[i];
+    return NULL;
+}
+
+const struct snapshot *collectors_snapshot(const struct app *app, const char *name)
+{
+    const struct collector *c = collector_find(app, name);
+    return c ? c->current : NULL;
+}
+
+const struct snapshot *collectors_shown(const struct app *app, const char *name)
+{
+    const struct collector *c = collector_find(app, name);
+    return c ? collector_shown(c) : NULL;
+}
+
+double collectors_stale_as_of(const struct app *app, const char *name)
+{
+    const struct collector *c = name ? collector_find(app, name) : NULL;
+    return c ? collector_stale_as_of(c, now_monotonic()) : 0;
 }
 
 bool collector_source_up(const struct collector *c)

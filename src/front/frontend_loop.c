@@ -88,7 +88,9 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 void frontend_close(struct app *app)
 {
+    collectors_stop(app);
     app_close(app);
+    collectors_free(app);
     uv_walk(app->loop, close_walk, NULL);
     /* A cancel request stuck on a paused server would keep a blocking
      * uv_run going: give the close callbacks a few turns only, as the

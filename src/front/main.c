@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "core/app.h"
+#include "core/collector.h"
 #include "core/config.h"
 #include "front/frontend.h"
 #include "net/resolve.h"
@@ -71,6 +72,7 @@ int main(int argc, char **argv)
     uv_loop_t *loop = uv_default_loop();
     struct app app = { 0 };
     app_init(&app, loop, &cfg);
+    collectors_init(&app);
 
     int rc;
     switch (cfg.command) {

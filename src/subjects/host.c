@@ -31,7 +31,7 @@
 
 const char *host_unavailable(const struct app *app)
 {
-    const struct snapshot *b = app_snapshot(app, "backends");
+    const struct snapshot *b = collectors_snapshot(app, "backends");
     if (!b)
         return "";
     return b->error;
@@ -376,7 +376,7 @@ static const char *const system_columns[] = {
 static void io_note(const struct app *app, char *buf, size_t len)
 {
     buf[0] = '\0';
-    const struct snapshot *b = app_snapshot(app, "backends");
+    const struct snapshot *b = collectors_snapshot(app, "backends");
     if (!b || b->error)
         return;
     int unreadable = 0;
@@ -541,7 +541,7 @@ static int host_disks_run(struct collector *c)
         collector_publish(c, snapshot_failed(c->def->name, why));
         return 0;
     }
-    const struct snapshot *paths = app_snapshot(c->app, "host_paths");
+    const struct snapshot *paths = collectors_snapshot(c->app, "host_paths");
     if (!paths)
         return host_job_defer(c);
     if (paths->error) {

@@ -63,7 +63,7 @@ static bool sample_of(const struct snapshot *s, int r, double *at, double *bytes
  * Each row gets the moment its size was measured. */
 static void fill_sizes(const struct app *app, struct snapshot *s)
 {
-    const struct snapshot *parts = app_snapshot(app, "partitions");
+    const struct snapshot *parts = collectors_snapshot(app, "partitions");
     char at[32];
     for (int r = 0; r < s->nrows; r++) {
         const char *kind = snapshot_get(s, r, "kind");
@@ -135,7 +135,7 @@ static void sizes_done(struct host_job *base, struct collector *c)
     struct snapshot *s = j->s;
     j->s = NULL;
     const char *why = host_unavailable(c->app);
-    const struct snapshot *disks = app_snapshot(c->app, "disks");
+    const struct snapshot *disks = collectors_snapshot(c->app, "disks");
     for (int r = 0; r < s->nrows; r++) {
         const struct forecast_series *series =
             forecast_history_find(st->history, snapshot_get(s, r, "kind"), snapshot_get(s, r, "name"));
@@ -238,9 +238,9 @@ int host_sizes_run(struct collector *c)
     const char *why = host_unavailable(c->app);
     if (why && !*why)
         return host_job_defer(c);
-    if (!why && !app_snapshot(c->app, "disks"))
+    if (!why && !collectors_snapshot(c->app, "disks"))
         return host_job_defer(c);
-    if (app_collector(c->app, "partitions") && !app_snapshot(c->app, "partitions"))
+    if (collector_find(c->app, "partitions") && !collectors_snapshot(c->app, "partitions"))
         return host_job_defer(c);
     const char *sql = embedded_find(c->def->query);
     if (!sql)
@@ -273,7 +273,7 @@ static int soonest(const struct snapshot *s, double *days)
 
 int alert_disk_full(const struct app *app, struct alert *out, int max)
 {
-    const struct snapshot *s = app_snapshot(app, "sizes");
+    const struct snapshot *s = collectors_snapshot(app, "sizes");
     if (!s || s->error || max < 1)
         return 0;
     double horizon = app->cfg->alerts.disk_full_days;
@@ -295,7 +295,7 @@ int alert_disk_full(const struct app *app, struct alert *out, int max)
 int perf_host(const struct app *app, struct perfdata *out, int max)
 {
     int n = 0;
-    const struct snapshot *s = app_snapshot(app, "sizes");
+    const struct snapshot *s = collectors_snapshot(app, "sizes");
     double days;
     if (s && !s->error && n < max && soonest(s, &days) >= 0) {
         struct perfdata *p = &out[n++];
@@ -305,7 +305,7 @@ int perf_host(const struct app *app, struct perfdata *out, int max)
         p->warn = app->cfg->alerts.disk_full_days;
         p->crit = p->warn / 4;
     }
-    const struct snapshot *d = app_snapshot(app, "disks");
+    const struct snapshot *d = collectors_snapshot(app, "disks");
     if (d && !d->error) {
         for (int r = 0; r < d->nrows && n < max; r++) {
             const char *kind = snapshot_get(d, r, "kind");

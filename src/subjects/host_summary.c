@@ -99,7 +99,7 @@ int host_summary(const struct app *app, struct host_piece *out, int max)
             snprintf(p->text, sizeof p->text, "%s", *why ? why : "host: waiting for data...");
         return n;
     }
-    const struct snapshot *h = app_snapshot(app, "host");
+    const struct snapshot *h = collectors_snapshot(app, "host");
     if (h && !h->error && h->nrows) {
         double cpus = snapshot_number(h, 0, "cpus", NAN);
         double load = snapshot_number(h, 0, "load1", NAN);
@@ -124,7 +124,7 @@ int host_summary(const struct app *app, struct host_piece *out, int max)
     }
 
     /* The soonest forecast goes with the disk it is for. */
-    const struct snapshot *s = app_snapshot(app, "sizes");
+    const struct snapshot *s = collectors_snapshot(app, "sizes");
     const char *full_path = NULL;
     double full_days = INFINITY;
     for (int r = 0; s && !s->error && r < s->nrows; r++) {
@@ -138,7 +138,7 @@ int host_summary(const struct app *app, struct host_piece *out, int max)
 
     /* The data directory, then the WAL and tablespaces on filesystems of
      * their own. */
-    const struct snapshot *d = app_snapshot(app, "disks");
+    const struct snapshot *d = collectors_snapshot(app, "disks");
     const char *data_dev = NULL;
     if (d && !d->error) {
         for (int r = 0; r < d->nrows; r++) {

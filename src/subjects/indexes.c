@@ -226,7 +226,7 @@ void derive_indexes(struct app *app, struct snapshot *now, const struct snapshot
     (void)prev;
     const char *error = NULL;
     const struct plan *plan = derive_index_plan(app ? app->cfg : NULL, &error);
-    const struct snapshot *progress = app ? app_snapshot(app, "index_progress") : NULL;
+    const struct snapshot *progress = app ? collectors_snapshot(app, "index_progress") : NULL;
     derive_indexes_at(now, plan, progress);
 }
 
@@ -258,7 +258,7 @@ static bool index_build_seen(const struct app *app)
 {
     if (action_running(app))
         return true;
-    const struct snapshot *a = app_snapshot(app, "activity");
+    const struct snapshot *a = collectors_snapshot(app, "activity");
     for (int r = 0; a && !a->error && r < a->nrows; r++) {
         const char *q = snapshot_get(a, r, "query");
         while (q && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '('))
@@ -275,7 +275,7 @@ static bool index_build_seen(const struct app *app)
 
 static const struct snapshot *usable(const struct app *app, const char *name)
 {
-    const struct snapshot *s = app_snapshot(app, name);
+    const struct snapshot *s = collectors_snapshot(app, name);
     return s && !s->error ? s : NULL;
 }
 

@@ -14,6 +14,7 @@
 #include "core/action_sql.h"
 #include "core/action_target.h"
 #include "core/app.h"
+#include "core/collector.h"
 #include "core/plan.h"
 #include "core/snapshot.h"
 #include "core/subject.h"
@@ -200,7 +201,7 @@ static char *index_progress(struct action *a, struct action_step *s)
     char pidtext[32];
     snprintf(pidtext, sizeof pidtext, "%d", pid);
     collector_run_now(app, "index_progress");
-    const struct snapshot *snap = app_snapshot(app, "index_progress");
+    const struct snapshot *snap = collectors_snapshot(app, "index_progress");
     int row = snap && !snap->error && snapshot_column(snap, "phase") >= 0
               ? snapshot_find(snap, "pid", pidtext) : -1;
     char *what;

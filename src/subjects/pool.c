@@ -37,7 +37,7 @@ static double number(const struct snapshot *s, int row, const char *column)
 
 static const struct snapshot *usable_snapshot(const struct app *app, const char *name)
 {
-    const struct snapshot *s = app_snapshot(app, name);
+    const struct snapshot *s = collectors_snapshot(app, name);
     return s && !s->error ? s : NULL;
 }
 

@@ -312,7 +312,7 @@ static int statements_run(struct collector *c)
 void derive_activity_host(struct app *app, struct snapshot *now, const struct snapshot *prev)
 {
     (void)prev;
-    const struct snapshot *b = app ? app_snapshot(app, "backends") : NULL;
+    const struct snapshot *b = app ? collectors_snapshot(app, "backends") : NULL;
     if (!b || b->error || b->nrows == 0)
         return;
     static const char *const fields[] = { "cpu_percent", "rss", "read_bps", "write_bps" };
@@ -351,7 +351,7 @@ void derive_activity_host(struct app *app, struct snapshot *now, const struct sn
 /* Slow queries. */
 static int alert_slow_queries(const struct app *app, struct alert *out, int max)
 {
-    const struct snapshot *a = app_snapshot(app, "activity");
+    const struct snapshot *a = collectors_snapshot(app, "activity");
     if (!a || a->error || max < 1)
         return 0;
     double limit = app->cfg->alerts.slow_query_ms / 1000.0;
@@ -379,7 +379,7 @@ static int alert_slow_queries(const struct app *app, struct alert *out, int max)
 
 static int perf_queries(const struct app *app, struct perfdata *out, int max)
 {
-    const struct snapshot *a = app_snapshot(app, "activity");
+    const struct snapshot *a = collectors_snapshot(app, "activity");
     if (!a || a->error || max < 2)
         return 0;
     double longest = 0;

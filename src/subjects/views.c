@@ -175,7 +175,7 @@ void derive_views(struct app *app, struct snapshot *now, const struct snapshot *
 
 static const struct snapshot *usable(const struct app *app, const char *name)
 {
-    const struct snapshot *s = app_snapshot(app, name);
+    const struct snapshot *s = collectors_snapshot(app, name);
     return s && !s->error ? s : NULL;
 }
 
@@ -382,7 +382,7 @@ static void stale_resolved(struct action *a, const PGresult *res, const char *er
 static void stale_plan(struct action *a)
 {
     action_set_target(a, "stale views");
-    const struct snapshot *s = app_snapshot(action_app(a), "views");
+    const struct snapshot *s = collectors_snapshot(action_app(a), "views");
     if (!s || s->error) {
         action_refuse(a, "the views pane has no data%s%s", s && s->error ? ": " : " yet",
                       s && s->error ? s->error : "");

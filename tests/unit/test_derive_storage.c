@@ -620,9 +620,9 @@ static void app_with(struct app *app, struct config *cfg, const struct snapshot 
     memset(app, 0, sizeof *app);
     app->cfg = cfg;
     collectors_init(app);
-    ((struct collector *)app_collector(app, "partitions"))->current = (struct snapshot *)partitions;
-    ((struct collector *)app_collector(app, "views"))->current = (struct snapshot *)views;
-    ((struct collector *)app_collector(app, "indexes"))->current = (struct snapshot *)indexes;
+    (collector_find(app, "partitions"))->current = (struct snapshot *)partitions;
+    (collector_find(app, "views"))->current = (struct snapshot *)views;
+    (collector_find(app, "indexes"))->current = (struct snapshot *)indexes;
 }
 
 static const struct alert *find_alert(const struct alert *a, int n, const char *name)

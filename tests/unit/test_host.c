@@ -18,6 +18,7 @@
 
 #include "core/alerts.h"
 #include "core/app.h"
+#include "core/collector.h"
 #include "subjects/host.h"
 #include "subjects/queries.h"
 #include "core/forecast.h"
@@ -470,7 +471,7 @@ static void fake_free(struct app *app)
 
 static void put(struct app *app, struct snapshot *s)
 {
-    struct collector *c = (struct collector *)app_collector(app, s->source);
+    struct collector *c = collector_find(app, s->source);
     assert_non_null(c);
     snapshot_unref(c->current);
     c->current = s;

@@ -50,7 +50,7 @@ static int teardown(void **state)
 
 static struct collector *collector(struct fixture *f, const char *name)
 {
-    struct collector *c = (struct collector *)app_collector(&f->app, name);
+    struct collector *c = collector_find(&f->app, name);
     assert_non_null(c);
     return c;
 }
@@ -88,13 +88,13 @@ static void test_a_failed_run_leaves_the_last_data_shown(void **state)
     c->started = now_monotonic();
     collector_publish(c, good);
     assert_ptr_equal(collector_shown(c), good);
-    assert_ptr_equal(app_shown(&f->app, "connections"), good);
+    assert_ptr_equal(collectors_shown(&f->app, "connections"), good);
 
     collector_publish(c, snapshot_failed("connections", "primary not connected"));
     /* The rules and --once see the failure; the screen keeps the data. */
-    assert_non_null(app_snapshot(&f->app, "connections")->error);
-    assert_ptr_equal(app_shown(&f->app, "connections"), good);
-    assert_int_equal(app_shown(&f->app, "connections")->nrows, 1);
+    assert_non_null(collectors_snapshot(&f->app, "connections")->error);
+    assert_ptr_equal(collectors_shown(&f->app, "connections"), good);
+    assert_int_equal(collectors_shown(&f->app, "connections")->nrows, 1);
 }
 
 static void test_a_failure_with_no_data_before_is_shown_as_it_is(void **state)

@@ -53,7 +53,7 @@ static bool status_is(const struct snapshot *s, int row, const char *want)
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
     (void)p;
-    const struct snapshot *s = app_snapshot(ui->app, "indexes");
+    const struct snapshot *s = collectors_snapshot(ui->app, "indexes");
     if (!s || s->error || height < 6)
         return 0;
     int budget = height / 2 - 1;
@@ -103,7 +103,7 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
         draw_text(ui, w, y + used++, x, width, line);
     }
 
-    const struct snapshot *progress = app_snapshot(ui->app, "index_progress");
+    const struct snapshot *progress = collectors_snapshot(ui->app, "index_progress");
     for (int r = 0; progress && !progress->error && r < progress->nrows && used < budget; r++) {
         const char *index = snapshot_get(progress, r, "index");
         const char *phase = snapshot_get(progress, r, "phase");

@@ -58,7 +58,7 @@ static const struct table_def tables[] = {
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
     (void)p;
-    const struct snapshot *s = app_snapshot(ui->app, "partitions");
+    const struct snapshot *s = collectors_snapshot(ui->app, "partitions");
     if (!s || s->error || height < 6)
         return 0;
     double parts = 0, bytes = 0;

@@ -162,7 +162,7 @@ static void add_host_lines(struct ui *ui, char ***lines, int *n, int *cap, const
         (*lines)[(*n)++] = xasprintf("%-18s %s", "host", *why ? why : "waiting for data...");
         return;
     }
-    const struct snapshot *b = app_snapshot(ui->app, "backends");
+    const struct snapshot *b = collectors_snapshot(ui->app, "backends");
     int r = pid ? snapshot_find(b, "pid", pid) : -1;
     if (r < 0) {
         (*lines)[(*n)++] = xasprintf("%-18s %s", "host", "this session is not in /proc (yet)");

@@ -43,7 +43,7 @@ static const struct table_def tables[] = {
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
     (void)p;
-    const struct snapshot *s = app_snapshot(ui->app, "views");
+    const struct snapshot *s = collectors_snapshot(ui->app, "views");
     if (!s || s->error || height < 6)
         return 0;
     int stale = 0, refreshing = 0, unknown = 0, journal = 0;
