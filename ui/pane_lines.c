@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "draw.h"
 #include "pane_lines.h"
 
 /* The label column: wide enough for "read replica", the longest label. */

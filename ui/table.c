@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
@@ -386,4 +388,15 @@ void table_state_free(struct table_state *t)
     free(t->selected_key);
     snapshot_unref(t->shown);
     memset(t, 0, sizeof *t);
+}
+
+const struct snapshot *table_focused_selection(struct ui *ui, int *row)
+{
+    struct pane *p = ui_focused(ui);
+    const struct snapshot *s = NULL;
+    *row = -1;
+    if (!p->cls->ntables)
+        return NULL;
+    *row = table_selected_row(ui, p, &s);
+    return s;
 }

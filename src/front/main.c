@@ -20,10 +20,9 @@
 #include "front/frontend.h"
 #include "net/resolve.h"
 #include "base/textout.h"
+#include "screen.h"
 
 extern char **environ;
-
-int ui_run(struct app *app);
 
 /* Whether the command line asks for `check`.  A failed config_load leaves
  * nothing behind, so look at the words themselves: a monitoring system

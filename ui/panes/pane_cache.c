@@ -10,6 +10,8 @@
 
 #include "subjects/cache.h"
 #include "pane_lines.h"
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 
 static const struct column_def database_columns[] = {
@@ -228,9 +230,8 @@ static int key(struct ui *ui, struct pane *p, int ch)
 }
 
 const struct pane_class pane_cache = {
-    .name = "Cache",
+    .subject = "cache",
     .help = "t: databases / busiest tables (buffer hits and reads over the last interval)",
-    .number = 3,
     .tables = tables,
     .ntables = 2,
     .draw_header = draw_header,

@@ -13,6 +13,8 @@
 
 #include "subjects/indexes.h"
 #include "core/plan.h"
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
@@ -213,9 +215,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 }
 
 const struct pane_class pane_indexes = {
-    .name = "Indexes",
+    .subject = "indexes",
     .help = "Enter: definition  i: create the selected missing index  I: all missing  x: drop an INVALID index",
-    .number = 6,
     .tables = tables,
     .ntables = 1,
     .draw_header = draw_header,

@@ -14,6 +14,8 @@
 #include <jansson.h>
 
 #include "subjects/partitions.h"
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
@@ -233,9 +235,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 }
 
 const struct pane_class pane_partitions = {
-    .name = "Partitions",
+    .subject = "partitions",
     .help = "Enter: partitions of the table  m: maintenance (create ahead, retention) with a DDL preview",
-    .number = 4,
     .tables = tables,
     .ntables = 1,
     .draw_header = draw_header,

@@ -12,6 +12,8 @@
 
 #include "subjects/pool.h"
 #include "pane_lines.h"
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 
 static const struct column_def columns[] = {
@@ -263,9 +265,8 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
 }
 
 const struct pane_class pane_pool = {
-    .name = "Pool",
+    .subject = "pool",
     .help = "connections used / usable, by state, database, user, application; replicas; PgBouncer; pgdeck's pool",
-    .number = 2,
     .tables = tables,
     .ntables = 1,
     .draw_header = draw_header,

@@ -7,6 +7,8 @@
 
 #include "subjects/host.h"
 #include "base/sanitize.h"
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
@@ -226,9 +228,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 }
 
 const struct pane_class pane_queries = {
-    .name = "Queries",
+    .subject = "queries",
     .help = "t: live activity / pg_stat_statements  e: explain  C: cancel  K: terminate",
-    .number = 1,
     .tables = tables,
     .ntables = 2,
     .draw_header = draw_header,

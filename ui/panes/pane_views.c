@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
@@ -131,9 +133,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 }
 
 const struct pane_class pane_views = {
-    .name = "Views",
+    .subject = "views",
     .help = "Enter: details  r: refresh the selected view  R: refresh all stale views (CONCURRENTLY when possible)",
-    .number = 5,
     .tables = tables,
     .ntables = 1,
     .draw_header = draw_header,
