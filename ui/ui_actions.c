@@ -1,6 +1,6 @@
 /* The console's side of the action layer: the action keys (C K e r R m i I
  * x a), the ':' commands that name an action, L (the journal), and the
- * hooks through which an action previews itself (ui_confirm), reports
+ * hooks through which an action previews itself (overlay_confirm), reports
  * progress and its outcome (the status line) and shows text (EXPLAIN).
  *
  * Every key and command goes to action_start, the one gate in src/core/action.c:

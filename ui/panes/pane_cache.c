@@ -1,4 +1,4 @@
-/* Pane 3: Cache.  PostgreSQL's buffer hit ratio (over the last interval,
+/* The cache pane.  PostgreSQL's buffer hit ratio (over the last interval,
  * from the deltas of pg_stat_database, and since the stats reset) and
  * Redis's keyspace hit ratio (over the interval and since start), each
  * with a sparkline of its history; Redis ops/s, memory against maxmemory,

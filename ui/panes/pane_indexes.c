@@ -1,6 +1,6 @@
-/* Pane 6: indexes.  The index plan (the kit's index script, or --plan
+/* The indexes pane.  The index plan (the kit's index script, or --plan
  * FILE) against the catalog (collector "indexes", merged with the plan by
- * derive_storage.c): planned indexes that are missing, present, INVALID
+ * src/subjects/indexes.c): planned indexes that are missing, present, INVALID
  * (a failed CREATE INDEX CONCURRENTLY) or being built, with their size and
  * scans, and every other index that is unused or a duplicate.  A summary
  * line counts them; builds in progress get a line each with their phase

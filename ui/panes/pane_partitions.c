@@ -1,4 +1,4 @@
-/* Pane 4: partitions.  Every partitioned table (collector "partitions"),
+/* The partitions pane.  Every partitioned table (collector "partitions"),
  * nested ones indented under their parent: how many partitions, their
  * size and estimated rows, the oldest and newest bound, how far ahead the
  * time partitions reach, rows that fell into the default partition and,

@@ -1,4 +1,4 @@
-/* Pane 2: Pool.  Client connections used against the usable slots
+/* The pool pane.  Client connections used against the usable slots
  * (max_connections less the reserved ones) as a gauge, pgdeck's own pool,
  * the replicas with their lag (or this server's recovery when pgdeck is
  * connected to a standby), the read replica seen from itself, PgBouncer's

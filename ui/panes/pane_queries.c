@@ -1,4 +1,4 @@
-/* Pane 1: queries.  Live sessions from pg_stat_activity (collector
+/* The queries pane.  Live sessions from pg_stat_activity (collector
  * "activity"), and with `t` the statement statistics from
  * pg_stat_statements (collector "statements").  Slow queries (over the
  * slow-query threshold) and sessions idle in a transaction stand out. */
@@ -22,7 +22,7 @@ static const struct column_def activity_columns[] = {
     { "WAIT",     "wait",       16, false, FORMAT_AS_TEXT, 110 },
     { "BLOCKED",  "blocked_by",  9, false, FORMAT_AS_TEXT, 70 },
     { "DURATION", "duration",    9, true,  FORMAT_AS_SECONDS },
-    /* From /proc when pgdeck runs on the database host (collect_host.h);
+    /* From /proc when pgdeck runs on the database host (subjects/host.h);
      * blank otherwise.  CPU% still leaves the query 30 columns at 80 and
      * at 150; memory and I/O come in where the query keeps 50 or more. */
     { "CPU%",     "cpu_percent", 6, true,  FORMAT_AS_PERCENT, 78 },

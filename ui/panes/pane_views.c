@@ -1,4 +1,4 @@
-/* Pane 5: materialized views (collector "views"): populated or not, size,
+/* The views pane.  Materialized views (collector "views"): populated or not, size,
  * whether a unique index lets them refresh CONCURRENTLY, when they were
  * last refreshed and how long it took, their age against the threshold,
  * and a refresh running now.  The refresh time comes from the kit's
