@@ -70,10 +70,11 @@ void alert_names_add(struct alert_names *n, const char *name);
 char *alert_names_take(struct alert_names *n);
 
 /* Evaluate every rule; returns the number of alerts written (at most
- * max), worst first, fresh before stale within a level.  Rules whose data
- * is missing are skipped, not raised; alerts from stale data carry as_of. */
+ * max), worst first, fresh before stale within a level, and within both
+ * in subjects[] order.  Rules whose data is missing are skipped, not
+ * raised; alerts from stale data carry as_of.  Free the texts with
+ * alerts_free. */
 int alerts_evaluate(const struct app *app, struct alert *out, int max);
-/* (Free the texts with alerts_free.) */
 /* The oldest stale data any rule reads (wall clock), 0 when all of it is
  * fresh: "no alerts" means less when it is old. */
 double alerts_as_of(const struct app *app);

@@ -1,7 +1,10 @@
+/* The collector engine (see collector.h): every subject's collector rows
+ * (subjects[]), run on the engine's own timer at their cadence, each
+ * result published as a snapshot; the interval and the pause are the
+ * engine's, and a server that comes up gets its collectors run at once. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <hiredis.h>
 
