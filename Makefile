@@ -39,11 +39,12 @@ BUILD    ?= build
 SRC_DIRS  = src/base src/net src/core src/subjects src/front
 CORE_SRC  = $(filter-out src/front/main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 UI_SRC    = $(wildcard ui/*.c ui/panes/*.c)
+PANE_SRC  = $(sort $(wildcard ui/panes/pane_*.c))
 SQL_FILES = $(sort $(wildcard sql/queries/*.sql)) $(wildcard sql/kit/*.sql)
 THEMES    = $(sort $(wildcard themes/*.theme))
 
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
-UI_OBJ    = $(UI_SRC:%.c=$(BUILD)/%.o)
+UI_OBJ    = $(UI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/panes.o
 MAIN_OBJ  = $(BUILD)/src/front/main.o
 ALL_OBJ   = $(CORE_OBJ) $(UI_OBJ) $(MAIN_OBJ)
 
@@ -77,6 +78,20 @@ $(BUILD)/gen/embedded.c: $(SQL_FILES) $(THEMES) src/base/embed.sh
 
 $(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
+
+# Every pane class, from the pane files' names (ui/pane_registry.h): a new
+# ui/panes/pane_<subject>.c is found without a list kept by hand.  The
+# list of names is compared on every make, so a pane file added or
+# removed writes the registry again.
+PANE_NAMES := $(BUILD)/gen/pane-names.txt
+$(shell mkdir -p $(BUILD)/gen && echo '$(PANE_SRC)' | cmp -s - $(PANE_NAMES) || echo '$(PANE_SRC)' > $(PANE_NAMES))
+
+$(BUILD)/gen/panes.c: $(PANE_NAMES) ui/panes/registry.sh
+	@mkdir -p $(dir $@)
+	sh ui/panes/registry.sh $(PANE_SRC) > $@
+
+$(BUILD)/gen/panes.o: $(BUILD)/gen/panes.c
+	$(CC) $(CFLAGS) -Isrc -Iui -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(CORE_OBJ) $(UI_OBJ)
 	@mkdir -p $(dir $@)

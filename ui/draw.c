@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/sanitize.h"
+#include "draw.h"
 #include "ui.h"
 #include "base/clock.h"
 

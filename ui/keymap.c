@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/alerts.h"
+#include "colors.h"
+#include "core/collector.h"
 #include "keymap.h"
+#include "overlay.h"
+#include "table.h"
 #include "base/numparse.h"
 #include "base/textout.h"
 #include "ui.h"
@@ -23,7 +26,7 @@ static int help(struct ui *ui, int ch)
     (void)ch;
     int n = 0;
     char **lines = keymap_help(ui, &n);
-    ui_show_overlay(ui, OVERLAY_HELP, "pgdeck help", lines, n, 0);
+    overlay_show(ui, OVERLAY_HELP, "pgdeck help", lines, n, 0);
     return KEY_HANDLED;
 }
 
@@ -34,8 +37,11 @@ static int focus_next(struct ui *ui, int ch)
     return KEY_HANDLED | KEY_REDRAW;
 }
 
+/* `1`-`9`: the pane of that number, when there is one. */
 static int focus_number(struct ui *ui, int ch)
 {
+    if (ch - '1' >= ui->npanes)
+        return KEY_IGNORED;
     ui->focus = ch - '1';
     return KEY_HANDLED | KEY_REDRAW;
 }
@@ -43,21 +49,21 @@ static int focus_number(struct ui *ui, int ch)
 static int details(struct ui *ui, int ch)
 {
     (void)ch;
-    ui_show_details(ui);
+    overlay_details(ui);
     return KEY_HANDLED;
 }
 
 static int start_filter(struct ui *ui, int ch)
 {
     (void)ch;
-    ui_start_prompt(ui, '/');
+    overlay_prompt_start(ui, '/');
     return KEY_HANDLED;
 }
 
 static int command(struct ui *ui, int ch)
 {
     (void)ch;
-    ui_start_prompt(ui, ':');
+    overlay_prompt_start(ui, ':');
     return KEY_HANDLED;
 }
 
@@ -75,22 +81,14 @@ static int clear_filter(struct ui *ui, int ch)
 static int pause_toggle(struct ui *ui, int ch)
 {
     (void)ch;
-    ui->app->paused = !ui->app->paused;
-    if (!ui->app->paused)
-        collectors_refresh_all(ui->app);
+    collectors_pause(ui->app, !ui->app->paused);
     return KEY_HANDLED | KEY_REDRAW;
 }
 
 static void set_interval(struct ui *ui, double interval)
 {
-    struct app *app = ui->app;
-    if (interval < 0.2)
-        interval = 0.2;
-    if (interval > 60)
-        interval = 60;
-    app->interval = interval;
-    uv_timer_start(&app->tick, app->tick.timer_cb, (uint64_t)(interval * 1000), (uint64_t)(interval * 1000));
-    app_message(app, false, "refresh every %.1f s", interval);
+    interval = collectors_set_interval(ui->app, interval);
+    app_message(ui->app, false, "refresh every %.1f s", interval);
 }
 
 static int interval_change(struct ui *ui, int ch)
@@ -139,12 +137,16 @@ static const struct key_binding global_keys[] = {
     { KEY_F(1),   help,            NULL, NULL },
     { '\t',       focus_next,      "Tab S-Tab",     "next / previous pane" },
     { KEY_BTAB,   focus_next,      NULL, NULL },
-    { '1',        focus_number,    "1-6",           "1 queries 2 pool 3 cache 4 partitions 5 views 6 indexes" },
+    /* The panes' numbers: the help lists them (keymap_help). */
+    { '1',        focus_number,    NULL, NULL },
     { '2',        focus_number,    NULL, NULL },
     { '3',        focus_number,    NULL, NULL },
     { '4',        focus_number,    NULL, NULL },
     { '5',        focus_number,    NULL, NULL },
     { '6',        focus_number,    NULL, NULL },
+    { '7',        focus_number,    NULL, NULL },
+    { '8',        focus_number,    NULL, NULL },
+    { '9',        focus_number,    NULL, NULL },
     { '\r',       details,         "Enter",         "details of the selected row" },
     { '\n',       details,         NULL, NULL },
     { KEY_ENTER,  details,         NULL, NULL },
@@ -158,7 +160,9 @@ static const struct key_binding global_keys[] = {
     { 12,         redraw,          "Ctrl-L",        "redraw the screen" },
 };
 
-void keymap_dispatch(struct ui *ui, int ch)
+/* A key while no overlay or prompt is up: the focused pane's own keys,
+ * then the action keys, then the table's, then the global ones. */
+static void dispatch(struct ui *ui, int ch)
 {
     struct pane *p = ui_focused(ui);
     int r = KEY_IGNORED;
@@ -172,6 +176,34 @@ void keymap_dispatch(struct ui *ui, int ch)
         if (global_keys[i].key == ch)
             r = global_keys[i].fn(ui, ch);
     ui_dirty(ui);
+}
+
+void keymap_dispatch(struct ui *ui, int ch)
+{
+    if (ch == KEY_RESIZE) {
+        ui_dirty(ui);
+        return;
+    }
+    if (ch == KEY_MOUSE) {
+        keymap_mouse(ui);
+        return;
+    }
+    if (ui->prompting) {
+        if (overlay_prompt_key(ui, ch))
+            keymap_command(ui, ui->prompt_buf);
+        return;
+    }
+    if (ui->overlay != OVERLAY_NONE) {
+        overlay_key(ui, ch);
+        return;
+    }
+    /* A key clears a message it did not cause. */
+    if (ui->app->message) {
+        free(ui->app->message);
+        ui->app->message = NULL;
+        ui_dirty(ui);
+    }
+    dispatch(ui, ch);
 }
 
 static const char *const table_help[][2] = {
@@ -199,9 +231,21 @@ char **keymap_help(struct ui *ui, int *n)
         t->replica_lag_seconds, t->replica_lag_bytes / 1048576, t->partition_ahead_months, t->disk_full_days);
     ADD("%s", "");
     ADD("%s", "Everywhere");
-    for (size_t i = 0; i < sizeof global_keys / sizeof global_keys[0]; i++)
+    for (size_t i = 0; i < sizeof global_keys / sizeof global_keys[0]; i++) {
         if (global_keys[i].keys)
             ADD("  %-14s %s", global_keys[i].keys, global_keys[i].help);
+        /* The pane numbers, after Tab: as many as there are panes. */
+        if (global_keys[i].key == KEY_BTAB && ui->npanes > 1) {
+            char keys[8], list[256] = "";
+            int reach = ui->npanes < 9 ? ui->npanes : 9;
+            snprintf(keys, sizeof keys, "1-%d", reach);
+            for (int p = 0; p < reach; p++) {
+                size_t len = strlen(list);
+                snprintf(list + len, sizeof list - len, "%s%d %s", p ? " " : "", p + 1, ui->panes[p].subject->name);
+            }
+            ADD("  %-14s %s", keys, list);
+        }
+    }
     ADD("%s", "");
     ADD("%s", "Lists");
     for (size_t i = 0; i < sizeof table_help / sizeof table_help[0]; i++)
@@ -215,7 +259,7 @@ char **keymap_help(struct ui *ui, int *n)
     ADD("%s", "");
     ADD("%s", "Panes");
     for (int i = 0; i < ui->npanes; i++)
-        ADD("  %d %-12s %s", ui->panes[i].cls->number, ui->panes[i].cls->name,
+        ADD("  %d %-12s %s", i + 1, ui->panes[i].subject->title,
             ui->panes[i].cls->help ? ui->panes[i].cls->help : "");
     ADD("%s", "");
 #undef ADD
@@ -245,7 +289,7 @@ void keymap_command(struct ui *ui, const char *line)
         if (!*arg)
             app_message(ui->app, true, ":theme needs a name (default, light, high-contrast, mono) or a file");
         else
-            ui_set_theme(ui, arg);
+            colors_switch(ui, arg);
     } else if (strcmp(verb, "help") == 0) {
         help(ui, '?');
     } else if (strcmp(verb, "interval") == 0) {
@@ -281,7 +325,7 @@ void keymap_mouse(struct ui *ui)
     if (ui->tabbed && ev.y == 2) {
         int x = 0;
         for (int i = 0; i < ui->npanes; i++) {
-            int len = (int)strlen(ui->panes[i].cls->name) + 4;
+            int len = (int)strlen(ui->panes[i].subject->title) + 4;
             if (ev.x >= x && ev.x < x + len) {
                 ui->focus = i;
                 break;
@@ -323,7 +367,7 @@ void keymap_stats(struct ui *ui)
     }
     if (ui->first_frame_at)
         fprintf(f, "first_complete_frame_ms %.1f\n", (ui->first_frame_at - ui->started_at) * 1000);
-    for (int i = 0; i < collector_count; i++) {
+    for (int i = 0; i < ui->app->ncollectors; i++) {
         const struct collector *c = &ui->app->collectors[i];
         fprintf(f, "collector %s runs %lu failures %lu mean_ms %.3f max_ms %.3f cadence_s %.1f\n",
                 c->def->name, c->runs, c->failures,

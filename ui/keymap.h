@@ -4,8 +4,10 @@
 struct ui;
 
 /* Keys are a table (keymap.c): each row a key, what it does, and the line
- * the help overlay shows for it.  Pane keys are tried first, then the
- * table keys of the focused pane's list, then the global ones. */
+ * the help overlay shows for it.  Every key the terminal sends comes here:
+ * a resize, a mouse event, the open prompt's and the open overlay's keys
+ * first; then the focused pane's own keys, the action keys (ui_actions.h),
+ * the table keys of the focused pane's list, and the global ones. */
 void keymap_dispatch(struct ui *ui, int ch);
 /* Run a ":" command line ("refresh mv_x", "theme light", "q"). */
 void keymap_command(struct ui *ui, const char *line);

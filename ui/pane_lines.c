@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "draw.h"
 #include "pane_lines.h"
 
 /* The label column: wide enough for "read replica", the longest label. */
@@ -89,7 +90,7 @@ int pane_lines_draw(struct ui *ui, WINDOW *w, int y, int x, int width, int budge
         mvwhline(w, ly, x, ' ', width);
         /* Stale data: the first line of its collector says since when, at
          * the right end (room taken from the line), and all are greyed. */
-        double as_of = line->collector ? app_stale_as_of(ui->app, line->collector) : 0;
+        double as_of = line->collector ? collectors_stale_as_of(ui->app, line->collector) : 0;
         char mark[32] = "";
         if (as_of > 0 && (!marked || strcmp(marked, line->collector) != 0)) {
             marked = line->collector;

@@ -10,8 +10,15 @@
 #include <unistd.h>
 
 #include "core/alerts.h"
+#include "colors.h"
 #include "crash.h"
+#include "draw.h"
 #include "keymap.h"
+#include "layout.h"
+#include "overlay.h"
+#include "pane_registry.h"
+#include "screen.h"
+#include "table.h"
 #include "base/sanitize.h"
 #include "base/textout.h"
 #include "base/utf8.h"
@@ -33,9 +40,6 @@ static int saved_stderr = -1;
 static FILE *captured_stderr;
 static bool curses_active;
 
-static const struct pane_class *const pane_classes[] = {
-    &pane_queries, &pane_pool, &pane_cache, &pane_partitions, &pane_views, &pane_indexes,
-};
 
 /* Terminal restoration: on every exit path, including a crash. */
 static void restore_terminal(void)
@@ -77,11 +81,6 @@ static void capture_stderr(void)
     dup2(fileno(captured_stderr), STDERR_FILENO);
 }
 
-void ui_dirty(struct ui *ui)
-{
-    ui->dirty = true;
-}
-
 /* The collectors of one tick publish one after another, a few ms apart:
  * a new snapshot waits this long for the others, so that one frame shows
  * them all rather than one frame each (measured at 120x40 over 30 s: half
@@ -106,213 +105,20 @@ static void on_change(void *arg, unsigned what)
         uv_timer_start(&ui->coalesce, coalesce_cb, COALESCE_MS, 0);
 }
 
-struct pane *ui_focused(struct ui *ui)
-{
-    return &ui->panes[ui->focus];
-}
-
-const struct snapshot *ui_selected(struct ui *ui, int *row)
-{
-    struct pane *p = ui_focused(ui);
-    const struct snapshot *s = NULL;
-    *row = -1;
-    if (!p->cls->ntables)
-        return NULL;
-    *row = table_selected_row(ui, p, &s);
-    return s;
-}
-
-/* ---- overlays ---------------------------------------------------------- */
-
-static void free_overlay(struct ui *ui)
-{
-    for (int i = 0; i < ui->overlay_nlines; i++)
-        free(ui->overlay_lines[i]);
-    free(ui->overlay_lines);
-    free(ui->overlay_title);
-    ui->overlay_lines = NULL;
-    ui->overlay_title = NULL;
-    ui->overlay_nlines = 0;
-    ui->overlay_top = 0;
-}
-
-/* Put a text overlay up now, in place of whatever text was up. */
-static void set_overlay(struct ui *ui, enum overlay kind, char *title, char **lines, int n, int top)
-{
-    free_overlay(ui);
-    ui->overlay = kind;
-    ui->overlay_title = title;
-    ui->overlay_lines = lines;
-    ui->overlay_nlines = n;
-    ui->overlay_top = top;
-    ui_dirty(ui);
-}
-
-/* A text waits for the open question; `first` puts it before the others
- * (the text the question put aside comes back first). */
-static void queue_overlay(struct ui *ui, bool first, enum overlay kind, char *title, char **lines, int n,
-                          int top)
-{
-    struct queued_text *q = xcalloc(1, sizeof *q);
-    q->kind = kind;
-    q->title = title;
-    q->lines = lines;
-    q->n = n;
-    q->top = top;
-    struct queued_text **at = &ui->queued;
-    while (!first && *at)
-        at = &(*at)->next;
-    q->next = *at;
-    *at = q;
-}
-
-/* The oldest text that waited, once nothing is up. */
-static void show_queued(struct ui *ui)
-{
-    struct queued_text *q = ui->queued;
-    if (!q || ui->overlay != OVERLAY_NONE)
-        return;
-    ui->queued = q->next;
-    set_overlay(ui, q->kind, q->title, q->lines, q->n, q->top);
-    free(q);
-}
-
-static void free_queued(struct ui *ui)
-{
-    while (ui->queued) {
-        struct queued_text *q = ui->queued;
-        ui->queued = q->next;
-        for (int i = 0; i < q->n; i++)
-            free(q->lines[i]);
-        free(q->lines);
-        free(q->title);
-        free(q);
-    }
-}
-
-void ui_close_overlay(struct ui *ui)
-{
-    free_overlay(ui);
-    ui->overlay = OVERLAY_NONE;
-    ui->confirm = NULL;
-    ui->confirm_arg = NULL;
-    ui_dirty(ui);
-    show_queued(ui);
-}
-
-void ui_show_overlay(struct ui *ui, enum overlay kind, const char *title, char **lines, int n, int top)
-{
-    if (ui->overlay == OVERLAY_CONFIRM)
-        queue_overlay(ui, false, kind, xstrdup(title), lines, n, top);
-    else
-        set_overlay(ui, kind, xstrdup(title), lines, n, top);
-}
-
-void ui_show_text(struct ui *ui, const char *title, char **lines, int n)
-{
-    ui_show_overlay(ui, OVERLAY_TEXT, title, lines, n, 0);
-}
-
-void ui_confirm(struct ui *ui, const char *title, char **lines, int n, confirm_cb cb, void *arg)
-{
-    /* A text that is up (a plan, the journal) comes back after the answer. */
-    if (ui->overlay != OVERLAY_NONE && ui->overlay != OVERLAY_CONFIRM && ui->overlay_lines) {
-        queue_overlay(ui, true, ui->overlay, ui->overlay_title, ui->overlay_lines, ui->overlay_nlines,
-                      ui->overlay_top);
-        ui->overlay_title = NULL;
-        ui->overlay_lines = NULL;
-        ui->overlay_nlines = 0;
-    }
-    set_overlay(ui, OVERLAY_CONFIRM, xstrdup(title), lines, n, 0);
-    ui->confirm = cb;
-    ui->confirm_arg = arg;
-}
-
-/* The console closes with a question open: the answer is no, so the
- * action it belongs to ends (and is journaled as declined). */
-static void decline_open_question(struct ui *ui)
-{
-    if (ui->overlay != OVERLAY_CONFIRM)
-        return;
-    confirm_cb cb = ui->confirm;
-    void *arg = ui->confirm_arg;
-    ui->confirm = NULL;
-    free_overlay(ui);
-    ui->overlay = OVERLAY_NONE;
-    if (cb)
-        cb(ui, arg, false);
-}
-
-static char **details_lines(struct ui *ui, struct pane *p, const struct snapshot *s, int row, int *n)
-{
-    if (p->cls->details)
-        return p->cls->details(ui, p, s, row, n);
-    char **lines = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *lines);
-    for (int c = 0; c < s->ncols; c++) {
-        const char *v = snapshot_cell(s, row, c);
-        lines[c] = xasprintf("%-22s %s", s->columns[c], v ? v : "(null)");
-    }
-    *n = s->ncols;
-    return lines;
-}
-
-static void show_details(struct ui *ui)
-{
-    struct pane *p = ui_focused(ui);
-    int row;
-    const struct snapshot *s = ui_selected(ui, &row);
-    if (!s || row < 0) {
-        app_message(ui->app, false, "nothing selected");
-        return;
-    }
-    int n = 0;
-    char **lines = details_lines(ui, p, s, row, &n);
-    char title[64];
-    snprintf(title, sizeof title, "%s: details", p->cls->name);
-    ui_show_overlay(ui, OVERLAY_DETAILS, title, lines, n, 0);
-}
-
 /* ---- layout and drawing ------------------------------------------------ */
 
-/* Small screens show one pane at a time under a tab bar; large ones lay
- * all six out: queries across the top, pool and cache in the middle,
- * partitions, views and indexes at the bottom. */
+/* Place the panes for the screen's size (layout.c). */
 static void layout(struct ui *ui)
 {
-    int top = ui->tabbed ? 3 : 2;
-    int bottom = 2;
-    int body = ui->rows - top - bottom;
-    ui->tabbed = ui->cols < 120 || ui->rows < 36;
-    top = ui->tabbed ? 3 : 2;
-    body = ui->rows - top - bottom;
-    if (body < 3)
-        body = 3;
-    for (int i = 0; i < ui->npanes; i++)
-        ui->panes[i].h = 0;
-    if (ui->tabbed) {
-        struct pane *p = &ui->panes[ui->focus];
-        p->y = top;
-        p->x = 0;
-        p->h = body;
-        p->w = ui->cols;
-        return;
-    }
-    int h1 = body * 2 / 5, h2 = (body - h1) / 2, h3 = body - h1 - h2;
-    int half = ui->cols / 2, third = ui->cols / 3;
-    struct { int y, x, h, w; } r[6] = {
-        { top, 0, h1, ui->cols },
-        { top + h1, 0, h2, half },
-        { top + h1, half, h2, ui->cols - half },
-        { top + h1 + h2, 0, h3, third },
-        { top + h1 + h2, third, h3, third },
-        { top + h1 + h2, 2 * third, h3, ui->cols - 2 * third },
-    };
+    struct layout_rect *r = xcalloc((size_t)ui->npanes, sizeof *r);
+    ui->tabbed = layout_panes(ui->npanes, ui->focus, ui->rows, ui->cols, r);
     for (int i = 0; i < ui->npanes; i++) {
         ui->panes[i].y = r[i].y;
         ui->panes[i].x = r[i].x;
         ui->panes[i].h = r[i].h;
         ui->panes[i].w = r[i].w;
     }
+    free(r);
 }
 
 static void draw_title(struct ui *ui)
@@ -425,11 +231,11 @@ static void draw_tabs(struct ui *ui)
     int x = 0;
     for (int i = 0; i < ui->npanes; i++) {
         char buf[48];
-        snprintf(buf, sizeof buf, " %d %s ", ui->panes[i].cls->number, ui->panes[i].cls->name);
+        snprintf(buf, sizeof buf, " %d %s ", i + 1, ui->panes[i].subject->title);
         int len = (int)strlen(buf);
         if (x + len > ui->cols) {
             /* Too narrow for names: numbers still reach every pane. */
-            snprintf(buf, sizeof buf, " %d ", ui->panes[i].cls->number);
+            snprintf(buf, sizeof buf, " %d ", i + 1);
             len = (int)strlen(buf);
             if (x + len > ui->cols)
                 break;
@@ -453,10 +259,10 @@ static void draw_pane(struct ui *ui, struct pane *p)
     /* Stale rows (table_draw greys them) say in the title since when, and
      * why when the latest run failed ("primary not connected", "timed out
      * after 10 s"): the rows stay, so the reason goes here. */
-    draw_as_of(as_of, sizeof as_of, t ? app_stale_as_of(ui->app, t->collector) : 0);
-    const struct snapshot *latest = *as_of ? app_snapshot(ui->app, t->collector) : NULL;
+    draw_as_of(as_of, sizeof as_of, t ? collectors_stale_as_of(ui->app, t->collector) : 0);
+    const struct snapshot *latest = *as_of ? collectors_snapshot(ui->app, t->collector) : NULL;
     const char *why = latest && latest->error ? latest->error : NULL;
-    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s", p->cls->number, p->cls->name,
+    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s", ui_pane_number(ui, p), p->subject->title,
                             t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
                             p->table.filter ? " [filtered]" : "", *as_of ? " " : "", as_of,
                             why ? " (" : "", why ? why : "", why ? ")" : "");
@@ -470,6 +276,25 @@ static void draw_pane(struct ui *ui, struct pane *p)
     }
     if (h > 0)
         table_draw(ui, p, stdscr, y, x, h, w);
+}
+
+/* An alert's text is whole (a reason, every name in it): cut here, to
+ * the room left on the line, and say so with an ellipsis. */
+static int draw_cut(struct ui *ui, int y, int x, int room, const char *text)
+{
+    const char *ellipsis = ui->ascii ? "..." : "\u2026";
+    char *safe = sanitize(text, ui->ascii ? SANITIZE_ASCII : 0);
+    int used;
+    if (sanitize_width(safe) <= room || room <= sanitize_width(ellipsis)) {
+        used = draw_text(ui, stdscr, y, x, room, safe);
+    } else {
+        int keep = room - sanitize_width(ellipsis);
+        char *cut = xasprintf("%.*s%s", (int)sanitize_fit(safe, keep), safe, ellipsis);
+        used = draw_text(ui, stdscr, y, x, room, cut);
+        free(cut);
+    }
+    free(safe);
+    return used;
 }
 
 static void draw_alerts(struct ui *ui)
@@ -497,7 +322,7 @@ static void draw_alerts(struct ui *ui)
         char *text = xasprintf("%s%s%s%s", alerts[i].level == ALERT_CRITICAL ? "CRITICAL " : "",
                                stale ? as_of + 1 : "", stale ? ": " : "", alerts[i].text);
         attrset(ATTR(stale ? THEME_STALE : alerts[i].level >= ALERT_CRITICAL ? THEME_ALERT_CRIT : THEME_ALERT));
-        int used = draw_text(ui, stdscr, y, x, ui->cols - x - 1, text);
+        int used = draw_cut(ui, y, x, ui->cols - x - 1, text);
         free(text);
         x += used;
         if (i + 1 < n && x < ui->cols - 4) {
@@ -506,6 +331,7 @@ static void draw_alerts(struct ui *ui)
             x += 3;
         }
     }
+    alerts_free(alerts, n);
 }
 
 static void draw_bottom(struct ui *ui)
@@ -529,39 +355,16 @@ static void draw_bottom(struct ui *ui)
         return;
     }
     attrset(ATTR(THEME_HELP_KEY));
-    const char *hint = ui->cols >= 100
-        ? " ?:help  q:quit  Tab/1-6:pane  /:filter  <>:sort  Enter:details  p:pause  +/-:interval  ::command"
-        : " ?:help q:quit Tab:pane /:filter Enter:details";
+    char keys[16] = "";
+    if (ui->npanes > 1)
+        snprintf(keys, sizeof keys, "/1-%d", ui->npanes < 9 ? ui->npanes : 9);
+    char hint[128];
+    if (ui->cols >= 100)
+        snprintf(hint, sizeof hint, " ?:help  q:quit  Tab%s:pane  /:filter  <>:sort  Enter:details  p:pause"
+                 "  +/-:interval  ::command", keys);
+    else
+        snprintf(hint, sizeof hint, " ?:help q:quit Tab:pane /:filter Enter:details");
     draw_text(ui, stdscr, y, 0, ui->cols, hint);
-}
-
-static void draw_overlay(struct ui *ui)
-{
-    if (ui->overlay == OVERLAY_NONE)
-        return;
-    int w = ui->cols - 4 < 100 ? ui->cols - 4 : 100;
-    int h = ui->rows - 4;
-    if (ui->overlay == OVERLAY_CONFIRM && ui->overlay_nlines + 4 < h)
-        h = ui->overlay_nlines + 4;
-    if (w < 20 || h < 4)
-        return;
-    int y0 = (ui->rows - h) / 2, x0 = (ui->cols - w) / 2;
-    attrset(ATTR(THEME_DIALOG));
-    for (int y = y0; y < y0 + h; y++)
-        mvhline(y, x0, ' ', w);
-    draw_box(ui, stdscr, y0, x0, h, w, ui->overlay_title, true);
-    int body = h - 3;
-    if (ui->overlay_top > ui->overlay_nlines - body)
-        ui->overlay_top = ui->overlay_nlines - body;
-    if (ui->overlay_top < 0)
-        ui->overlay_top = 0;
-    attrset(ATTR(THEME_DIALOG));
-    for (int i = 0; i < body && ui->overlay_top + i < ui->overlay_nlines; i++)
-        draw_text(ui, stdscr, y0 + 1 + i, x0 + 2, w - 4, ui->overlay_lines[ui->overlay_top + i]);
-    attrset(ATTR(THEME_HELP_KEY));
-    const char *foot = ui->overlay == OVERLAY_CONFIRM ? " y: yes   n/Esc: no "
-                                                      : " Esc/q: close   Up/Down/PgUp/PgDn: scroll ";
-    draw_text(ui, stdscr, y0 + h - 2, x0 + 2, w - 4, foot);
 }
 
 static void draw(struct ui *ui)
@@ -586,7 +389,7 @@ static void draw(struct ui *ui)
                 draw_pane(ui, &ui->panes[i]);
         draw_alerts(ui);
         draw_bottom(ui);
-        draw_overlay(ui);
+        overlay_draw(ui);
     }
     curs_set(ui->prompting ? 1 : 0);
     wnoutrefresh(stdscr);
@@ -616,125 +419,6 @@ static void prepare_cb(uv_prepare_t *h)
 
 /* ---- input ------------------------------------------------------------- */
 
-static void key_overlay(struct ui *ui, int ch)
-{
-    if (ui->overlay == OVERLAY_CONFIRM) {
-        if (ch == 'y' || ch == 'Y') {
-            confirm_cb cb = ui->confirm;
-            void *arg = ui->confirm_arg;
-            ui->confirm = NULL;
-            ui_close_overlay(ui);
-            if (cb)
-                cb(ui, arg, true);
-        } else if (ch == 'n' || ch == 'N' || ch == 27 || ch == 'q') {
-            confirm_cb cb = ui->confirm;
-            void *arg = ui->confirm_arg;
-            ui->confirm = NULL;
-            ui_close_overlay(ui);
-            if (cb)
-                cb(ui, arg, false);
-        }
-        return;
-    }
-    int page = ui->rows - 8;
-    switch (ch) {
-    case 27: case 'q': case '?': case KEY_F(1): case '\n': case KEY_ENTER:
-        ui_close_overlay(ui);
-        return;
-    case KEY_UP: case 'k': ui->overlay_top--; break;
-    case KEY_DOWN: case 'j': ui->overlay_top++; break;
-    case KEY_PPAGE: ui->overlay_top -= page; break;
-    case KEY_NPAGE: case ' ': ui->overlay_top += page; break;
-    case KEY_HOME: ui->overlay_top = 0; break;
-    case KEY_END: ui->overlay_top = ui->overlay_nlines; break;
-    default: return;
-    }
-    ui_dirty(ui);
-}
-
-static void key_prompt(struct ui *ui, int ch)
-{
-    if (ch == 27) {
-        /* Esc clears the filter: empty the prompt too, or the filter
-         * would be set again from it below. */
-        ui->prompt_len = 0;
-        ui->prompt_buf[0] = '\0';
-        ui->prompting = false;
-    } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-        ui->prompting = false;
-        if (ui->prompt_kind == ':')
-            keymap_command(ui, ui->prompt_buf);
-    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-        if (ui->prompt_len > 0) {
-            /* Remove a whole UTF-8 character. */
-            do {
-                ui->prompt_len--;
-            } while (ui->prompt_len > 0 && (ui->prompt_buf[ui->prompt_len] & 0xC0) == 0x80);
-            ui->prompt_buf[ui->prompt_len] = '\0';
-        } else {
-            ui->prompting = false;
-        }
-    } else if (ch >= 32 && ch < 256 && ui->prompt_len < (int)sizeof ui->prompt_buf - 1) {
-        ui->prompt_buf[ui->prompt_len++] = (char)ch;
-        ui->prompt_buf[ui->prompt_len] = '\0';
-    }
-    if (ui->prompt_kind == '/') {
-        /* The filter applies as it is typed. */
-        struct pane *p = ui_focused(ui);
-        free(p->table.filter);
-        p->table.filter = ui->prompt_len ? xstrdup(ui->prompt_buf) : NULL;
-        p->table.selected = 0;
-    }
-    ui_dirty(ui);
-}
-
-void ui_start_prompt(struct ui *ui, char kind)
-{
-    ui->prompting = true;
-    ui->prompt_kind = kind;
-    ui->prompt_len = 0;
-    ui->prompt_buf[0] = '\0';
-    struct pane *p = ui_focused(ui);
-    if (kind == '/' && p->table.filter) {
-        snprintf(ui->prompt_buf, sizeof ui->prompt_buf, "%s", p->table.filter);
-        ui->prompt_len = (int)strlen(ui->prompt_buf);
-    }
-    app_message(ui->app, false, NULL);
-    ui_dirty(ui);
-}
-
-void ui_show_details(struct ui *ui)
-{
-    show_details(ui);
-}
-
-static void handle_key(struct ui *ui, int ch)
-{
-    if (ch == KEY_RESIZE) {
-        ui_dirty(ui);
-        return;
-    }
-    if (ch == KEY_MOUSE) {
-        keymap_mouse(ui);
-        return;
-    }
-    if (ui->prompting) {
-        key_prompt(ui, ch);
-        return;
-    }
-    if (ui->overlay != OVERLAY_NONE) {
-        key_overlay(ui, ch);
-        return;
-    }
-    /* A key clears a message it did not cause. */
-    if (ui->app->message) {
-        free(ui->app->message);
-        ui->app->message = NULL;
-        ui_dirty(ui);
-    }
-    keymap_dispatch(ui, ch);
-}
-
 static void stdin_cb(uv_poll_t *h, int status, int events)
 {
     (void)events;
@@ -748,7 +432,7 @@ static void stdin_cb(uv_poll_t *h, int status, int events)
     int ch;
     int n = 0;
     while ((ch = getch()) != ERR) {
-        handle_key(ui, ch);
+        keymap_dispatch(ui, ch);
         if (ui->quit)
             break;
         n++;
@@ -794,30 +478,41 @@ static void clock_cb(uv_timer_t *t)
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-static int setup_theme(struct ui *ui, const char *name)
+/* One pane per subject that has one, in subjects[] order, each drawn by
+ * the pane class that names its subject (pane_registry.h).  A subject
+ * without its class, or a class without its subject, is a build that
+ * lost a file: say which, rather than show a pane short. */
+static int make_panes(struct ui *ui)
 {
-    struct theme theme;
-    struct theme_warnings warn = { 0 };
-    char err[512];
-    if (theme_load(&theme, name ? name : "default", &warn, err, sizeof err) != 0) {
-        app_message(ui->app, true, "%s", err);
-        theme_load(&theme, "default", NULL, err, sizeof err);
-    } else if (warn.count) {
-        app_message(ui->app, true, "%s%s", warn.messages[0],
-                    warn.count > 1 ? " (and more; see --theme)" : "");
+    ui->panes = xcalloc((size_t)(nsubjects ? nsubjects : 1), sizeof *ui->panes);
+    ui->npanes = 0;
+    for (int i = 0; i < nsubjects; i++) {
+        if (!subjects[i]->has_pane)
+            continue;
+        const struct pane_class *cls = pane_registry_find(subjects[i]->name);
+        if (!cls) {
+            fprintf(stderr, "pgdeck: no pane class for the subject %s (ui/panes/pane_%s.c)\n",
+                    subjects[i]->name, subjects[i]->name);
+            return -1;
+        }
+        struct pane *p = &ui->panes[ui->npanes++];
+        p->subject = subjects[i];
+        p->cls = cls;
+        p->table.sort_column = -1;
     }
-    theme_warnings_free(&warn);
-    theme_apply(&theme, ui->color ? COLORS : 0, ui->color && can_change_color(), !ui->color);
+    for (int i = 0; i < pane_registry_count; i++) {
+        const struct subject *s = subject_find(pane_registry[i]->subject);
+        if (!s || !s->has_pane) {
+            fprintf(stderr, "pgdeck: the pane class pane_%s draws no subject with a pane (src/subjects/subjects.c)\n",
+                    pane_registry[i]->subject);
+            return -1;
+        }
+    }
+    if (ui->npanes == 0) {
+        fprintf(stderr, "pgdeck: no subject has a pane\n");
+        return -1;
+    }
     return 0;
-}
-
-int ui_set_theme(struct ui *ui, const char *name)
-{
-    int rc = setup_theme(ui, name);
-    crash_guard_prepare(ui->app->cfg->mouse);
-    clear();
-    ui_dirty(ui);
-    return rc;
 }
 
 int ui_run(struct app *app)
@@ -834,11 +529,10 @@ int ui_run(struct app *app)
     }
     ui->ascii = app->cfg->ascii || !utf8_locale_active();
 
-    for (int i = 0; i < 6; i++) {
-        ui->panes[i].cls = pane_classes[i];
-        ui->panes[i].table.sort_column = -1;
+    if (make_panes(ui) != 0) {
+        free(ui->panes);
+        return 2;
     }
-    ui->npanes = 6;
 
     /* stdin's O_NONBLOCK is shared with stdout on a tty: libuv sets it in
      * uv_poll_init, and curses output would then fail with EAGAIN. */
@@ -874,7 +568,7 @@ int ui_run(struct app *app)
     curs_set(0);
     if (app->cfg->mouse)
         mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
-    setup_theme(ui, app->cfg->theme);
+    colors_use(ui, app->cfg->theme);
     crash_guard_prepare(app->cfg->mouse);
 
     uv_timer_init(ui->loop, &ui->coalesce);
@@ -904,16 +598,18 @@ int ui_run(struct app *app)
     ui->dirty = true;
     uv_run(ui->loop, UV_RUN_DEFAULT);
 
-    decline_open_question(ui);
+    overlay_decline(ui);
     restore_terminal();
     keymap_stats(ui);
     app->on_change = NULL;
     app->ui = NULL;
     for (int i = 0; i < ui->npanes; i++)
         table_state_free(&ui->panes[i].table);
-    free_overlay(ui);
-    free_queued(ui);
+    free(ui->panes);
+    overlay_free(ui);
+    collectors_stop(app);
     app_close(app);
+    collectors_free(app);
     loop_close_all(ui->loop);
     return ui->exit_code;
 }

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
@@ -223,8 +225,8 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
         return;
     /* A down server's last rows stay, greyed once they are stale; the
      * pane's title says since when (draw_pane). */
-    const struct snapshot *s = app_shown(ui->app, t->collector);
-    bool stale = app_stale_as_of(ui->app, t->collector) > 0;
+    const struct snapshot *s = collectors_shown(ui->app, t->collector);
+    bool stale = collectors_stale_as_of(ui->app, t->collector) > 0;
     bool focused = &ui->panes[ui->focus] == p;
     if (!s) {
         wattrset(w, ATTR(THEME_DIM));
@@ -386,4 +388,15 @@ void table_state_free(struct table_state *t)
     free(t->selected_key);
     snapshot_unref(t->shown);
     memset(t, 0, sizeof *t);
+}
+
+const struct snapshot *table_focused_selection(struct ui *ui, int *row)
+{
+    struct pane *p = ui_focused(ui);
+    const struct snapshot *s = NULL;
+    *row = -1;
+    if (!p->cls->ntables)
+        return NULL;
+    *row = table_selected_row(ui, p, &s);
+    return s;
 }

@@ -7,12 +7,21 @@
 #include <uv.h>
 
 #include "core/app.h"
+#include "core/collector.h"
+#include "core/subject.h"
 #include "theme.h"
 
-/* The curses front end.  One pane per file (pane_*.c), each a const
- * struct pane_class; the screen lays them out, routes keys, and draws once
- * per loop turn when something changed.  curses itself sends only the
- * cells that differ from what the terminal shows. */
+/* The curses front end's types.  One pane per subject that has one
+ * (subject.h), each drawn by a pane class in ui/panes/pane_<subject>.c;
+ * the screen (screen.c) pairs them, lays them out, and draws once per loop
+ * turn when something changed; the keymap routes keys (keymap.c); dialogs,
+ * the prompt and the details are overlays (overlay.c).  curses itself
+ * sends only the cells that differ from what the terminal shows.
+ *
+ * The modules, each with its header: screen (the loop and the frame),
+ * layout (where the panes go), keymap, ui_actions (the action keys),
+ * overlay, colors (the theme in use), table (the table widget), draw
+ * (drawing helpers), pane_lines, panes (the pane classes), crash. */
 
 struct ui;
 struct pane;
@@ -78,10 +87,12 @@ struct table_state {
     int   page;             /* rows that fit */
 };
 
+/* How a subject is drawn.  The class in ui/panes/pane_<subject>.c is
+ * found by the registry the build generates from those file names
+ * (panes.h), and given the pane of the subject it names. */
 struct pane_class {
-    const char *name;       /* "Queries" */
+    const char *subject;    /* "views": the subject it draws (its title, its actions) */
     const char *help;       /* one line for the help overlay: the pane's keys */
-    int         number;     /* 1 .. 6 */
     /* Tables the pane can show; `mode` picks one (t flips queries). */
     const struct table_def *tables;
     int         ntables;
@@ -100,7 +111,11 @@ struct pane_class {
     const char *key_field;
 };
 
+/* A pane on the screen: panes are the subjects that have one, in
+ * subjects[] order; the pane's number (its `1`-`9` key, its title) is its
+ * place in ui->panes plus one. */
 struct pane {
+    const struct subject *subject;
     const struct pane_class *cls;
     int   mode;                 /* which of cls->tables */
     struct table_state table;
@@ -135,7 +150,7 @@ struct queued_text {
 struct ui {
     struct app  *app;
     uv_loop_t   *loop;
-    struct pane  panes[6];
+    struct pane *panes;         /* npanes of them, one per subject with a pane */
     int          npanes;
     int          focus;
     bool         tabbed;        /* one pane at a time (small screens) */
@@ -178,72 +193,23 @@ struct ui {
     double       started_at;
 };
 
-extern const struct pane_class pane_queries, pane_pool, pane_cache,
-                               pane_partitions, pane_views, pane_indexes;
+/* The screen needs drawing (once, at the end of this loop turn). */
+static inline void ui_dirty(struct ui *ui)
+{
+    ui->dirty = true;
+}
 
-/* Run the console until the operator quits.  Returns the exit code. */
-int  ui_run(struct app *app);
-void ui_dirty(struct ui *ui);
+/* The pane with focus. */
+static inline struct pane *ui_focused(struct ui *ui)
+{
+    return &ui->panes[ui->focus];
+}
 
-/* The pane with focus, and the snapshot/row selected in it (row = -1 when
- * nothing is selected): the row the screen shows selected, found by its
- * key in the snapshot drawn, which may be older than the newest one. */
-struct pane *ui_focused(struct ui *ui);
-const struct snapshot *ui_selected(struct ui *ui, int *row);
-
-/* Overlays.  A text shown while a confirmation is open waits until it is
- * answered, and a confirmation puts an open text aside until then: a
- * question is never lost, so every action that asks gets its answer. */
-void ui_show_text(struct ui *ui, const char *title, char **lines, int n);  /* takes lines */
-/* The same, as `kind` (OVERLAY_HELP, OVERLAY_DETAILS), scrolled to `top`. */
-void ui_show_overlay(struct ui *ui, enum overlay kind, const char *title, char **lines, int n, int top);
-void ui_confirm(struct ui *ui, const char *title, char **lines, int n, confirm_cb cb, void *arg);
-void ui_close_overlay(struct ui *ui);
-
-/* Start the "/" filter or ":" command prompt. */
-void ui_start_prompt(struct ui *ui, char kind);
-/* Enter: the details overlay of the selected row. */
-void ui_show_details(struct ui *ui);
-/* Switch theme live (":theme NAME"). */
-int  ui_set_theme(struct ui *ui, const char *name);
-
-/* Drawing helpers shared by the panes (ui/draw.c). */
-/* Print sanitized text at (y, x) in at most `width` columns; returns the
- * columns used.  Never splits a character. */
-int  draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text);
-/* Print text padded to `width`, right-aligned if `right`. */
-void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text, bool right);
-/* Format a snapshot value for display into buf. */
-void format_value(char *buf, size_t len, const char *value, enum cell_format fmt);
-void format_bytes(char *buf, size_t len, double bytes);
-void format_seconds(char *buf, size_t len, double seconds);
-/* A gauge: [||||||      ] 63%. */
-void draw_gauge(struct ui *ui, WINDOW *w, int y, int x, int width, double fraction,
-                double warn, double crit, const char *label);
-/* A sparkline of the newest `width` values of a series, scaled to max. */
-void draw_sparkline(struct ui *ui, WINDOW *w, int y, int x, int width,
-                    const struct series *s, double max);
-/* Give what is drawn from (y, x) on, `width` columns, the look of theme
- * element e, keeping the characters: a stale line greyed as a whole,
- * gauges and labels too. */
-void draw_restyle(WINDOW *w, int y, int x, int width, enum theme_element e);
-/* " as of 14:03:27" for stale data taken at wall-clock `as_of`, or "" when
- * as_of is 0 (fresh). */
-const char *draw_as_of(char *buf, size_t len, double as_of);
-/* Draw a box with a title; focused panes use the focused border element. */
-void draw_box(struct ui *ui, WINDOW *w, int y, int x, int h, int width, const char *title, bool focused);
-
-/* Table widget (ui/table.c): draws tables[mode] of the pane in the given
- * rectangle, keeping selection, filter and sort. */
-void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, int width);
-/* Common table keys: movement, sort, Enter.  Returns KEY_* flags. */
-int  table_key(struct ui *ui, struct pane *p, int ch);
-/* The snapshot drawn (*s, NULL before the first draw) and the row of the
- * selection in it, or -1. */
-int  table_selected_row(struct ui *ui, struct pane *p, const struct snapshot **s);
-/* Select the `index`th row as shown (a mouse click). */
-void table_select(struct ui *ui, struct pane *p, int index);
-void table_state_free(struct table_state *t);
+/* The number a pane is shown and reached by (1 for the first). */
+static inline int ui_pane_number(const struct ui *ui, const struct pane *p)
+{
+    return (int)(p - ui->panes) + 1;
+}
 
 /* The attributes of a theme element (enum theme_element). */
 #define ATTR(e) theme_attr(e)

@@ -1,6 +1,6 @@
 /* The console's side of the action layer: the action keys (C K e r R m i I
  * x a), the ':' commands that name an action, L (the journal), and the
- * hooks through which an action previews itself (ui_confirm), reports
+ * hooks through which an action previews itself (overlay_confirm), reports
  * progress and its outcome (the status line) and shows text (EXPLAIN).
  *
  * Every key and command goes to action_start, the one gate in src/core/action.c:
@@ -10,29 +10,19 @@
 #include <string.h>
 
 #include "core/action.h"
+#include "core/action_target.h"
 #include "base/ident.h"
 #include "core/journal.h"
 #include "base/numparse.h"
 #include "base/sanitize.h"
+#include "overlay.h"
+#include "table.h"
 #include "ui.h"
 #include "ui_actions.h"
 #include "base/xalloc.h"
 
 /* Lines of the journal the viewer shows. */
 #define JOURNAL_LINES 500
-
-/* The pane (by number) whose selection an action key acts on; 0: the
- * focused pane, whichever it is. */
-static const struct {
-    int key;
-    int pane;
-} key_panes[] = {
-    { 'C', 1 }, { 'K', 1 }, { 'e', 1 },
-    { 'r', 5 }, { 'R', 5 },
-    { 'm', 4 },
-    { 'i', 6 }, { 'I', 6 }, { 'x', 6 },
-    { 'a', 0 },
-};
 
 /* ---- hooks ---------------------------------------------------------------- */
 
@@ -113,7 +103,7 @@ static void hook_confirm(void *arg, struct action *a)
         lines[k++] = tail[i];
     free(tail);
     char *title = xasprintf("%s?", action_title(a));
-    ui_confirm(ui, title, lines, k, confirm_answer, a);
+    overlay_confirm(ui, title, lines, k, confirm_answer, a);
     free(title);
 }
 
@@ -130,7 +120,7 @@ static void hook_show(void *arg, struct action *a, const char *title, char **lin
     (void)a;
     struct app *app = arg;
     if (app->ui) {
-        ui_show_text(app->ui, title, lines, n);
+        overlay_text(app->ui, title, lines, n);
         return;
     }
     for (int i = 0; i < n; i++)
@@ -161,25 +151,39 @@ static const struct action_hooks console_hooks = {
 
 /* ---- starting actions ---------------------------------------------------------- */
 
-static int pane_for(int key)
+/* The focused pane's subject lists `def` among its action rows: the
+ * action acts on that pane's selection. */
+static bool focused_lists(struct ui *ui, const struct action_def *def)
 {
-    for (size_t i = 0; i < sizeof key_panes / sizeof key_panes[0]; i++)
-        if (key_panes[i].key == key)
-            return key_panes[i].pane;
-    return 0;
+    const struct subject *s = ui_focused(ui)->subject;
+    for (int i = 0; i < s->nactions; i++)
+        if (s->actions[i] == def)
+            return true;
+    return false;
 }
 
-/* Start `def` on the focused pane's selection, when that pane is the one
- * the action reads; otherwise with no target, and the action's plan says
+/* The action of a key: the focused subject's row with that key; else any
+ * subject's, which then starts with nothing selected (its plan says what
+ * to select and where). */
+static const struct action_def *action_of_key(struct ui *ui, int ch)
+{
+    const struct subject *s = ui_focused(ui)->subject;
+    for (int i = 0; i < s->nactions; i++)
+        if (s->actions[i]->key == ch)
+            return s->actions[i];
+    return action_for_key(ch);
+}
+
+/* Start `def` on the focused pane's selection, when that pane's subject
+ * lists the action; otherwise with no target, and the action's plan says
  * what to select (the gate refuses first in read-only mode). */
 static void start_on_selection(struct ui *ui, const struct action_def *def)
 {
     struct action_target t = { 0 };
     char *buf = NULL;
-    int pane = pane_for(def->key);
-    if (!pane || ui_focused(ui)->cls->number == pane) {
+    if (focused_lists(ui, def)) {
         int row;
-        const struct snapshot *s = ui_selected(ui, &row);
+        const struct snapshot *s = table_focused_selection(ui, &row);
         if (s && row >= 0 && action_target_from_row(def, s, row, &t, &buf) != 0)
             memset(&t, 0, sizeof t);
     }
@@ -209,7 +213,7 @@ static void show_journal(struct ui *ui)
     }
     char *title = xasprintf("journal: %s", path);
     /* Newest last, and shown first: the drawing clamps this to the end. */
-    ui_show_overlay(ui, OVERLAY_TEXT, title, lines, n, n);
+    overlay_show(ui, OVERLAY_TEXT, title, lines, n, n);
     free(title);
     free(path);
 }
@@ -230,7 +234,7 @@ static void ask_quit(struct ui *ui)
     lines[0] = xasprintf("%d action%s still running.", n, n == 1 ? " is" : "s are");
     lines[1] = xstrdup("Quitting closes its connection and the server cancels it (a CONCURRENTLY build");
     lines[2] = xstrdup("leaves an INVALID index behind). Quit anyway?");
-    ui_confirm(ui, "quit?", lines, 3, quit_answer, NULL);
+    overlay_confirm(ui, "quit?", lines, 3, quit_answer, NULL);
 }
 
 int ui_action_key(struct ui *ui, int ch)
@@ -243,7 +247,7 @@ int ui_action_key(struct ui *ui, int ch)
         show_journal(ui);
         return KEY_HANDLED;
     }
-    const struct action_def *def = ch > 0 && ch < 128 ? action_for_key(ch) : NULL;
+    const struct action_def *def = ch > 0 && ch < 128 ? action_of_key(ui, ch) : NULL;
     if (!def)
         return KEY_IGNORED;
     start_on_selection(ui, def);
@@ -303,8 +307,10 @@ const char *const (*ui_action_help(int *n))[2]
     static int count;
     static char keys[32][4];
     if (!count) {
-        for (int i = 0; i < action_count && count < 28; i++) {
-            const struct action_def *d = action_table[i];
+        const struct action_def *defs[28];
+        int n = action_list(defs, 28);
+        for (int i = 0; i < n; i++) {
+            const struct action_def *d = defs[i];
             keys[count][0] = (char)(d->key ? d->key : ' ');
             keys[count][1] = '\0';
             rows[count][0] = keys[count];

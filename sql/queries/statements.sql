@@ -4,7 +4,7 @@
 -- 500 are chosen before the database and role names are joined, so the
 -- joins cost 500 lookups rather than one per entry.  @extschema@ is the
 -- schema the extension is installed in, looked up and quoted by pgdeck
--- (collect_statements.c): pgdeck's sessions search pg_catalog only.
+-- (src/subjects/queries.c): pgdeck's sessions search pg_catalog only.
 SELECT s.queryid,
        d.datname                      AS database,
        r.rolname                      AS username,

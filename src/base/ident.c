@@ -201,3 +201,10 @@ fail:
         free(parts[i]);
     return -1;
 }
+
+const char *ident_shown(const char *name)
+{
+    if (name && strncmp(name, "public.", 7) == 0 && name[7])
+        return name + 7;
+    return name;
+}

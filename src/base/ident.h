@@ -48,4 +48,8 @@ char *ident_token_value(const char *token, size_t n);
  * PostgreSQL truncates an identifier in a statement it runs. */
 void ident_truncate(char *s);
 
+/* How a relation is shown: without "public.", the schema nearly every
+ * name would otherwise repeat; other schemas stay.  Borrowed from `name`. */
+const char *ident_shown(const char *name);
+
 #endif

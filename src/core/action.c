@@ -7,28 +7,13 @@
 
 #include "core/action.h"
 #include "core/action_sql.h"
-#include "core/actions.h"
 #include "core/app.h"
 #include "core/collector.h"
 #include "base/embedded.h"
 #include "core/journal.h"
 #include "base/clock.h"
+#include "core/subject.h"
 #include "base/xalloc.h"
-
-/* The table.  Order is the help overlay's order. */
-const struct action_def *const action_table[] = {
-    &action_cancel,
-    &action_terminate,
-    &action_explain,
-    &action_refresh,
-    &action_refresh_stale,
-    &action_maintain,
-    &action_index,
-    &action_index_all,
-    &action_drop_index,
-    &action_analyze,
-};
-const int action_count = sizeof action_table / sizeof action_table[0];
 
 /* DDL may run for hours (CREATE INDEX on a big table); statement_timeout
  * is 0 on its connection, and the client waits as long. */
@@ -129,19 +114,39 @@ struct actions {
 
 /* ---- the table --------------------------------------------------------- */
 
+/* The table is the subjects' action rows (subject.h), in subjects[]
+ * order; a row two subjects list is one action. */
+int action_list(const struct action_def **out, int max)
+{
+    int n = 0;
+    for (int s = 0; s < nsubjects; s++) {
+        for (int i = 0; i < subjects[s]->nactions; i++) {
+            const struct action_def *def = subjects[s]->actions[i];
+            bool seen = false;
+            for (int k = 0; k < n && !seen; k++)
+                seen = out[k] == def;
+            if (!seen && n < max)
+                out[n++] = def;
+        }
+    }
+    return n;
+}
+
 const struct action_def *action_find(const char *name)
 {
-    for (int i = 0; i < action_count; i++)
-        if (strcmp(action_table[i]->name, name) == 0)
-            return action_table[i];
+    for (int s = 0; s < nsubjects; s++)
+        for (int i = 0; i < subjects[s]->nactions; i++)
+            if (strcmp(subjects[s]->actions[i]->name, name) == 0)
+                return subjects[s]->actions[i];
     return NULL;
 }
 
 const struct action_def *action_for_key(int key)
 {
-    for (int i = 0; i < action_count; i++)
-        if (key && action_table[i]->key == key)
-            return action_table[i];
+    for (int s = 0; key && s < nsubjects; s++)
+        for (int i = 0; i < subjects[s]->nactions; i++)
+            if (subjects[s]->actions[i]->key == key)
+                return subjects[s]->actions[i];
     return NULL;
 }
 
@@ -416,12 +421,9 @@ static void unlink_action(struct action *a)
 
 /* ---- the end ------------------------------------------------------------------ */
 
-/* The app is closing: the collectors' timer is closing or gone.  Nothing
- * may be refreshed then, and the console is no longer there. */
-static bool app_closing(const struct app *app)
-{
-    return !app->collectors || (app->tick.data && uv_is_closing((const uv_handle_t *)&app->tick));
-}
+/* The app is closing when the collectors are stopped or gone
+ * (collectors_closing): nothing may be refreshed then, and the console is
+ * no longer there. */
 
 static char *joined_statements(const struct action *a)
 {
@@ -554,15 +556,15 @@ static void refresh_cb(uv_timer_t *t)
     struct action *a = t->data;
     struct app *app = a->app;
     bool waiting = false;
-    if (!app_closing(app) && a->refresh_left) {
+    if (!collectors_closing(app) && a->refresh_left) {
         char *save = NULL;
         char *copy = xstrdup(a->refresh_left);
         char *left = xstrdup("");
         for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-            int i = collector_index(name);
-            if (i < 0)
+            const struct collector *c = collector_find(app, name);
+            if (!c)
                 continue;
-            if (app->collectors[i].running) {
+            if (c->running) {
                 char *more = xasprintf("%s%s%s", left, *left ? "," : "", name);
                 free(left);
                 left = more;
@@ -589,7 +591,7 @@ static void finish(struct action *a, enum action_outcome outcome)
     uv_timer_stop(&a->timer);
     write_journal(a);
     unlink_action(a);
-    bool closing = app_closing(app);
+    bool closing = collectors_closing(app);
     if (a->hooks && a->hooks->done)
         a->hooks->done(a->hooks_arg, a);
     if (!closing)
@@ -834,7 +836,7 @@ static void explain_error(struct action *a, struct action_step *s, const char *e
     if (strstr(error, "due to lock timeout"))
         s->error = xasprintf("gave up after lock_timeout %.0f ms: another session holds a lock on %s",
                              a->app->cfg->lock_timeout_ms, s->label);
-    else if (app_closing(a->app))
+    else if (collectors_closing(a->app))
         /* pgdeck is quitting (q, SIGTERM, SIGHUP) with the statement
          * still running: say so, and what becomes of it. */
         s->error = xasprintf("interrupted: pgdeck stopped while it ran (%s); %s", error,

@@ -7,9 +7,9 @@
 
 /* The action layer: the only code that changes a database.
  *
- * Every action is a row of one const table (action_table, in action.c;
- * the rows live in one file per family: actions_sessions.c, actions_views.c,
- * actions_partitions.c, actions_indexes.c, actions_analyze.c).  A row says
+ * Every action is a row of a const table: its subject's action rows
+ * (src/subjects/<subject>.c or <subject>_actions.c, listed by the struct
+ * subject; subject.h), which the gate reads through subjects[].  A row says
  * what the action is called, its key, what it needs selected, whether it
  * changes anything, how to preview it (plan), how to run it (on a reserved
  * connection with lock_timeout, or as a plain pool query) and how to
@@ -98,9 +98,11 @@ struct action_def {
     void (*recheck)(struct action *a);
 };
 
-extern const struct action_def *const action_table[];
-extern const int action_count;
-
+/* Every action row once, in subjects[] order (the help overlay's order);
+ * returns how many, at most max. */
+int  action_list(const struct action_def **out, int max);
+/* The row of that name (":refresh", run's word), or of that key, among
+ * every subject's; NULL when none. */
 const struct action_def *action_find(const char *name);
 const struct action_def *action_for_key(int key);
 
@@ -126,15 +128,6 @@ struct action_target {
     const char *backend_start; /* the session's pg_stat_activity.backend_start
                                   as the server prints it, or NULL */
 };
-
-struct snapshot;
-/* Fill `t` with what action `def` needs from row `row` of snapshot `s`
- * (the focused pane's selection): a pid and query text for the queries
- * pane, a relation's schema and name elsewhere.  Strings are borrowed from
- * the snapshot or from *buf (caller frees).  Returns 0, or -1 when the row
- * holds nothing the action can use. */
-int  action_target_from_row(const struct action_def *def, const struct snapshot *s, int row,
-                            struct action_target *t, char **buf);
 
 /* How an action talks to its front end.  Every hook is optional. */
 struct action_hooks {
@@ -251,7 +244,7 @@ double action_step_elapsed(const struct action_step *s);
  * leave it as it is).  The recheck compares against it. */
 void action_set_key(struct action *a, const char *oid, const char *backend_start);
 /* A relation the action changes, pinned by OID with the name and relkinds
- * ("m", "iI", "rpmf") it had when it was previewed: actions_recheck_pinned
+ * ("m", "iI", "rpmf") it had when it was previewed: action_target_recheck_pins
  * refuses when one of them is gone, renamed or of another kind. */
 struct action_pin {
     char *oid;

@@ -1,38 +1,13 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/alerts.h"
 #include "core/app.h"
+#include "core/collector.h"
+#include "core/subject.h"
 #include "base/clock.h"
-
-/* Each rule with the collectors whose snapshots it reads: an alert found
- * in a snapshot that is stale says so (as_of), so a paused console or a
- * server that stopped answering never passes old findings off as now. */
-#define RULE_READS_MAX 2
-static const struct {
-    alert_rule  rule;
-    const char *reads[RULE_READS_MAX];
-} rules[] = {
-    { alert_primary_down,    { NULL } },
-    { alert_slow_queries,    { "activity" } },
-    { alert_pool,            { "connections", "settings" } },
-    { alert_cache_hit,       { "database_cache" } },
-    { alert_redis_hit,       { "redis" } },
-    { alert_replica_lag,     { "replication" } },
-    { alert_replica,         { "replica", "replication" } },
-    { alert_stale_views,     { "views" } },
-    { alert_partitions,      { "partitions" } },
-    { alert_invalid_indexes, { "indexes" } },
-    { alert_disk_full,       { "sizes" } },
-};
-#define NRULES (sizeof rules / sizeof rules[0])
-
-static const perf_rule perf_rules[] = {
-    perf_activity,
-    perf_pool_cache,
-    perf_storage,
-    perf_host,
-};
+#include "base/xalloc.h"
 
 int alert_severity(enum alert_level level)
 {
@@ -52,20 +27,52 @@ void alert_set(struct alert *a, enum alert_level level, const char *name, const 
     snprintf(a->name, sizeof a->name, "%s", name);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(a->text, sizeof a->text, fmt, ap);
+    a->text = xvasprintf(fmt, ap);
     va_end(ap);
 }
 
-/* The oldest stale snapshot among those a rule reads, 0 if none is.  A
+void alerts_free(struct alert *a, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(a[i].text);
+        a[i].text = NULL;
+    }
+}
+
+/* Only the first two names are kept: the rest are counted. */
+void alert_names_add(struct alert_names *n, const char *name)
+{
+    if (n->count < 2) {
+        char *text = xasprintf("%s%s%s", n->text ? n->text : "", n->text ? ", " : "", name ? name : "?");
+        free(n->text);
+        n->text = text;
+    }
+    n->count++;
+}
+
+char *alert_names_take(struct alert_names *n)
+{
+    char *text = n->count > 2 ? xasprintf("%s (+%d more)", n->text, n->count - 2)
+                              : xstrdup(n->text ? n->text : "");
+    free(n->text);
+    n->text = NULL;
+    n->count = 0;
+    return text;
+}
+
+/* Each rule names the collectors whose snapshots it reads: an alert found
+ * in a snapshot that is stale says so (as_of), so a paused console or a
+ * server that stopped answering never passes old findings off as now.
+ * The oldest stale snapshot among those a rule reads, 0 if none is.  A
  * rule reads the latest snapshot only when it has data (a failed one it
  * skips), so that is the one that counts here: stale when it is older
  * than two cadences, or when its server is down now (until the next run
  * replaces it with the failure, it is the last known, not the present). */
-static double rule_as_of(const struct app *app, size_t i)
+static double rule_as_of(const struct app *app, const struct alert_rule *rule)
 {
     double oldest = 0, now = now_monotonic();
-    for (int k = 0; k < RULE_READS_MAX && rules[i].reads[k]; k++) {
-        const struct collector *c = app_collector(app, rules[i].reads[k]);
+    for (int k = 0; k < ALERT_RULE_READS && rule->reads[k]; k++) {
+        const struct collector *c = collector_find(app, rule->reads[k]);
         const struct snapshot *s = c ? c->current : NULL;
         if (!s || s->error)
             continue;
@@ -87,12 +94,15 @@ static int rank(const struct alert *a)
 int alerts_evaluate(const struct app *app, struct alert *out, int max)
 {
     int n = 0;
-    for (size_t i = 0; i < NRULES && n < max; i++) {
-        int found = rules[i].rule(app, out + n, max - n);
-        double as_of = found ? rule_as_of(app, i) : 0;
-        for (int k = n; k < n + found; k++)
-            out[k].as_of = as_of;
-        n += found;
+    for (int s = 0; s < nsubjects; s++) {
+        for (int i = 0; i < subjects[s]->nalerts && n < max; i++) {
+            const struct alert_rule *rule = &subjects[s]->alerts[i];
+            int found = rule->find(app, out + n, max - n);
+            double as_of = found ? rule_as_of(app, rule) : 0;
+            for (int k = n; k < n + found; k++)
+                out[k].as_of = as_of;
+            n += found;
+        }
     }
     /* Worst first, rule order within a level (a stable insertion sort): a
      * narrow alert line shows the critical ones. */
@@ -111,10 +121,12 @@ int alerts_evaluate(const struct app *app, struct alert *out, int max)
 double alerts_as_of(const struct app *app)
 {
     double oldest = 0;
-    for (size_t i = 0; i < NRULES; i++) {
-        double as_of = rule_as_of(app, i);
-        if (as_of > 0 && (oldest == 0 || as_of < oldest))
-            oldest = as_of;
+    for (int s = 0; s < nsubjects; s++) {
+        for (int i = 0; i < subjects[s]->nalerts; i++) {
+            double as_of = rule_as_of(app, &subjects[s]->alerts[i]);
+            if (as_of > 0 && (oldest == 0 || as_of < oldest))
+                oldest = as_of;
+        }
     }
     return oldest;
 }
@@ -122,7 +134,18 @@ double alerts_as_of(const struct app *app)
 int alerts_perfdata(const struct app *app, struct perfdata *out, int max)
 {
     int n = 0;
-    for (size_t i = 0; i < sizeof perf_rules / sizeof perf_rules[0] && n < max; i++)
-        n += perf_rules[i](app, out + n, max - n);
+    for (int s = 0; s < nsubjects && n < max; s++)
+        if (subjects[s]->perfdata)
+            n += subjects[s]->perfdata(app, out + n, max - n);
     return n;
+}
+
+void alert_perf(struct perfdata *p, const char *label, double value, const char *unit,
+                double warn, double crit)
+{
+    snprintf(p->label, sizeof p->label, "%s", label);
+    p->value = value;
+    snprintf(p->unit, sizeof p->unit, "%s", unit);
+    p->warn = warn;
+    p->crit = crit;
 }

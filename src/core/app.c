@@ -13,6 +13,8 @@
 
 void app_changed(struct app *app, unsigned what)
 {
+    if ((what & APP_CHANGED_SERVERS) && app->on_servers)
+        app->on_servers(app);
     if (app->on_change)
         app->on_change(app->ui, what);
 }
@@ -36,32 +38,28 @@ void app_primary_given_up(struct app *app)
         app->primary_down_since = now_wall();
 }
 
-/* A server that comes up gets its collectors run at once, so the first
- * frame after a connect or a reconnect does not wait for the next tick. */
+/* A server's state changed: app_changed tells the collector engine (which
+ * runs a server's collectors as soon as it is up, so the first frame after
+ * a connect or a reconnect does not wait for the next tick) and the front
+ * end. */
 static void pool_state(void *arg, struct pgpool *pool)
 {
     struct app *app = arg;
     if (pool == app->primary)
         note_primary_state(app);
-    if (pgpool_state(pool) == PGCONN_UP)
-        collectors_source_up(app, pool == app->primary ? SOURCE_PRIMARY : SOURCE_REPLICA);
     app_changed(app, APP_CHANGED_SERVERS);
 }
 
 static void conn_state(void *arg, struct pgconn *conn)
 {
-    struct app *app = arg;
-    if (pgconn_state(conn) == PGCONN_UP && conn == app->pgbouncer)
-        collectors_source_up(app, SOURCE_PGBOUNCER);
-    app_changed(app, APP_CHANGED_SERVERS);
+    (void)conn;
+    app_changed(arg, APP_CHANGED_SERVERS);
 }
 
 static void redis_state(void *arg, struct redisconn *rc)
 {
-    struct app *app = arg;
-    if (redisconn_state(rc) == PGCONN_UP && rc == app->redis)
-        collectors_source_up(app, SOURCE_REDIS);
-    app_changed(app, APP_CHANGED_SERVERS);
+    (void)rc;
+    app_changed(arg, APP_CHANGED_SERVERS);
 }
 
 /* What every PostgreSQL session runs before its first query.  Other roles
@@ -136,13 +134,6 @@ int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
     char err[256];
     app->loop = loop;
     app->cfg = cfg;
-    app->interval = cfg->interval;
-    app->collectors = xcalloc((size_t)collector_count, sizeof *app->collectors);
-    for (int i = 0; i < collector_count; i++) {
-        app->collectors[i].def = &collector_defs[i];
-        app->collectors[i].app = app;
-        app->collectors[i].backoff = 1;
-    }
     app->primary_display = conninfo_display(&cfg->primary);
     app->primary = open_pool(app, &cfg->primary, "primary");
     /* A connect that fails at once (inside pgpool_new) may not be told to
@@ -191,7 +182,6 @@ int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
 
 void app_close(struct app *app)
 {
-    collectors_stop(app);
     if (app->primary)
         pgpool_free(app->primary);
     if (app->replica)
@@ -203,19 +193,6 @@ void app_close(struct app *app)
     app->primary = app->replica = NULL;
     app->pgbouncer = NULL;
     app->redis = NULL;
-    if (app->collectors) {
-        for (int i = 0; i < collector_count; i++) {
-            snapshot_unref(app->collectors[i].current);
-            snapshot_unref(app->collectors[i].previous);
-            snapshot_unref(app->collectors[i].last_good);
-            if (app->collectors[i].def->free_state)
-                app->collectors[i].def->free_state(app->collectors[i].state);
-            else
-                free(app->collectors[i].state);
-        }
-        free(app->collectors);
-        app->collectors = NULL;
-    }
     free(app->primary_display);
     free(app->message);
     app->primary_display = app->message = NULL;
@@ -265,30 +242,6 @@ void app_notice_once(struct app *app, const char *fmt, ...)
     char *text = sanitize(buf, SANITIZE_FOLD | (app->cfg && app->cfg->ascii ? SANITIZE_ASCII : 0));
     fprintf(stderr, "pgdeck: %s\n", text);
     free(text);
-}
-
-const struct collector *app_collector(const struct app *app, const char *name)
-{
-    int i = collector_index(name);
-    return i < 0 || !app->collectors ? NULL : &app->collectors[i];
-}
-
-const struct snapshot *app_snapshot(const struct app *app, const char *name)
-{
-    const struct collector *c = app_collector(app, name);
-    return c ? c->current : NULL;
-}
-
-const struct snapshot *app_shown(const struct app *app, const char *name)
-{
-    const struct collector *c = app_collector(app, name);
-    return c ? collector_shown(c) : NULL;
-}
-
-double app_stale_as_of(const struct app *app, const char *name)
-{
-    const struct collector *c = name ? app_collector(app, name) : NULL;
-    return c ? collector_stale_as_of(c, now_monotonic()) : 0;
 }
 
 void app_series_push(struct app *app, const char *name, double value)

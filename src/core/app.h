@@ -5,11 +5,12 @@
 
 #include <uv.h>
 
-#include "core/collector.h"
 #include "core/config.h"
 #include "net/pgconn.h"
 #include "net/pgpool.h"
 #include "net/redisconn.h"
+
+struct collector;
 
 /* The core's state, shared by every front end (console, --once, check,
  * run).  The core never includes curses: the screen learns about changes
@@ -49,11 +50,23 @@ struct app {
      * it is up again; 0 while it is up or still on its first connect. */
     double            primary_down_since;
 
-    struct collector *collectors;        /* collector_count of them */
-    uv_timer_t        tick;
-    double            interval;          /* seconds, changed by + and - */
+    /* The collector engine's (collector.h).  Its collectors, in subjects[]
+     * order, and the refresh interval and pause: read them anywhere,
+     * change them through collectors_set_interval and collectors_pause. */
+    struct collector *collectors;        /* ncollectors of them (collectors_init) */
+    int               ncollectors;
+    double            interval;          /* seconds, 0.2 .. 60 */
     bool              paused;
+    /* The engine's own; nothing else touches them. */
+    uv_timer_t        tick;
+    bool              ticking;           /* tick is initialized (collectors_start) */
+    bool              stopping;          /* collectors_stop was called */
     bool              warmed_up;         /* every collector published once */
+    unsigned          sources_up;        /* bit per collector_source, as last seen up */
+    /* Told when a server's state changed, before on_change: the collector
+     * engine runs a server's collectors as soon as it comes up
+     * (collectors_init sets it). */
+    void            (*on_servers)(struct app *app);
 
     struct series     series[APP_MAX_SERIES];
     int               nseries;
@@ -70,9 +83,13 @@ struct app {
     struct actions   *actions;           /* running actions, or NULL */
 };
 
-/* Open the configured connections and start nothing else.  Returns 0. */
+/* Open the configured connections and start nothing else.  Returns 0.
+ * The collectors are the engine's: collectors_init after this. */
 int  app_init(struct app *app, uv_loop_t *loop, struct config *cfg);
-/* Close every connection; the loop must run once more to free them. */
+/* Close every connection; the loop must run once more to free them.  A
+ * front end stops the collectors first (collectors_stop) and frees them
+ * after (collectors_free): what is still in flight is answered "closed"
+ * in between. */
 void app_close(struct app *app);
 void app_changed(struct app *app, unsigned what);
 /* Set the status-line message (copied); NULL clears. */
@@ -84,18 +101,9 @@ void app_message(struct app *app, bool error, const char *fmt, ...)
  * on_change) write it to stderr, sanitized, as "pgdeck: TEXT". */
 void app_notice_once(struct app *app, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* The latest snapshot of a collector by name (borrowed), or NULL. */
-const struct snapshot *app_snapshot(const struct app *app, const char *collector);
-/* What the console shows of a collector (borrowed, see collector_shown):
- * the latest data, or the last data while its server is down. */
-const struct snapshot *app_shown(const struct app *app, const char *collector);
-/* When that data is stale (older than two of the collector's cadences):
- * the wall-clock time it was taken; 0 when fresh, absent or unknown. */
-double app_stale_as_of(const struct app *app, const char *collector);
 /* A one-shot front end has stopped waiting: a primary still on its first
  * connect counts as down from now on. */
 void app_primary_given_up(struct app *app);
-const struct collector *app_collector(const struct app *app, const char *name);
 /* Append a value to a named series (created on first use). */
 void app_series_push(struct app *app, const char *name, double value);
 const struct series *app_series(const struct app *app, const char *name);

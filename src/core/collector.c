@@ -1,98 +1,63 @@
+/* The collector engine (see collector.h): every subject's collector rows
+ * (subjects[]), run on the engine's own timer at their cadence, each
+ * result published as a snapshot; the interval and the pause are the
+ * engine's, and a server that comes up gets its collectors run at once. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <hiredis.h>
 
-#include "core/action.h"
 #include "core/app.h"
-#include "subjects/collect_host.h"
-#include "subjects/collect_statements.h"
 #include "core/collector.h"
-#include "subjects/derive_pool_cache.h"
-#include "subjects/derive_storage.h"
+#include "core/subject.h"
 #include "base/embedded.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
-
-/* The collectors.  Cadence 0 follows the refresh interval; the slow ones
- * (catalog sizes, partition trees, the index plan) run every 10-30 s. */
-static bool index_build_seen(const struct app *app);
-
-const struct collector_def collector_defs[] = {
-    { .name = "activity",        .source = SOURCE_PRIMARY,   .query = "queries/activity.sql",
-      .own_pids = true, .derive = derive_activity_host },
-    { .name = "statements",      .source = SOURCE_PRIMARY,   .query = "queries/statements.sql",
-      .cadence = 2, .run = statements_run, .free_state = statements_free_state },
-    { .name = "connections",     .source = SOURCE_PRIMARY,   .query = "queries/connections.sql",
-      .cadence = 2 },
-    { .name = "settings",        .source = SOURCE_PRIMARY,   .query = "queries/settings.sql",
-      .cadence = 30 },
-    { .name = "replication",     .source = SOURCE_PRIMARY,   .query = "queries/replication.sql",
-      .cadence = 2 },
-    { .name = "replica",         .source = SOURCE_REPLICA,   .query = "queries/replica.sql" },
-    { .name = "pgbouncer_pools", .source = SOURCE_PGBOUNCER, .query = "SHOW POOLS",
-      .derive = derive_pgbouncer_pools },
-    { .name = "pgbouncer_stats", .source = SOURCE_PGBOUNCER, .query = "SHOW STATS",
-      .derive = derive_pgbouncer_stats },
-    { .name = "database_cache",  .source = SOURCE_PRIMARY,   .query = "queries/database_cache.sql",
-      .derive = derive_database_cache },
-    { .name = "table_cache",     .source = SOURCE_PRIMARY,   .query = "queries/table_cache.sql",
-      .cadence = 5, .derive = derive_table_cache },
-    { .name = "redis",           .source = SOURCE_REDIS,     .query = "INFO",
-      .derive = derive_redis },
-    { .name = "partitions",      .source = SOURCE_PRIMARY,   .query = "queries/partitions.sql",
-      .cadence = 15, .derive = derive_partitions },
-    { .name = "views",           .source = SOURCE_PRIMARY,   .query = "queries/views.sql",
-      .cadence = 10, .derive = derive_views },
-    { .name = "indexes",         .source = SOURCE_PRIMARY,   .query = "queries/indexes.sql",
-      .cadence = 15, .derive = derive_indexes },
-    { .name = "index_progress",  .source = SOURCE_PRIMARY,   .query = "queries/index_progress.sql",
-      .derive = derive_index_progress, .cadence = 15, .wanted = index_build_seen },
-    /* The database host (collect_host.h): backends decides whether the
-     * server is on this host at all; the others wait for its verdict. */
-    { .name = "backends",        .source = SOURCE_PRIMARY,   .query = "queries/host_backends.sql",
-      .run = host_backends_run, .free_state = host_backends_free },
-    { .name = "host",            .source = SOURCE_PRIMARY,   .run = host_system_run },
-    { .name = "host_paths",      .source = SOURCE_PRIMARY,   .query = "queries/host_paths.sql",
-      .cadence = 60 },
-    { .name = "disks",           .source = SOURCE_PRIMARY,   .cadence = 10, .run = host_disks_run },
-    { .name = "sizes",           .source = SOURCE_PRIMARY,   .query = "queries/sizes.sql",
-      .cadence = 60, .run = host_sizes_run, .free_state = host_sizes_free },
-};
-const int collector_count = sizeof collector_defs / sizeof collector_defs[0];
-
-/* index_progress is worth its every-second cost only while an index is
- * being built: by one of our actions, or by a session the activity
- * collector shows running CREATE INDEX or REINDEX. */
-static bool index_build_seen(const struct app *app)
-{
-    if (action_running(app))
-        return true;
-    const struct snapshot *a = app_snapshot(app, "activity");
-    for (int r = 0; a && !a->error && r < a->nrows; r++) {
-        const char *q = snapshot_get(a, r, "query");
-        while (q && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '('))
-            q++;
-        if (q && (strncasecmp(q, "CREATE INDEX", 12) == 0 ||
-                  strncasecmp(q, "CREATE UNIQUE INDEX", 19) == 0 ||
-                  strncasecmp(q, "REINDEX", 7) == 0))
-            return true;
-    }
-    return false;
-}
 
 /* A run that takes more than a quarter of its cadence doubles the cadence,
  * up to this factor; cheap runs bring it back down. */
 #define MAX_BACKOFF 8.0
 
-int collector_index(const char *name)
+static void servers_changed(struct app *app);
+
+void collectors_init(struct app *app)
 {
-    for (int i = 0; i < collector_count; i++)
-        if (strcmp(collector_defs[i].name, name) == 0)
-            return i;
-    return -1;
+    if (app->cfg && app->cfg->interval > 0)
+        app->interval = app->cfg->interval;
+    app->on_servers = servers_changed;
+    int n = 0;
+    for (int s = 0; s < nsubjects; s++)
+        n += subjects[s]->ncollectors;
+    app->collectors = xcalloc((size_t)(n ? n : 1), sizeof *app->collectors);
+    app->ncollectors = n;
+    int i = 0;
+    for (int s = 0; s < nsubjects; s++) {
+        for (int k = 0; k < subjects[s]->ncollectors; k++, i++) {
+            app->collectors[i].def = &subjects[s]->collectors[k];
+            app->collectors[i].app = app;
+            app->collectors[i].backoff = 1;
+        }
+    }
+}
+
+void collectors_free(struct app *app)
+{
+    if (!app->collectors)
+        return;
+    for (int i = 0; i < app->ncollectors; i++) {
+        struct collector *c = &app->collectors[i];
+        snapshot_unref(c->current);
+        snapshot_unref(c->previous);
+        snapshot_unref(c->last_good);
+        if (c->def->free_state)
+            c->def->free_state(c->state);
+        else
+            free(c->state);
+    }
+    free(app->collectors);
+    app->collectors = NULL;
+    app->ncollectors = 0;
 }
 
 double collector_cadence(const struct collector *c)
@@ -293,7 +258,7 @@ void collectors_tick(struct app *app)
     if (!app->collectors)
         return;
     double now = now_monotonic();
-    for (int i = 0; i < collector_count; i++) {
+    for (int i = 0; i < app->ncollectors; i++) {
         struct collector *c = &app->collectors[i];
         /* A little slack so a collector due a hair after the tick is not
          * pushed back a whole interval. */
@@ -324,6 +289,7 @@ void collectors_start(struct app *app)
 {
     uv_timer_init(app->loop, &app->tick);
     app->tick.data = app;
+    app->ticking = true;
     uint64_t ms = (uint64_t)(app->interval * 1000);
     /* The first tick comes soon: connections are usually up in a few ms. */
     uv_timer_start(&app->tick, tick_cb, 20, app->warmed_up ? ms : 100);
@@ -331,36 +297,108 @@ void collectors_start(struct app *app)
 
 void collectors_stop(struct app *app)
 {
-    if (app->tick.data && !uv_is_closing((uv_handle_t *)&app->tick)) {
+    app->stopping = true;
+    if (app->ticking && !uv_is_closing((uv_handle_t *)&app->tick)) {
         uv_timer_stop(&app->tick);
         uv_close((uv_handle_t *)&app->tick, NULL);
     }
 }
 
+bool collectors_closing(const struct app *app)
+{
+    return !app->collectors || app->stopping;
+}
+
+double collectors_set_interval(struct app *app, double seconds)
+{
+    if (!(seconds >= COLLECTORS_MIN_INTERVAL))
+        seconds = COLLECTORS_MIN_INTERVAL;
+    if (seconds > COLLECTORS_MAX_INTERVAL)
+        seconds = COLLECTORS_MAX_INTERVAL;
+    app->interval = seconds;
+    if (app->ticking && !app->stopping) {
+        uint64_t ms = (uint64_t)(seconds * 1000);
+        uv_timer_start(&app->tick, tick_cb, ms, ms);
+    }
+    return seconds;
+}
+
+void collectors_pause(struct app *app, bool paused)
+{
+    app->paused = paused;
+    /* What was missed while paused is due now. */
+    if (!paused)
+        collectors_refresh_all(app);
+}
+
 void collectors_refresh_all(struct app *app)
 {
-    for (int i = 0; i < collector_count; i++)
+    for (int i = 0; i < app->ncollectors; i++)
         app->collectors[i].next_run = 0;
-    if (app->tick.data) {
+    if (app->ticking && !app->stopping) {
         uint64_t ms = (uint64_t)(app->interval * 1000);
         uv_timer_start(&app->tick, tick_cb, 0, ms);
     }
 }
 
-void collectors_source_up(struct app *app, enum collector_source source)
+/* A source came up: run its collectors now rather than at the next tick. */
+static void source_up(struct app *app, enum collector_source source)
+{
+    for (int i = 0; i < app->ncollectors; i++)
+        if (app->collectors[i].def->source == source && !app->collectors[i].running)
+            run_one(&app->collectors[i]);
+}
+
+/* A server's state changed (app_changed): each source seen up now that was
+ * not up when last seen gets its collectors run at once. */
+static void servers_changed(struct app *app)
 {
     if (!app->collectors)
         return;
-    for (int i = 0; i < collector_count; i++)
-        if (collector_defs[i].source == source && !app->collectors[i].running)
-            run_one(&app->collectors[i]);
+    static const enum collector_source sources[] = {
+        SOURCE_PRIMARY, SOURCE_REPLICA, SOURCE_PGBOUNCER, SOURCE_REDIS,
+    };
+    for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++) {
+        unsigned bit = 1u << sources[i];
+        bool up = source_down(app, sources[i]) == NULL;
+        bool was = app->sources_up & bit;
+        app->sources_up = up ? app->sources_up | bit : app->sources_up & ~bit;
+        if (up && !was)
+            source_up(app, sources[i]);
+    }
 }
 
 void collector_run_now(struct app *app, const char *name)
 {
-    int i = collector_index(name);
-    if (i >= 0 && !app->collectors[i].running)
-        run_one(&app->collectors[i]);
+    struct collector *c = collector_find(app, name);
+    if (c && !c->running)
+        run_one(c);
+}
+
+struct collector *collector_find(const struct app *app, const char *name)
+{
+    for (int i = 0; app->collectors && i < app->ncollectors; i++)
+        if (strcmp(app->collectors[i].def->name, name) == 0)
+            return &app->collectors[i];
+    return NULL;
+}
+
+const struct snapshot *collectors_snapshot(const struct app *app, const char *name)
+{
+    const struct collector *c = collector_find(app, name);
+    return c ? c->current : NULL;
+}
+
+const struct snapshot *collectors_shown(const struct app *app, const char *name)
+{
+    const struct collector *c = collector_find(app, name);
+    return c ? collector_shown(c) : NULL;
+}
+
+double collectors_stale_as_of(const struct app *app, const char *name)
+{
+    const struct collector *c = name ? collector_find(app, name) : NULL;
+    return c ? collector_stale_as_of(c, now_monotonic()) : 0;
 }
 
 bool collector_source_up(const struct collector *c)
@@ -387,7 +425,7 @@ double collector_stale_as_of(const struct collector *c, double now)
 
 bool collectors_all_done(const struct app *app)
 {
-    for (int i = 0; i < collector_count; i++)
+    for (int i = 0; i < app->ncollectors; i++)
         if (!app->collectors[i].current)
             return false;
     return true;

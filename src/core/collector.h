@@ -8,9 +8,9 @@
 #include "core/snapshot.h"
 
 /* A collector reads one data source on its own cadence and publishes each
- * result as a new immutable snapshot.  Collectors are rows of one const
- * table (collector.c): adding one is adding a query file in sql/queries/
- * and a row.
+ * result as a new immutable snapshot.  Collectors are rows of their
+ * subject's const table (src/subjects/<subject>.c, see subject.h): adding
+ * one is adding a query file in sql/queries/ and a row.
  *
  * Cost rules: every query carries a statement_timeout (the connection's);
  * slow collectors have a longer cadence, and a collector whose run takes
@@ -75,23 +75,52 @@ struct collector {
     void             *state;        /* private to a custom run */
 };
 
-extern const struct collector_def collector_defs[];
-extern const int collector_count;
+/* The engine owns the collectors, their timer, the refresh interval and
+ * the pause (struct app holds them; only collector.c changes them).
+ *
+ * A front end: app_init, collectors_init; collectors_start (the console)
+ * or collectors_tick (the one-shot front ends, on their own timer); at the
+ * end collectors_stop, app_close, collectors_free. */
 
-/* The index of a collector by name, or -1. */
-int  collector_index(const char *name);
-/* Start the collectors' timer on the app's loop. */
+/* Build app->collectors from every subject's rows, in subjects[] order
+ * (the order --once lists them in); take the interval from the config;
+ * and be told by app_changed when a server comes up. */
+void collectors_init(struct app *app);
+/* Free the collectors with their snapshots and state. */
+void collectors_free(struct app *app);
+/* Start the timer on the app's loop: every 100 ms until each collector
+ * has published once, then every interval. */
 void collectors_start(struct app *app);
+/* Stop the timer for good: the app is closing. */
 void collectors_stop(struct app *app);
+/* Whether the app is closing (collectors_stop, or no collectors at all):
+ * nothing is refreshed then. */
+bool collectors_closing(const struct app *app);
+/* The refresh interval, clamped to COLLECTORS_MIN_INTERVAL ..
+ * COLLECTORS_MAX_INTERVAL; the timer follows at once.  Returns the
+ * interval set. */
+#define COLLECTORS_MIN_INTERVAL 0.2
+#define COLLECTORS_MAX_INTERVAL 60.0
+double collectors_set_interval(struct app *app, double seconds);
+/* Pause or resume the timer's runs; on resume every collector is due. */
+void collectors_pause(struct app *app, bool paused);
 /* Run every due collector now (used by the timer, and by --once). */
 void collectors_tick(struct app *app);
 /* Force every collector to run at the next tick (after a resume or an
  * action that changed what a pane shows). */
 void collectors_refresh_all(struct app *app);
-/* A source came up: run its collectors now rather than at the next tick. */
-void collectors_source_up(struct app *app, enum collector_source source);
 /* Run one collector now if it is not running. */
 void collector_run_now(struct app *app, const char *name);
+/* A collector by name, or NULL. */
+struct collector *collector_find(const struct app *app, const char *name);
+/* The latest snapshot of a collector by name (borrowed), or NULL. */
+const struct snapshot *collectors_snapshot(const struct app *app, const char *name);
+/* What the console shows of a collector (borrowed, see collector_shown):
+ * the latest data, or the last data while its server is down. */
+const struct snapshot *collectors_shown(const struct app *app, const char *name);
+/* When that data is stale (older than two of the collector's cadences):
+ * the wall-clock time it was taken; 0 when fresh, absent or unknown. */
+double collectors_stale_as_of(const struct app *app, const char *name);
 /* Publish a run's result (takes ownership of `s`), for custom runs. */
 void collector_publish(struct collector *c, struct snapshot *s);
 /* Whether every collector has published at least once since start. */

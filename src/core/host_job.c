@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "core/app.h"
+#include "core/collector.h"
 #include "core/host_job.h"
 #include "base/clock.h"
 
@@ -45,7 +46,7 @@ void host_job_kick_waiting(struct app *app)
 {
     static const char *const waiting[] = { "host", "disks", "sizes" };
     for (size_t i = 0; i < sizeof waiting / sizeof waiting[0]; i++) {
-        const struct collector *w = app_collector(app, waiting[i]);
+        const struct collector *w = collector_find(app, waiting[i]);
         if (w && !w->current && !w->running)
             collector_run_now(app, waiting[i]);
     }

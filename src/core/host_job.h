@@ -3,8 +3,8 @@
 
 #include <uv.h>
 
-/* Thread-pool jobs of the host collectors (collect_host.c,
- * collect_sizes.c): `work` runs on libuv's thread pool (uv_queue_work),
+/* Thread-pool jobs of the host collectors (src/subjects/host.c,
+ * host_sizes.c): `work` runs on libuv's thread pool (uv_queue_work),
  * where it may block on /proc, statvfs or a file, and `done` runs on the
  * loop, where it publishes.  A job knows its collector by index, not by
  * pointer: if the console closes while a job runs, `done` gets c == NULL

@@ -1,3 +1,5 @@
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,4 +161,23 @@ int snapshot_find(const struct snapshot *s, const char *column, const char *valu
             return r;
     }
     return -1;
+}
+
+void snapshot_set_number(struct snapshot *s, int row, const char *column, double v, int decimals)
+{
+    if (isnan(v)) {
+        snapshot_set(s, row, column, NULL);
+        return;
+    }
+    char buf[64];
+    if (isinf(v))
+        snprintf(buf, sizeof buf, "%s", v > 0 ? "Infinity" : "-Infinity");
+    else
+        snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    snapshot_set(s, row, column, buf);
+}
+
+void snapshot_set_bool(struct snapshot *s, int row, const char *column, int v)
+{
+    snapshot_set(s, row, column, v < 0 ? NULL : v ? "t" : "f");
 }

@@ -36,6 +36,12 @@ struct snapshot *snapshot_failed(const char *source, const char *error);
 void snapshot_add_row(struct snapshot *s, const char *const *values);
 /* Set one cell (copied), for derived columns computed after the query. */
 void snapshot_set(struct snapshot *s, int row, const char *column, const char *value);
+/* Set a derived number: NAN becomes SQL NULL (a blank in a pane, last in
+ * a sort, as for any unknown value), an infinity "Infinity" as PostgreSQL
+ * writes it. */
+void snapshot_set_number(struct snapshot *s, int row, const char *column, double v, int decimals);
+/* Set a derived boolean: "t" or "f", or NULL when v < 0 (unknown). */
+void snapshot_set_bool(struct snapshot *s, int row, const char *column, int v);
 /* Add a column (all NULL) and return its index; existing index if present. */
 int  snapshot_add_column(struct snapshot *s, const char *name);
 

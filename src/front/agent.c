@@ -107,7 +107,8 @@ struct agent {
     char               token[33];
     char              *lock_key, *agent_key;
     enum hold          hold;
-    struct published  *pub;             /* collector_count */
+    struct published  *pub;             /* npub: one per collector */
+    int                npub;
     uv_timer_t         beat;
     uv_signal_t        signals[3];
     double             started_at;      /* wall */
@@ -273,7 +274,7 @@ static void published(void *arg, const redisReply *reply, const char *error)
     } else {
         snapshot_unref(req->s);
         if (reply) {
-            char *what = stream_key(ag->name, collector_defs[req->index].name);
+            char *what = stream_key(ag->name, ag->app->collectors[req->index].def->name);
             char *xadd = xasprintf("XADD %s", what);
             refused(ag, xadd, error);
             free(xadd);
@@ -340,7 +341,7 @@ static void look(struct agent *ag, int i)
 
 static void look_all(struct agent *ag)
 {
-    for (int i = 0; i < collector_count; i++)
+    for (int i = 0; i < ag->app->ncollectors; i++)
         look(ag, i);
 }
 
@@ -451,7 +452,7 @@ static void taken(void *arg, const redisReply *reply, const char *error)
     free(ag->bus_said);
     ag->bus_said = NULL;
     /* Redis may have restarted empty: every stream gets its latest. */
-    for (int i = 0; i < collector_count; i++)
+    for (int i = 0; i < ag->app->ncollectors; i++)
         ag->pub[i].force = true;
     heartbeat(ag);
     look_all(ag);
@@ -482,7 +483,7 @@ static void bus_state(void *arg, struct redisconn *rc)
         return;
     ag->hold = HOLD_NONE;
     ag->beat_inflight = false;
-    for (int i = 0; i < collector_count; i++)
+    for (int i = 0; i < ag->app->ncollectors; i++)
         ag->pub[i].inflight = false;
     if (ag->stopping) {
         stop(ag, ag->exit_code);
@@ -629,7 +630,8 @@ int frontend_agent(struct app *app)
     ag.lock_key = stream_key(ag.name, "lock");
     ag.agent_key = stream_key(ag.name, "agent");
     ag.started_at = now_wall();
-    ag.pub = xcalloc((size_t)collector_count, sizeof *ag.pub);
+    ag.npub = app->ncollectors;
+    ag.pub = xcalloc((size_t)ag.npub, sizeof *ag.pub);
     make_token(ag.token, sizeof ag.token);
     if (gethostname(ag.host, sizeof ag.host - 1) != 0)
         snprintf(ag.host, sizeof ag.host, "?");
@@ -670,7 +672,7 @@ int frontend_agent(struct app *app)
     app->on_change = NULL;
     app->ui = NULL;
     frontend_close(app);
-    for (int i = 0; i < collector_count; i++) {
+    for (int i = 0; i < ag.npub; i++) {
         snapshot_unref(ag.pub[i].sent);
         snapshot_unref(ag.pub[i].seen);
     }

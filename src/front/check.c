@@ -146,7 +146,7 @@ int frontend_check(struct app *app)
 
     textout_printf(stdout, "PGDECK %s - ", state_names[worst]);
     if (worst == ALERT_OK) {
-        textout_printf(stdout, "no alerts (%d collectors)", collector_count);
+        textout_printf(stdout, "no alerts (%d collectors)", app->ncollectors);
     } else {
         int shown = 0, same = 0;
         for (int i = 0; i < n; i++) {
@@ -182,11 +182,13 @@ int frontend_check(struct app *app)
     /* Say what the verdict could not look at, without changing it: a
      * collector that did not answer in time leaves its rules unevaluated. */
     if (!all) {
-        for (int i = 0; i < collector_count; i++)
+        for (int i = 0; i < app->ncollectors; i++)
             if (!app->collectors[i].current)
-                textout_printf(stdout, "no result from collector %s within %.0f s\n", collector_defs[i].name, waited);
+                textout_printf(stdout, "no result from collector %s within %.0f s\n",
+                               app->collectors[i].def->name, waited);
     }
     fflush(stdout);
+    alerts_free(alerts, n);
     frontend_close(app);
     return worst == ALERT_OK ? EXIT_OK : worst == ALERT_WARNING ? EXIT_WARNING
          : worst == ALERT_CRITICAL ? EXIT_CRITICAL : EXIT_UNKNOWN;

@@ -36,6 +36,7 @@
 #include "base/sanitize.h"
 #include "base/textout.h"
 #include "base/clock.h"
+#include "base/loop.h"
 #include "base/xalloc.h"
 
 enum { EXIT_OK = 0, EXIT_WARNING = 1, EXIT_CRITICAL = 2, EXIT_UNKNOWN = 3 };
@@ -516,13 +517,6 @@ static int report(struct fleet *f)
     return exit_code(worst);
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-    (void)arg;
-    if (!uv_is_closing(h))
-        uv_close(h, NULL);
-}
-
 int frontend_check_from(uv_loop_t *loop, const struct config *cfg)
 {
     struct fleet f = { .loop = loop, .cfg = cfg };
@@ -547,9 +541,7 @@ int frontend_check_from(uv_loop_t *loop, const struct config *cfg)
     /* Replies still out come back void while the connection closes. */
     f.done = true;
     redisconn_close(f.rc);
-    uv_walk(loop, close_walk, NULL);
-    for (int i = 0; i < 10; i++)
-        uv_run(loop, UV_RUN_NOWAIT);
+    loop_close_all(loop);
     for (int i = 0; i < f.count; i++) {
         if (f.members[i].have)
             stream_agent_free(&f.members[i].summary);

@@ -82,7 +82,9 @@ const char *frontend_primary_down(const struct app *app)
 
 void frontend_close(struct app *app)
 {
+    collectors_stop(app);
     app_close(app);
+    collectors_free(app);
     loop_close_all(app->loop);
 }
 

@@ -15,15 +15,15 @@
 #include <uv.h>
 
 #include "core/app.h"
+#include "core/collector.h"
 #include "core/config.h"
 #include "front/frontend.h"
 #include "net/resolve.h"
 #include "base/textout.h"
 #include "base/utf8.h"
+#include "screen.h"
 
 extern char **environ;
-
-int ui_run(struct app *app);
 
 /* Whether the command line asks for `check`.  A failed config_load leaves
  * nothing behind, so look at the words themselves: a monitoring system
@@ -84,6 +84,7 @@ int main(int argc, char **argv)
     }
     struct app app = { 0 };
     app_init(&app, loop, &cfg);
+    collectors_init(&app);
 
     int rc;
     switch (cfg.command) {

@@ -1,7 +1,7 @@
 /* --once: one snapshot of every collector, as text or JSON, then exit.
  *
  * Text is for people and pipes: a header, the servers, then one section
- * per collector in the order of collector_defs[], each an aligned table
+ * per collector in the order of subjects[] and their rows, each an aligned table
  * with its column names on the first line, and the alerts at the end.
  * Every cell is sanitized and folded to one line before it is measured
  * (a newline in a query text must not break the table), and everything is
@@ -81,8 +81,8 @@ static int print_json(const struct app *app, const struct alert *alerts, int nal
     char when[32];
     const struct config *cfg = app->cfg;
     json_t *collectors = json_object();
-    for (int i = 0; i < collector_count; i++)
-        json_object_set_new(collectors, collector_defs[i].name,
+    for (int i = 0; i < app->ncollectors; i++)
+        json_object_set_new(collectors, app->collectors[i].def->name,
                             json_snapshot(&app->collectors[i], waited));
     json_t *list = json_array();
     for (int i = 0; i < nalerts; i++)
@@ -234,7 +234,7 @@ static void print_text(const struct app *app, const struct alert *alerts, int na
            primary, app->cfg->read_only ? "  read-only" : "");
     free(primary);
     print_servers_text(app);
-    for (int i = 0; i < collector_count; i++)
+    for (int i = 0; i < app->ncollectors; i++)
         print_snapshot_text(app, &app->collectors[i], waited);
     textout_printf(stdout, "[alerts] %d\n", nalerts);
     if (nalerts == 0)
@@ -281,6 +281,7 @@ int frontend_once(struct app *app)
         textout_line(stderr, "pgdeck: cannot connect to the primary: %s", down);
         rc = 2;
     }
+    alerts_free(alerts, nalerts);
     frontend_close(app);
     return rc;
 }

@@ -168,7 +168,7 @@ static bool timed_range(const struct snapshot *s, int row)
 /* The collector has answered: the jobs it implies. */
 static int jobs_from_snapshot(struct run *r)
 {
-    const struct snapshot *s = app_snapshot(r->app, r->collector);
+    const struct snapshot *s = collectors_snapshot(r->app, r->collector);
     if (!s || s->error) {
         textout_line(stderr, "pgdeck: run: cannot list the %s: %s", r->collector,
                      s && s->error ? s->error : "no answer in time");
@@ -276,7 +276,7 @@ static void tick(uv_timer_t *t)
         break;
     }
     case PHASE_COLLECTING: {
-        const struct collector *c = app_collector(app, r->collector);
+        const struct collector *c = collector_find(app, r->collector);
         if (c && c->current) {
             if (jobs_from_snapshot(r) != 0) {
                 stop(r, 2);
@@ -329,7 +329,9 @@ int frontend_run(struct app *app)
         free(r.jobs[i].name);
     }
     free(r.jobs);
+    collectors_stop(app);
     app_close(app);
+    collectors_free(app);
     loop_close_all(app->loop);
     return rc;
 }

@@ -1,12 +1,13 @@
 /* The host line: load, CPU, memory, the disks and the soonest forecast,
- * as pieces a front end fits on one line (see collect_host.h). */
+ * as pieces a front end fits on one line (see host.h). */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/app.h"
-#include "subjects/collect_host.h"
+#include "core/collector.h"
+#include "subjects/host.h"
 
 void host_compact_bytes(char *buf, size_t len, double bytes)
 {
@@ -98,7 +99,7 @@ int host_summary(const struct app *app, struct host_piece *out, int max)
             snprintf(p->text, sizeof p->text, "%s", *why ? why : "host: waiting for data...");
         return n;
     }
-    const struct snapshot *h = app_snapshot(app, "host");
+    const struct snapshot *h = collectors_snapshot(app, "host");
     if (h && !h->error && h->nrows) {
         double cpus = snapshot_number(h, 0, "cpus", NAN);
         double load = snapshot_number(h, 0, "load1", NAN);
@@ -123,7 +124,7 @@ int host_summary(const struct app *app, struct host_piece *out, int max)
     }
 
     /* The soonest forecast goes with the disk it is for. */
-    const struct snapshot *s = app_snapshot(app, "sizes");
+    const struct snapshot *s = collectors_snapshot(app, "sizes");
     const char *full_path = NULL;
     double full_days = INFINITY;
     for (int r = 0; s && !s->error && r < s->nrows; r++) {
@@ -137,7 +138,7 @@ int host_summary(const struct app *app, struct host_piece *out, int max)
 
     /* The data directory, then the WAL and tablespaces on filesystems of
      * their own. */
-    const struct snapshot *d = app_snapshot(app, "disks");
+    const struct snapshot *d = collectors_snapshot(app, "disks");
     const char *data_dev = NULL;
     if (d && !d->error) {
         for (int r = 0; r < d->nrows; r++) {

@@ -540,7 +540,7 @@ say "  fixture in $(since "$_t") s: $NPARTS_REAL partitions, $NMV matviews, $NST
 # is an array literal.
 awk -F'"' '/\.name *= *"/ && /\.query *= *"queries\// {
 	for (i = 1; i < NF; i++) { if ($i ~ /\.name *= *$/) n = $(i + 1); if ($i ~ /\.query *= *$/) f = $(i + 1) }
-	sub(/^queries\//, "", f); print f, n }' "$ROOT/src/core/collector.c" > "$OUT/collector-files.txt"
+	sub(/^queries\//, "", f); print f, n }' "$ROOT"/src/subjects/*.c > "$OUT/collector-files.txt"
 echo "statement_texts.sql statements" >> "$OUT/collector-files.txt"
 : > "$OUT/queryids.txt"
 # pgdeck writes the extension's schema into @extschema@ (looked up, quoted).

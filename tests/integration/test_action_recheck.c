@@ -18,6 +18,7 @@
 
 #include "core/action.h"
 #include "core/app.h"
+#include "core/collector.h"
 #include "core/config.h"
 #include "net/conninfo.h"
 #include "net/pgconn.h"
@@ -67,6 +68,7 @@ static void start_app(struct app *app, struct config *cfg, int argc, char **argv
     memset(app, 0, sizeof *app);
     assert_int_equal(config_load(cfg, argc, argv, environ, err, sizeof err), 0);
     app_init(app, loop, cfg);
+    collectors_init(app);
     for (int i = 0; i < 200 && pgpool_state(app->primary) != PGCONN_UP; i++) {
         bool never = false;
         run_until(&never, 0.05);
@@ -76,7 +78,9 @@ static void start_app(struct app *app, struct config *cfg, int argc, char **argv
 
 static void stop_app(struct app *app, struct config *cfg)
 {
+    collectors_stop(app);
     app_close(app);
+    collectors_free(app);
     for (int i = 0; i < 10; i++)
         uv_run(loop, UV_RUN_NOWAIT);
     config_free(cfg);

@@ -18,6 +18,7 @@
 
 #include "core/action.h"
 #include "core/app.h"
+#include "core/collector.h"
 #include "core/config.h"
 #include "net/conninfo.h"
 #include "net/pgconn.h"
@@ -77,12 +78,15 @@ static void start_app(struct app *app, struct config *cfg, int argc, char **argv
     memset(app, 0, sizeof *app);
     assert_int_equal(config_load(cfg, argc, argv, environ, err, sizeof err), 0);
     app_init(app, loop, cfg);
+    collectors_init(app);
     assert_true(pool_up(app));
 }
 
 static void stop_app(struct app *app, struct config *cfg)
 {
+    collectors_stop(app);
     app_close(app);
+    collectors_free(app);
     for (int i = 0; i < 10; i++)
         uv_run(loop, UV_RUN_NOWAIT);
     config_free(cfg);

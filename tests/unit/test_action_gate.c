@@ -158,8 +158,10 @@ static void test_read_only_refuses_every_changing_action_before_its_plan(void **
     (void)state;
     fx->cfg.read_only = true;
     int changing = 0;
-    for (int i = 0; i < action_count; i++) {
-        const struct action_def *def = action_table[i];
+    const struct action_def *defs[64];
+    int ndefs = action_list(defs, 64);
+    for (int i = 0; i < ndefs; i++) {
+        const struct action_def *def = defs[i];
         if (!def->changes)
             continue;
         changing++;
@@ -253,17 +255,23 @@ static void test_action_table_rows_have_unique_names_and_keys(void **state)
     const char *keys = "CKerRmiIxa";
     for (const char *k = keys; *k; k++)
         assert_non_null(action_for_key(*k));
-    for (int i = 0; i < action_count; i++) {
-        assert_non_null(action_table[i]->plan);
-        assert_non_null(action_table[i]->help);
-        for (int j = i + 1; j < action_count; j++) {
-            assert_string_not_equal(action_table[i]->name, action_table[j]->name);
-            if (action_table[i]->key)
-                assert_int_not_equal(action_table[i]->key, action_table[j]->key);
+    /* Every row once, however many subjects list it (ANALYZE is listed
+     * by every pane that shows tables). */
+    const struct action_def *defs[64];
+    int n = action_list(defs, 64);
+    assert_int_equal(n, (int)strlen(keys));
+    for (int i = 0; i < n; i++) {
+        assert_non_null(defs[i]->plan);
+        assert_non_null(defs[i]->help);
+        for (int j = i + 1; j < n; j++) {
+            assert_ptr_not_equal(defs[i], defs[j]);
+            assert_string_not_equal(defs[i]->name, defs[j]->name);
+            if (defs[i]->key)
+                assert_int_not_equal(defs[i]->key, defs[j]->key);
         }
         /* Every DDL changes something; explain alone changes nothing. */
-        if (action_table[i]->ddl)
-            assert_true(action_table[i]->changes);
+        if (defs[i]->ddl)
+            assert_true(defs[i]->changes);
     }
     assert_false(action_find("explain")->changes);
     assert_null(action_find("no-such-action"));

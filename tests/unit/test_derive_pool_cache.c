@@ -11,7 +11,9 @@
 #include <cmocka.h>
 
 #include "core/app.h"
-#include "subjects/derive_pool_cache.h"
+#include "core/counters.h"
+#include "subjects/cache.h"
+#include "subjects/pool.h"
 
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

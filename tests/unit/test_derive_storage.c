@@ -19,7 +19,9 @@
 #include "core/app.h"
 #include "core/collector.h"
 #include "core/config.h"
-#include "subjects/derive_storage.h"
+#include "subjects/indexes.h"
+#include "subjects/partitions.h"
+#include "subjects/views.h"
 #include "base/ident.h"
 #include "core/plan.h"
 #include "base/xalloc.h"
@@ -617,10 +619,10 @@ static void app_with(struct app *app, struct config *cfg, const struct snapshot 
 {
     memset(app, 0, sizeof *app);
     app->cfg = cfg;
-    app->collectors = xcalloc((size_t)collector_count, sizeof *app->collectors);
-    app->collectors[collector_index("partitions")].current = (struct snapshot *)partitions;
-    app->collectors[collector_index("views")].current = (struct snapshot *)views;
-    app->collectors[collector_index("indexes")].current = (struct snapshot *)indexes;
+    collectors_init(app);
+    (collector_find(app, "partitions"))->current = (struct snapshot *)partitions;
+    (collector_find(app, "views"))->current = (struct snapshot *)views;
+    (collector_find(app, "indexes"))->current = (struct snapshot *)indexes;
 }
 
 static const struct alert *find_alert(const struct alert *a, int n, const char *name)
@@ -671,17 +673,20 @@ static void test_alerts_name_each_storage_threshold_crossed(void **state)
     assert_non_null(growth);
     assert_non_null(strstr(growth->text, "public.ev"));
 
+    alerts_free(a, n);
     n = alert_stale_views(&app, a, 16);
     assert_int_equal(n, 1);
     assert_string_equal(a[0].name, "stale_views");
     assert_non_null(strstr(a[0].text, "1 stale view (> 4 h): public.old 5h00m old"));
 
+    alerts_free(a, n);
     n = alert_invalid_indexes(&app, a, 16);
     assert_int_equal(n, 1);
     assert_string_equal(a[0].text, "1 INVALID index: public.broken_idx");
+    alerts_free(a, n);
 
     struct perfdata pd[16];
-    n = perf_storage(&app, pd, 16);
+    n = alerts_perfdata(&app, pd, 16);
     assert_true(n >= 4);
 
     /* Nothing crossed: nothing said. */
@@ -690,12 +695,39 @@ static void test_alerts_name_each_storage_threshold_crossed(void **state)
     assert_int_equal(alert_stale_views(&app, a, 16), 0);
     /* Room for one alert only. */
     assert_int_equal(alert_partitions(&app, a, 1), 1);
+    alerts_free(a, 1);
 
     free(app.collectors);
     free(children);
     snapshot_unref(p);
     snapshot_unref(v);
     snapshot_unref(ix);
+    free_config(cfg);
+}
+
+/* Names other people chose reach the alert whole (63 bytes each, the
+ * most PostgreSQL allows): only the screen cuts, where it draws. */
+static void test_an_alert_names_long_views_whole(void **state)
+{
+    (void)state;
+    struct config *cfg = config_with(1, NULL, NULL);
+    char first[80], second[80];
+    snprintf(first, sizeof first, "public.%s", "sensor_readings_by_hour_and_region_for_the_dashboard_x_aaaaaaaaaa");
+    snprintf(second, sizeof second, "public.%s", "weekly_report_of_every_account_and_its_invoices_by_region_bbbbbbbb");
+    struct snapshot *v = snapshot_new("views", VIEW_COLUMNS, view_columns);
+    add_view(v, first, "t", "t", NOW - 5 * 3600, 3, NAN, NULL);
+    add_view(v, second, "t", "t", NOW - 6 * 3600, 3, NAN, NULL);
+    derive_views_at(v, 4, NOW, NULL, NULL);
+    struct app app;
+    app_with(&app, cfg, NULL, v, NULL);
+    struct alert a[4];
+    assert_int_equal(alert_stale_views(&app, a, 4), 1);
+    assert_non_null(strstr(a[0].text, first + 7));
+    assert_non_null(strstr(a[0].text, second + 7));
+    assert_non_null(strstr(a[0].text, "6h00m old"));
+    alerts_free(a, 1);
+    free(app.collectors);
+    snapshot_unref(v);
     free_config(cfg);
 }
 
@@ -711,7 +743,7 @@ static void test_alerts_skip_missing_or_failed_snapshots(void **state)
     assert_int_equal(alert_partitions(&app, a, 4), 0);
     assert_int_equal(alert_invalid_indexes(&app, a, 4), 0);
     struct perfdata pd[8];
-    assert_int_equal(perf_storage(&app, pd, 8), 0);
+    assert_int_equal(alerts_perfdata(&app, pd, 8), 0);
     free(app.collectors);
     snapshot_unref(failed);
     free_config(cfg);
@@ -738,6 +770,7 @@ int main(void)
         cmocka_unit_test(test_indexes_without_a_plan_show_the_catalog),
         cmocka_unit_test(test_alerts_name_each_storage_threshold_crossed),
         cmocka_unit_test(test_alerts_skip_missing_or_failed_snapshots),
+        cmocka_unit_test(test_an_alert_names_long_views_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

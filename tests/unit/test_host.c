@@ -18,7 +18,9 @@
 
 #include "core/alerts.h"
 #include "core/app.h"
-#include "subjects/collect_host.h"
+#include "core/collector.h"
+#include "subjects/host.h"
+#include "subjects/queries.h"
 #include "core/forecast.h"
 #include "core/host.h"
 #include "base/xalloc.h"
@@ -457,28 +459,22 @@ static struct app *fake_app(void)
     memset(&test_cfg, 0, sizeof test_cfg);
     test_cfg.alerts.disk_full_days = 14;
     app->cfg = &test_cfg;
-    app->collectors = xcalloc((size_t)collector_count, sizeof *app->collectors);
-    for (int i = 0; i < collector_count; i++) {
-        app->collectors[i].def = &collector_defs[i];
-        app->collectors[i].app = app;
-    }
+    collectors_init(app);
     return app;
 }
 
 static void fake_free(struct app *app)
 {
-    for (int i = 0; i < collector_count; i++)
-        snapshot_unref(app->collectors[i].current);
-    free(app->collectors);
+    collectors_free(app);
     free(app);
 }
 
 static void put(struct app *app, struct snapshot *s)
 {
-    int i = collector_index(s->source);
-    assert_true(i >= 0);
-    snapshot_unref(app->collectors[i].current);
-    app->collectors[i].current = s;
+    struct collector *c = collector_find(app, s->source);
+    assert_non_null(c);
+    snapshot_unref(c->current);
+    c->current = s;
 }
 
 static struct snapshot *sizes_with(double days)
@@ -507,9 +503,11 @@ static void test_disk_full_alert_under_the_horizon(void **state)
     assert_string_equal(a[0].name, "disk_full");
     assert_non_null(strstr(a[0].text, "public.analytics_events"));
     assert_non_null(strstr(a[0].text, "/data"));
+    alerts_free(a, 1);
     put(app, sizes_with(2));
     assert_int_equal(alert_disk_full(app, a, 4), 1);
     assert_int_equal(a[0].level, ALERT_CRITICAL);
+    alerts_free(a, 1);
     test_cfg.alerts.disk_full_days = 1;                 /* the horizon is configurable */
     assert_int_equal(alert_disk_full(app, a, 4), 0);
     struct perfdata p[4];

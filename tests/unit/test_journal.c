@@ -29,7 +29,7 @@
 #include "core/app.h"
 #include "core/config.h"
 #include "net/conninfo.h"
-#include "subjects/derive_storage.h"
+#include "subjects/views.h"
 #include "core/journal.h"
 #include "core/snapshot.h"
 #include "base/clock.h"

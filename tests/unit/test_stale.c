@@ -17,6 +17,8 @@
 #include "core/alerts.h"
 #include "core/app.h"
 #include "base/clock.h"
+#include "core/collector.h"
+#include "subjects/pool.h"
 #include "base/xalloc.h"
 
 static const char *const activity_columns[] = { "pid", "state", "duration" };
@@ -34,12 +36,7 @@ static int setup(void **state)
     f->cfg.alerts.cache_hit_percent = 70;
     f->app.cfg = &f->cfg;
     f->app.interval = 1;
-    f->app.collectors = xcalloc((size_t)collector_count, sizeof *f->app.collectors);
-    for (int i = 0; i < collector_count; i++) {
-        f->app.collectors[i].def = &collector_defs[i];
-        f->app.collectors[i].app = &f->app;
-        f->app.collectors[i].backoff = 1;
-    }
+    collectors_init(&f->app);
     *state = f;
     return 0;
 }
@@ -47,21 +44,16 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    for (int i = 0; i < collector_count; i++) {
-        snapshot_unref(f->app.collectors[i].current);
-        snapshot_unref(f->app.collectors[i].previous);
-        snapshot_unref(f->app.collectors[i].last_good);
-    }
-    free(f->app.collectors);
+    collectors_free(&f->app);
     free(f);
     return 0;
 }
 
 static struct collector *collector(struct fixture *f, const char *name)
 {
-    int i = collector_index(name);
-    assert_true(i >= 0);
-    return &f->app.collectors[i];
+    struct collector *c = collector_find(&f->app, name);
+    assert_non_null(c);
+    return c;
 }
 
 /* An activity snapshot with one active query running `seconds`. */
@@ -97,13 +89,13 @@ static void test_a_failed_run_leaves_the_last_data_shown(void **state)
     c->started = now_monotonic();
     collector_publish(c, good);
     assert_ptr_equal(collector_shown(c), good);
-    assert_ptr_equal(app_shown(&f->app, "connections"), good);
+    assert_ptr_equal(collectors_shown(&f->app, "connections"), good);
 
     collector_publish(c, snapshot_failed("connections", "primary not connected"));
     /* The rules and --once see the failure; the screen keeps the data. */
-    assert_non_null(app_snapshot(&f->app, "connections")->error);
-    assert_ptr_equal(app_shown(&f->app, "connections"), good);
-    assert_int_equal(app_shown(&f->app, "connections")->nrows, 1);
+    assert_non_null(collectors_snapshot(&f->app, "connections")->error);
+    assert_ptr_equal(collectors_shown(&f->app, "connections"), good);
+    assert_int_equal(collectors_shown(&f->app, "connections")->nrows, 1);
 }
 
 static void test_a_failure_with_no_data_before_is_shown_as_it_is(void **state)
@@ -150,6 +142,7 @@ static void test_an_alert_from_stale_data_says_as_of_when(void **state)
     assert_string_equal(a[0].name, "slow_query");
     assert_true(a[0].as_of == 1700000000);
     assert_true(alerts_as_of(&f->app) == 1700000000);
+    alerts_free(a, n);
 }
 
 static void test_an_alert_from_a_server_that_is_down_is_not_current(void **state)
@@ -162,6 +155,7 @@ static void test_an_alert_from_a_server_that_is_down_is_not_current(void **state
     int n = alerts_evaluate(&f->app, a, 8);
     assert_int_equal(n, 1);
     assert_true(a[0].as_of == 1700000100);
+    alerts_free(a, n);
 }
 
 static void test_a_failed_latest_run_raises_nothing_from_the_old_data(void **state)

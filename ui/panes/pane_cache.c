@@ -1,4 +1,4 @@
-/* Pane 3: Cache.  PostgreSQL's buffer hit ratio (over the last interval,
+/* The cache pane.  PostgreSQL's buffer hit ratio (over the last interval,
  * from the deltas of pg_stat_database, and since the stats reset) and
  * Redis's keyspace hit ratio (over the interval and since start), each
  * with a sparkline of its history; Redis ops/s, memory against maxmemory,
@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "subjects/derive_pool_cache.h"
+#include "subjects/cache.h"
 #include "pane_lines.h"
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 
 static const struct column_def database_columns[] = {
@@ -104,7 +106,7 @@ static void draw_with_sparkline(struct ui *ui, WINDOW *w, int y, int x, int widt
 static void draw_postgres(struct ui *ui, WINDOW *w, int y, int x, int width, const void *arg)
 {
     (void)arg;
-    const struct snapshot *db = app_shown(ui->app, "database_cache");
+    const struct snapshot *db = collectors_shown(ui->app, "database_cache");
     if (!good(db)) {
         wattrset(w, ATTR(THEME_DIM));
         draw_text(ui, w, y, x, width, db ? db->error : "postgresql: waiting for data...");
@@ -127,7 +129,7 @@ static void draw_postgres(struct ui *ui, WINDOW *w, int y, int x, int width, con
 static void draw_redis(struct ui *ui, WINDOW *w, int y, int x, int width, const void *arg)
 {
     (void)arg;
-    const struct snapshot *r = app_shown(ui->app, "redis");
+    const struct snapshot *r = collectors_shown(ui->app, "redis");
     if (!good(r) || r->nrows < 1) {
         int used = pane_lines_label(ui, w, y, x, width, "redis");
         wattrset(w, ATTR(THEME_DIM));
@@ -181,7 +183,7 @@ static void draw_redis_memory(struct ui *ui, WINDOW *w, int y, int x, int width,
  * what room the pane has left above it (a tall pane, a big screen). */
 static void add_busiest_tables(struct pane_lines *l, const struct app *app)
 {
-    const struct snapshot *t = good(app_shown(app, "table_cache"));
+    const struct snapshot *t = good(collectors_shown(app, "table_cache"));
     if (!t)
         return;
     int shown = 0;
@@ -207,7 +209,7 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     pane_lines_add_drawn(&lines, 0, draw_postgres, NULL);
     pane_lines_from(&lines, "redis");
     pane_lines_add_drawn(&lines, 1, draw_redis, NULL);
-    const struct snapshot *r = good(app_shown(ui->app, "redis"));
+    const struct snapshot *r = good(collectors_shown(ui->app, "redis"));
     if (r && r->nrows > 0)
         pane_lines_add_drawn(&lines, 2, draw_redis_memory, r);
     pane_lines_from(&lines, "table_cache");
@@ -228,9 +230,8 @@ static int key(struct ui *ui, struct pane *p, int ch)
 }
 
 const struct pane_class pane_cache = {
-    .name = "Cache",
+    .subject = "cache",
     .help = "t: databases / busiest tables (buffer hits and reads over the last interval)",
-    .number = 3,
     .tables = tables,
     .ntables = 2,
     .draw_header = draw_header,

@@ -1,6 +1,6 @@
-/* Pane 6: indexes.  The index plan (the kit's index script, or --plan
+/* The indexes pane.  The index plan (the kit's index script, or --plan
  * FILE) against the catalog (collector "indexes", merged with the plan by
- * derive_storage.c): planned indexes that are missing, present, INVALID
+ * src/subjects/indexes.c): planned indexes that are missing, present, INVALID
  * (a failed CREATE INDEX CONCURRENTLY) or being built, with their size and
  * scans, and every other index that is unused or a duplicate.  A summary
  * line counts them; builds in progress get a line each with their phase
@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "subjects/derive_storage.h"
+#include "subjects/indexes.h"
 #include "core/plan.h"
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
@@ -53,7 +55,7 @@ static bool status_is(const struct snapshot *s, int row, const char *want)
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
     (void)p;
-    const struct snapshot *s = app_snapshot(ui->app, "indexes");
+    const struct snapshot *s = collectors_snapshot(ui->app, "indexes");
     if (!s || s->error || height < 6)
         return 0;
     int budget = height / 2 - 1;
@@ -103,7 +105,7 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
         draw_text(ui, w, y + used++, x, width, line);
     }
 
-    const struct snapshot *progress = app_snapshot(ui->app, "index_progress");
+    const struct snapshot *progress = collectors_snapshot(ui->app, "index_progress");
     for (int r = 0; progress && !progress->error && r < progress->nrows && used < budget; r++) {
         const char *index = snapshot_get(progress, r, "index");
         const char *phase = snapshot_get(progress, r, "phase");
@@ -213,9 +215,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 }
 
 const struct pane_class pane_indexes = {
-    .name = "Indexes",
+    .subject = "indexes",
     .help = "Enter: definition  i: create the selected missing index  I: all missing  x: drop an INVALID index",
-    .number = 6,
     .tables = tables,
     .ntables = 1,
     .draw_header = draw_header,

@@ -1,4 +1,4 @@
-/* Pane 4: partitions.  Every partitioned table (collector "partitions"),
+/* The partitions pane.  Every partitioned table (collector "partitions"),
  * nested ones indented under their parent: how many partitions, their
  * size and estimated rows, the oldest and newest bound, how far ahead the
  * time partitions reach, rows that fell into the default partition and,
@@ -13,7 +13,9 @@
 
 #include <jansson.h>
 
-#include "subjects/derive_storage.h"
+#include "subjects/partitions.h"
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
@@ -59,7 +61,7 @@ static const struct table_def tables[] = {
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
     (void)p;
-    const struct snapshot *s = app_snapshot(ui->app, "partitions");
+    const struct snapshot *s = collectors_snapshot(ui->app, "partitions");
     if (!s || s->error || height < 6)
         return 0;
     double parts = 0, bytes = 0;
@@ -234,9 +236,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 }
 
 const struct pane_class pane_partitions = {
-    .name = "Partitions",
+    .subject = "partitions",
     .help = "Enter: partitions of the table  m: maintenance (create ahead, retention) with a DDL preview",
-    .number = 4,
     .tables = tables,
     .ntables = 1,
     .draw_header = draw_header,

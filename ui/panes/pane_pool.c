@@ -1,4 +1,4 @@
-/* Pane 2: Pool.  Client connections used against the usable slots
+/* The pool pane.  Client connections used against the usable slots
  * (max_connections less the reserved ones) as a gauge, pgdeck's own pool,
  * the replicas with their lag (or this server's recovery when pgdeck is
  * connected to a standby), the read replica seen from itself, PgBouncer's
@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "subjects/derive_pool_cache.h"
+#include "subjects/pool.h"
 #include "pane_lines.h"
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 
 static const struct column_def columns[] = {
@@ -72,9 +74,9 @@ static void draw_usage(struct ui *ui, WINDOW *w, int y, int x, int width, const 
 {
     (void)arg;
     const struct app *app = ui->app;
-    const struct snapshot *conn = app_shown(app, "connections");
+    const struct snapshot *conn = collectors_shown(app, "connections");
     double used, usable;
-    if (!pool_usage(good(conn), good(app_shown(app, "settings")), &used, &usable)) {
+    if (!pool_usage(good(conn), good(collectors_shown(app, "settings")), &used, &usable)) {
         wattrset(w, ATTR(THEME_DIM));
         draw_text(ui, w, y, x, width, conn && conn->error ? conn->error : "connections: waiting for data...");
         return;
@@ -131,7 +133,7 @@ static void add_own_pool(struct pane_lines *l, const struct app *app, int width)
 
 static void add_replication(struct pane_lines *l, const struct app *app)
 {
-    const struct snapshot *rep = app_shown(app, "replication");
+    const struct snapshot *rep = collectors_shown(app, "replication");
     if (!good(rep)) {
         pane_lines_add(l, 1, THEME_DIM, "replication", "%s", rep ? rep->error : "waiting for data...");
         return;
@@ -165,7 +167,7 @@ static void add_replication(struct pane_lines *l, const struct app *app)
 
 static void add_read_replica(struct pane_lines *l, const struct app *app)
 {
-    const struct snapshot *r = app_shown(app, "replica");
+    const struct snapshot *r = collectors_shown(app, "replica");
     if (!r) {
         pane_lines_add(l, 4, THEME_DIM, "read replica", "%s", app->replica ? "waiting for data..." : "not configured");
         return;
@@ -199,7 +201,7 @@ static bool admin_pool(const struct snapshot *pools, int row)
 
 static void add_pgbouncer(struct pane_lines *l, const struct app *app)
 {
-    const struct snapshot *pools = app_shown(app, "pgbouncer_pools");
+    const struct snapshot *pools = collectors_shown(app, "pgbouncer_pools");
     if (!good(pools)) {
         pane_lines_add(l, 2, THEME_DIM, "pgbouncer", "%s", pools ? pools->error : "waiting for data...");
         return;
@@ -214,7 +216,7 @@ static void add_pgbouncer(struct pane_lines *l, const struct app *app)
     char summary[200];
     int n = snprintf(summary, sizeof summary, "%d pool%s, %.0f client%s waiting", npools,
                      npools == 1 ? "" : "s", waiting, waiting == 1 ? "" : "s");
-    const struct snapshot *stats = good(app_shown(app, "pgbouncer_stats"));
+    const struct snapshot *stats = good(collectors_shown(app, "pgbouncer_stats"));
     if (stats && n > 0 && (size_t)n < sizeof summary) {
         double rate = 0, time = 0;
         bool known = false;
@@ -263,9 +265,8 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
 }
 
 const struct pane_class pane_pool = {
-    .name = "Pool",
+    .subject = "pool",
     .help = "connections used / usable, by state, database, user, application; replicas; PgBouncer; pgdeck's pool",
-    .number = 2,
     .tables = tables,
     .ntables = 1,
     .draw_header = draw_header,

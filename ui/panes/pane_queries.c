@@ -1,12 +1,14 @@
-/* Pane 1: queries.  Live sessions from pg_stat_activity (collector
+/* The queries pane.  Live sessions from pg_stat_activity (collector
  * "activity"), and with `t` the statement statistics from
  * pg_stat_statements (collector "statements").  Slow queries (over the
  * slow-query threshold) and sessions idle in a transaction stand out. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "subjects/collect_host.h"
+#include "subjects/host.h"
 #include "base/sanitize.h"
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
@@ -20,7 +22,7 @@ static const struct column_def activity_columns[] = {
     { "WAIT",     "wait",       16, false, FORMAT_AS_TEXT, 110 },
     { "BLOCKED",  "blocked_by",  9, false, FORMAT_AS_TEXT, 70 },
     { "DURATION", "duration",    9, true,  FORMAT_AS_SECONDS },
-    /* From /proc when pgdeck runs on the database host (collect_host.h);
+    /* From /proc when pgdeck runs on the database host (subjects/host.h);
      * blank otherwise.  CPU% still leaves the query 30 columns at 80 and
      * at 150; memory and I/O come in where the query keeps 50 or more. */
     { "CPU%",     "cpu_percent", 6, true,  FORMAT_AS_PERCENT, 78 },
@@ -162,7 +164,7 @@ static void add_host_lines(struct ui *ui, char ***lines, int *n, int *cap, const
         (*lines)[(*n)++] = xasprintf("%-18s %s", "host", *why ? why : "waiting for data...");
         return;
     }
-    const struct snapshot *b = app_snapshot(ui->app, "backends");
+    const struct snapshot *b = collectors_snapshot(ui->app, "backends");
     int r = pid ? snapshot_find(b, "pid", pid) : -1;
     if (r < 0) {
         (*lines)[(*n)++] = xasprintf("%-18s %s", "host", "this session is not in /proc (yet)");
@@ -226,9 +228,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 }
 
 const struct pane_class pane_queries = {
-    .name = "Queries",
+    .subject = "queries",
     .help = "t: live activity / pg_stat_statements  e: explain  C: cancel  K: terminate",
-    .number = 1,
     .tables = tables,
     .ntables = 2,
     .draw_header = draw_header,

@@ -1,4 +1,4 @@
-/* Pane 5: materialized views (collector "views"): populated or not, size,
+/* The views pane.  Materialized views (collector "views"): populated or not, size,
  * whether a unique index lets them refresh CONCURRENTLY, when they were
  * last refreshed and how long it took, their age against the threshold,
  * and a refresh running now.  The refresh time comes from the kit's
@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "draw.h"
+#include "table.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
@@ -43,7 +45,7 @@ static const struct table_def tables[] = {
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
     (void)p;
-    const struct snapshot *s = app_snapshot(ui->app, "views");
+    const struct snapshot *s = collectors_snapshot(ui->app, "views");
     if (!s || s->error || height < 6)
         return 0;
     int stale = 0, refreshing = 0, unknown = 0, journal = 0;
@@ -131,9 +133,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 }
 
 const struct pane_class pane_views = {
-    .name = "Views",
+    .subject = "views",
     .help = "Enter: details  r: refresh the selected view  R: refresh all stale views (CONCURRENTLY when possible)",
-    .number = 5,
     .tables = tables,
     .ntables = 1,
     .draw_header = draw_header,

@@ -1,23 +1,21 @@
-/* Derived figures for the Partitions, Views and Indexes panes: how far
- * ahead time partitions reach and what lies past retention, how old each
- * materialized view is, and the index plan against the catalog.  See
- * derive_storage.h for the columns. */
+/* The partitions subject's derived columns (see partitions.h): how far
+ * ahead time partitions reach, what lies past retention, the default
+ * partition's rows and the current partition's growth, and the calendar
+ * arithmetic they need. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
 
 #include "core/app.h"
 #include "core/config.h"
-#include "subjects/derive_storage.h"
-#include "core/journal.h"
-#include "core/plan.h"
+#include "subjects/partitions.h"
+#include "base/ident.h"
 #include "base/calendar.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
@@ -35,26 +33,6 @@ static double number(const struct snapshot *s, int row, const char *column)
     return snapshot_number(s, row, column, NAN);
 }
 
-/* A number as a cell; NAN becomes SQL NULL, as for any unknown value. */
-static void set_number(struct snapshot *s, int row, const char *column, double v, int decimals)
-{
-    if (isnan(v)) {
-        snapshot_set(s, row, column, NULL);
-        return;
-    }
-    char buf[64];
-    if (isinf(v))
-        snprintf(buf, sizeof buf, "%s", v > 0 ? "Infinity" : "-Infinity");
-    else
-        snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    snapshot_set(s, row, column, buf);
-}
-
-static void set_bool(struct snapshot *s, int row, const char *column, int v)
-{
-    snapshot_set(s, row, column, v < 0 ? NULL : v ? "t" : "f");
-}
-
 static bool is_text(const char *v, const char *want)
 {
     return v && strcmp(v, want) == 0;
@@ -66,15 +44,6 @@ static double clock_of(const struct snapshot *s, int row, double fallback)
 {
     double t = number(s, row, "server_now");
     return isnan(t) ? fallback : t;
-}
-
-/* How a relation is shown: without "public.", the schema nearly every
- * name would otherwise repeat; other schemas stay. */
-static const char *display_name(const char *name)
-{
-    if (name && strncmp(name, "public.", 7) == 0 && name[7])
-        return name + 7;
-    return name;
 }
 
 /* ---- time arithmetic ---------------------------------------------------- */
@@ -425,10 +394,10 @@ void derive_partitions_at(struct snapshot *s, const struct config *cfg, double w
                 buf[o++] = '-';
                 buf[o++] = ' ';
             }
-            snprintf(buf + o, sizeof buf - o, "%s", name ? display_name(name) : "");
+            snprintf(buf + o, sizeof buf - o, "%s", name ? ident_shown(name) : "");
             snapshot_set(s, r, "display", buf);
         } else {
-            snapshot_set(s, r, "display", display_name(name));
+            snapshot_set(s, r, "display", ident_shown(name));
         }
         derive_short_bound(snapshot_get(s, r, "oldest"), buf, sizeof buf);
         snapshot_set(s, r, "oldest_short", buf);
@@ -457,8 +426,8 @@ void derive_partitions_at(struct snapshot *s, const struct config *cfg, double w
                 covered = 0;
                 ahead_ok = 0;
                 snapshot_set(s, r, "ahead", "none");
-                set_number(s, r, "ahead_seconds", 0, 0);
-                set_number(s, r, "months_ahead", 0, 0);
+                snapshot_set_number(s, r, "ahead_seconds", 0, 0);
+                snapshot_set_number(s, r, "months_ahead", 0, 0);
                 add_problem(problems, sizeof problems, "no partition for now");
             } else {
                 covered = 1;
@@ -466,8 +435,8 @@ void derive_partitions_at(struct snapshot *s, const struct config *cfg, double w
                 double ahead = cu - now;
                 format_ahead(buf, sizeof buf, ahead, months, monthly);
                 snapshot_set(s, r, "ahead", buf);
-                set_number(s, r, "ahead_seconds", ahead, 0);
-                set_number(s, r, "months_ahead", months, 0);
+                snapshot_set_number(s, r, "ahead_seconds", ahead, 0);
+                snapshot_set_number(s, r, "months_ahead", months, 0);
                 if (monthly) {
                     ahead_ok = months >= needed;
                     if (!ahead_ok)
@@ -481,8 +450,8 @@ void derive_partitions_at(struct snapshot *s, const struct config *cfg, double w
                 }
             }
         }
-        set_bool(s, r, "ahead_ok", ahead_ok);
-        set_bool(s, r, "now_covered", covered);
+        snapshot_set_bool(s, r, "ahead_ok", ahead_ok);
+        snapshot_set_bool(s, r, "now_covered", covered);
 
         /* Retention and growth, from the list of partitions. */
         const char *retention = cfg ? config_retention_for(cfg, snapshot_get(s, r, "schema"),
@@ -495,8 +464,8 @@ void derive_partitions_at(struct snapshot *s, const struct config *cfg, double w
         struct children_facts f;
         read_children(timed ? snapshot_get(s, r, "children") : NULL, now, cutoff,
                       number(s, r, "partition_seconds"), &f);
-        set_number(s, r, "outside_retention", isnan(cutoff) ? NAN : f.outside, 0);
-        set_number(s, r, "outside_retention_bytes", isnan(cutoff) ? NAN : f.outside_bytes, 0);
+        snapshot_set_number(s, r, "outside_retention", isnan(cutoff) ? NAN : f.outside, 0);
+        snapshot_set_number(s, r, "outside_retention_bytes", isnan(cutoff) ? NAN : f.outside_bytes, 0);
         if (!isnan(cutoff)) {
             if (f.outside > 0) {
                 char what[48];
@@ -504,22 +473,22 @@ void derive_partitions_at(struct snapshot *s, const struct config *cfg, double w
                 add_problem(problems, sizeof problems, what);
             }
         }
-        set_number(s, r, "current_bytes", f.current_bytes, 0);
+        snapshot_set_number(s, r, "current_bytes", f.current_bytes, 0);
         snapshot_set(s, r, "growth_per_day", NULL);
         snapshot_set(s, r, "projected_bytes", NULL);
         snapshot_set(s, r, "growth_ratio", NULL);
         double elapsed = now - f.current_from;
         if (!isnan(f.current_bytes) && elapsed > 3600) {
-            set_number(s, r, "growth_per_day", f.current_bytes / (elapsed / DAY), 0);
+            snapshot_set_number(s, r, "growth_per_day", f.current_bytes / (elapsed / DAY), 0);
             double projected = f.current_bytes * (f.current_to - f.current_from) / elapsed;
             if (!isinf(projected))
-                set_number(s, r, "projected_bytes", projected, 0);
+                snapshot_set_number(s, r, "projected_bytes", projected, 0);
             if (f.largest_before > 0 && !isinf(projected))
-                set_number(s, r, "growth_ratio", projected / f.largest_before, 2);
+                snapshot_set_number(s, r, "growth_ratio", projected / f.largest_before, 2);
         }
 
         bool default_rows_flag = !isnan(default_rows) && default_rows > 0;
-        set_bool(s, r, "default_flag", default_rows_flag);
+        snapshot_set_bool(s, r, "default_flag", default_rows_flag);
         if (default_rows_flag)
             add_problem(problems, sizeof problems, "rows in default");
         snapshot_set(s, r, "problems", problems);
@@ -530,359 +499,4 @@ void derive_partitions(struct app *app, struct snapshot *now, const struct snaps
 {
     (void)prev;
     derive_partitions_at(now, app ? app->cfg : NULL, now_wall());
-}
-
-/* ---- views -------------------------------------------------------------- */
-
-static view_refresh_lookup journal_lookup;
-
-void derive_views_set_refresh_lookup(view_refresh_lookup lookup)
-{
-    journal_lookup = lookup;
-}
-
-static void format_age(char *buf, size_t len, double s)
-{
-    if (s < 0)
-        s = 0;
-    if (s < 60)
-        snprintf(buf, len, "%.0fs", s);
-    else if (s < 3600)
-        snprintf(buf, len, "%dm%02ds", (int)s / 60, (int)s % 60);
-    else if (s < DAY)
-        snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
-    else
-        snprintf(buf, len, "%dd%02dh", (int)(s / DAY), (int)fmod(s, DAY) / 3600);
-}
-
-void derive_views_at(struct snapshot *s, double max_age_hours, double wall,
-                     view_refresh_lookup lookup, const struct app *app)
-{
-    double max_age = max_age_hours * 3600;
-    for (int r = 0; r < s->nrows; r++) {
-        double now = clock_of(s, r, wall);
-        const char *name = snapshot_get(s, r, "name");
-        snapshot_set(s, r, "display", display_name(name));
-        bool populated = snapshot_true(s, r, "populated");
-        bool log = snapshot_true(s, r, "log_installed");
-        double finished = number(s, r, "log_finished");
-        double duration = number(s, r, "log_duration");
-        const char *from = NULL;
-        const char *key = snapshot_get(s, r, "object_key");
-        char *note = NULL;
-        if (!isnan(finished)) {
-            from = "log";
-        } else if (lookup && key) {
-            struct view_refresh_record rec = { NAN, NAN, NAN, false };
-            if (lookup(app, key, &rec)) {
-                if (!isnan(rec.finished_at)) {
-                    finished = rec.finished_at;
-                    duration = rec.duration;
-                    from = "journal";
-                }
-                /* A refresh pgdeck started and never saw end: the view may
-                 * or may not have been refreshed then. */
-                if (!isnan(rec.unfinished_at) && !rec.running) {
-                    char at[32] = "?";
-                    time_t t = (time_t)rec.unfinished_at;
-                    struct tm tm;
-                    if (localtime_r(&t, &tm))
-                        strftime(at, sizeof at, "%Y-%m-%d %H:%M", &tm);
-                    note = xasprintf("pgdeck's refresh at %s: %s", at, JOURNAL_OUTCOME_UNKNOWN);
-                }
-            }
-        }
-        snapshot_set(s, r, "refresh_note", note);
-        free(note);
-        set_number(s, r, "last_refresh", finished, 3);
-        char when[32] = "";
-        if (!isnan(finished)) {
-            time_t t = (time_t)finished;
-            struct tm tm;
-            if (localtime_r(&t, &tm))
-                strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-        }
-        snapshot_set(s, r, "last_refresh_at", *when ? when : NULL);
-        set_number(s, r, "refresh_duration", duration, 3);
-        snapshot_set(s, r, "refresh_known_from", from);
-
-        double age = isnan(finished) ? NAN : now - finished;
-        if (!isnan(age) && age < 0)
-            age = 0;
-        set_number(s, r, "age", age, 0);
-        char buf[64];
-        if (!isnan(age))
-            format_age(buf, sizeof buf, age);
-        else
-            snprintf(buf, sizeof buf, "%s", log ? "never" : "unknown");
-        snapshot_set(s, r, "age_text", buf);
-
-        /* Stale: not populated, older than the threshold, or never
-         * refreshed as far as the log knows.  Without a log and without
-         * pgdeck's journal, nobody knows: NULL, not a guess. */
-        int stale;
-        if (!populated)
-            stale = 1;
-        else if (!isnan(age))
-            stale = age > max_age;
-        else
-            stale = log ? 1 : -1;
-        set_bool(s, r, "stale", stale);
-
-        const char *state;
-        double failed_at = number(s, r, "log_failed_at");
-        if (snapshot_true(s, r, "refreshing")) {
-            double took = number(s, r, "refresh_seconds");
-            bool waiting = snapshot_true(s, r, "refresh_waiting");
-            char t[32];
-            if (isnan(took))
-                snprintf(t, sizeof t, "?");
-            else
-                format_age(t, sizeof t, took);
-            snprintf(buf, sizeof buf, "%s %s", waiting ? "waiting" : "refreshing", t);
-            state = buf;
-        } else if (!populated) {
-            state = "unpopulated";
-        } else if (!isnan(failed_at) && (isnan(finished) || failed_at > finished)) {
-            state = "failed";
-        } else if (stale == 1) {
-            state = isnan(age) ? "never refreshed" : "STALE";
-        } else if (stale == 0) {
-            state = "ok";
-        } else {
-            state = "unknown";
-        }
-        snapshot_set(s, r, "state", state);
-    }
-}
-
-void derive_views(struct app *app, struct snapshot *now, const struct snapshot *prev)
-{
-    (void)prev;
-    /* A public.mv_refresh_log that is not the kit's table is not read;
-     * the operator hears why, once, and the pane falls back to pgdeck's
-     * journal as if there were no log. */
-    const char *ignored = now->nrows > 0 ? snapshot_get(now, 0, "log_ignored") : NULL;
-    if (app && ignored)
-        app_notice_once(app, "%s", ignored);
-    double hours = app && app->cfg ? app->cfg->alerts.view_age_hours : 4;
-    derive_views_at(now, hours, now_wall(), journal_lookup, app);
-}
-
-/* ---- indexes ------------------------------------------------------------ */
-
-static struct {
-    bool   loaded;
-    char  *path;            /* NULL: the built-in plan */
-    struct plan plan;
-    char  *error;           /* why it could not be read, or NULL */
-    struct stat st;         /* of the file when it was read */
-} plan_cache;
-
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-    return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
-           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-const struct plan *derive_index_plan_loaded(const char **error)
-{
-    *error = plan_cache.error;
-    return plan_cache.loaded ? &plan_cache.plan : NULL;
-}
-
-const struct plan *derive_index_plan(const struct config *cfg, const char **error)
-{
-    const char *path = cfg ? cfg->plan_file : NULL;
-    bool same_path = plan_cache.loaded &&
-                     ((!path && !plan_cache.path) ||
-                      (path && plan_cache.path && strcmp(path, plan_cache.path) == 0));
-    struct stat st;
-    memset(&st, 0, sizeof st);
-    bool have_stat = path && stat(path, &st) == 0;
-    if (same_path && (!path || (have_stat && same_file(&st, &plan_cache.st)) ||
-                      (!have_stat && plan_cache.error))) {
-        *error = plan_cache.error;
-        return &plan_cache.plan;
-    }
-    /* First use, another file, or the file changed: read it again. */
-    if (plan_cache.loaded)
-        plan_free(&plan_cache.plan);
-    free(plan_cache.path);
-    free(plan_cache.error);
-    plan_cache.path = xstrdup(path);
-    plan_cache.error = NULL;
-    plan_cache.st = st;
-    char err[512];
-    if (plan_load(&plan_cache.plan, path, err, sizeof err) != 0)
-        plan_cache.error = xstrdup(err);
-    plan_cache.loaded = true;
-    *error = plan_cache.error;
-    return &plan_cache.plan;
-}
-
-/* Move rows so that those with the lowest rank come first, keeping the
- * server's order within a rank. */
-static void reorder(struct snapshot *s, const int *rank, int levels)
-{
-    if (s->nrows < 2 || s->ncols < 1)
-        return;
-    char **cells = xcalloc((size_t)s->nrows * (size_t)s->ncols, sizeof *cells);
-    int out = 0;
-    for (int level = 0; level < levels; level++)
-        for (int r = 0; r < s->nrows; r++)
-            if (rank[r] == level) {
-                memcpy(cells + (size_t)out * (size_t)s->ncols, s->cells + (size_t)r * (size_t)s->ncols,
-                       (size_t)s->ncols * sizeof *cells);
-                out++;
-            }
-    if (out != s->nrows) {      /* a rank out of range: leave the order */
-        free(cells);
-        return;
-    }
-    free(s->cells);
-    s->cells = cells;
-    s->cap_rows = s->nrows;
-}
-
-/* The progress row for an index (by oid, else by "schema.name"), or -1. */
-static int progress_row(const struct snapshot *progress, const char *oid, const char *name)
-{
-    if (!progress || progress->error)
-        return -1;
-    int r = oid ? snapshot_find(progress, "index_oid", oid) : -1;
-    if (r < 0 && name)
-        r = snapshot_find(progress, "index", name);
-    return r;
-}
-
-static void building_status(const struct snapshot *progress, int row, char *buf, size_t len)
-{
-    double percent = number(progress, row, "percent");
-    if (isnan(percent))
-        snprintf(buf, len, "building");
-    else
-        snprintf(buf, len, "building %.0f%%", percent);
-}
-
-/* What needs a hand first: broken, then under way, then not there. */
-enum { RANK_INVALID, RANK_BUILDING, RANK_MISSING, RANK_OTHER, RANK_COUNT };
-
-void derive_indexes_at(struct snapshot *s, const struct plan *plan, const struct snapshot *progress)
-{
-    int catalog_rows = s->nrows;
-    int planned = plan ? plan->count : 0;
-    bool *seen = xcalloc((size_t)(planned ? planned : 1), sizeof *seen);
-    char buf[64];
-
-    for (int r = 0; r < catalog_rows; r++) {
-        const char *schema = snapshot_get(s, r, "schema");
-        const char *index = snapshot_get(s, r, "index");
-        const struct plan_entry *e = plan_find(plan, schema, index);
-        if (e)
-            seen[e - plan->entries] = true;
-        set_bool(s, r, "planned", e != NULL);
-        set_number(s, r, "plan_line", e ? e->line : NAN, 0);
-
-        bool valid = snapshot_true(s, r, "valid");
-        int p = progress_row(progress, snapshot_get(s, r, "index_oid"), snapshot_get(s, r, "name"));
-        const char *status;
-        if (p >= 0) {
-            building_status(progress, p, buf, sizeof buf);
-            status = buf;
-        } else if (!valid) {
-            status = "INVALID";
-        } else {
-            status = e ? "present" : "";
-        }
-        snapshot_set(s, r, "status", status);
-
-        /* Unused: valid, enforcing nothing, never scanned since the
-         * statistics were reset. */
-        double scans = number(s, r, "scans");
-        bool unused = valid && !snapshot_true(s, r, "enforces") && !isnan(scans) && scans == 0;
-        set_bool(s, r, "unused", unused);
-        const char *dup = snapshot_get(s, r, "duplicate_of");
-        bool duplicate = dup && *dup;
-        set_bool(s, r, "duplicate", duplicate);
-        set_bool(s, r, "problem", p >= 0 || !valid || unused || duplicate);
-        snapshot_set(s, r, "note", unused && duplicate ? "unused, dup" : unused ? "unused"
-                                   : duplicate ? "duplicate" : NULL);
-        snapshot_set(s, r, "display", display_name(snapshot_get(s, r, "name")));
-    }
-
-    /* The plan's indexes the catalog does not have. */
-    if (planned) {
-        for (int i = 0; i < planned; i++) {
-            if (seen[i])
-                continue;
-            const struct plan_entry *e = &plan->entries[i];
-            /* An empty row as wide as the table is now: the first missing
-             * row adds the derived columns when the catalog gave no row. */
-            const char **values = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *values);
-            snapshot_add_row(s, values);
-            free(values);
-            int r = s->nrows - 1;
-            char *name = xasprintf("%s.%s", e->schema, e->name);
-            snapshot_set(s, r, "name", name);
-            snapshot_set(s, r, "display", display_name(name));
-            snapshot_set(s, r, "schema", e->schema);
-            snapshot_set(s, r, "index", e->name);
-            snapshot_set(s, r, "table", e->qualified_table);
-            snapshot_set(s, r, "method", e->method);
-            set_bool(s, r, "is_unique", e->unique);
-            snapshot_set(s, r, "definition", e->statement);
-            set_bool(s, r, "planned", 1);
-            set_number(s, r, "plan_line", e->line, 0);
-            int p = progress_row(progress, NULL, name);
-            if (p >= 0)
-                building_status(progress, p, buf, sizeof buf);
-            snapshot_set(s, r, "status", p >= 0 ? buf : "missing");
-            set_bool(s, r, "unused", 0);
-            set_bool(s, r, "duplicate", 0);
-            set_bool(s, r, "problem", 1);
-            free(name);
-        }
-    }
-    free(seen);
-
-    int *rank = xcalloc((size_t)(s->nrows ? s->nrows : 1), sizeof *rank);
-    for (int r = 0; r < s->nrows; r++) {
-        const char *status = snapshot_get(s, r, "status");
-        rank[r] = is_text(status, "missing") ? RANK_MISSING
-                : is_text(status, "INVALID") ? RANK_INVALID
-                : status && strncmp(status, "building", 8) == 0 ? RANK_BUILDING : RANK_OTHER;
-    }
-    reorder(s, rank, RANK_COUNT);
-    free(rank);
-}
-
-void derive_indexes(struct app *app, struct snapshot *now, const struct snapshot *prev)
-{
-    (void)prev;
-    const char *error = NULL;
-    const struct plan *plan = derive_index_plan(app ? app->cfg : NULL, &error);
-    const struct snapshot *progress = app ? app_snapshot(app, "index_progress") : NULL;
-    derive_indexes_at(now, plan, progress);
-}
-
-/* A build started or ended: the catalog's view of that index changed. */
-static bool same_builds(const struct snapshot *a, const struct snapshot *b)
-{
-    if (!a || !b || a->nrows != b->nrows)
-        return false;
-    for (int r = 0; r < a->nrows; r++) {
-        const char *oid = snapshot_get(a, r, "index_oid");
-        if (!oid || snapshot_find(b, "index_oid", oid) < 0)
-            return false;
-    }
-    return true;
-}
-
-void derive_index_progress(struct app *app, struct snapshot *now, const struct snapshot *prev)
-{
-    if (!app || !app->collectors)
-        return;
-    if (prev ? !same_builds(now, prev) : now->nrows > 0)
-        collector_run_now(app, "indexes");
 }

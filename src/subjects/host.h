@@ -1,12 +1,13 @@
-#ifndef PGDECK_COLLECT_HOST_H
-#define PGDECK_COLLECT_HOST_H
+#ifndef PGDECK_SUBJECTS_HOST_H
+#define PGDECK_SUBJECTS_HOST_H
 
 #include <stddef.h>
 
-/* The database host's collectors: what the server's processes cost the
- * machine, how full its disks are, and when they will be full.  Backends,
- * host and disks live in collect_host.c, sizes in collect_sizes.c, the
- * host line in host_summary.c; their thread-pool plumbing in host_job.c.
+/* The host subject: what the server's processes cost the machine, how
+ * full its disks are, and when they will be full.  It has no pane: the
+ * host line shows in the queries pane.  Backends, host and disks live in
+ * host.c, sizes and the disk alert in host_sizes.c, the host line in
+ * host_summary.c; their thread-pool plumbing in core/host_job.c.
  *
  *   backends    (every refresh) pg_stat_activity's pids, read in /proc:
  *               pid, backend_type, cpu_percent (of one CPU), rss and
@@ -48,16 +49,18 @@ struct snapshot;
 
 #define HOST_NEEDS_HOST "host figures need pgdeck on the database host"
 
-int  host_backends_run(struct collector *c);
-void host_backends_free(void *state);
-int  host_system_run(struct collector *c);
-int  host_disks_run(struct collector *c);
+struct alert;
+struct perfdata;
+
+/* The sizes collector's run and state (host_sizes.c). */
 int  host_sizes_run(struct collector *c);
 void host_sizes_free(void *state);
 
-/* collector_def.derive of "activity": the backends' cpu_percent, rss,
- * read_bps and write_bps joined by pid (left NULL when unknown). */
-void derive_activity_host(struct app *app, struct snapshot *now, const struct snapshot *prev);
+/* A disk that, at the growth rate of what it holds, is full within
+ * cfg->alerts.disk_full_days (critical within a quarter of that); and the
+ * subject's performance data (host_sizes.c). */
+int  alert_disk_full(const struct app *app, struct alert *out, int max);
+int  perf_host(const struct app *app, struct perfdata *out, int max);
 
 /* NULL when the host figures can be read, "" while that is not known yet,
  * otherwise why not (HOST_NEEDS_HOST and the reason).  Borrowed. */

@@ -1,18 +1,32 @@
-/* The statements collector: pg_stat_statements without the query texts
- * (pg_stat_statements(false): the texts live in a file the server would
- * read and send on every call), then the texts of the queryids seen for
- * the first time, once each.  With 5,000 statements that is the difference
- * between kilobytes and megabytes a refresh. */
+/* The queries subject: what the server is running now.
+ *   activity     pg_stat_activity's sessions (pgdeck's own left out), each
+ *                with its backend's CPU, memory and I/O when pgdeck runs on
+ *                the database host (the host subject's backends collector);
+ *   statements   pg_stat_statements, its texts fetched once per queryid;
+ * the slow-query alert, and the session actions (C K e, in
+ * queries_actions.c).  The host line (host.c) shows in this pane too. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/action_sql.h"
+#include "core/alerts.h"
 #include "core/app.h"
-#include "subjects/collect_statements.h"
+#include "core/collector.h"
+#include "core/subject.h"
+#include "subjects/queries.h"
 #include "base/embedded.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
+
+/* ---- statements ------------------------------------------------------------- */
+
+/* The statements collector: pg_stat_statements without the query texts
+ * (pg_stat_statements(false): the texts live in a file the server would
+ * read and send on every call), then the texts of the queryids seen for
+ * the first time, once each.  With 5,000 statements that is the difference
+ * between kilobytes and megabytes a refresh. */
 
 /* queryid -> text, open addressing; cleared when it grows past the cap
  * (texts are fetched again as they are seen). */
@@ -116,7 +130,7 @@ static struct statements_state *state_of(struct collector *c)
     return c->state;
 }
 
-void statements_free_state(void *state)
+static void statements_free_state(void *state)
 {
     struct statements_state *st = state;
     if (!st)
@@ -282,7 +296,7 @@ static unsigned long pool_connects(struct pgpool *pool)
     return stats.connects;
 }
 
-int statements_run(struct collector *c)
+static int statements_run(struct collector *c)
 {
     struct statements_state *st = state_of(c);
     unsigned long connects = pool_connects(c->app->primary);
@@ -293,3 +307,135 @@ int statements_run(struct collector *c)
     st->connects = connects;
     return pgpool_send(c->app->primary, extension_sql, 0, NULL, 0, schema_found, c);
 }
+
+/* ---- activity: the backends' figures by pid ------------------------------- */
+
+void derive_activity_host(struct app *app, struct snapshot *now, const struct snapshot *prev)
+{
+    (void)prev;
+    const struct snapshot *b = app ? collectors_snapshot(app, "backends") : NULL;
+    if (!b || b->error || b->nrows == 0)
+        return;
+    static const char *const fields[] = { "cpu_percent", "rss", "read_bps", "write_bps" };
+    int pid_col = snapshot_column(b, "pid");
+    int cols[4];
+    for (int k = 0; k < 4; k++)
+        cols[k] = snapshot_column(b, fields[k]);
+    /* Both are in pid order (the backends query sorts them) most of the
+     * time, but a binary search over the backends is cheap either way. */
+    for (int r = 0; r < now->nrows; r++) {
+        double pid = snapshot_number(now, r, "pid", NAN);
+        if (isnan(pid))
+            continue;
+        int lo = 0, hi = b->nrows - 1, found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) / 2;
+            double v = strtod(snapshot_cell(b, mid, pid_col), NULL);
+            if (v == pid) {
+                found = mid;
+                break;
+            }
+            if (v < pid)
+                lo = mid + 1;
+            else
+                hi = mid - 1;
+        }
+        if (found < 0)
+            continue;
+        for (int k = 0; k < 4; k++)
+            snapshot_set(now, r, fields[k], snapshot_cell(b, found, cols[k]));
+    }
+}
+
+/* ---- alerts ------------------------------------------------------------------- */
+
+/* Slow queries. */
+static int alert_slow_queries(const struct app *app, struct alert *out, int max)
+{
+    const struct snapshot *a = collectors_snapshot(app, "activity");
+    if (!a || a->error || max < 1)
+        return 0;
+    double limit = app->cfg->alerts.slow_query_ms / 1000.0;
+    int slow = 0, worst = -1;
+    double worst_d = 0;
+    for (int r = 0; r < a->nrows; r++) {
+        const char *state = snapshot_get(a, r, "state");
+        double d = snapshot_number(a, r, "duration", 0);
+        if (state && strcmp(state, "active") == 0 && d > limit) {
+            slow++;
+            if (d > worst_d) {
+                worst_d = d;
+                worst = r;
+            }
+        }
+    }
+    if (!slow)
+        return 0;
+    /* Ten times the threshold is an outage in the making. */
+    alert_set(out, worst_d > 10 * limit ? ALERT_CRITICAL : ALERT_WARNING, "slow_query",
+              "%d slow quer%s (pid %s running %.1f s > %.0f ms)", slow, slow == 1 ? "y" : "ies",
+              snapshot_get(a, worst, "pid"), worst_d, app->cfg->alerts.slow_query_ms);
+    return 1;
+}
+
+static int perf_queries(const struct app *app, struct perfdata *out, int max)
+{
+    const struct snapshot *a = collectors_snapshot(app, "activity");
+    if (!a || a->error || max < 2)
+        return 0;
+    double longest = 0;
+    int active = 0;
+    for (int r = 0; r < a->nrows; r++) {
+        const char *state = snapshot_get(a, r, "state");
+        if (state && strcmp(state, "active") == 0) {
+            active++;
+            double d = snapshot_number(a, r, "duration", 0);
+            if (d > longest)
+                longest = d;
+        }
+    }
+    struct perfdata *p = &out[0];
+    snprintf(p->label, sizeof p->label, "active_queries");
+    p->value = active;
+    p->unit[0] = '\0';
+    p->warn = p->crit = NAN;
+    p = &out[1];
+    snprintf(p->label, sizeof p->label, "longest_query");
+    p->value = longest;
+    snprintf(p->unit, sizeof p->unit, "s");
+    p->warn = app->cfg->alerts.slow_query_ms / 1000.0;
+    p->crit = p->warn * 10;
+    return 2;
+}
+
+/* ---- the subject ---------------------------------------------------------------- */
+
+static const struct collector_def collectors[] = {
+    { .name = "activity",   .source = SOURCE_PRIMARY, .query = "queries/activity.sql",
+      .own_pids = true, .derive = derive_activity_host },
+    { .name = "statements", .source = SOURCE_PRIMARY, .query = "queries/statements.sql",
+      .cadence = 2, .run = statements_run, .free_state = statements_free_state },
+};
+
+static const struct action_def *const actions[] = {
+    &action_cancel,
+    &action_terminate,
+    &action_explain,
+};
+
+static const struct alert_rule alerts[] = {
+    { alert_slow_queries, { "activity" } },
+};
+
+const struct subject subject_queries = {
+    .name = "queries",
+    .title = "Queries",
+    .has_pane = true,
+    .collectors = collectors,
+    .ncollectors = SUBJECT_ROWS(collectors),
+    .actions = actions,
+    .nactions = SUBJECT_ROWS(actions),
+    .alerts = alerts,
+    .nalerts = SUBJECT_ROWS(alerts),
+    .perfdata = perf_queries,
+};

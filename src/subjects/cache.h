@@ -1,20 +1,14 @@
-#ifndef PGDECK_DERIVE_POOL_CACHE_H
-#define PGDECK_DERIVE_POOL_CACHE_H
+#ifndef PGDECK_SUBJECTS_CACHE_H
+#define PGDECK_SUBJECTS_CACHE_H
 
 #include <stdbool.h>
 
 #include "core/snapshot.h"
 
-/* Figures the Pool and Cache panes and their alert rules show, derived from
- * the collectors' raw results.  Most counters that PostgreSQL, PgBouncer
- * and Redis publish are cumulative (since a stats reset or a restart), so
- * "over the last interval" means the difference between two snapshots; a
- * counter that went backwards was reset, and that interval is unknown
- * rather than negative.
- *
- * The derive_* functions are collector_def.derive hooks: they add columns
- * to `now` (not yet published) from `prev` (NULL on a first run or after a
- * failure).  Columns they add:
+/* The cache subject (cache.c): figures the Cache pane and its alert rules
+ * show.  The derive functions are collector_def.derive hooks: they add
+ * columns to `now` (not yet published) from `prev` (NULL on a first run or
+ * after a failure; counters.h).  Columns they add:
  *
  *   database_cache   blks_hit_delta, blks_read_delta, hit_percent (over the
  *                    interval), reads_per_second; series "pg_hit"
@@ -25,12 +19,7 @@
  *                    hits_delta and misses_delta (over the interval),
  *                    ops_per_sec, keys,
  *                    memory_fraction (NULL when maxmemory is 0),
- *                    evicted_delta, expired_delta; series "redis_hit"
- *   pgbouncer_pools  key, pool ("db/user"), maxwait_seconds, and the
- *                    cl_active, cl_waiting, sv_active, sv_idle, sv_used
- *                    columns whatever the PgBouncer version calls them
- *   pgbouncer_stats  queries (cumulative), query_rate, xact_rate,
- *                    avg_query_ms over the interval */
+ *                    evicted_delta, expired_delta; series "redis_hit" */
 
 struct app;
 
@@ -42,15 +31,9 @@ struct app;
  * handful of lookups says nothing. */
 #define CACHE_MIN_BLOCKS   100      /* PostgreSQL blocks hit + read */
 #define CACHE_MIN_LOOKUPS  20       /* Redis keyspace hits + misses */
-/* Whatever the configured threshold, a pool this full is critical. */
-#define POOL_CRITICAL_PERCENT 95.0
 /* The table_cache rows the Cache pane shows. */
 #define CACHE_TOP_TABLES   25
 
-/* The increase of a cumulative counter from `prev` to `now`, or NAN when
- * it cannot be known: either reading missing (NAN) or the counter went
- * backwards (reset, restart). */
-double counter_delta(double now, double prev);
 /* 100 * hits / (hits + misses), or NAN when there were no lookups. */
 double hit_percent(double hits, double misses);
 /* How far a hit ratio over an interval falls short of `limit` percent:
@@ -58,24 +41,14 @@ double hit_percent(double hits, double misses);
  * little), 1 under the limit, 2 under half of it.  The alert rules and the
  * Cache pane's colours both follow this. */
 int cache_hit_severity(double hits, double misses, double min_lookups, double limit);
-/* The pool usage percentage that is critical for a warning threshold. */
-double pool_critical_percent(double warn_percent);
 
 void derive_database_cache(struct app *app, struct snapshot *now, const struct snapshot *prev);
 void derive_table_cache(struct app *app, struct snapshot *now, const struct snapshot *prev);
 void derive_redis(struct app *app, struct snapshot *now, const struct snapshot *prev);
-void derive_pgbouncer_pools(struct app *app, struct snapshot *now, const struct snapshot *prev);
-void derive_pgbouncer_stats(struct app *app, struct snapshot *now, const struct snapshot *prev);
 
 /* Blocks hit and read over the last interval, summed over the databases of
  * a derived database_cache snapshot.  False when no row has an interval
  * (first snapshot, reset, failure). */
 bool cache_interval_totals(const struct snapshot *database_cache, double *hits, double *reads);
-
-/* Client connections in use (the "all" row of connections) and how many
- * there may be (usable_connections of settings).  False when either is not
- * known yet. */
-bool pool_usage(const struct snapshot *connections, const struct snapshot *settings,
-                double *used, double *usable);
 
 #endif

@@ -1,12 +1,10 @@
 /* The views pane's fallback when the kit's refresh log is not installed:
  * when pgdeck itself last refreshed a view, from its own journal.
  *
- * derive_storage.c asks through a registered lookup, once per view and
- * refresh of the views collector; the journal is read again only when the
- * file changed (its size, time or inode), so a database with hundreds of
- * views costs one stat() a refresh.  The lookup is registered when the
- * program starts: wherever the action layer is linked in, the views pane
- * knows what it did.
+ * The views subject's derive asks, once per view and refresh of the views
+ * collector; the journal is read again only when the file changed (its
+ * size, time or inode), so a database with hundreds of views costs one
+ * stat() a refresh.
  *
  * A record counts only for the very view it was written about: the same
  * cluster (pg_control_system()'s system identifier), the same database
@@ -23,8 +21,8 @@
 #include <sys/stat.h>
 
 #include "core/app.h"
-#include "subjects/derive_storage.h"
 #include "core/journal.h"
+#include "core/journal_views.h"
 #include "base/xalloc.h"
 
 static struct {
@@ -81,8 +79,7 @@ static bool parse_key(const char *key, char **system_id, unsigned long *database
     return true;
 }
 
-static bool journal_refresh_lookup(const struct app *app, const char *object_key,
-                                   struct view_refresh_record *out)
+bool journal_views_find(const struct app *app, const char *object_key, struct view_refresh_record *out)
 {
     char *system_id;
     unsigned long database_oid, oid;
@@ -108,9 +105,4 @@ static bool journal_refresh_lookup(const struct app *app, const char *object_key
     }
     free(system_id);
     return found;
-}
-
-__attribute__((constructor)) static void register_lookup(void)
-{
-    derive_views_set_refresh_lookup(journal_refresh_lookup);
 }

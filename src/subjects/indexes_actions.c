@@ -1,4 +1,4 @@
-/* Actions on indexes: create the selected missing index of the plan (i),
+/* The indexes subject's actions: create the selected missing index of the plan (i),
  * every missing one (I, run indexes), and drop an INVALID index (x).
  *
  * A planned index is built CONCURRENTLY (writes go on while it builds),
@@ -12,10 +12,13 @@
 #include <string.h>
 
 #include "core/action_sql.h"
-#include "core/actions.h"
+#include "core/action_target.h"
 #include "core/app.h"
+#include "core/collector.h"
 #include "core/plan.h"
 #include "core/snapshot.h"
+#include "core/subject.h"
+#include "subjects/indexes.h"
 #include "base/xalloc.h"
 
 /* The index plan, kept with the action, and the entry it is about. */
@@ -198,7 +201,7 @@ static char *index_progress(struct action *a, struct action_step *s)
     char pidtext[32];
     snprintf(pidtext, sizeof pidtext, "%d", pid);
     collector_run_now(app, "index_progress");
-    const struct snapshot *snap = app_snapshot(app, "index_progress");
+    const struct snapshot *snap = collectors_snapshot(app, "index_progress");
     int row = snap && !snap->error && snapshot_column(snap, "phase") >= 0
               ? snapshot_find(snap, "pid", pidtext) : -1;
     char *what;
@@ -264,8 +267,9 @@ static const struct plan_entry *find_entry(const struct plan *plan, const char *
 static void index_plan(struct action *a)
 {
     const char *schema, *name;
-    if (!actions_target_relation(a, &schema, &name)) {
-        action_refuse(a, "select a missing index in the indexes pane (6), or type :index NAME");
+    if (!action_target_relation(a, &schema, &name)) {
+        action_refuse(a, "select a missing index in the indexes pane (%d), or type :index NAME",
+                      subject_pane_number("indexes"));
         return;
     }
     struct plan *plan = load_plan(a);
@@ -432,7 +436,7 @@ static void drop_resolved(struct action *a, const PGresult *res, const char *err
     const char *schema = pgres_get(res, 0, "schema"), *name = pgres_get(res, 0, "name");
     const char *kind = pgres_get(res, 0, "relkind");
     action_set_target(a, "%s.%s", schema, name);
-    if (!actions_same_relation(a, res, 0))
+    if (!action_target_same(a, res, 0))
         return;
     if (!kind || (strcmp(kind, "i") != 0 && strcmp(kind, "I") != 0)) {
         action_refuse(a, "%s.%s is not an index", schema, name);
@@ -472,12 +476,13 @@ static void drop_resolved(struct action *a, const PGresult *res, const char *err
 static void drop_plan(struct action *a)
 {
     const char *schema, *name;
-    if (!actions_target_relation(a, &schema, &name)) {
-        action_refuse(a, "select an INVALID index in the indexes pane (6), or type :drop INDEX");
+    if (!action_target_relation(a, &schema, &name)) {
+        action_refuse(a, "select an INVALID index in the indexes pane (%d), or type :drop INDEX",
+                      subject_pane_number("indexes"));
         return;
     }
     const char *schemas[] = { schema }, *names[] = { name };
-    if (actions_resolve(a, schemas, names, 1, drop_resolved) != 0)
+    if (action_target_resolve(a, schemas, names, 1, drop_resolved) != 0)
         action_refuse(a, "the primary is not connected");
 }
 
@@ -485,7 +490,7 @@ static void drop_plan(struct action *a)
  * still INVALID: a REINDEX or a finished build makes it one to keep. */
 static void drop_rechecked(struct action *a, const PGresult *res, const char *error)
 {
-    if (!actions_pins_hold(a, res, error))
+    if (!action_target_pins_hold(a, res, error))
         return;
     const char *valid = pgres_get(res, 0, "index_valid");
     if (!valid || strcmp(valid, "f") != 0) {
@@ -498,7 +503,7 @@ static void drop_rechecked(struct action *a, const PGresult *res, const char *er
 
 static void drop_recheck(struct action *a)
 {
-    if (actions_query_pins(a, drop_rechecked) != 0)
+    if (action_target_query_pins(a, drop_rechecked) != 0)
         action_refuse(a, "the primary is not connected");
 }
 

@@ -1,5 +1,5 @@
-/* Actions on sessions: cancel the query (C), terminate the session (K),
- * EXPLAIN the query (e).
+/* The queries subject's actions on sessions: cancel the query (C),
+ * terminate the session (K), EXPLAIN the query (e).
  *
  * Cancel and terminate are plain SELECTs of pg_cancel_backend and
  * pg_terminate_backend, with the pid as a parameter.  A server in
@@ -20,8 +20,10 @@
 #include <string.h>
 
 #include "core/action_sql.h"
-#include "core/actions.h"
+#include "core/action_target.h"
 #include "core/app.h"
+#include "core/subject.h"
+#include "subjects/queries.h"
 #include "base/xalloc.h"
 
 /* How much of a query the preview and the journal quote. */
@@ -134,8 +136,8 @@ static void signal_plan(struct action *a)
     const struct action_target *t = action_target(a);
     bool terminate = action_definition(a) == &action_terminate;
     if (t->pid <= 0) {
-        action_refuse(a, "select a session in the queries pane (1), or type :%s PID",
-                      terminate ? "terminate" : "cancel");
+        action_refuse(a, "select a session in the queries pane (%d), or type :%s PID",
+                      subject_pane_number("queries"), terminate ? "terminate" : "cancel");
         return;
     }
     action_set_target(a, "pid %d", t->pid);
@@ -261,7 +263,8 @@ static void explain_plan(struct action *a)
     else if (t->text && *t->text)
         action_set_target(a, "statement");
     else {
-        action_refuse(a, "select a query in the queries pane (1), or type :explain PID");
+        action_refuse(a, "select a query in the queries pane (%d), or type :explain PID",
+                      subject_pane_number("queries"));
         return;
     }
     if (!look_up_session(a, explain_found))

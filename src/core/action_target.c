@@ -1,16 +1,17 @@
-/* Helpers shared by the action families (see actions.h). */
+/* What an action acts on (see action_target.h): shared by the action rows
+ * of every subject. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/action_sql.h"
-#include "core/actions.h"
+#include "core/action_target.h"
 #include "base/ident.h"
 #include "net/pgconn.h"
 #include "core/snapshot.h"
 #include "base/xalloc.h"
 
-int actions_row_relation(const struct snapshot *s, int row, const char *const *columns,
-                         const char **schema, const char **name, char **buf)
+int action_target_row_relation(const struct snapshot *s, int row, const char *const *columns,
+                               const char **schema, const char **name, char **buf)
 {
     *schema = *name = NULL;
     *buf = NULL;
@@ -49,7 +50,7 @@ int actions_row_relation(const struct snapshot *s, int row, const char *const *c
     return 0;
 }
 
-bool actions_target_relation(const struct action *a, const char **schema, const char **name)
+bool action_target_relation(const struct action *a, const char **schema, const char **name)
 {
     const struct action_target *t = action_target(a);
     *schema = t->schema;
@@ -57,8 +58,8 @@ bool actions_target_relation(const struct action *a, const char **schema, const 
     return t->name && *t->name;
 }
 
-int actions_resolve(struct action *a, const char *const *schemas, const char *const *names, int n,
-                    void (*cb)(struct action *a, const PGresult *res, const char *error))
+int action_target_resolve(struct action *a, const char *const *schemas, const char *const *names, int n,
+                          void (*cb)(struct action *a, const PGresult *res, const char *error))
 {
     const char *sql = action_sql_file("queries/action_relation.sql");
     if (!sql)
@@ -74,13 +75,13 @@ int actions_resolve(struct action *a, const char *const *schemas, const char *co
 
 /* Snapshot columns that may name what each kind of action needs, most
  * specific first. */
-static const char *const view_columns[] = { "view", "view_name", "matviewname", "name", "relname", NULL };
+const char *const action_target_view_columns[] = { "view", "view_name", "matviewname", "name", "relname", NULL };
 static const char *const partitioned_columns[] = { "table", "table_name", "relname", "name", NULL };
 static const char *const index_columns[] = { "index", "index_name", "indexname", "indexrelname", "name", NULL };
 static const char *const table_columns[] = { "table", "table_name", "tablename", "relname", "view",
                                              "view_name", "name", NULL };
 
-bool actions_same_relation(struct action *a, const PGresult *res, int row)
+bool action_target_same(struct action *a, const PGresult *res, int row)
 {
     const char *want = action_target(a)->oid, *oid = pgres_get(res, row, "oid");
     if (want && oid && strcmp(want, oid) != 0) {
@@ -93,7 +94,7 @@ bool actions_same_relation(struct action *a, const PGresult *res, int row)
     return true;
 }
 
-int actions_query_pins(struct action *a, void (*cb)(struct action *a, const PGresult *res, const char *error))
+int action_target_query_pins(struct action *a, void (*cb)(struct action *a, const PGresult *res, const char *error))
 {
     const char *sql = action_sql_file("queries/action_recheck.sql");
     int n;
@@ -120,7 +121,7 @@ int actions_query_pins(struct action *a, void (*cb)(struct action *a, const PGre
     return rc;
 }
 
-bool actions_pins_hold(struct action *a, const PGresult *res, const char *error)
+bool action_target_pins_hold(struct action *a, const PGresult *res, const char *error)
 {
     if (error) {
         action_refuse(a, "could not check %s again before running: %s", action_target_text(a), error);
@@ -161,13 +162,13 @@ bool actions_pins_hold(struct action *a, const PGresult *res, const char *error)
 
 static void pins_read(struct action *a, const PGresult *res, const char *error)
 {
-    if (actions_pins_hold(a, res, error))
+    if (action_target_pins_hold(a, res, error))
         action_premise_held(a);
 }
 
-void actions_recheck_pinned(struct action *a)
+void action_target_recheck_pins(struct action *a)
 {
-    if (actions_query_pins(a, pins_read) != 0)
+    if (action_target_query_pins(a, pins_read) != 0)
         action_refuse(a, "the primary is not connected");
 }
 
@@ -193,7 +194,7 @@ int action_target_from_row(const struct action_def *def, const struct snapshot *
         return t->pid > 0 || (t->text && *t->text) ? 0 : -1;
     }
     case NEEDS_VIEW:
-        columns = view_columns;
+        columns = action_target_view_columns;
         break;
     case NEEDS_PARTITIONED:
         columns = partitioned_columns;
@@ -214,5 +215,5 @@ int action_target_from_row(const struct action_def *def, const struct snapshot *
     t->oid = snapshot_get(s, row, index ? "index_oid" : "oid");
     if (t->oid && !*t->oid)
         t->oid = NULL;
-    return actions_row_relation(s, row, columns, &t->schema, &t->name, buf);
+    return action_target_row_relation(s, row, columns, &t->schema, &t->name, buf);
 }

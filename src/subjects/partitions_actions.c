@@ -1,4 +1,4 @@
-/* Partition maintenance (m, :maintain, run partitions): create what is
+/* The partitions subject's action: maintenance (m, :maintain, run partitions): create what is
  * missing up to cfg->premake periods ahead, detach what is past the
  * configured retention (only when one is configured), drop only when told
  * (cfg->retention_drop, --drop).
@@ -19,10 +19,12 @@
 #include <string.h>
 
 #include "core/action_sql.h"
-#include "core/actions.h"
+#include "core/action_target.h"
 #include "core/app.h"
 #include "core/config.h"
 #include "core/partition_plan.h"
+#include "core/subject.h"
+#include "subjects/partitions.h"
 #include "base/xalloc.h"
 
 /* What the plan keeps between its queries. */
@@ -383,8 +385,9 @@ static void partitions_read(struct action *a, const PGresult *res, const char *e
 static void read_partitions(struct action *a)
 {
     const char *schema, *name;
-    if (!actions_target_relation(a, &schema, &name)) {
-        action_refuse(a, "select a partitioned table in the partitions pane (4), or type :maintain TABLE");
+    if (!action_target_relation(a, &schema, &name)) {
+        action_refuse(a, "select a partitioned table in the partitions pane (%d), or type :maintain TABLE",
+                      subject_pane_number("partitions"));
         return;
     }
     const char *sql = action_sql_file("queries/action_partitions.sql");

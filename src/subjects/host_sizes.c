@@ -1,4 +1,4 @@
-/* The sizes collector: the database's size and its partitioned tables',
+/* The host subject's sizes collector: the database's size and its partitioned tables',
  * sampled on a slow cadence into a history kept in memory and on disk
  * (forecast.h), fitted to a growth rate and projected to "disk full in N
  * days" on the filesystem that holds each one (the disks collector's
@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alerts.h"
 #include "core/app.h"
-#include "subjects/collect_host.h"
+#include "core/collector.h"
+#include "subjects/host.h"
 #include "base/embedded.h"
 #include "core/forecast.h"
 #include "core/host_job.h"
@@ -62,7 +64,7 @@ static bool sample_of(const struct snapshot *s, int r, double *at, double *bytes
  * Each row gets the moment its size was measured. */
 static void fill_sizes(const struct app *app, struct snapshot *s)
 {
-    const struct snapshot *parts = app_snapshot(app, "partitions");
+    const struct snapshot *parts = collectors_snapshot(app, "partitions");
     char at[32];
     for (int r = 0; r < s->nrows; r++) {
         const char *kind = snapshot_get(s, r, "kind");
@@ -134,7 +136,7 @@ static void sizes_done(struct host_job *base, struct collector *c)
     struct snapshot *s = j->s;
     j->s = NULL;
     const char *why = host_unavailable(c->app);
-    const struct snapshot *disks = app_snapshot(c->app, "disks");
+    const struct snapshot *disks = collectors_snapshot(c->app, "disks");
     for (int r = 0; r < s->nrows; r++) {
         const struct forecast_series *series =
             forecast_history_find(st->history, snapshot_get(s, r, "kind"), snapshot_get(s, r, "name"));
@@ -237,12 +239,86 @@ int host_sizes_run(struct collector *c)
     const char *why = host_unavailable(c->app);
     if (why && !*why)
         return host_job_defer(c);
-    if (!why && !app_snapshot(c->app, "disks"))
+    if (!why && !collectors_snapshot(c->app, "disks"))
         return host_job_defer(c);
-    if (app_collector(c->app, "partitions") && !app_snapshot(c->app, "partitions"))
+    if (collector_find(c->app, "partitions") && !collectors_snapshot(c->app, "partitions"))
         return host_job_defer(c);
     const char *sql = embedded_find(c->def->query);
     if (!sql)
         return -1;
     return pgpool_send(c->app->primary, sql, 0, NULL, 0, sizes_result, c);
+}
+
+/* ---- the disk alert ---------------------------------------------------------- */
+
+/* Alert rules about the database host: a disk that, at the growth rate of
+ * what it holds, is full within cfg->alerts.disk_full_days (critical
+ * within a quarter of that).  The forecast itself is the sizes collector's
+ * (above, forecast.c); without host figures there is none, and
+ * the rule stays silent rather than guess. */
+
+/* The sizes row that fills its disk soonest, or -1. */
+static int soonest(const struct snapshot *s, double *days)
+{
+    int best = -1;
+    *days = INFINITY;
+    for (int r = 0; r < s->nrows; r++) {
+        double d = snapshot_number(s, r, "days_to_full", NAN);
+        if (!isnan(d) && d < *days) {
+            *days = d;
+            best = r;
+        }
+    }
+    return best;
+}
+
+int alert_disk_full(const struct app *app, struct alert *out, int max)
+{
+    const struct snapshot *s = collectors_snapshot(app, "sizes");
+    if (!s || s->error || max < 1)
+        return 0;
+    double horizon = app->cfg->alerts.disk_full_days;
+    double days;
+    int r = soonest(s, &days);
+    if (r < 0 || !(days < horizon))
+        return 0;
+    char growth[16];
+    host_compact_bytes(growth, sizeof growth, snapshot_number(s, r, "growth_per_day", NAN));
+    const char *kind = snapshot_get(s, r, "kind");
+    alert_set(out, days < horizon / 4 ? ALERT_CRITICAL : ALERT_WARNING, "disk_full",
+              "disk full in %.1f days < %.0f: %s (%s %s grows %sB/day)",
+              days, horizon, snapshot_get(s, r, "filesystem") ? snapshot_get(s, r, "filesystem") : "?",
+              kind && strcmp(kind, "database") == 0 ? "database" : "table",
+              snapshot_get(s, r, "name"), growth);
+    return 1;
+}
+
+int perf_host(const struct app *app, struct perfdata *out, int max)
+{
+    int n = 0;
+    const struct snapshot *s = collectors_snapshot(app, "sizes");
+    double days;
+    if (s && !s->error && n < max && soonest(s, &days) >= 0) {
+        struct perfdata *p = &out[n++];
+        snprintf(p->label, sizeof p->label, "disk_full_days");
+        p->value = days;
+        p->unit[0] = '\0';
+        p->warn = app->cfg->alerts.disk_full_days;
+        p->crit = p->warn / 4;
+    }
+    const struct snapshot *d = collectors_snapshot(app, "disks");
+    if (d && !d->error) {
+        for (int r = 0; r < d->nrows && n < max; r++) {
+            const char *kind = snapshot_get(d, r, "kind");
+            double pct = snapshot_number(d, r, "used_percent", NAN);
+            if (!kind || isnan(pct) || strcmp(kind, "tablespace") == 0)
+                continue;
+            struct perfdata *p = &out[n++];
+            snprintf(p->label, sizeof p->label, "%s_used", strcmp(kind, "wal") == 0 ? "wal_disk" : "data_disk");
+            p->value = pct;
+            snprintf(p->unit, sizeof p->unit, "%%");
+            p->warn = p->crit = NAN;
+        }
+    }
+    return n;
 }

@@ -1,15 +1,21 @@
-/* The database host's collectors (see collect_host.h): backends, host
- * and disks read /proc and statvfs on libuv's thread pool (host_job.h)
- * and publish on the loop; the activity snapshot gets each session's
- * figures by pid. */
+/* The host subject: what the database server's processes cost the
+ * machine, how full its disks are, and when they will be full (see
+ * host.h).  It has no pane of its own: the host line shows in the queries
+ * pane, each session's figures in its row (derive_activity_host,
+ * queries.c).  Backends, host and disks read /proc and statvfs on libuv's
+ * thread pool (host_job.h) and publish on the loop; sizes and the disk
+ * alert are in host_sizes.c, the host line in host_summary.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/alerts.h"
 #include "core/app.h"
-#include "subjects/collect_host.h"
+#include "core/collector.h"
+#include "core/subject.h"
+#include "subjects/host.h"
 #include "base/embedded.h"
 #include "core/host.h"
 #include "core/host_job.h"
@@ -26,7 +32,7 @@
 
 const char *host_unavailable(const struct app *app)
 {
-    const struct snapshot *b = app_snapshot(app, "backends");
+    const struct snapshot *b = collectors_snapshot(app, "backends");
     if (!b)
         return "";
     return b->error;
@@ -70,7 +76,7 @@ struct backends_job {
     double  read_ms;
 };
 
-void host_backends_free(void *state)
+static void host_backends_free(void *state)
 {
     struct backends_state *st = state;
     if (!st)
@@ -319,7 +325,7 @@ static void backends_result(void *arg, const PGresult *res, const char *error, d
     }
 }
 
-int host_backends_run(struct collector *c)
+static int host_backends_run(struct collector *c)
 {
     if (!c->state) {
         struct backends_state *st = xcalloc(1, sizeof *st);
@@ -330,45 +336,6 @@ int host_backends_run(struct collector *c)
     if (!sql)
         return -1;
     return pgpool_send(c->app->primary, sql, 0, NULL, 0, backends_result, c);
-}
-
-/* ---- activity: the backends' figures by pid ------------------------------- */
-
-void derive_activity_host(struct app *app, struct snapshot *now, const struct snapshot *prev)
-{
-    (void)prev;
-    const struct snapshot *b = app ? app_snapshot(app, "backends") : NULL;
-    if (!b || b->error || b->nrows == 0)
-        return;
-    static const char *const fields[] = { "cpu_percent", "rss", "read_bps", "write_bps" };
-    int pid_col = snapshot_column(b, "pid");
-    int cols[4];
-    for (int k = 0; k < 4; k++)
-        cols[k] = snapshot_column(b, fields[k]);
-    /* Both are in pid order (the backends query sorts them) most of the
-     * time, but a binary search over the backends is cheap either way. */
-    for (int r = 0; r < now->nrows; r++) {
-        double pid = snapshot_number(now, r, "pid", NAN);
-        if (isnan(pid))
-            continue;
-        int lo = 0, hi = b->nrows - 1, found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) / 2;
-            double v = strtod(snapshot_cell(b, mid, pid_col), NULL);
-            if (v == pid) {
-                found = mid;
-                break;
-            }
-            if (v < pid)
-                lo = mid + 1;
-            else
-                hi = mid - 1;
-        }
-        if (found < 0)
-            continue;
-        for (int k = 0; k < 4; k++)
-            snapshot_set(now, r, fields[k], snapshot_cell(b, found, cols[k]));
-    }
 }
 
 /* ---- host: load, CPU, memory ------------------------------------------------ */
@@ -410,7 +377,7 @@ static const char *const system_columns[] = {
 static void io_note(const struct app *app, char *buf, size_t len)
 {
     buf[0] = '\0';
-    const struct snapshot *b = app_snapshot(app, "backends");
+    const struct snapshot *b = collectors_snapshot(app, "backends");
     if (!b || b->error)
         return;
     int unreadable = 0;
@@ -470,7 +437,7 @@ static void system_done(struct host_job *base, struct collector *c)
     free(j);
 }
 
-int host_system_run(struct collector *c)
+static int host_system_run(struct collector *c)
 {
     const char *why = host_unavailable(c->app);
     if (why && !*why)
@@ -566,7 +533,7 @@ static void disks_done(struct host_job *base, struct collector *c)
     disks_job_free(j);
 }
 
-int host_disks_run(struct collector *c)
+static int host_disks_run(struct collector *c)
 {
     const char *why = host_unavailable(c->app);
     if (why && !*why)
@@ -575,7 +542,7 @@ int host_disks_run(struct collector *c)
         collector_publish(c, snapshot_failed(c->def->name, why));
         return 0;
     }
-    const struct snapshot *paths = app_snapshot(c->app, "host_paths");
+    const struct snapshot *paths = collectors_snapshot(c->app, "host_paths");
     if (!paths)
         return host_job_defer(c);
     if (paths->error) {
@@ -604,3 +571,32 @@ int host_disks_run(struct collector *c)
     }
     return 0;
 }
+
+/* ---- the subject ---------------------------------------------------------------- */
+
+/* backends decides whether the server is on this host at all; the others
+ * wait for its verdict. */
+static const struct collector_def collectors[] = {
+    { .name = "backends",   .source = SOURCE_PRIMARY, .query = "queries/host_backends.sql",
+      .run = host_backends_run, .free_state = host_backends_free },
+    { .name = "host",       .source = SOURCE_PRIMARY, .run = host_system_run },
+    { .name = "host_paths", .source = SOURCE_PRIMARY, .query = "queries/host_paths.sql",
+      .cadence = 60 },
+    { .name = "disks",      .source = SOURCE_PRIMARY, .cadence = 10, .run = host_disks_run },
+    { .name = "sizes",      .source = SOURCE_PRIMARY, .query = "queries/sizes.sql",
+      .cadence = 60, .run = host_sizes_run, .free_state = host_sizes_free },
+};
+
+static const struct alert_rule alerts[] = {
+    { alert_disk_full, { "sizes" } },
+};
+
+const struct subject subject_host = {
+    .name = "host",
+    .title = "Host",
+    .collectors = collectors,
+    .ncollectors = SUBJECT_ROWS(collectors),
+    .alerts = alerts,
+    .nalerts = SUBJECT_ROWS(alerts),
+    .perfdata = perf_host,
+};

@@ -1,0 +1,65 @@
+#ifndef PGDECK_SUBJECTS_PARTITIONS_H
+#define PGDECK_SUBJECTS_PARTITIONS_H
+
+#include <stddef.h>
+
+#include "core/action.h"
+#include "core/snapshot.h"
+
+/* The partitions subject (partitions.c, partitions_derive.c,
+ * partitions_actions.c).
+ *
+ * derive_partitions is the partitions collector's derive; it calls
+ * derive_partitions_at, which takes everything it needs as arguments, so
+ * the unit tests can call it on a hand-made snapshot.  Columns it adds:
+ * display (the name without "public.", indented under its parent when
+ * nested), oldest_short, newest_short (bounds without a midnight time or a
+ * zero offset), ahead (text: "2 mo", "3 d", "forever", "none"),
+ * ahead_seconds, months_ahead, ahead_ok (t/f; NULL when the table is not
+ * range partitioned on time), now_covered (t/f/NULL), retention (the
+ * configured interval), outside_retention (partitions wholly older than
+ * now - retention) and outside_retention_bytes, current_bytes (the
+ * partition holding now), growth_per_day (its bytes per day since it
+ * started), projected_bytes (its size projected to its end), growth_ratio
+ * (that over the largest earlier partition of the same width),
+ * default_flag (t when the default partition has rows), problems (a short
+ * list for the row: "no next month, default rows"). */
+
+struct alert;
+struct app;
+struct config;
+
+/* m: create ahead, detach past retention (partitions_actions.c). */
+extern const struct action_def action_maintain;
+
+void derive_partitions(struct app *app, struct snapshot *now, const struct snapshot *prev);
+/* `now` is the wall clock in seconds; the server's clock (server_now) is
+ * preferred when the snapshot has it. */
+void derive_partitions_at(struct snapshot *s, const struct config *cfg, double now);
+
+/* The alert rule: no partition for now or next month, rows in a default
+ * partition, a partition growing much faster than the ones before it. */
+int alert_partitions(const struct app *app, struct alert *out, int max);
+
+/* A bound as pgdeck shows it: "2026-06-01 00:00:00+00" -> "2026-06-01",
+ * "2026-06-01 06:00:00+00" -> "2026-06-01 06:00"; anything else
+ * (MINVALUE, 42, eu) as it is. */
+void derive_short_bound(const char *bound, char *out, size_t len);
+/* A partition's bound expression made short: "FOR VALUES FROM
+ * ('2026-01-01 00:00:00+00') TO ('2026-02-01 00:00:00+00')" ->
+ * "2026-01-01 .. 2026-02-01"; "FOR VALUES IN ('eu', 'uk')" -> "IN ('eu',
+ * 'uk')"; "DEFAULT" as it is. */
+void derive_short_partition_bound(const char *bound, char *out, size_t len);
+
+/* A PostgreSQL interval as written in [retention] ("12 months", "1 year 6
+ * mons", "90 days", "2 weeks", "36 hours"): calendar months and seconds.
+ * Returns 0, or -1 when it is not an interval pgdeck can read. */
+int  derive_interval_parse(const char *text, int *months, double *seconds);
+/* `t` moved back by months (calendar, UTC) and seconds. */
+double derive_time_minus(double t, int months, double seconds);
+/* Whole calendar months (UTC) covered after the month of `now` when
+ * partitions reach `covered_until` (epoch).  0 when not even next month is
+ * covered; a large number for infinity. */
+int  derive_months_ahead(double now, double covered_until);
+
+#endif

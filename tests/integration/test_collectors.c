@@ -1,0 +1,218 @@
+/* The collector engine against the harness's servers: it is built from
+ * subjects[], runs a server's collectors as soon as that server is up
+ * (without waiting for a tick), and owns its timer: the interval and the
+ * pause are changed through its API and the timer follows. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "core/app.h"
+#include "core/collector.h"
+#include "core/config.h"
+#include "core/subject.h"
+#include "net/pgpool.h"
+#include "base/xalloc.h"
+
+extern char **environ;
+
+static uv_loop_t *loop;
+static char tmpdir[64];
+
+static void timer_noop(uv_timer_t *t) { (void)t; }
+
+/* Run the loop until cond(app) or `seconds` pass.  Returns cond(app). */
+static bool run_until(struct app *app, bool (*cond)(struct app *), double seconds)
+{
+    uv_timer_t t;
+    uv_timer_init(loop, &t);
+    uv_timer_start(&t, timer_noop, 20, 20);
+    double end = now_monotonic() + seconds;
+    while (!cond(app) && now_monotonic() < end)
+        uv_run(loop, UV_RUN_ONCE);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return cond(app);
+}
+
+static void start_app(struct app *app, struct config *cfg)
+{
+    char err[1024];
+    char *argv[] = { "pgdeck", NULL };
+    memset(app, 0, sizeof *app);
+    assert_int_equal(config_load(cfg, 1, argv, environ, err, sizeof err), 0);
+    app_init(app, loop, cfg);
+    collectors_init(app);
+}
+
+static void stop_app(struct app *app, struct config *cfg)
+{
+    collectors_stop(app);
+    app_close(app);
+    collectors_free(app);
+    for (int i = 0; i < 10; i++)
+        uv_run(loop, UV_RUN_NOWAIT);
+    config_free(cfg);
+}
+
+static bool every_source_answered(struct app *app)
+{
+    static const char *const names[] = { "activity", "replica", "pgbouncer_pools", "redis" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!collectors_snapshot(app, names[i]))
+            return false;
+    return true;
+}
+
+static bool none_running(struct app *app)
+{
+    for (int i = 0; i < app->ncollectors; i++)
+        if (app->collectors[i].running)
+            return false;
+    return true;
+}
+
+static void test_the_collectors_are_every_subjects_rows_in_order(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg);
+    int i = 0;
+    for (int s = 0; s < nsubjects; s++)
+        for (int k = 0; k < subjects[s]->ncollectors; k++, i++) {
+            assert_true(i < app.ncollectors);
+            assert_ptr_equal(app.collectors[i].def, &subjects[s]->collectors[k]);
+            assert_ptr_equal(collector_find(&app, subjects[s]->collectors[k].name), &app.collectors[i]);
+        }
+    assert_int_equal(i, app.ncollectors);
+    assert_null(collector_find(&app, "no_such_collector"));
+    stop_app(&app, &cfg);
+}
+
+/* No timer runs here: only the servers' coming up can start the runs. */
+static void test_a_server_that_comes_up_runs_its_collectors_at_once(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg);
+    assert_false(app.ticking);
+    assert_true(run_until(&app, every_source_answered, 15));
+    assert_null(collectors_snapshot(&app, "activity")->error);
+    assert_null(collectors_snapshot(&app, "redis")->error);
+    assert_true(run_until(&app, none_running, 15));
+    stop_app(&app, &cfg);
+}
+
+static void test_the_interval_is_clamped_and_the_timer_follows(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg);
+    collectors_start(&app);
+    assert_true(collectors_set_interval(&app, 0.05) == COLLECTORS_MIN_INTERVAL);
+    assert_true(app.interval == COLLECTORS_MIN_INTERVAL);
+    assert_int_equal(uv_timer_get_repeat(&app.tick), 200);
+    assert_true(collectors_set_interval(&app, 600) == COLLECTORS_MAX_INTERVAL);
+    assert_int_equal(uv_timer_get_repeat(&app.tick), 60000);
+    assert_true(collectors_set_interval(&app, 2) == 2);
+    assert_int_equal(uv_timer_get_repeat(&app.tick), 2000);
+    assert_true(uv_is_active((uv_handle_t *)&app.tick));
+    stop_app(&app, &cfg);
+}
+
+static unsigned long total_runs(const struct app *app)
+{
+    unsigned long n = 0;
+    for (int i = 0; i < app->ncollectors; i++)
+        n += app->collectors[i].runs;
+    return n;
+}
+
+static bool ran_again(struct app *app)
+{
+    static unsigned long before;
+    if (!app) {
+        before = 0;
+        return false;
+    }
+    if (!before)
+        before = total_runs(app);
+    return total_runs(app) > before;
+}
+
+static bool never(struct app *app)
+{
+    (void)app;
+    return false;
+}
+
+static void test_a_paused_engine_runs_nothing_until_resumed(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg);
+    collectors_set_interval(&app, COLLECTORS_MIN_INTERVAL);
+    collectors_start(&app);
+    assert_true(run_until(&app, every_source_answered, 15));
+    collectors_pause(&app, true);
+    assert_true(app.paused);
+    assert_true(run_until(&app, none_running, 15));
+    unsigned long runs = total_runs(&app);
+    /* Several intervals of ticks while paused. */
+    run_until(&app, never, 1.0);
+    assert_int_equal(total_runs(&app), runs);
+    /* Resumed: every collector is due at once. */
+    collectors_pause(&app, false);
+    assert_false(app.paused);
+    for (int i = 0; i < app.ncollectors; i++)
+        assert_true(app.collectors[i].next_run == 0);
+    ran_again(NULL);
+    assert_true(run_until(&app, ran_again, 15));
+    stop_app(&app, &cfg);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/pgdeck-collectors-XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return -1;
+    /* Neither the developer's config file nor journal. */
+    setenv("XDG_CONFIG_HOME", tmpdir, 1);
+    setenv("XDG_STATE_HOME", tmpdir, 1);
+    if (!getenv("DATABASE_URL")) {
+        fprintf(stderr, "DATABASE_URL is not set: run under tests/run-all.sh\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    loop = uv_default_loop();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_collectors_are_every_subjects_rows_in_order),
+        cmocka_unit_test(test_a_server_that_comes_up_runs_its_collectors_at_once),
+        cmocka_unit_test(test_the_interval_is_clamped_and_the_timer_follows),
+        cmocka_unit_test(test_a_paused_engine_runs_nothing_until_resumed),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,36 @@
+#ifndef PGDECK_DRAW_H
+#define PGDECK_DRAW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ui.h"
+
+/* Drawing helpers shared by the screen and the panes (draw.c). */
+
+/* Print sanitized text at (y, x) in at most `width` columns; returns the
+ * columns used.  Never splits a character. */
+int  draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text);
+/* Print text padded to `width`, right-aligned if `right`. */
+void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text, bool right);
+/* Format a snapshot value for display into buf. */
+void format_value(char *buf, size_t len, const char *value, enum cell_format fmt);
+void format_bytes(char *buf, size_t len, double bytes);
+void format_seconds(char *buf, size_t len, double seconds);
+/* A gauge: [||||||      ] 63%. */
+void draw_gauge(struct ui *ui, WINDOW *w, int y, int x, int width, double fraction,
+                double warn, double crit, const char *label);
+/* A sparkline of the newest `width` values of a series, scaled to max. */
+void draw_sparkline(struct ui *ui, WINDOW *w, int y, int x, int width,
+                    const struct series *s, double max);
+/* Give what is drawn from (y, x) on, `width` columns, the look of theme
+ * element e, keeping the characters: a stale line greyed as a whole,
+ * gauges and labels too. */
+void draw_restyle(WINDOW *w, int y, int x, int width, enum theme_element e);
+/* " as of 14:03:27" for stale data taken at wall-clock `as_of`, or "" when
+ * as_of is 0 (fresh). */
+const char *draw_as_of(char *buf, size_t len, double as_of);
+/* Draw a box with a title; focused panes use the focused border element. */
+void draw_box(struct ui *ui, WINDOW *w, int y, int x, int h, int width, const char *title, bool focused);
+
+#endif

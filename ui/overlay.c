@@ -1,0 +1,293 @@
+/* Overlays (see overlay.h): help, details, confirmations and texts above
+ * the panes, one at a time, with the texts that wait for a question to be
+ * answered; and the prompt on the bottom line. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "draw.h"
+#include "overlay.h"
+#include "table.h"
+#include "ui.h"
+#include "base/xalloc.h"
+
+static void free_overlay(struct ui *ui)
+{
+    for (int i = 0; i < ui->overlay_nlines; i++)
+        free(ui->overlay_lines[i]);
+    free(ui->overlay_lines);
+    free(ui->overlay_title);
+    ui->overlay_lines = NULL;
+    ui->overlay_title = NULL;
+    ui->overlay_nlines = 0;
+    ui->overlay_top = 0;
+}
+
+/* Put a text overlay up now, in place of whatever text was up. */
+static void set_overlay(struct ui *ui, enum overlay kind, char *title, char **lines, int n, int top)
+{
+    free_overlay(ui);
+    ui->overlay = kind;
+    ui->overlay_title = title;
+    ui->overlay_lines = lines;
+    ui->overlay_nlines = n;
+    ui->overlay_top = top;
+    ui_dirty(ui);
+}
+
+/* A text waits for the open question; `first` puts it before the others
+ * (the text the question put aside comes back first). */
+static void queue_overlay(struct ui *ui, bool first, enum overlay kind, char *title, char **lines, int n,
+                          int top)
+{
+    struct queued_text *q = xcalloc(1, sizeof *q);
+    q->kind = kind;
+    q->title = title;
+    q->lines = lines;
+    q->n = n;
+    q->top = top;
+    struct queued_text **at = &ui->queued;
+    while (!first && *at)
+        at = &(*at)->next;
+    q->next = *at;
+    *at = q;
+}
+
+/* The oldest text that waited, once nothing is up. */
+static void show_queued(struct ui *ui)
+{
+    struct queued_text *q = ui->queued;
+    if (!q || ui->overlay != OVERLAY_NONE)
+        return;
+    ui->queued = q->next;
+    set_overlay(ui, q->kind, q->title, q->lines, q->n, q->top);
+    free(q);
+}
+
+static void free_queued(struct ui *ui)
+{
+    while (ui->queued) {
+        struct queued_text *q = ui->queued;
+        ui->queued = q->next;
+        for (int i = 0; i < q->n; i++)
+            free(q->lines[i]);
+        free(q->lines);
+        free(q->title);
+        free(q);
+    }
+}
+
+void overlay_close(struct ui *ui)
+{
+    free_overlay(ui);
+    ui->overlay = OVERLAY_NONE;
+    ui->confirm = NULL;
+    ui->confirm_arg = NULL;
+    ui_dirty(ui);
+    show_queued(ui);
+}
+
+void overlay_show(struct ui *ui, enum overlay kind, const char *title, char **lines, int n, int top)
+{
+    if (ui->overlay == OVERLAY_CONFIRM)
+        queue_overlay(ui, false, kind, xstrdup(title), lines, n, top);
+    else
+        set_overlay(ui, kind, xstrdup(title), lines, n, top);
+}
+
+void overlay_text(struct ui *ui, const char *title, char **lines, int n)
+{
+    overlay_show(ui, OVERLAY_TEXT, title, lines, n, 0);
+}
+
+void overlay_confirm(struct ui *ui, const char *title, char **lines, int n, confirm_cb cb, void *arg)
+{
+    /* A text that is up (a plan, the journal) comes back after the answer. */
+    if (ui->overlay != OVERLAY_NONE && ui->overlay != OVERLAY_CONFIRM && ui->overlay_lines) {
+        queue_overlay(ui, true, ui->overlay, ui->overlay_title, ui->overlay_lines, ui->overlay_nlines,
+                      ui->overlay_top);
+        ui->overlay_title = NULL;
+        ui->overlay_lines = NULL;
+        ui->overlay_nlines = 0;
+    }
+    set_overlay(ui, OVERLAY_CONFIRM, xstrdup(title), lines, n, 0);
+    ui->confirm = cb;
+    ui->confirm_arg = arg;
+}
+
+/* The console closes with a question open: the answer is no, so the
+ * action it belongs to ends (and is journaled as declined). */
+static void decline_open_question(struct ui *ui)
+{
+    if (ui->overlay != OVERLAY_CONFIRM)
+        return;
+    confirm_cb cb = ui->confirm;
+    void *arg = ui->confirm_arg;
+    ui->confirm = NULL;
+    free_overlay(ui);
+    ui->overlay = OVERLAY_NONE;
+    if (cb)
+        cb(ui, arg, false);
+}
+
+static char **details_lines(struct ui *ui, struct pane *p, const struct snapshot *s, int row, int *n)
+{
+    if (p->cls->details)
+        return p->cls->details(ui, p, s, row, n);
+    char **lines = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *lines);
+    for (int c = 0; c < s->ncols; c++) {
+        const char *v = snapshot_cell(s, row, c);
+        lines[c] = xasprintf("%-22s %s", s->columns[c], v ? v : "(null)");
+    }
+    *n = s->ncols;
+    return lines;
+}
+
+static void show_details(struct ui *ui)
+{
+    struct pane *p = ui_focused(ui);
+    int row;
+    const struct snapshot *s = table_focused_selection(ui, &row);
+    if (!s || row < 0) {
+        app_message(ui->app, false, "nothing selected");
+        return;
+    }
+    int n = 0;
+    char **lines = details_lines(ui, p, s, row, &n);
+    char title[64];
+    snprintf(title, sizeof title, "%s: details", p->subject->title);
+    overlay_show(ui, OVERLAY_DETAILS, title, lines, n, 0);
+}
+
+void overlay_draw(struct ui *ui)
+{
+    if (ui->overlay == OVERLAY_NONE)
+        return;
+    int w = ui->cols - 4 < 100 ? ui->cols - 4 : 100;
+    int h = ui->rows - 4;
+    if (ui->overlay == OVERLAY_CONFIRM && ui->overlay_nlines + 4 < h)
+        h = ui->overlay_nlines + 4;
+    if (w < 20 || h < 4)
+        return;
+    int y0 = (ui->rows - h) / 2, x0 = (ui->cols - w) / 2;
+    attrset(ATTR(THEME_DIALOG));
+    for (int y = y0; y < y0 + h; y++)
+        mvhline(y, x0, ' ', w);
+    draw_box(ui, stdscr, y0, x0, h, w, ui->overlay_title, true);
+    int body = h - 3;
+    if (ui->overlay_top > ui->overlay_nlines - body)
+        ui->overlay_top = ui->overlay_nlines - body;
+    if (ui->overlay_top < 0)
+        ui->overlay_top = 0;
+    attrset(ATTR(THEME_DIALOG));
+    for (int i = 0; i < body && ui->overlay_top + i < ui->overlay_nlines; i++)
+        draw_text(ui, stdscr, y0 + 1 + i, x0 + 2, w - 4, ui->overlay_lines[ui->overlay_top + i]);
+    attrset(ATTR(THEME_HELP_KEY));
+    const char *foot = ui->overlay == OVERLAY_CONFIRM ? " y: yes   n/Esc: no "
+                                                      : " Esc/q: close   Up/Down/PgUp/PgDn: scroll ";
+    draw_text(ui, stdscr, y0 + h - 2, x0 + 2, w - 4, foot);
+}
+
+void overlay_key(struct ui *ui, int ch)
+{
+    if (ui->overlay == OVERLAY_CONFIRM) {
+        if (ch == 'y' || ch == 'Y') {
+            confirm_cb cb = ui->confirm;
+            void *arg = ui->confirm_arg;
+            ui->confirm = NULL;
+            overlay_close(ui);
+            if (cb)
+                cb(ui, arg, true);
+        } else if (ch == 'n' || ch == 'N' || ch == 27 || ch == 'q') {
+            confirm_cb cb = ui->confirm;
+            void *arg = ui->confirm_arg;
+            ui->confirm = NULL;
+            overlay_close(ui);
+            if (cb)
+                cb(ui, arg, false);
+        }
+        return;
+    }
+    int page = ui->rows - 8;
+    switch (ch) {
+    case 27: case 'q': case '?': case KEY_F(1): case '\n': case KEY_ENTER:
+        overlay_close(ui);
+        return;
+    case KEY_UP: case 'k': ui->overlay_top--; break;
+    case KEY_DOWN: case 'j': ui->overlay_top++; break;
+    case KEY_PPAGE: ui->overlay_top -= page; break;
+    case KEY_NPAGE: case ' ': ui->overlay_top += page; break;
+    case KEY_HOME: ui->overlay_top = 0; break;
+    case KEY_END: ui->overlay_top = ui->overlay_nlines; break;
+    default: return;
+    }
+    ui_dirty(ui);
+}
+
+bool overlay_prompt_key(struct ui *ui, int ch)
+{
+    bool command = false;
+    if (ch == 27) {
+        /* Esc clears the filter: empty the prompt too, or the filter
+         * would be set again from it below. */
+        ui->prompt_len = 0;
+        ui->prompt_buf[0] = '\0';
+        ui->prompting = false;
+    } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        ui->prompting = false;
+        command = ui->prompt_kind == ':';
+    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+        if (ui->prompt_len > 0) {
+            /* Remove a whole UTF-8 character. */
+            do {
+                ui->prompt_len--;
+            } while (ui->prompt_len > 0 && (ui->prompt_buf[ui->prompt_len] & 0xC0) == 0x80);
+            ui->prompt_buf[ui->prompt_len] = '\0';
+        } else {
+            ui->prompting = false;
+        }
+    } else if (ch >= 32 && ch < 256 && ui->prompt_len < (int)sizeof ui->prompt_buf - 1) {
+        ui->prompt_buf[ui->prompt_len++] = (char)ch;
+        ui->prompt_buf[ui->prompt_len] = '\0';
+    }
+    if (ui->prompt_kind == '/') {
+        /* The filter applies as it is typed. */
+        struct pane *p = ui_focused(ui);
+        free(p->table.filter);
+        p->table.filter = ui->prompt_len ? xstrdup(ui->prompt_buf) : NULL;
+        p->table.selected = 0;
+    }
+    ui_dirty(ui);
+    return command;
+}
+
+void overlay_prompt_start(struct ui *ui, char kind)
+{
+    ui->prompting = true;
+    ui->prompt_kind = kind;
+    ui->prompt_len = 0;
+    ui->prompt_buf[0] = '\0';
+    struct pane *p = ui_focused(ui);
+    if (kind == '/' && p->table.filter) {
+        snprintf(ui->prompt_buf, sizeof ui->prompt_buf, "%s", p->table.filter);
+        ui->prompt_len = (int)strlen(ui->prompt_buf);
+    }
+    app_message(ui->app, false, NULL);
+    ui_dirty(ui);
+}
+
+void overlay_details(struct ui *ui)
+{
+    show_details(ui);
+}
+
+void overlay_decline(struct ui *ui)
+{
+    decline_open_question(ui);
+}
+
+void overlay_free(struct ui *ui)
+{
+    free_overlay(ui);
+    free_queued(ui);
+}

@@ -1,0 +1,23 @@
+#ifndef PGDECK_TABLE_H
+#define PGDECK_TABLE_H
+
+#include "ui.h"
+
+/* The table widget (table.c): draws tables[mode] of a pane in a
+ * rectangle, keeping selection, filter and sort across snapshots. */
+
+void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, int width);
+/* Common table keys: movement, sort.  Returns KEY_* flags. */
+int  table_key(struct ui *ui, struct pane *p, int ch);
+/* The snapshot drawn (*s, NULL before the first draw) and the row of the
+ * selection in it, or -1. */
+int  table_selected_row(struct ui *ui, struct pane *p, const struct snapshot **s);
+/* The focused pane's selection: the snapshot/row selected in it (row = -1
+ * when nothing is selected), the row the screen shows selected, found by
+ * its key in the snapshot drawn, which may be older than the newest one. */
+const struct snapshot *table_focused_selection(struct ui *ui, int *row);
+/* Select the `index`th row as shown (a mouse click). */
+void table_select(struct ui *ui, struct pane *p, int index);
+void table_state_free(struct table_state *t);
+
+#endif
