@@ -430,3 +430,14 @@ bool collectors_all_done(const struct app *app)
             return false;
     return true;
 }
+
+const char *collector_source_name(enum collector_source source)
+{
+    switch (source) {
+    case SOURCE_PRIMARY:   return "primary";
+    case SOURCE_REPLICA:   return "replica";
+    case SOURCE_PGBOUNCER: return "pgbouncer";
+    case SOURCE_REDIS:     return "redis";
+    }
+    return "unknown";
+}

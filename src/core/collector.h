@@ -127,6 +127,9 @@ void collector_publish(struct collector *c, struct snapshot *s);
 bool collectors_all_done(const struct app *app);
 /* The effective cadence of a collector in seconds. */
 double collector_cadence(const struct collector *c);
+/* The server a source names, as --once and the streams write it:
+ * "primary", "replica", "pgbouncer", "redis". */
+const char *collector_source_name(enum collector_source source);
 
 /* Stale data.  A front end that shows data over time (the console) shows
  * for a collector its latest snapshot when that has data, and otherwise the

@@ -72,17 +72,6 @@ int stream_key_agent_name(const char *key, size_t len, char *out, size_t outlen)
     return strlen(out) == n && stream_name_valid(out) ? 0 : -1;
 }
 
-const char *stream_source_name(enum collector_source source)
-{
-    switch (source) {
-    case SOURCE_PRIMARY:   return "primary";
-    case SOURCE_REPLICA:   return "replica";
-    case SOURCE_PGBOUNCER: return "pgbouncer";
-    case SOURCE_REDIS:     return "redis";
-    }
-    return "unknown";
-}
-
 const char *stream_level_name(int level)
 {
     return level >= 0 && level <= 3 ? level_names[level] : "unknown";

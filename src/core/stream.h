@@ -7,7 +7,6 @@
 #include <hiredis.h>
 #include <jansson.h>
 
-#include "core/collector.h"
 #include "core/snapshot.h"
 
 /* The stream format: how a snapshot travels from `pgdeck agent` to the
@@ -75,9 +74,6 @@ char *stream_key(const char *name, const char *what);
 /* The NAME of a "pgdeck:{NAME}:agent" key, into out; -1 when the key is
  * not one (or the name is not valid). */
 int   stream_key_agent_name(const char *key, size_t len, char *out, size_t outlen);
-
-/* "primary", "replica", "pgbouncer", "redis". */
-const char *stream_source_name(enum collector_source source);
 
 /* ---- writing -------------------------------------------------------------- */
 

@@ -293,7 +293,7 @@ static void publish(struct agent *ag, int i, struct snapshot *s)
 {
     const struct collector *c = &ag->app->collectors[i];
     struct stream_fields f;
-    stream_entry_encode(&f, s, c->def->name, stream_source_name(c->def->source),
+    stream_entry_encode(&f, s, c->def->name, collector_source_name(c->def->source),
                         collector_cadence(c), keepalive(c));
     char *key = stream_key(ag->name, c->def->name);
     char maxlen[24];

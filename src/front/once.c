@@ -73,7 +73,7 @@ static json_t *json_snapshot(const struct collector *c, double waited)
 {
     char msg[96];
     snprintf(msg, sizeof msg, "no result within %.0f s", waited);
-    return stream_snapshot_json(c->current, stream_source_name(c->def->source), msg);
+    return stream_snapshot_json(c->current, collector_source_name(c->def->source), msg);
 }
 
 static int print_json(const struct app *app, const struct alert *alerts, int nalerts, double waited)
