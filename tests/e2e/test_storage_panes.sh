@@ -242,7 +242,9 @@ else not_ok "the summary line names what needs attention"; diag "$screen"; fi
 # (The filter looks at every column: "- " keeps the parent's list of
 # partitions from matching too.)
 tmux_keys small / && tmux_keys small -l -- "- ${T}_daily_cur" && tmux_keys small Enter
-tmux_wait_for small "- ${T}_daily_cur" 5 >/dev/null
+# The row was on screen before the filter: wait for the filter to have
+# taken (the other tables gone), or Enter opens the first table's details.
+tmux_wait_gone small "analytics_events +$AE_PARTS " 5 >/dev/null
 tmux_keys small Enter
 if tmux_wait_for small "> ${T}_d$TODAY " 5; then ok "Enter lists the partitions, the one holding today marked"
 else not_ok "Enter lists the partitions, the one holding today marked"; fi
