@@ -197,6 +197,17 @@ static void rewatch(struct pgconn *c, int events)
     }
 }
 
+/* libuv stops a poll handle that reports an error (PLATFORM.md, trap 1).
+ * The error may come together with the server's last message (a backend
+ * ended before it read the query sent to it: the kernel reports the reset
+ * with the FATAL still to be read); libpq reads that message first and
+ * finds the error only on its next read, so the handle has to watch on. */
+static void watch_on(struct pgconn *c)
+{
+    if (c->poll)
+        uv_poll_start(c->poll, c->poll_events, poll_cb);
+}
+
 /* The socket can take more of what libpq holds: send it, and stop asking
  * for writability once all is out.  -1 when that lost the connection. */
 static int flush_more(struct pgconn *c)
@@ -619,6 +630,8 @@ static void poll_cb(uv_poll_t *handle, int status, int events)
         if (status < 0)
             events = UV_READABLE;   /* let libpq find out what happened */
         setup_step(c, events);
+        if (status < 0 && c->state == PGCONN_CONNECTING && c->setting_up)
+            watch_on(c);
         return;
     }
     if (c->state == PGCONN_CONNECTING) {
@@ -634,6 +647,8 @@ static void poll_cb(uv_poll_t *handle, int status, int events)
         read_results(c);
         if (c->state == PGCONN_UP && PQstatus(c->pg) == CONNECTION_BAD)
             go_down(c, "connection lost");
+        else if (c->state == PGCONN_UP)
+            watch_on(c);
         return;
     }
     if ((events & UV_WRITABLE) && c->flushing && flush_more(c) != 0)
