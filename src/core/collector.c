@@ -20,44 +20,44 @@
 static bool index_build_seen(const struct app *app);
 
 const struct collector_def collector_defs[] = {
-    { .name = "activity",        .source = SOURCE_PRIMARY,   .query = "queries/activity.sql",
+    { .name = "activity",        .source = SERVER_PRIMARY,   .query = "queries/activity.sql",
       .own_pids = true, .derive = derive_activity_host },
-    { .name = "statements",      .source = SOURCE_PRIMARY,   .query = "queries/statements.sql",
+    { .name = "statements",      .source = SERVER_PRIMARY,   .query = "queries/statements.sql",
       .cadence = 2, .run = statements_run, .free_state = statements_free_state },
-    { .name = "connections",     .source = SOURCE_PRIMARY,   .query = "queries/connections.sql",
+    { .name = "connections",     .source = SERVER_PRIMARY,   .query = "queries/connections.sql",
       .cadence = 2 },
-    { .name = "settings",        .source = SOURCE_PRIMARY,   .query = "queries/settings.sql",
+    { .name = "settings",        .source = SERVER_PRIMARY,   .query = "queries/settings.sql",
       .cadence = 30 },
-    { .name = "replication",     .source = SOURCE_PRIMARY,   .query = "queries/replication.sql",
+    { .name = "replication",     .source = SERVER_PRIMARY,   .query = "queries/replication.sql",
       .cadence = 2 },
-    { .name = "replica",         .source = SOURCE_REPLICA,   .query = "queries/replica.sql" },
-    { .name = "pgbouncer_pools", .source = SOURCE_PGBOUNCER, .query = "SHOW POOLS",
+    { .name = "replica",         .source = SERVER_REPLICA,   .query = "queries/replica.sql" },
+    { .name = "pgbouncer_pools", .source = SERVER_PGBOUNCER, .query = "SHOW POOLS",
       .derive = derive_pgbouncer_pools },
-    { .name = "pgbouncer_stats", .source = SOURCE_PGBOUNCER, .query = "SHOW STATS",
+    { .name = "pgbouncer_stats", .source = SERVER_PGBOUNCER, .query = "SHOW STATS",
       .derive = derive_pgbouncer_stats },
-    { .name = "database_cache",  .source = SOURCE_PRIMARY,   .query = "queries/database_cache.sql",
+    { .name = "database_cache",  .source = SERVER_PRIMARY,   .query = "queries/database_cache.sql",
       .derive = derive_database_cache },
-    { .name = "table_cache",     .source = SOURCE_PRIMARY,   .query = "queries/table_cache.sql",
+    { .name = "table_cache",     .source = SERVER_PRIMARY,   .query = "queries/table_cache.sql",
       .cadence = 5, .derive = derive_table_cache },
-    { .name = "redis",           .source = SOURCE_REDIS,     .query = "INFO",
+    { .name = "redis",           .source = SERVER_REDIS,     .query = "INFO",
       .derive = derive_redis },
-    { .name = "partitions",      .source = SOURCE_PRIMARY,   .query = "queries/partitions.sql",
+    { .name = "partitions",      .source = SERVER_PRIMARY,   .query = "queries/partitions.sql",
       .cadence = 15, .derive = derive_partitions },
-    { .name = "views",           .source = SOURCE_PRIMARY,   .query = "queries/views.sql",
+    { .name = "views",           .source = SERVER_PRIMARY,   .query = "queries/views.sql",
       .cadence = 10, .derive = derive_views },
-    { .name = "indexes",         .source = SOURCE_PRIMARY,   .query = "queries/indexes.sql",
+    { .name = "indexes",         .source = SERVER_PRIMARY,   .query = "queries/indexes.sql",
       .cadence = 15, .derive = derive_indexes },
-    { .name = "index_progress",  .source = SOURCE_PRIMARY,   .query = "queries/index_progress.sql",
+    { .name = "index_progress",  .source = SERVER_PRIMARY,   .query = "queries/index_progress.sql",
       .derive = derive_index_progress, .cadence = 15, .wanted = index_build_seen },
     /* The database host (collect_host.h): backends decides whether the
      * server is on this host at all; the others wait for its verdict. */
-    { .name = "backends",        .source = SOURCE_PRIMARY,   .query = "queries/host_backends.sql",
+    { .name = "backends",        .source = SERVER_PRIMARY,   .query = "queries/host_backends.sql",
       .run = host_backends_run, .free_state = host_backends_free },
-    { .name = "host",            .source = SOURCE_PRIMARY,   .run = host_system_run },
-    { .name = "host_paths",      .source = SOURCE_PRIMARY,   .query = "queries/host_paths.sql",
+    { .name = "host",            .source = SERVER_PRIMARY,   .run = host_system_run },
+    { .name = "host_paths",      .source = SERVER_PRIMARY,   .query = "queries/host_paths.sql",
       .cadence = 60 },
-    { .name = "disks",           .source = SOURCE_PRIMARY,   .cadence = 10, .run = host_disks_run },
-    { .name = "sizes",           .source = SOURCE_PRIMARY,   .query = "queries/sizes.sql",
+    { .name = "disks",           .source = SERVER_PRIMARY,   .cadence = 10, .run = host_disks_run },
+    { .name = "sizes",           .source = SERVER_PRIMARY,   .query = "queries/sizes.sql",
       .cadence = 60, .run = host_sizes_run, .free_state = host_sizes_free },
 };
 const int collector_count = sizeof collector_defs / sizeof collector_defs[0];
@@ -194,27 +194,26 @@ static const char *state_reason(enum pgconn_state st, const char *down)
     return st == PGCONN_CONNECTING ? "" : down;
 }
 
-static const char *source_down(const struct app *app, enum collector_source src)
+/* What a collector publishes while its server is absent or not up. */
+static const struct {
+    const char *absent, *down;
+} source_reasons[SERVER_COUNT] = {
+    [SERVER_PRIMARY]   = { "no primary", "primary not connected" },
+    [SERVER_REPLICA]   = { "no replica configured (--replica or DATABASE_READ_REPLICA_URL)",
+                           "replica not connected" },
+    [SERVER_PGBOUNCER] = { "no PgBouncer configured (--pgbouncer or PGBOUNCER_URL)",
+                           "PgBouncer not connected" },
+    [SERVER_REDIS]     = { "no Redis configured (--redis or REDIS_URL)", "Redis not connected" },
+};
+
+static const char *source_down(const struct app *app, enum server_id src)
 {
-    switch (src) {
-    case SOURCE_PRIMARY:
-        if (!app->primary)
-            return "no primary";
-        return state_reason(pgpool_state(app->primary), "primary not connected");
-    case SOURCE_REPLICA:
-        if (!app->replica)
-            return "no replica configured (--replica or DATABASE_READ_REPLICA_URL)";
-        return state_reason(pgpool_state(app->replica), "replica not connected");
-    case SOURCE_PGBOUNCER:
-        if (!app->pgbouncer)
-            return "no PgBouncer configured (--pgbouncer or PGBOUNCER_URL)";
-        return state_reason(pgconn_state(app->pgbouncer), "PgBouncer not connected");
-    case SOURCE_REDIS:
-        if (!app->redis)
-            return "no Redis configured (--redis or REDIS_URL)";
-        return state_reason(redisconn_state(app->redis), "Redis not connected");
-    }
-    return "unknown source";
+    if (src < 0 || src >= SERVER_COUNT)
+        return "unknown source";
+    const struct server *s = app_server(app, src);
+    if (!server_configured(s))
+        return source_reasons[src].absent;
+    return state_reason(server_state(s), source_reasons[src].down);
 }
 
 /* The source a collector sends to, for a standard run. */
@@ -222,18 +221,19 @@ static int send_query(struct collector *c)
 {
     struct app *app = c->app;
     const struct collector_def *d = c->def;
-    if (d->source == SOURCE_REDIS) {
+    const struct server *server = app_server(app, d->source);
+    if (server_redis(server)) {
         const char *argv[] = { d->query };
-        return redisconn_command(app->redis, redis_done, c, 1, argv);
+        return redisconn_command(server_redis(server), redis_done, c, 1, argv);
     }
-    if (d->source == SOURCE_PGBOUNCER)
-        return pgconn_send(app->pgbouncer, d->query, 0, NULL, 0, pg_done, c);
+    if (server_conn(server))
+        return pgconn_send(server_conn(server), d->query, 0, NULL, 0, pg_done, c);
     const char *sql = embedded_find(d->query);
     if (!sql) {
         collector_publish(c, snapshot_failed(d->name, "query file missing from the build"));
         return 0;
     }
-    struct pgpool *pool = d->source == SOURCE_REPLICA ? app->replica : app->primary;
+    struct pgpool *pool = server_pool(server);
     if (d->own_pids) {
         int pids[64];
         int n = pgpool_backend_pids(pool, pids, 64);
@@ -269,7 +269,7 @@ static void run_one(struct collector *c)
         return;
     }
     int min_version = c->def->min_version;
-    if (min_version && c->def->source == SOURCE_PRIMARY &&
+    if (min_version && c->def->source == SERVER_PRIMARY &&
         pgpool_server_version(app->primary) < min_version) {
         c->started = now;
         char msg[96];
@@ -346,7 +346,7 @@ void collectors_refresh_all(struct app *app)
     }
 }
 
-void collectors_source_up(struct app *app, enum collector_source source)
+void collectors_source_up(struct app *app, enum server_id source)
 {
     if (!app->collectors)
         return;

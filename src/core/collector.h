@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "core/snapshot.h"
+#include "net/server.h"
 
 /* A collector reads one data source on its own cadence and publishes each
  * result as a new immutable snapshot.  Collectors are rows of one const
@@ -20,16 +21,9 @@
 struct app;
 struct collector;
 
-enum collector_source {
-    SOURCE_PRIMARY,         /* the primary pool */
-    SOURCE_REPLICA,         /* the replica pool, when configured */
-    SOURCE_PGBOUNCER,       /* the PgBouncer admin console */
-    SOURCE_REDIS,           /* Redis */
-};
-
 struct collector_def {
     const char *name;           /* "activity"; also the JSON key */
-    enum collector_source source;
+    enum server_id source;      /* the server it reads: SERVER_PRIMARY, ... */
     const char *query;          /* embedded SQL file ("queries/activity.sql"),
                                    or the literal command for PgBouncer and
                                    Redis ("SHOW POOLS", "INFO") */
@@ -89,7 +83,7 @@ void collectors_tick(struct app *app);
  * action that changed what a pane shows). */
 void collectors_refresh_all(struct app *app);
 /* A source came up: run its collectors now rather than at the next tick. */
-void collectors_source_up(struct app *app, enum collector_source source);
+void collectors_source_up(struct app *app, enum server_id source);
 /* Run one collector now if it is not running. */
 void collector_run_now(struct app *app, const char *name);
 /* Publish a run's result (takes ownership of `s`), for custom runs. */

@@ -51,17 +51,6 @@
 
 static const char *const level_names[] = { "ok", "warning", "critical", "unknown" };
 
-static const char *source_name(enum collector_source s)
-{
-    switch (s) {
-    case SOURCE_PRIMARY:   return "primary";
-    case SOURCE_REPLICA:   return "replica";
-    case SOURCE_PGBOUNCER: return "pgbouncer";
-    case SOURCE_REDIS:     return "redis";
-    }
-    return "unknown";
-}
-
 /* ---- JSON ---------------------------------------------------------------- */
 
 static json_t *json_time(double wall)
@@ -72,18 +61,18 @@ static json_t *json_time(double wall)
 
 static json_t *json_servers(const struct app *app)
 {
-    struct server_status st[4];
-    int n = app_servers(app, st, 4);
     json_t *arr = json_array();
-    for (int i = 0; i < n; i++) {
-        bool on = st[i].configured;
+    for (int i = 0; i < SERVER_COUNT; i++) {
+        const struct server *s = app_server(app, (enum server_id)i);
+        bool on = server_configured(s);
+        bool up = server_state(s) == PGCONN_UP;
         json_array_append_new(arr, json_pack("{s:s, s:b, s:o, s:o, s:b, s:o}",
-            "name", st[i].name,
+            "name", server_name(s),
             "configured", on,
-            "state", on ? json_string(pgconn_state_name(st[i].state)) : json_null(),
-            "version", jsontext_new(on && st[i].state == PGCONN_UP ? st[i].version : NULL),
-            "standby", on && st[i].standby,
-            "error", jsontext_new(on && st[i].state != PGCONN_UP ? st[i].error : NULL)));
+            "state", on ? json_string(pgconn_state_name(server_state(s))) : json_null(),
+            "version", jsontext_new(on && up ? server_version(s) : NULL),
+            "standby", on && server_standby(s),
+            "error", jsontext_new(on && !up ? server_error(s) : NULL)));
     }
     return arr;
 }
@@ -109,7 +98,7 @@ static json_t *json_snapshot(const struct collector *c, double waited)
         }
     }
     return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
-        "source", source_name(c->def->source),
+        "source", server_name(app_server(c->app, c->def->source)),
         "taken_at", json_time(s ? s->taken_at : 0),
         "elapsed_ms", s ? json_real(round(s->elapsed * 1e4) / 10) : json_null(),
         "error", error,
@@ -249,17 +238,18 @@ static void print_snapshot_text(const struct app *app, const struct collector *c
 static void print_servers_text(const struct app *app)
 {
     int flags = text_flags(app);
-    struct server_status st[4];
-    int n = app_servers(app, st, 4);
+    int n = SERVER_COUNT;
     char *head[] = { "name", "state", "version", "error" };
     char **cells = xcalloc((size_t)n * 4, sizeof *cells);
     for (int i = 0; i < n; i++) {
-        bool on = st[i].configured;
-        const char *state = !on ? "not configured" : pgconn_state_name(st[i].state);
-        cells[i * 4] = xstrdup(st[i].name);
-        cells[i * 4 + 1] = xasprintf("%s%s", state, on && st[i].standby ? " (standby)" : "");
-        cells[i * 4 + 2] = sanitize(on && st[i].state == PGCONN_UP ? st[i].version : NULL, flags);
-        cells[i * 4 + 3] = sanitize(on && st[i].state != PGCONN_UP ? st[i].error : NULL, flags);
+        const struct server *s = app_server(app, (enum server_id)i);
+        bool on = server_configured(s);
+        bool up = server_state(s) == PGCONN_UP;
+        const char *state = !on ? "not configured" : pgconn_state_name(server_state(s));
+        cells[i * 4] = xstrdup(server_name(s));
+        cells[i * 4 + 1] = xasprintf("%s%s", state, on && server_standby(s) ? " (standby)" : "");
+        cells[i * 4 + 2] = sanitize(on && up ? server_version(s) : NULL, flags);
+        cells[i * 4 + 3] = sanitize(on && !up ? server_error(s) : NULL, flags);
     }
     textout_printf(stdout, "[servers]\n");
     print_table(head, cells, 4, n);
