@@ -226,7 +226,7 @@ static void *proxy_run(void *arg)
 static void proxy_start(struct proxy *p)
 {
     memset(p, 0, sizeof *p);
-    snprintf(p->dir, sizeof p->dir, "/tmp/pgdeck-test-proxy-XXXXXX");
+    snprintf(p->dir, sizeof p->dir, "/tmp/pgproxy-XXXXXX");
     assert_non_null(mkdtemp(p->dir));
     snprintf(p->path, sizeof p->path, "%s/.s.PGSQL.5432", p->dir);
     p->listener = unix_socket(p->path, true);
@@ -251,6 +251,10 @@ static void test_query_ends_when_the_server_dies_before_reading_it(void **state)
     struct pgconn *c = open_conn(ci, &w, 20);
     free(ci);
     assert_true(run_until(&w.up, 10));
+    /* Connected: the socket's name is no longer needed. */
+    close(p.listener);
+    unlink(p.path);
+    rmdir(p.dir);
 
     /* The proxy stops reading: the query stays unread on its side. */
     atomic_store(&p.stop, true);
@@ -274,9 +278,6 @@ static void test_query_ends_when_the_server_dies_before_reading_it(void **state)
     assert_non_null(strstr(a.error, "terminating connection due to administrator command"));
     assert_true(run_until(&w.down, 5));
     close_conn(c);
-    close(p.listener);
-    unlink(p.path);
-    rmdir(p.dir);
 }
 
 static void test_refused_port_says_so(void **state)
