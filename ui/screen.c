@@ -153,31 +153,33 @@ struct server_line {
 
 static void draw_servers(struct ui *ui)
 {
-    struct server_status st[4];
-    struct server_line line[4];
-    int n = app_servers(ui->app, st, 4);
+    struct server_line line[SERVER_COUNT];
+    int n = SERVER_COUNT;
     int flags = SANITIZE_FOLD | (ui->ascii ? SANITIZE_ASCII : 0);
     const char *ellipsis = ui->ascii ? "..." : "\u2026";
     attrset(ATTR(THEME_STATUS));
     mvhline(1, 0, ' ', ui->cols);
     for (int i = 0; i < n; i++) {
         struct server_line *l = &line[i];
+        const struct server *s = app_server(ui->app, (enum server_id)i);
+        const char *name = server_name(s), *version = server_version(s);
         memset(l, 0, sizeof *l);
-        if (!st[i].configured) {
-            snprintf(l->head, sizeof l->head, "%s: not configured", st[i].name);
+        if (!server_configured(s)) {
+            snprintf(l->head, sizeof l->head, "%s: not configured", name);
             l->elem = THEME_DIM;
-        } else if (st[i].state == PGCONN_UP) {
-            snprintf(l->head, sizeof l->head, "%s: up %.20s%s", st[i].name,
-                     st[i].version ? st[i].version : "", st[i].standby ? " (standby)" : "");
+        } else if (server_state(s) == PGCONN_UP) {
+            snprintf(l->head, sizeof l->head, "%s: up %.20s%s", name,
+                     version ? version : "", server_standby(s) ? " (standby)" : "");
             l->elem = THEME_STATUS_OK;
-        } else if (st[i].state == PGCONN_CONNECTING) {
-            snprintf(l->head, sizeof l->head, "%s: connecting", st[i].name);
+        } else if (server_state(s) == PGCONN_CONNECTING) {
+            snprintf(l->head, sizeof l->head, "%s: connecting", name);
             l->elem = THEME_STATUS_WARN;
         } else {
-            snprintf(l->head, sizeof l->head, "%s: down (", st[i].name);
-            l->reason = sanitize(pgconn_error_reason(st[i].error), flags);
-            if (st[i].retry_in > 0)
-                snprintf(l->tail, sizeof l->tail, ") retry in %.0fs", st[i].retry_in);
+            snprintf(l->head, sizeof l->head, "%s: down (", name);
+            l->reason = sanitize(server_error_reason(s), flags);
+            double retry_in = server_retry_in(s);
+            if (retry_in > 0)
+                snprintf(l->tail, sizeof l->tail, ") retry in %.0fs", retry_in);
             else
                 snprintf(l->tail, sizeof l->tail, ")");
             l->elem = THEME_STATUS_DOWN;

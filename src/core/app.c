@@ -19,46 +19,24 @@ void app_changed(struct app *app, unsigned what)
         app->on_change(app->ui, what);
 }
 
-/* "Primary down since": from the first failure (a connect refused, a
- * connection lost) until it is up again, however many retries between. */
-static void note_primary_state(struct app *app)
+void app_servers_given_up(struct app *app)
 {
-    if (!app->primary)
-        return;
-    enum pgconn_state st = pgpool_state(app->primary);
-    if (st == PGCONN_UP)
-        app->primary_down_since = 0;
-    else if (st == PGCONN_DOWN && !(app->primary_down_since > 0))
-        app->primary_down_since = now_wall();
+    for (int i = 0; i < SERVER_COUNT; i++)
+        server_given_up(&app->servers[i]);
 }
 
-void app_primary_given_up(struct app *app)
+const struct server *app_server(const struct app *app, enum server_id id)
 {
-    if (app->primary && pgpool_state(app->primary) != PGCONN_UP && !(app->primary_down_since > 0))
-        app->primary_down_since = now_wall();
+    return &app->servers[id];
 }
 
 /* A server's state changed: app_changed tells the collector engine (which
  * runs a server's collectors as soon as it is up, so the first frame after
  * a connect or a reconnect does not wait for the next tick) and the front
  * end. */
-static void pool_state(void *arg, struct pgpool *pool)
+static void server_changed(void *arg, struct server *s)
 {
-    struct app *app = arg;
-    if (pool == app->primary)
-        note_primary_state(app);
-    app_changed(app, APP_CHANGED_SERVERS);
-}
-
-static void conn_state(void *arg, struct pgconn *conn)
-{
-    (void)conn;
-    app_changed(arg, APP_CHANGED_SERVERS);
-}
-
-static void redis_state(void *arg, struct redisconn *rc)
-{
-    (void)rc;
+    (void)s;
     app_changed(arg, APP_CHANGED_SERVERS);
 }
 
@@ -109,14 +87,14 @@ static void monitoring_conninfo(struct conninfo *ci, const struct config *cfg, b
     free(opts);
 }
 
-static struct pgpool *open_pool(struct app *app, const struct conninfo *base, const char *label)
+static struct pgpool *open_pool(struct app *app, enum server_id id, const struct conninfo *base)
 {
     const struct config *cfg = app->cfg;
     struct conninfo ci;
     conninfo_copy(&ci, base);
     monitoring_conninfo(&ci, cfg, true);
     struct pgpool_options o = {
-        .label = label,
+        .label = server_name(&app->servers[id]),
         .min = cfg->pool_min,
         .max = cfg->pool_max,
         .idle_timeout = cfg->idle_timeout_ms / 1000.0,
@@ -124,9 +102,9 @@ static struct pgpool *open_pool(struct app *app, const struct conninfo *base, co
         .query_timeout = cfg->query_timeout_ms / 1000.0,
         .setup_sql = session_setup_sql,
     };
-    struct pgpool *pool = pgpool_new(app->loop, &ci, &o, pool_state, app);
+    server_open_pool(&app->servers[id], app->loop, &ci, &o, server_changed, app);
     conninfo_free(&ci);
-    return pool;
+    return server_pool(&app->servers[id]);
 }
 
 int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
@@ -134,16 +112,15 @@ int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
     char err[256];
     app->loop = loop;
     app->cfg = cfg;
+    for (int i = 0; i < SERVER_COUNT; i++)
+        server_init(&app->servers[i], (enum server_id)i);
     app->primary_display = conninfo_display(&cfg->primary);
-    app->primary = open_pool(app, &cfg->primary, "primary");
-    /* A connect that fails at once (inside pgpool_new) may not be told to
-     * pool_state: look. */
-    note_primary_state(app);
+    app->primary = open_pool(app, SERVER_PRIMARY, &cfg->primary);
 
     if (cfg->replica) {
         struct conninfo ci = { 0 };
         if (conninfo_parse(&ci, cfg->replica, err, sizeof err) == 0)
-            app->replica = open_pool(app, &ci, "replica");
+            app->replica = open_pool(app, SERVER_REPLICA, &ci);
         else
             app_message(app, true, "replica: %s", err);
         conninfo_free(&ci);
@@ -162,7 +139,7 @@ int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
                 .reconnect = true,
                 .simple_protocol = true,
             };
-            app->pgbouncer = pgconn_new(loop, &ci, &o, conn_state, app);
+            server_open_conn(&app->servers[SERVER_PGBOUNCER], loop, &ci, &o, server_changed, app);
         } else {
             app_message(app, true, "pgbouncer: %s", err);
         }
@@ -171,8 +148,8 @@ int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
     if (cfg->redis) {
         struct redis_target t = { 0 };
         if (redis_target_parse(&t, cfg->redis, err, sizeof err) == 0)
-            app->redis = redisconn_new(loop, &t, cfg->connect_timeout_ms / 1000.0,
-                                       cfg->query_timeout_ms / 1000.0, redis_state, app);
+            server_open_redis(&app->servers[SERVER_REDIS], loop, &t, cfg->connect_timeout_ms / 1000.0,
+                              cfg->query_timeout_ms / 1000.0, server_changed, app);
         else
             app_message(app, true, "redis: %s", err);
         redis_target_free(&t);
@@ -182,17 +159,9 @@ int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
 
 void app_close(struct app *app)
 {
-    if (app->primary)
-        pgpool_free(app->primary);
-    if (app->replica)
-        pgpool_free(app->replica);
-    if (app->pgbouncer)
-        pgconn_close(app->pgbouncer);
-    if (app->redis)
-        redisconn_close(app->redis);
+    for (int i = 0; i < SERVER_COUNT; i++)
+        server_close(&app->servers[i]);
     app->primary = app->replica = NULL;
-    app->pgbouncer = NULL;
-    app->redis = NULL;
     free(app->primary_display);
     free(app->message);
     app->primary_display = app->message = NULL;
@@ -275,60 +244,4 @@ double series_at(const struct series *s, int i)
     if (!s || i < 0 || i >= s->count)
         return NAN;
     return s->values[(s->head - 1 - i + 2 * SERIES_LEN) % SERIES_LEN];
-}
-
-int app_servers(const struct app *app, struct server_status *out, int max)
-{
-    int n = 0;
-    if (n < max) {
-        struct server_status *s = &out[n++];
-        memset(s, 0, sizeof *s);
-        s->name = "primary";
-        s->configured = app->primary != NULL;
-        if (app->primary) {
-            s->state = pgpool_state(app->primary);
-            s->version = pgpool_server_version_text(app->primary);
-            s->error = pgpool_error(app->primary);
-            s->retry_in = pgpool_retry_in(app->primary);
-            s->standby = pgpool_in_recovery(app->primary);
-        }
-    }
-    if (n < max) {
-        struct server_status *s = &out[n++];
-        memset(s, 0, sizeof *s);
-        s->name = "replica";
-        s->configured = app->replica != NULL;
-        if (app->replica) {
-            s->state = pgpool_state(app->replica);
-            s->version = pgpool_server_version_text(app->replica);
-            s->error = pgpool_error(app->replica);
-            s->retry_in = pgpool_retry_in(app->replica);
-            s->standby = pgpool_in_recovery(app->replica);
-        }
-    }
-    if (n < max) {
-        struct server_status *s = &out[n++];
-        memset(s, 0, sizeof *s);
-        s->name = "pgbouncer";
-        s->configured = app->pgbouncer != NULL;
-        if (app->pgbouncer) {
-            s->state = pgconn_state(app->pgbouncer);
-            s->version = pgconn_server_version_text(app->pgbouncer);
-            s->error = pgconn_error(app->pgbouncer);
-            s->retry_in = pgconn_retry_in(app->pgbouncer);
-        }
-    }
-    if (n < max) {
-        struct server_status *s = &out[n++];
-        memset(s, 0, sizeof *s);
-        s->name = "redis";
-        s->configured = app->redis != NULL;
-        if (app->redis) {
-            s->state = redisconn_state(app->redis);
-            s->version = redisconn_version(app->redis);
-            s->error = redisconn_error(app->redis);
-            s->retry_in = redisconn_retry_in(app->redis);
-        }
-    }
-    return n;
 }

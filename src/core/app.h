@@ -9,6 +9,7 @@
 #include "net/pgconn.h"
 #include "net/pgpool.h"
 #include "net/redisconn.h"
+#include "net/server.h"
 
 struct collector;
 
@@ -39,16 +40,16 @@ struct app {
     uv_loop_t        *loop;
     struct config    *cfg;
 
-    /* Connections; NULL when not configured. */
+    /* The servers, by enum server_id (primary, replica, pgbouncer, redis:
+     * the order they are listed in); one not configured holds no
+     * connection.  Their state, version, error and retry come from
+     * net/server.h. */
+    struct server     servers[SERVER_COUNT];
+    /* The pools of servers[SERVER_PRIMARY] and [SERVER_REPLICA], for the
+     * code that sends queries to them; NULL when not configured. */
     struct pgpool    *primary;
     struct pgpool    *replica;
-    struct pgconn    *pgbouncer;
-    struct redisconn *redis;
     char             *primary_display;   /* conninfo without password */
-    /* Wall clock when the primary was found down (its connect failed or
-     * its connection dropped), kept through the reconnect attempts until
-     * it is up again; 0 while it is up or still on its first connect. */
-    double            primary_down_since;
 
     /* The collector engine's (collector.h).  Its collectors, in subjects[]
      * order, and the refresh interval and pause: read them anywhere,
@@ -101,26 +102,15 @@ void app_message(struct app *app, bool error, const char *fmt, ...)
  * on_change) write it to stderr, sanitized, as "pgdeck: TEXT". */
 void app_notice_once(struct app *app, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* A one-shot front end has stopped waiting: a primary still on its first
+/* A one-shot front end has stopped waiting: a server still on its first
  * connect counts as down from now on. */
-void app_primary_given_up(struct app *app);
+void app_servers_given_up(struct app *app);
+/* One of the servers (never NULL; it may not be configured). */
+const struct server *app_server(const struct app *app, enum server_id id);
 /* Append a value to a named series (created on first use). */
 void app_series_push(struct app *app, const char *name, double value);
 const struct series *app_series(const struct app *app, const char *name);
 /* The i-th newest value of a series (0 = newest), or NAN. */
 double series_at(const struct series *s, int i);
-
-/* A server as the status line shows it. */
-struct server_status {
-    const char *name;       /* "primary", "replica", "pgbouncer", "redis" */
-    bool        configured;
-    enum pgconn_state state;
-    const char *version;    /* when up */
-    const char *error;      /* when down */
-    double      retry_in;   /* seconds, when down */
-    bool        standby;    /* connected to a server in recovery */
-};
-/* Fill up to 4 entries; returns how many. */
-int  app_servers(const struct app *app, struct server_status *out, int max);
 
 #endif

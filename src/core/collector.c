@@ -160,27 +160,26 @@ static const char *state_reason(enum pgconn_state st, const char *down)
     return st == PGCONN_CONNECTING ? "" : down;
 }
 
-static const char *source_down(const struct app *app, enum collector_source src)
+/* What a collector publishes while its server is absent or not up. */
+static const struct {
+    const char *absent, *down;
+} source_reasons[SERVER_COUNT] = {
+    [SERVER_PRIMARY]   = { "no primary", "primary not connected" },
+    [SERVER_REPLICA]   = { "no replica configured (--replica or DATABASE_READ_REPLICA_URL)",
+                           "replica not connected" },
+    [SERVER_PGBOUNCER] = { "no PgBouncer configured (--pgbouncer or PGBOUNCER_URL)",
+                           "PgBouncer not connected" },
+    [SERVER_REDIS]     = { "no Redis configured (--redis or REDIS_URL)", "Redis not connected" },
+};
+
+static const char *source_down(const struct app *app, enum server_id src)
 {
-    switch (src) {
-    case SOURCE_PRIMARY:
-        if (!app->primary)
-            return "no primary";
-        return state_reason(pgpool_state(app->primary), "primary not connected");
-    case SOURCE_REPLICA:
-        if (!app->replica)
-            return "no replica configured (--replica or DATABASE_READ_REPLICA_URL)";
-        return state_reason(pgpool_state(app->replica), "replica not connected");
-    case SOURCE_PGBOUNCER:
-        if (!app->pgbouncer)
-            return "no PgBouncer configured (--pgbouncer or PGBOUNCER_URL)";
-        return state_reason(pgconn_state(app->pgbouncer), "PgBouncer not connected");
-    case SOURCE_REDIS:
-        if (!app->redis)
-            return "no Redis configured (--redis or REDIS_URL)";
-        return state_reason(redisconn_state(app->redis), "Redis not connected");
-    }
-    return "unknown source";
+    if (src < 0 || src >= SERVER_COUNT)
+        return "unknown source";
+    const struct server *s = app_server(app, src);
+    if (!server_configured(s))
+        return source_reasons[src].absent;
+    return state_reason(server_state(s), source_reasons[src].down);
 }
 
 /* The source a collector sends to, for a standard run. */
@@ -188,18 +187,19 @@ static int send_query(struct collector *c)
 {
     struct app *app = c->app;
     const struct collector_def *d = c->def;
-    if (d->source == SOURCE_REDIS) {
+    const struct server *server = app_server(app, d->source);
+    if (server_redis(server)) {
         const char *argv[] = { d->query };
-        return redisconn_command(app->redis, redis_done, c, 1, argv);
+        return redisconn_command(server_redis(server), redis_done, c, 1, argv);
     }
-    if (d->source == SOURCE_PGBOUNCER)
-        return pgconn_send(app->pgbouncer, d->query, 0, NULL, 0, pg_done, c);
+    if (server_conn(server))
+        return pgconn_send(server_conn(server), d->query, 0, NULL, 0, pg_done, c);
     const char *sql = embedded_find(d->query);
     if (!sql) {
         collector_publish(c, snapshot_failed(d->name, "query file missing from the build"));
         return 0;
     }
-    struct pgpool *pool = d->source == SOURCE_REPLICA ? app->replica : app->primary;
+    struct pgpool *pool = server_pool(server);
     if (d->own_pids) {
         int pids[64];
         int n = pgpool_backend_pids(pool, pids, 64);
@@ -235,7 +235,7 @@ static void run_one(struct collector *c)
         return;
     }
     int min_version = c->def->min_version;
-    if (min_version && c->def->source == SOURCE_PRIMARY &&
+    if (min_version && c->def->source == SERVER_PRIMARY &&
         pgpool_server_version(app->primary) < min_version) {
         c->started = now;
         char msg[96];
@@ -342,7 +342,7 @@ void collectors_refresh_all(struct app *app)
 }
 
 /* A source came up: run its collectors now rather than at the next tick. */
-static void source_up(struct app *app, enum collector_source source)
+static void source_up(struct app *app, enum server_id source)
 {
     for (int i = 0; i < app->ncollectors; i++)
         if (app->collectors[i].def->source == source && !app->collectors[i].running)
@@ -355,16 +355,13 @@ static void servers_changed(struct app *app)
 {
     if (!app->collectors)
         return;
-    static const enum collector_source sources[] = {
-        SOURCE_PRIMARY, SOURCE_REPLICA, SOURCE_PGBOUNCER, SOURCE_REDIS,
-    };
-    for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++) {
-        unsigned bit = 1u << sources[i];
-        bool up = source_down(app, sources[i]) == NULL;
+    for (int i = 0; i < SERVER_COUNT; i++) {
+        unsigned bit = 1u << i;
+        bool up = source_down(app, (enum server_id)i) == NULL;
         bool was = app->sources_up & bit;
         app->sources_up = up ? app->sources_up | bit : app->sources_up & ~bit;
         if (up && !was)
-            source_up(app, sources[i]);
+            source_up(app, (enum server_id)i);
     }
 }
 
@@ -431,13 +428,13 @@ bool collectors_all_done(const struct app *app)
     return true;
 }
 
-const char *collector_source_name(enum collector_source source)
+const char *collector_source_name(enum server_id source)
 {
     switch (source) {
-    case SOURCE_PRIMARY:   return "primary";
-    case SOURCE_REPLICA:   return "replica";
-    case SOURCE_PGBOUNCER: return "pgbouncer";
-    case SOURCE_REDIS:     return "redis";
+    case SERVER_PRIMARY:   return "primary";
+    case SERVER_REPLICA:   return "replica";
+    case SERVER_PGBOUNCER: return "pgbouncer";
+    case SERVER_REDIS:     return "redis";
     }
     return "unknown";
 }

@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "core/snapshot.h"
+#include "net/server.h"
 
 /* A collector reads one data source on its own cadence and publishes each
  * result as a new immutable snapshot.  Collectors are rows of their
@@ -20,16 +21,9 @@
 struct app;
 struct collector;
 
-enum collector_source {
-    SOURCE_PRIMARY,         /* the primary pool */
-    SOURCE_REPLICA,         /* the replica pool, when configured */
-    SOURCE_PGBOUNCER,       /* the PgBouncer admin console */
-    SOURCE_REDIS,           /* Redis */
-};
-
 struct collector_def {
     const char *name;           /* "activity"; also the JSON key */
-    enum collector_source source;
+    enum server_id source;      /* the server it reads: SERVER_PRIMARY, ... */
     const char *query;          /* embedded SQL file ("queries/activity.sql"),
                                    or the literal command for PgBouncer and
                                    Redis ("SHOW POOLS", "INFO") */
@@ -129,7 +123,7 @@ bool collectors_all_done(const struct app *app);
 double collector_cadence(const struct collector *c);
 /* The server a source names, as --once and the streams write it:
  * "primary", "replica", "pgbouncer", "redis". */
-const char *collector_source_name(enum collector_source source);
+const char *collector_source_name(enum server_id source);
 
 /* Stale data.  A front end that shows data over time (the console) shows
  * for a collector its latest snapshot when that has data, and otherwise the

@@ -178,9 +178,10 @@ static const char *agent_state(const struct agent *ag)
     if (ag->stopping)
         return "stopped";
     const struct app *app = ag->app;
-    if (app->primary && pgpool_state(app->primary) == PGCONN_UP)
+    const struct server *primary = app_server(app, SERVER_PRIMARY);
+    if (server_state(primary) == PGCONN_UP)
         return "up";
-    return app->primary_down_since > 0 ? "primary down" : "connecting";
+    return server_down_since(primary) > 0 ? "primary down" : "connecting";
 }
 
 static double ttl_seconds(const struct agent *ag)
@@ -201,19 +202,18 @@ static char *summary_text(struct agent *ag)
     a.started_at = ag->started_at;
     a.interval = app->interval;
     a.ttl = ttl_seconds(ag);
-    a.primary_down_since = app->primary_down_since;
+    a.primary_down_since = server_down_since(app_server(app, SERVER_PRIMARY));
 
-    struct server_status st[STREAM_MAX_SERVERS];
-    int n = app_servers(app, st, STREAM_MAX_SERVERS);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < SERVER_COUNT && i < STREAM_MAX_SERVERS; i++) {
+        const struct server *srv = app_server(app, (enum server_id)i);
         struct stream_server *s = &a.servers[a.nservers++];
-        bool up = st[i].configured && st[i].state == PGCONN_UP;
-        snprintf(s->name, sizeof s->name, "%s", st[i].name);
-        s->configured = st[i].configured;
-        snprintf(s->state, sizeof s->state, "%s", st[i].configured ? pgconn_state_name(st[i].state) : "");
-        s->version = up ? (char *)st[i].version : NULL;
-        s->error = st[i].configured && !up ? (char *)st[i].error : NULL;
-        s->standby = st[i].configured && st[i].standby;
+        bool on = server_configured(srv), up = on && server_state(srv) == PGCONN_UP;
+        snprintf(s->name, sizeof s->name, "%s", server_name(srv));
+        s->configured = on;
+        snprintf(s->state, sizeof s->state, "%s", on ? pgconn_state_name(server_state(srv)) : "");
+        s->version = up ? (char *)server_version(srv) : NULL;
+        s->error = on && !up ? (char *)server_error(srv) : NULL;
+        s->standby = on && server_standby(srv);
         if (i == 0 && up)
             a.server_version = s->version;
     }
@@ -501,14 +501,15 @@ static void bus_state(void *arg, struct redisconn *rc)
 static void primary_news(struct agent *ag)
 {
     struct app *app = ag->app;
-    enum pgconn_state st = app->primary ? pgpool_state(app->primary) : PGCONN_DOWN;
+    const struct server *primary = app_server(app, SERVER_PRIMARY);
+    enum pgconn_state st = server_configured(primary) ? server_state(primary) : PGCONN_DOWN;
     if (st == ag->primary_said || st == PGCONN_CONNECTING)
         return;
     ag->primary_said = st;
     if (st == PGCONN_UP) {
         say(ag, "primary up (%s)", app->primary_display ? app->primary_display : "");
     } else if (st == PGCONN_DOWN) {
-        const char *why = app->primary ? pgpool_error(app->primary) : NULL;
+        const char *why = server_error(primary);
         say(ag, "primary down: %s", why && *why ? why : "not connected");
     }
     /* The fleet hears of it now, not at the next heartbeat. */

@@ -63,21 +63,22 @@ bool frontend_collect(struct app *app, double seconds)
     uv_run(app->loop, UV_RUN_NOWAIT);
     /* A primary that did not answer by now is down, for the alert rules
      * too: the one-shot front ends report what they found in the time. */
-    app_primary_given_up(app);
+    app_servers_given_up(app);
     return collectors_all_done(app);
 }
 
 const char *frontend_primary_down(const struct app *app)
 {
-    if (!app->primary)
+    const struct server *primary = app_server(app, SERVER_PRIMARY);
+    if (!server_configured(primary))
         return "no primary configured";
-    if (pgpool_state(app->primary) == PGCONN_UP)
+    if (server_state(primary) == PGCONN_UP)
         return NULL;
-    const char *why = pgpool_error(app->primary);
+    const char *why = server_error(primary);
     if (why && *why)
         return why;
-    return pgpool_state(app->primary) == PGCONN_CONNECTING ? "connect did not finish in time"
-                                                            : "primary not connected";
+    return server_state(primary) == PGCONN_CONNECTING ? "connect did not finish in time"
+                                                      : "primary not connected";
 }
 
 void frontend_close(struct app *app)

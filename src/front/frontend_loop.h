@@ -17,7 +17,7 @@ struct app;
 double frontend_deadline(const struct app *app);
 
 /* Run the loop until collectors_all_done() or `seconds` have passed; a
- * primary that is not up by then counts as down (app_primary_given_up).
+ * server that is not up by then counts as down (app_servers_given_up).
  * Returns true when every collector published. */
 bool frontend_collect(struct app *app, double seconds);
 

@@ -57,14 +57,13 @@
  * one writer, so --once and an agent's stream entries cannot differ. */
 static json_t *json_servers(const struct app *app)
 {
-    struct server_status st[4];
-    int n = app_servers(app, st, 4);
     json_t *arr = json_array();
-    for (int i = 0; i < n; i++) {
-        bool on = st[i].configured, up = on && st[i].state == PGCONN_UP;
-        json_array_append_new(arr, stream_server_json(st[i].name, on,
-            on ? pgconn_state_name(st[i].state) : NULL,
-            up ? st[i].version : NULL, on && st[i].standby, on && !up ? st[i].error : NULL));
+    for (int i = 0; i < SERVER_COUNT; i++) {
+        const struct server *s = app_server(app, (enum server_id)i);
+        bool on = server_configured(s), up = on && server_state(s) == PGCONN_UP;
+        json_array_append_new(arr, stream_server_json(server_name(s), on,
+            on ? pgconn_state_name(server_state(s)) : NULL,
+            up ? server_version(s) : NULL, on && server_standby(s), on && !up ? server_error(s) : NULL));
     }
     return arr;
 }
@@ -205,17 +204,18 @@ static void print_snapshot_text(const struct app *app, const struct collector *c
 static void print_servers_text(const struct app *app)
 {
     int flags = text_flags(app);
-    struct server_status st[4];
-    int n = app_servers(app, st, 4);
+    int n = SERVER_COUNT;
     char *head[] = { "name", "state", "version", "error" };
     char **cells = xcalloc((size_t)n * 4, sizeof *cells);
     for (int i = 0; i < n; i++) {
-        bool on = st[i].configured;
-        const char *state = !on ? "not configured" : pgconn_state_name(st[i].state);
-        cells[i * 4] = xstrdup(st[i].name);
-        cells[i * 4 + 1] = xasprintf("%s%s", state, on && st[i].standby ? " (standby)" : "");
-        cells[i * 4 + 2] = sanitize(on && st[i].state == PGCONN_UP ? st[i].version : NULL, flags);
-        cells[i * 4 + 3] = sanitize(on && st[i].state != PGCONN_UP ? st[i].error : NULL, flags);
+        const struct server *s = app_server(app, (enum server_id)i);
+        bool on = server_configured(s);
+        bool up = server_state(s) == PGCONN_UP;
+        const char *state = !on ? "not configured" : pgconn_state_name(server_state(s));
+        cells[i * 4] = xstrdup(server_name(s));
+        cells[i * 4 + 1] = xasprintf("%s%s", state, on && server_standby(s) ? " (standby)" : "");
+        cells[i * 4 + 2] = sanitize(on && up ? server_version(s) : NULL, flags);
+        cells[i * 4 + 3] = sanitize(on && !up ? server_error(s) : NULL, flags);
     }
     textout_printf(stdout, "[servers]\n");
     print_table(head, cells, 4, n);

@@ -258,7 +258,8 @@ static void tick(uv_timer_t *t)
     double now = now_monotonic();
     switch (r->phase) {
     case PHASE_CONNECTING: {
-        enum pgconn_state st = pgpool_state(app->primary);
+        const struct server *primary = app_server(app, SERVER_PRIMARY);
+        enum pgconn_state st = server_state(primary);
         if (st == PGCONN_UP) {
             if (r->collector) {
                 r->phase = PHASE_COLLECTING;
@@ -267,8 +268,8 @@ static void tick(uv_timer_t *t)
             } else {
                 r->phase = PHASE_ACTIONS;
             }
-        } else if (now > r->deadline || (st == PGCONN_DOWN && pgpool_error(app->primary))) {
-            const char *why = pgpool_error(app->primary);
+        } else if (now > r->deadline || (st == PGCONN_DOWN && server_error(primary))) {
+            const char *why = server_error(primary);
             textout_line(stderr, "pgdeck: run: cannot connect to the primary: %s",
                          why && *why ? why : "no answer in time");
             stop(r, 2);

@@ -6,7 +6,9 @@
  * pgdeck instances restarted by the same outage do not all knock on the
  * server in the same instant. */
 
+#include "base/clock.h"
 #include "net/backoff.h"
+#include "base/xalloc.h"
 
 /* splitmix64: a tiny generator with good statistics that, unlike xorshift,
  * has no bad seed (0 works), so any seed a caller picks is fine. */
@@ -37,6 +39,7 @@ void backoff_init(struct backoff *b, double base, double cap, uint64_t seed)
     b->nominal = base;
     b->attempts = 0;
     b->state = seed;
+    b->due = 0;
 }
 
 double backoff_next(struct backoff *b)
@@ -53,4 +56,30 @@ void backoff_reset(struct backoff *b)
 {
     b->nominal = b->base;
     b->attempts = 0;
+}
+
+void backoff_init_for(struct backoff *b, const void *owner)
+{
+    backoff_init(b, BACKOFF_BASE, BACKOFF_CAP,
+                 (uint64_t)(now_wall() * 1e6) ^ (uint64_t)(uintptr_t)owner);
+}
+
+void backoff_schedule(struct backoff *b, uv_timer_t *timer, uv_timer_cb cb)
+{
+    double delay = backoff_next(b);
+    b->due = now_monotonic() + delay;
+    uv_timer_start(timer, cb, (uint64_t)(delay * 1000), 0);
+}
+
+void backoff_attempt(struct backoff *b)
+{
+    b->due = 0;
+}
+
+double backoff_due_in(const struct backoff *b)
+{
+    if (b->due == 0)
+        return 0;
+    double left = b->due - now_monotonic();
+    return left > 0 ? left : 0;
 }

@@ -13,16 +13,6 @@
  * a server paused with SIGSTOP answers neither the query nor the cancel. */
 #define CANCEL_GRACE 2.0
 
-struct pgquery {
-    struct pgquery  *next;
-    char            *sql;
-    int              nparams;
-    char           **params;
-    double           timeout;
-    pgconn_result_cb cb;
-    void            *arg;
-};
-
 /* A PQcancel request runs on a detached thread of its own, which owns it
  * and frees it: it outlives the connection if it has to.  Not on libuv's
  * pool: PQcancel has no timeout, and against a server paused with SIGSTOP
@@ -63,8 +53,7 @@ struct pgconn {
                                          this attempt, to name them in errors */
     int               nresolved;
     uv_timer_t        query_timer;   /* timeout of the running query */
-    struct backoff    backoff;
-    double            retry_at;      /* monotonic time of the next attempt */
+    struct backoff    backoff;       /* and when the next attempt is due */
     char             *error;
     char              version_text[32];
     int               version;
@@ -73,7 +62,7 @@ struct pgconn {
     bool              setting_up;    /* connected, setup_sql under way */
     char             *setup_error;   /* first error the setup drew */
 
-    struct pgquery   *head, *tail;  /* head is running when `running` */
+    struct query_queue queue;       /* its head is running when `running` */
     bool              running;
     PGresult         *result;       /* last result of the running query */
     char             *query_error;  /* first error of the running query */
@@ -89,8 +78,19 @@ struct pgconn {
 };
 
 static void start_connect(struct pgconn *c);
+static char *one_line(const char *msg);
 static void poll_cb(uv_poll_t *handle, int status, int events);
 static void go_down(struct pgconn *c, const char *why);
+
+/* Down for what libpq says went wrong, after `prefix` ("connection lost: "). */
+static void go_down_libpq(struct pgconn *c, const char *prefix)
+{
+    char *why = one_line(PQerrorMessage(c->pg));
+    char *msg = xasprintf("%s%s", prefix, why);
+    go_down(c, msg);
+    free(msg);
+    free(why);
+}
 
 static void set_state(struct pgconn *c, enum pgconn_state s)
 {
@@ -198,40 +198,68 @@ static void rewatch(struct pgconn *c, int events)
     }
 }
 
-static void free_query(struct pgquery *q)
+/* libuv stops a poll handle that reports an error (PLATFORM.md, trap 1).
+ * The error may come together with the server's last message (a backend
+ * ended before it read the query sent to it: the kernel reports the reset
+ * with the FATAL still to be read); libpq reads that message first and
+ * finds the error only on its next read, so the handle has to watch on. */
+static void watch_on(struct pgconn *c)
 {
-    free(q->sql);
-    for (int i = 0; i < q->nparams; i++)
-        free(q->params[i]);
-    free(q->params);
-    free(q);
+    if (c->poll)
+        uv_poll_start(c->poll, c->poll_events, poll_cb);
+}
+
+/* The socket can take more of what libpq holds: send it, and stop asking
+ * for writability once all is out.  -1 when that lost the connection. */
+static int flush_more(struct pgconn *c)
+{
+    int flush = PQflush(c->pg);
+    if (flush < 0) {
+        go_down_libpq(c, "");
+        return -1;
+    }
+    c->flushing = flush == 1;
+    rewatch(c, UV_READABLE | (c->flushing ? UV_WRITABLE : 0));
+    return 0;
+}
+
+/* No query runs from here on: the timeout is off, and the round trip of
+ * the one that ran is over. */
+static double stop_running(struct pgconn *c)
+{
+    c->running = false;
+    c->cancelled = false;
+    uv_timer_stop(&c->query_timer);
+    c->idle_since = now_monotonic();
+    return c->idle_since - c->started;
+}
+
+/* The owner of the connection (a pool) hears that queries ended, after
+ * their own callbacks: it may have more work for the connection. */
+static void queries_ended(struct pgconn *c)
+{
+    if (c->opts.queries_ended)
+        c->opts.queries_ended(c->arg, c);
 }
 
 /* Take the head query off the queue and tell its owner. */
 static void finish_query(struct pgconn *c, const PGresult *res, const char *error)
 {
-    struct pgquery *q = c->head;
+    struct query *q = query_queue_pop(&c->queue);
     if (!q)
         return;
-    c->head = q->next;
-    if (!c->head)
-        c->tail = NULL;
-    c->running = false;
-    c->cancelled = false;
-    uv_timer_stop(&c->query_timer);
-    double elapsed = now_monotonic() - c->started;
-    c->idle_since = now_monotonic();
-    if (q->cb)
-        q->cb(q->arg, error ? NULL : res, error, elapsed);
-    free_query(q);
+    double elapsed = stop_running(c);
+    query_finish(q, res, error, elapsed);
+    queries_ended(c);
 }
 
 static void fail_all(struct pgconn *c, const char *why)
 {
-    char *msg = xstrdup(why);
-    while (c->head)
-        finish_query(c, NULL, msg);
-    free(msg);
+    if (!c->queue.head)
+        return;
+    double elapsed = stop_running(c);
+    query_queue_fail_all(&c->queue, why, elapsed);
+    queries_ended(c);
 }
 
 static void clear_result(struct pgconn *c)
@@ -242,6 +270,20 @@ static void clear_result(struct pgconn *c)
     }
     free(c->query_error);
     c->query_error = NULL;
+}
+
+/* Let go of the server's session: the socket's watch, a result being
+ * read, libpq's connection.  The queries queued stay for the caller to
+ * fail. */
+static void drop_session(struct pgconn *c)
+{
+    stop_poll(c);
+    clear_result(c);
+    if (c->pg) {
+        PQfinish(c->pg);
+        c->pg = NULL;
+    }
+    c->running = false;
 }
 
 static void *cancel_thread(void *arg)
@@ -306,9 +348,9 @@ static void query_timeout_cb(uv_timer_t *t)
 
 static void dispatch(struct pgconn *c)
 {
-    if (c->state != PGCONN_UP || c->running || !c->head)
+    if (c->state != PGCONN_UP || c->running || !c->queue.head)
         return;
-    struct pgquery *q = c->head;
+    struct query *q = c->queue.head;
     int ok;
     clear_result(c);
     free(c->warning);
@@ -345,11 +387,7 @@ static void dispatch(struct pgconn *c)
 static void read_results(struct pgconn *c)
 {
     if (!PQconsumeInput(c->pg)) {
-        char *why = one_line(PQerrorMessage(c->pg));
-        char *msg = xasprintf("connection lost: %s", why);
-        go_down(c, msg);
-        free(msg);
-        free(why);
+        go_down_libpq(c, "connection lost: ");
         return;
     }
     /* Notices and notifications are not used; drain them. */
@@ -361,7 +399,7 @@ static void read_results(struct pgconn *c)
         PGresult *r = PQgetResult(c->pg);
         if (!r) {
             /* The query is complete. */
-            struct pgquery *q = c->head;
+            struct query *q = c->queue.head;
             double timeout = q && q->timeout > 0 ? q->timeout : c->opts.query_timeout;
             char *err = NULL;
             if (c->query_error && c->cancelled)
@@ -397,11 +435,8 @@ static void read_results(struct pgconn *c)
             c->result = r;
         }
     }
-    if (PQstatus(c->pg) == CONNECTION_BAD) {
-        char *why = one_line(PQerrorMessage(c->pg));
-        go_down(c, why);
-        free(why);
-    }
+    if (PQstatus(c->pg) == CONNECTION_BAD)
+        go_down_libpq(c, "");
 }
 
 /* Notices never go to stderr (under curses that would corrupt the
@@ -438,23 +473,12 @@ static void finish_up(struct pgconn *c)
  * makes those queries safe (the search_path they resolve names in). */
 static void setup_step(struct pgconn *c, int events)
 {
-    if ((events & UV_WRITABLE) && c->flushing) {
-        int flush = PQflush(c->pg);
-        if (flush < 0) {
-            char *why = one_line(PQerrorMessage(c->pg));
-            go_down(c, why);
-            free(why);
-            return;
-        }
-        c->flushing = flush == 1;
-        rewatch(c, UV_READABLE | (c->flushing ? UV_WRITABLE : 0));
-    }
+    if ((events & UV_WRITABLE) && c->flushing && flush_more(c) != 0)
+        return;
     if (!(events & UV_READABLE))
         return;
     if (!PQconsumeInput(c->pg)) {
-        char *why = one_line(PQerrorMessage(c->pg));
-        go_down(c, why);
-        free(why);
+        go_down_libpq(c, "");
         return;
     }
     /* One result per statement, then NULL when all of them are done. */
@@ -501,9 +525,7 @@ static void became_up(struct pgconn *c)
     free(c->setup_error);
     c->setup_error = NULL;
     if (!PQsendQuery(c->pg, c->setup_sql)) {
-        char *why = one_line(PQerrorMessage(c->pg));
-        go_down(c, why);
-        free(why);
+        go_down_libpq(c, "");
         return;
     }
     int flush = PQflush(c->pg);
@@ -523,9 +545,7 @@ static void schedule_retry(struct pgconn *c)
 {
     if (!c->opts.reconnect)
         return;
-    double delay = backoff_next(&c->backoff);
-    c->retry_at = now_monotonic() + delay;
-    uv_timer_start(&c->connect_timer, retry_cb, (uint64_t)(delay * 1000), 0);
+    backoff_schedule(&c->backoff, &c->connect_timer, retry_cb);
 }
 
 static void go_down(struct pgconn *c, const char *why)
@@ -533,18 +553,12 @@ static void go_down(struct pgconn *c, const char *why)
     if (c->state == PGCONN_CLOSED)
         return;
     char *msg = xstrdup(why);
-    stop_poll(c);
     uv_timer_stop(&c->query_timer);
     uv_timer_stop(&c->connect_timer);
-    clear_result(c);
-    if (c->pg) {
-        PQfinish(c->pg);
-        c->pg = NULL;
-    }
+    drop_session(c);
     free(c->error);
     c->error = msg;
     forget_resolved(c);
-    c->running = false;
     c->setting_up = false;
     c->backend_pid = 0;
     schedule_retry(c);
@@ -617,6 +631,8 @@ static void poll_cb(uv_poll_t *handle, int status, int events)
         if (status < 0)
             events = UV_READABLE;   /* let libpq find out what happened */
         setup_step(c, events);
+        if (status < 0 && c->state == PGCONN_CONNECTING && c->setting_up)
+            watch_on(c);
         return;
     }
     if (c->state == PGCONN_CONNECTING) {
@@ -632,19 +648,12 @@ static void poll_cb(uv_poll_t *handle, int status, int events)
         read_results(c);
         if (c->state == PGCONN_UP && PQstatus(c->pg) == CONNECTION_BAD)
             go_down(c, "connection lost");
+        else if (c->state == PGCONN_UP)
+            watch_on(c);
         return;
     }
-    if ((events & UV_WRITABLE) && c->flushing) {
-        int flush = PQflush(c->pg);
-        if (flush < 0) {
-            char *why = one_line(PQerrorMessage(c->pg));
-            go_down(c, why);
-            free(why);
-            return;
-        }
-        c->flushing = flush == 1;
-        rewatch(c, UV_READABLE | (c->flushing ? UV_WRITABLE : 0));
-    }
+    if ((events & UV_WRITABLE) && c->flushing && flush_more(c) != 0)
+        return;
     if (events & UV_READABLE)
         read_results(c);
 }
@@ -725,7 +734,7 @@ static void resolved(void *arg, const struct resolve_answer *answers, int n)
 
 static void start_connect(struct pgconn *c)
 {
-    c->retry_at = 0;
+    backoff_attempt(&c->backoff);
     set_state(c, PGCONN_CONNECTING);
     if (c->state != PGCONN_CONNECTING)
         return;     /* the state callback closed us */
@@ -765,11 +774,19 @@ struct pgconn *pgconn_new(uv_loop_t *loop, const struct conninfo *ci,
     uv_timer_init(loop, &c->query_timer);
     c->connect_timer.data = c;
     c->query_timer.data = c;
-    backoff_init(&c->backoff, BACKOFF_BASE, BACKOFF_CAP,
-                 (uint64_t)(now_wall() * 1e6) ^ (uint64_t)(uintptr_t)c);
+    backoff_init_for(&c->backoff, c);
     c->state = PGCONN_CONNECTING;
     start_connect(c);
     return c;
+}
+
+int pgconn_submit(struct pgconn *c, struct query *q)
+{
+    if (c->state != PGCONN_UP)
+        return -1;
+    query_queue_push(&c->queue, q);
+    dispatch(c);
+    return 0;
 }
 
 int pgconn_send(struct pgconn *c, const char *sql, int nparams,
@@ -778,24 +795,7 @@ int pgconn_send(struct pgconn *c, const char *sql, int nparams,
 {
     if (c->state != PGCONN_UP)
         return -1;
-    struct pgquery *q = xcalloc(1, sizeof *q);
-    q->sql = xstrdup(sql);
-    q->nparams = nparams;
-    if (nparams > 0) {
-        q->params = xcalloc((size_t)nparams, sizeof *q->params);
-        for (int i = 0; i < nparams; i++)
-            q->params[i] = xstrdup(params[i]);
-    }
-    q->timeout = timeout;
-    q->cb = cb;
-    q->arg = arg;
-    if (c->tail)
-        c->tail->next = q;
-    else
-        c->head = q;
-    c->tail = q;
-    dispatch(c);
-    return 0;
+    return pgconn_submit(c, query_new(sql, nparams, params, timeout, cb, arg));
 }
 
 static void timer_closed(uv_handle_t *h)
@@ -817,16 +817,10 @@ void pgconn_close(struct pgconn *c)
 {
     if (!c || c->state == PGCONN_CLOSED)
         return;
-    stop_poll(c);
-    clear_result(c);
-    if (c->pg) {
-        PQfinish(c->pg);
-        c->pg = NULL;
-    }
+    drop_session(c);
     resolve_cancel(c->resolve);
     c->resolve = NULL;
     c->state = PGCONN_CLOSED;
-    c->running = false;
     fail_all(c, "connection closed");
     c->handles_open = 2;
     uv_close((uv_handle_t *)&c->connect_timer, timer_closed);
@@ -866,10 +860,7 @@ const char *pgconn_error(const struct pgconn *c) { return c->error; }
 
 double pgconn_retry_in(const struct pgconn *c)
 {
-    if (c->state != PGCONN_DOWN || c->retry_at == 0)
-        return 0;
-    double left = c->retry_at - now_monotonic();
-    return left > 0 ? left : 0;
+    return c->state == PGCONN_DOWN ? backoff_due_in(&c->backoff) : 0;
 }
 
 int pgconn_server_version(const struct pgconn *c)
@@ -882,19 +873,13 @@ const char *pgconn_server_version_text(const struct pgconn *c)
     return c->version_text;
 }
 
-int pgconn_pending(const struct pgconn *c)
-{
-    int n = 0;
-    for (const struct pgquery *q = c->head; q; q = q->next)
-        n++;
-    return n;
-}
+int pgconn_pending(const struct pgconn *c) { return c->queue.length; }
 
-bool pgconn_busy(const struct pgconn *c) { return c->head != NULL; }
+bool pgconn_busy(const struct pgconn *c) { return c->queue.head != NULL; }
 
 double pgconn_idle_for(const struct pgconn *c)
 {
-    if (c->head || c->state != PGCONN_UP)
+    if (c->queue.head || c->state != PGCONN_UP)
         return 0;
     return now_monotonic() - c->idle_since;
 }

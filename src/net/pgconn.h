@@ -7,17 +7,18 @@
 #include <uv.h>
 
 #include "net/conninfo.h"
+#include "net/query_queue.h"
 
 /* One asynchronous PostgreSQL connection driven by the libuv loop.
  *
  * Nothing here blocks: host names are looked up first on libuv's thread
  * pool (resolve.h) and handed to libpq as hostaddr, the connection is
  * opened with PQconnectStartParams and PQconnectPoll on a uv_poll_t,
- * queries go out with PQsendQueryParams one at a time from a FIFO queue,
- * and results are read with PQconsumeInput/PQgetResult when the socket is
- * readable.  A query that
- * outlives its timeout is cancelled (PQcancel runs on the libuv thread
- * pool, since it blocks); if the server does not answer even the cancel,
+ * queries go out with PQsendQueryParams one at a time from a FIFO queue
+ * (query_queue.h, the type a pool's queue has too), and results are read
+ * with PQconsumeInput/PQgetResult when the socket is readable.  A query
+ * that outlives its timeout is cancelled (PQcancel blocks, so it runs on a
+ * thread of its own); if the server does not answer even the cancel,
  * the connection is dropped and opened again.  A connection that fails or is
  * lost is retried with exponential backoff and jitter, capped at 30 s. */
 
@@ -30,13 +31,8 @@ enum pgconn_state {
 
 struct pgconn;
 
-/* A query's outcome.  Exactly one of `res` and `error` is set.  `res` is
- * owned by pgconn and valid only during the callback (copy what you keep);
- * `error` is a one-line message: the server's, "timed out after 5.0 s", or
- * "connection lost: ...".  `elapsed` is the round trip in seconds. */
-typedef void (*pgconn_result_cb)(void *arg, const PGresult *res,
-                                 const char *error, double elapsed);
-/* Called on every state change (connecting, up, down). */
+/* Called on every state change (connecting, up, down).  A query's outcome
+ * comes to its pgconn_result_cb (query_queue.h). */
 typedef void (*pgconn_state_cb)(void *arg, struct pgconn *conn);
 
 struct pgconn_options {
@@ -50,6 +46,10 @@ struct pgconn_options {
                                    connect, before the connection counts as
                                    up; an error is a failed connect.  NULL:
                                    none.  Copied. */
+    /* Optional: called (with the state callback's `arg`) after queries
+     * queued on the connection have ended and been told, however they
+     * ended: a pool hands the connection its next query. */
+    void (*queries_ended)(void *arg, struct pgconn *conn);
 };
 
 /* The connection starts connecting at once.  The conninfo is copied. */
@@ -63,6 +63,11 @@ struct pgconn *pgconn_new(uv_loop_t *loop, const struct conninfo *ci,
 int  pgconn_send(struct pgconn *c, const char *sql, int nparams,
                  const char *const *params, double timeout,
                  pgconn_result_cb cb, void *arg);
+
+/* The same for a query already made (query_new): it is queued as it is,
+ * not copied.  Returns 0, or -1 when the connection is not up (the query
+ * is then still the caller's). */
+int  pgconn_submit(struct pgconn *c, struct query *q);
 
 /* Close: queued queries fail with "connection closed", memory is freed
  * once libuv has closed the handles. */

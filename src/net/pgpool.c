@@ -4,17 +4,6 @@
 #include "net/pgpool.h"
 #include "base/xalloc.h"
 
-struct pool_query {
-    struct pool_query *next;
-    struct pgpool     *pool;
-    char              *sql;
-    int                nparams;
-    char             **params;
-    double             timeout;
-    pgconn_result_cb   cb;
-    void              *arg;
-};
-
 struct reservation {
     struct reservation *next;
     pgpool_reserve_cb   cb;
@@ -24,7 +13,6 @@ struct reservation {
 struct slot {
     struct pgconn *conn;        /* NULL when the slot is free */
     bool           reserved;
-    bool           running;     /* a pool query is on it */
 };
 
 struct pgpool {
@@ -36,7 +24,7 @@ struct pgpool {
     pgpool_state_cb    state_cb;
     void              *arg;
     struct slot       *slots;   /* opts.max of them */
-    struct pool_query *head, *tail;
+    struct query_queue queue;       /* queries no connection has taken yet */
     struct reservation *reservations;
     uv_timer_t         idle_timer;  /* closes extra idle connections */
     uv_timer_t         kick;        /* runs dispatch outside callers */
@@ -81,7 +69,6 @@ static void conn_state(void *arg, struct pgconn *conn)
                 p->connects_closed += pgconn_connects(conn);
                 p->queries_closed += pgconn_queries(conn);
                 p->slots[i].conn = NULL;
-                p->slots[i].running = false;
                 pgconn_close(conn);
                 break;
             }
@@ -97,6 +84,16 @@ static void conn_state(void *arg, struct pgconn *conn)
         uv_timer_start(&p->kick, kick_cb, 0, 0);
 }
 
+/* A connection is done with the queries handed to it: the next waiting
+ * one (or a reservation) may go to it, outside its callbacks. */
+static void conn_queries_ended(void *arg, struct pgconn *conn)
+{
+    (void)conn;
+    struct pgpool *p = arg;
+    if (!p->freeing)
+        uv_timer_start(&p->kick, kick_cb, 0, 0);
+}
+
 static struct pgconn *open_slot(struct pgpool *p, int i)
 {
     struct pgconn_options o = {
@@ -105,6 +102,7 @@ static struct pgconn *open_slot(struct pgpool *p, int i)
         .query_timeout = p->opts.query_timeout,
         .reconnect = true,
         .setup_sql = p->setup_sql,
+        .queries_ended = conn_queries_ended,
     };
     p->opening = true;
     struct pgconn *conn = pgconn_new(p->loop, &p->ci, &o, conn_state, p);
@@ -118,15 +116,6 @@ static struct pgconn *open_slot(struct pgpool *p, int i)
     return p->slots[i].conn;
 }
 
-static void free_pool_query(struct pool_query *q)
-{
-    free(q->sql);
-    for (int i = 0; i < q->nparams; i++)
-        free(q->params[i]);
-    free(q->params);
-    free(q);
-}
-
 static struct slot *slot_of(struct pgpool *p, struct pgconn *conn)
 {
     for (int i = 0; i < p->opts.max; i++)
@@ -135,30 +124,10 @@ static struct slot *slot_of(struct pgpool *p, struct pgconn *conn)
     return NULL;
 }
 
-struct running {
-    struct pgpool     *pool;
-    struct pgconn     *conn;
-    struct pool_query *q;
-};
-
-static void query_done(void *arg, const PGresult *res, const char *error, double elapsed)
-{
-    struct running *r = arg;
-    struct pgpool *p = r->pool;
-    struct slot *s = slot_of(p, r->conn);
-    if (s)
-        s->running = false;
-    if (r->q->cb)
-        r->q->cb(r->q->arg, res, error, elapsed);
-    free_pool_query(r->q);
-    free(r);
-    if (!p->freeing)
-        uv_timer_start(&p->kick, kick_cb, 0, 0);
-}
-
+/* Up, not reserved, and no query of its own queued or running. */
 static bool slot_idle(const struct slot *s)
 {
-    return s->conn && !s->reserved && !s->running &&
+    return s->conn && !s->reserved &&
            pgconn_state(s->conn) == PGCONN_UP && !pgconn_busy(s->conn);
 }
 
@@ -222,7 +191,10 @@ static void dispatch(struct pgpool *p)
         r->cb(r->arg, pick->conn, NULL);
         free(r);
     }
-    while (p->head) {
+    /* A waiting query moves, as it is, to an idle connection's queue:
+     * from there the connection sends it, times it out, cancels it, and
+     * tells how it ended (then conn_queries_ended brings us back). */
+    while (p->queue.head) {
         struct slot *pick = NULL;
         for (int i = 0; i < p->opts.max && !pick; i++)
             if (slot_idle(&p->slots[i]))
@@ -231,23 +203,9 @@ static void dispatch(struct pgpool *p)
             grow(p);
             return;
         }
-        struct pool_query *q = p->head;
-        p->head = q->next;
-        if (!p->head)
-            p->tail = NULL;
-        struct running *r = xcalloc(1, sizeof *r);
-        r->pool = p;
-        r->conn = pick->conn;
-        r->q = q;
-        pick->running = true;
-        if (pgconn_send(pick->conn, q->sql, q->nparams, (const char *const *)q->params,
-                        q->timeout, query_done, r) != 0) {
-            pick->running = false;
-            if (q->cb)
-                q->cb(q->arg, NULL, "connection not up", 0);
-            free_pool_query(q);
-            free(r);
-        }
+        struct query *q = query_queue_pop(&p->queue);
+        if (pgconn_submit(pick->conn, q) != 0)
+            query_finish(q, NULL, "connection not up", 0);
     }
 }
 
@@ -256,7 +214,7 @@ static void idle_check(uv_timer_t *t)
     struct pgpool *p = t->data;
     for (int i = p->opts.min; i < p->opts.max; i++) {
         struct slot *s = &p->slots[i];
-        if (s->conn && !s->reserved && !s->running &&
+        if (s->conn && !s->reserved &&
             pgconn_state(s->conn) == PGCONN_UP &&
             pgconn_idle_for(s->conn) >= p->opts.idle_timeout) {
             p->connects_closed += pgconn_connects(s->conn);
@@ -325,13 +283,7 @@ void pgpool_free(struct pgpool *p)
     if (!p)
         return;
     p->freeing = true;
-    while (p->head) {
-        struct pool_query *q = p->head;
-        p->head = q->next;
-        if (q->cb)
-            q->cb(q->arg, NULL, "pool closed", 0);
-        free_pool_query(q);
-    }
+    query_queue_fail_all(&p->queue, "pool closed", 0);
     while (p->reservations) {
         struct reservation *r = p->reservations;
         p->reservations = r->next;
@@ -354,23 +306,7 @@ int pgpool_send(struct pgpool *p, const char *sql, int nparams,
 {
     if (count_up(p, true) == 0)
         return -1;
-    struct pool_query *q = xcalloc(1, sizeof *q);
-    q->pool = p;
-    q->sql = xstrdup(sql);
-    q->nparams = nparams;
-    if (nparams > 0) {
-        q->params = xcalloc((size_t)nparams, sizeof *q->params);
-        for (int i = 0; i < nparams; i++)
-            q->params[i] = xstrdup(params[i]);
-    }
-    q->timeout = timeout;
-    q->cb = cb;
-    q->arg = arg;
-    if (p->tail)
-        p->tail->next = q;
-    else
-        p->head = q;
-    p->tail = q;
+    query_queue_push(&p->queue, query_new(sql, nparams, params, timeout, cb, arg));
     dispatch(p);
     return 0;
 }
@@ -463,8 +399,7 @@ void pgpool_stats(const struct pgpool *p, struct pgpool_stats *out)
     out->max = p->opts.max;
     out->connects = p->connects_closed;
     out->queries = p->queries_closed;
-    for (const struct pool_query *q = p->head; q; q = q->next)
-        out->waiting++;
+    out->waiting = p->queue.length;
     for (int i = 0; i < p->opts.max; i++) {
         const struct slot *s = &p->slots[i];
         if (!s->conn)
@@ -474,7 +409,7 @@ void pgpool_stats(const struct pgpool *p, struct pgpool_stats *out)
         switch (pgconn_state(s->conn)) {
         case PGCONN_UP:
             out->open++;
-            if (s->reserved || s->running || pgconn_busy(s->conn))
+            if (s->reserved || pgconn_busy(s->conn))
                 out->busy++;
             break;
         case PGCONN_CONNECTING:

@@ -9,7 +9,10 @@
  * pooling rules: `min` connections are kept open (and reconnected with
  * backoff when they drop), more are opened on demand up to `max` while
  * queries wait, and those extra ones are closed after `idle_timeout`.  A
- * query goes to an idle connection, or waits in the pool's queue.
+ * query waits in the pool's queue (query_queue.h) until a connection is
+ * idle, and then moves, as it is, to that connection's queue: from there
+ * the connection sends it, times it out, cancels it or fails it with
+ * itself, and tells its owner.
  *
  * An action reserves a connection of its own (pgpool_reserve) so that a
  * long CREATE INDEX never holds up monitoring queries. */

@@ -36,8 +36,7 @@ struct redisconn {
     char               *error;
     char               *kill_reason;    /* why we dropped the connection */
     char                version[32];
-    struct backoff      backoff;
-    double              retry_at;
+    struct backoff      backoff;        /* and when the next attempt is due */
     double              connect_started;
     uv_timer_t          timer;          /* retry delay and timeouts */
     uv_timer_t          watchdog;       /* connect and command timeouts */
@@ -132,9 +131,7 @@ static void went_down(struct redisconn *rc, const char *why)
         return;
     free(rc->error);
     rc->error = xstrdup(why && *why ? why : "connection lost");
-    double delay = backoff_next(&rc->backoff);
-    rc->retry_at = now_monotonic() + delay;
-    uv_timer_start(&rc->timer, retry_cb, (uint64_t)(delay * 1000), 0);
+    backoff_schedule(&rc->backoff, &rc->timer, retry_cb);
     set_state(rc, PGCONN_DOWN);
 }
 
@@ -372,7 +369,7 @@ static void resolved(void *arg, const struct resolve_answer *answers, int n)
 
 static void start_connect(struct redisconn *rc)
 {
-    rc->retry_at = 0;
+    backoff_attempt(&rc->backoff);
     rc->connect_started = now_monotonic();
     set_state(rc, PGCONN_CONNECTING);
     if (rc->state != PGCONN_CONNECTING)
@@ -410,8 +407,7 @@ struct redisconn *redisconn_new(uv_loop_t *loop, const struct redis_target *targ
     rc->command_timeout = command_timeout > 0 ? command_timeout : 5;
     rc->state_cb = cb;
     rc->arg = arg;
-    backoff_init(&rc->backoff, BACKOFF_BASE, BACKOFF_CAP,
-                 (uint64_t)(now_wall() * 1e6) ^ (uint64_t)(uintptr_t)rc);
+    backoff_init_for(&rc->backoff, rc);
     uv_timer_init(loop, &rc->timer);
     uv_timer_init(loop, &rc->watchdog);
     rc->timer.data = rc;
@@ -491,8 +487,5 @@ unsigned long redisconn_connects(const struct redisconn *rc) { return rc->connec
 
 double redisconn_retry_in(const struct redisconn *rc)
 {
-    if (rc->state != PGCONN_DOWN || rc->retry_at == 0)
-        return 0;
-    double left = rc->retry_at - now_monotonic();
-    return left > 0 ? left : 0;
+    return rc->state == PGCONN_DOWN ? backoff_due_in(&rc->backoff) : 0;
 }

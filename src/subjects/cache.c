@@ -309,11 +309,11 @@ static int perf_cache(const struct app *app, struct perfdata *out, int max)
 /* ---- the subject ---------------------------------------------------------------- */
 
 static const struct collector_def collectors[] = {
-    { .name = "database_cache", .source = SOURCE_PRIMARY, .query = "queries/database_cache.sql",
+    { .name = "database_cache", .source = SERVER_PRIMARY, .query = "queries/database_cache.sql",
       .derive = derive_database_cache },
-    { .name = "table_cache",    .source = SOURCE_PRIMARY, .query = "queries/table_cache.sql",
+    { .name = "table_cache",    .source = SERVER_PRIMARY, .query = "queries/table_cache.sql",
       .cadence = 5, .derive = derive_table_cache },
-    { .name = "redis",          .source = SOURCE_REDIS,   .query = "INFO",
+    { .name = "redis",          .source = SERVER_REDIS,   .query = "INFO",
       .derive = derive_redis },
 };
 

@@ -577,13 +577,13 @@ static int host_disks_run(struct collector *c)
 /* backends decides whether the server is on this host at all; the others
  * wait for its verdict. */
 static const struct collector_def collectors[] = {
-    { .name = "backends",   .source = SOURCE_PRIMARY, .query = "queries/host_backends.sql",
+    { .name = "backends",   .source = SERVER_PRIMARY, .query = "queries/host_backends.sql",
       .run = host_backends_run, .free_state = host_backends_free },
-    { .name = "host",       .source = SOURCE_PRIMARY, .run = host_system_run },
-    { .name = "host_paths", .source = SOURCE_PRIMARY, .query = "queries/host_paths.sql",
+    { .name = "host",       .source = SERVER_PRIMARY, .run = host_system_run },
+    { .name = "host_paths", .source = SERVER_PRIMARY, .query = "queries/host_paths.sql",
       .cadence = 60 },
-    { .name = "disks",      .source = SOURCE_PRIMARY, .cadence = 10, .run = host_disks_run },
-    { .name = "sizes",      .source = SOURCE_PRIMARY, .query = "queries/sizes.sql",
+    { .name = "disks",      .source = SERVER_PRIMARY, .cadence = 10, .run = host_disks_run },
+    { .name = "sizes",      .source = SERVER_PRIMARY, .query = "queries/sizes.sql",
       .cadence = 60, .run = host_sizes_run, .free_state = host_sizes_free },
 };
 

@@ -321,9 +321,9 @@ static int perf_indexes(const struct app *app, struct perfdata *out, int max)
 /* Cadence 15 s: the plan against the catalog is slow at scale.  The
  * progress of a build runs at the refresh interval while one is seen. */
 static const struct collector_def collectors[] = {
-    { .name = "indexes",        .source = SOURCE_PRIMARY, .query = "queries/indexes.sql",
+    { .name = "indexes",        .source = SERVER_PRIMARY, .query = "queries/indexes.sql",
       .cadence = 15, .derive = derive_indexes },
-    { .name = "index_progress", .source = SOURCE_PRIMARY, .query = "queries/index_progress.sql",
+    { .name = "index_progress", .source = SERVER_PRIMARY, .query = "queries/index_progress.sql",
       .derive = derive_index_progress, .cadence = 15, .wanted = index_build_seen },
 };
 

@@ -142,7 +142,7 @@ static int perf_partitions(const struct app *app, struct perfdata *out, int max)
 /* ---- the subject ---------------------------------------------------------------- */
 
 static const struct collector_def collectors[] = {
-    { .name = "partitions", .source = SOURCE_PRIMARY, .query = "queries/partitions.sql",
+    { .name = "partitions", .source = SERVER_PRIMARY, .query = "queries/partitions.sql",
       .cadence = 15, .derive = derive_partitions },
 };
 

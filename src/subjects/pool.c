@@ -143,14 +143,15 @@ static bool refused_for_slots(const char *error)
  * and --once: the console's alert line cuts it where it draws it. */
 int alert_primary_down(const struct app *app, struct alert *out, int max)
 {
-    if (max < 1 || !app->primary || !(app->primary_down_since > 0) ||
-        pgpool_state(app->primary) == PGCONN_UP)
+    const struct server *primary = app_server(app, SERVER_PRIMARY);
+    if (max < 1 || !server_configured(primary) || !(server_down_since(primary) > 0) ||
+        server_state(primary) == PGCONN_UP)
         return 0;
     int flags = SANITIZE_FOLD | (app->cfg->ascii ? SANITIZE_ASCII : 0);
-    char *reason = sanitize(pgconn_error_reason(pgpool_error(app->primary)), flags);
+    char *reason = sanitize(server_error_reason(primary), flags);
     char when[16];
     alert_set(out, ALERT_CRITICAL, "primary_down", "primary down since %s (%s)",
-              clock_time_local(app->primary_down_since, when, sizeof when), reason);
+              clock_time_local(server_down_since(primary), when, sizeof when), reason);
     free(reason);
     return 1;
 }
@@ -161,8 +162,8 @@ static int alert_pool(const struct app *app, struct alert *out, int max)
         return 0;
     double limit = app->cfg->alerts.pool_percent;
     double crit = pool_critical_percent(limit);
-    if (app->primary && pgpool_state(app->primary) == PGCONN_DOWN &&
-        refused_for_slots(pgpool_error(app->primary))) {
+    const struct server *primary = app_server(app, SERVER_PRIMARY);
+    if (server_state(primary) == PGCONN_DOWN && refused_for_slots(server_error(primary))) {
         alert_set(out, ALERT_CRITICAL, "pool", "pool: the server refuses connections (too many clients)");
         return 1;
     }
@@ -229,10 +230,11 @@ static int streaming_replicas(const struct snapshot *rep)
  * replay, or streaming from nowhere the primary knows about. */
 static int configured_replica(const struct app *app, const struct snapshot *rep, struct alert *out)
 {
-    if (!app->replica)
+    const struct server *replica = app_server(app, SERVER_REPLICA);
+    if (!server_configured(replica))
         return 0;
-    if (pgpool_state(app->replica) == PGCONN_DOWN) {
-        alert_set(out, ALERT_WARNING, "replica", "replica: down (%s)", pgpool_error(app->replica));
+    if (server_state(replica) == PGCONN_DOWN) {
+        alert_set(out, ALERT_WARNING, "replica", "replica: down (%s)", server_error(replica));
         return 1;
     }
     const struct snapshot *r = usable_snapshot(app, "replica");
@@ -299,16 +301,16 @@ static int perf_pool(const struct app *app, struct perfdata *out, int max)
 /* ---- the subject ---------------------------------------------------------------- */
 
 static const struct collector_def collectors[] = {
-    { .name = "connections",     .source = SOURCE_PRIMARY,   .query = "queries/connections.sql",
+    { .name = "connections",     .source = SERVER_PRIMARY,   .query = "queries/connections.sql",
       .cadence = 2 },
-    { .name = "settings",        .source = SOURCE_PRIMARY,   .query = "queries/settings.sql",
+    { .name = "settings",        .source = SERVER_PRIMARY,   .query = "queries/settings.sql",
       .cadence = 30 },
-    { .name = "replication",     .source = SOURCE_PRIMARY,   .query = "queries/replication.sql",
+    { .name = "replication",     .source = SERVER_PRIMARY,   .query = "queries/replication.sql",
       .cadence = 2 },
-    { .name = "replica",         .source = SOURCE_REPLICA,   .query = "queries/replica.sql" },
-    { .name = "pgbouncer_pools", .source = SOURCE_PGBOUNCER, .query = "SHOW POOLS",
+    { .name = "replica",         .source = SERVER_REPLICA,   .query = "queries/replica.sql" },
+    { .name = "pgbouncer_pools", .source = SERVER_PGBOUNCER, .query = "SHOW POOLS",
       .derive = derive_pgbouncer_pools },
-    { .name = "pgbouncer_stats", .source = SOURCE_PGBOUNCER, .query = "SHOW STATS",
+    { .name = "pgbouncer_stats", .source = SERVER_PGBOUNCER, .query = "SHOW STATS",
       .derive = derive_pgbouncer_stats },
 };
 

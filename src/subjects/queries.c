@@ -411,9 +411,9 @@ static int perf_queries(const struct app *app, struct perfdata *out, int max)
 /* ---- the subject ---------------------------------------------------------------- */
 
 static const struct collector_def collectors[] = {
-    { .name = "activity",   .source = SOURCE_PRIMARY, .query = "queries/activity.sql",
+    { .name = "activity",   .source = SERVER_PRIMARY, .query = "queries/activity.sql",
       .own_pids = true, .derive = derive_activity_host },
-    { .name = "statements", .source = SOURCE_PRIMARY, .query = "queries/statements.sql",
+    { .name = "statements", .source = SERVER_PRIMARY, .query = "queries/statements.sql",
       .cadence = 2, .run = statements_run, .free_state = statements_free_state },
 };
 

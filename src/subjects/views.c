@@ -430,7 +430,7 @@ const struct action_def action_refresh_stale = {
 /* ---- the subject ---------------------------------------------------------------- */
 
 static const struct collector_def collectors[] = {
-    { .name = "views", .source = SOURCE_PRIMARY, .query = "queries/views.sql",
+    { .name = "views", .source = SERVER_PRIMARY, .query = "queries/views.sql",
       .cadence = 10, .derive = derive_views },
 };
 

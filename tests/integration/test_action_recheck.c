@@ -24,43 +24,12 @@
 #include "net/pgconn.h"
 #include "net/pgpool.h"
 #include "base/clock.h"
+#include "base/xalloc.h"
+#include "integration/loop_helpers.h"
 
 extern char **environ;
 
-static uv_loop_t *loop;
 static char tmpdir[64];
-
-static void timer_noop(uv_timer_t *t) { (void)t; }
-
-static bool run_until(bool *flag, double seconds)
-{
-    uv_timer_t t;
-    uv_timer_init(loop, &t);
-    uv_timer_start(&t, timer_noop, 20, 20);
-    double end = now_monotonic() + seconds;
-    while (!*flag && now_monotonic() < end)
-        uv_run(loop, UV_RUN_ONCE);
-    uv_close((uv_handle_t *)&t, NULL);
-    uv_run(loop, UV_RUN_NOWAIT);
-    return *flag;
-}
-
-struct answer {
-    bool done;
-    char value[256];
-    char error[512];
-};
-
-static void got_answer(void *arg, const PGresult *res, const char *error, double elapsed)
-{
-    (void)elapsed;
-    struct answer *a = arg;
-    a->done = true;
-    if (error)
-        snprintf(a->error, sizeof a->error, "%s", error);
-    else if (res && PQntuples(res) > 0)
-        snprintf(a->value, sizeof a->value, "%s", PQgetvalue(res, 0, 0));
-}
 
 static void start_app(struct app *app, struct config *cfg, int argc, char **argv)
 {

@@ -7,9 +7,15 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "net/conninfo.h"
@@ -19,34 +25,7 @@
 #include "net/resolve.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
-
-static uv_loop_t *loop;
-
-static void timer_noop(uv_timer_t *t) { (void)t; }
-
-/* Run the loop until *flag is true or `seconds` pass.  Returns *flag. */
-static bool run_until(bool *flag, double seconds)
-{
-    uv_timer_t t;
-    uv_timer_init(loop, &t);
-    uv_timer_start(&t, timer_noop, 50, 50);   /* wake up to re-check */
-    double end = now_monotonic() + seconds;
-    while (!*flag && now_monotonic() < end)
-        uv_run(loop, UV_RUN_ONCE);
-    uv_close((uv_handle_t *)&t, NULL);
-    uv_run(loop, UV_RUN_NOWAIT);
-    return *flag;
-}
-
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    if (!v) {
-        fprintf(stderr, "%s is not set: run under tests/run-all.sh\n", name);
-        abort();
-    }
-    return v;
-}
+#include "integration/loop_helpers.h"
 
 static void parse(struct conninfo *ci, const char *text)
 {
@@ -72,23 +51,6 @@ static void watch_state(void *arg, struct pgconn *c)
     }
 }
 
-struct answer {
-    bool done;
-    char value[256];
-    char error[256];
-};
-
-static void got_answer(void *arg, const PGresult *res, const char *error, double elapsed)
-{
-    (void)elapsed;
-    struct answer *a = arg;
-    a->done = true;
-    if (error)
-        snprintf(a->error, sizeof a->error, "%s", error);
-    else if (PQntuples(res) > 0)
-        snprintf(a->value, sizeof a->value, "%s", PQgetvalue(res, 0, 0));
-}
-
 static struct pgconn *open_conn(const char *conninfo, struct state_watch *w, double query_timeout)
 {
     struct conninfo ci;
@@ -103,8 +65,7 @@ static struct pgconn *open_conn(const char *conninfo, struct state_watch *w, dou
 static void close_conn(struct pgconn *c)
 {
     pgconn_close(c);
-    for (int i = 0; i < 5; i++)
-        uv_run(loop, UV_RUN_NOWAIT);
+    settle();
 }
 
 static void test_primary_answers_a_query(void **state)
@@ -206,6 +167,117 @@ static void test_query_timeout_cancels_the_query(void **state)
     assert_int_equal(pgconn_send(c, "SELECT 1", 0, NULL, 0, got_answer, &b), 0);
     assert_true(run_until(&b.done, 5));
     assert_string_equal(b.value, "1");
+    close_conn(c);
+}
+
+/* ---- a connection cut under a query, through a proxy ---- */
+
+/* A unix-socket proxy in front of the harness's primary, on a thread: it
+ * passes bytes both ways until told to stop, and then leaves the client's
+ * socket to the test, which cuts it the way a backend that dies does. */
+struct proxy {
+    char        dir[64];
+    char        path[128];
+    int         listener, client, server;
+    atomic_bool stop;
+    pthread_t   thread;
+};
+
+static int unix_socket(const char *path, bool listening)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    int rc = listening ? bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 1)
+                       : connect(fd, (struct sockaddr *)&sa, sizeof sa);
+    if (rc != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static bool pass_on(int from, int to)
+{
+    char buf[8192];
+    ssize_t n = read(from, buf, sizeof buf);
+    return n > 0 && write(to, buf, (size_t)n) == n;
+}
+
+static void *proxy_run(void *arg)
+{
+    struct proxy *p = arg;
+    p->client = accept(p->listener, NULL, NULL);
+    char *server = xasprintf("%s/.s.PGSQL.%s", env("PGDECK_SOCKET_DIR"), env("PGDECK_PG_PORT"));
+    p->server = unix_socket(server, false);
+    free(server);
+    while (!atomic_load(&p->stop) && p->client >= 0 && p->server >= 0) {
+        struct pollfd fds[2] = { { .fd = p->client, .events = POLLIN }, { .fd = p->server, .events = POLLIN } };
+        if (poll(fds, 2, 20) < 0)
+            break;
+        if ((fds[0].revents && !pass_on(p->client, p->server)) ||
+            (fds[1].revents && !pass_on(p->server, p->client)))
+            break;
+    }
+    return NULL;
+}
+
+static void proxy_start(struct proxy *p)
+{
+    memset(p, 0, sizeof *p);
+    snprintf(p->dir, sizeof p->dir, "/tmp/pgproxy-XXXXXX");
+    assert_non_null(mkdtemp(p->dir));
+    snprintf(p->path, sizeof p->path, "%s/.s.PGSQL.5432", p->dir);
+    p->listener = unix_socket(p->path, true);
+    assert_true(p->listener >= 0);
+    p->client = p->server = -1;
+    assert_int_equal(pthread_create(&p->thread, NULL, proxy_run, p), 0);
+}
+
+/* The server's last words and the error on the socket come together: a
+ * backend ended (pg_terminate_backend) before it read the query sent to
+ * it.  libuv then reports the poll with an error status and stops the
+ * handle; the query must still end, with the connection, rather than wait
+ * for its timeout. */
+static void test_query_ends_when_the_server_dies_before_reading_it(void **state)
+{
+    (void)state;
+    static struct proxy p;
+    proxy_start(&p);
+    char *ci = xasprintf("host=%s port=5432 user=postgres dbname=pgdeck", p.dir);
+    static struct state_watch w;
+    memset(&w, 0, sizeof w);
+    struct pgconn *c = open_conn(ci, &w, 20);
+    free(ci);
+    assert_true(run_until(&w.up, 10));
+    /* Connected: the socket's name is no longer needed. */
+    close(p.listener);
+    unlink(p.path);
+    rmdir(p.dir);
+
+    /* The proxy stops reading: the query stays unread on its side. */
+    atomic_store(&p.stop, true);
+    pthread_join(p.thread, NULL);
+    static struct answer a;
+    memset(&a, 0, sizeof a);
+    assert_int_equal(pgconn_send(c, "SELECT 1", 0, NULL, 0, got_answer, &a), 0);
+    /* The backend's FATAL, then a close with that query unread (the
+     * kernel turns it into ECONNRESET for the client), both before the
+     * loop runs again. */
+    static const char fatal[] = "SFATAL\0C57P01\0Mterminating connection due to administrator command\0";
+    char msg[128] = "E";
+    uint32_t len = htonl((uint32_t)(4 + sizeof fatal));
+    memcpy(msg + 1, &len, 4);
+    memcpy(msg + 5, fatal, sizeof fatal);
+    assert_int_equal(write(p.client, msg, 5 + sizeof fatal), (ssize_t)(5 + sizeof fatal));
+    close(p.client);
+    close(p.server);
+
+    assert_true(run_until(&a.done, 5));
+    assert_non_null(strstr(a.error, "terminating connection due to administrator command"));
+    assert_true(run_until(&w.down, 5));
     close_conn(c);
 }
 
@@ -432,8 +504,7 @@ static void test_pool_keeps_monitoring_free_while_a_long_query_runs(void **state
     assert_true(st.open >= 2);
     assert_true(st.open <= 3);
     pgpool_free(p);
-    for (int i = 0; i < 5; i++)
-        uv_run(loop, UV_RUN_NOWAIT);
+    settle();
 }
 
 struct redis_watch { bool up, down; char error[256]; };
@@ -481,8 +552,7 @@ static void test_redis_answers_ping(void **state)
     assert_true(run_until(&a.done, 5));
     assert_string_equal(a.value, "PONG");
     redisconn_close(rc);
-    for (int i = 0; i < 5; i++)
-        uv_run(loop, UV_RUN_NOWAIT);
+    settle();
 }
 
 static void test_redis_refused_is_reported_not_hung(void **state)
@@ -493,8 +563,7 @@ static void test_redis_refused_is_reported_not_hung(void **state)
     assert_true(run_until(&w.down, 5));
     assert_non_null(strstr(w.error, "refused"));
     redisconn_close(rc);
-    for (int i = 0; i < 5; i++)
-        uv_run(loop, UV_RUN_NOWAIT);
+    settle();
 }
 
 static void test_redis_by_name_comes_up(void **state)
@@ -515,8 +584,7 @@ static void test_redis_by_name_comes_up(void **state)
     assert_true(run_until(&a.done, 5));
     assert_string_equal(a.value, "PONG");
     redisconn_close(rc);
-    for (int i = 0; i < 5; i++)
-        uv_run(loop, UV_RUN_NOWAIT);
+    settle();
 }
 
 static void test_redis_unresolvable_name_is_said_in_libpq_words(void **state)
@@ -528,8 +596,7 @@ static void test_redis_unresolvable_name_is_said_in_libpq_words(void **state)
     assert_non_null(strstr(w.error, "could not translate host name \"db.example.invalid\" to address: "));
     assert_true(redisconn_retry_in(rc) > 0);
     redisconn_close(rc);
-    for (int i = 0; i < 5; i++)
-        uv_run(loop, UV_RUN_NOWAIT);
+    settle();
 }
 
 static void test_redis_stopped_leaves_postgres_working(void **state)
@@ -563,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_replica_is_in_recovery),
         cmocka_unit_test(test_pgbouncer_console_shows_pools),
         cmocka_unit_test(test_query_timeout_cancels_the_query),
+        cmocka_unit_test(test_query_ends_when_the_server_dies_before_reading_it),
         cmocka_unit_test(test_refused_port_says_so),
         cmocka_unit_test(test_wrong_password_says_so),
         cmocka_unit_test(test_missing_database_says_so),

@@ -1,10 +1,13 @@
-/* Reconnect backoff: doubling, jitter bounds, the 30 s cap, reset. */
+/* Reconnect backoff: doubling, jitter bounds, the 30 s cap, reset; and a
+ * connection's schedule (the timer, the wait left). */
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include <stdbool.h>
 
 #include "net/backoff.h"
 
@@ -133,10 +136,57 @@ static void test_backoff_nonsense_parameters_fall_back_to_sane_ones(void **state
     assert_true(d >= 5 && d <= 10);
 }
 
+/* A connection's schedule: the timer is armed for the delay drawn, the
+ * wait left is told until it fires, and an attempt clears it. */
+static bool fired;
+static void fire(uv_timer_t *t) { (void)t; fired = true; }
+
+static void test_backoff_schedule_arms_the_timer_and_counts_down(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_timer_t timer;
+    struct backoff b = { 0 };
+    assert_int_equal(uv_loop_init(&loop), 0);
+    uv_timer_init(&loop, &timer);
+    backoff_init_for(&b, &b);
+    assert_true(backoff_due_in(&b) == 0);
+    backoff_schedule(&b, &timer, fire);
+    double left = backoff_due_in(&b);
+    assert_true(left > 0 && left <= BACKOFF_BASE);
+    assert_int_equal(b.attempts, 1);
+    assert_true(uv_is_active((uv_handle_t *)&timer));
+    fired = false;
+    uv_run(&loop, UV_RUN_DEFAULT);      /* until the timer has fired */
+    assert_true(fired);
+    /* Scheduled again and then attempted at once (a manual reconnect):
+     * nothing is due any more. */
+    backoff_schedule(&b, &timer, fire);
+    assert_true(backoff_due_in(&b) > 0);
+    backoff_attempt(&b);
+    assert_true(backoff_due_in(&b) == 0);
+    uv_timer_stop(&timer);
+    uv_close((uv_handle_t *)&timer, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_backoff_init_for_seeds_each_connection_differently(void **state)
+{
+    (void)state;
+    struct backoff a = { 0 }, b = { 0 };
+    backoff_init_for(&a, &a);
+    backoff_init_for(&b, &b);
+    assert_true(a.base == BACKOFF_BASE && a.cap == BACKOFF_CAP);
+    assert_true(a.state != b.state);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backoff_first_delay_is_between_half_base_and_base),
+        cmocka_unit_test(test_backoff_schedule_arms_the_timer_and_counts_down),
+        cmocka_unit_test(test_backoff_init_for_seeds_each_connection_differently),
         cmocka_unit_test(test_backoff_nominal_doubles_each_failure),
         cmocka_unit_test(test_backoff_caps_at_30s),
         cmocka_unit_test(test_backoff_jitters_rather_than_returning_the_nominal),

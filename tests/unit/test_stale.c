@@ -172,7 +172,7 @@ static void test_primary_down_needs_a_primary(void **state)
 {
     struct fixture *f = *state;
     struct alert a[2];
-    f->app.primary_down_since = 1700000000;
+    f->app.servers[SERVER_PRIMARY].down_since = 1700000000;
     /* No pool at all is a configuration matter, not a down server. */
     assert_int_equal(alert_primary_down(&f->app, a, 2), 0);
 }

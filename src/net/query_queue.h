@@ -1,0 +1,53 @@
+#ifndef PGDECK_QUERY_QUEUE_H
+#define PGDECK_QUERY_QUEUE_H
+
+#include <libpq-fe.h>
+
+/* One PostgreSQL query on its way, and the queue it waits in.
+ *
+ * A query is made once (query_new copies the text and the parameters) and
+ * then only moves: a pool (pgpool.c) queues it until one of its connections
+ * is idle and hands that very query to the connection's own queue
+ * (pgconn_submit), where it is sent, timed out, cancelled, answered or
+ * failed with the connection.  Whichever way it ends, query_finish tells
+ * its owner exactly once and frees it. */
+
+/* A query's outcome.  Exactly one of `res` and `error` is set.  `res` is
+ * owned by the connection and valid only during the callback (copy what
+ * you keep); `error` is a one-line message: the server's, "timed out after
+ * 5.0 s", or "connection lost: ...".  `elapsed` is the round trip in
+ * seconds. */
+typedef void (*pgconn_result_cb)(void *arg, const PGresult *res,
+                                 const char *error, double elapsed);
+
+struct query {
+    struct query    *next;      /* in its queue */
+    char            *sql;
+    int              nparams;
+    char           **params;    /* text parameters, nparams of them */
+    double           timeout;   /* seconds; <= 0: the connection's default */
+    pgconn_result_cb cb;
+    void            *arg;
+};
+
+/* First in, first out.  A zeroed struct is an empty queue. */
+struct query_queue {
+    struct query *head, *tail;
+    int           length;
+};
+
+/* A query with copies of `sql` and `params`; owned by the caller until it
+ * is queued. */
+struct query *query_new(const char *sql, int nparams, const char *const *params,
+                        double timeout, pgconn_result_cb cb, void *arg);
+/* Tell the query's owner how it ended (one of res and error) and free it. */
+void query_finish(struct query *q, const PGresult *res, const char *error, double elapsed);
+
+void query_queue_push(struct query_queue *queue, struct query *q);
+/* The first query, taken off the queue (the caller owns it), or NULL. */
+struct query *query_queue_pop(struct query_queue *queue);
+/* Finish every query in the queue with `why` (copied first: it may belong
+ * to something a callback frees). */
+void query_queue_fail_all(struct query_queue *queue, const char *why, double elapsed);
+
+#endif

@@ -1,0 +1,457 @@
+/* "A server" (net/server.h) against the harness's real servers: the
+ * primary and the replica as pools, PgBouncer's console as one connection,
+ * Redis; each says up, its version and standby, and when the harness
+ * stops it: down, why, since when, when it retries, and its state callback
+ * hears each change.  Also the pool's queue (net/query_queue.h): queries
+ * that wait for a connection, time out, or are failed with the pool or
+ * with the connection. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "net/conninfo.h"
+#include "net/server.h"
+#include "base/xalloc.h"
+#include "integration/loop_helpers.h"
+
+/* Servers, what their callbacks heard and the answers they fill are
+ * static: a test that fails leaves its connections on the loop, and those
+ * must not write into a stack frame that is gone while the next test
+ * runs. */
+
+static int harness(const char *command)
+{
+    char *cmd = xasprintf("sh tests/harness.sh %s >/dev/null 2>&1", command);
+    int rc = system(cmd);
+    free(cmd);
+    return rc;
+}
+
+/* What the state callback heard: `up` and `down` are set when the state
+ * changes to them (Redis reports "up" again with its version). */
+struct heard {
+    struct server *server;
+    int  calls;
+    enum pgconn_state last;
+    bool up, down;
+    char error[512];
+};
+
+static void heard_change(void *arg, struct server *s)
+{
+    struct heard *h = arg;
+    h->server = s;
+    h->calls++;
+    enum pgconn_state now = server_state(s);
+    if (now == PGCONN_UP && (h->calls == 1 || h->last != PGCONN_UP))
+        h->up = true;
+    if (now == PGCONN_DOWN) {
+        h->down = true;
+        snprintf(h->error, sizeof h->error, "%s", server_error(s) ? server_error(s) : "");
+    }
+    h->last = now;
+}
+
+static void parse(struct conninfo *ci, const char *text)
+{
+    char err[256];
+    memset(ci, 0, sizeof *ci);
+    assert_int_equal(conninfo_parse(ci, text, err, sizeof err), 0);
+    conninfo_set(ci, "application_name", "pgdeck-test");
+}
+
+static void open_pool(struct server *s, enum server_id id, const char *conninfo,
+                      double query_timeout, int max, struct heard *h)
+{
+    struct conninfo ci;
+    parse(&ci, conninfo);
+    struct pgpool_options o = { .label = "test", .min = 1, .max = max, .idle_timeout = 30,
+                                .connect_timeout = 5, .query_timeout = query_timeout };
+    server_init(s, id);
+    server_open_pool(s, loop, &ci, &o, heard_change, h);
+    conninfo_free(&ci);
+}
+
+static void open_bouncer(struct server *s, struct heard *h)
+{
+    struct conninfo ci;
+    parse(&ci, env("PGBOUNCER_URL"));
+    struct pgconn_options o = { .label = "pgbouncer", .connect_timeout = 5, .query_timeout = 5,
+                                .reconnect = true, .simple_protocol = true };
+    server_init(s, SERVER_PGBOUNCER);
+    server_open_conn(s, loop, &ci, &o, heard_change, h);
+    conninfo_free(&ci);
+}
+
+static void open_redis(struct server *s, struct heard *h)
+{
+    struct redis_target t = { 0 };
+    char err[256];
+    assert_int_equal(redis_target_parse(&t, env("REDIS_URL"), err, sizeof err), 0);
+    server_init(s, SERVER_REDIS);
+    server_open_redis(s, loop, &t, 3, 3, heard_change, h);
+    redis_target_free(&t);
+}
+
+static void close_server(struct server *s)
+{
+    server_close(s);
+    settle();
+}
+
+/* The harness's server `id`, opened the way pgdeck opens its kind; `h`
+ * (zeroed here) hears its changes. */
+static void open_server(struct server *s, enum server_id id, struct heard *h)
+{
+    memset(h, 0, sizeof *h);
+    switch (id) {
+    case SERVER_PRIMARY:
+        open_pool(s, id, env("DATABASE_URL"), 5, 2, h);
+        break;
+    case SERVER_REPLICA:
+        open_pool(s, id, env("DATABASE_READ_REPLICA_URL"), 5, 2, h);
+        break;
+    case SERVER_PGBOUNCER:
+        open_bouncer(s, h);
+        break;
+    default:
+        open_redis(s, h);
+        break;
+    }
+}
+
+/* A pool of up to `max` connections to the primary, up. */
+static struct pgpool *primary_pool_up(struct server *s, struct heard *h, double query_timeout, int max)
+{
+    memset(h, 0, sizeof *h);
+    open_pool(s, SERVER_PRIMARY, env("DATABASE_URL"), query_timeout, max, h);
+    assert_true(run_until(&h->up, 10));
+    return server_pool(s);
+}
+
+static void send_to(struct pgpool *pool, const char *sql, struct answer *a)
+{
+    memset(a, 0, sizeof *a);
+    assert_int_equal(pgpool_send(pool, sql, 0, NULL, 0, got_answer, a), 0);
+}
+
+/* ---- the four servers, up ---- */
+
+static void test_unconfigured_server_keeps_its_name_and_says_nothing(void **state)
+{
+    (void)state;
+    static const char *const names[] = { "primary", "replica", "pgbouncer", "redis" };
+    for (int i = 0; i < SERVER_COUNT; i++) {
+        struct server s;
+        server_init(&s, (enum server_id)i);
+        assert_string_equal(server_name(&s), names[i]);
+        assert_false(server_configured(&s));
+        assert_int_equal(server_state(&s), PGCONN_CLOSED);
+        assert_null(server_version(&s));
+        assert_null(server_error(&s));
+        assert_string_equal(server_error_reason(&s), "?");
+        assert_false(server_standby(&s));
+        assert_true(server_retry_in(&s) == 0);
+        server_given_up(&s);
+        assert_true(server_down_since(&s) == 0);
+        assert_null(server_pool(&s));
+        assert_null(server_conn(&s));
+        assert_null(server_redis(&s));
+        server_close(&s);
+    }
+}
+
+static void test_each_kind_comes_up_with_its_version(void **state)
+{
+    (void)state;
+    static struct server primary, replica, bouncer, redis;
+    static struct heard hp, hr, hb, hd;
+    open_server(&primary, SERVER_PRIMARY, &hp);
+    open_server(&replica, SERVER_REPLICA, &hr);
+    open_server(&bouncer, SERVER_PGBOUNCER, &hb);
+    open_server(&redis, SERVER_REDIS, &hd);
+    assert_true(server_configured(&primary));
+    assert_true(run_until(&hp.up, 10));
+    assert_true(run_until(&hr.up, 10));
+    assert_true(run_until(&hb.up, 10));
+    assert_true(run_until(&hd.up, 10));
+    /* Redis says its version with the answer to INFO, after "up". */
+    for (int i = 0; i < 50 && !server_version(&redis); i++) {
+        bool never = false;
+        run_until(&never, 0.05);
+    }
+
+    assert_ptr_equal(hp.server, &primary);
+    assert_int_equal(server_state(&primary), PGCONN_UP);
+    assert_int_equal(strncmp(server_version(&primary), "15.", 3), 0);
+    assert_false(server_standby(&primary));
+    assert_null(server_error(&primary));
+    assert_true(server_down_since(&primary) == 0);
+    assert_non_null(server_pool(&primary));
+    assert_null(server_conn(&primary));
+
+    assert_true(server_standby(&replica));
+    assert_int_equal(strncmp(server_version(&replica), "15.", 3), 0);
+
+    /* PgBouncer's console: its own version ("1.18.0"), never a standby. */
+    assert_int_equal(server_state(&bouncer), PGCONN_UP);
+    assert_int_equal(strncmp(server_version(&bouncer), "1.", 2), 0);
+    assert_false(server_standby(&bouncer));
+    assert_non_null(server_conn(&bouncer));
+
+    assert_int_equal(server_state(&redis), PGCONN_UP);
+    assert_non_null(server_version(&redis));
+    assert_int_equal(strncmp(server_version(&redis), "7.", 2), 0);
+    assert_non_null(server_redis(&redis));
+    assert_null(server_pool(&redis));
+
+    close_server(&primary);
+    close_server(&replica);
+    close_server(&bouncer);
+    close_server(&redis);
+    assert_false(server_configured(&primary));
+    assert_int_equal(server_state(&redis), PGCONN_CLOSED);
+}
+
+/* ---- the harness stops a server: down, why, since when; and back ---- */
+
+/* The harness stops server `id` and starts it again: the callback hears
+ * it go down, with a reason, "down since" stays at the first failure
+ * through the retries, and it comes back by itself. */
+static struct server *down_and_up(enum server_id id, const char *stop, const char *start)
+{
+    static struct server servers[SERVER_COUNT];
+    static struct heard heard[SERVER_COUNT];
+    struct server *s = &servers[id];
+    struct heard *h = &heard[id];
+    open_server(s, id, h);
+    assert_true(run_until(&h->up, 10));
+    h->up = h->down = false;
+    int calls = h->calls;
+    double before = now_wall();
+    assert_int_equal(harness(stop), 0);
+    /* Noticed without any query being sent. */
+    assert_true(run_until(&h->down, 15));
+    assert_true(h->calls > calls);
+    assert_int_equal(server_state(s), PGCONN_DOWN);
+    assert_non_null(server_error(s));
+    assert_true(server_error(s)[0] != '\0');
+    assert_string_equal(h->error, server_error(s));
+    assert_string_not_equal(server_error_reason(s), "?");
+    assert_true(server_down_since(s) >= before - 1);
+    double since = server_down_since(s);
+    /* Retried with backoff (the first retry within the 0.5 s base); a
+     * failed retry does not move "down since". */
+    bool never = false;
+    run_until(&never, 1.5);
+    if (server_state(s) == PGCONN_DOWN && !h->up)
+        assert_true(server_down_since(s) == since);
+    assert_int_equal(harness(start), 0);
+    assert_true(run_until(&h->up, 40));
+    assert_int_equal(server_state(s), PGCONN_UP);
+    assert_null(server_error(s));
+    assert_true(server_down_since(s) == 0);
+    assert_true(server_retry_in(s) == 0);
+    return s;
+}
+
+static void test_primary_stopped_is_down_then_up_again(void **state)
+{
+    (void)state;
+    close_server(down_and_up(SERVER_PRIMARY, "stop-primary fast", "start-primary"));
+}
+
+static void test_pgbouncer_killed_is_down_then_up_again(void **state)
+{
+    (void)state;
+    close_server(down_and_up(SERVER_PGBOUNCER, "kill-bouncer", "start-bouncer"));
+}
+
+static void test_redis_killed_is_down_then_up_again(void **state)
+{
+    (void)state;
+    close_server(down_and_up(SERVER_REDIS, "kill-redis", "start-redis"));
+}
+
+static void test_replica_stopped_is_down_then_up_again(void **state)
+{
+    (void)state;
+    struct server *s = down_and_up(SERVER_REPLICA, "stop-replica", "start-replica");
+    assert_true(server_standby(s));
+    close_server(s);
+}
+
+/* A refused connect: the short reason, a retry countdown, and "down since"
+ * from the first failure. */
+static void test_refused_server_says_why_and_when_it_retries(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    memset(&h, 0, sizeof h);
+    open_pool(&s, SERVER_PRIMARY, "host=127.0.0.1 port=1 dbname=x user=x", 5, 1, &h);
+    assert_true(run_until(&h.down, 10));
+    assert_int_equal(server_state(&s), PGCONN_DOWN);
+    assert_non_null(strstr(server_error(&s), "connection to server at \"127.0.0.1\", port 1 failed"));
+    assert_string_equal(server_error_reason(&s), "Connection refused");
+    assert_true(server_retry_in(&s) > 0);
+    assert_true(server_retry_in(&s) <= 30);
+    assert_true(server_down_since(&s) > 0);
+    close_server(&s);
+}
+
+/* A one-shot front end stops waiting: a server still on its first connect
+ * counts as down from then, and no longer once it is up. */
+static void test_given_up_while_connecting_counts_as_down_until_up(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    memset(&h, 0, sizeof h);
+    char *ci = xasprintf("host=localhost port=%s user=postgres dbname=pgdeck", env("PGDECK_PG_PORT"));
+    open_pool(&s, SERVER_PRIMARY, ci, 5, 1, &h);
+    free(ci);
+    /* The host name is being looked up: still connecting. */
+    assert_int_equal(server_state(&s), PGCONN_CONNECTING);
+    assert_true(server_down_since(&s) == 0);
+    server_given_up(&s);
+    assert_true(server_down_since(&s) > 0);
+    assert_true(run_until(&h.up, 10));
+    assert_true(server_down_since(&s) == 0);
+    close_server(&s);
+}
+
+/* ---- the pool's queue ---- */
+
+/* One connection: the others wait in the pool's queue and are answered in
+ * the order they were sent. */
+static void test_pool_queries_wait_their_turn_in_order(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer a[4];
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 1);
+    answers_seen = 0;
+    for (int i = 0; i < 4; i++) {
+        char *sql = xasprintf("SELECT %d, pg_sleep(0.05)", i);
+        send_to(pool, sql, &a[i]);
+        free(sql);
+    }
+    struct pgpool_stats st;
+    pgpool_stats(pool, &st);
+    assert_int_equal(st.open, 1);
+    assert_int_equal(st.waiting, 3);
+    assert_int_equal(st.busy, 1);
+    assert_true(run_until(&a[3].done, 10));
+    for (int i = 0; i < 4; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "%d", i);
+        assert_string_equal(a[i].error, "");
+        assert_string_equal(a[i].value, want);
+        assert_int_equal(a[i].order, i + 1);
+    }
+    pgpool_stats(pool, &st);
+    assert_int_equal(st.waiting, 0);
+    assert_int_equal(st.busy, 0);
+    assert_true(st.queries >= 4);
+    close_server(&s);
+}
+
+/* A pool query past its timeout is cancelled on the server, says so, and
+ * the connection answers the next one. */
+static void test_pool_query_times_out_and_the_pool_goes_on(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer slow, next;
+    struct pgpool *pool = primary_pool_up(&s, &h, 0.5, 1);
+    send_to(pool, "SELECT pg_sleep(30)", &slow);
+    send_to(pool, "SELECT 'next'", &next);
+    assert_true(run_until(&next.done, 10));
+    assert_true(slow.done);
+    assert_string_equal(slow.error, "timed out after 0.5 s");
+    assert_string_equal(next.value, "next");
+    assert_int_equal(server_state(&s), PGCONN_UP);
+    close_server(&s);
+}
+
+/* The pool's backend is ended under a running query: that query fails
+ * with the connection, the one waiting behind it does not, and runs once
+ * the pool has connected again. */
+static void test_pool_query_fails_with_its_connection_the_next_waits(void **state)
+{
+    (void)state;
+    static struct server s, killer;
+    static struct heard h, hk;
+    static struct answer running, waiting, kill;
+    struct pgpool *pool = primary_pool_up(&s, &h, 20, 1);
+    int pid = 0;
+    assert_int_equal(pgpool_backend_pids(pool, &pid, 1), 1);
+    send_to(pool, "SELECT pg_sleep(20)", &running);
+    send_to(pool, "SELECT 'after'", &waiting);
+    char *sql = xasprintf("SELECT pg_terminate_backend(%d)", pid);
+    send_to(primary_pool_up(&killer, &hk, 5, 1), sql, &kill);
+    free(sql);
+    assert_true(run_until(&running.done, 10));
+    assert_string_not_equal(running.error, "");
+    /* The query behind it was not sent on the lost connection. */
+    assert_false(waiting.done);
+    assert_true(run_until(&kill.done, 5));
+    assert_string_equal(kill.value, "t");
+    /* Back by itself, with backoff; the waiting query then runs there. */
+    assert_true(run_until(&waiting.done, 20));
+    assert_string_equal(waiting.error, "");
+    assert_string_equal(waiting.value, "after");
+    close_server(&s);
+    close_server(&killer);
+}
+
+/* Closing the pool tells every query once: the running one with its
+ * connection, the waiting ones with the pool. */
+static void test_pool_closed_tells_running_and_waiting_queries(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer running, waiting;
+    struct pgpool *pool = primary_pool_up(&s, &h, 20, 1);
+    send_to(pool, "SELECT pg_sleep(20)", &running);
+    send_to(pool, "SELECT 1", &waiting);
+    bool never = false;
+    run_until(&never, 0.2);
+    server_close(&s);
+    assert_true(running.done);
+    assert_true(waiting.done);
+    assert_string_equal(running.error, "connection closed");
+    assert_string_equal(waiting.error, "pool closed");
+    settle();
+}
+
+int main(void)
+{
+    loop = uv_default_loop();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unconfigured_server_keeps_its_name_and_says_nothing),
+        cmocka_unit_test(test_each_kind_comes_up_with_its_version),
+        cmocka_unit_test(test_refused_server_says_why_and_when_it_retries),
+        cmocka_unit_test(test_given_up_while_connecting_counts_as_down_until_up),
+        cmocka_unit_test(test_pool_queries_wait_their_turn_in_order),
+        cmocka_unit_test(test_pool_query_times_out_and_the_pool_goes_on),
+        cmocka_unit_test(test_pool_query_fails_with_its_connection_the_next_waits),
+        cmocka_unit_test(test_pool_closed_tells_running_and_waiting_queries),
+        cmocka_unit_test(test_pgbouncer_killed_is_down_then_up_again),
+        cmocka_unit_test(test_redis_killed_is_down_then_up_again),
+        cmocka_unit_test(test_replica_stopped_is_down_then_up_again),
+        cmocka_unit_test(test_primary_stopped_is_down_then_up_again),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
