@@ -15,7 +15,10 @@
 # search_path (pgdeck's session searches pg_catalog only: the names are
 # looked up as the role sees them and written qualified), and a
 # pg_stat_statements text with $1 (planned generically, PREPARE and
-# force_generic_plan on PostgreSQL 15).  The journal has each refusal.
+# force_generic_plan on PostgreSQL 15).  A table swapped for a view while
+# pgdeck waits for its lock is caught by the check inside the EXPLAIN's
+# transaction.  The journal has each refusal.  And Enter on a live query
+# shows its pg_stat_statements figures, found by fingerprint.
 . tests/e2e/lib.sh
 
 PGDECK=$(pgdeck_bin)
@@ -146,6 +149,22 @@ check "its text with \$n explains" tmux_wait_for main 'EXPLAIN statement \(not e
 check "as a generic plan" tmux_wait_for main 'a generic plan: \$1\.\.\$2 have no values' 2
 check "with the parameter left in the plan" tmux_wait_for main 'Filter: \(id = \$2\)' 2
 tmux_keys main Escape t
+
+# ---- a live query's figures in pg_stat_statements: its text (constants
+# and all) matched with the statement's ($n) by libpg_query's fingerprint.
+psql -XAtq -d "dbname=$DB user=$ROLE" -c "SELECT count(*), pg_sleep(0.5) FROM eg_orders WHERE id > 7 /* eg-fp-$$ */" >/dev/null
+run_as_role "SELECT count(*), pg_sleep(120) FROM eg_orders WHERE id > 8 /* eg-fp-$$ */"
+tmux_keys main 1 t /
+tmux_keys main -l "eg-fp-$$"
+tmux_keys main Enter
+check "the finished one is in pg_stat_statements" tmux_wait_for main "WHERE id > \\\$2 /\\* eg-fp-$$" 15
+tmux_keys main Escape t /
+tmux_keys main -l "eg-fp-$$"
+tmux_keys main Enter
+check "the running one is in the queries pane" tmux_wait_for main "pg_sleep\(120\) FROM eg_orders WHERE id > 8" 10
+tmux_keys main Enter
+check "Enter on it shows the statement's figures" tmux_wait_for main 'statement +calls 1, mean [0-9.]+ ?m?s' 5
+tmux_keys main Escape
 
 # ---- a table swapped for a view between the check and the EXPLAIN.  The
 # role holds ACCESS EXCLUSIVE on its table while its own query waits for

@@ -16,6 +16,8 @@
 #include "base/sql.h"
 #include "base/xalloc.h"
 #include "core/explain_guard.h"
+#include "core/snapshot.h"
+#include "subjects/collect_statements.h"
 
 static int check(const char *text, struct explain_info *info)
 {
@@ -278,6 +280,37 @@ static void test_fingerprint_matches_constants_and_parameters(void **state)
     assert_int_equal(sql_fingerprint(NULL, &c), -1);
 }
 
+/* A live query's row in pg_stat_statements, by fingerprint, in its own
+ * database and role only. */
+static void test_statements_find_matches_a_live_query(void **state)
+{
+    (void)state;
+    static const char *const columns[] = { "database", "username", "query", "fingerprint" };
+    struct snapshot *s = snapshot_new("statements", 4, columns);
+    const char *rows[][3] = {
+        { "app", "alice", "SELECT * FROM orders WHERE id = $1" },
+        { "app", "bob",   "SELECT * FROM t WHERE a = $1 AND b IN ($2, $3)" },
+        { "app", "alice", "SELECT * FROM t WHERE a = $1 AND b IN ($2, $3)" },
+        { "other", "alice", "SELECT * FROM orders WHERE total > $1" },
+    };
+    for (int r = 0; r < 4; r++) {
+        uint64_t fp;
+        assert_int_equal(sql_fingerprint(rows[r][2], &fp), 0);
+        char hex[24];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)fp);
+        const char *cells[] = { rows[r][0], rows[r][1], rows[r][2], hex };
+        snapshot_add_row(s, cells);
+    }
+    assert_int_equal(statements_find(s, "select * from T where a = 7 and b in (1, 2) /* x */", "app", "alice"), 2);
+    assert_int_equal(statements_find(s, "SELECT * FROM t WHERE a = 7 AND b IN (1, 2)", "app", "bob"), 1);
+    assert_int_equal(statements_find(s, "SELECT * FROM orders WHERE id = 42", NULL, NULL), 0);
+    assert_int_equal(statements_find(s, "SELECT * FROM orders WHERE id = 42", "other", "alice"), -1);
+    assert_int_equal(statements_find(s, "SELECT * FROM orders WHERE total > 9", "app", "alice"), -1);
+    assert_int_equal(statements_find(s, "SELECT * FROM orders WHERE id = 'cut", "app", "alice"), -2);
+    assert_int_equal(statements_find(NULL, "SELECT 1", "app", "alice"), -1);
+    snapshot_unref(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_explain_survives_hostile_text),
         cmocka_unit_test(test_explain_reads_the_fuzz_corpus),
         cmocka_unit_test(test_fingerprint_matches_constants_and_parameters),
+        cmocka_unit_test(test_statements_find_matches_a_live_query),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
