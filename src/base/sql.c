@@ -228,8 +228,3 @@ int sql_name_list(const json_t *list, char *buf, size_t len)
     }
     return (int)json_array_size(list);
 }
-
-void sql_release(void)
-{
-    pg_query_exit();
-}

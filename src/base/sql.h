@@ -15,7 +15,12 @@
  * server, no curses; safe to fuzz.
  *
  * Positions are byte offsets into the text given.  Every text must be
- * NUL-terminated: the library reads C strings. */
+ * NUL-terminated: the library reads C strings.
+ *
+ * Each call frees what the library allocated for it; the library keeps
+ * one small memory context per thread for the process's life.
+ * (pg_query_exit would free it, but libpg_query 15-4.0 then crashes on
+ * its next call: measured, so it is never called.) */
 
 /* Keywords pgdeck looks for in token streams (the rest are SQL_KW_OTHER). */
 enum sql_keyword {
@@ -81,9 +86,5 @@ int  sql_fingerprint(const char *text, uint64_t *fingerprint);
 int  sql_name_list(const json_t *list, char *buf, size_t len);
 /* The i-th part of such a list, or NULL. */
 const char *sql_name_part(const json_t *list, size_t i);
-
-/* libpg_query keeps a memory context per thread between calls; this gives
- * it back (the next call makes a new one). */
-void sql_release(void);
 
 #endif

@@ -176,8 +176,10 @@ static void checked(struct action *a, const PGresult *res, const char *error)
                           again.why[0] ? again.why : "it reads differently");
             ok = false;
         }
+        /* ... and the very relations checked, in the same order. */
         for (int i = 0; ok && i < again.nrelations; i++)
-            if (!again.relations[i].schema) {
+            if (!again.relations[i].schema || strcmp(again.relations[i].schema, st->schemas[i]) != 0 ||
+                strcmp(again.relations[i].name, st->names[i]) != 0) {
                 action_refuse(a, "the query could not be written with its relation %s qualified",
                               again.relations[i].name);
                 ok = false;

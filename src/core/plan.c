@@ -376,7 +376,9 @@ static void report_syntax(struct reader *r, const struct statement *st, long at,
     bool after_on = shape.on >= 0 && (bad < 0 || shape.on < bad);
 
     const char *expected = NULL, *plain = NULL;
-    if (bad < 0 && depth != 0)
+    if (strncmp(message, "syntax error", 12) != 0)
+        plain = message;    /* PostgreSQL's words are the right ones */
+    else if (bad < 0 && depth != 0)
         plain = "unbalanced parentheses";
     else if (p && p->keyword == SQL_KW_IF)
         expected = "NOT EXISTS after IF";
@@ -399,7 +401,7 @@ static void report_syntax(struct reader *r, const struct statement *st, long at,
                                                       tok(r, before2)->keyword == SQL_KW_USING))))
         expected = "'(' and the indexed columns";
 
-    int line = line_of(r, (size_t)(bad >= 0 ? tok(r, bad)->start : tok(r, st->last)->start));
+    int line = line_of(r, at >= 0 ? (size_t)at : (size_t)tok(r, st->last)->start);
     char found[64];
     describe(r, bad, found, sizeof found);
     if (expected)
@@ -407,11 +409,9 @@ static void report_syntax(struct reader *r, const struct statement *st, long at,
                    name ? " " : "", name ? name : "", expected, found);
     else if (plain)
         plan_error(r->plan, r->plan->file, line, "CREATE INDEX%s%s: %s", name ? " " : "", name ? name : "", plain);
-    else if (strncmp(message, "syntax error", 12) == 0)
+    else
         plan_error(r->plan, r->plan->file, line, "CREATE INDEX%s%s: %s at %s", name ? " " : "", name ? name : "",
                    message, found);
-    else
-        plan_error(r->plan, r->plan->file, line, "CREATE INDEX%s%s: %s", name ? " " : "", name ? name : "", message);
     free(name);
 }
 

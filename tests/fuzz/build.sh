@@ -19,12 +19,14 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT="$ROOT/build/fuzz"
 SEEDS="$ROOT/tests/fuzz/corpus"
 FUZZ_CC=${FUZZ_CC:-clang}
-TARGETS=${TARGETS:-"fuzz_config fuzz_conninfo fuzz_sanitize fuzz_theme fuzz_plan fuzz_json fuzz_ident"}
+TARGETS=${TARGETS:-"fuzz_config fuzz_conninfo fuzz_sanitize fuzz_theme fuzz_plan fuzz_json fuzz_ident fuzz_explain"}
 
 CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -g -O1 -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
         -Wall -Wextra -DTHEME_PARSE_ONLY -I$ROOT/src -I$ROOT/ui $(pkg-config --cflags libpq inih jansson libuv)"
-LIBS="$(pkg-config --libs libpq inih jansson libuv) -lm"
+# libpg_query (PostgreSQL's parser, for the plan and the EXPLAIN guard) is
+# linked as built by Debian: not instrumented, its own memory contexts.
+LIBS="$(pkg-config --libs libpq inih jansson libuv) -lpg_query -lm"
 
 sources() {
     case "$1" in
@@ -32,9 +34,10 @@ sources() {
     fuzz_conninfo) echo "src/net/conninfo.c src/net/resolve.c src/base/sanitize.c src/base/xalloc.c" ;;
     fuzz_sanitize) echo "src/base/sanitize.c src/base/xalloc.c" ;;
     fuzz_theme)    echo "ui/theme.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
-    fuzz_plan)     echo "src/core/plan.c src/base/ident.c src/base/sanitize.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
+    fuzz_plan)     echo "src/core/plan.c src/base/sql.c src/base/ident.c src/base/sanitize.c src/base/xalloc.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
     fuzz_ident)    echo "src/base/ident.c src/base/sanitize.c src/base/xalloc.c" ;;
-    fuzz_json)     echo "src/base/jsontext.c src/core/journal.c src/base/statefile.c src/core/action_sql.c src/base/sanitize.c src/base/xalloc.c" ;;
+    fuzz_json)     echo "src/base/jsontext.c src/core/journal.c src/base/statefile.c src/core/action_sql.c src/base/sql.c src/base/sanitize.c src/base/xalloc.c" ;;
+    fuzz_explain)  echo "src/core/explain_guard.c src/base/sql.c src/base/sanitize.c src/base/xalloc.c" ;;
     *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
     esac
 }
@@ -45,7 +48,7 @@ up_to_date() {
     _bin=$1
     shift
     [ -f "$_bin" ] || return 1
-    for _f in "$@" "$ROOT"/src/*.h "$ROOT"/ui/*.h "$0"; do
+    for _f in "$@" "$ROOT"/src/*/*.h "$ROOT"/ui/*.h "$0"; do
         [ "$_bin" -nt "$_f" ] || return 1
     done
     return 0
