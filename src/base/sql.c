@@ -103,6 +103,9 @@ static bool refuse_operator_run(const char *text, int *error_at, char *err, size
  * parenthesis is an upper bound, and lists (VALUES rows, IN lists) are
  * flat whatever their length. */
 #define SQL_MAX_NESTING 10000
+/* A fingerprint costs about 115 ms a megabyte of text (measured), and the
+ * statements collector takes one for each new text on the loop. */
+#define SQL_MAX_FINGERPRINT (64 * 1024)
 
 static long nesting_bound(const PgQuery__ScanResult *scan)
 {
@@ -262,7 +265,8 @@ int sql_fingerprint(const char *text, uint64_t *fingerprint)
 {
     int at;
     char err[160];
-    if (!text || operator_run(text) >= 0 || refuse_deep(text, &at, err, sizeof err))
+    if (!text || strlen(text) > SQL_MAX_FINGERPRINT || operator_run(text) >= 0 ||
+        refuse_deep(text, &at, err, sizeof err))
         return -1;
     PgQueryFingerprintResult r = pg_query_fingerprint(text);
     int rc = r.error ? -1 : 0;

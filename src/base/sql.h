@@ -69,15 +69,18 @@ int  sql_token_at(const struct sql_tokens *tokens, int at);
  * 150001, "stmts": [{"stmt": {"SelectStmt": {...}}, "stmt_location": N,
  * "stmt_len": N}]}; fields at their default value are left out).
  * Returns the tree (json_decref it), or NULL with err and *error_at (byte
- * offset of the error, -1 when unknown): a syntax error, or text that is
- * not valid UTF-8 (PostgreSQL refuses it too). */
+ * offset of the error, -1 when unknown): a syntax error, text that is
+ * not valid UTF-8 (PostgreSQL refuses it too), or a text that could nest
+ * deeper than 10,000 levels (libpg_query's recursive writers would
+ * overflow the stack). */
 json_t *sql_parse(const char *text, int *error_at, char *err, size_t errlen);
 
 /* libpg_query's fingerprint of `text`: the same for statements that
  * differ only in constants, parameter numbers, blanks and comments
  * ("WHERE a = 5" and pg_stat_statements' "WHERE a = $1").  Returns 0 with
  * *fingerprint, or -1 when the text does not parse (a cut text, another
- * server version's syntax). */
+ * server version's syntax) or is longer than 64 kB (a fingerprint costs
+ * about 115 ms a megabyte, on the loop). */
 int  sql_fingerprint(const char *text, uint64_t *fingerprint);
 
 /* The string values of a JSON list of {"String": {"sval": "..."}} nodes

@@ -58,6 +58,10 @@ static const struct {
     { "lowrite",                        0, "reads or writes large objects" },
 };
 
+/* The longest text read: PostgreSQL's own limit for pg_stat_activity
+ * (track_activity_query_size); parsing it takes about 0.2 s. */
+#define EXPLAIN_MAX_TEXT (1024 * 1024)
+
 /* Statements EXPLAIN plans, by parse node. */
 static const struct {
     const char *node;
@@ -298,6 +302,11 @@ int explain_guard_check(const char *text, struct explain_info *info)
     if (!text)
         text = "";
     struct walk w = { .info = info, .text = text };
+    if (strlen(text) > EXPLAIN_MAX_TEXT) {
+        snprintf(info->why, sizeof info->why, "the query text is %zu bytes; pgdeck reads texts of up to %d "
+                 "(parsing is on the console's loop)", strlen(text), EXPLAIN_MAX_TEXT);
+        return -1;
+    }
     char err[256];
     int error_at;
     json_t *tree = sql_parse(text, &error_at, err, sizeof err);

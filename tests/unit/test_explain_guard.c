@@ -233,23 +233,31 @@ static void test_explain_survives_hostile_text(void **state)
     assert_refused(s, "");
     free(s);
 
-    /* A left-deep tree: "1 + 1 + ... + 1" with 300,000 terms (1.2 MB, as
+    /* A left-deep tree: "1 + 1 + ... + 1" with 250,000 terms (1 MB, as
      * pg_stat_statements keeps it) overflowed libpg_query's recursive
-     * writers.  Refused before the parser builds it; no fingerprint. */
-    size_t terms = 300000;
+     * writers: refused before the parser builds it, and so is a
+     * fingerprint of 15,000 terms. */
+    size_t terms = 250000;
     s = xmalloc(terms * 4 + 16);
     o = (size_t)sprintf(s, "SELECT 1");
     for (size_t i = 0; i < terms; i++)
         o += (size_t)sprintf(s + o, " + 1");
-    assert_refused(s, "nest up to 300001 levels deep");
+    assert_refused(s, "nest up to 250001 levels deep");
     uint64_t fp;
+    s[15000 * 4 + 8] = '\0';
     assert_int_equal(sql_fingerprint(s, &fp), -1);
+    s[9000 * 4 + 8] = '\0';
+    assert_int_equal(sql_fingerprint(s, &fp), 0);
     /* Long flat lists are not deep: 20,000 VALUES rows read. */
     o = (size_t)sprintf(s, "INSERT INTO t VALUES ($1, $2)");
     for (int i = 0; i < 20000; i++)
         o += (size_t)sprintf(s + o, ", ($%d, $%d)", 2 * i + 3, 2 * i + 4);
     assert_allowed(s);
-    assert_int_equal(sql_fingerprint(s, &fp), 0);
+    assert_int_equal(sql_fingerprint(s, &fp), -1);      /* longer than 64 kB */
+    o = (size_t)sprintf(s, "INSERT INTO t VALUES ($1, $2)");
+    for (int i = 0; i < 3000; i++)
+        o += (size_t)sprintf(s + o, ", ($%d, $%d)", 2 * i + 3, 2 * i + 4);
+    assert_int_equal(sql_fingerprint(s, &fp), 0);       /* 6,000 parameters, flat */
     free(s);
 }
 
