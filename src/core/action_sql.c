@@ -178,7 +178,7 @@ char *sql_create_index(const char *statement, bool concurrently)
     struct sql_tokens t;
     char *out = NULL;
     if (sql_scan(text, &t) == 0) {
-        int words[4], n = 0;
+        int words[4] = { 0 }, n = 0;
         for (int i = 0; i < t.count && n < 4; i++)
             if (!t.tokens[i].comment)
                 words[n++] = i;

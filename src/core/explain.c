@@ -85,9 +85,9 @@ static bool relation_allowed(struct action *a, const struct explain_state *st, c
 static void add_steps(struct action *a, struct explain_state *st)
 {
     int version = st->version;
-    static unsigned long serial;
     char *sql;
     if (st->info.params && version < 160000) {
+        static unsigned long serial;    /* a name of its own for each */
         /* Before 16 a generic plan is a prepared statement's: the server
          * infers the parameters' types, and force_generic_plan keeps the
          * NULLs given to EXECUTE out of the plan. */
@@ -155,15 +155,15 @@ static void checked(struct action *a, const PGresult *res, const char *error)
          * refuses materialized views and sequences). */
         st->locks = xmalloc(locks_len + 32);
         size_t o = (size_t)sprintf(st->locks, "LOCK TABLE ");
-        int locked = 0;
+        int nlocked = 0;
         for (int i = 0; i < n; i++) {
             const char *kind = pgres_get(res, i, "kind");
             if (!kind || !strchr("rpvf", kind[0]))
                 continue;
-            o += (size_t)sprintf(st->locks + o, "%s%s", locked++ ? ", " : "", qualified[i]);
+            o += (size_t)sprintf(st->locks + o, "%s%s", nlocked++ ? ", " : "", qualified[i]);
         }
         sprintf(st->locks + o, " IN ACCESS SHARE MODE");
-        if (!locked) {
+        if (!nlocked) {
             free(st->locks);
             st->locks = NULL;
         }
@@ -265,12 +265,21 @@ static void locked(struct action *a, const PGresult *res, const char *error)
 
 /* The relations are locked first (nobody can drop, rename or replace one
  * while the transaction holds ACCESS SHARE), then checked again by OID:
- * what the plan checked is what EXPLAIN plans. */
+ * what the plan checked is what EXPLAIN plans.  (LOCK TABLE refuses
+ * materialized views: one is only trusted when a trusted role owns it,
+ * and the schema's owner could still replace it between this check and
+ * the EXPLAIN.) */
 void explain_recheck(struct action *a)
 {
     struct explain_state *st = action_data(a);
-    if (!st || !st->locks) {
+    if (!st || st->info.nrelations == 0) {
         action_premise_held(a);
+        return;
+    }
+    /* Materialized views and sequences alone: nothing LOCK TABLE takes,
+     * checked again all the same. */
+    if (!st->locks) {
+        locked(a, NULL, NULL);
         return;
     }
     if (action_check_query(a, st->locks, 0, NULL, locked) != 0)
