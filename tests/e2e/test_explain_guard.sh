@@ -5,7 +5,9 @@
 # folded.  A LOGIN role (the application's, say) plants functions that
 # write to its side-effect table whenever anyone but itself calls them,
 # and runs queries that call them: qualified (IMMUTABLE and STABLE), through
-# a view it owns, and through an index expression on its table.  pgdeck, as
+# a view it owns, and through an index expression on its table; and one on
+# a materialized view it owns (not expanded, but LOCK TABLE cannot hold it
+# against a swap for a view).  pgdeck, as
 # the superuser, presses e on each: each is refused with the name and the
 # reason, and the side-effect table stays empty (the sequence never
 # called: nextval survives a rollback).
@@ -13,7 +15,8 @@
 # What EXPLAIN is for still works: the application's queries on tables
 # written without a schema, in public and in a schema on the role's own
 # search_path (pgdeck's session searches pg_catalog only: the names are
-# looked up as the role sees them and written qualified), and a
+# looked up as the role sees them and written qualified), a materialized
+# view of the superuser's, and a
 # pg_stat_statements text with $1 (planned generically, PREPARE and
 # force_generic_plan on PostgreSQL 15).  A table swapped for a view while
 # pgdeck waits for its lock is caught by the check inside the EXPLAIN's
@@ -45,6 +48,8 @@ CREATE SCHEMA $M AUTHORIZATION $ROLE;
 CREATE SCHEMA $A AUTHORIZATION $ROLE;
 CREATE EXTENSION pg_stat_statements SCHEMA public;
 ALTER ROLE $ROLE IN DATABASE $DB SET search_path = "\$user", $A, public;
+CREATE MATERIALIZED VIEW public.eg_trusted_mv AS SELECT 1 AS a;
+GRANT SELECT ON public.eg_trusted_mv TO $ROLE;
 EOF
 
 as_role <<EOF || { not_ok "the role plants its functions, view and tables"; tap_done; }
@@ -68,6 +73,7 @@ CREATE FUNCTION $M.stab(integer) RETURNS integer LANGUAGE plpgsql STABLE AS
   \$\$ BEGIN RETURN $M.hit('stab') + \$1; END \$\$;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA $M TO PUBLIC;
 CREATE VIEW $M.v AS SELECT $M.imm(1) AS x;
+CREATE MATERIALIZED VIEW $M.mv AS SELECT 1 AS a;
 CREATE TABLE $M.indexed (a integer);
 CREATE INDEX indexed_imm ON $M.indexed (($M.imm(1) + a));
 CREATE TABLE public.eg_public (id integer, a integer);
@@ -88,13 +94,15 @@ run_as_role "SELECT pg_sleep(120), x FROM $M.v /* eg-view */"
 run_as_role "SELECT pg_sleep(120), (SELECT count(*) FROM $M.indexed WHERE a > 1) /* eg-index */"
 run_as_role "SELECT pg_sleep(120), (SELECT count(*) FROM eg_public WHERE a > 10) /* eg-public */"
 run_as_role "SELECT pg_sleep(120), (SELECT sum(total) FROM eg_orders WHERE id > 10) /* eg-path */"
+run_as_role "SELECT pg_sleep(120), (SELECT count(*) FROM $M.mv) /* eg-mv */"
+run_as_role "SELECT pg_sleep(120), (SELECT count(*) FROM public.eg_trusted_mv) /* eg-tmv */"
 # A statement pg_stat_statements keeps as "... WHERE id = \$2" (a second
 # of sleep puts it among the busiest that pgdeck reads, whatever else the
 # suite left there).
 psql -XAtq -d "dbname=$DB user=$ROLE" -c "SELECT count(*), pg_sleep(1) FROM eg_orders WHERE id = 42 /* eg-pgss-$$ */" >/dev/null ||
 	not_ok "the role runs the statement pg_stat_statements records"
-running() { [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%/* eg-%' AND state = 'active' AND pid <> pg_backend_pid()")" = 6 ]; }
-check "the role's six queries are running" wait_until 10 running
+running() { [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%/* eg-%' AND state = 'active' AND pid <> pg_backend_pid()")" = 8 ]; }
+check "the role's eight queries are running" wait_until 10 running
 q "TRUNCATE $M.side_effect; ALTER SEQUENCE $M.hits RESTART" >/dev/null
 
 tmux_start main 220 50 "$PGDECK" -d "$DB" -i 0.5
@@ -123,6 +131,10 @@ explain_pid eg-index
 check "a table whose index expression calls the role's function is refused, with the index" \
 	tmux_wait_for main "refused: planning table $M\.indexed would run function $M\.imm\(integer\), owned by role $ROLE" 10
 
+explain_pid eg-mv
+check "a materialized view the role owns is refused: it cannot be locked against a swap" \
+	tmux_wait_for main "refused: materialized view $M\.mv is owned by role $ROLE, .*pgdeck cannot lock it" 10
+
 check_eq "nothing of the role's ran as pgdeck's role: the side-effect table is empty" 0 \
 	"$(q "SELECT count(*) FROM $M.side_effect")"
 
@@ -137,6 +149,11 @@ check "a table found on the role's own search_path explains" \
 	tmux_wait_for main "EXPLAIN pid $(pid_of eg-path) \(not executed\)" 10
 check "written with the schema it is in" tmux_wait_for main "FROM \"$A\"\.\"eg_orders\"" 2
 check "its plan reads it" tmux_wait_for main 'Seq Scan on eg_orders' 2
+tmux_keys main Escape
+explain_pid eg-tmv
+check "a materialized view of the superuser's explains" \
+	tmux_wait_for main "EXPLAIN pid $(pid_of eg-tmv) \(not executed\)" 10
+check "its plan reads it" tmux_wait_for main 'Seq Scan on eg_trusted_mv' 2
 tmux_keys main Escape
 
 # pg_stat_statements: the t view of the queries pane.
@@ -196,6 +213,6 @@ check_eq "still nothing of the role's ran as pgdeck's role" 0 "$(q "SELECT count
 check_eq "and its sequence was never called" f "$(q "SELECT is_called FROM $M.hits")"
 check_eq "no pgdeck session is left inside a transaction" 0 \
 	"$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgdeck' AND state LIKE 'idle in transaction%'")"
-check "each refusal is in the journal" sh -c "[ \$(grep -c '\"action\":\"explain\".*\"outcome\":\"refused\"' '$JOURNAL') -eq 5 ]"
+check "each refusal is in the journal" sh -c "[ \$(grep -c '\"action\":\"explain\".*\"outcome\":\"refused\"' '$JOURNAL') -eq 6 ]"
 tmux_keys main q
 tap_done
