@@ -4,24 +4,24 @@
 # estimation STABLE ones, views are expanded, index expressions are
 # folded.  A LOGIN role (the application's, say) plants functions that
 # write to its side-effect table whenever anyone but itself calls them,
-# and runs queries that call them: qualified (IMMUTABLE and STABLE), through
-# a view it owns, and through an index expression on its table; and one on
-# a materialized view it owns (not expanded, but LOCK TABLE cannot hold it
-# against a swap for a view).  pgdeck, as
-# the superuser, presses e on each: each is refused with the name and the
-# reason, and the side-effect table stays empty (the sequence never
-# called: nextval survives a rollback).
+# and runs queries that call them: qualified (IMMUTABLE and STABLE),
+# through a view it owns, and through an index expression on its table;
+# and one on a materialized view it owns (not expanded, but LOCK TABLE
+# cannot hold it against a swap for a view).  pgdeck, as the superuser,
+# presses e on each: each is refused with the name and the reason, and the
+# side-effect table stays empty (the sequence never called: nextval
+# survives a rollback).
 #
 # What EXPLAIN is for still works: the application's queries on tables
 # written without a schema, in public and in a schema on the role's own
 # search_path (pgdeck's session searches pg_catalog only: the names are
 # looked up as the role sees them and written qualified), a materialized
-# view of the superuser's, and a
-# pg_stat_statements text with $1 (planned generically, PREPARE and
-# force_generic_plan on PostgreSQL 15).  A table swapped for a view while
-# pgdeck waits for its lock is caught by the check inside the EXPLAIN's
-# transaction.  The journal has each refusal.  And Enter on a live query
-# shows its pg_stat_statements figures, found by fingerprint.
+# view of the superuser's, and a pg_stat_statements text with $n (planned
+# generically: PREPARE and force_generic_plan on PostgreSQL 15).  A table
+# swapped for a view while pgdeck waits for its lock is caught by the
+# check inside the EXPLAIN's transaction.  The journal has each refusal.
+# And Enter on a live query shows its pg_stat_statements figures, found by
+# fingerprint.
 . tests/e2e/lib.sh
 
 PGDECK=$(pgdeck_bin)
