@@ -20,7 +20,12 @@ CFLAGS   += -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600 -Wall -Wextra -Wno-mi
 CFLAGS   += -Werror=implicit-function-declaration
 CFLAGS   += -DPGDECK_VERSION='"$(VERSION)"' -DPGDECK_DATADIR='"$(DATADIR)"'
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpg_query -lm
+# libpg_query (Debian libpg-query-dev: PostgreSQL's parser as a library) has
+# no pkg-config file; its scanner's results are read with the protobuf-c
+# types its header includes (libprotobuf-c-dev; the functions are in
+# libpg_query itself).
+PG_QUERY_H = /usr/include/pg_query.h /usr/include/pg_query/pg_query.pb-c.h /usr/include/protobuf-c/protobuf-c.h
 
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
@@ -66,9 +71,18 @@ pgdeck: $(ALL_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 	@echo $(BUILD) > .pgdeck-build
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | $(BUILD)/.pg_query
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -Iui -MMD -MP -c -o $@ $<
+
+# Said once, before anything is compiled, rather than as a compiler error
+# in the middle of the build.  Not at parse time: `make check` installs the
+# packages (deps) before it builds.
+$(BUILD)/.pg_query:
+	@for h in $(PG_QUERY_H); do \
+		[ -f "$$h" ] || { echo "pgdeck needs libpg_query ($$h is missing): install libpg-query-dev and libprotobuf-c-dev (make deps does, as root)" >&2; exit 1; }; \
+	done
+	@mkdir -p $(dir $@) && touch $@
 
 # The SQL files and the default theme are compiled in, so pgdeck runs with
 # nothing installed beside it.

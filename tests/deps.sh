@@ -15,7 +15,7 @@ set -u
 
 PACKAGES="libncurses-dev libpq-dev libhiredis-dev libuv1-dev pkg-config
 postgresql-15 postgresql-contrib redis-server pgbouncer tmux
-libcmocka-dev libinih-dev libjansson-dev procps
+libcmocka-dev libinih-dev libjansson-dev libpg-query-dev libprotobuf-c-dev procps
 valgrind clang libclang-rt-14-dev python3"
 
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' $PACKAGES 2>/dev/null |

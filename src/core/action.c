@@ -74,6 +74,8 @@ struct action {
     bool         check_client;      /* the server ends the DDL if pgdeck goes */
     int          setup_sent;        /* SET statements sent so far */
     char        *refusal;           /* why it was refused after it started */
+    bool         began;             /* a transaction action's BEGIN went through */
+    char        *cleanup;           /* sent after its ROLLBACK, or NULL */
 
     /* The journal's: the id pairing the intent with the outcome (NULL
      * until the intent is written), and the cluster and database the
@@ -186,6 +188,7 @@ const struct action_target *action_target(const struct action *a) { return &a->t
 bool action_dry_run(const struct action *a) { return a->dry_run; }
 void *action_data(const struct action *a) { return a->data; }
 const char *action_step_label(const struct action_step *s) { return s->label; }
+int action_step_index(const struct action *a, const struct action_step *s) { return (int)(s - a->steps); }
 double action_step_elapsed(const struct action_step *s) { return s->started ? now_monotonic() - s->started : 0; }
 
 int action_server_version(const struct action *a)
@@ -282,6 +285,12 @@ struct action_step *action_add_step(struct action *a, const char *label, const c
     return s;
 }
 
+void action_set_cleanup(struct action *a, const char *sql)
+{
+    free(a->cleanup);
+    a->cleanup = xstrdup(sql);
+}
+
 void action_step_param(struct action_step *s, const char *value)
 {
     if (s->nparams < MAX_PARAMS)
@@ -369,6 +378,7 @@ static void free_action(struct action *a)
     free((char *)a->target.name);
     free((char *)a->target.text);
     free((char *)a->target.database);
+    free((char *)a->target.role);
     free((char *)a->target.oid);
     free((char *)a->target.backend_start);
     for (int i = 0; i < a->npins; i++) {
@@ -379,6 +389,7 @@ static void free_action(struct action *a)
     }
     free(a->pins);
     free(a->refusal);
+    free(a->cleanup);
     free(a->target_text);
     free(a->label);
     free(a->title);
@@ -718,6 +729,12 @@ static bool conn_usable(const struct action *a)
     return a->conn && pgconn_state(a->conn) == PGCONN_UP;
 }
 
+/* DDL and transactions run on a pool connection reserved for the action. */
+static bool own_connection(const struct action *a)
+{
+    return a->def->ddl || a->def->transaction;
+}
+
 static void released(struct action *a)
 {
     if (a->conn && a->app->primary) {
@@ -736,8 +753,37 @@ static void reset_done(void *arg, const PGresult *res, const char *error, double
 }
 
 /* Put the session back as it was, then give the connection back. */
+static void cleanup_done(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)res;
+    (void)error;            /* the statement may have gone with a failure */
+    (void)elapsed;
+    released(arg);
+}
+
+/* The transaction ended: what it does not undo (a PREPARE) goes too. */
+static void rolled_back(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)res;
+    (void)error;
+    (void)elapsed;
+    struct action *a = arg;
+    if (a->cleanup && conn_usable(a) && pgconn_send(a->conn, a->cleanup, 0, NULL, 0, cleanup_done, a) == 0)
+        return;
+    released(a);
+}
+
 static void release_connection(struct action *a)
 {
+    /* A transaction's ends with it, whatever happened in it: nothing it
+     * did is kept, and the connection goes back idle. */
+    if (a->def->transaction && !a->def->ddl) {
+        if (a->began && conn_usable(a) &&
+            pgconn_send(a->conn, "ROLLBACK", 0, NULL, 0, rolled_back, a) == 0)
+            return;
+        released(a);
+        return;
+    }
     /* Nothing to put back when nothing was set (a refusal before the
      * SETs: through a pooler a RESET would reach someone else's session). */
     if (a->setup_sent == 0) {
@@ -763,7 +809,7 @@ static void next_step(struct action *a)
         run_step(a);
         return;
     }
-    if (a->def->ddl)
+    if (own_connection(a))
         release_connection(a);
     else
         end_run(a);
@@ -891,9 +937,9 @@ static void run_step(struct action *a)
     struct action_step *s = &a->steps[a->current];
     s->started = now_monotonic();
     int rc;
-    if (a->def->ddl) {
+    if (own_connection(a)) {
         rc = conn_usable(a) ? pgconn_send(a->conn, s->sql, s->nparams, (const char *const *)s->params,
-                                          DDL_CLIENT_TIMEOUT, step_done, a)
+                                          a->def->ddl ? DDL_CLIENT_TIMEOUT : 0, step_done, a)
                             : -1;
     } else {
         rc = a->app->primary ? pgpool_send(a->app->primary, s->sql, s->nparams,
@@ -902,7 +948,7 @@ static void run_step(struct action *a)
     }
     if (rc != 0) {
         s->done = true;
-        action_step_fail(s, "%s", a->def->ddl && a->conn ? "the connection was lost"
+        action_step_fail(s, "%s", own_connection(a) && a->conn ? "the connection was lost"
                                                           : "the primary is not connected");
         next_step(a);
         return;
@@ -925,7 +971,7 @@ static void start_steps(struct action *a)
      * statements (an EXPLAIN changes nothing and writes none). */
     if (a->def->changes && write_intent(a) != 0) {
         a->current = a->nsteps;
-        if (a->def->ddl)
+        if (own_connection(a))
             release_connection(a);
         else
             end_run(a);
@@ -952,7 +998,7 @@ static void premise_failed(struct action *a, char *reason)
     a->refusal = xasprintf("%s, nothing sent", reason);
     free(reason);
     a->current = a->nsteps;
-    if (a->def->ddl)
+    if (own_connection(a))
         release_connection(a);
     else
         end_run(a);
@@ -971,7 +1017,7 @@ static void refuse_running(struct action *a, const char *fmt, ...)
     a->refusal = vformat(fmt, ap);
     va_end(ap);
     a->current = a->nsteps;
-    if (a->def->ddl)
+    if (own_connection(a))
         release_connection(a);
     else
         end_run(a);
@@ -1100,6 +1146,19 @@ static void checked(void *arg, const PGresult *res, const char *error, double el
     send_setup(a);
 }
 
+static void began(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)res;
+    (void)elapsed;
+    struct action *a = arg;
+    if (error) {
+        refuse_running(a, "BEGIN failed (%s), nothing else was sent", error);
+        return;
+    }
+    a->began = true;
+    start_steps(a);
+}
+
 static void reserved(void *arg, struct pgconn *conn, const char *error)
 {
     struct action *a = arg;
@@ -1109,6 +1168,12 @@ static void reserved(void *arg, struct pgconn *conn, const char *error)
         return;
     }
     a->conn = conn;
+    if (!a->def->ddl) {
+        /* A transaction: BEGIN, then the recheck and the statements. */
+        if (pgconn_send(conn, "BEGIN", 0, NULL, 0, began, a) != 0)
+            refuse_running(a, "the action's connection is not up, nothing was sent");
+        return;
+    }
     /* Before anything else goes on this connection: is it the server's
      * own session, which cluster and database is it, and which objects do
      * the statements' names stand for now. */
@@ -1131,7 +1196,7 @@ static void execute(struct action *a)
     a->run_started = now_monotonic();
     a->current = 0;
     app_changed(a->app, APP_CHANGED_ACTION);
-    if (a->def->ddl) {
+    if (own_connection(a)) {
         if (!a->app->primary) {
             action_step_fail(&a->steps[0], "no primary configured");
             end_run(a);
@@ -1300,6 +1365,7 @@ void action_start(struct app *app, const struct action_def *def, const struct ac
         a->target.pid = target->pid;
         a->target.text = xstrdup(target->text);
         a->target.database = xstrdup(target->database);
+        a->target.role = xstrdup(target->role);
         a->target.oid = xstrdup(target->oid);
         a->target.backend_start = xstrdup(target->backend_start);
     }

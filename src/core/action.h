@@ -33,6 +33,8 @@
  *      14+), each checked, and a SET that fails refuses the action with
  *      nothing else sent.  They are RESET before the connection goes
  *      back, so monitoring never waits behind it;
+ *      (A row marked `transaction` gets a connection of its own too, and
+ *      runs between BEGIN and ROLLBACK, without those settings.)
  *   5. the intent is journaled and on disk (fsync) before the first
  *      changing statement goes out, and a journal that cannot take it
  *      refuses the action with nothing sent;
@@ -77,6 +79,14 @@ struct action_def {
                                it is previewed, confirmed and journaled */
     bool        ddl;        /* runs on a reserved connection with lock_timeout */
     bool        keep_going; /* a failed step does not stop the next ones */
+    bool        transaction;/* runs on a pool connection of its own, inside one
+                               transaction that is rolled back at the end
+                               whatever happened (BEGIN before the recheck,
+                               ROLLBACK after the last statement): for
+                               statements that build on each other (PREPARE,
+                               EXPLAIN EXECUTE) and locks the recheck takes
+                               that must hold to the last; nothing it does
+                               outlives it */
     const char *affects;    /* collectors to refresh afterwards, "views,activity" */
     /* Work out the statements (action_add_step), then call action_planned,
      * action_refuse or action_nothing exactly once, now or later. */
@@ -124,6 +134,9 @@ struct action_target {
     int         pid;        /* sessions, EXPLAIN of a live query */
     const char *text;       /* a query text to EXPLAIN */
     const char *database;   /* the database `text` or `pid` belongs to */
+    const char *role;       /* the role `text` ran as (pg_stat_statements'
+                               user): EXPLAIN looks its relations up on
+                               that role's search_path; or NULL */
     const char *oid;        /* the relation's pg_class OID, or NULL */
     const char *backend_start; /* the session's pg_stat_activity.backend_start
                                   as the server prints it, or NULL */
@@ -229,12 +242,18 @@ void action_step_relation(struct action_step *s, const char *qualified);
  * log table another role planted is never written to. */
 void action_step_log(struct action_step *s, const char *guard, const char *guard_param,
                      const char *sql, int nparams, const char *const *params);
+/* A `transaction` row's statement sent after its ROLLBACK, on the same
+ * connection, its failure ignored: for what a rollback does not undo (the
+ * DEALLOCATE of a PREPARE, should a statement between them fail). */
+void action_set_cleanup(struct action *a, const char *sql);
 /* Hand text to the front end (the hooks' show), e.g. EXPLAIN's plan; takes
  * the lines. */
 void action_show(struct action *a, const char *title, char **lines, int n);
 /* Mark a step as failed from a result hook. */
 void action_step_fail(struct action_step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *action_step_label(const struct action_step *s);
+/* Which step `s` is (0 for the first), as action_step_sql counts them. */
+int  action_step_index(const struct action *a, const struct action_step *s);
 /* The backend pid the step runs on (for progress views), or 0. */
 int  action_step_backend_pid(const struct action *a);
 double action_step_elapsed(const struct action_step *s);

@@ -4,9 +4,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The SQL text the action layer writes and reads: quoting, and the little
- * lexing that EXPLAIN and CREATE INDEX need.  Pure functions (no server,
- * no curses), unit-tested and safe to fuzz.
+/* The SQL text the action layer writes: quoting, text arrays, a plan's
+ * CREATE INDEX with or without CONCURRENTLY.  Pure functions (no server,
+ * no curses), unit-tested and safe to fuzz.  What EXPLAIN may plan is
+ * explain_guard.h's; reading SQL is base/sql.h's (PostgreSQL's parser).
  *
  * Identifiers that come from the catalog or from the operator are never
  * pasted into a statement: they go through sql_quote_identifier, which
@@ -32,32 +33,12 @@ char *sql_in_schema(const char *sql, const char *schema);
 char *sql_quote_literal(const char *text);
 /* A text[] literal for a $n parameter: {"a","b\"c"}.  Caller frees. */
 char *sql_text_array(const char *const *items, int n);
-/* The length of the legal UTF-8 character at s (at most `left` bytes), or
- * 0 for an illegal byte or a NUL. */
-size_t sql_utf8_char(const char *s, size_t left);
-/* True when `text` is valid UTF-8 with no NUL before `len`. */
-bool  sql_valid_utf8(const char *text, size_t len);
-
-/* What sql_explainable found in a query text. */
-struct sql_explain {
-    const char *body;       /* the statement without leading blanks/comments */
-    size_t      body_len;   /* without a trailing ';' and blanks */
-    bool        has_params; /* $1 ... outside strings and comments */
-    char        first_word[16];     /* lower case: "select", "with", ... */
-    char        why[160];   /* when refused: why, in a sentence */
-};
-
-/* Whether `text` is one statement that EXPLAIN (without ANALYZE) can plan:
- * SELECT, INSERT, UPDATE, DELETE, MERGE, VALUES, TABLE or WITH, alone
- * (nothing but blanks and comments after a final ';').  Strings, quoted
- * identifiers, dollar quotes and comments are skipped as the server's
- * lexer does.  Returns 0, or -1 with info->why. */
-int   sql_explainable(const char *text, struct sql_explain *info);
 
 /* A plan's "CREATE [UNIQUE] INDEX [CONCURRENTLY] ..." with CONCURRENTLY
  * present when `concurrently` is true and absent when false, the rest as
  * written (trailing ';' and blanks removed).  NULL when the text does not
- * start with CREATE [UNIQUE] INDEX.  Caller frees. */
+ * start with CREATE [UNIQUE] INDEX (read by PostgreSQL's scanner, so
+ * comments may sit between the words).  Caller frees. */
 char *sql_create_index(const char *statement, bool concurrently);
 
 #endif

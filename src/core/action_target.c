@@ -189,8 +189,10 @@ int action_target_from_row(const struct action_def *def, const struct snapshot *
         t->pid = pid ? atoi(pid) : 0;
         t->database = snapshot_get(s, row, "database");
         t->backend_start = snapshot_get(s, row, "backend_start");
-        if (def->needs == NEEDS_QUERY && t->pid <= 0)
+        if (def->needs == NEEDS_QUERY && t->pid <= 0) {
             t->text = snapshot_get(s, row, "query");
+            t->role = snapshot_get(s, row, "username");
+        }
         return t->pid > 0 || (t->text && *t->text) ? 0 : -1;
     }
     case NEEDS_VIEW:

@@ -1,326 +1,32 @@
 /* The index plan: CREATE INDEX statements read from a SQL file.
  *
- * A small lexer splits the file into tokens the way PostgreSQL and psql
- * would (so a ';' inside a string or a comment never ends a statement), and
- * a parser picks the CREATE INDEX statements out of the token stream.  It
- * is written for hostile input: no recursion, every loop consumes input,
- * every count is bounded by the input length, and every message is made
- * inert by sanitize() (no control character reaches a terminal). */
+ * PostgreSQL's own scanner (libpg_query, base/sql.h) turns the file into
+ * tokens, so a ';' inside a string or a comment never ends a statement;
+ * psql meta-commands are blanked out of the working copy (see
+ * read_tokens); statements are the runs of tokens between top-level ';';
+ * each CREATE INDEX is parsed by PostgreSQL's grammar and the entry read
+ * from its parse tree.  Written for hostile input: no recursion here, the
+ * scanning work is bounded by a multiple of the input length, and every
+ * message is made inert by sanitize() (no control character reaches a
+ * terminal). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/embedded.h"
 #include "base/ident.h"
-#include "core/plan.h"
 #include "base/sanitize.h"
+#include "base/sql.h"
 #include "base/xalloc.h"
+#include "core/plan.h"
 
 /* A plan file larger than this is not an index plan. */
 #define PLAN_MAX_FILE (16u * 1024 * 1024)
-
-enum token_kind {
-    TOKEN_END,          /* end of input */
-    TOKEN_WORD,         /* unquoted identifier or keyword */
-    TOKEN_QUOTED,       /* "quoted identifier" */
-    TOKEN_STRING,       /* 'string', E'string', $tag$string$tag$ */
-    TOKEN_NUMBER,
-    TOKEN_SEMICOLON,
-    TOKEN_META,         /* a psql meta-command: backslash to end of line */
-    TOKEN_OTHER,        /* punctuation and operators, one byte each */
-    TOKEN_ERROR,        /* unterminated string, identifier or comment */
-};
-
-struct token {
-    enum token_kind kind;
-    size_t start, end;      /* byte offsets in the input */
-    int    line;            /* line of the first byte */
-    const char *error;      /* TOKEN_ERROR: what was unterminated */
-};
-
-struct lexer {
-    const char *text;
-    size_t len, pos;
-    int    line;
-};
-
-static bool is_ident_start(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-}
-
-static bool is_ident_char(unsigned char c)
-{
-    return is_ident_start(c) || (c >= '0' && c <= '9') || c == '$';
-}
-
-static unsigned char peek(const struct lexer *lx, size_t ahead)
-{
-    return lx->pos + ahead < lx->len ? (unsigned char)lx->text[lx->pos + ahead] : 0;
-}
-
-static bool at_end(const struct lexer *lx, size_t ahead)
-{
-    return lx->pos + ahead >= lx->len;
-}
-
-static void advance(struct lexer *lx)
-{
-    if (lx->pos < lx->len) {
-        if (lx->text[lx->pos] == '\n')
-            lx->line++;
-        lx->pos++;
-    }
-}
-
-/* Skip whitespace and comments.  Returns NULL, or the message of a block
- * comment that never ends (the rest of the input is then consumed). */
-static const char *skip_space(struct lexer *lx, int *error_line)
-{
-    while (!at_end(lx, 0)) {
-        unsigned char c = peek(lx, 0);
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-            advance(lx);
-        } else if (c == '-' && peek(lx, 1) == '-' && !at_end(lx, 1)) {
-            while (!at_end(lx, 0) && peek(lx, 0) != '\n')
-                advance(lx);
-        } else if (c == '/' && peek(lx, 1) == '*' && !at_end(lx, 1)) {
-            /* Block comments nest in PostgreSQL; the depth is bounded by
-             * the input length, and no recursion is involved. */
-            *error_line = lx->line;
-            size_t depth = 0;
-            do {
-                if (peek(lx, 0) == '/' && peek(lx, 1) == '*' && !at_end(lx, 1)) {
-                    depth++;
-                    advance(lx);
-                    advance(lx);
-                } else if (peek(lx, 0) == '*' && peek(lx, 1) == '/' && !at_end(lx, 1)) {
-                    depth--;
-                    advance(lx);
-                    advance(lx);
-                } else {
-                    advance(lx);
-                }
-            } while (depth > 0 && !at_end(lx, 0));
-            if (depth > 0)
-                return "unterminated /* comment";
-        } else {
-            break;
-        }
-    }
-    return NULL;
-}
-
-/* A quoted run closed by `quote`, where a doubled quote stands for itself
- * and, when `backslash` is set (E'' strings), a backslash escapes the next
- * byte.  The opening quote has been consumed.  Returns false at the end of
- * input. */
-static bool skip_quoted(struct lexer *lx, unsigned char quote, bool backslash)
-{
-    while (!at_end(lx, 0)) {
-        unsigned char c = peek(lx, 0);
-        advance(lx);
-        if (backslash && c == '\\') {
-            advance(lx);
-        } else if (c == quote) {
-            if (peek(lx, 0) == quote && !at_end(lx, 0))
-                advance(lx);
-            else
-                return true;
-        }
-    }
-    return false;
-}
-
-/* $tag$ ... $tag$ with the opening tag at lx->pos.  Returns 1 when it was
- * a dollar quote and was closed, 0 when '$' does not start one, -1 when
- * it was never closed. */
-static int skip_dollar_quote(struct lexer *lx)
-{
-    size_t tag_len = 1;
-    if (!is_ident_start(peek(lx, 1)) && peek(lx, 1) != '$')
-        return 0;
-    while (!at_end(lx, tag_len) && peek(lx, tag_len) != '$') {
-        if (!is_ident_char(peek(lx, tag_len)) || peek(lx, tag_len) == '$')
-            return 0;
-        tag_len++;
-    }
-    if (at_end(lx, tag_len))
-        return 0;
-    tag_len++;      /* the closing '$' of the tag */
-    const char *tag = lx->text + lx->pos;
-    for (size_t i = 0; i < tag_len; i++)
-        advance(lx);
-    while (!at_end(lx, 0)) {
-        if (peek(lx, 0) == '$' && lx->len - lx->pos >= tag_len &&
-            memcmp(lx->text + lx->pos, tag, tag_len) == 0) {
-            for (size_t i = 0; i < tag_len; i++)
-                advance(lx);
-            return 1;
-        }
-        advance(lx);
-    }
-    return -1;
-}
-
-static struct token next_token(struct lexer *lx)
-{
-    struct token t = { TOKEN_END, 0, 0, 0, NULL };
-    int comment_line = lx->line;
-    const char *err = skip_space(lx, &comment_line);
-    t.start = lx->pos;
-    t.line = lx->line;
-    if (err) {
-        t.kind = TOKEN_ERROR;
-        t.error = err;
-        t.line = comment_line;
-        t.end = lx->pos;
-        return t;
-    }
-    if (at_end(lx, 0)) {
-        t.end = lx->pos;
-        return t;
-    }
-    unsigned char c = peek(lx, 0), n = peek(lx, 1);
-    bool has_next = !at_end(lx, 1);
-
-    if (c == '\'' || ((c == 'e' || c == 'E') && n == '\'' && has_next)) {
-        bool backslash = c != '\'';
-        if (backslash)
-            advance(lx);
-        advance(lx);
-        t.kind = skip_quoted(lx, '\'', backslash) ? TOKEN_STRING : TOKEN_ERROR;
-        t.error = "unterminated quoted string";
-    } else if ((c == 'b' || c == 'B' || c == 'x' || c == 'X' || c == 'n' || c == 'N') &&
-               n == '\'' && has_next) {
-        advance(lx);
-        advance(lx);
-        t.kind = skip_quoted(lx, '\'', false) ? TOKEN_STRING : TOKEN_ERROR;
-        t.error = "unterminated quoted string";
-    } else if ((c == 'u' || c == 'U') && n == '&' && (peek(lx, 2) == '\'' || peek(lx, 2) == '"') &&
-               !at_end(lx, 2)) {
-        /* U&'...' and U&"...": Unicode escapes, kept raw. */
-        unsigned char q = peek(lx, 2);
-        advance(lx);
-        advance(lx);
-        advance(lx);
-        bool closed = skip_quoted(lx, q, false);
-        t.kind = !closed ? TOKEN_ERROR : q == '"' ? TOKEN_QUOTED : TOKEN_STRING;
-        t.error = q == '"' ? "unterminated quoted identifier" : "unterminated quoted string";
-    } else if (c == '"') {
-        advance(lx);
-        t.kind = skip_quoted(lx, '"', false) ? TOKEN_QUOTED : TOKEN_ERROR;
-        t.error = "unterminated quoted identifier";
-    } else if (c == '$' && !(n >= '0' && n <= '9')) {
-        int r = skip_dollar_quote(lx);
-        if (r == 0) {
-            advance(lx);
-            t.kind = TOKEN_OTHER;
-        } else {
-            t.kind = r > 0 ? TOKEN_STRING : TOKEN_ERROR;
-            t.error = "unterminated dollar-quoted string";
-        }
-    } else if (is_ident_start(c)) {
-        while (!at_end(lx, 0) && is_ident_char(peek(lx, 0)))
-            advance(lx);
-        t.kind = TOKEN_WORD;
-    } else if (c >= '0' && c <= '9') {
-        while (!at_end(lx, 0) && (is_ident_char(peek(lx, 0)) || peek(lx, 0) == '.'))
-            advance(lx);
-        t.kind = TOKEN_NUMBER;
-    } else if (c == '\\') {
-        /* psql reads a meta-command to the end of the line. */
-        while (!at_end(lx, 0) && peek(lx, 0) != '\n')
-            advance(lx);
-        t.kind = TOKEN_META;
-    } else if (c == ';') {
-        advance(lx);
-        t.kind = TOKEN_SEMICOLON;
-    } else {
-        advance(lx);
-        t.kind = TOKEN_OTHER;
-    }
-    t.end = lx->pos;
-    if (t.kind != TOKEN_ERROR)
-        t.error = NULL;
-    return t;
-}
-
-/* ---- the parser --------------------------------------------------------- */
-
-struct parser {
-    struct lexer lx;
-    struct token tok;       /* the current token */
-    struct plan *plan;
-    const char  *file;
-};
-
-static void next(struct parser *ps)
-{
-    ps->tok = next_token(&ps->lx);
-}
-
-static bool is_word(const struct parser *ps, const char *keyword)
-{
-    size_t n = strlen(keyword);
-    return ps->tok.kind == TOKEN_WORD && ps->tok.end - ps->tok.start == n &&
-           strncasecmp(ps->lx.text + ps->tok.start, keyword, n) == 0;
-}
-
-static bool is_char(const struct parser *ps, char c)
-{
-    return ps->tok.kind == TOKEN_OTHER && ps->lx.text[ps->tok.start] == c;
-}
-
-static bool is_identifier(const struct parser *ps)
-{
-    return ps->tok.kind == TOKEN_WORD || ps->tok.kind == TOKEN_QUOTED;
-}
-
-/* The current identifier as PostgreSQL would store it (ident.c): unquoted
- * ones folded to lower case, quoted ones with "" undoubled, cut to 63
- * bytes as the server cuts the names in a statement it runs.  (U&"..."
- * is taken as the quoted part; its escapes are not decoded.)  The caller
- * owns the result. */
-static char *identifier_value(const struct parser *ps)
-{
-    const char *s = ps->lx.text + ps->tok.start;
-    size_t n = ps->tok.end - ps->tok.start;
-    if (ps->tok.kind == TOKEN_QUOTED && s[0] != '"') {
-        s += 2;                             /* U&"x" */
-        n -= 2;
-    }
-    char *out = ident_token_value(s, n);
-    ident_truncate(out);
-    return out;
-}
-
-/* What the current token looks like, for messages: printable ASCII only. */
-static void describe(const struct parser *ps, char *buf, size_t len)
-{
-    switch (ps->tok.kind) {
-    case TOKEN_END:
-        snprintf(buf, len, "the end of the file");
-        return;
-    case TOKEN_SEMICOLON:
-        snprintf(buf, len, "';'");
-        return;
-    default:
-        break;
-    }
-    const char *s = ps->lx.text + ps->tok.start;
-    size_t n = ps->tok.end - ps->tok.start, o = 0;
-    char shown[28];
-    for (size_t i = 0; i < n && o < 24; i++) {
-        unsigned char c = (unsigned char)s[i];
-        shown[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    shown[o] = '\0';
-    snprintf(buf, len, "'%s%s'", shown, n > 24 ? "..." : "");
-}
+/* Rescans after meta-commands that leave a quote open may cover at most
+ * this many times the file (a hostile file could make them quadratic). */
+#define PLAN_MAX_RESCAN 64
 
 static void plan_error(struct plan *plan, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -342,23 +48,6 @@ static void plan_error(struct plan *plan, const char *file, int line, const char
     free(raw);
 }
 
-/* A statement ends at ';', at the end of input, or at a psql \g, \gx or
- * \gexec, which send the query buffer. */
-static bool statement_end(const struct parser *ps)
-{
-    return ps->tok.kind == TOKEN_END || ps->tok.kind == TOKEN_SEMICOLON ||
-           (ps->tok.kind == TOKEN_META && ps->tok.end - ps->tok.start > 1 &&
-            ps->lx.text[ps->tok.start + 1] == 'g');
-}
-
-/* Consume the rest of the statement, up to its end (or an unterminated
- * string or comment, which the caller reports). */
-static void skip_statement(struct parser *ps)
-{
-    while (!statement_end(ps) && ps->tok.kind != TOKEN_ERROR)
-        next(ps);
-}
-
 static void entry_free(struct plan_entry *e)
 {
     free(e->name);
@@ -367,160 +56,11 @@ static void entry_free(struct plan_entry *e)
     free(e->qualified_table);
     free(e->method);
     free(e->statement);
+    for (int i = 0; i < e->ncolumns; i++)
+        free(e->columns[i]);
+    free(e->columns);
+    free(e->predicate);
     memset(e, 0, sizeof *e);
-}
-
-/* A CREATE [UNIQUE] INDEX statement; the current token is INDEX.  Fills
- * *e and returns 0, or returns -1 after recording why (e is then freed). */
-static int parse_index(struct parser *ps, struct plan_entry *e, size_t start, int line)
-{
-    char found[64];
-    const char *expected = NULL;
-    char *parts[3] = { NULL, NULL, NULL };
-    int nparts = 0;
-    size_t last_end;
-    long depth = 0;
-
-    next(ps);
-    if (is_word(ps, "concurrently")) {
-        e->concurrently = true;
-        next(ps);
-    }
-    if (is_word(ps, "if")) {
-        next(ps);
-        if (!is_word(ps, "not")) {
-            expected = "NOT EXISTS after IF";
-            goto fail;
-        }
-        next(ps);
-        if (!is_word(ps, "exists")) {
-            expected = "EXISTS after IF NOT";
-            goto fail;
-        }
-        e->if_not_exists = true;
-        next(ps);
-    }
-    if (is_word(ps, "on") || !is_identifier(ps)) {
-        if (is_word(ps, "on")) {
-            plan_error(ps->plan, ps->file, line,
-                       "CREATE INDEX without a name: the plan is matched with the catalog by name");
-            entry_free(e);
-            skip_statement(ps);
-            return -1;
-        }
-        expected = "an index name";
-        goto fail;
-    }
-    e->name = identifier_value(ps);
-    if (!*e->name) {
-        plan_error(ps->plan, ps->file, ps->tok.line, "CREATE INDEX: the index name is empty");
-        entry_free(e);
-        skip_statement(ps);
-        return -1;
-    }
-    next(ps);
-    if (is_char(ps, '.')) {
-        plan_error(ps->plan, ps->file, ps->tok.line,
-                   "CREATE INDEX %s: an index name cannot have a schema (it goes in its table's)",
-                   e->name);
-        entry_free(e);
-        skip_statement(ps);
-        return -1;
-    }
-    if (!is_word(ps, "on")) {
-        expected = "ON after the index name";
-        goto fail;
-    }
-    next(ps);
-    if (is_word(ps, "only")) {
-        e->only = true;
-        next(ps);
-    }
-    /* [database.][schema.]table */
-    size_t table_start = ps->tok.start, table_end = ps->tok.end;
-    for (;;) {
-        if (!is_identifier(ps)) {
-            expected = nparts ? "a name after '.'" : "a table name after ON";
-            goto fail;
-        }
-        if (nparts == 3) {
-            expected = "at most database.schema.table";
-            goto fail;
-        }
-        parts[nparts++] = identifier_value(ps);
-        table_end = ps->tok.end;
-        next(ps);
-        if (!is_char(ps, '.'))
-            break;
-        next(ps);
-    }
-    for (int i = 0; i < nparts; i++) {
-        if (!*parts[i]) {
-            plan_error(ps->plan, ps->file, line, "CREATE INDEX %s: empty table or schema name", e->name);
-            goto fail_quiet;
-        }
-    }
-    e->table = xstrdup(parts[nparts - 1]);
-    e->schema = xstrdup(nparts >= 2 ? parts[nparts - 2] : "public");
-    e->qualified_table = xasprintf("%s.%s", e->schema, e->table);
-    if (nparts == 1) {
-        e->table_at = table_start - start;
-        e->table_len = table_end - table_start;
-    }
-    for (int i = 0; i < 3; i++) {
-        free(parts[i]);
-        parts[i] = NULL;
-    }
-
-    if (is_word(ps, "using")) {
-        next(ps);
-        if (!is_identifier(ps)) {
-            expected = "an access method after USING";
-            goto fail;
-        }
-        e->method = identifier_value(ps);
-        next(ps);
-    } else {
-        e->method = xstrdup("btree");
-    }
-    if (!is_char(ps, '(')) {
-        expected = "'(' and the indexed columns";
-        goto fail;
-    }
-    /* The column list and whatever follows (INCLUDE, WITH, WHERE,
-     * TABLESPACE): read to the end with the parentheses balanced. */
-    last_end = ps->tok.end;
-    while (!statement_end(ps)) {
-        if (ps->tok.kind == TOKEN_ERROR)
-            goto fail_quiet;    /* plan_parse reports it */
-        if (is_char(ps, '('))
-            depth++;
-        else if (is_char(ps, ')') && --depth < 0)
-            break;
-        last_end = ps->tok.end;
-        next(ps);
-    }
-    if (depth != 0) {
-        plan_error(ps->plan, ps->file, line, "CREATE INDEX %s: unbalanced parentheses", e->name);
-        goto fail_quiet;
-    }
-    e->statement = xstrndup(ps->lx.text + start, last_end - start);
-    e->line = line;
-    return 0;
-
-fail:
-    /* An unterminated string or comment is reported by plan_parse. */
-    if (ps->tok.kind != TOKEN_ERROR) {
-        describe(ps, found, sizeof found);
-        plan_error(ps->plan, ps->file, ps->tok.line, "CREATE INDEX%s%s: expected %s, found %s",
-                   e->name ? " " : "", e->name ? e->name : "", expected, found);
-    }
-fail_quiet:
-    for (int i = 0; i < 3; i++)
-        free(parts[i]);
-    entry_free(e);
-    skip_statement(ps);
-    return -1;
 }
 
 /* Index names seen so far, to report a name planned twice: open
@@ -594,46 +134,479 @@ static void add_entry(struct plan *plan, struct seen *seen, struct plan_entry *e
     }
 }
 
+/* ---- reading the file ------------------------------------------------------ */
+
+struct reader {
+    char   *text;           /* working copy, NUL-terminated; meta-commands blanked */
+    size_t  len;
+    struct sql_token *tokens;   /* of text, in order, positions absolute */
+    int     ntokens, cap;
+    size_t *newlines;       /* offsets of every '\n', for line numbers */
+    size_t  nnewlines;
+    struct plan *plan;
+    struct seen  seen;
+};
+
+static int line_of(const struct reader *r, size_t offset)
+{
+    size_t lo = 0, hi = r->nnewlines;       /* newlines before offset */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->newlines[mid] < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (int)lo + 1;
+}
+
+static void push_token(struct reader *r, struct sql_token t)
+{
+    if (r->ntokens == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 256;
+        r->tokens = xrealloc(r->tokens, (size_t)r->cap * sizeof *r->tokens);
+    }
+    r->tokens[r->ntokens++] = t;
+}
+
+/* psql reads a backslash outside quotes and comments as a meta-command
+ * that runs to the end of its line; \g, \gx, \gexec ... also send the
+ * statement typed so far.  The server never sees them, so they are blanked
+ * out of the working copy (a sending one leaves the ';' that ends the
+ * statement), and their tokens dropped.  Returns the end of the line. */
+static size_t blank_meta_command(struct reader *r, size_t at)
+{
+    size_t eol = at;
+    while (eol < r->len && r->text[eol] != '\n')
+        eol++;
+    bool sends = at + 1 < r->len && r->text[at + 1] == 'g';
+    memset(r->text + at, ' ', eol - at);
+    if (sends) {
+        r->text[at] = ';';
+        push_token(r, (struct sql_token){ .start = (int)at, .end = (int)at + 1, .ch = ';' });
+    }
+    return eol;
+}
+
+/* Tokens of the whole file into r->tokens, meta-commands blanked.
+ *
+ * PostgreSQL's scanner does not know meta-commands: a quote inside one
+ * ("\echo it's") opens a string that swallows what follows, or stops the
+ * scan with "unterminated quoted string".  So: scan; take the tokens up
+ * to the first token that crosses the end of a meta-command's line (or
+ * up to a scan error, whose prefix is scanned again on its own); blank
+ * that line; scan again from its end.  A file without such quotes is
+ * scanned once.  Returns the byte offset of a real scan error (an
+ * unterminated string, quoted identifier or comment outside any
+ * meta-command), already reported, or -1. */
+static long read_tokens(struct reader *r)
+{
+    size_t pos = 0, scanned = 0;
+    while (pos < r->len) {
+        if (scanned > (size_t)PLAN_MAX_RESCAN * r->len + 65536) {
+            plan_error(r->plan, r->plan->file, line_of(r, pos),
+                       "psql meta-commands with open quotes: stopped reading here");
+            return (long)pos;
+        }
+        scanned += r->len - pos;
+        struct sql_tokens t;
+        long error_at = -1;
+        char error[sizeof t.error] = "";
+        if (sql_scan(r->text + pos, &t) != 0) {
+            snprintf(error, sizeof error, "%s", t.error);
+            error_at = (long)pos + (t.error_at > 0 ? t.error_at : 0);
+            sql_tokens_free(&t);
+            /* The text before the bad token scans cleanly. */
+            char saved = r->text[error_at];
+            r->text[error_at] = '\0';
+            if (sql_scan(r->text + pos, &t) != 0)
+                sql_tokens_free(&t);
+            r->text[error_at] = saved;
+        }
+        size_t resume = 0;
+        for (int i = 0; i < t.count && !resume; i++) {
+            struct sql_token k = t.tokens[i];
+            k.start += (int)pos;
+            k.end += (int)pos;
+            if (k.ch != '\\') {
+                push_token(r, k);
+                continue;
+            }
+            size_t eol = blank_meta_command(r, (size_t)k.start);
+            /* The tokens on the meta-command's line go; one that runs
+             * past its end was read wrongly: scan again from there. */
+            while (i + 1 < t.count && (size_t)t.tokens[i + 1].start + pos < eol) {
+                if ((size_t)t.tokens[i + 1].end + pos > eol)
+                    resume = eol;
+                i++;
+            }
+        }
+        sql_tokens_free(&t);
+        if (resume) {
+            pos = resume;
+            continue;
+        }
+        if (error_at < 0)
+            return -1;
+        /* The error was in a meta-command (now blanked): go on after it. */
+        if (r->text[error_at] == ' ') {
+            size_t eol = (size_t)error_at;
+            while (eol < r->len && r->text[eol] != '\n')
+                eol++;
+            pos = eol;
+            continue;
+        }
+        /* An unterminated string or comment swallows the rest. */
+        plan_error(r->plan, r->plan->file, line_of(r, (size_t)error_at), "%s", error);
+        return error_at;
+    }
+    return -1;
+}
+
+/* ---- one CREATE INDEX ------------------------------------------------------- */
+
+/* A statement: tokens [first, last] of r->tokens (comments at either end
+ * left out). */
+struct statement {
+    int first, last;
+};
+
+static const struct sql_token *tok(const struct reader *r, int i)
+{
+    return &r->tokens[i];
+}
+
+/* The next token after i that is not a comment, up to `last`; -1 when none. */
+static int next_token(const struct reader *r, int i, int last)
+{
+    for (i++; i <= last; i++)
+        if (!tok(r, i)->comment)
+            return i;
+    return -1;
+}
+
+static int prev_token(const struct reader *r, int i, int first)
+{
+    for (i--; i >= first; i--)
+        if (!tok(r, i)->comment)
+            return i;
+    return -1;
+}
+
+/* A token as PostgreSQL would store the name it spells, cut as the server
+ * cuts it.  Caller frees. */
+static char *token_name(const struct reader *r, int i)
+{
+    const struct sql_token *t = tok(r, i);
+    char *out = ident_token_value(r->text + t->start, (size_t)(t->end - t->start));
+    ident_truncate(out);
+    return out;
+}
+
+/* What token i looks like, for messages: printable ASCII only. */
+static void describe(const struct reader *r, int i, char *buf, size_t len)
+{
+    if (i < 0) {
+        snprintf(buf, len, "the end of the statement");
+        return;
+    }
+    const char *s = r->text + tok(r, i)->start;
+    size_t n = (size_t)(tok(r, i)->end - tok(r, i)->start), o = 0;
+    char shown[28];
+    for (size_t k = 0; k < n && o < 24; k++) {
+        unsigned char c = (unsigned char)s[k];
+        shown[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    shown[o] = '\0';
+    snprintf(buf, len, "'%s%s'", shown, n > 24 ? "..." : "");
+}
+
+/* Where the parts of "CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT
+ * EXISTS] [name] ON [ONLY] table" are, as far as the tokens go: -1 for a
+ * part that is not there. */
+struct index_shape {
+    int name;               /* the index name's token */
+    int on;                 /* ON */
+};
+
+static struct index_shape index_shape(const struct reader *r, const struct statement *st)
+{
+    struct index_shape s = { -1, -1 };
+    int i = st->first;
+    while (i >= 0 && tok(r, i)->keyword != SQL_KW_INDEX)
+        i = next_token(r, i, st->last);
+    i = i >= 0 ? next_token(r, i, st->last) : -1;
+    if (i >= 0 && tok(r, i)->keyword == SQL_KW_CONCURRENTLY)
+        i = next_token(r, i, st->last);
+    if (i >= 0 && tok(r, i)->keyword == SQL_KW_IF) {
+        int n = next_token(r, i, st->last), e = n >= 0 ? next_token(r, n, st->last) : -1;
+        if (n >= 0 && e >= 0 && tok(r, n)->keyword == SQL_KW_NOT && tok(r, e)->keyword == SQL_KW_EXISTS)
+            i = next_token(r, e, st->last);
+    }
+    if (i >= 0 && tok(r, i)->keyword != SQL_KW_ON && tok(r, i)->keyword != SQL_KW_IF && tok(r, i)->name)
+        s.name = i;
+    for (int k = st->first; k >= 0; k = next_token(r, k, st->last))
+        if (tok(r, k)->keyword == SQL_KW_ON) {
+            s.on = k;
+            break;
+        }
+    return s;
+}
+
+/* The grammar said no at byte `at` (-1: at the end of the statement).
+ * Say what was expected where the plan's usual mistakes are, in the
+ * words of the statement's shape; else PostgreSQL's own message. */
+static void report_syntax(struct reader *r, const struct statement *st, long at, const char *message)
+{
+    struct index_shape shape = index_shape(r, st);
+    char *name = shape.name >= 0 ? token_name(r, shape.name) : NULL;
+    /* The token the grammar stopped at (-1: the end) and the one before. */
+    int bad = -1;
+    for (int i = st->first; i >= 0 && at >= 0; i = next_token(r, i, st->last))
+        if (tok(r, i)->start >= at) {
+            bad = i;
+            break;
+        }
+    int before = prev_token(r, bad >= 0 ? bad : st->last + 1, st->first);
+    int before2 = before >= 0 ? prev_token(r, before, st->first) : -1;
+    const struct sql_token *p = before >= 0 ? tok(r, before) : NULL;
+    long depth = 0;
+    for (int i = st->first; i >= 0; i = next_token(r, i, st->last))
+        depth += tok(r, i)->ch == '(' ? 1 : tok(r, i)->ch == ')' ? -1 : 0;
+    bool after_on = shape.on >= 0 && (bad < 0 || shape.on < bad);
+
+    const char *expected = NULL, *plain = NULL;
+    if (strncmp(message, "syntax error", 12) != 0)
+        plain = message;    /* PostgreSQL's words are the right ones */
+    else if (bad < 0 && depth != 0)
+        plain = "unbalanced parentheses";
+    else if (p && p->keyword == SQL_KW_IF)
+        expected = "NOT EXISTS after IF";
+    else if (p && p->keyword == SQL_KW_NOT && before2 >= 0 && tok(r, before2)->keyword == SQL_KW_IF)
+        expected = "EXISTS after IF NOT";
+    else if (bad >= 0 && tok(r, bad)->ch == '.' && !after_on && before == shape.name)
+        plain = "an index name cannot have a schema (it goes in its table's)";
+    else if (p && (p->keyword == SQL_KW_ON || (p->keyword == SQL_KW_ONLY && before2 == shape.on)) &&
+             !(bad >= 0 && tok(r, bad)->name))
+        expected = "a table name after ON";
+    else if (p && p->ch == '.')
+        expected = "a name after '.'";
+    else if (p && p->keyword == SQL_KW_USING)
+        expected = "an access method after USING";
+    else if (!after_on && before >= 0 && before == shape.name)
+        expected = "ON after the index name";
+    else if (after_on && p && p->name &&
+             (before2 == shape.on || (before2 >= 0 && (tok(r, before2)->ch == '.' ||
+                                                      tok(r, before2)->keyword == SQL_KW_ONLY ||
+                                                      tok(r, before2)->keyword == SQL_KW_USING))))
+        expected = "'(' and the indexed columns";
+
+    int line = line_of(r, at >= 0 ? (size_t)at : (size_t)tok(r, st->last)->start);
+    char found[64];
+    describe(r, bad, found, sizeof found);
+    if (expected)
+        plan_error(r->plan, r->plan->file, line, "CREATE INDEX%s%s: expected %s, found %s",
+                   name ? " " : "", name ? name : "", expected, found);
+    else if (plain)
+        plan_error(r->plan, r->plan->file, line, "CREATE INDEX%s%s: %s", name ? " " : "", name ? name : "", plain);
+    else
+        plan_error(r->plan, r->plan->file, line, "CREATE INDEX%s%s: %s at %s", name ? " " : "", name ? name : "",
+                   message, found);
+    free(name);
+}
+
+static const char *json_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+/* The indexed columns and the predicate, as written: the parenthesized
+ * list after the table (and USING method) split at its top-level commas,
+ * and what follows a top-level WHERE.  `table` is the table name's first
+ * token.  Returns the number of columns read (0 when the tokens are not
+ * as expected). */
+static int read_columns(const struct reader *r, const struct statement *st, int table, struct plan_entry *e)
+{
+    int i = table;
+    /* Past [catalog.][schema.]table and USING method. */
+    while (i >= 0 && (tok(r, i)->name || tok(r, i)->ch == '.'))
+        i = next_token(r, i, st->last);
+    if (i >= 0 && tok(r, i)->keyword == SQL_KW_USING) {
+        i = next_token(r, i, st->last);
+        i = i >= 0 ? next_token(r, i, st->last) : -1;
+    }
+    if (i < 0 || tok(r, i)->ch != '(')
+        return 0;
+    int depth = 0, from = -1, n = 0, cap = 0;
+    for (; i >= 0; i = next_token(r, i, st->last)) {
+        char c = tok(r, i)->ch;
+        bool closes = (c == ',' && depth == 1) || (c == ')' && depth == 1);
+        if (closes && from >= 0) {
+            int to = prev_token(r, i, from);
+            if (n == cap) {
+                cap = cap ? cap * 2 : 4;
+                e->columns = xrealloc(e->columns, (size_t)cap * sizeof *e->columns);
+            }
+            e->columns[n++] = xstrndup(r->text + tok(r, from)->start,
+                                       (size_t)(tok(r, to)->end - tok(r, from)->start));
+            from = -1;
+        }
+        if (c == ')' && --depth == 0)
+            break;
+        if (closes)
+            continue;
+        if (c == '(' && ++depth == 1)
+            continue;
+        if (from < 0)
+            from = i;
+    }
+    e->ncolumns = n;
+    /* The predicate: after the last top-level WHERE. */
+    depth = 0;
+    int where = -1;
+    for (int k = i >= 0 ? next_token(r, i, st->last) : -1; k >= 0; k = next_token(r, k, st->last)) {
+        depth += tok(r, k)->ch == '(' ? 1 : tok(r, k)->ch == ')' ? -1 : 0;
+        if (depth == 0 && tok(r, k)->keyword == SQL_KW_WHERE)
+            where = k;
+    }
+    int p = where >= 0 ? next_token(r, where, st->last) : -1;
+    if (p >= 0)
+        e->predicate = xstrndup(r->text + tok(r, p)->start, (size_t)(tok(r, st->last)->end - tok(r, p)->start));
+    return n;
+}
+
+/* A CREATE [UNIQUE] INDEX statement: parse it and fill *e.  Returns 0,
+ * or -1 after recording why (e is then freed). */
+static int read_index(struct reader *r, const struct statement *st, struct plan_entry *e)
+{
+    size_t start = (size_t)tok(r, st->first)->start;
+    size_t end = (size_t)tok(r, st->last)->end;
+    int line = line_of(r, start);
+    char *sql = xstrndup(r->text + start, end - start);
+    char err[256];
+    int error_at;
+    json_t *tree = sql_parse(sql, &error_at, err, sizeof err);
+    if (!tree) {
+        report_syntax(r, st, error_at >= 0 && (size_t)error_at < end - start ? (long)start + error_at : -1, err);
+        free(sql);
+        return -1;
+    }
+    json_t *stmts = json_object_get(tree, "stmts");
+    json_t *index = json_object_get(json_object_get(json_array_get(stmts, 0), "stmt"), "IndexStmt");
+    json_t *rel = json_object_get(index, "relation");
+    const char *name = json_str(index, "idxname");
+    int rc = -1;
+    if (json_array_size(stmts) != 1 || !index || !json_str(rel, "relname")) {
+        plan_error(r->plan, r->plan->file, line, "not a CREATE INDEX pgdeck can read");
+    } else if (!name) {
+        plan_error(r->plan, r->plan->file, line,
+                   "CREATE INDEX without a name: the plan is matched with the catalog by name");
+    } else {
+        e->name = xstrdup(name);
+        ident_truncate(e->name);
+        e->table = xstrdup(json_str(rel, "relname"));
+        e->schema = xstrdup(json_str(rel, "schemaname") ? json_str(rel, "schemaname") : "public");
+        e->qualified_table = xasprintf("%s.%s", e->schema, e->table);
+        e->method = xstrdup(json_str(index, "accessMethod") ? json_str(index, "accessMethod") : "btree");
+        e->unique = json_is_true(json_object_get(index, "unique"));
+        e->concurrently = json_is_true(json_object_get(index, "concurrent"));
+        e->if_not_exists = json_is_true(json_object_get(index, "if_not_exists"));
+        e->only = !json_is_true(json_object_get(rel, "inh"));
+        e->statement = sql;
+        sql = NULL;
+        e->line = line;
+        /* Where the table's name is written, from its parse location. */
+        int table = sql_token_at(&(struct sql_tokens){ .tokens = r->tokens, .count = r->ntokens },
+                                 (int)start + (int)json_integer_value(json_object_get(rel, "location")));
+        if (table >= 0 && !json_str(rel, "schemaname")) {
+            e->table_at = (size_t)tok(r, table)->start - start;
+            e->table_len = (size_t)(tok(r, table)->end - tok(r, table)->start);
+        }
+        size_t params = json_array_size(json_object_get(index, "indexParams"));
+        if (table < 0 || (size_t)read_columns(r, st, table, e) != params) {
+            for (int i = 0; i < e->ncolumns; i++)
+                free(e->columns[i]);
+            free(e->columns);
+            e->columns = NULL;
+            e->ncolumns = 0;
+        }
+        rc = 0;
+    }
+    json_decref(tree);
+    free(sql);
+    if (rc != 0)
+        entry_free(e);
+    return rc;
+}
+
+/* Whether the statement starts CREATE [UNIQUE] INDEX. */
+static bool is_create_index(const struct reader *r, const struct statement *st)
+{
+    int i = st->first;
+    if (tok(r, i)->keyword != SQL_KW_CREATE)
+        return false;
+    i = next_token(r, i, st->last);
+    if (i >= 0 && tok(r, i)->keyword == SQL_KW_UNIQUE)
+        i = next_token(r, i, st->last);
+    return i >= 0 && tok(r, i)->keyword == SQL_KW_INDEX;
+}
+
 int plan_parse(struct plan *plan, const char *text, size_t len, const char *file)
 {
     memset(plan, 0, sizeof *plan);
     plan->file = xstrdup(file ? file : "plan");
-    struct parser ps = { .lx = { text ? text : "", text ? len : 0, 0, 1 }, .plan = plan,
-                         .file = plan->file };
-    struct seen seen = { NULL, 0 };
-    next(&ps);
-    while (ps.tok.kind != TOKEN_END) {
-        if (ps.tok.kind == TOKEN_ERROR) {
-            /* An unterminated string or comment swallows the rest. */
-            plan_error(plan, plan->file, ps.tok.line, "%s", ps.tok.error);
-            break;
-        }
-        if (ps.tok.kind == TOKEN_SEMICOLON || ps.tok.kind == TOKEN_META) {
-            next(&ps);
-            continue;
-        }
-        size_t start = ps.tok.start;
-        int line = ps.tok.line;
-        bool index = false;
-        struct plan_entry e = { 0 };
-        if (is_word(&ps, "create")) {
-            next(&ps);
-            if (is_word(&ps, "unique")) {
-                e.unique = true;
-                next(&ps);
-            }
-            index = is_word(&ps, "index");
-        }
-        if (index && parse_index(&ps, &e, start, line) == 0)
-            add_entry(plan, &seen, &e);
-        else if (!index)
-            skip_statement(&ps);
-        if (ps.tok.kind == TOKEN_ERROR)
-            continue;       /* reported at the top of the loop */
-        if (ps.tok.kind != TOKEN_END)
-            next(&ps);
+    if (!text)
+        len = 0;
+    struct reader r = { .plan = plan, .len = len };
+    r.text = xmalloc(len + 1);
+    if (len)
+        memcpy(r.text, text, len);
+    r.text[len] = '\0';
+    size_t nul = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (r.text[i] == '\n')
+            r.nnewlines++;
+        else if (r.text[i] == '\0' && !nul++)
+            plan_error(plan, plan->file, (int)r.nnewlines + 1, "a NUL byte: this is not SQL text");
     }
-    free(seen.slots);
+    /* PostgreSQL reads C strings: a NUL is read as a blank, after the
+     * error above. */
+    for (size_t i = 0; i < len; i++)
+        if (r.text[i] == '\0')
+            r.text[i] = ' ';
+    r.newlines = xmalloc((r.nnewlines + 1) * sizeof *r.newlines);
+    for (size_t i = 0, n = 0; i < len; i++)
+        if (r.text[i] == '\n')
+            r.newlines[n++] = i;
+
+    long stop = read_tokens(&r);
+    /* Statements: runs of tokens between ';' tokens.  (psql would not end
+     * one at a ';' inside parentheses; the plan reader always has, so that
+     * one unbalanced '(' costs one statement, not the rest of the file.) */
+    int from = 0;
+    for (int i = 0; i <= r.ntokens; i++) {
+        bool end = i == r.ntokens;
+        if (!end && r.tokens[i].ch != ';')
+            continue;
+        /* The statement a scan error swallowed is not read. */
+        if (end && stop >= 0)
+            break;
+        struct statement st = { from, i - 1 };
+        from = i + 1;
+        while (st.first <= st.last && r.tokens[st.first].comment)
+            st.first++;
+        while (st.last >= st.first && r.tokens[st.last].comment)
+            st.last--;
+        if (st.first > st.last || !is_create_index(&r, &st))
+            continue;
+        struct plan_entry e = { 0 };
+        if (read_index(&r, &st, &e) == 0)
+            add_entry(plan, &r.seen, &e);
+    }
+    free(r.seen.slots);
+    free(r.tokens);
+    free(r.newlines);
+    free(r.text);
     return plan->error_total ? -1 : 0;
 }
 

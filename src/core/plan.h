@@ -9,14 +9,15 @@
  * file given with --plan.  The index pane compares it with the catalog by
  * schema and index name; the actions run an entry's statement as written.
  *
- * The parser knows enough SQL to find statements safely: comments (nested
- * block comments too), quoted identifiers, string constants (standard, E''
- * and dollar-quoted), psql meta-commands (a backslash outside quotes runs
- * to the end of the line).  Statements other than CREATE INDEX are skipped.
- * A CREATE INDEX it cannot read (no name, no table, unbalanced
- * parentheses, ...) is left out and reported as "file:line: why"; the
- * entries it could read are kept.  It never includes curses and never
- * touches a server, so it can be fuzzed on its own. */
+ * Statements are read by PostgreSQL's own scanner and grammar (libpg_query,
+ * base/sql.h), so comments, quoted identifiers and every kind of string
+ * constant are what the server makes of them.  psql meta-commands (a
+ * backslash outside quotes runs to the end of the line) are left out, and
+ * \g and its kin end a statement as in psql.  Statements other than CREATE
+ * INDEX are skipped unread.  A CREATE INDEX the grammar refuses, or that
+ * pgdeck cannot use (no name, ...), is left out and reported as
+ * "file:line: why"; the entries it could read are kept.  It never includes
+ * curses and never touches a server, so it can be fuzzed on its own. */
 
 struct plan_entry {
     char *name;             /* index name as PostgreSQL stores it (folded, unquoted) */
@@ -30,6 +31,10 @@ struct plan_entry {
                                    0 otherwise): pgdeck runs the statement
                                    with public.name there, since its
                                    sessions search pg_catalog only */
+    char **columns;         /* the indexed columns and expressions, each as
+                               written ("lower(email)", "created_at DESC") */
+    int   ncolumns;
+    char *predicate;        /* the WHERE of a partial index as written, or NULL */
     int   line;             /* 1-based line of CREATE */
     bool  unique;
     bool  concurrently;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/sql.h"
 #include "core/action_sql.h"
 #include "core/alerts.h"
 #include "core/app.h"
@@ -35,6 +36,7 @@
 struct text_entry {
     char *queryid;
     char *text;
+    char *fingerprint;      /* sql_fingerprint of text, hex; "" when it does not parse */
 };
 
 struct statements_state {
@@ -75,6 +77,7 @@ static void texts_clear(struct statements_state *st)
     for (int i = 0; i < st->size; i++) {
         free(st->slots[i].queryid);
         free(st->slots[i].text);
+        free(st->slots[i].fingerprint);
     }
     free(st->slots);
     st->size = 1024;
@@ -110,8 +113,19 @@ static void texts_put(struct statements_state *st, const char *queryid, const ch
         st->used++;
     } else {
         free(e->text);
+        free(e->fingerprint);
     }
     e->text = xstrdup(text);
+    /* Once per text: what a live query's text is matched with
+     * (statements_find), whatever its constants. */
+    uint64_t fp;
+    e->fingerprint = sql_fingerprint(text, &fp) == 0 ? xasprintf("%016llx", (unsigned long long)fp) : xstrdup("");
+}
+
+static const char *fingerprint_get(struct statements_state *st, const char *queryid)
+{
+    struct text_entry *e = texts_slot(st, queryid);
+    return e->queryid ? e->fingerprint : NULL;
 }
 
 static const char *texts_get(struct statements_state *st, const char *queryid)
@@ -138,6 +152,7 @@ static void statements_free_state(void *state)
     for (int i = 0; i < st->size; i++) {
         free(st->slots[i].queryid);
         free(st->slots[i].text);
+        free(st->slots[i].fingerprint);
     }
     free(st->slots);
     snapshot_unref(st->pending);
@@ -161,13 +176,17 @@ static void publish_with_texts(struct collector *c)
     struct snapshot *s = st->pending;
     st->pending = NULL;
     int qcol = snapshot_add_column(s, "query");
+    int fcol = snapshot_add_column(s, "fingerprint");
     int idcol = snapshot_column(s, "queryid");
     for (int r = 0; r < s->nrows; r++) {
         const char *id = snapshot_cell(s, r, idcol);
         const char *text = id ? texts_get(st, id) : NULL;
+        const char *fp = id ? fingerprint_get(st, id) : NULL;
         free(s->cells[r * s->ncols + qcol]);
         s->cells[r * s->ncols + qcol] = xstrdup(text ? text : st->texts_error ? st->texts_error
                                                                   : "(text not available)");
+        free(s->cells[r * s->ncols + fcol]);
+        s->cells[r * s->ncols + fcol] = fp && *fp ? xstrdup(fp) : NULL;
     }
     collector_publish(c, s);
 }
@@ -306,6 +325,27 @@ static int statements_run(struct collector *c)
     st->schema = NULL;
     st->connects = connects;
     return pgpool_send(c->app->primary, extension_sql, 0, NULL, 0, schema_found, c);
+}
+
+int statements_find(const struct snapshot *statements, const char *query, const char *database,
+                    const char *user)
+{
+    uint64_t fp;
+    if (!query || sql_fingerprint(query, &fp) != 0)
+        return -2;
+    if (!statements)
+        return -1;
+    char hex[24];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)fp);
+    for (int r = 0; r < statements->nrows; r++) {
+        const char *f = snapshot_get(statements, r, "fingerprint");
+        const char *d = snapshot_get(statements, r, "database");
+        const char *u = snapshot_get(statements, r, "username");
+        if (f && strcmp(f, hex) == 0 && (!database || (d && strcmp(d, database) == 0)) &&
+            (!user || (u && strcmp(u, user) == 0)))
+            return r;
+    }
+    return -1;
 }
 
 /* ---- activity: the backends' figures by pid ------------------------------- */

@@ -12,9 +12,11 @@
  * preview shows); it is checked again just before the signal, and the
  * signal itself is sent only to a backend with that start time.
  *
- * EXPLAIN never runs the query: no ANALYZE, ever, and only a text that is
- * one statement EXPLAIN can plan is sent (action_sql.c checks it), with the
- * extended protocol, which refuses several statements in one message. */
+ * EXPLAIN never runs the query: no ANALYZE, ever, and never another
+ * role's code as pgdeck's role (explain.c guards the text, checks its
+ * relations in the catalog and runs EXPLAIN in a transaction of its own);
+ * statements go with the extended protocol, which refuses several in one
+ * message. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 #include "core/app.h"
 #include "core/subject.h"
 #include "subjects/queries.h"
+#include "core/explain.h"
 #include "base/xalloc.h"
 
 /* How much of a query the preview and the journal quote. */
@@ -200,37 +203,6 @@ const struct action_def action_terminate = {
 
 /* ---- EXPLAIN --------------------------------------------------------------------- */
 
-static void explain_text(struct action *a, const char *text, const char *database,
-                         const char *current, int version)
-{
-    if (database && current && strcmp(database, current) != 0) {
-        action_refuse(a, "the query runs in database '%s'; pgdeck is connected to '%s', where its "
-                      "tables may not exist: it cannot be planned from here", database, current);
-        return;
-    }
-    struct sql_explain info;
-    if (sql_explainable(text, &info) != 0) {
-        action_refuse(a, "%s", info.why);
-        return;
-    }
-    const char *how = "";
-    if (info.has_params) {
-        if (version < 160000) {
-            action_refuse(a, "the query has $1-style parameters (pg_stat_statements stores it without "
-                          "its values): PostgreSQL 16 can plan it with EXPLAIN (GENERIC_PLAN), this "
-                          "server (%d.%d) cannot; run EXPLAIN with values in psql", version / 10000,
-                          version % 100);
-            return;
-        }
-        how = "(GENERIC_PLAN) ";
-        action_note(a, "The query has $1-style parameters: planned generically.");
-    }
-    char *sql = xasprintf("EXPLAIN %s%.*s", how, (int)info.body_len, info.body);
-    action_add_step(a, action_target_text(a), sql);
-    free(sql);
-    action_planned(a);
-}
-
 static void explain_found(struct action *a, const PGresult *res, const char *error)
 {
     const struct action_target *t = action_target(a);
@@ -249,10 +221,11 @@ static void explain_found(struct action *a, const PGresult *res, const char *err
             action_refuse(a, "pid %d shows no query text (it may belong to another role)", t->pid);
             return;
         }
-        explain_text(a, query, pgres_get(res, 0, "database"), current, version);
+        explain_plan_text(a, query, pgres_get(res, 0, "database"), pgres_get(res, 0, "username"), current,
+                          version);
         return;
     }
-    explain_text(a, t->text, t->database, current, version);
+    explain_plan_text(a, t->text, t->database, t->role, current, version);
 }
 
 static void explain_plan(struct action *a)
@@ -271,30 +244,14 @@ static void explain_plan(struct action *a)
         action_refuse(a, "the primary is not connected");
 }
 
-static void explain_result(struct action *a, struct action_step *s, const PGresult *res)
-{
-    (void)s;
-    int rows = PQntuples(res);
-    char **lines = xcalloc((size_t)rows + 3, sizeof *lines);
-    int n = 0;
-    char *quoted = shortened(action_step_sql(a, 0) + strlen("EXPLAIN "));
-    lines[n++] = xasprintf("-- %s", quoted);
-    lines[n++] = xstrdup("");
-    free(quoted);
-    for (int i = 0; i < rows; i++)
-        lines[n++] = xstrdup(PQgetvalue(res, i, 0));
-    char *title = xasprintf("EXPLAIN %s (not executed)", action_target_text(a));
-    action_show(a, title, lines, n);
-    free(title);
-    action_set_detail(a, "plan shown (%d lines)", rows);
-}
-
 const struct action_def action_explain = {
     .name = "explain",
     .key = 'e',
     .needs = NEEDS_QUERY,
     .help = "queries: EXPLAIN the selected query (never ANALYZE: it is not run)",
     .changes = false,
+    .transaction = true,
     .plan = explain_plan,
+    .recheck = explain_recheck,
     .result = explain_result,
 };

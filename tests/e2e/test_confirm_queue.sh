@@ -4,9 +4,10 @@
 # the answer, and both actions end (the journal has a line for each).
 #
 # The plan is made to arrive late by a lock: EXPLAIN does not run the
-# query, but planning it takes ACCESS SHARE on the table, so it waits while
-# another session holds ACCESS EXCLUSIVE.  The lock is let go once the
-# confirmation is open.
+# query, but planning it takes ACCESS SHARE on the table (pgdeck takes it
+# first, with LOCK TABLE, before it checks the table again and plans), so
+# it waits while another session holds ACCESS EXCLUSIVE.  The lock is let
+# go once the confirmation is open.
 . tests/e2e/lib.sh
 
 PGDECK=$(pgdeck_bin)
@@ -23,10 +24,10 @@ export DB_STATEMENT_TIMEOUT=60000
 q() { psql_q "$1" "dbname=$DB"; }
 pid_of() { q "SELECT pid FROM pg_stat_activity WHERE query ~ '$1' AND pid <> pg_backend_pid()"; }
 explain_waiting() {
-	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'EXPLAIN %' AND wait_event_type = 'Lock'")" = 1 ]
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgdeck' AND query LIKE 'LOCK TABLE %' AND wait_event_type = 'Lock'")" = 1 ]
 }
 explain_done() {
-	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'EXPLAIN %' AND state = 'active'")" = 0 ]
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgdeck' AND (query LIKE 'EXPLAIN %' OR query LIKE 'LOCK TABLE %') AND state LIKE '%active%'")" = 0 ]
 }
 journaled() { [ -f "$JOURNAL" ] && grep -q "\"action\":\"$1\".*\"outcome\":\"$2\"" "$JOURNAL"; }
 

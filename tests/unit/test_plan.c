@@ -191,6 +191,96 @@ static void test_plan_skips_other_statements_and_psql_meta_commands(void **state
     plan_free(&p);
 }
 
+/* The parse tree gives what the plan's statements index: each column or
+ * expression as written, and the predicate of a partial index (the advice
+ * compares them with the catalog's). */
+static void test_plan_reads_columns_and_predicate(void **state)
+{
+    (void)state;
+    struct plan p;
+    assert_int_equal(parse(&p,
+        "CREATE INDEX a ON t USING gin ((data -> 'tags') jsonb_path_ops);\n"
+        "CREATE INDEX b ON s.t (lower(email) text_pattern_ops, (x + y) DESC NULLS LAST, \"Odd, Col\")\n"
+        "  INCLUDE (z) WITH (fillfactor = 70) WHERE deleted_at IS NULL AND (kind = 'a,b');\n"
+        "CREATE INDEX c ON t (a);\n"), 0);
+    const struct plan_entry *a = entry(&p, "a");
+    assert_int_equal(a->ncolumns, 1);
+    assert_string_equal(a->columns[0], "(data -> 'tags') jsonb_path_ops");
+    assert_null(a->predicate);
+    const struct plan_entry *b = entry(&p, "b");
+    assert_int_equal(b->ncolumns, 3);
+    assert_string_equal(b->columns[0], "lower(email) text_pattern_ops");
+    assert_string_equal(b->columns[1], "(x + y) DESC NULLS LAST");
+    assert_string_equal(b->columns[2], "\"Odd, Col\"");
+    assert_string_equal(b->predicate, "deleted_at IS NULL AND (kind = 'a,b')");
+    assert_int_equal(entry(&p, "c")->ncolumns, 1);
+    plan_free(&p);
+}
+
+/* psql meta-commands run to the end of their line, whatever quotes they
+ * hold: PostgreSQL's scanner does not know them, the plan reader does. */
+static void test_plan_meta_commands_keep_their_quotes_to_themselves(void **state)
+{
+    (void)state;
+    struct plan p;
+    assert_int_equal(parse(&p,
+        "\\echo it's a plan; don't worry\n"
+        "CREATE INDEX a ON t (a);\n"
+        "\\set q 'one;\n"
+        "CREATE INDEX b ON t (b);\n"
+        "\\echo \"unbalanced /* comment\n"
+        "CREATE INDEX c ON t (c)\n"
+        "  WHERE d = 'x' \\gexec\n"
+        "\\echo $$ dollar\n"
+        "CREATE INDEX d ON t (d);\n"), 0);
+    assert_int_equal(p.count, 4);
+    assert_int_equal(entry(&p, "a")->line, 2);
+    assert_int_equal(entry(&p, "b")->line, 4);
+    assert_string_equal(entry(&p, "c")->statement, "CREATE INDEX c ON t (c)\n  WHERE d = 'x'");
+    assert_int_equal(entry(&p, "d")->line, 9);
+    plan_free(&p);
+
+    /* An unterminated string after the meta-commands is still one. */
+    assert_int_equal(parse(&p, "\\echo 'x\nCREATE INDEX a ON t (a);\nCREATE INDEX b ON t (b) WHERE c = 'open;\n"), -1);
+    assert_int_equal(p.count, 1);
+    assert_error_contains(&p, 0, "plan.sql:3: unterminated quoted string");
+    plan_free(&p);
+}
+
+/* Every string PostgreSQL has, with a ';' inside, and comments between
+ * the words. */
+static void test_plan_reads_every_kind_of_string(void **state)
+{
+    (void)state;
+    struct plan p;
+    assert_int_equal(parse(&p,
+        "CREATE /* c; */ UNIQUE -- x;\n INDEX u ON t (a) WHERE b = U&'d\\0061t;' AND c = B'1' AND d = X'1F'\n"
+        "  AND e = N'n;' AND f = E'\\';' AND g = $tag$;$tag$ AND \"we;ird\" = 1;\n"
+        "CREATE INDEX U&\"i!0061\" UESCAPE '!' ON t (a);\n"), 0);
+    assert_int_equal(p.count, 2);
+    assert_true(entry(&p, "u")->unique);
+    entry(&p, "ia");
+    plan_free(&p);
+}
+
+/* PostgreSQL refuses text that is not UTF-8, and so does the plan; a NUL
+ * is not SQL either. */
+static void test_plan_reports_bytes_that_are_not_sql(void **state)
+{
+    (void)state;
+    struct plan p;
+    assert_int_equal(parse(&p, "CREATE INDEX ok ON t (a);\nCREATE INDEX \"bad\xff\" ON t (a);\n"), -1);
+    assert_int_equal(p.count, 1);
+    assert_error_contains(&p, 0, "plan.sql:2: ");
+    assert_error_contains(&p, 0, "not valid UTF-8");
+    plan_free(&p);
+    static const char nul[] = "CREATE INDEX a ON t (a);\n\0\nCREATE INDEX b ON t (b);";
+    assert_int_equal(plan_parse(&p, nul, sizeof nul - 1, "plan.sql"), -1);
+    assert_int_equal(p.count, 2);
+    assert_error_contains(&p, 0, "plan.sql:2: a NUL byte");
+    plan_free(&p);
+}
+
 static void test_plan_reports_an_unnamed_index_with_its_line(void **state)
 {
     (void)state;
@@ -485,6 +575,10 @@ int main(void)
         cmocka_unit_test(test_plan_keeps_multi_line_statements_whole_with_their_first_line),
         cmocka_unit_test(test_plan_ignores_semicolons_in_comments_strings_and_dollar_quotes),
         cmocka_unit_test(test_plan_skips_other_statements_and_psql_meta_commands),
+        cmocka_unit_test(test_plan_reads_columns_and_predicate),
+        cmocka_unit_test(test_plan_meta_commands_keep_their_quotes_to_themselves),
+        cmocka_unit_test(test_plan_reads_every_kind_of_string),
+        cmocka_unit_test(test_plan_reports_bytes_that_are_not_sql),
         cmocka_unit_test(test_plan_reports_an_unnamed_index_with_its_line),
         cmocka_unit_test(test_plan_reports_what_it_expected),
         cmocka_unit_test(test_plan_reports_an_unterminated_string_where_it_starts),

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "subjects/host.h"
+#include "subjects/queries.h"
 #include "base/sanitize.h"
 #include "draw.h"
 #include "table.h"
@@ -189,6 +190,37 @@ static void add_host_lines(struct ui *ui, char ***lines, int *n, int *cap, const
         (*lines)[(*n)++] = xasprintf("%-18s %s", "i/o", "unreadable: /proc/PID/io needs root or the server's user");
 }
 
+/* A live query's figures in pg_stat_statements: its text matched with the
+ * statements' by fingerprint (subjects/queries.h), constants or not. */
+static void add_statement_lines(struct ui *ui, char ***lines, int *n, int *cap, const struct snapshot *s, int row)
+{
+    if (*n + 2 >= *cap) {
+        *cap = *cap * 2 + 2;
+        *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
+    }
+    const struct snapshot *st = collectors_snapshot(ui->app, "statements");
+    if (!st || st->error) {
+        (*lines)[(*n)++] = xasprintf("%-18s %s", "statement", st && st->error ? "pg_stat_statements is not readable"
+                                                                           : "waiting for pg_stat_statements...");
+        return;
+    }
+    int r = statements_find(st, snapshot_get(s, row, "query"), snapshot_get(s, row, "database"),
+                            snapshot_get(s, row, "username"));
+    if (r < 0) {
+        (*lines)[(*n)++] = xasprintf("%-18s %s", "statement", r == -2
+                                     ? "its text does not parse (cut at track_activity_query_size?): no figures"
+                                     : "not among pg_stat_statements' busiest 500 (yet)");
+        return;
+    }
+    char calls[32], mean[32], total[32], rows[32];
+    format_value(calls, sizeof calls, snapshot_get(st, r, "calls"), FORMAT_AS_NUMBER);
+    format_value(mean, sizeof mean, snapshot_get(st, r, "mean_exec_time"), FORMAT_AS_MS);
+    format_value(total, sizeof total, snapshot_get(st, r, "total_exec_time"), FORMAT_AS_MS);
+    format_value(rows, sizeof rows, snapshot_get(st, r, "rows"), FORMAT_AS_NUMBER);
+    (*lines)[(*n)++] = xasprintf("%-18s calls %s, mean %s, total %s, rows %s, hit %s%%", "statement", calls, mean,
+                                 total, rows, snapshot_text(st, r, "hit_percent"));
+}
+
 static bool host_column(const char *name)
 {
     return strcmp(name, "cpu_percent") == 0 || strcmp(name, "rss") == 0 ||
@@ -213,8 +245,10 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
         format_value(buf, sizeof buf, v, FORMAT_AS_TEXT);
         lines[(*n)++] = xasprintf("%-18s %s", s->columns[c], v ? buf : "");
     }
-    if (p->mode == 0)
+    if (p->mode == 0) {
+        add_statement_lines(ui, &lines, n, &cap, s, row);
         add_host_lines(ui, &lines, n, &cap, snapshot_get(s, row, "pid"));
+    }
     if (*n + 2 >= cap) {
         cap *= 2;
         lines = xrealloc(lines, (size_t)cap * sizeof *lines);

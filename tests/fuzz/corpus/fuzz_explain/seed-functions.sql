@@ -1,0 +1,1 @@
+SELECT query_to_xml('select 1', true, true, ''), pg_read_file('x'), lo_get(1), ts_rewrite('a'::tsquery, 'select 1')

@@ -1,0 +1,1 @@
+INSERT INTO t (a) SELECT b FROM u ON CONFLICT (a) DO UPDATE SET a = excluded.a RETURNING *;

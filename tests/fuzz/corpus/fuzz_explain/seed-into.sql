@@ -1,0 +1,1 @@
+SELECT * INTO x FROM t /* /* nested */ */

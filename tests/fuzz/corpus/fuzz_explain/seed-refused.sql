@@ -1,0 +1,1 @@
+SELECT mallory.f(1)::s.t COLLATE x.y, a OPERATOR(s.+) 1 FROM t TABLESAMPLE s.m (1) ORDER BY a USING OPERATOR(s.<)

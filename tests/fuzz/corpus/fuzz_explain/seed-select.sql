@@ -1,0 +1,1 @@
+SELECT a, b FROM t JOIN s.u USING (id) WHERE c = $1 AND d IN ($2, $3) ORDER BY a LIMIT 10

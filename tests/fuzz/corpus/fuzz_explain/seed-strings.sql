@@ -1,0 +1,1 @@
+SELECT U&'d\0061t', B'101', X'1F', N'x', E'it\'s', $q$ ; $q$ FROM U&"d!0061t" UESCAPE '!'

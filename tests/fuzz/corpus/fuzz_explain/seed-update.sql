@@ -1,0 +1,1 @@
+UPDATE ONLY t SET a = (SELECT max(b) FROM u WHERE u.c = t.c) FROM v WHERE t.id = v.id
