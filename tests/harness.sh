@@ -258,6 +258,9 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 400
+# test_faults holds a lock with a prepared transaction: a fast shutdown
+# cannot end it before the build that waits on it is ended.
+max_prepared_transactions = 10
 dynamic_shared_memory_type = mmap
 logging_collector = off
 log_line_prefix = '%m [%p] %q%a@%d '

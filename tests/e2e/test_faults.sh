@@ -89,11 +89,13 @@ n=0
 for mode in fast immediate; do
 	n=$((n + 1))
 	idx=$(sed -n "${n}s/^CREATE INDEX \\([a-z_]*\\) .*/\\1/p" "$PLAN")
-	psql -XAtq -c "BEGIN; INSERT INTO t VALUES (0, 0, 0); SELECT pg_sleep(120) /* e2e-faults-writer */; COMMIT" \
-		"$SOCKDB dbname=$DB" >/dev/null 2>&1 &
-	writer=$!
-	at_exit "kill $writer 2>/dev/null"
-	wait_until 10 sh -c "[ \"\$(psql -XAtq -c \"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%e2e-faults-writer%' AND state = 'active' AND pid <> pg_backend_pid()\" '$SOCKDB dbname=$DB')\" = 1 ]"
+	# A prepared transaction holds its lock through any shutdown: the build
+	# is still waiting when the server ends it (an open session's lock would
+	# go with the session, racing the build's own end).
+	gid="e2e_faults_${mode}_$$"
+	check "$mode: a writer's prepared transaction holds t" \
+		q "BEGIN; INSERT INTO t VALUES (0, 0, 0); PREPARE TRANSACTION '$gid'"
+	at_exit "psql -XAtq -c \"ROLLBACK PREPARED '$gid'\" '$SOCKDB dbname=$DB' >/dev/null 2>&1"
 	tmux_keys main :
 	tmux_keys main -l "index $idx"
 	tmux_keys main Enter
@@ -105,7 +107,7 @@ for mode in fast immediate; do
 	check "primary stopped $mode during the build: the failure is reported and the INVALID leftover named" \
 		tmux_wait_for main "index public\\.$idx failed: .*INVALID index" 15
 	harness start-primary
-	kill $writer 2>/dev/null
+	q "ROLLBACK PREPARED '$gid'" >/dev/null
 	check_eq "$mode: the catalog holds $idx INVALID" f \
 		"$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.$idx'::regclass")"
 	check "$mode: the index pane shows it INVALID once reconnected" tmux_wait_for main "$idx +INVALID" 30
