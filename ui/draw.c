@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/quantity.h"
 #include "base/sanitize.h"
 #include "draw.h"
 #include "ui.h"
@@ -42,59 +43,15 @@ void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *te
     free(safe);
 }
 
+/* The panes' names for the one way to write a quantity (base/quantity.h). */
 void format_bytes(char *buf, size_t len, double bytes)
 {
-    static const char *units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-    int u = 0;
-    double v = bytes;
-    while (fabs(v) >= 1024 && u < 5) {
-        v /= 1024;
-        u++;
-    }
-    if (u == 0)
-        snprintf(buf, len, "%.0f B", v);
-    else
-        snprintf(buf, len, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+    quantity_bytes(buf, len, bytes);
 }
 
 void format_seconds(char *buf, size_t len, double s)
 {
-    if (isnan(s)) {
-        snprintf(buf, len, "-");
-    } else if (s < 0) {
-        snprintf(buf, len, "-%s", "");
-        format_seconds(buf + 1, len - 1, -s);
-    } else if (s < 1) {
-        snprintf(buf, len, "%.0fms", s * 1000);
-    } else if (s < 60) {
-        snprintf(buf, len, "%.1fs", s);
-    } else if (s < 3600) {
-        snprintf(buf, len, "%dm%02ds", (int)s / 60, (int)s % 60);
-    } else if (s < 86400) {
-        snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
-    } else {
-        snprintf(buf, len, "%dd%02dh", (int)(s / 86400), (int)fmod(s, 86400) / 3600);
-    }
-}
-
-static void format_number(char *buf, size_t len, double v)
-{
-    char raw[64];
-    snprintf(raw, sizeof raw, "%.0f", v);
-    /* Group thousands with a thin comma so big counters stay readable. */
-    char out[96];
-    int digits = (int)strlen(raw) - (raw[0] == '-');
-    int o = 0;
-    for (int i = 0; raw[i] && o < (int)sizeof out - 2; i++) {
-        out[o++] = raw[i];
-        if (raw[i] == '-')
-            continue;
-        digits--;
-        if (digits > 0 && digits % 3 == 0)
-            out[o++] = ',';
-    }
-    out[o] = '\0';
-    snprintf(buf, len, "%s", out);
+    quantity_duration(buf, len, s);
 }
 
 void format_value(char *buf, size_t len, const char *value, enum cell_format fmt)
@@ -112,7 +69,7 @@ void format_value(char *buf, size_t len, const char *value, enum cell_format fmt
         return;
     case FORMAT_AS_NUMBER:
         if (numeric)
-            format_number(buf, len, v);
+            quantity_count(buf, len, v);
         else
             snprintf(buf, len, "%s", value);
         return;
@@ -130,13 +87,13 @@ void format_value(char *buf, size_t len, const char *value, enum cell_format fmt
         return;
     case FORMAT_AS_MS:
         if (numeric)
-            format_seconds(buf, len, v / 1000);
+            quantity_duration_ms(buf, len, v);
         else
             snprintf(buf, len, "%s", value);
         return;
     case FORMAT_AS_PERCENT:
         if (numeric)
-            snprintf(buf, len, "%.1f%%", v);
+            quantity_percent(buf, len, v);
         else
             snprintf(buf, len, "%s", value);
         return;
@@ -155,8 +112,8 @@ void draw_gauge(struct ui *ui, WINDOW *w, int y, int x, int width, double fracti
         fraction = 0;
     if (fraction < 0)
         fraction = 0;
-    char text[48];
-    snprintf(text, sizeof text, "%s%.0f%%", label ? label : "", fraction * 100);
+    char text[80], percent[QUANTITY_LEN];
+    snprintf(text, sizeof text, "%s%s", label ? label : "", quantity_percent(percent, sizeof percent, fraction * 100));
     int bar = width - 2;
     int fill = (int)lround((fraction > 1 ? 1 : fraction) * bar);
     enum theme_element e = fraction >= crit ? THEME_GAUGE_CRIT

@@ -9,6 +9,7 @@
 #include "overlay.h"
 #include "table.h"
 #include "base/numparse.h"
+#include "base/quantity.h"
 #include "base/textout.h"
 #include "ui.h"
 #include "ui_actions.h"
@@ -88,7 +89,8 @@ static int pause_toggle(struct ui *ui, int ch)
 static void set_interval(struct ui *ui, double interval)
 {
     interval = collectors_set_interval(ui->app, interval);
-    app_message(ui->app, false, "refresh every %.1f s", interval);
+    char every[QUANTITY_LEN];
+    app_message(ui->app, false, "refresh every %s", quantity_duration(every, sizeof every, interval));
 }
 
 static int interval_change(struct ui *ui, int ch)

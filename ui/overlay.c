@@ -137,7 +137,9 @@ static char **details_lines(struct ui *ui, struct pane *p, const struct snapshot
     char **lines = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *lines);
     for (int c = 0; c < s->ncols; c++) {
         const char *v = snapshot_cell(s, row, c);
-        lines[c] = xasprintf("%-22s %s", s->columns[c], v ? v : "(null)");
+        char buf[512];
+        table_format_field(p->cls, NULL, 0, s->columns[c], v, buf, sizeof buf);
+        lines[c] = xasprintf("%-22s %s", s->columns[c], v ? buf : "(null)");
     }
     *n = s->ncols;
     return lines;

@@ -381,6 +381,25 @@ int table_key(struct ui *ui, struct pane *p, int ch)
     return KEY_HANDLED | KEY_REDRAW;
 }
 
+void table_format_field(const struct pane_class *cls, const struct column_def *extra, int nextra,
+                        const char *field, const char *value, char *buf, size_t len)
+{
+    enum cell_format fmt = FORMAT_AS_TEXT;
+    bool found = false;
+    for (int t = 0; t < cls->ntables && !found; t++)
+        for (int c = 0; c < cls->tables[t].ncolumns && !found; c++)
+            if (strcmp(cls->tables[t].columns[c].field, field) == 0) {
+                fmt = cls->tables[t].columns[c].format;
+                found = true;
+            }
+    for (int c = 0; c < nextra && !found; c++)
+        if (strcmp(extra[c].field, field) == 0) {
+            fmt = extra[c].format;
+            found = true;
+        }
+    format_value(buf, len, value, fmt);
+}
+
 void table_state_free(struct table_state *t)
 {
     free(t->filter);

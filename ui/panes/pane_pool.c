@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "subjects/pool.h"
+#include "base/quantity.h"
 #include "pane_lines.h"
 #include "draw.h"
 #include "table.h"
@@ -229,9 +230,11 @@ static void add_pgbouncer(struct pane_lines *l, const struct app *app)
             if (!isnan(ms))
                 time += q * ms;
         }
+        char queries[QUANTITY_LEN], avg[QUANTITY_LEN];
         if (known)
-            snprintf(summary + n, sizeof summary - (size_t)n, ", %.1f queries/s, avg query %.2f ms",
-                     rate, rate > 0 ? time / rate : 0.0);
+            snprintf(summary + n, sizeof summary - (size_t)n, ", %s, avg query %s",
+                     quantity_rate(queries, sizeof queries, rate, "queries"),
+                     quantity_duration_ms(avg, sizeof avg, rate > 0 ? time / rate : 0.0));
     }
     pane_lines_add(l, 2, waiting > 0 ? THEME_ROW_WARN : THEME_VALUE, "pgbouncer", "%s", summary);
     for (int r = 0; r < pools->nrows; r++) {

@@ -221,6 +221,12 @@ static void add_statement_lines(struct ui *ui, char ***lines, int *n, int *cap, 
                                  total, rows, snapshot_text(st, r, "hit_percent"));
 }
 
+/* Fields of a session that no column shows, written as the columns write
+ * theirs. */
+static const struct column_def detail_fields[] = {
+    { "XACT",     "xact_duration", 0, true, FORMAT_AS_SECONDS },
+};
+
 static bool host_column(const char *name)
 {
     return strcmp(name, "cpu_percent") == 0 || strcmp(name, "rss") == 0 ||
@@ -242,8 +248,9 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
             lines = xrealloc(lines, (size_t)cap * sizeof *lines);
         }
         char buf[256];
-        format_value(buf, sizeof buf, v, FORMAT_AS_TEXT);
-        lines[(*n)++] = xasprintf("%-18s %s", s->columns[c], v ? buf : "");
+        table_format_field(p->cls, detail_fields, sizeof detail_fields / sizeof detail_fields[0],
+                           s->columns[c], v, buf, sizeof buf);
+        lines[(*n)++] = xasprintf("%-18s %s", s->columns[c], buf);
     }
     if (p->mode == 0) {
         add_statement_lines(ui, &lines, n, &cap, s, row);
