@@ -47,6 +47,15 @@ static int focus_number(struct ui *ui, int ch)
     return KEY_HANDLED | KEY_REDRAW;
 }
 
+/* tmux's prefix-z: the focused pane alone on the screen, and back.
+ * Tab and the numbers then show the next pane zoomed. */
+static int zoom(struct ui *ui, int ch)
+{
+    (void)ch;
+    ui->zoomed = !ui->zoomed;
+    return KEY_HANDLED | KEY_REDRAW;
+}
+
 static int details(struct ui *ui, int ch)
 {
     (void)ch;
@@ -149,6 +158,7 @@ static const struct key_binding global_keys[] = {
     { '7',        focus_number,    NULL, NULL },
     { '8',        focus_number,    NULL, NULL },
     { '9',        focus_number,    NULL, NULL },
+    { 'z',        zoom,            "z",             "zoom the pane to the whole screen and back" },
     { '\r',       details,         "Enter",         "details of the selected row" },
     { '\n',       details,         NULL, NULL },
     { KEY_ENTER,  details,         NULL, NULL },

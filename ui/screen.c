@@ -107,18 +107,36 @@ static void on_change(void *arg, unsigned what)
 
 /* ---- layout and drawing ------------------------------------------------ */
 
-/* Place the panes for the screen's size (layout.c). */
+/* The lines a pane would fill to show all it has: its border, its header
+ * lines, the column titles and the rows (at least one: "none"). */
+static int pane_want(struct ui *ui, struct pane *p)
+{
+    int lines = 2 + p->header_want;
+    if (p->cls->ntables)
+        lines += 1 + table_rows_wanted(ui, p);
+    return lines;
+}
+
+/* Place the panes (layout.c): by what each has to show, from the last
+ * layout (its hysteresis), for the screen's size, focus and zoom. */
 static void layout(struct ui *ui)
 {
+    int *want = xcalloc((size_t)ui->npanes, sizeof *want);
     struct layout_rect *r = xcalloc((size_t)ui->npanes, sizeof *r);
-    ui->tabbed = layout_panes(ui->npanes, ui->focus, ui->rows, ui->cols, r);
+    for (int i = 0; i < ui->npanes; i++)
+        want[i] = pane_want(ui, &ui->panes[i]);
+    struct layout_request rq = { .n = ui->npanes, .want = want, .focus = ui->focus, .zoom = ui->zoomed,
+                                 .rows = ui->rows, .cols = ui->cols, .previous = ui->layout };
+    ui->tabbed = layout_panes(&rq, r) == LAYOUT_TABS;
     for (int i = 0; i < ui->npanes; i++) {
         ui->panes[i].y = r[i].y;
         ui->panes[i].x = r[i].x;
         ui->panes[i].h = r[i].h;
         ui->panes[i].w = r[i].w;
     }
-    free(r);
+    free(ui->layout);
+    ui->layout = r;
+    free(want);
 }
 
 static void draw_title(struct ui *ui)
@@ -264,15 +282,21 @@ static void draw_pane(struct ui *ui, struct pane *p)
     draw_as_of(as_of, sizeof as_of, t ? collectors_stale_as_of(ui->app, t->collector) : 0);
     const struct snapshot *latest = *as_of ? collectors_snapshot(ui->app, t->collector) : NULL;
     const char *why = latest && latest->error ? latest->error : NULL;
-    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s", ui_pane_number(ui, p), p->subject->title,
+    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s%s", ui_pane_number(ui, p), p->subject->title,
                             t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
-                            p->table.filter ? " [filtered]" : "", *as_of ? " " : "", as_of,
+                            p->table.filter ? " [filtered]" : "", ui->zoomed ? " [zoomed: z]" : "",
+                            *as_of ? " " : "", as_of,
                             why ? " (" : "", why ? why : "", why ? ")" : "");
     draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
     free(title);
     int y = p->y + 1, x = p->x + 1, h = p->h - 2, w = p->w - 2;
     if (p->cls->draw_header) {
+        /* A header that can use more lines says how many as it draws
+         * (header_want); a one-line header is one. */
+        p->header_want = -1;
         int used = p->cls->draw_header(ui, p, stdscr, y, x, w, h);
+        if (p->header_want < 0)
+            p->header_want = used > 1 ? used : 1;
         y += used;
         h -= used;
     }
@@ -362,8 +386,8 @@ static void draw_bottom(struct ui *ui)
         snprintf(keys, sizeof keys, "/1-%d", ui->npanes < 9 ? ui->npanes : 9);
     char hint[128];
     if (ui->cols >= 100)
-        snprintf(hint, sizeof hint, " ?:help  q:quit  Tab%s:pane  /:filter  <>:sort  Enter:details  p:pause"
-                 "  +/-:interval  ::command", keys);
+        snprintf(hint, sizeof hint, " ?:help  q:quit  Tab%s:pane  z:zoom  /:filter  <>:sort  Enter:details"
+                 "  p:pause  +/-:interval  ::command", keys);
     else
         snprintf(hint, sizeof hint, " ?:help q:quit Tab:pane /:filter Enter:details");
     draw_text(ui, stdscr, y, 0, ui->cols, hint);
@@ -501,6 +525,7 @@ static int make_panes(struct ui *ui)
         p->subject = subjects[i];
         p->cls = cls;
         p->table.sort_column = -1;
+        p->header_want = cls->draw_header ? 1 : 0;
     }
     for (int i = 0; i < pane_registry_count; i++) {
         const struct subject *s = subject_find(pane_registry[i]->subject);
@@ -608,6 +633,7 @@ int ui_run(struct app *app)
     for (int i = 0; i < ui->npanes; i++)
         table_state_free(&ui->panes[i].table);
     free(ui->panes);
+    free(ui->layout);
     overlay_free(ui);
     collectors_stop(app);
     app_close(app);

@@ -85,6 +85,12 @@ struct table_state {
     int  *order;
     int   norder;
     int   page;             /* rows that fit */
+    /* How many rows there are to show (table_rows_wanted), counted once
+     * per snapshot, filter and mode rather than at every frame. */
+    struct snapshot *counted;   /* a reference: the snapshot counted */
+    char *counted_filter;
+    int   counted_mode;
+    int   counted_rows;
 };
 
 /* How a subject is drawn.  The class in ui/panes/pane_<subject>.c is
@@ -120,6 +126,11 @@ struct pane {
     int   mode;                 /* which of cls->tables */
     struct table_state table;
     int   y, x, h, w;           /* where it was last drawn */
+    /* Lines the header above the table would use given the room (the
+     * layout gives rows by what a pane has to show): a draw_header that
+     * can use more than one sets it as it draws; otherwise 1 when the
+     * class has a header. */
+    int   header_want;
 };
 
 /* Overlays, drawn above the panes; one at a time. */
@@ -154,6 +165,8 @@ struct ui {
     int          npanes;
     int          focus;
     bool         tabbed;        /* one pane at a time (small screens) */
+    bool         zoomed;        /* z: the focused pane alone, whole screen */
+    struct layout_rect *layout; /* the last layout, one per pane (layout.h) */
     bool         ascii;
     bool         color;
     bool         dirty;

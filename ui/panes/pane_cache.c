@@ -217,7 +217,8 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     pane_lines_from(&lines, "table_cache");
     if (p->mode == 0)
         add_busiest_tables(&lines, ui->app);
-    return pane_lines_draw(ui, w, y, x, width, pane_lines_budget(height), &lines);
+    p->header_want = lines.n;
+    return pane_lines_draw(ui, w, y, x, width, pane_lines_room(height, table_rows_wanted(ui, p)), &lines);
 }
 
 static int key(struct ui *ui, struct pane *p, int ch)

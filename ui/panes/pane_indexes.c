@@ -54,7 +54,6 @@ static bool status_is(const struct snapshot *s, int row, const char *want)
  * half the pane so the table keeps room at 80x24. */
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
-    (void)p;
     const struct snapshot *s = collectors_snapshot(ui->app, "indexes");
     if (!s || s->error || height < 6)
         return 0;
@@ -138,6 +137,9 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
         mvwhline(w, y + used, x, ' ', width);
         draw_text(ui, w, y + used++, x, width, line);
     }
+    /* The summary, the plan's trouble and a line per build, given room. */
+    p->header_want = 1 + (plan_error || (plan && plan->nerrors)) +
+                     (progress && !progress->error ? progress->nrows : 0);
     return used;
 }
 

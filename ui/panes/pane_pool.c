@@ -252,7 +252,6 @@ static void add_pgbouncer(struct pane_lines *l, const struct app *app)
 
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
-    (void)p;
     struct pane_lines lines = { .n = 0 };
     pane_lines_from(&lines, "connections");
     pane_lines_add_drawn(&lines, 0, draw_usage, NULL);
@@ -264,7 +263,8 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     add_read_replica(&lines, ui->app);
     pane_lines_from(&lines, "pgbouncer_pools");
     add_pgbouncer(&lines, ui->app);
-    return pane_lines_draw(ui, w, y, x, width, pane_lines_budget(height), &lines);
+    p->header_want = lines.n;
+    return pane_lines_draw(ui, w, y, x, width, pane_lines_room(height, table_rows_wanted(ui, p)), &lines);
 }
 
 const struct pane_class pane_pool = {
