@@ -8,6 +8,7 @@
 #include "draw.h"
 #include "ui.h"
 #include "base/clock.h"
+#include "base/xalloc.h"
 
 int draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text)
 {
@@ -24,13 +25,44 @@ int draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *tex
     return used;
 }
 
+/* The mark that ends a text cut to fit. */
+static const char *cut_mark(const struct ui *ui)
+{
+    return ui->ascii ? "~" : "\u2026";
+}
+
+/* Cut sanitized `safe` (in place, it may grow by the mark: the caller's
+ * buffer is reallocated) to `width` columns, ending in the mark when
+ * something was cut. */
+static char *cut_to(const struct ui *ui, char *safe, int width)
+{
+    if (sanitize_width(safe) <= width)
+        return safe;
+    const char *mark = cut_mark(ui);
+    size_t keep = sanitize_fit(safe, width - sanitize_width(mark));
+    char *out = xasprintf("%.*s%s", (int)keep, safe, width >= sanitize_width(mark) ? mark : "");
+    free(safe);
+    return out;
+}
+
+int draw_text_marked(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text)
+{
+    if (width <= 0 || !text)
+        return 0;
+    char *safe = cut_to(ui, sanitize(text, ui->ascii ? SANITIZE_ASCII : 0), width);
+    int used = sanitize_width(safe);
+    mvwaddstr(w, y, x, safe);
+    free(safe);
+    return used;
+}
+
 void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text, bool right)
 {
     if (width <= 0)
         return;
-    char *safe = sanitize(text ? text : "", SANITIZE_FOLD | (ui->ascii ? SANITIZE_ASCII : 0));
-    size_t n = sanitize_fit(safe, width);
-    safe[n] = '\0';
+    /* A cell too narrow for its text says so: the name ends in the mark,
+     * and Enter shows it whole. */
+    char *safe = cut_to(ui, sanitize(text ? text : "", SANITIZE_FOLD | (ui->ascii ? SANITIZE_ASCII : 0)), width);
     int used = sanitize_width(safe);
     int pad = width - used;
     if (right) {
@@ -219,7 +251,7 @@ void draw_box(struct ui *ui, WINDOW *w, int y, int x, int h, int width, const ch
     if (title) {
         wattrset(w, ATTR(focused ? THEME_PANE_TITLE_FOCUSED : THEME_PANE_TITLE));
         mvwaddch(w, y, x + 1, ' ');
-        int used = draw_text(ui, w, y, x + 2, width - 5, title);
+        int used = draw_text_marked(ui, w, y, x + 2, width - 5, title);
         waddch(w, ' ');
         (void)used;
     }

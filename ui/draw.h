@@ -11,7 +11,11 @@
 /* Print sanitized text at (y, x) in at most `width` columns; returns the
  * columns used.  Never splits a character. */
 int  draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text);
-/* Print text padded to `width`, right-aligned if `right`. */
+/* The same, but a text that does not fit ends in "…" ("~" in ASCII
+ * mode), so the eye sees that something was cut. */
+int  draw_text_marked(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text);
+/* Print text padded to `width`, right-aligned if `right`; a text wider
+ * than the cell ends in the mark. */
 void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text, bool right);
 /* Format a snapshot value for display into buf. */
 void format_value(char *buf, size_t len, const char *value, enum cell_format fmt);

@@ -232,8 +232,12 @@ char **keymap_help(struct ui *ui, int *n)
     char **lines = xcalloc((size_t)cap, sizeof *lines);
 #define ADD(...) do { if (count < cap) lines[count++] = xasprintf(__VA_ARGS__); } while (0)
     const struct config *cfg = ui->app->cfg;
-    ADD("mode: %s, refresh every %.1f s%s", cfg->read_only ? "READ-ONLY viewer" : "operator console",
-        ui->app->interval, ui->app->paused ? " (paused)" : "");
+    char every[QUANTITY_LEN];
+    ADD("mode: %s, refresh every %s%s", cfg->read_only ? "READ-ONLY viewer" : "operator console",
+        quantity_duration(every, sizeof every, ui->app->interval), ui->app->paused ? " (paused)" : "");
+    /* What the title lines had no room for, whole. */
+    if (ui->title_dropped)
+        ADD("not in the title for want of room: %s", ui->title_dropped);
     ADD("%s", "");
     ADD("%s", "Alert thresholds");
     const struct config_thresholds *t = &cfg->alerts;

@@ -111,7 +111,7 @@ int pane_lines_draw(struct ui *ui, WINDOW *w, int y, int x, int width, int budge
         } else {
             int tx = x + pane_lines_label(ui, w, ly, x, room, line->label);
             wattrset(w, ATTR(line->style));
-            draw_text(ui, w, ly, tx, x + room - tx, line->text);
+            draw_text_marked(ui, w, ly, tx, x + room - tx, line->text);
         }
         if (as_of > 0) {
             draw_restyle(w, ly, x, width, THEME_STALE);

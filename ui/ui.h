@@ -167,6 +167,7 @@ struct ui {
     bool         tabbed;        /* one pane at a time (small screens) */
     bool         zoomed;        /* z: the focused pane alone, whole screen */
     struct layout_rect *layout; /* the last layout, one per pane (layout.h) */
+    char        *title_dropped; /* what the title lines left out for want of room, or NULL */
     bool         ascii;
     bool         color;
     bool         dirty;
@@ -177,8 +178,14 @@ struct ui {
     enum overlay overlay;
     char       **overlay_lines;
     int          overlay_nlines;
-    int          overlay_top;
+    int          overlay_top;   /* the first display line shown */
     char        *overlay_title;
+    /* overlay_lines wrapped to the overlay's width (wrap.h), redone when
+     * the width changes: a resize rewraps a question that is open. */
+    char       **overlay_wrapped;
+    int          overlay_wrapped_n;
+    int          overlay_wrapped_width;
+    int          overlay_page;  /* display lines the overlay shows at once */
     confirm_cb   confirm;
     void        *confirm_arg;
     struct queued_text *queued; /* shown, oldest first, once no question is open */

@@ -143,49 +143,11 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     return used;
 }
 
-/* Lines of at most `width` bytes, broken at the text's own line breaks
- * and else at a space (or mid-word, never inside a UTF-8 sequence).
- * Appends to l from *k, growing it; returns l. */
-static char **wrap(char **l, int *k, int *cap, const char *text, int width)
-{
-    if (width < 10)
-        width = 10;
-    const char *p = text ? text : "";
-    for (;;) {
-        const char *end = p + strcspn(p, "\n");
-        do {
-            size_t n = (size_t)(end - p);
-            if (n > (size_t)width) {
-                size_t cut = (size_t)width, space = cut;
-                while (space > (size_t)width / 2 && p[space] != ' ')
-                    space--;
-                if (p[space] == ' ')
-                    cut = space;
-                while (cut > 1 && ((unsigned char)p[cut] & 0xc0) == 0x80)
-                    cut--;
-                n = cut;
-            }
-            if (*k + 1 >= *cap) {
-                *cap *= 2;
-                l = xrealloc(l, (size_t)*cap * sizeof *l);
-            }
-            l[(*k)++] = xstrndup(p, n);
-            p += n;
-            while (p < end && *p == ' ')
-                p++;        /* the space the line was broken at */
-        } while (p < end);
-        if (!*end)
-            break;
-        p = end + 1;
-    }
-    return l;
-}
-
 static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, int row, int *n)
 {
+    (void)ui;
     (void)p;
-    int cap = 16;
-    char **l = xcalloc((size_t)cap, sizeof *l);
+    char **l = xcalloc(16, sizeof *l);
     int k = 0;
     const char *status = snapshot_get(s, row, "status");
     l[k++] = xasprintf("%s on %s", snapshot_text(s, row, "name"), snapshot_text(s, row, "table"));
@@ -210,8 +172,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
                              snapshot_text(s, row, "duplicate_of"));
     }
     l[k++] = xstrdup("");
-    int avail = (ui->cols - 4 < 100 ? ui->cols - 4 : 100) - 4;
-    l = wrap(l, &k, &cap, snapshot_text(s, row, "definition"), avail);
+    /* The overlay wraps it to its width. */
+    l[k++] = xstrdup(snapshot_text(s, row, "definition"));
     *n = k;
     return l;
 }

@@ -81,33 +81,22 @@ static int key(struct ui *ui, struct pane *p, int ch)
     return KEY_IGNORED;
 }
 
-/* Append `text` to lines, keeping its own line breaks and wrapping at
- * `width` columns; each piece is sanitized before it is measured. */
-static void add_wrapped(char ***lines, int *n, int *cap, const char *text, int width, int flags)
+/* Append the query text, a line for each of its own lines, indented:
+ * the overlay wraps them to its width. */
+static void add_query_lines(char ***lines, int *n, int *cap, const char *text)
 {
     const char *p = text;
-    while (*p) {
+    do {
         size_t len = strcspn(p, "\n");
-        char *raw = xstrndup(p, len);
-        char *safe = sanitize(raw, flags);
-        free(raw);
-        const char *q = safe;
-        do {
-            size_t fit = sanitize_fit(q, width);
-            if (fit == 0 && *q)
-                fit = strlen(q);
-            if (*n == *cap) {
-                *cap *= 2;
-                *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
-            }
-            (*lines)[(*n)++] = xasprintf("  %.*s", (int)fit, q);
-            q += fit;
-        } while (*q);
-        free(safe);
+        if (*n == *cap) {
+            *cap *= 2;
+            *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
+        }
+        (*lines)[(*n)++] = xasprintf("  %.*s", (int)len, p);
         p += len;
         if (*p == '\n')
             p++;
-    }
+    } while (*p);
 }
 
 /* The host line: load, CPU, memory, disks and the forecast, as many
@@ -263,8 +252,7 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
     lines[(*n)++] = xstrdup("");
     lines[(*n)++] = xstrdup("query:");
     const char *q = snapshot_get(s, row, "query");
-    int width = ui->cols - 12 < 90 ? ui->cols - 12 : 90;
-    add_wrapped(&lines, n, &cap, q ? q : "", width > 20 ? width : 20, ui->ascii ? SANITIZE_ASCII : 0);
+    add_query_lines(&lines, n, &cap, q ? q : "");
     return lines;
 }
 
