@@ -254,7 +254,7 @@ static void draw_title_line(struct ui *ui, int y, int x, int width, const struct
     int right = 0;
     for (int i = 0; i < l->n; i++)
         if (l->part[i].right && title_text(&l->part[i]))
-            right += (right ? l->part[i].gap : 0) + sanitize_width(title_text(&l->part[i]));
+            right += (right ? title_gap(l, i) : 0) + sanitize_width(title_text(&l->part[i]));
     int lx = x, rx = x + width - right, left_used = 0, right_used = 0;
     for (int i = 0; i < l->n; i++) {
         const struct title_part *p = &l->part[i];
@@ -264,7 +264,7 @@ static void draw_title_line(struct ui *ui, int y, int x, int width, const struct
         int *used = p->right ? &right_used : &left_used;
         int *at = p->right ? &rx : &lx;
         if (*used)
-            *at += p->gap;
+            *at += title_gap(l, i);
         attrset(ATTR(p->style));
         int room = p->right ? x + width - *at : x + width - right - *at;
         int w = draw_text(ui, stdscr, y, *at, room, t);

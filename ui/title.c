@@ -50,6 +50,17 @@ const char *title_text(const struct title_part *p)
     }
 }
 
+int title_gap(const struct title_line *l, int i)
+{
+    /* A group's wider gap (between pgdeck and the connection) stays when
+     * the group's first part is dropped. */
+    int gap = l->part[i].gap;
+    for (int k = i - 1; k >= 0 && !title_text(&l->part[k]); k--)
+        if (l->part[k].right == l->part[i].right && l->part[k].gap > gap)
+            gap = l->part[k].gap;
+    return gap;
+}
+
 int title_width(const struct title_line *l)
 {
     int side[2] = { 0, 0 };
@@ -59,7 +70,7 @@ int title_width(const struct title_line *l)
         if (!t)
             continue;
         int *w = &side[p->right];
-        *w += (*w ? p->gap : 0) + sanitize_width(t);
+        *w += (*w ? title_gap(l, i) : 0) + sanitize_width(t);
     }
     return side[0] + side[1] + (side[0] && side[1] ? 2 : 0);
 }

@@ -67,6 +67,9 @@ void title_fit(struct title_line *l, int width);
 /* The columns the parts shown take, gaps included (the left and right
  * sides apart by at least two blanks when both have parts). */
 int  title_width(const struct title_line *l);
+/* The blanks before part i when a part precedes it on its side (the
+ * widest gap of the dropped parts just before it, or its own). */
+int  title_gap(const struct title_line *l, int i);
 /* The text of a part as shown (NULL when dropped). */
 const char *title_text(const struct title_part *p);
 /* Append to `out` (size `len`) what title_fit dropped, cut or shortened,
