@@ -50,7 +50,10 @@ static void wrap_one(struct out *o, const char *s, int width)
     do {
         int indent = first ? 0 : hang;
         int room = width - indent;
-        size_t fit = sanitize_fit(p, room);
+        /* Text broken at a blank ends before the last column: that
+         * column is the sign of a word broken in two (continued on the
+         * next line) or, elsewhere, of a cut marked with the ellipsis. */
+        size_t fit = sanitize_fit(p, room - 1);
         if (fit == 0 && *p) {
             /* Wider than the room (a wide character): it takes a line. */
             fit = 1;
@@ -60,22 +63,29 @@ static void wrap_one(struct out *o, const char *s, int width)
         size_t take = fit;
         if (p[fit]) {
             size_t lead = first ? strspn(p, " ") : 0;
+            size_t at = fit;
             if (p[fit] != ' ') {
                 /* Back to the last blank that leaves some text on this line. */
-                size_t at = fit;
                 while (at > 0 && p[at - 1] != ' ')
                     at--;
-                if (at > lead + 1)
-                    take = at;
             }
-            /* A list ("pool > 90 %, cache hit < 70 %, ...") breaks after a
-             * comma or semicolon rather than between a number and its
-             * unit, when that keeps half the line. */
-            for (size_t c = take; c > fit / 2 && c >= 2 && c > lead + 1; c--)
-                if (p[c - 1] == ' ' && (p[c - 2] == ',' || p[c - 2] == ';')) {
-                    take = c;
-                    break;
-                }
+            if (at > lead + 1) {
+                take = at;
+                /* A list ("pool > 90 %, cache hit < 70 %, ...") breaks after a
+                 * comma or semicolon rather than between a number and its
+                 * unit, when that keeps half the line. */
+                for (size_t c = take; c > fit / 2 && c >= 2 && c > lead + 1; c--)
+                    if (p[c - 1] == ' ' && (p[c - 2] == ',' || p[c - 2] == ';')) {
+                        take = c;
+                        break;
+                    }
+            } else {
+                /* No blank to break at: the word is broken in two, the
+                 * last column taken when more of it follows. */
+                size_t hard = sanitize_fit(p, room);
+                if (hard > fit && p[hard])
+                    take = hard;
+            }
         }
         size_t len = take;
         while (len > 0 && p[len - 1] == ' ' && p[take])

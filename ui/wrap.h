@@ -8,8 +8,11 @@
  * at the right edge and a resize rewraps.
  *
  * Each line is sanitized (nothing a terminal would obey; ASCII when
- * `ascii`), split at its own line breaks, then broken at the last blank that fits, or inside a
- * word longer than the width.  A continuation is indented: under the
+ * `ascii`), split at its own line breaks, then broken at the last blank
+ * that leaves the last column free, or inside a word longer than that.
+ * Only a word broken in two reaches the last column, and the next line
+ * continues it, so a reader (and a test) tells it from a line cut at the
+ * edge, which ends in the ellipsis.  A continuation is indented: under the
  * value of a "label   value" line (a label, two blanks or more, then the
  * value, within the first 30 columns), else two columns more than the
  * line's own indentation; never by more than half the width.  Returns

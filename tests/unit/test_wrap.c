@@ -120,6 +120,40 @@ static void test_utf8_is_measured_in_columns(void **state)
     wrap_free(out, n);
 }
 
+/* The last column is reached only by a word broken in two, and the next
+ * line goes on with it: a line of words exactly as wide as the overlay is
+ * wrapped before its last word. */
+static void test_only_a_broken_word_reaches_the_last_column(void **state)
+{
+    (void)state;
+    char *in[] = {
+        "  1-6            1 queries 2 pool 3 cache 4 partitions 5 views 6 indexes",
+        "  host=/tmp/pgdeck-e2e.v40I7Y/a-socket-directory-whose-name-is-long-enough-to-crowd-the-title",
+    };
+    int n;
+    char **out = wrap_lines(in, 1, 72, 0, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(out[0], "  1-6            1 queries 2 pool 3 cache 4 partitions 5 views 6");
+    assert_string_equal(out[1], "                 indexes");
+    wrap_free(out, n);
+    for (int width = 16; width <= 100; width++) {
+        out = wrap_lines(in, 2, width, 0, &n);
+        assert_whole(in, 2, out, n, width);
+        for (int i = 0; i < n; i++)
+            if (sanitize_width(out[i]) == width) {
+                /* Broken inside a word: no blank at the end, and a next line. */
+                assert_true(i + 1 < n);
+                assert_true(out[i][strlen(out[i]) - 1] != ' ');
+                assert_true(strspn(out[i + 1], " ") > 0);
+            }
+        wrap_free(out, n);
+    }
+    out = wrap_lines(in + 1, 1, 72, 0, &n);
+    assert_int_equal(sanitize_width(out[0]), 72);
+    assert_true(n == 2);
+    wrap_free(out, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +162,7 @@ int main(void)
         cmocka_unit_test(test_long_words_and_plan_lines_are_never_cut),
         cmocka_unit_test(test_line_breaks_are_kept_and_escapes_made_harmless),
         cmocka_unit_test(test_utf8_is_measured_in_columns),
+        cmocka_unit_test(test_only_a_broken_word_reaches_the_last_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
