@@ -2,9 +2,9 @@
  *
  * The grid: the first pane (queries) across the top; the others below it
  * in columns of stacked panes, in order, down the first column and then
- * the next: two columns from 120 screen columns, three from 180, the later
+ * the next: two columns from 120 screen columns, three from 330, the later
  * columns holding no more panes than the earlier ones (six panes at
- * 250x70: pool and cache, partitions and views, indexes alone).  Which
+ * 250x70: pool, cache and partitions, then views and indexes).  Which
  * pane sits where depends only on the screen's size, so the eye finds a
  * pane where it was; how many lines each gets follows what it has to
  * show:
@@ -31,9 +31,14 @@
  * fit.  Zoomed, the focused pane alone, without the tab bar. */
 #include "layout.h"
 
-/* The most columns below the top pane, and the width that makes one. */
-#define MAX_COLUMNS  3
-#define COLUMN_COLS  60
+/* The most columns below the top pane; two from 2 * COLUMN_COLS screen
+ * columns, three once each of three would be THIRD_COLUMN_COLS wide: the
+ * pool's and the cache's lines (a replica's "in recovery, ... receiver
+ * streaming from HOST:PORT") want about 110 columns, and a third column
+ * narrower than that cuts them. */
+#define MAX_COLUMNS        3
+#define COLUMN_COLS        60
+#define THIRD_COLUMN_COLS  110
 /* The least width a pane of the grid needs for a table. */
 #define PANE_MIN_W   30
 
@@ -135,7 +140,7 @@ static void settle_want(const struct layout_request *rq, int i, struct layout_re
 /* How many columns below the top pane, and how many panes in each. */
 static int columns_for(int below, int cols, int *count)
 {
-    int ncol = min_int(max_int(cols / COLUMN_COLS, 1), MAX_COLUMNS);
+    int ncol = cols / 3 >= THIRD_COLUMN_COLS ? 3 : cols / 2 >= COLUMN_COLS ? 2 : 1;
     ncol = min_int(ncol, below);
     for (int c = 0; c < ncol; c++)
         count[c] = below / ncol + (c < below % ncol ? 1 : 0);

@@ -24,7 +24,7 @@ enum title_priority {
     TITLE_DROP_USER     = 30,
     TITLE_DROP_VERSION  = 40,   /* the servers' and pgdeck's versions */
     TITLE_DROP_INTERVAL = 50,   /* "every 1.0s" */
-    TITLE_DROP_RETRY    = 55,   /* a down server's "retry in 4s" */
+    TITLE_DROP_RETRY    = 55,   /* a down server's "retry in 4.0s" */
     TITLE_DROP_REASON   = 60,   /* why a server is down: cut, then dropped */
     TITLE_DROP_DBNAME   = 70,
     TITLE_DROP_HOST     = 80,   /* a host name or address */

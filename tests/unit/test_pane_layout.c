@@ -34,7 +34,7 @@ static enum layout_mode lay(int n, const int *want, int focus, bool zoom, int ro
  * covered exactly. */
 static void assert_tiles(int n, int rows, int cols, const struct layout_rect *r)
 {
-    static char cell[200][300];
+    static char cell[200][400];
     int top = LAYOUT_TOP_LINES, body = rows - LAYOUT_TOP_LINES - LAYOUT_BOTTOM_LINES;
     for (int y = 0; y < rows; y++)
         memset(cell[y], 0, (size_t)cols);
@@ -62,11 +62,20 @@ static void test_the_pane_with_most_rows_gets_most_lines_at_250x70(void **state)
         assert_true(r[i].h >= LAYOUT_PANE_MIN_H);
         assert_true(r[5].h > r[i].h);
     }
-    /* The indexes get every line their column has, and show their 63
-     * rows; the sessions pane is not given 22 lines for 2 sessions. */
-    assert_int_equal(r[5].h, 66 - r[0].h);
-    assert_true(r[5].h >= demo_want[5] - 10);
+    /* Two columns of 125 (pool, cache, partitions; views, indexes): the
+     * indexes get every line their column has past the views' and show
+     * most of their 63 rows; the sessions pane is not given 22 lines for
+     * 2 sessions. */
+    assert_int_equal(r[1].x, r[3].x);
+    assert_int_equal(r[4].x, r[5].x);
+    assert_int_equal(r[4].w, 125);
+    assert_int_equal(r[5].h, 66 - r[0].h - r[4].h);
+    assert_true(r[5].h >= 45);
     assert_true(r[0].h < 16);
+    /* Three columns once each is 110 wide: indexes alone in the third. */
+    assert_int_equal(lay(6, demo_want, 0, false, 70, 330, NULL, r), LAYOUT_GRID);
+    assert_tiles(6, 70, 330, r);
+    assert_int_equal(r[5].h, 66 - r[0].h);
 }
 
 static void test_every_pane_gets_what_it_wants_when_there_is_room(void **state)

@@ -183,8 +183,9 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 
     /* The partitions, oldest first; > marks the one holding now.  The
      * columns fit the overlay (the screen's width less its frame, at most
-     * 100). */
-    int avail = (ui->cols - 4 < 100 ? ui->cols - 4 : 100) - 4;
+     * 100), short of its last column, which the wrap keeps for a word
+     * broken in two (wrap.h): a row as wide would be wrapped. */
+    int avail = (ui->cols - 4 < 100 ? ui->cols - 4 : 100) - 4 - 1;
     int bw = avail >= 90 ? 40 : 24;
     int nw = avail - 2 - bw - 8 - 10 - 3;
     if (nw < 12)

@@ -105,7 +105,10 @@ static void add_query_lines(char ***lines, int *n, int *cap, const char *text)
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
     (void)p;
-    if (height < 6)
+    /* Room for the column titles and a row beside it: the layout sizes
+     * the pane by what it wants (this line counted), so a list of one
+     * row still has its host line. */
+    if (height < 3)
         return 0;
     struct host_piece pieces[16];
     int n = host_summary(ui->app, pieces, 16);
