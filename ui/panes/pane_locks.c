@@ -135,9 +135,10 @@ static void say_session(struct story *t, const char *head, const struct snapshot
     seconds(xact, sizeof xact, s, row, "xact_duration");
     say(t, "%s pid %s: %s, transaction open %s", head, snapshot_text(s, row, "pid"),
         snapshot_get(s, row, "state") ? snapshot_text(s, row, "state") : "state not visible", xact);
-    say(t, "    user %s, application '%s', database %s, backend started %s", snapshot_text(s, row, "username"),
-        snapshot_text(s, row, "application"), snapshot_text(s, row, "database"),
-        snapshot_text(s, row, "backend_start"));
+    say(t, "    user %s, application '%s', database %s", snapshot_text(s, row, "username"),
+        snapshot_text(s, row, "application"), snapshot_text(s, row, "database"));
+    if (snapshot_get(s, row, "backend_start"))
+        say(t, "    backend started %s", snapshot_text(s, row, "backend_start"));
 }
 
 /* "ExclusiveLock on public.lk1 (relation lock), for 12.0s" */
@@ -190,10 +191,13 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
         say_wait(&t, "waits for", s, row);
     else
         say(&t, "waits for nothing: it holds what the sessions below wait for");
-    if (snapshot_get(s, row, "waiters"))
-        say(&t, "behind it %s session%s wait, directly or not, the longest for %s", snapshot_text(s, row, "waiters"),
-            strcmp(snapshot_text(s, row, "waiters"), "1") == 0 ? "" : "s",
-            snapshot_get(s, row, "longest_wait") ? snapshot_text(s, row, "longest_wait") : "-");
+    if (snapshot_get(s, row, "waiters")) {
+        char longest[32];
+        seconds(longest, sizeof longest, s, row, "longest_wait");
+        bool one = strcmp(snapshot_text(s, row, "waiters"), "1") == 0;
+        say(&t, "behind it %s session%s wait%s, directly or not, the longest for %s",
+            snapshot_text(s, row, "waiters"), one ? "" : "s", one ? "s" : "", longest);
+    }
     if (snapshot_true(s, row, "cycle"))
         say(&t, "CYCLE     %s: each waits for the next, so none can go on until deadlock_timeout "
             "cancels one of them, or an operator does (C / K)", snapshot_text(s, row, "cycle_path"));
