@@ -75,6 +75,26 @@ void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *te
     free(safe);
 }
 
+void draw_wrap_lines(char ***lines, int *n, int *cap, const char *text, int indent, int flags)
+{
+    const char *p = text ? text : "";
+    do {
+        size_t len = strcspn(p, "\n");
+        char *raw = xstrndup(p, len);
+        char *safe = sanitize(raw, flags);
+        free(raw);
+        if (*n == *cap) {
+            *cap = *cap * 2 + 16;
+            *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
+        }
+        (*lines)[(*n)++] = xasprintf("%*s%s", indent, "", safe);
+        free(safe);
+        p += len;
+        if (*p == '\n')
+            p++;
+    } while (*p);
+}
+
 /* The panes' names for the one way to write a quantity (base/quantity.h). */
 void format_bytes(char *buf, size_t len, double bytes)
 {

@@ -21,6 +21,13 @@ void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *te
 void format_value(char *buf, size_t len, const char *value, enum cell_format fmt);
 void format_bytes(char *buf, size_t len, double bytes);
 void format_seconds(char *buf, size_t len, double seconds);
+/* Append `text` to a growing array of lines (*lines, *n used of *cap; the
+ * caller frees each line and the array), for an overlay: a line for each
+ * of the text's own lines, sanitized (sanitize.h `flags`) and indented by
+ * `indent` blanks.  The overlay wraps them at word boundaries to its own
+ * width (wrap.h), again after a resize, continuations indented further.
+ * A query text in the details. */
+void draw_wrap_lines(char ***lines, int *n, int *cap, const char *text, int indent, int flags);
 /* A gauge: [||||||      ] 63%. */
 void draw_gauge(struct ui *ui, WINDOW *w, int y, int x, int width, double fraction,
                 double warn, double crit, const char *label);

@@ -3,8 +3,8 @@
  * The grid: the first pane (queries) across the top; the others below it
  * in columns of stacked panes, in order, down the first column and then
  * the next: two columns from 120 screen columns, three from 330, the later
- * columns holding no more panes than the earlier ones (six panes at
- * 250x70: pool, cache and partitions, then views and indexes).  Which
+ * columns holding no more panes than the earlier ones (seven panes at
+ * 250x70: pool, cache and partitions, then views, indexes and locks).  Which
  * pane sits where depends only on the screen's size, so the eye finds a
  * pane where it was; how many lines each gets follows what it has to
  * show:

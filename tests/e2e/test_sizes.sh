@@ -219,7 +219,8 @@ def rows(name, skip=None):
     v = c.get(name) or {}
     return len(v.get("rows") or [])
 panes = {"Queries": rows("activity"), "Pool": rows("connections") - 1, "Cache": rows("database_cache"),
-         "Partitions": rows("partitions"), "Views": rows("views"), "Indexes": rows("indexes")}
+         "Partitions": rows("partitions"), "Views": rows("views"), "Indexes": rows("indexes"),
+         "Locks": rows("locks")}
 print(max(panes, key=panes.get))')
 		# The tallest box, alone in its height.
 		tallest=$(awk -F '\t' -v most="$most" '
@@ -229,7 +230,7 @@ print(max(panes, key=panes.get))')
 		*" $most"*) ok "250x70: the pane with the most rows ($most) gets the most lines" ;;
 		*) not_ok "250x70: the pane with the most rows ($most) gets the most lines"; diag "$(cat "$TMP/250.boxes")" ;;
 		esac
-		check "250x70: every pane has its box" sh -c "[ \$(grep -c . '$TMP/250.boxes') -ge 6 ]"
+		check "250x70: every pane has its box" sh -c "[ \$(grep -c . '$TMP/250.boxes') -ge 7 ]"
 		check "250x70: every other pane keeps its minimum (6 lines)" \
 			awk -F '\t' '$4 < 6 { print; bad = 1 } END { exit bad }' "$TMP/250.boxes"
 	fi
@@ -243,8 +244,8 @@ print(max(panes, key=panes.get))')
 		tmux_keys $N z
 		check "120x40: z again brings every pane back" tmux_wait_for $N '^┌ 1 Queries' 5
 		tmux_capture $N > "$TMP/unzoom.screen"
-		check "120x40 unzoomed: the six panes are boxes again" \
-			sh -c "[ \$($SCREEN boxes '$TMP/unzoom.screen' | grep -c .) -ge 6 ]"
+		check "120x40 unzoomed: the seven panes are boxes again" \
+			sh -c "[ \$($SCREEN boxes '$TMP/unzoom.screen' | grep -c .) -ge 7 ]"
 	fi
 	tmux_keys $N q
 	tmux_wait_exit $N 5 >/dev/null

@@ -81,24 +81,6 @@ static int key(struct ui *ui, struct pane *p, int ch)
     return KEY_IGNORED;
 }
 
-/* Append the query text, a line for each of its own lines, indented:
- * the overlay wraps them to its width. */
-static void add_query_lines(char ***lines, int *n, int *cap, const char *text)
-{
-    const char *p = text;
-    do {
-        size_t len = strcspn(p, "\n");
-        if (*n == *cap) {
-            *cap *= 2;
-            *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
-        }
-        (*lines)[(*n)++] = xasprintf("  %.*s", (int)len, p);
-        p += len;
-        if (*p == '\n')
-            p++;
-    } while (*p);
-}
-
 /* The host line: load, CPU, memory, disks and the forecast, as many
  * pieces as fit on one line (most important first); or why there are
  * none. */
@@ -255,7 +237,7 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
     lines[(*n)++] = xstrdup("");
     lines[(*n)++] = xstrdup("query:");
     const char *q = snapshot_get(s, row, "query");
-    add_query_lines(&lines, n, &cap, q ? q : "");
+    draw_wrap_lines(&lines, n, &cap, q, 2, ui->ascii ? SANITIZE_ASCII : 0);
     return lines;
 }
 
