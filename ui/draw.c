@@ -45,6 +45,15 @@ static char *cut_to(const struct ui *ui, char *safe, int width)
     return out;
 }
 
+char *draw_fit(const struct ui *ui, const char *text, int width)
+{
+    char *safe = cut_to(ui, sanitize(text ? text : "", ui->ascii ? SANITIZE_ASCII : 0), width);
+    int pad = width - sanitize_width(safe);
+    char *out = xasprintf("%s%*s", safe, pad > 0 ? pad : 0, "");
+    free(safe);
+    return out;
+}
+
 int draw_text_marked(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text)
 {
     if (width <= 0 || !text)

@@ -28,6 +28,10 @@ void format_seconds(char *buf, size_t len, double seconds);
  * width (wrap.h), again after a resize, continuations indented further.
  * A query text in the details. */
 void draw_wrap_lines(char ***lines, int *n, int *cap, const char *text, int indent, int flags);
+/* `text` sanitized and fitted to `width` columns for a column of an
+ * overlay's table: cut with the mark (… or ~) when longer, padded with
+ * blanks when shorter.  The caller frees it. */
+char *draw_fit(const struct ui *ui, const char *text, int width);
 /* A gauge: [||||||      ] 63%. */
 void draw_gauge(struct ui *ui, WINDOW *w, int y, int x, int width, double fraction,
                 double warn, double crit, const char *label);

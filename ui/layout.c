@@ -14,8 +14,9 @@
  *     what is left is shared in proportion to the wants (a long list
  *     gets more of the spare lines than a short one);
  *   - when there is not, the focused pane gets what it wants first, up to
- *     half of the room it shares (the others keep their minimum and share
- *     the rest in proportion to what they still miss).
+ *     half of the room it shares; then the smallest needs are met first
+ *     (a short list is shown whole) and the longer lists share the rest
+ *     evenly, the longest getting the most (and scrolling).
  *
  * The top pane and the columns below share the height that way, the
  * columns' want being their tallest stack's; then each column shares its
@@ -115,7 +116,47 @@ static bool share(int total, int n, const int *min, const int *want, int favoure
             out[i] += missing[i];
         spread(left - sum_missing, n, want, out);
     } else {
-        spread(left, n, missing, out);
+        /* Short of lines: the smallest needs are met first, so a list of
+         * a few rows is shown whole; what is left is shared evenly among
+         * the longer lists, which scroll, the longest getting the most. */
+        bool done[16] = { false };
+        int open = 0;
+        for (int i = 0; i < n; i++) {
+            done[i] = missing[i] == 0;
+            open += !done[i];
+        }
+        while (open > 0 && left > 0) {
+            int level = left / open;
+            bool met = false;
+            for (int i = 0; i < n; i++)
+                if (!done[i] && missing[i] <= level) {
+                    out[i] += missing[i];
+                    left -= missing[i];
+                    done[i] = true;
+                    open--;
+                    met = true;
+                }
+            if (met)
+                continue;
+            for (int i = 0; i < n; i++)
+                if (!done[i]) {
+                    out[i] += level;
+                    missing[i] -= level;
+                    left -= level;
+                }
+            /* Fewer lines than open lists are left: one each to the
+             * longest (the earlier on a tie). */
+            while (left > 0) {
+                int best = -1;
+                for (int i = 0; i < n; i++)
+                    if (!done[i] && (best < 0 || missing[i] > missing[best]))
+                        best = i;
+                out[best]++;
+                done[best] = true;
+                left--;
+            }
+            break;
+        }
     }
     return true;
 }

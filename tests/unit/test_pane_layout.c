@@ -71,6 +71,9 @@ static void test_the_pane_with_most_rows_gets_most_lines_at_250x70(void **state)
     assert_int_equal(r[4].w, 125);
     assert_int_equal(r[5].h, 66 - r[0].h - r[4].h);
     assert_true(r[5].h >= 45);
+    /* Short of lines in that column, the short list (five views) is
+     * shown whole and the long one scrolls. */
+    assert_int_equal(r[4].h, demo_want[4]);
     assert_true(r[0].h < 16);
     /* Three columns once each is 110 wide: indexes alone in the third. */
     assert_int_equal(lay(6, demo_want, 0, false, 70, 330, NULL, r), LAYOUT_GRID);
