@@ -56,6 +56,8 @@ struct app {
      * change them through collectors_set_interval and collectors_pause. */
     struct collector *collectors;        /* ncollectors of them (collectors_init) */
     int               ncollectors;
+    unsigned          collectors_generation; /* new at each collectors_init: work queued
+                                              * for older collectors finds none */
     double            interval;          /* seconds, 0.2 .. 60 */
     bool              paused;
     /* The engine's own; nothing else touches them. */

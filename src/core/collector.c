@@ -10,7 +10,6 @@
 
 #include "core/app.h"
 #include "core/collector.h"
-#include "core/host_job.h"
 #include "core/subject.h"
 #include "base/embedded.h"
 #include "base/clock.h"
@@ -30,8 +29,10 @@ void collectors_init(struct app *app)
     int n = 0;
     for (int s = 0; s < nsubjects; s++)
         n += subjects[s]->ncollectors;
+    static unsigned generations;
     app->collectors = xcalloc((size_t)(n ? n : 1), sizeof *app->collectors);
     app->ncollectors = n;
+    app->collectors_generation = ++generations;
     int i = 0;
     for (int s = 0; s < nsubjects; s++) {
         for (int k = 0; k < subjects[s]->ncollectors; k++, i++) {
@@ -56,7 +57,6 @@ void collectors_free(struct app *app)
         else
             free(c->state);
     }
-    host_jobs_detach(app);
     free(app->collectors);
     app->collectors = NULL;
     app->ncollectors = 0;
