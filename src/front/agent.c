@@ -228,6 +228,18 @@ static char *summary_text(struct agent *ag)
         if (alert_severity(alerts[i].level) > alert_severity(a.worst))
             a.worst = alerts[i].level;
     }
+    /* What a viewer may ask of it, and the figures the fleet pane shows
+     * (check's performance data: pool_used, cache_hit, replica_lag,
+     * stale_views, ...). */
+    a.actions = !ag->cfg->accept_actions ? STREAM_ACTIONS_REFUSED
+              : ag->cfg->read_only ? STREAM_ACTIONS_READ_ONLY : STREAM_ACTIONS_ACCEPTED;
+    struct perfdata perf[STREAM_MAX_FIGURES];
+    int np = alerts_perfdata(app, perf, STREAM_MAX_FIGURES);
+    for (int i = 0; i < np; i++) {
+        struct stream_figure *f = &a.figures[a.nfigures++];
+        snprintf(f->name, sizeof f->name, "%.*s", (int)sizeof f->name - 1, perf[i].label);
+        f->value = perf[i].value;
+    }
     /* Borrowed strings: nothing to free. */
     return stream_agent_text(&a);
 }

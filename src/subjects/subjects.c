@@ -6,7 +6,7 @@
 #include "core/subject.h"
 
 extern const struct subject subject_queries, subject_pool, subject_cache, subject_partitions,
-                            subject_views, subject_indexes, subject_host, subject_tables;
+                            subject_views, subject_indexes, subject_host, subject_tables, subject_fleet;
 
 const struct subject *const subjects[] = {
     &subject_queries,
@@ -17,5 +17,6 @@ const struct subject *const subjects[] = {
     &subject_indexes,
     &subject_host,
     &subject_tables,
+    &subject_fleet,
 };
 const int nsubjects = SUBJECT_ROWS(subjects);
