@@ -53,6 +53,7 @@
 #include "core/app.h"
 #include "core/collector.h"
 #include "core/stream.h"
+#include "front/agent_actions.h"
 #include "front/frontend.h"
 #include "front/frontend_loop.h"
 #include "base/sanitize.h"
@@ -123,6 +124,7 @@ struct agent {
     bool               done;
     bool               closing;         /* the bus is closing: replies are void */
     bool               released;        /* held the name at exit and gave it back */
+    struct agent_actions *actions;      /* --accept-actions: viewers' requests */
     int                exit_code;
 };
 
@@ -169,6 +171,11 @@ static void refused(struct agent *ag, const char *what, const char *error)
     free(text);
     if (fatal)
         stop(ag, 1);
+}
+
+static void actions_said(void *arg, const char *text)
+{
+    say(arg, "%s", text);
 }
 
 /* ---- the summary ---------------------------------------------------------------------- */
@@ -567,6 +574,8 @@ static void stop(struct agent *ag, int code)
     ag->stopping = true;
     ag->exit_code = code;
     ag->stop_by = now_monotonic() + STOP_WAIT;
+    agent_actions_stop(ag->actions);    /* a preview still waiting: declined */
+    ag->actions = NULL;
     collectors_stop(ag->app);
     if (ag->hold == HOLD_NONE || redisconn_state(ag->bus) != PGCONN_UP) {
         finish(ag);
@@ -655,6 +664,10 @@ int frontend_agent(struct app *app)
         say(&ag, "%s", app->message);
     ag.bus = redisconn_new(app->loop, &t, cfg->connect_timeout_ms / 1000.0, cfg->query_timeout_ms / 1000.0,
                            bus_state, &ag);
+    /* Requests on pgdeck:{NAME}:cmd, on connections of their own (a
+     * blocking read must not hold up the publishing). */
+    if (cfg->accept_actions)
+        ag.actions = agent_actions_start(app, &t, ag.name, actions_said, &ag);
     redis_target_free(&t);
 
     static const int signums[] = { SIGTERM, SIGINT, SIGHUP };
@@ -681,6 +694,7 @@ int frontend_agent(struct app *app)
     /* Pending replies are called back (with no reply) while the bus
      * closes: the agent is still whole then. */
     ag.closing = true;
+    agent_actions_stop(ag.actions);
     redisconn_close(ag.bus);
     app->on_change = NULL;
     app->ui = NULL;
