@@ -52,6 +52,7 @@
 #include "core/alerts.h"
 #include "core/app.h"
 #include "core/collector.h"
+#include "core/openmetrics.h"
 #include "core/stream.h"
 #include "front/agent_actions.h"
 #include "front/frontend.h"
@@ -118,6 +119,7 @@ struct agent {
     enum pgconn_state  primary_said;    /* the primary's state last said */
     char              *bus_said;        /* the last thing said about Redis */
     char              *refusal_said;    /* the last refusal said */
+    char              *metrics_said;    /* the last --metrics-file problem said */
     bool               stopping;
     double             stop_by;         /* monotonic */
     int                goodbyes;        /* replies still awaited at exit */
@@ -601,6 +603,24 @@ static void stop(struct agent *ag, int code)
         finish(ag);
 }
 
+/* --metrics-file: rewritten each interval, Redis up or not (the
+ * collectors go on either way). */
+static void write_metrics(struct agent *ag)
+{
+    const char *path = ag->cfg->metrics_file;
+    char err[512];
+    if (!path)
+        return;
+    if (openmetrics_write_file(ag->app, path, err, sizeof err) == 0) {
+        free(ag->metrics_said);
+        ag->metrics_said = NULL;
+    } else {
+        char *text = xasprintf("--metrics-file: %s", err);
+        say_once(ag, &ag->metrics_said, text);
+        free(text);
+    }
+}
+
 static void beat_cb(uv_timer_t *t)
 {
     struct agent *ag = t->data;
@@ -612,6 +632,7 @@ static void beat_cb(uv_timer_t *t)
     take_name(ag);
     heartbeat(ag);
     look_all(ag);
+    write_metrics(ag);
 }
 
 static void signal_cb(uv_signal_t *h, int signum)
@@ -710,6 +731,7 @@ int frontend_agent(struct app *app)
     free(ag.agent_key);
     free(ag.bus_said);
     free(ag.refusal_said);
+    free(ag.metrics_said);
     if (ag.exit_code == 0)
         say(&ag, ag.released ? "stopped; the name is free" : "stopped");
     return ag.exit_code;
