@@ -249,8 +249,10 @@ static char *summary_text(struct agent *ag)
         snprintf(f->name, sizeof f->name, "%.*s", (int)sizeof f->name - 1, perf[i].label);
         f->value = perf[i].value;
     }
-    /* Borrowed strings: nothing to free. */
-    return stream_agent_text(&a);
+    /* The summary borrowed the servers' strings and copied the alerts'. */
+    char *text = stream_agent_text(&a);
+    alerts_free(alerts, na);
+    return text;
 }
 
 /* ---- publishing snapshots ---------------------------------------------------------------- */

@@ -6,7 +6,8 @@
 #include "core/subject.h"
 
 extern const struct subject subject_queries, subject_pool, subject_cache, subject_partitions,
-                            subject_views, subject_indexes, subject_host, subject_tables, subject_fleet;
+                            subject_views, subject_indexes, subject_locks, subject_host, subject_tables,
+                            subject_fleet;
 
 const struct subject *const subjects[] = {
     &subject_queries,
@@ -15,6 +16,7 @@ const struct subject *const subjects[] = {
     &subject_partitions,
     &subject_views,
     &subject_indexes,
+    &subject_locks,
     &subject_host,
     &subject_tables,
     &subject_fleet,
