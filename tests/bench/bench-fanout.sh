@@ -142,7 +142,8 @@ measure_window() {
 	_calls=$(role_calls)
 	_el=$(since "$_t")
 	_r1=$(proc_cpu "$REDIS_PID")
-	echo "$(calc "$_calls * 60 / $_el" %.1f) $(role_sessions) $(calc "($_r1 - $_r0) / $_el" %.4f)" > "$OUT/$1.db"
+	_rcpu=$(awk -v a="$_r0" -v b="$_r1" -v t="$_el" 'BEGIN { if (a == "" || b == "") print "-"; else printf "%.4f", (b - a) / t }')
+	echo "$(calc "$_calls * 60 / $_el" %.1f) $(role_sessions) $_rcpu" > "$OUT/$1.db"
 }
 
 # ---- one console
