@@ -54,16 +54,16 @@ tmux_start fleet 160 40 env PGHOST=/nonexistent PGPORT=1 DATABASE_URL= DATABASE_
 	PGBOUNCER_URL= REDIS_URL= "$PGDECK" --from "$URL"
 check "the title says fleet via redis" tmux_wait_for fleet "fleet via redis 127\.0\.0\.1:$RPORT/0" 10
 check "the fleet pane has a row for A, up, with its server version" \
-	tmux_wait_for fleet "^│$A +up +[0-9]+\.[0-9]+ " 15
-check "... and one for B" tmux_wait_for fleet "^│$B +up +[0-9]+\.[0-9]+ " 5
+	tmux_wait_for fleet "^(│|\|)$A +up +[0-9]+\.[0-9]+ " 15
+check "... and one for B" tmux_wait_for fleet "^(│|\|)$B +up +[0-9]+\.[0-9]+ " 5
 check "the summary line counts both" tmux_wait_for fleet "fleet: 2 agents, 2 up, 0 silent" 5
 
 # The filter: B only.
 tmux_keys fleet /
 tmux_keys fleet -l "$B"
 tmux_keys fleet Enter
-check "the filter keeps B's row" tmux_wait_gone fleet "^│$A " 5
-check "... B's row is there" tmux_wait_for fleet "^│$B +up" 5
+check "the filter keeps B's row" tmux_wait_gone fleet "^(│|\|)$A " 5
+check "... B's row is there" tmux_wait_for fleet "^(│|\|)$B +up" 5
 
 # Enter: B's screen, the viewer of the second cluster.
 tmux_keys fleet Enter
@@ -98,8 +98,8 @@ check "Esc: the fleet again" tmux_wait_for fleet "fleet via redis" 5
 tmux_keys fleet /
 tmux_keys fleet C-u
 tmux_keys fleet Enter
-check "B killed: its row says silent" tmux_wait_for fleet "^│$B +silent" 15
+check "B killed: its row says silent" tmux_wait_for fleet "^(│|\|)$B +silent" 15
 check "... and the alert line names it" tmux_wait_for fleet "1 agent silent: $B" 5
-check "A is still up" tmux_wait_for fleet "^│$A +up" 5
+check "A is still up" tmux_wait_for fleet "^(│|\|)$A +up" 5
 
 tap_done
