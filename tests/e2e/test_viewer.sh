@@ -161,6 +161,24 @@ check "an agent without --accept-actions: the key says why nothing is sent" \
 	tmux_wait_for vn "agent $N does not take actions \(it was started without --accept-actions\)" 10
 tmux_kill vn
 kill "$NPID" 2>/dev/null
+wait "$NPID" 2>/dev/null
+
+# A read-only agent, even with --accept-actions: nothing that changes is sent.
+REDIS_URL= "$PGDECK" agent -R --accept-actions --publish "$AURL" --name "$N" --interval 0.5 "$ADB" \
+	> /dev/null 2> "$TMP/r.err" &
+RPID=$!
+at_exit "kill $RPID 2>/dev/null"
+viewer vr "$OURL" --name "$N"
+tmux_keys vr 5 /
+tmux_keys vr -l "$S."
+tmux_keys vr Enter
+tmux_wait_for vr "$S\.mv " 20 >/dev/null
+tmux_keys vr r
+check "a read-only agent: the key says so and sends nothing" \
+	tmux_wait_for vr "agent $N is read-only \(-R\): refresh changes the database; nothing was sent" 10
+check "... the agent heard of no request" sh -c "! grep -q 'requested by' '$TMP/r.err'"
+tmux_kill vr
+kill "$RPID" 2>/dev/null
 
 # ---- hostile stream entries
 hostile() {	# FIELD VALUE pairs after the key
