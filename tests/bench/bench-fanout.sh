@@ -143,7 +143,7 @@ measure_window() {
 	_el=$(since "$_t")
 	_r1=$(proc_cpu "$REDIS_PID")
 	_rcpu=$(awk -v a="$_r0" -v b="$_r1" -v t="$_el" 'BEGIN { if (a == "" || b == "") print "-"; else printf "%.4f", (b - a) / t }')
-	echo "$(calc "$_calls * 60 / $_el" %.1f) $(role_sessions) $_rcpu" > "$OUT/$1.db"
+	echo "$(calc "$_calls * 60 / $_el" %.1f) $(role_sessions) $_rcpu $(cut -d' ' -f1 /proc/loadavg)" > "$OUT/$1.db"
 }
 
 # ---- one console
@@ -197,13 +197,13 @@ stat_of() { awk -v k="$2" '$1 == k { print $2; exit }' "$1" 2>/dev/null; }
 {
 	echo "Part 5 - fan-out: one agent and N viewers (pgdeck --from) against one console, all four servers, 1 s"
 	echo "         refresh, $SECS s each; calls = pg_stat_statements calls/min of the role; CPU in s/s; latency ms"
-	printf '%-14s %9s %8s %9s %10s %9s %9s %9s %9s %9s %9s\n' "" sessions calls/min "redis CPU" "viewer CPU" "RSS kB" "RSS max" \
-		"feed p50" "feed p99" "key p50" "key p99"
+	printf '%-14s %9s %8s %9s %10s %9s %9s %9s %9s %9s %9s %6s\n' "" sessions calls/min "redis CPU" "viewer CPU" "RSS kB" \
+		"RSS max" "feed p50" "feed p99" "key p50" "key p99" load
 	set -- $(cat "$OUT/console.db")
-	printf '%-14s %9s %8s %9s %10s %9s %9s %9s %9s %9s %9s\n' "one console" "$2" "$1" "$3" - - - - - - -
+	printf '%-14s %9s %8s %9s %10s %9s %9s %9s %9s %9s %9s %6s\n' "one console" "$2" "$1" "$3" - - - - - - - "${4:--}"
 	for n in $COUNTS; do
 		set -- $(cat "$OUT/v$n.db")
-		_calls=$1 _sess=$2 _redis=$3
+		_calls=$1 _sess=$2 _redis=$3 _load=${4:--}
 		_cpu=$(awk -v s="$SECS" 'NR == FNR { c[$1] = $2; next } ($1 in c) { t += $2 - c[$1]; k++ }
 			END { if (k) printf "%.4f", t / k / s; else print "-" }' "$OUT/v$n.cpu0" "$OUT/v$n.cpu1")
 		_rss=$(awk '{ t += $3; if ($3 > m) m = $3; k++ } END { if (k) printf "%d %d", t / k, m; else print "- -" }' "$OUT/v$n.cpu1")
@@ -211,12 +211,13 @@ stat_of() { awk -v k="$2" '$1 == k { print $2; exit }' "$1" 2>/dev/null; }
 			awk '{ v[++k] = $1 } END { if (k) print v[int((k + 1) / 2)]; else print "-" }')
 		_p99=$(for f in "$OUT"/v"$n"-*.stats; do stat_of "$f" feed_latency_p99_ms; done | sort -g | tail -n 1)
 		_keys=$(awk '/^keys / { print $4, $6 }' "$OUT/keys-v$n.pty")
-		printf '%-14s %9s %8s %9s %10s %9s %9s %9s %9s %9s %9s\n' "agent+$n" "$_sess" "$_calls" "$_redis" "$_cpu" \
-			$_rss "${_p50:--}" "${_p99:--}" ${_keys:-- -}
+		printf '%-14s %9s %8s %9s %10s %9s %9s %9s %9s %9s %9s %6s\n' "agent+$n" "$_sess" "$_calls" "$_redis" "$_cpu" \
+			$_rss "${_p50:--}" "${_p99:--}" ${_keys:-- -} "$_load"
 		echo "$n $_calls $_sess ${_p99:--} $(echo "${_keys:-- -}" | cut -d' ' -f2)" >> "$OUT/aims.raw"
 	done
 	echo "         (sessions: the role's in pg_stat_activity at the end; the agent's are the console's pool)"
 	echo "         (feed p50: the median of the viewers' p50s; feed p99: the worst viewer's p99)"
+	echo "         (load: the machine's 1-minute load average at the end of the window, $(nproc) CPUs)"
 	echo
 	echo "Fan-out aims"
 	_base=$(cut -d' ' -f1 "$OUT/console.db")
