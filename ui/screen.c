@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/alerts.h"
+#include "core/stream_feed.h"
 #include "colors.h"
 #include "crash.h"
 #include "draw.h"
@@ -100,6 +101,8 @@ static void coalesce_cb(uv_timer_t *t)
 static void on_change(void *arg, unsigned what)
 {
     struct ui *ui = arg;
+    if (what & APP_CHANGED_VIEW)
+        ui->view_changed = true;
     if ((what & ~(unsigned)APP_CHANGED_SNAPSHOT) || !ui->first_frame_at) {
         ui_dirty(ui);
         return;
@@ -179,19 +182,27 @@ static void build_title(struct ui *ui, struct title_line *l)
     int style = ro ? THEME_TITLE_READONLY : THEME_TITLE;
     title_add(l, TITLE_KEEP, style, 0, NULL, "pgdeck");
     title_add(l, TITLE_DROP_VERSION, style, 1, "pgdeck version", PGDECK_VERSION);
-    int n = 0;
-    char **pairs = conninfo_display_pairs(&app->cfg->primary, &n);
-    for (int i = 0; i < n; i++) {
-        const char *what = NULL;
-        int priority = pair_priority(pairs[i], &what);
-        title_add(l, priority, style, i ? 1 : 2, what, pairs[i]);
-        free(pairs[i]);
+    struct title_part *p;
+    if (app->feed) {
+        /* A viewer: whose streams, through which Redis; cut, not dropped. */
+        char feed[256];
+        stream_feed_title(app->feed, feed, sizeof feed);
+        if ((p = title_add(l, TITLE_DROP_HOST, style, 2, "source", feed)))
+            p->cut = true;
+    } else {
+        int n = 0;
+        char **pairs = conninfo_display_pairs(&app->cfg->primary, &n);
+        for (int i = 0; i < n; i++) {
+            const char *what = NULL;
+            int priority = pair_priority(pairs[i], &what);
+            title_add(l, priority, style, i ? 1 : 2, what, pairs[i]);
+            free(pairs[i]);
+        }
+        free(pairs);
     }
-    free(pairs);
     if (ro)
         title_add(l, TITLE_KEEP, style, 2, NULL, "READ-ONLY");
     char every[QUANTITY_LEN + 8], clock[16], interval[QUANTITY_LEN];
-    struct title_part *p;
     if (app->paused && (p = title_add(l, TITLE_KEEP, style, 0, NULL, "PAUSED")))
         p->right = true;
     snprintf(every, sizeof every, "every %s", quantity_duration(interval, sizeof interval, app->interval));
@@ -205,6 +216,23 @@ static void build_title(struct ui *ui, struct title_line *l)
  * version, and a down one's reason (cut first) and retry countdown. */
 static void build_servers(struct ui *ui, struct title_line *l)
 {
+    if (ui->app->feed && !stream_feed_target(ui->app->feed)) {
+        /* The fleet view has no servers of its own: how many agents, how
+         * many are up. */
+        const struct stream_fleet *fleet = stream_feed_fleet(ui->app->feed);
+        double now = stream_feed_redis_now_ms(ui->app->feed);
+        int up = 0, silent = 0;
+        for (int i = 0; i < fleet->count; i++) {
+            const char *state = stream_fleet_state(&fleet->members[i], now);
+            up += strcmp(state, "up") == 0;
+            silent += strcmp(state, "silent") == 0;
+        }
+        char line[160];
+        snprintf(line, sizeof line, "fleet: %d agent%s, %d up, %d silent", fleet->count,
+                 fleet->count == 1 ? "" : "s", up, silent);
+        title_add(l, TITLE_KEEP, silent ? THEME_STATUS_DOWN : THEME_STATUS_OK, 0, NULL, line);
+        return;
+    }
     for (int i = 0; i < SERVER_COUNT; i++) {
         const struct server *s = app_server(ui->app, (enum server_id)i);
         const char *name = server_name(s), *version = server_version(s);
@@ -332,9 +360,18 @@ static void draw_pane(struct ui *ui, struct pane *p)
     draw_as_of(as_of, sizeof as_of, t ? collectors_stale_as_of(ui->app, t->collector) : 0);
     const struct snapshot *latest = *as_of ? collectors_snapshot(ui->app, t->collector) : NULL;
     const char *why = latest && latest->error ? latest->error : NULL;
-    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s%s", ui_pane_number(ui, p), p->subject->title,
+    /* A viewer's panes say how old their data is (the agent publishes on
+     * change and at least every keep-alive). */
+    char age[QUANTITY_LEN + 8] = "";
+    double fed_age = ui->app->feed && t && !*as_of && !p->subject->fleet ? collectors_fed_age(ui->app, t->collector)
+                                                                          : -1;
+    if (fed_age >= 0) {
+        char secs[QUANTITY_LEN];
+        snprintf(age, sizeof age, " %s old", quantity_duration(secs, sizeof secs, fed_age));
+    }
+    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s%s%s", ui_pane_number(ui, p), p->subject->title,
                             t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
-                            p->table.filter ? " [filtered]" : "", ui->zoomed ? " [zoomed: z]" : "",
+                            p->table.filter ? " [filtered]" : "", ui->zoomed ? " [zoomed: z]" : "", age,
                             *as_of ? " " : "", as_of,
                             why ? " (" : "", why ? why : "", why ? ")" : "");
     draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
@@ -443,11 +480,15 @@ static void draw_bottom(struct ui *ui)
     draw_text(ui, stdscr, y, 0, ui->cols, hint);
 }
 
+static void remake_panes(struct ui *ui);
+
 static void draw(struct ui *ui)
 {
     double t0 = now_monotonic();
     /* This frame shows whatever a pending coalesced one would. */
     uv_timer_stop(&ui->coalesce);
+    if (ui->view_changed)
+        remake_panes(ui);
     getmaxyx(stdscr, ui->rows, ui->cols);
     layout(ui);
     if (ui->rows < 10 || ui->cols < 40) {
@@ -469,6 +510,7 @@ static void draw(struct ui *ui)
     curs_set(ui->prompting ? 1 : 0);
     wnoutrefresh(stdscr);
     doupdate();
+    stream_feed_drawn(ui->app->feed);
     ui->dirty = false;
     double dt = now_monotonic() - t0;
     ui->frame_time = dt;
@@ -561,8 +603,15 @@ static int make_panes(struct ui *ui)
 {
     ui->panes = xcalloc((size_t)(nsubjects ? nsubjects : 1), sizeof *ui->panes);
     ui->npanes = 0;
+    /* Another set of panes: the last layout (for the hysteresis) was for
+     * the old one. */
+    free(ui->layout);
+    ui->layout = NULL;
+    /* A viewer of the fleet shows the fleet's pane alone; everything else
+     * shows every other subject's. */
+    bool fleet_view = ui->app->feed && !stream_feed_target(ui->app->feed);
     for (int i = 0; i < nsubjects; i++) {
-        if (!subjects[i]->has_pane)
+        if (!subjects[i]->has_pane || subjects[i]->fleet != fleet_view)
             continue;
         const struct pane_class *cls = pane_registry_find(subjects[i]->name);
         if (!cls) {
@@ -575,6 +624,13 @@ static int make_panes(struct ui *ui)
         p->cls = cls;
         p->table.sort_column = -1;
         p->header_want = cls->draw_header ? 1 : 0;
+        /* The way back to a view: its panes as they were left. */
+        for (int k = 0; k < ui->nkept; k++) {
+            if (ui->kept[k].subject == p->subject) {
+                *p = ui->kept[k];
+                memset(&ui->kept[k], 0, sizeof ui->kept[k]);
+            }
+        }
     }
     for (int i = 0; i < pane_registry_count; i++) {
         const struct subject *s = subject_find(pane_registry[i]->subject);
@@ -589,6 +645,31 @@ static int make_panes(struct ui *ui)
         return -1;
     }
     return 0;
+}
+
+/* A viewer turned to the fleet or to another agent: the panes of that
+ * view, the ones left kept for the way back.  The snapshots a table
+ * state holds were another agent's: dropped. */
+static void remake_panes(struct ui *ui)
+{
+    ui->view_changed = false;
+    overlay_decline(ui);
+    for (int k = 0; k < ui->nkept; k++)
+        table_state_free(&ui->kept[k].table);
+    free(ui->kept);
+    ui->kept = ui->panes;
+    ui->nkept = ui->npanes;
+    for (int k = 0; k < ui->nkept; k++) {
+        snapshot_unref(ui->kept[k].table.shown);
+        ui->kept[k].table.shown = NULL;
+        ui->kept[k].table.norder = 0;
+    }
+    ui->panes = NULL;
+    ui->npanes = 0;
+    ui->focus = 0;
+    if (make_panes(ui) != 0)
+        ui->quit = true;
+    clear();
 }
 
 int ui_run(struct app *app)
@@ -684,6 +765,9 @@ int ui_run(struct app *app)
     free(ui->panes);
     free(ui->layout);
     free(ui->title_dropped);
+    for (int i = 0; i < ui->nkept; i++)
+        table_state_free(&ui->kept[i].table);
+    free(ui->kept);
     overlay_free(ui);
     collectors_stop(app);
     app_close(app);
