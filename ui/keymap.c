@@ -276,7 +276,7 @@ char **keymap_help(struct ui *ui, int *n)
             ADD("  %-14s %s", global_keys[i].keys, global_keys[i].help);
         /* The pane numbers, after Tab: as many as there are panes. */
         if (global_keys[i].key == KEY_BTAB && ui->npanes > 1) {
-            char keys[8], list[256] = "";
+            char keys[16], list[256] = "";
             int reach = ui->npanes < 9 ? ui->npanes : 9;
             snprintf(keys, sizeof keys, "1-%d", reach);
             for (int p = 0; p < reach; p++) {
