@@ -447,6 +447,7 @@ const char *collector_source_name(enum server_id source)
     case SERVER_REPLICA:   return "replica";
     case SERVER_PGBOUNCER: return "pgbouncer";
     case SERVER_REDIS:     return "redis";
+    case SERVER_COUNT:     break;
     }
     return "unknown";
 }

@@ -95,6 +95,7 @@ struct config {
     struct config_retention *retention;  /* per table, from [retention] */
     int    retention_count;
     bool   retention_drop;      /* drop instead of detach */
+    bool   create_hypopg;       /* run indexes --advise installs hypopg first */
 
     struct config_thresholds alerts;
 
@@ -103,6 +104,7 @@ struct config {
     enum config_run_kind run_kind;
     char **run_targets;         /* VIEW... or TABLE..., NULL-terminated */
     bool   run_stale;           /* run refresh --stale */
+    bool   run_advise;          /* run indexes --advise */
     bool   dry_run;             /* --dry-run */
 
     /* The agent and the fleet (Redis Streams, core/stream.h). */

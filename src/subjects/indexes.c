@@ -683,6 +683,7 @@ static const struct action_def *const actions[] = {
     &action_index,
     &action_index_all,
     &action_drop_index,
+    &action_hypopg,
     &action_analyze,
 };
 

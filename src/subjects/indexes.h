@@ -105,13 +105,15 @@ const struct plan *derive_index_plan_loaded(const char **error);
 int  indexes_advice_run(struct collector *c);
 void indexes_advice_free(void *state);
 extern const struct action_def action_advise;
+/* :hypopg: CREATE EXTENSION hypopg (a superuser; previewed). */
+extern const struct action_def action_hypopg;
 /* What the last advice run did ("10 statements read, 8 planned, 23
  * candidates tested, 2 advised, in 140 ms"), or why it advised nothing;
  * NULL before the first.  *ran_at: its wall-clock time.  Borrowed. */
 const char *indexes_advice_summary(const struct app *app, double *ran_at);
 
 #define INDEXES_HYPOPG_MISSING "hypopg is not installed in this database: a superuser runs CREATE EXTENSION " \
-    "hypopg, or type :hypopg to have pgdeck do it (run indexes --advise: [actions] hypopg = create)"
+    "hypopg, or types :hypopg to have pgdeck do it (for run indexes --advise: create_hypopg = yes in [actions])"
 #define INDEXES_HYPOPG_ABSENT "the hypopg extension is not on this server (Debian: apt-get install " \
     "postgresql-15-hypopg), then CREATE EXTENSION hypopg as a superuser"
 

@@ -511,6 +511,61 @@ const struct action_def action_advise = {
     .result = advise_result,
 };
 
+/* ---- installing hypopg ---------------------------------------------------------- */
+
+/* `:hypopg` (and run indexes --advise with [actions] hypopg = create): a
+ * superuser installs the extension, previewed and confirmed like any
+ * change.  Into public, which PostgreSQL 15 lets only its owner write;
+ * the advice then trusts it only if every hypopg function there is owned
+ * by a superuser or the database owner (advice_setup.sql). */
+static void hypopg_read(struct action *a, const PGresult *res, const char *error)
+{
+    if (error) {
+        action_refuse(a, "%s", error);
+        return;
+    }
+    const char *schema = pgres_get(res, 0, "hypopg_schema");
+    const char *avail = pgres_get(res, 0, "hypopg_available");
+    const char *su = pgres_get(res, 0, "superuser");
+    if (schema) {
+        action_nothing(a, "hypopg is installed in %s", schema);
+        return;
+    }
+    if (!avail || strcmp(avail, "t") != 0) {
+        action_refuse(a, "%s", INDEXES_HYPOPG_ABSENT);
+        return;
+    }
+    if (!su || strcmp(su, "t") != 0) {
+        action_refuse(a, "only a superuser may CREATE EXTENSION hypopg (it is not a trusted extension): ask one "
+                      "to run it in %s", pgres_get(res, 0, "database"));
+        return;
+    }
+    action_note(a, "Install hypopg in %s: hypothetical indexes, which the index advice plans with "
+                "(EXPLAIN only; nothing is built).", pgres_get(res, 0, "database"));
+    action_add_step(a, "hypopg", "CREATE EXTENSION hypopg SCHEMA public");
+    action_set_detail(a, "installed");
+    action_planned(a);
+}
+
+static void hypopg_plan(struct action *a)
+{
+    action_set_target(a, "hypopg");
+    const char *sql = action_sql_file("queries/advice_setup.sql");
+    if (!sql || action_query(a, sql, 0, NULL, hypopg_read) != 0)
+        action_refuse(a, "the primary is not connected");
+}
+
+const struct action_def action_hypopg = {
+    .name = "hypopg",
+    .key = 0,
+    .needs = NEEDS_NOTHING,
+    .help = "indexes: CREATE EXTENSION hypopg, which the index advice needs (a superuser)",
+    .changes = true,
+    .ddl = true,
+    .affects = "advice",
+    .plan = hypopg_plan,
+};
+
 /* ---- the advice, from the results ---------------------------------------------- */
 
 static bool helps(const struct advice *ad, const struct test *x)
