@@ -198,6 +198,7 @@ static const char usage_text[] =
     "  run refresh  [--stale | VIEW...] [--dry-run]\n"
     "  run partitions [TABLE...] [--premake N] [--retention INTERVAL] [--drop] [--dry-run]\n"
     "  run indexes  [--plan FILE | --advise] [--dry-run]\n"
+    "  run track-views | untrack-views [--dry-run]   time every REFRESH (superuser)\n"
     "  agent --publish REDIS_URL --name NAME [--maxlen N]  collect, publish to Redis\n"
     "  check --from REDIS_URL [--name NAME]    the fleet of agents (as check)\n"
     "  --help  --version\n"
@@ -585,13 +586,25 @@ static int positional(struct loader *ld, const char *arg)
             cfg->run_kind = RUN_PARTITIONS;
         else if (strcmp(arg, "indexes") == 0)
             cfg->run_kind = RUN_INDEXES;
+        else if (strcmp(arg, "track-views") == 0)
+            cfg->run_kind = RUN_TRACK_VIEWS;
+        else if (strcmp(arg, "untrack-views") == 0)
+            cfg->run_kind = RUN_UNTRACK_VIEWS;
         else {
             char *q = quoted(arg);
-            fail(ld, "pgdeck: unknown run kind '%s' (expected refresh, partitions or indexes)", q);
+            fail(ld, "pgdeck: unknown run kind '%s' (expected refresh, partitions, indexes, track-views or "
+                 "untrack-views)", q);
             free(q);
             return -1;
         }
         return 0;
+    }
+    if (cfg->command == COMMAND_RUN && (cfg->run_kind == RUN_TRACK_VIEWS || cfg->run_kind == RUN_UNTRACK_VIEWS)) {
+        char *q = quoted(arg);
+        fail(ld, "pgdeck: run %s takes no names ('%s')", cfg->run_kind == RUN_TRACK_VIEWS ? "track-views"
+             : "untrack-views", q);
+        free(q);
+        return -1;
     }
     if (cfg->command == COMMAND_RUN && cfg->run_kind != RUN_INDEXES) {
         if (!*arg) {

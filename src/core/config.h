@@ -38,7 +38,7 @@ enum config_command {
 
 enum config_format { FORMAT_TEXT, FORMAT_JSON };
 
-enum config_run_kind { RUN_NONE, RUN_REFRESH, RUN_PARTITIONS, RUN_INDEXES };
+enum config_run_kind { RUN_NONE, RUN_REFRESH, RUN_PARTITIONS, RUN_INDEXES, RUN_TRACK_VIEWS, RUN_UNTRACK_VIEWS };
 
 /* A [retention] line.  The table is an SQL identifier (ident.h): `events`
  * is public.events, `archive."Events"` archive.Events; `*` is every table

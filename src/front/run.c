@@ -1,4 +1,5 @@
-/* pgdeck run refresh|partitions|indexes [--advise]: maintenance for cron.
+/* pgdeck run refresh|partitions|indexes [--advise]|track-views|untrack-views:
+ * maintenance for cron.
  *
  * The same actions, the same gate, the same journal and the same
  * lock_timeout as the console, on the same libuv loop; only the front end
@@ -266,6 +267,12 @@ static int plan_jobs(struct run *r)
         } else {
             add_job(r, action_find("index-all"), NULL, NULL);
         }
+        break;
+    case RUN_TRACK_VIEWS:
+        add_job(r, action_find("track-views"), NULL, NULL);
+        break;
+    case RUN_UNTRACK_VIEWS:
+        add_job(r, action_find("untrack-views"), NULL, NULL);
         break;
     case RUN_NONE:
         break;
