@@ -12,8 +12,8 @@
 --   has_trigger     the event trigger pgdeck_track_refresh is there
 --   trigger_ours    it runs pgdeck.track_refresh()
 --   others          what else schema pgdeck holds (relations, functions and
---                   types other than pgdeck's, a table's row type and
---                   sequences owned by its table aside), as a list of names
+--                   types other than pgdeck's, the log's indexes, row type
+--                   and identity sequence aside), as a list of names
 WITH db AS (
     SELECT datdba FROM pg_database WHERE datname = current_database()
 ),
@@ -32,6 +32,7 @@ others AS (
     SELECT c.relname::text AS name FROM pg_class c
      WHERE c.relnamespace = (SELECT oid FROM s)
        AND c.oid NOT IN (SELECT oid FROM tbl)
+       AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND i.indrelid IN (SELECT oid FROM tbl))
        AND NOT EXISTS (SELECT 1 FROM pg_depend d
                         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                           AND d.refobjid IN (SELECT oid FROM tbl) AND d.deptype IN ('a', 'i'))
