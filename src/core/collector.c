@@ -10,6 +10,7 @@
 
 #include "core/app.h"
 #include "core/collector.h"
+#include "core/host_job.h"
 #include "core/subject.h"
 #include "base/embedded.h"
 #include "base/clock.h"
@@ -55,6 +56,7 @@ void collectors_free(struct app *app)
         else
             free(c->state);
     }
+    host_jobs_detach(app);
     free(app->collectors);
     app->collectors = NULL;
     app->ncollectors = 0;

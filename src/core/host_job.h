@@ -7,8 +7,10 @@
  * host_sizes.c): `work` runs on libuv's thread pool (uv_queue_work),
  * where it may block on /proc, statvfs or a file, and `done` runs on the
  * loop, where it publishes.  A job knows its collector by index, not by
- * pointer: if the console closes while a job runs, `done` gets c == NULL
- * and only frees the job.  Private to those collectors. */
+ * pointer: if the collectors are freed while a job runs (the console
+ * closes; a test starts another app where the last one was), the job is
+ * detached, `done` gets c == NULL and only frees the job.  Private to
+ * those collectors and the collector engine. */
 
 struct app;
 struct collector;
@@ -20,12 +22,15 @@ struct host_job {
     int         index;
     void (*work)(struct host_job *j);
     void (*done)(struct host_job *j, struct collector *c);
+    struct host_job *next;      /* in flight, not yet done */
 };
 
 /* Queue the job for collector c.  0, or -1 when the pool refused (the
  * caller frees the job and publishes the failure). */
 int  host_job_start(struct host_job *j, struct collector *c,
                     void (*work)(struct host_job *), void (*done)(struct host_job *, struct collector *));
+/* The app's collectors go away: its jobs still out will find no collector. */
+void host_jobs_detach(const struct app *app);
 /* A collector that is not ready (what it waits for has not published):
  * run again shortly, without publishing.  Returns 0 for the run hook. */
 int  host_job_defer(struct collector *c);
