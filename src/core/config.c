@@ -1225,7 +1225,7 @@ static int check_consistency(struct loader *ld)
         return -1;
     }
     if (cfg->command == COMMAND_RUN && cfg->run_kind == RUN_NONE) {
-        fail(ld, "pgdeck: run: say what to run: refresh, partitions or indexes");
+        fail(ld, "pgdeck: run: say what to run: refresh, partitions, indexes, track-views or untrack-views");
         return -1;
     }
     if (ld->stale && cfg->run_kind != RUN_REFRESH) {
