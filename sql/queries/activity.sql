@@ -14,7 +14,8 @@
 --                   session's statement in pg_stat_statements
 --   progress_*      what pg_stat_progress_* says of the session (VACUUM,
 --                   ANALYZE, CLUSTER / VACUUM FULL, CREATE INDEX / REINDEX,
---                   COPY, BASE_BACKUP): the command, its phase, the
+--                   COPY FROM / TO, BASE_BACKUP): the command, its phase
+--                   (for a COPY, its source or target: "from a program"), the
 --                   relation, and a percent where the view gives a
 --                   measure of the whole (blocks, tuples, bytes); NULL for
 --                   a session that reports none.  The views read the
@@ -40,7 +41,7 @@ WITH progress AS (
                                   p.tuples_done::numeric / nullif(p.tuples_total, 0)), 1)
       FROM pg_stat_progress_create_index p
     UNION ALL
-    SELECT p.pid, p.command || ' ' || p.type, NULL, p.relid,
+    SELECT p.pid, p.command, 'from a ' || lower(p.type), p.relid,
            round(100.0 * p.bytes_processed / nullif(p.bytes_total, 0), 1)
       FROM pg_stat_progress_copy p
     UNION ALL

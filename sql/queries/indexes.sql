@@ -38,6 +38,9 @@ idx AS (
       JOIN pg_am am ON am.oid = ic.relam
      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
        AND n.nspname !~ '^pg_toast'
+       -- pgdeck's own refresh log (run track-views) is not the user's
+       -- index health
+       AND NOT (tn.nspname = 'pgdeck' AND tc.relname = 'refresh_log')
 ),
 locked AS (
     SELECT DISTINCT l.relation

@@ -809,6 +809,8 @@ static void advice_done(void *arg, struct action *a)
         s = snapshot_failed(c->def->name, why ? why + 9 : m);
     }
     collector_publish(c, s);
+    /* The indexes pane shows the advice as rows: now, not at its next run. */
+    collector_run_now(c->app, "indexes");
 }
 
 static const struct action_hooks advice_hooks = {
@@ -826,9 +828,12 @@ static int advice_run(struct collector *c)
      * there would plan a few hundred EXPLAINs for each --once or check. */
     enum config_command cmd = c->app->cfg ? c->app->cfg->command : COMMAND_CONSOLE;
     if (cmd == COMMAND_ONCE || cmd == COMMAND_CHECK) {
+        /* No rows, and the summary says why: not an error. */
         c->started = now_monotonic();
-        collector_publish(c, snapshot_failed(c->def->name, "the advice runs in the console, the agent and run "
-                                             "indexes --advise, not in --once or check"));
+        free(st->summary);
+        st->summary = xstrdup("the advice runs in the console, the agent and run indexes --advise, not in --once "
+                              "or check");
+        collector_publish(c, snapshot_new(c->def->name, ADVICE_NCOLUMNS, advice_columns));
         return 0;
     }
     /* The statements come first: until they are in, not due (again at the

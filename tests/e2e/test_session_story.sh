@@ -51,7 +51,7 @@ filter() {
 
 tmux_start main 220 50 "$PGDECK" -d "$DB"
 check "the console is up" tmux_wait_for main 'primary: up' 10
-check "the COPY shows its progress" tmux_wait_for main 'active .* COPY FROM PROGRAM ' 15
+check "the COPY shows its progress" tmux_wait_for main 'active .* COPY FROM ' 15
 filter "balance"
 check "the waiting session is listed" tmux_wait_for main 'UPDATE accounts SET balance' 10
 tmux_keys main Enter

@@ -25,8 +25,9 @@ static const struct column_def activity_columns[] = {
     { "WAIT",     "wait",       16, false, FORMAT_AS_TEXT, 110 },
     { "BLOCKED",  "blocked_by",  9, false, FORMAT_AS_TEXT, 70 },
     { "DURATION", "duration",    9, true,  FORMAT_AS_SECONDS },
-    /* pg_stat_progress_*: "VACUUM 45%", blank for most sessions. */
-    { "PROGRESS", "progress",   21, false, FORMAT_AS_TEXT, 130 },
+    /* pg_stat_progress_*: "VACUUM 45%", blank for most sessions: the
+     * column is there only while some session reports progress. */
+    { "PROGRESS", "progress",   16, false, FORMAT_AS_TEXT, 100, true },
     /* From /proc when pgdeck runs on the database host (subjects/host.h);
      * blank otherwise.  CPU% still leaves the query 30 columns at 80 and
      * at 150; memory and I/O come in where the query keeps 50 or more. */
