@@ -109,4 +109,21 @@ check_eq "the age is an estimate again" estimate "$(cell app.daily age_source)"
 "$PGDECK" -d "$DB" run untrack-views > "$OUT" 2> "$ERR"
 check "untracking again has nothing to do" grep -q 'nothing of pgdeck' "$OUT"
 
+# ---- a pgdeck schema another role made: never read, never installed over
+q "GRANT CREATE ON DATABASE $DB TO $ROLE" >/dev/null
+psql -Xq -v ON_ERROR_STOP=1 -d "$DB" -U "$ROLE" >/dev/null <<SQL || not_ok "the role plants a pgdeck schema"
+CREATE SCHEMA pgdeck;
+CREATE TABLE pgdeck.refresh_log (view_oid oid, started_at timestamptz, finished_at timestamptz);
+INSERT INTO pgdeck.refresh_log SELECT 'app.daily'::regclass, now() - interval '1 year', now() - interval '1 year';
+SQL
+check_eq "a planted pgdeck.refresh_log is not read" "" "$(cell app.daily refresh_known_from)"
+check "and the views row says why" sh -c "'$PGDECK' -d '$DB' --once --format json 2>/dev/null | grep -q 'ignoring pgdeck.refresh_log: owned by $ROLE'"
+"$PGDECK" -d "$DB" run track-views > "$OUT" 2> "$ERR"
+check_eq "track-views refuses to install into it (exit 1)" 1 "$?"
+check "and says whose it is" grep -q "a schema pgdeck owned by $ROLE" "$ERR"
+"$PGDECK" -d "$DB" run untrack-views > "$OUT" 2> "$ERR"
+check_eq "untrack-views does not drop it (exit 1)" 1 "$?"
+check_eq "the role's schema is still there" 1 "$(q "SELECT count(*) FROM pg_namespace WHERE nspname = 'pgdeck'")"
+q "DROP SCHEMA pgdeck CASCADE" >/dev/null 2>&1
+
 tap_done
