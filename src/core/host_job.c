@@ -16,33 +16,13 @@ static void job_work(uv_work_t *req)
     j->work(j);
 }
 
-/* Jobs queued and not yet done, so that an app that goes away can detach
- * them (host_jobs_detach): the loop thread alone touches this list. */
-static struct host_job *in_flight;
-
-static void unlink_job(struct host_job *j)
-{
-    for (struct host_job **p = &in_flight; *p; p = &(*p)->next)
-        if (*p == j) {
-            *p = j->next;
-            return;
-        }
-}
-
 static void job_after(uv_work_t *req, int status)
 {
     (void)status;
     struct host_job *j = req->data;
-    unlink_job(j);
     struct app *app = j->app;
-    j->done(j, app && app->collectors ? &app->collectors[j->index] : NULL);
-}
-
-void host_jobs_detach(const struct app *app)
-{
-    for (struct host_job *j = in_flight; j; j = j->next)
-        if (j->app == app)
-            j->app = NULL;
+    bool same = app->collectors && app->collectors_generation == j->generation;
+    j->done(j, same ? &app->collectors[j->index] : NULL);
 }
 
 int host_job_start(struct host_job *j, struct collector *c,
@@ -50,15 +30,11 @@ int host_job_start(struct host_job *j, struct collector *c,
 {
     j->app = c->app;
     j->index = (int)(c - c->app->collectors);
+    j->generation = c->app->collectors_generation;
     j->work = work;
     j->done = done;
     j->req.data = j;
-    int rc = uv_queue_work(c->app->loop, &j->req, job_work, job_after);
-    if (rc == 0) {
-        j->next = in_flight;
-        in_flight = j;
-    }
-    return rc;
+    return uv_queue_work(c->app->loop, &j->req, job_work, job_after);
 }
 
 int host_job_defer(struct collector *c)

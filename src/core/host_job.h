@@ -6,11 +6,11 @@
 /* Thread-pool jobs of the host collectors (src/subjects/host.c,
  * host_sizes.c): `work` runs on libuv's thread pool (uv_queue_work),
  * where it may block on /proc, statvfs or a file, and `done` runs on the
- * loop, where it publishes.  A job knows its collector by index, not by
- * pointer: if the collectors are freed while a job runs (the console
- * closes; a test starts another app where the last one was), the job is
- * detached, `done` gets c == NULL and only frees the job.  Private to
- * those collectors and the collector engine. */
+ * loop, where it publishes.  A job knows its collector by index and the
+ * collectors' generation, not by pointer: if the collectors are freed
+ * while a job runs (the console closes; a test starts another app where
+ * the last one was), `done` gets c == NULL and only frees the job.
+ * Private to those collectors. */
 
 struct app;
 struct collector;
@@ -20,17 +20,15 @@ struct host_job {
     uv_work_t   req;
     struct app *app;
     int         index;
+    unsigned    generation;     /* app->collectors_generation at the start */
     void (*work)(struct host_job *j);
     void (*done)(struct host_job *j, struct collector *c);
-    struct host_job *next;      /* in flight, not yet done */
 };
 
 /* Queue the job for collector c.  0, or -1 when the pool refused (the
  * caller frees the job and publishes the failure). */
 int  host_job_start(struct host_job *j, struct collector *c,
                     void (*work)(struct host_job *), void (*done)(struct host_job *, struct collector *));
-/* The app's collectors go away: its jobs still out will find no collector. */
-void host_jobs_detach(const struct app *app);
 /* A collector that is not ready (what it waits for has not published):
  * run again shortly, without publishing.  Returns 0 for the run hook. */
 int  host_job_defer(struct collector *c);
