@@ -250,6 +250,14 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
         const struct column_def *cd = &t->columns[c];
         if (cd->min_cols && width < cd->min_cols)
             continue;
+        if (cd->when_any) {
+            int col = snapshot_column(s, cd->field);
+            bool any = false;
+            for (int r = 0; col >= 0 && r < s->nrows && !any; r++)
+                any = snapshot_cell(s, r, col) != NULL;
+            if (!any)
+                continue;
+        }
         if (cd->width == 0 && flex < 0) {
             flex = c;
             continue;

@@ -51,6 +51,7 @@ struct column_def {
     bool        right;      /* right-aligned (numbers) */
     enum cell_format format;
     int         min_cols;   /* hide this column when the pane is narrower */
+    bool        when_any;   /* shown only when some row has a value in it */
 };
 
 /* One table a pane shows: which snapshot, which columns. */
