@@ -86,6 +86,7 @@ struct table_state {
     int  *order;
     int   norder;
     int   page;             /* rows that fit */
+    unsigned columns_shown; /* bit c: column c was drawn (< and > skip the others) */
 };
 
 /* How a subject is drawn.  The class in ui/panes/pane_<subject>.c is
