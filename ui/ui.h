@@ -92,6 +92,7 @@ struct table_state {
     char *counted_filter;
     int   counted_mode;
     int   counted_rows;
+    unsigned columns_shown; /* bit c: column c was drawn (< and > skip the others) */
 };
 
 /* How a subject is drawn.  The class in ui/panes/pane_<subject>.c is
