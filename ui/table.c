@@ -193,11 +193,14 @@ static void remember_key(struct pane *p)
 
 int table_selected_row(struct ui *ui, struct pane *p, const struct snapshot **s)
 {
-    (void)ui;
     struct table_state *st = &p->table;
     *s = st->shown;
     if (!st->shown || st->shown->error)
         return -1;
+    /* The rows of the snapshot shown as the filter now has them: a key
+     * pressed right after a filter was typed, before the next frame, acts
+     * on a row the filter keeps, not on the one it has just hidden. */
+    table_order(ui, p, st->shown);
     /* By key: between a filter typed and the next frame, `selected` is
      * not yet where the key is. */
     int i = find_key(p, st->shown, st->order, st->norder, st->selected_key);
