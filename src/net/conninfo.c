@@ -9,6 +9,7 @@
  * therefore scrubbed of anything the input held in a password position. */
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -561,15 +562,41 @@ static char *display_one(const char *keyword, const char *value)
     return sb_finish(&sb);
 }
 
-char **conninfo_display_pairs(const struct conninfo *ci, int *n)
+/* What libpq takes for keyword when the conninfo does not say: the
+ * environment (PGHOST, PGPORT) or its compiled default; NULL for none
+ * (a host libpq would find in its default socket directory).  Read once. */
+static const char *libpq_default(const char *keyword)
+{
+    static bool read;
+    static char *host, *port;
+    if (!read) {
+        read = true;
+        PQconninfoOption *opts = PQconndefaults();
+        for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+            if (strcmp(o->keyword, "host") == 0 && o->val && *o->val)
+                host = xstrdup(o->val);
+            else if (strcmp(o->keyword, "port") == 0 && o->val && *o->val)
+                port = xstrdup(o->val);
+        }
+        PQconninfoFree(opts);
+    }
+    return strcmp(keyword, "host") == 0 ? host : strcmp(keyword, "port") == 0 ? port : NULL;
+}
+
+static char **display_pairs(const struct conninfo *ci, int *n, bool effective)
 {
     static const char *const first[] = { "host", "hostaddr", "port", "user", "dbname" };
-    char **pairs = xcalloc((size_t)ci->count + 1, sizeof *pairs);
+    char **pairs = xcalloc((size_t)ci->count + 3, sizeof *pairs);
     int has_secret = 0;
+    bool has_host = conninfo_get(ci, "host") || conninfo_get(ci, "hostaddr");
 
     *n = 0;
     for (size_t k = 0; k < sizeof first / sizeof first[0]; k++) {
         const char *v = conninfo_get(ci, first[k]);
+        /* The server actually used: libpq's host and port where the
+         * conninfo leaves them out. */
+        if (!v && effective && (strcmp(first[k], "port") == 0 || (strcmp(first[k], "host") == 0 && !has_host)))
+            v = libpq_default(first[k]);
         if (v)
             pairs[(*n)++] = display_one(first[k], v);
     }
@@ -599,10 +626,15 @@ char **conninfo_display_pairs(const struct conninfo *ci, int *n)
     return pairs;
 }
 
+char **conninfo_display_pairs(const struct conninfo *ci, int *n)
+{
+    return display_pairs(ci, n, true);
+}
+
 char *conninfo_display(const struct conninfo *ci)
 {
     int n;
-    char **pairs = conninfo_display_pairs(ci, &n);
+    char **pairs = display_pairs(ci, &n, false);
     struct strbuf sb = { 0 };
     for (int i = 0; i < n; i++) {
         if (sb.len)

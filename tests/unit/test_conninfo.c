@@ -239,6 +239,46 @@ static void test_conninfo_display_lists_main_keys_first_and_masks_password(void 
     conninfo_free(&ci);
 }
 
+/* The title's pairs name the port libpq takes from PGPORT (and the host
+ * from PGHOST) when the conninfo leaves them out; the one-line display
+ * keeps to what was given.  First in main: libpq's defaults are read
+ * once a process. */
+static void test_conninfo_display_pairs_add_libpq_host_and_port(void **state)
+{
+    struct conninfo ci;
+    char err[256];
+    (void)state;
+    setenv("PGPORT", "6543", 1);
+    setenv("PGHOST", "/run/pg", 1);
+    assert_int_equal(conninfo_parse(&ci, "dbname=d user=u", err, sizeof err), 0);
+    int n = 0;
+    char **pairs = conninfo_display_pairs(&ci, &n);
+    assert_int_equal(n, 4);
+    assert_string_equal(pairs[0], "host=/run/pg");
+    assert_string_equal(pairs[1], "port=6543");
+    assert_string_equal(pairs[2], "user=u");
+    assert_string_equal(pairs[3], "dbname=d");
+    for (int i = 0; i < n; i++)
+        free(pairs[i]);
+    free(pairs);
+    char *d = conninfo_display(&ci);
+    assert_string_equal(d, "user=u dbname=d");
+    free(d);
+    conninfo_free(&ci);
+    /* A port given is the one shown; a hostaddr is a host. */
+    assert_int_equal(conninfo_parse(&ci, "hostaddr=10.0.0.1 port=5433", err, sizeof err), 0);
+    pairs = conninfo_display_pairs(&ci, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(pairs[0], "hostaddr=10.0.0.1");
+    assert_string_equal(pairs[1], "port=5433");
+    for (int i = 0; i < n; i++)
+        free(pairs[i]);
+    free(pairs);
+    conninfo_free(&ci);
+    unsetenv("PGPORT");
+    unsetenv("PGHOST");
+}
+
 static void test_conninfo_display_masks_a_password_inside_dbname(void **state)
 {
     struct conninfo ci = { 0 };
@@ -669,6 +709,7 @@ static void test_numeric_addresses_are_recognised(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conninfo_display_pairs_add_libpq_host_and_port),
         cmocka_unit_test(test_conninfo_parses_keyword_value_string),
         cmocka_unit_test(test_conninfo_parses_postgresql_uri),
         cmocka_unit_test(test_conninfo_empty_or_null_text_is_an_empty_set),
