@@ -15,6 +15,7 @@
 #include "base/sanitize.h"
 #include "base/utf8.h"
 #include "base/xalloc.h"
+#include "base/errbuf.h"
 
 /* How many parts a name may have: [schema.]name. */
 #define IDENT_MAX_PARTS 2
@@ -34,18 +35,6 @@ static bool is_ident_start(unsigned char c)
 static bool is_ident_char(unsigned char c)
 {
     return is_ident_start(c) || (c >= '0' && c <= '9') || c == '$';
-}
-
-static void set_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* A bit of the input for a message: harmless and short. */
@@ -100,7 +89,7 @@ static int parse_part(const char **p, char **out, char *err, size_t errlen)
         n = 1;
         for (;;) {
             if (s[n] == '\0') {
-                set_error(err, errlen, "a quoted name is not closed (a quote inside one is written \"\")");
+                errbuf_set(err, errlen, "a quoted name is not closed (a quote inside one is written \"\")");
                 return -1;
             }
             if (s[n] == '"') {
@@ -112,7 +101,7 @@ static int parse_part(const char **p, char **out, char *err, size_t errlen)
         }
         n++;                                /* the closing quote */
         if (n == 2) {
-            set_error(err, errlen, "\"\" is an empty name");
+            errbuf_set(err, errlen, "\"\" is an empty name");
             return -1;
         }
     } else if (is_ident_start((unsigned char)*s)) {
@@ -121,10 +110,10 @@ static int parse_part(const char **p, char **out, char *err, size_t errlen)
             n++;
     } else {
         if (*s == '\0' || *s == '.')
-            set_error(err, errlen, "a name is missing %s", *s == '.' ? "before '.'" : "after '.'");
+            errbuf_set(err, errlen, "a name is missing %s", *s == '.' ? "before '.'" : "after '.'");
         else {
             char *what = excerpt(s);
-            set_error(err, errlen, "'%s' does not start a name (unquoted names start with a letter or '_'; "
+            errbuf_set(err, errlen, "'%s' does not start a name (unquoted names start with a letter or '_'; "
                       "quote others: \"1st\")", what);
             free(what);
         }
@@ -133,12 +122,12 @@ static int parse_part(const char **p, char **out, char *err, size_t errlen)
     char *value = ident_token_value(s, n);
     if (!utf8_valid(value, strlen(value))) {
         free(value);
-        set_error(err, errlen, "the name is not valid UTF-8");
+        errbuf_set(err, errlen, "the name is not valid UTF-8");
         return -1;
     }
     if (strlen(value) > IDENT_MAX_BYTES) {
         char *shown = excerpt(value);
-        set_error(err, errlen, "'%s' is %zu bytes long: PostgreSQL keeps %d bytes of a name, so no "
+        errbuf_set(err, errlen, "'%s' is %zu bytes long: PostgreSQL keeps %d bytes of a name, so no "
                   "object has it", shown, strlen(value), IDENT_MAX_BYTES);
         free(shown);
         free(value);
@@ -162,12 +151,12 @@ int ident_parse_qualified(const char *text, const char *default_schema, char **s
     while (is_blank((unsigned char)*p))
         p++;
     if (*p == '\0') {
-        set_error(err, errlen, "the name is empty");
+        errbuf_set(err, errlen, "the name is empty");
         return -1;
     }
     for (;;) {
         if (nparts == IDENT_MAX_PARTS) {
-            set_error(err, errlen, "too many dots: a name is [schema.]name (quote a name that holds a "
+            errbuf_set(err, errlen, "too many dots: a name is [schema.]name (quote a name that holds a "
                       "dot: public.\"a.b\")");
             goto fail;
         }
@@ -180,7 +169,7 @@ int ident_parse_qualified(const char *text, const char *default_schema, char **s
             break;
         if (*p != '.') {
             char *what = excerpt(p);
-            set_error(err, errlen, "unexpected '%s' after the name", what);
+            errbuf_set(err, errlen, "unexpected '%s' after the name", what);
             free(what);
             goto fail;
         }

@@ -14,22 +14,11 @@
 #include "base/numparse.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
+#include "base/errbuf.h"
 
 static const char *const level_names[] = { "ok", "warning", "critical", "unknown" };
 /* By enum stream_actions. */
 static const char *const action_names[] = { "refused", "accepted", "read-only" };
-
-static void set_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- names and keys ---------------------------------------------------------- */
 
@@ -325,17 +314,17 @@ double stream_parse_time(const char *text)
 static const char *string_value(const json_t *j, size_t max, const char *where, char *err, size_t errlen)
 {
     if (!json_is_string(j)) {
-        set_error(err, errlen, "%s: expected a string", where);
+        errbuf_set(err, errlen, "%s: expected a string", where);
         return NULL;
     }
     size_t len = json_string_length(j);
     const char *s = json_string_value(j);
     if (len > max) {
-        set_error(err, errlen, "%s: %zu bytes, more than %zu", where, len, max);
+        errbuf_set(err, errlen, "%s: %zu bytes, more than %zu", where, len, max);
         return NULL;
     }
     if (memchr(s, '\0', len)) {
-        set_error(err, errlen, "%s: holds a NUL character", where);
+        errbuf_set(err, errlen, "%s: holds a NUL character", where);
         return NULL;
     }
     return s;
@@ -346,28 +335,28 @@ static const json_t *member(const json_t *obj, const char *key, const char *wher
 {
     const json_t *j = json_object_get(obj, key);
     if (!j)
-        set_error(err, errlen, "%s: the member \"%s\" is missing", where, key);
+        errbuf_set(err, errlen, "%s: the member \"%s\" is missing", where, key);
     return j;
 }
 
 static json_t *load(const char *text, size_t len, size_t max, const char *where, char *err, size_t errlen)
 {
     if (len > max) {
-        set_error(err, errlen, "%s: %zu bytes, more than %zu", where, len, max);
+        errbuf_set(err, errlen, "%s: %zu bytes, more than %zu", where, len, max);
         return NULL;
     }
     if (len == 0) {
-        set_error(err, errlen, "%s: empty", where);
+        errbuf_set(err, errlen, "%s: empty", where);
         return NULL;
     }
     json_error_t jerr;
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {
-        set_error(err, errlen, "%s: not JSON: %s at byte %d", where, jerr.text, jerr.position);
+        errbuf_set(err, errlen, "%s: not JSON: %s at byte %d", where, jerr.text, jerr.position);
         return NULL;
     }
     if (!json_is_object(doc)) {
-        set_error(err, errlen, "%s: expected a JSON object", where);
+        errbuf_set(err, errlen, "%s: expected a JSON object", where);
         json_decref(doc);
         return NULL;
     }
@@ -390,7 +379,7 @@ static int time_member(const json_t *obj, const char *key, double *out, const ch
     const char *s = string_value(j, 40, at, err, errlen);
     double t = s ? stream_parse_time(s) : -1;
     if (s && t < 0)
-        set_error(err, errlen, "%s: not a time like 2026-11-29T01:15:43.123Z", at);
+        errbuf_set(err, errlen, "%s: not a time like 2026-11-29T01:15:43.123Z", at);
     if (t < 0)
         return -1;
     *out = t;
@@ -410,7 +399,7 @@ static int number_member(const json_t *obj, const char *key, double min, double 
     }
     double v = json_is_number(j) ? json_number_value(j) : NAN;
     if (!json_is_number(j) || !isfinite(v) || v < min || v > max) {
-        set_error(err, errlen, "%s: %s: expected a number between %g and %g%s", where, key, min, max,
+        errbuf_set(err, errlen, "%s: %s: expected a number between %g and %g%s", where, key, min, max,
                   null_ok ? " or null" : "");
         return -1;
     }
@@ -473,20 +462,20 @@ static struct snapshot *snapshot_from_json(const json_t *doc, const char *collec
         return NULL;
     }
     if (!json_is_array(columns) || !json_is_array(rows)) {
-        set_error(err, errlen, "%s: %s: expected an array", where, json_is_array(columns) ? "rows" : "columns");
+        errbuf_set(err, errlen, "%s: %s: expected an array", where, json_is_array(columns) ? "rows" : "columns");
         free(error);
         return NULL;
     }
     size_t ncols = json_array_size(columns), nrows = json_array_size(rows);
     if (ncols > STREAM_MAX_COLUMNS || nrows > STREAM_MAX_ROWS ||
         (unsigned long long)ncols * nrows > STREAM_MAX_CELLS) {
-        set_error(err, errlen, "%s: %zu rows of %zu columns, more than the limits (%d columns, %d rows, "
+        errbuf_set(err, errlen, "%s: %zu rows of %zu columns, more than the limits (%d columns, %d rows, "
                   "%d cells)", where, nrows, ncols, STREAM_MAX_COLUMNS, STREAM_MAX_ROWS, STREAM_MAX_CELLS);
         free(error);
         return NULL;
     }
     if (error && (ncols || nrows)) {
-        set_error(err, errlen, "%s: a failed snapshot (error set) carries no columns or rows", where);
+        errbuf_set(err, errlen, "%s: a failed snapshot (error set) carries no columns or rows", where);
         free(error);
         return NULL;
     }
@@ -512,7 +501,7 @@ static struct snapshot *snapshot_from_json(const json_t *doc, const char *collec
     for (size_t r = 0; r < nrows; r++) {
         const json_t *row = json_array_get(rows, r);
         if (!json_is_array(row) || json_array_size(row) != ncols) {
-            set_error(err, errlen, "%s: rows[%zu]: expected an array of %zu values", where, r, ncols);
+            errbuf_set(err, errlen, "%s: rows[%zu]: expected an array of %zu values", where, r, ncols);
             snapshot_unref(s);
             return NULL;
         }
@@ -527,7 +516,7 @@ static struct snapshot *snapshot_from_json(const json_t *doc, const char *collec
             const char *text = json_is_string(v) ? string_value(v, STREAM_MAX_TEXT, at, err, errlen) : NULL;
             if (!text) {
                 if (!json_is_string(v))
-                    set_error(err, errlen, "%s: expected a string or null", at);
+                    errbuf_set(err, errlen, "%s: expected a string or null", at);
                 snapshot_unref(s);
                 return NULL;
             }
@@ -555,7 +544,7 @@ static int number_field(const char *name, const char *v, size_t len, double min,
     char buf[32];
     double d;
     if (short_field(v, len, buf, sizeof buf) != 0 || numparse_double(buf, &d) != 0 || d < min || d > max) {
-        set_error(err, errlen, "entry: the field \"%s\" is not a number between %g and %g", name, min, max);
+        errbuf_set(err, errlen, "entry: the field \"%s\" is not a number between %g and %g", name, min, max);
         return -1;
     }
     *out = d;
@@ -573,7 +562,7 @@ int stream_entry_parse(int count, const char *const *fields, const size_t *field
     *out = NULL;
     memset(meta, 0, sizeof *meta);
     if (count < 0 || count > STREAM_MAX_FIELDS) {
-        set_error(err, errlen, "entry: %d fields, more than %d", count, STREAM_MAX_FIELDS);
+        errbuf_set(err, errlen, "entry: %d fields, more than %d", count, STREAM_MAX_FIELDS);
         return -1;
     }
     for (int i = 0; i < count; i++) {
@@ -581,7 +570,7 @@ int stream_entry_parse(int count, const char *const *fields, const size_t *field
             if (field_lens[i] != strlen(known[k]) || memcmp(fields[i], known[k], field_lens[i]) != 0)
                 continue;
             if (at[k] >= 0) {
-                set_error(err, errlen, "entry: the field \"%s\" is given twice", known[k]);
+                errbuf_set(err, errlen, "entry: the field \"%s\" is given twice", known[k]);
                 return -1;
             }
             at[k] = i;
@@ -590,7 +579,7 @@ int stream_entry_parse(int count, const char *const *fields, const size_t *field
     for (int k = 0; k < F_KNOWN; k++) {
         /* cadence and keepalive are hints; the rest is needed */
         if (at[k] < 0 && k != F_CADENCE && k != F_KEEPALIVE) {
-            set_error(err, errlen, "entry: the field \"%s\" is missing", known[k]);
+            errbuf_set(err, errlen, "entry: the field \"%s\" is missing", known[k]);
             return -1;
         }
     }
@@ -598,11 +587,11 @@ int stream_entry_parse(int count, const char *const *fields, const size_t *field
     long format;
     if (short_field(values[at[F_FORMAT]], value_lens[at[F_FORMAT]], buf, sizeof buf) != 0 ||
         numparse_long(buf, &format) != 0 || format < 1) {
-        set_error(err, errlen, "entry: the field \"format\" is not a format number");
+        errbuf_set(err, errlen, "entry: the field \"format\" is not a format number");
         return -1;
     }
     if (format > STREAM_FORMAT) {
-        set_error(err, errlen, "entry: stream format %ld is newer than this pgdeck reads (%d)", format,
+        errbuf_set(err, errlen, "entry: stream format %ld is newer than this pgdeck reads (%d)", format,
                   STREAM_FORMAT);
         return -1;
     }
@@ -610,7 +599,7 @@ int stream_entry_parse(int count, const char *const *fields, const size_t *field
     if (short_field(values[at[F_COLLECTOR]], value_lens[at[F_COLLECTOR]], meta->collector,
                     sizeof meta->collector) != 0 || !stream_collector_valid(meta->collector)) {
         meta->collector[0] = '\0';
-        set_error(err, errlen, "entry: the field \"collector\" is not a collector name ([a-z0-9_], 1 to %d)",
+        errbuf_set(err, errlen, "entry: the field \"collector\" is not a collector name ([a-z0-9_], 1 to %d)",
                   STREAM_COLLECTOR_MAX);
         return -1;
     }
@@ -647,12 +636,12 @@ int stream_reply_parse(const redisReply *entry, struct snapshot **out, struct st
     if (!entry || entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
         !entry->element[0] || entry->element[0]->type != REDIS_REPLY_STRING ||
         !entry->element[1] || entry->element[1]->type != REDIS_REPLY_ARRAY) {
-        set_error(err, errlen, "entry: expected [ID, [field, value, ...]]");
+        errbuf_set(err, errlen, "entry: expected [ID, [field, value, ...]]");
         return -1;
     }
     const redisReply *pairs = entry->element[1];
     if (pairs->elements % 2 != 0 || pairs->elements / 2 > STREAM_MAX_FIELDS) {
-        set_error(err, errlen, "entry: %zu field and value strings (expected pairs, at most %d)",
+        errbuf_set(err, errlen, "entry: %zu field and value strings (expected pairs, at most %d)",
                   pairs->elements, STREAM_MAX_FIELDS);
         return -1;
     }
@@ -662,7 +651,7 @@ int stream_reply_parse(const redisReply *entry, struct snapshot **out, struct st
     for (int i = 0; i < count; i++) {
         const redisReply *f = pairs->element[2 * i], *v = pairs->element[2 * i + 1];
         if (!f || !v || f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) {
-            set_error(err, errlen, "entry: field %d is not a string pair", i);
+            errbuf_set(err, errlen, "entry: field %d is not a string pair", i);
             return -1;
         }
         fields[i] = f->str;
@@ -742,7 +731,7 @@ static int level_member(const json_t *obj, const char *key, int *out, const char
             return 0;
         }
     }
-    set_error(err, errlen, "%s: %s: expected ok, warning, critical or unknown", where, key);
+    errbuf_set(err, errlen, "%s: %s: expected ok, warning, critical or unknown", where, key);
     return -1;
 }
 
@@ -761,7 +750,7 @@ static int optional_members(const json_t *doc, struct stream_agent *a, const cha
             if (strcmp(buf, action_names[i]) == 0)
                 found = i;
         if (found < 0) {
-            set_error(err, errlen, "%s: actions: expected refused, accepted or read-only", where);
+            errbuf_set(err, errlen, "%s: actions: expected refused, accepted or read-only", where);
             return -1;
         }
         a->actions = (enum stream_actions)found;
@@ -770,7 +759,7 @@ static int optional_members(const json_t *doc, struct stream_agent *a, const cha
     if (!figures)
         return 0;
     if (!json_is_object(figures) || json_object_size(figures) > STREAM_MAX_FIGURES) {
-        set_error(err, errlen, "%s: figures: expected an object of at most %d numbers", where, STREAM_MAX_FIGURES);
+        errbuf_set(err, errlen, "%s: figures: expected an object of at most %d numbers", where, STREAM_MAX_FIGURES);
         return -1;
     }
     const char *key;
@@ -778,7 +767,7 @@ static int optional_members(const json_t *doc, struct stream_agent *a, const cha
     json_object_foreach((json_t *)figures, key, value) {
         double v = json_is_number(value) ? json_number_value(value) : NAN;
         if (strlen(key) >= sizeof a->figures[0].name || !isfinite(v) || fabs(v) > 1e18) {
-            set_error(err, errlen, "%s: figures: each a name of at most %zu bytes and a number", where,
+            errbuf_set(err, errlen, "%s: figures: each a name of at most %zu bytes and a number", where,
                       sizeof a->figures[0].name - 1);
             return -1;
         }
@@ -804,14 +793,14 @@ static int summary_from_json(const json_t *doc, struct stream_agent *a, char *er
     if (number_member(doc, "format", 1, 1e6, false, 0, &format, where, err, errlen) != 0)
         return -1;
     if (format > STREAM_FORMAT || format != floor(format)) {
-        set_error(err, errlen, "%s: format %g is not one this pgdeck reads (%d)", where, format, STREAM_FORMAT);
+        errbuf_set(err, errlen, "%s: format %g is not one this pgdeck reads (%d)", where, format, STREAM_FORMAT);
         return -1;
     }
     a->format = (int)format;
     if (text_member_into(doc, "name", STREAM_NAME_MAX, false, a->name, sizeof a->name, where, err, errlen) != 0)
         return -1;
     if (!stream_name_valid(a->name)) {
-        set_error(err, errlen, "%s: name: not an agent name ([A-Za-z0-9._-], 1 to %d)", where, STREAM_NAME_MAX);
+        errbuf_set(err, errlen, "%s: name: not an agent name ([A-Za-z0-9._-], 1 to %d)", where, STREAM_NAME_MAX);
         return -1;
     }
     if (text_member_into(doc, "state", 15, false, a->state, sizeof a->state, where, err, errlen) != 0 ||
@@ -833,11 +822,11 @@ static int summary_from_json(const json_t *doc, struct stream_agent *a, char *er
     if (!alerts)
         return -1;
     if (!json_is_array(servers) || json_array_size(servers) > STREAM_MAX_SERVERS) {
-        set_error(err, errlen, "%s: servers: expected an array of at most %d", where, STREAM_MAX_SERVERS);
+        errbuf_set(err, errlen, "%s: servers: expected an array of at most %d", where, STREAM_MAX_SERVERS);
         return -1;
     }
     if (!json_is_array(alerts) || json_array_size(alerts) > STREAM_MAX_ALERTS) {
-        set_error(err, errlen, "%s: alerts: expected an array of at most %d", where, STREAM_MAX_ALERTS);
+        errbuf_set(err, errlen, "%s: alerts: expected an array of at most %d", where, STREAM_MAX_ALERTS);
         return -1;
     }
     for (size_t i = 0; i < json_array_size(servers); i++) {
@@ -845,7 +834,7 @@ static int summary_from_json(const json_t *doc, struct stream_agent *a, char *er
         char at[48];
         snprintf(at, sizeof at, "%s: servers[%zu]", where, i);
         if (!json_is_object(j)) {
-            set_error(err, errlen, "%s: expected an object", at);
+            errbuf_set(err, errlen, "%s: expected an object", at);
             return -1;
         }
         struct stream_server *s = &a->servers[a->nservers++];
@@ -854,7 +843,7 @@ static int summary_from_json(const json_t *doc, struct stream_agent *a, char *er
         if (!standby)
             return -1;
         if (!json_is_boolean(configured) || !json_is_boolean(standby)) {
-            set_error(err, errlen, "%s: configured and standby: expected true or false", at);
+            errbuf_set(err, errlen, "%s: configured and standby: expected true or false", at);
             return -1;
         }
         s->configured = json_is_true(configured);
@@ -870,7 +859,7 @@ static int summary_from_json(const json_t *doc, struct stream_agent *a, char *er
         char at[48];
         snprintf(at, sizeof at, "%s: alerts[%zu]", where, i);
         if (!json_is_object(j)) {
-            set_error(err, errlen, "%s: expected an object", at);
+            errbuf_set(err, errlen, "%s: expected an object", at);
             return -1;
         }
         struct stream_alert *al = &a->alerts[a->nalerts++];

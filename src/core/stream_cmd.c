@@ -16,18 +16,7 @@
 #include "base/numparse.h"
 #include "base/utf8.h"
 #include "base/xalloc.h"
-
-static void set_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "base/errbuf.h"
 
 void stream_cmd_fields_free(struct stream_cmd_fields *f)
 {
@@ -109,26 +98,26 @@ static int read_fields(const redisReply *entry, struct found *f, double *id_ms, 
     if (!entry || entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 || !entry->element[0] ||
         entry->element[0]->type != REDIS_REPLY_STRING || !entry->element[1] ||
         entry->element[1]->type != REDIS_REPLY_ARRAY) {
-        set_error(err, errlen, "entry: expected [ID, [field, value, ...]]");
+        errbuf_set(err, errlen, "entry: expected [ID, [field, value, ...]]");
         return -1;
     }
     const redisReply *pairs = entry->element[1];
     if (pairs->elements % 2 != 0 || pairs->elements / 2 > STREAM_MAX_FIELDS) {
-        set_error(err, errlen, "entry: %zu field and value strings (expected pairs, at most %d)", pairs->elements,
+        errbuf_set(err, errlen, "entry: %zu field and value strings (expected pairs, at most %d)", pairs->elements,
                   STREAM_MAX_FIELDS);
         return -1;
     }
     for (size_t i = 0; i < pairs->elements; i += 2) {
         const redisReply *k = pairs->element[i], *v = pairs->element[i + 1];
         if (!k || !v || k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) {
-            set_error(err, errlen, "entry: field %zu is not a string pair", i / 2);
+            errbuf_set(err, errlen, "entry: field %zu is not a string pair", i / 2);
             return -1;
         }
         for (int n = 0; n < f->nnames; n++) {
             if (k->len != strlen(f->names[n]) || memcmp(k->str, f->names[n], k->len) != 0)
                 continue;
             if (f->at[n] >= 0) {
-                set_error(err, errlen, "entry: the field \"%s\" is given twice", f->names[n]);
+                errbuf_set(err, errlen, "entry: the field \"%s\" is given twice", f->names[n]);
                 return -1;
             }
             f->at[n] = (int)i + 1;
@@ -154,11 +143,11 @@ static int text_field(const struct found *f, int k, size_t max, char **out, char
     if (!v)
         return 0;
     if (v->len > max) {
-        set_error(err, errlen, "entry: the field \"%s\" is %zu bytes, more than %zu", f->names[k], v->len, max);
+        errbuf_set(err, errlen, "entry: the field \"%s\" is %zu bytes, more than %zu", f->names[k], v->len, max);
         return -1;
     }
     if (memchr(v->str, '\0', v->len) || !utf8_valid(v->str, v->len)) {
-        set_error(err, errlen, "entry: the field \"%s\" is not text (UTF-8 without NUL)", f->names[k]);
+        errbuf_set(err, errlen, "entry: the field \"%s\" is not text (UTF-8 without NUL)", f->names[k]);
         return -1;
     }
     *out = xstrndup(v->str, v->len);
@@ -173,18 +162,18 @@ static int word_field(const struct found *f, int k, bool required, bool (*valid)
     buf[0] = '\0';
     if (!v) {
         if (required)
-            set_error(err, errlen, "entry: the field \"%s\" is missing", f->names[k]);
+            errbuf_set(err, errlen, "entry: the field \"%s\" is missing", f->names[k]);
         return required ? -1 : 0;
     }
     if (v->len >= buflen || memchr(v->str, '\0', v->len)) {
-        set_error(err, errlen, "entry: the field \"%s\" is not %s", f->names[k], what);
+        errbuf_set(err, errlen, "entry: the field \"%s\" is not %s", f->names[k], what);
         return -1;
     }
     memcpy(buf, v->str, v->len);
     buf[v->len] = '\0';
     if (valid && !valid(buf)) {
         buf[0] = '\0';
-        set_error(err, errlen, "entry: the field \"%s\" is not %s", f->names[k], what);
+        errbuf_set(err, errlen, "entry: the field \"%s\" is not %s", f->names[k], what);
         return -1;
     }
     return 0;
@@ -204,7 +193,7 @@ static int check_format(const struct found *f, int k, char *err, size_t errlen)
     long v = 0;
     numparse_long(buf, &v);
     if (v > STREAM_CMD_FORMAT) {
-        set_error(err, errlen, "entry: format %ld is newer than this pgdeck reads (%d)", v, STREAM_CMD_FORMAT);
+        errbuf_set(err, errlen, "entry: format %ld is newer than this pgdeck reads (%d)", v, STREAM_CMD_FORMAT);
         return -1;
     }
     return 0;
@@ -384,17 +373,17 @@ static int read_lines(const struct found *f, int k, struct stream_reply *r, char
 {
     const redisReply *v = value_of(f, k);
     if (!v) {
-        set_error(err, errlen, "entry: the field \"lines\" is missing");
+        errbuf_set(err, errlen, "entry: the field \"lines\" is missing");
         return -1;
     }
     if (v->len > STREAM_CMD_LINES_BYTES) {
-        set_error(err, errlen, "entry: the field \"lines\" is %zu bytes, more than %u", v->len, STREAM_CMD_LINES_BYTES);
+        errbuf_set(err, errlen, "entry: the field \"lines\" is %zu bytes, more than %u", v->len, STREAM_CMD_LINES_BYTES);
         return -1;
     }
     json_error_t jerr;
     json_t *a = json_loadb(v->str, v->len, JSON_DECODE_ANY, &jerr);
     if (!a || !json_is_array(a) || json_array_size(a) > STREAM_CMD_LINES_MAX) {
-        set_error(err, errlen, "entry: the field \"lines\" is not a JSON array of at most %d strings%s%s",
+        errbuf_set(err, errlen, "entry: the field \"lines\" is not a JSON array of at most %d strings%s%s",
                   STREAM_CMD_LINES_MAX, a ? "" : ": ", a ? "" : jerr.text);
         json_decref(a);
         return -1;
@@ -405,7 +394,7 @@ static int read_lines(const struct found *f, int k, struct stream_reply *r, char
         const json_t *s = json_array_get(a, i);
         size_t len = json_is_string(s) ? json_string_length(s) : 0;
         if (!json_is_string(s) || memchr(json_string_value(s), '\0', len)) {
-            set_error(err, errlen, "entry: lines[%zu]: expected a string without NUL", i);
+            errbuf_set(err, errlen, "entry: lines[%zu]: expected a string without NUL", i);
             json_decref(a);
             return -1;
         }

@@ -23,6 +23,7 @@
 #include "net/resolve.h"
 #include "base/sanitize.h"
 #include "base/xalloc.h"
+#include "base/errbuf.h"
 
 #define MASK "********"
 
@@ -62,18 +63,6 @@ static char *sb_finish(struct strbuf *sb)
     if (!sb->buf)
         return xstrdup("");
     return sb->buf;
-}
-
-static void set_error(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_error(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen > 0)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* find_bytes(), which glibc only declares for _GNU_SOURCE. */
@@ -437,11 +426,11 @@ int conninfo_parse(struct conninfo *ci, const char *text, char *err, size_t errl
     if (!options) {
         if (errmsg) {
             char *clean = scrub_libpq_message(errmsg, text);
-            set_error(err, errlen, "invalid connection string: %s", clean);
+            errbuf_set(err, errlen, "invalid connection string: %s", clean);
             free(clean);
             PQfreemem(errmsg);
         } else {
-            set_error(err, errlen, "invalid connection string (libpq is out of memory)");
+            errbuf_set(err, errlen, "invalid connection string (libpq is out of memory)");
         }
         return -1;
     }
@@ -885,7 +874,7 @@ static int redis_parse_query(struct redis_target *t, const char *q, char *err, s
             continue;
         }
         if (!eq) {
-            set_error(err, errlen, "redis URL: query parameter without '=' (expected db=N or password=...)");
+            errbuf_set(err, errlen, "redis URL: query parameter without '=' (expected db=N or password=...)");
             return -1;
         }
         size_t klen = (size_t)(eq - q);
@@ -894,14 +883,14 @@ static int redis_parse_query(struct redis_target *t, const char *q, char *err, s
         if (klen == 2 && strncmp(q, "db", 2) == 0) {
             long db = parse_decimal(val, vlen, 0, INT_MAX / 2);
             if (db < 0) {
-                set_error(err, errlen, "redis URL: db must be a database number");
+                errbuf_set(err, errlen, "redis URL: db must be a database number");
                 return -1;
             }
             t->db = (int)db;
         } else if (klen == 8 && strncmp(q, "password", 8) == 0) {
             char *pw = percent_decode(val, vlen);
             if (!pw) {
-                set_error(err, errlen, "redis URL: the password has an invalid %%-escape");
+                errbuf_set(err, errlen, "redis URL: the password has an invalid %%-escape");
                 return -1;
             }
             free(t->password);
@@ -915,7 +904,7 @@ static int redis_parse_query(struct redis_target *t, const char *q, char *err, s
             for (char *k = key; *k; k++)
                 if (!isprint((unsigned char)*k))
                     *k = '?';
-            set_error(err, errlen, "redis URL: unknown parameter '%s' (expected db or password)", key);
+            errbuf_set(err, errlen, "redis URL: unknown parameter '%s' (expected db or password)", key);
             free(key);
             return -1;
         }
@@ -936,13 +925,13 @@ static int redis_parse_userinfo(struct redis_target *t, const char *s, size_t n,
     if (user_len > 0) {
         char *user = percent_decode(s, user_len);
         if (!user) {
-            set_error(err, errlen, "redis URL: the user name has an invalid %%-escape");
+            errbuf_set(err, errlen, "redis URL: the user name has an invalid %%-escape");
             return -1;
         }
         for (const char *u = user; *u; u++) {
             if (!isprint((unsigned char)*u) || *u == ' ') {
                 free(user);
-                set_error(err, errlen, "redis URL: the user name holds a space or a control character");
+                errbuf_set(err, errlen, "redis URL: the user name holds a space or a control character");
                 return -1;
             }
         }
@@ -956,7 +945,7 @@ static int redis_parse_userinfo(struct redis_target *t, const char *s, size_t n,
     size_t off = (size_t)(colon + 1 - s);
     char *pw = percent_decode(colon + 1, n - off);
     if (!pw) {
-        set_error(err, errlen, "redis URL: the password has an invalid %%-escape");
+        errbuf_set(err, errlen, "redis URL: the password has an invalid %%-escape");
         return -1;
     }
     if (!*pw) {
@@ -988,7 +977,7 @@ static int redis_parse_tcp(struct redis_target *t, const char *rest, char *err, 
     if (host_len > 0 && host[0] == '[') {
         const char *close = memchr(host, ']', host_len);
         if (!close || close == host + 1) {
-            set_error(err, errlen, "redis URL: bad IPv6 address (expected [ADDRESS])");
+            errbuf_set(err, errlen, "redis URL: bad IPv6 address (expected [ADDRESS])");
             return -1;
         }
         t->host = xstrndup(host + 1, (size_t)(close - host - 1));
@@ -996,7 +985,7 @@ static int redis_parse_tcp(struct redis_target *t, const char *rest, char *err, 
         size_t left = host_len - (size_t)(after - host);
         if (left > 0) {
             if (*after != ':') {
-                set_error(err, errlen, "redis URL: expected ':PORT' after the IPv6 address");
+                errbuf_set(err, errlen, "redis URL: expected ':PORT' after the IPv6 address");
                 return -1;
             }
             port = after + 1;
@@ -1015,14 +1004,14 @@ static int redis_parse_tcp(struct redis_target *t, const char *rest, char *err, 
     }
     for (const char *h = t->host; *h; h++) {
         if (isspace((unsigned char)*h) || !isprint((unsigned char)*h)) {
-            set_error(err, errlen, "redis URL: the host name holds a space or a control character");
+            errbuf_set(err, errlen, "redis URL: the host name holds a space or a control character");
             return -1;
         }
     }
     if (port) {
         long p = parse_decimal(port, port_len, 1, 65535);
         if (p < 0) {
-            set_error(err, errlen, "redis URL: the port must be a number between 1 and 65535");
+            errbuf_set(err, errlen, "redis URL: the port must be a number between 1 and 65535");
             return -1;
         }
         t->port = (int)p;
@@ -1030,7 +1019,7 @@ static int redis_parse_tcp(struct redis_target *t, const char *rest, char *err, 
 
     const char *p = rest + auth_len;
     if (*p == '#') {
-        set_error(err, errlen, "redis URL: unexpected '#' (expected " REDIS_FORMS ")");
+        errbuf_set(err, errlen, "redis URL: unexpected '#' (expected " REDIS_FORMS ")");
         return -1;
     }
     if (*p == '/') {
@@ -1039,14 +1028,14 @@ static int redis_parse_tcp(struct redis_target *t, const char *rest, char *err, 
         if (db_len > 0) {
             long db = parse_decimal(p, db_len, 0, INT_MAX / 2);
             if (db < 0) {
-                set_error(err, errlen, "redis URL: the path must be a database number (/0, /1, ...)");
+                errbuf_set(err, errlen, "redis URL: the path must be a database number (/0, /1, ...)");
                 return -1;
             }
             t->db = (int)db;
         }
         p += db_len;
         if (*p == '#') {
-            set_error(err, errlen, "redis URL: unexpected '#' (expected " REDIS_FORMS ")");
+            errbuf_set(err, errlen, "redis URL: unexpected '#' (expected " REDIS_FORMS ")");
             return -1;
         }
     }
@@ -1067,7 +1056,7 @@ static int redis_parse_unix(struct redis_target *t, const char *rest, char *err,
             if (*q == '@')
                 at = q;
         if (!at || at + 1 != slash) {
-            set_error(err, errlen, "redis URL: a unix:// URL needs an absolute socket path "
+            errbuf_set(err, errlen, "redis URL: a unix:// URL needs an absolute socket path "
                                    "(unix:///path/to/redis.sock)");
             return -1;
         }
@@ -1077,12 +1066,12 @@ static int redis_parse_unix(struct redis_target *t, const char *rest, char *err,
     }
     path_len = strcspn(rest, "?#");
     if (rest[path_len] == '#') {
-        set_error(err, errlen, "redis URL: unexpected '#' (expected " REDIS_FORMS ")");
+        errbuf_set(err, errlen, "redis URL: unexpected '#' (expected " REDIS_FORMS ")");
         return -1;
     }
     t->socket_path = percent_decode(rest, path_len);
     if (!t->socket_path || path_len < 2) {
-        set_error(err, errlen, "redis URL: a unix:// URL needs a socket path (unix:///path/to/redis.sock)");
+        errbuf_set(err, errlen, "redis URL: a unix:// URL needs a socket path (unix:///path/to/redis.sock)");
         return -1;
     }
     if (rest[path_len] == '?')
@@ -1097,11 +1086,11 @@ int redis_target_parse(struct redis_target *t, const char *url, char *err, size_
     memset(t, 0, sizeof *t);
     t->port = 6379;
     if (!url || !*url) {
-        set_error(err, errlen, "empty redis URL (expected " REDIS_FORMS ")");
+        errbuf_set(err, errlen, "empty redis URL (expected " REDIS_FORMS ")");
         return -1;
     }
     if (strncasecmp(url, "rediss://", 9) == 0) {
-        set_error(err, errlen,
+        errbuf_set(err, errlen,
                   "rediss:// (Redis over TLS) is not supported: this pgdeck's hiredis has no TLS; "
                   "use redis:// through a TLS tunnel (stunnel, ssh -L)");
         return -1;
@@ -1112,7 +1101,7 @@ int redis_target_parse(struct redis_target *t, const char *url, char *err, size_
         rc = redis_parse_unix(t, url + 7, err, errlen);
     } else if (strchr(url, '@')) {
         /* "user:secret@host" without a scheme: nothing can be quoted */
-        set_error(err, errlen, "not a redis URL (expected " REDIS_FORMS ")");
+        errbuf_set(err, errlen, "not a redis URL (expected " REDIS_FORMS ")");
         rc = -1;
     } else {
         /* quote what was typed, without a password and not too long */
@@ -1121,7 +1110,7 @@ int redis_target_parse(struct redis_target *t, const char *url, char *err, size_
         for (size_t i = 0; i < n; i++)
             if (!isprint((unsigned char)masked[i]))
                 masked[i] = '?';
-        set_error(err, errlen, "'%.60s%s' is not a redis URL (expected " REDIS_FORMS ")",
+        errbuf_set(err, errlen, "'%.60s%s' is not a redis URL (expected " REDIS_FORMS ")",
                   masked, n > 60 ? "..." : "");
         free(masked);
         rc = -1;
