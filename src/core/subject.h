@@ -52,6 +52,11 @@ struct subject {
 
 /* The length of a subject's const table, for its counts. */
 #define SUBJECT_ROWS(table) ((int)(sizeof (table) / sizeof (table)[0]))
+/* A list and its length in a subject's initializer:
+ * SUBJECT_COLLECTORS(collectors), SUBJECT_ACTIONS(actions), SUBJECT_ALERTS(alerts). */
+#define SUBJECT_COLLECTORS(t) .collectors = (t), .ncollectors = SUBJECT_ROWS(t)
+#define SUBJECT_ACTIONS(t)    .actions = (t), .nactions = SUBJECT_ROWS(t)
+#define SUBJECT_ALERTS(t)     .alerts = (t), .nalerts = SUBJECT_ROWS(t)
 
 /* The subjects, in pane order (src/subjects/subjects.c). */
 extern const struct subject *const subjects[];

@@ -121,8 +121,6 @@ const struct subject subject_fleet = {
     .title = "Fleet",
     .has_pane = true,
     .fleet = true,
-    .collectors = collectors,
-    .ncollectors = SUBJECT_ROWS(collectors),
-    .alerts = alerts,
-    .nalerts = SUBJECT_ROWS(alerts),
+    SUBJECT_COLLECTORS(collectors),
+    SUBJECT_ALERTS(alerts),
 };

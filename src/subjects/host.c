@@ -594,9 +594,7 @@ static const struct alert_rule alerts[] = {
 const struct subject subject_host = {
     .name = "host",
     .title = "Host",
-    .collectors = collectors,
-    .ncollectors = SUBJECT_ROWS(collectors),
-    .alerts = alerts,
-    .nalerts = SUBJECT_ROWS(alerts),
+    SUBJECT_COLLECTORS(collectors),
+    SUBJECT_ALERTS(alerts),
     .perfdata = perf_host,
 };

@@ -330,9 +330,7 @@ const struct subject subject_pool = {
     .name = "pool",
     .title = "Pool",
     .has_pane = true,
-    .collectors = collectors,
-    .ncollectors = SUBJECT_ROWS(collectors),
-    .alerts = alerts,
-    .nalerts = SUBJECT_ROWS(alerts),
+    SUBJECT_COLLECTORS(collectors),
+    SUBJECT_ALERTS(alerts),
     .perfdata = perf_pool,
 };

@@ -92,6 +92,5 @@ static const struct action_def *const actions[] = {
 const struct subject subject_tables = {
     .name = "tables",
     .title = "Tables",
-    .actions = actions,
-    .nactions = SUBJECT_ROWS(actions),
+    SUBJECT_ACTIONS(actions),
 };
