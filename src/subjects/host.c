@@ -335,7 +335,7 @@ static int host_backends_run(struct collector *c)
     const char *sql = embedded_find(c->def->query);
     if (!sql)
         return -1;
-    return pgpool_send(c->app->primary, sql, 0, NULL, 0, backends_result, c);
+    return pgpool_send_prepared(c->app->primary, c->def->name, sql, 0, NULL, 0, backends_result, c);
 }
 
 /* ---- host: load, CPU, memory ------------------------------------------------ */
