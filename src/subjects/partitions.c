@@ -143,7 +143,8 @@ static int perf_partitions(const struct app *app, struct perfdata *out, int max)
 
 static const struct collector_def collectors[] = {
     { .name = "partitions", .source = SERVER_PRIMARY, .query = "queries/partitions.sql",
-      .cadence = 15, .derive = derive_partitions },
+      .cadence = 15, .derive = derive_partitions, .run = partitions_run,
+      .free_state = partitions_free_state },
 };
 
 static const struct action_def *const actions[] = {
