@@ -816,6 +816,10 @@ goal "5 scale: pgdeck's server time <= 1 s per minute (primary)" "$(calc "$_tota
 _scpu=$(cat "$OUT/scale.srvcpu" 2>/dev/null || echo -)
 aim "  scale: pgdeck's backends' CPU (/proc), for reference" - "$(calc "$_scpu * 1000 * 60 / $SC_EL" %.1f) ms/min"
 goal "5 scale: partitions collector <= 50 ms mean per run" "$(awk '$1 == "partitions" { print $2 }' "$OUT/scale-means.txt")" 50 ms
+# The first run reads every tree (a new session also fills its catalog
+# caches); the runs after it read the signature and the trees that changed.
+tail -n +2 "$OUT/scale-partitions.ms" > "$OUT/scale-partitions-later.ms" 2>/dev/null
+goal "  scale: the same, the runs after the first" "$(stats "$OUT/scale-partitions-later.ms" | cut -d' ' -f4)" 50 ms
 goal "5 scale: frame <= 1 ms (mean)" "$(stat_of frame_mean_ms)" 1 ms
 goal "6 first complete frame <= 100 ms, servers up (median)" "$(med "$OUT/start-up.complete")" 100 ms
 goal "6 pgdeck --once <= 150 ms, small database (median)" "$(med "$OUT/once-small.ms")" 150 ms
