@@ -7,6 +7,7 @@
 #include "draw.h"
 #include "ui.h"
 #include "base/clock.h"
+#include "base/xalloc.h"
 
 int draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text)
 {
@@ -40,6 +41,33 @@ void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *te
         wprintw(w, "%*s", pad, "");
     }
     free(safe);
+}
+
+void draw_wrap_lines(char ***lines, int *n, int *cap, const char *text, int width, int indent, int flags)
+{
+    const char *p = text ? text : "";
+    while (*p) {
+        size_t len = strcspn(p, "\n");
+        char *raw = xstrndup(p, len);
+        char *safe = sanitize(raw, flags);
+        free(raw);
+        const char *q = safe;
+        do {
+            size_t fit = sanitize_fit(q, width);
+            if (fit == 0 && *q)
+                fit = strlen(q);    /* a character wider than the room */
+            if (*n == *cap) {
+                *cap = *cap * 2 + 16;
+                *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
+            }
+            (*lines)[(*n)++] = xasprintf("%*s%.*s", indent, "", (int)fit, q);
+            q += fit;
+        } while (*q);
+        free(safe);
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
 }
 
 void format_bytes(char *buf, size_t len, double bytes)

@@ -17,6 +17,12 @@ void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *te
 void format_value(char *buf, size_t len, const char *value, enum cell_format fmt);
 void format_bytes(char *buf, size_t len, double bytes);
 void format_seconds(char *buf, size_t len, double seconds);
+/* Append `text` to a growing array of lines (*lines, *n used of *cap; the
+ * caller frees each line and the array), for an overlay: the text's own
+ * line breaks kept, each of its lines sanitized (sanitize.h `flags`)
+ * before it is measured and then cut into pieces of `width` columns, each
+ * piece indented by `indent` blanks.  A query text in the details. */
+void draw_wrap_lines(char ***lines, int *n, int *cap, const char *text, int width, int indent, int flags);
 /* A gauge: [||||||      ] 63%. */
 void draw_gauge(struct ui *ui, WINDOW *w, int y, int x, int width, double fraction,
                 double warn, double crit, const char *label);

@@ -229,6 +229,7 @@ char **keymap_help(struct ui *ui, int *n)
         t->slow_query_ms, t->pool_percent, t->cache_hit_percent, t->view_age_hours);
     ADD("  replica lag > %.0f s or %.0f MB, partitions ahead < %.0f month(s), disk full < %.0f days",
         t->replica_lag_seconds, t->replica_lag_bytes / 1048576, t->partition_ahead_months, t->disk_full_days);
+    ADD("  lock wait > %g s behind one blocker", t->lock_wait_seconds);
     ADD("%s", "");
     ADD("%s", "Everywhere");
     for (size_t i = 0; i < sizeof global_keys / sizeof global_keys[0]; i++) {

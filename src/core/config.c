@@ -120,6 +120,8 @@ static const struct setting settings[] = {
       NULL, NULL, 0, 120, FIELD(alerts.partition_ahead_months) },
     { "alerts", "disk_full_days", NULL, 0, KIND_POSITIVE,
       NULL, NULL, 0, 0, FIELD(alerts.disk_full_days) },
+    { "alerts", "lock_wait_seconds", NULL, 0, KIND_POSITIVE,
+      NULL, NULL, 0, 0, FIELD(alerts.lock_wait_seconds) },
 
     { "actions", "lock_timeout", NULL, OPT_LOCK_TIMEOUT, KIND_MS,
       "--lock-timeout", NULL, 0, 0, FIELD(lock_timeout_ms) },
@@ -499,6 +501,7 @@ static void set_defaults(struct config *cfg)
     cfg->alerts.replica_lag_bytes = 64.0 * 1024 * 1024;
     cfg->alerts.partition_ahead_months = 1;
     cfg->alerts.disk_full_days = 14;
+    cfg->alerts.lock_wait_seconds = 5;
     cfg->format = FORMAT_TEXT;
     cfg->run_kind = RUN_NONE;
     cfg->stream_maxlen = 20;

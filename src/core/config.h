@@ -19,7 +19,7 @@
  *   [display]     interval (s), theme, ascii, no_color, mouse
  *   [alerts]      slow_query_ms, pool_percent, cache_hit_percent,
  *                 view_age_hours, replica_lag_seconds, replica_lag_bytes,
- *                 partition_ahead_months, disk_full_days
+ *                 partition_ahead_months, disk_full_days, lock_wait_seconds
  *   [actions]     lock_timeout (ms), premake, plan, journal
  *   [agent]       publish (redis URL), maxlen
  *   [retention]   <table> = <interval>  ("*" for every table), drop = yes|no
@@ -59,6 +59,7 @@ struct config_thresholds {
     double replica_lag_bytes;       /* 64 MB */
     double partition_ahead_months;  /* 1: next month must exist */
     double disk_full_days;          /* 14 */
+    double lock_wait_seconds;       /* 5: the longest wait behind a blocker */
 };
 
 struct config {

@@ -228,8 +228,10 @@ static char *summary_text(struct agent *ag)
         if (alert_severity(alerts[i].level) > alert_severity(a.worst))
             a.worst = alerts[i].level;
     }
-    /* Borrowed strings: nothing to free. */
-    return stream_agent_text(&a);
+    /* The summary borrowed the servers' strings and copied the alerts'. */
+    char *text = stream_agent_text(&a);
+    alerts_free(alerts, na);
+    return text;
 }
 
 /* ---- publishing snapshots ---------------------------------------------------------------- */

@@ -6,7 +6,7 @@
 #include "core/subject.h"
 
 extern const struct subject subject_queries, subject_pool, subject_cache, subject_partitions,
-                            subject_views, subject_indexes, subject_host, subject_tables;
+                            subject_views, subject_indexes, subject_locks, subject_host, subject_tables;
 
 const struct subject *const subjects[] = {
     &subject_queries,
@@ -15,6 +15,7 @@ const struct subject *const subjects[] = {
     &subject_partitions,
     &subject_views,
     &subject_indexes,
+    &subject_locks,
     &subject_host,
     &subject_tables,
 };

@@ -20,7 +20,7 @@ check "status line shows the primary up with its version" tmux_wait_for main 'pr
 check "status line shows the replica up as a standby" tmux_wait_for main 'replica: up 15\.[0-9]+ \(standby\)' 10
 check "status line shows PgBouncer up" tmux_wait_for main 'pgbouncer: up 1\.' 10
 check "status line shows Redis up" tmux_wait_for main 'redis: up [0-9]' 10
-check "all six panes are laid out at 120x40" sh -c "tmux -L pgdeck-main-$$ capture-pane -p -t main | grep -q '1 Queries' && tmux -L pgdeck-main-$$ capture-pane -p -t main | grep -q '6 Indexes'"
+check "all seven panes are laid out at 120x40" sh -c "tmux -L pgdeck-main-$$ capture-pane -p -t main | grep -q '1 Queries' && tmux -L pgdeck-main-$$ capture-pane -p -t main | grep -q '6 Indexes' && tmux -L pgdeck-main-$$ capture-pane -p -t main | grep -q '7 Locks'"
 
 # ---- help
 tmux_keys main '?'
@@ -60,7 +60,7 @@ check "a resize to 80x24 switches to tabs" tmux_wait_for main '1 Queries +2 Pool
 check_eq "the screen is 80 columns wide after the resize" 80 \
 	"$(tmux_capture main | while IFS= read -r l; do printf '%s' "$l" | LC_ALL=C.UTF-8 wc -m; done | sort -n | tail -1)"
 tmux_resize main 150 45
-check "a resize back to 150x45 lays out all panes again" tmux_wait_for main '┌ 6 Indexes|\+ 6 Indexes' 5
+check "a resize back to 150x45 lays out all panes again" tmux_wait_for main '┌ 7 Locks|\+ 7 Locks' 5
 
 # ---- keys answer while a 10 s query holds a connection
 psql_q "SELECT /* e2e-long-query */ pg_sleep(10)" >/dev/null 2>&1 &

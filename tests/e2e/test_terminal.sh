@@ -1,6 +1,6 @@
 #!/bin/sh
 # The console on the terminals it meets: an 80x24 SSH session (tabs), a big
-# 200x60 screen (all six panes), a C locale (not one byte above 127), no
+# 200x60 screen (all seven panes), a C locale (not one byte above 127), no
 # colour (NO_COLOR, --no-color), a resize while it runs, help on `?`, and
 # `q`, after which the terminal must be as the shell left it.
 . tests/e2e/lib.sh
@@ -13,7 +13,7 @@ export XDG_CONFIG_HOME
 # run-all.sh runs everything under LC_ALL=C; the console's normal case is
 # a UTF-8 terminal, so say so where it matters.
 UTF8="LC_ALL=C.UTF-8 LANG=C.UTF-8"
-PANES='1 Queries|2 Pool|3 Cache|4 Partitions|5 Views|6 Indexes'
+PANES='1 Queries|2 Pool|3 Cache|4 Partitions|5 Views|6 Indexes|7 Locks'
 
 tmux_fmt() { tmux -L "pgdeck-$1-$$" display-message -p -t main "$2"; }
 
@@ -43,7 +43,7 @@ print("%dx%d" % (max(len(l) for l in lines), len(lines)))'
 # in ASCII, "+ 3 Cache").
 all_titles() {
 	_scr=$(tmux_capture "$1")
-	for _t in '1 Queries' '2 Pool' '3 Cache' '4 Partitions' '5 Views' '6 Indexes'; do
+	for _t in '1 Queries' '2 Pool' '3 Cache' '4 Partitions' '5 Views' '6 Indexes' '7 Locks'; do
 		printf '%s\n' "$_scr" | grep -Eq -- "(┌|\\+) $_t( |\$)" || { echo "no box titled $_t"; return 1; }
 	done
 }
@@ -57,7 +57,7 @@ at_exit "kill $! 2>/dev/null; psql_q \"SELECT pg_terminate_backend(pid) FROM pg_
 
 # ---- 80x24: one pane under a tab bar
 tmux_start small 80 24 env $UTF8 "$PGDECK"
-check "80x24: the tab bar names all six panes" tmux_wait_for small '^ 1 Queries +2 Pool +3 Cache +4 Partitions +5 Views +6 Indexes' 10
+check "80x24: the tab bar names all seven panes" tmux_wait_for small '^ 1 Queries +2 Pool +3 Cache +4 Partitions +5 Views +6 Indexes +7 Locks' 10
 check "80x24: the focused pane is boxed and titled" tmux_wait_for small '^┌ 1 Queries' 5
 check "80x24: the servers line shows the primary up" tmux_wait_for small 'primary: up' 10
 check_eq "80x24: the screen is exactly 80x24" 80x24 "$(screen_size small)"
@@ -71,13 +71,13 @@ tmux_keys small 1
 # ---- ? shows help; Esc closes it
 tmux_keys small '?'
 check "? opens the help" tmux_wait_for small 'pgdeck help' 5
-check "the help lists q and the pane keys" sh -c "tmux -L pgdeck-small-$$ capture-pane -p -t main | grep -q 'quit' && tmux -L pgdeck-small-$$ capture-pane -p -t main | grep -Eq 'Tab|1-6'"
+check "the help lists q and the pane keys" sh -c "tmux -L pgdeck-small-$$ capture-pane -p -t main | grep -q 'quit' && tmux -L pgdeck-small-$$ capture-pane -p -t main | grep -Eq 'Tab|1-7'"
 tmux_keys small Escape
 check "Esc closes the help" tmux_wait_gone small 'pgdeck help' 5
 
 # ---- resize while running
 tmux_resize small 200 60
-check "resize to 200x60: the six panes are laid out as boxes" wait_until 5 all_titles small
+check "resize to 200x60: the seven panes are laid out as boxes" wait_until 5 all_titles small
 check "resize to 200x60: the tab bar is gone" tmux_wait_gone small '^ 1 Queries +2 Pool' 5
 check_eq "resize to 200x60: the screen is 200x60" 200x60 "$(screen_size small)"
 check "resize to 200x60: the key hint moved to the new last line" \
@@ -124,7 +124,7 @@ tmux_kill shell
 # ---- LANG=C: not one byte above 127, written or shown
 tmux_start clocale 200 50 env LC_ALL=C LANG=C sh -c "sleep 0.3; exec '$PGDECK'"
 tmux_pipe clocale "$TMP/c.bytes"
-check "C locale: the six panes are laid out with ASCII boxes" wait_until 10 all_titles clocale
+check "C locale: the seven panes are laid out with ASCII boxes" wait_until 10 all_titles clocale
 # One '?' per character, wide or not, so columns stay aligned.
 check "C locale: the UTF-8 query shows folded to ASCII" tmux_wait_for clocale "$MARK-caf\\?\\?\\? \\*/" 10
 tmux_capture clocale > "$TMP/c.screen"
@@ -155,7 +155,7 @@ has_colour() { python3 "$TMP/colours.py" "$1"; }
 
 tmux_start colour 200 60 env $UTF8 "$PGDECK"
 tmux_wait_for colour 'primary: up' 10 >/dev/null
-check "started at 200x60: all six panes' titles are shown" wait_until 5 all_titles colour
+check "started at 200x60: all seven panes' titles are shown" wait_until 5 all_titles colour
 tmux_capture colour -e > "$TMP/colour.screen"
 check "control: the default theme shows colours (capture-pane -e)" has_colour "$TMP/colour.screen"
 tmux_kill colour

@@ -177,6 +177,7 @@ static void test_config_defaults_are_the_guides(void **state)
     assert_true(cfg.alerts.replica_lag_bytes == 64.0 * 1024 * 1024);
     assert_true(cfg.alerts.partition_ahead_months == 1);
     assert_true(cfg.alerts.disk_full_days == 14);
+    assert_true(cfg.alerts.lock_wait_seconds == 5);
     assert_int_equal(cfg.format, FORMAT_TEXT);
     assert_int_equal(cfg.run_kind, RUN_NONE);
     assert_non_null(cfg.run_targets);
@@ -1003,7 +1004,8 @@ static void test_config_alert_thresholds_from_file(void **state)
         "replica_lag_seconds = 10\n"
         "replica_lag_bytes = 1048576\n"
         "partition_ahead_months = 2\n"
-        "disk_full_days = 7\n");
+        "disk_full_days = 7\n"
+        "lock_wait_seconds = 0.5\n");
     LOAD_OK(&cfg, NULL, "--config", path, NULL);
     assert_true(cfg.alerts.slow_query_ms == 250);
     assert_true(cfg.alerts.pool_percent == 80);
@@ -1013,6 +1015,7 @@ static void test_config_alert_thresholds_from_file(void **state)
     assert_true(cfg.alerts.replica_lag_bytes == 1048576);
     assert_true(cfg.alerts.partition_ahead_months == 2);
     assert_true(cfg.alerts.disk_full_days == 7);
+    assert_true(cfg.alerts.lock_wait_seconds == 0.5);
     config_free(&cfg);
 }
 

@@ -86,8 +86,8 @@ static void test_collectors_are_unique_and_alerts_read_real_ones(void **state)
 static void test_panes_are_numbered_in_subjects_order(void **state)
 {
     (void)state;
-    static const char *const order[] = { "queries", "pool", "cache", "partitions", "views", "indexes" };
-    for (int i = 0; i < 6; i++)
+    static const char *const order[] = { "queries", "pool", "cache", "partitions", "views", "indexes", "locks" };
+    for (int i = 0; i < 7; i++)
         assert_int_equal(subject_pane_number(order[i]), i + 1);
     assert_int_equal(subject_pane_number("host"), 0);
     assert_int_equal(subject_pane_number("tables"), 0);

@@ -82,35 +82,6 @@ static int key(struct ui *ui, struct pane *p, int ch)
     return KEY_IGNORED;
 }
 
-/* Append `text` to lines, keeping its own line breaks and wrapping at
- * `width` columns; each piece is sanitized before it is measured. */
-static void add_wrapped(char ***lines, int *n, int *cap, const char *text, int width, int flags)
-{
-    const char *p = text;
-    while (*p) {
-        size_t len = strcspn(p, "\n");
-        char *raw = xstrndup(p, len);
-        char *safe = sanitize(raw, flags);
-        free(raw);
-        const char *q = safe;
-        do {
-            size_t fit = sanitize_fit(q, width);
-            if (fit == 0 && *q)
-                fit = strlen(q);
-            if (*n == *cap) {
-                *cap *= 2;
-                *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
-            }
-            (*lines)[(*n)++] = xasprintf("  %.*s", (int)fit, q);
-            q += fit;
-        } while (*q);
-        free(safe);
-        p += len;
-        if (*p == '\n')
-            p++;
-    }
-}
-
 /* The host line: load, CPU, memory, disks and the forecast, as many
  * pieces as fit on one line (most important first); or why there are
  * none. */
@@ -258,7 +229,7 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
     lines[(*n)++] = xstrdup("query:");
     const char *q = snapshot_get(s, row, "query");
     int width = ui->cols - 12 < 90 ? ui->cols - 12 : 90;
-    add_wrapped(&lines, n, &cap, q ? q : "", width > 20 ? width : 20, ui->ascii ? SANITIZE_ASCII : 0);
+    draw_wrap_lines(&lines, n, &cap, q, width > 20 ? width : 20, 2, ui->ascii ? SANITIZE_ASCII : 0);
     return lines;
 }
 
