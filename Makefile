@@ -57,7 +57,7 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 INTEG_SRC = $(wildcard tests/integration/test_*.c)
 TEST_BIN  = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%) $(INTEG_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check test-bin demo bench bench-quick bench-sql soak fuzz fuzz-replay install clean deps
+.PHONY: all check test-bin demo bench bench-quick bench-fanout bench-sql soak fuzz fuzz-replay install clean deps
 
 all: pgdeck
 
@@ -129,6 +129,9 @@ bench: deps pgdeck
 
 bench-quick: deps pgdeck
 	@sh tests/bench/bench.sh --quick
+
+bench-fanout: deps pgdeck
+	@sh tests/bench/bench-fanout.sh
 
 bench-sql: deps
 	@sh tests/bench/bench-sql.sh

@@ -5,6 +5,7 @@
 
 #include "colors.h"
 #include "core/collector.h"
+#include "core/stream_feed.h"
 #include "keymap.h"
 #include "overlay.h"
 #include "table.h"
@@ -67,15 +68,37 @@ static int command(struct ui *ui, int ch)
     return KEY_HANDLED;
 }
 
+/* Esc: clears the filter; with none, a viewer of one agent of the fleet
+ * goes back to the fleet. */
 static int clear_filter(struct ui *ui, int ch)
 {
     (void)ch;
     struct pane *p = ui_focused(ui);
+    struct stream_feed *feed = ui->app->feed;
     if (p->table.filter) {
         free(p->table.filter);
         p->table.filter = NULL;
+    } else if (feed && stream_feed_target(feed) && stream_feed_has_fleet(feed)) {
+        char err[256];
+        if (stream_feed_switch(feed, NULL, err, sizeof err) != 0)
+            app_message(ui->app, true, "%s", err);
     }
     return KEY_HANDLED | KEY_REDRAW;
+}
+
+/* :target NAME watches another agent; :target alone goes back to the
+ * fleet. */
+static void target_command(struct ui *ui, const char *arg)
+{
+    struct stream_feed *feed = ui->app->feed;
+    if (!feed) {
+        app_message(ui->app, true, ":target is a viewer's (pgdeck --from REDIS_URL): this console reads its "
+                                   "database itself");
+        return;
+    }
+    char err[256];
+    if (stream_feed_switch(feed, *arg ? arg : NULL, err, sizeof err) != 0)
+        app_message(ui->app, true, ":target: %s", err);
 }
 
 static int pause_toggle(struct ui *ui, int ch)
@@ -151,7 +174,7 @@ static const struct key_binding global_keys[] = {
     { '\n',       details,         NULL, NULL },
     { KEY_ENTER,  details,         NULL, NULL },
     { '/',        start_filter,    "/",             "filter the pane (Esc clears)" },
-    { 27,         clear_filter,    NULL, NULL },
+    { 27,         clear_filter,    "Esc",           "clear the filter; a viewer: back to the fleet" },
     { ':',        command,         ":",             "command line (:help lists the commands)" },
     { ' ',        pause_toggle,    "Space p",       "pause / resume refreshing" },
     { 'p',        pause_toggle,    NULL, NULL },
@@ -237,7 +260,7 @@ char **keymap_help(struct ui *ui, int *n)
             ADD("  %-14s %s", global_keys[i].keys, global_keys[i].help);
         /* The pane numbers, after Tab: as many as there are panes. */
         if (global_keys[i].key == KEY_BTAB && ui->npanes > 1) {
-            char keys[8], list[256] = "";
+            char keys[16], list[256] = "";
             int reach = ui->npanes < 9 ? ui->npanes : 9;
             snprintf(keys, sizeof keys, "1-%d", reach);
             for (int p = 0; p < reach; p++) {
@@ -293,6 +316,8 @@ void keymap_command(struct ui *ui, const char *line)
             colors_switch(ui, arg);
     } else if (strcmp(verb, "help") == 0) {
         help(ui, '?');
+    } else if (strcmp(verb, "target") == 0) {
+        target_command(ui, arg);
     } else if (strcmp(verb, "interval") == 0) {
         double v;
         if (numparse_double(arg, &v) != 0 || v < 0.2 || v > 60)
@@ -368,6 +393,7 @@ void keymap_stats(struct ui *ui)
     }
     if (ui->first_frame_at)
         fprintf(f, "first_complete_frame_ms %.1f\n", (ui->first_frame_at - ui->started_at) * 1000);
+    stream_feed_stats(ui->app->feed, f);
     for (int i = 0; i < ui->app->ncollectors; i++) {
         const struct collector *c = &ui->app->collectors[i];
         fprintf(f, "collector %s runs %lu failures %lu mean_ms %.3f max_ms %.3f cadence_s %.1f\n",

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/alerts.h"
+#include "core/stream_feed.h"
 #include "colors.h"
 #include "crash.h"
 #include "draw.h"
@@ -97,6 +98,8 @@ static void coalesce_cb(uv_timer_t *t)
 static void on_change(void *arg, unsigned what)
 {
     struct ui *ui = arg;
+    if (what & APP_CHANGED_VIEW)
+        ui->view_changed = true;
     if ((what & ~(unsigned)APP_CHANGED_SNAPSHOT) || !ui->first_frame_at) {
         ui_dirty(ui);
         return;
@@ -128,9 +131,11 @@ static void draw_title(struct ui *ui)
     attr_t a = ATTR(ro ? THEME_TITLE_READONLY : THEME_TITLE);
     attrset(a);
     mvhline(0, 0, ' ', ui->cols);
-    char left[512];
+    char left[512], feed[256] = "";
+    if (app->feed)
+        stream_feed_title(app->feed, feed, sizeof feed);
     snprintf(left, sizeof left, " pgdeck %s  %s%s", PGDECK_VERSION,
-             app->primary_display ? app->primary_display : "", ro ? "  READ-ONLY" : "");
+             app->feed ? feed : app->primary_display ? app->primary_display : "", ro ? "  READ-ONLY" : "");
     draw_text(ui, stdscr, 0, 0, ui->cols - 30, left);
     char right[64], clock[16];
     snprintf(right, sizeof right, "%s every %.1fs  %s ",
@@ -151,6 +156,25 @@ struct server_line {
     int   want, natural;        /* columns */
 };
 
+/* The fleet view has no servers of its own: how many agents, how many
+ * are up. */
+static void draw_fleet_line(struct ui *ui)
+{
+    const struct stream_fleet *fleet = stream_feed_fleet(ui->app->feed);
+    double now = stream_feed_redis_now_ms(ui->app->feed);
+    int up = 0, silent = 0;
+    for (int i = 0; i < fleet->count; i++) {
+        const char *state = stream_fleet_state(&fleet->members[i], now);
+        up += strcmp(state, "up") == 0;
+        silent += strcmp(state, "silent") == 0;
+    }
+    char line[160];
+    snprintf(line, sizeof line, "fleet: %d agent%s, %d up, %d silent", fleet->count, fleet->count == 1 ? "" : "s",
+             up, silent);
+    attrset(ATTR(silent ? THEME_STATUS_DOWN : THEME_STATUS_OK));
+    draw_text(ui, stdscr, 1, 1, ui->cols - 2, line);
+}
+
 static void draw_servers(struct ui *ui)
 {
     struct server_line line[SERVER_COUNT];
@@ -159,6 +183,10 @@ static void draw_servers(struct ui *ui)
     const char *ellipsis = ui->ascii ? "..." : "\u2026";
     attrset(ATTR(THEME_STATUS));
     mvhline(1, 0, ' ', ui->cols);
+    if (ui->app->feed && !stream_feed_target(ui->app->feed)) {
+        draw_fleet_line(ui);
+        return;
+    }
     for (int i = 0; i < n; i++) {
         struct server_line *l = &line[i];
         const struct server *s = app_server(ui->app, (enum server_id)i);
@@ -264,9 +292,22 @@ static void draw_pane(struct ui *ui, struct pane *p)
     draw_as_of(as_of, sizeof as_of, t ? collectors_stale_as_of(ui->app, t->collector) : 0);
     const struct snapshot *latest = *as_of ? collectors_snapshot(ui->app, t->collector) : NULL;
     const char *why = latest && latest->error ? latest->error : NULL;
-    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s", ui_pane_number(ui, p), p->subject->title,
+    /* A viewer's panes say how old their data is (the agent publishes on
+     * change and at least every keep-alive). */
+    char age[32] = "";
+    double fed_age = ui->app->feed && t && !*as_of && !p->subject->fleet ? collectors_fed_age(ui->app, t->collector)
+                                                                          : -1;
+    if (fed_age >= 0) {
+        char secs[16];
+        if (fed_age < 60)
+            snprintf(secs, sizeof secs, "%.0fs", fed_age);
+        else
+            format_seconds(secs, sizeof secs, fed_age);
+        snprintf(age, sizeof age, " %s old", secs);
+    }
+    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s%s", ui_pane_number(ui, p), p->subject->title,
                             t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
-                            p->table.filter ? " [filtered]" : "", *as_of ? " " : "", as_of,
+                            p->table.filter ? " [filtered]" : "", age, *as_of ? " " : "", as_of,
                             why ? " (" : "", why ? why : "", why ? ")" : "");
     draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
     free(title);
@@ -369,11 +410,15 @@ static void draw_bottom(struct ui *ui)
     draw_text(ui, stdscr, y, 0, ui->cols, hint);
 }
 
+static void remake_panes(struct ui *ui);
+
 static void draw(struct ui *ui)
 {
     double t0 = now_monotonic();
     /* This frame shows whatever a pending coalesced one would. */
     uv_timer_stop(&ui->coalesce);
+    if (ui->view_changed)
+        remake_panes(ui);
     getmaxyx(stdscr, ui->rows, ui->cols);
     layout(ui);
     if (ui->rows < 10 || ui->cols < 40) {
@@ -396,6 +441,7 @@ static void draw(struct ui *ui)
     curs_set(ui->prompting ? 1 : 0);
     wnoutrefresh(stdscr);
     doupdate();
+    stream_feed_drawn(ui->app->feed);
     ui->dirty = false;
     double dt = now_monotonic() - t0;
     ui->frame_time = dt;
@@ -488,8 +534,11 @@ static int make_panes(struct ui *ui)
 {
     ui->panes = xcalloc((size_t)(nsubjects ? nsubjects : 1), sizeof *ui->panes);
     ui->npanes = 0;
+    /* A viewer of the fleet shows the fleet's pane alone; everything else
+     * shows every other subject's. */
+    bool fleet_view = ui->app->feed && !stream_feed_target(ui->app->feed);
     for (int i = 0; i < nsubjects; i++) {
-        if (!subjects[i]->has_pane)
+        if (!subjects[i]->has_pane || subjects[i]->fleet != fleet_view)
             continue;
         const struct pane_class *cls = pane_registry_find(subjects[i]->name);
         if (!cls) {
@@ -501,6 +550,13 @@ static int make_panes(struct ui *ui)
         p->subject = subjects[i];
         p->cls = cls;
         p->table.sort_column = -1;
+        /* The way back to a view: its panes as they were left. */
+        for (int k = 0; k < ui->nkept; k++) {
+            if (ui->kept[k].subject == p->subject) {
+                *p = ui->kept[k];
+                memset(&ui->kept[k], 0, sizeof ui->kept[k]);
+            }
+        }
     }
     for (int i = 0; i < pane_registry_count; i++) {
         const struct subject *s = subject_find(pane_registry[i]->subject);
@@ -515,6 +571,31 @@ static int make_panes(struct ui *ui)
         return -1;
     }
     return 0;
+}
+
+/* A viewer turned to the fleet or to another agent: the panes of that
+ * view, the ones left kept for the way back.  The snapshots a table
+ * state holds were another agent's: dropped. */
+static void remake_panes(struct ui *ui)
+{
+    ui->view_changed = false;
+    overlay_decline(ui);
+    for (int k = 0; k < ui->nkept; k++)
+        table_state_free(&ui->kept[k].table);
+    free(ui->kept);
+    ui->kept = ui->panes;
+    ui->nkept = ui->npanes;
+    for (int k = 0; k < ui->nkept; k++) {
+        snapshot_unref(ui->kept[k].table.shown);
+        ui->kept[k].table.shown = NULL;
+        ui->kept[k].table.norder = 0;
+    }
+    ui->panes = NULL;
+    ui->npanes = 0;
+    ui->focus = 0;
+    if (make_panes(ui) != 0)
+        ui->quit = true;
+    clear();
 }
 
 int ui_run(struct app *app)
@@ -608,6 +689,9 @@ int ui_run(struct app *app)
     for (int i = 0; i < ui->npanes; i++)
         table_state_free(&ui->panes[i].table);
     free(ui->panes);
+    for (int i = 0; i < ui->nkept; i++)
+        table_state_free(&ui->kept[i].table);
+    free(ui->kept);
     overlay_free(ui);
     collectors_stop(app);
     app_close(app);

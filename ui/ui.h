@@ -191,6 +191,12 @@ struct ui {
     unsigned long frames;
     double       first_frame_at;    /* monotonic, 0 until drawn */
     double       started_at;
+    /* A viewer turned to the fleet or another agent (APP_CHANGED_VIEW):
+     * the panes are made again before the next frame.  The table states
+     * of the view left are kept for the way back. */
+    bool         view_changed;
+    struct pane *kept;
+    int          nkept;
 };
 
 /* The screen needs drawing (once, at the end of this loop turn). */

@@ -106,6 +106,7 @@ struct action {
     int          npins;
     bool         checking;          /* the row's recheck is under way */
     bool         checked;
+    bool         forwarded;         /* sent to an agent (app->forwarder) */
 };
 
 /* The actions of the app, so that the console can tell whether one is
@@ -500,6 +501,7 @@ static int journal_write(struct action *a, bool intent, const char *outcome, con
         .database = database,
         .server = a->app->primary_display,
         .front_end = a->hooks && a->hooks->front_end ? a->hooks->front_end : "console",
+        .redis_user = a->hooks && a->hooks->requester ? a->hooks->requester(a->hooks_arg) : NULL,
         .action = a->def->name,
         .target = a->target_text,
         .statement = statements,
@@ -600,7 +602,11 @@ static void finish(struct action *a, enum action_outcome outcome)
     a->outcome = outcome;
     a->state = STATE_FINISHING;
     uv_timer_stop(&a->timer);
-    write_journal(a);
+    /* A forwarded action is the agent's to journal: it ran there. */
+    if (a->forwarded && app->forwarder)
+        app->forwarder->forget(app->forwarder->arg, a);
+    else if (!a->forwarded)
+        write_journal(a);
     unlink_action(a);
     bool closing = collectors_closing(app);
     if (a->hooks && a->hooks->done)
@@ -1267,12 +1273,67 @@ void action_confirm(struct action *a, bool yes)
 {
     if (a->state != STATE_CONFIRMING)
         return;
+    if (a->forwarded) {
+        /* The agent runs it, or drops it, on this answer. */
+        a->state = yes ? STATE_RUNNING : STATE_FINISHING;
+        if (a->app->forwarder)
+            a->app->forwarder->answer(a->app->forwarder->arg, a, yes);
+        if (!yes) {
+            set_message(a, "%s %s: cancelled, nothing changed", a->def->name, shown(a));
+            a->state = STATE_CONFIRMING;
+            finish(a, ACTION_DECLINED);
+        }
+        return;
+    }
     if (!yes) {
         set_message(a, "%s %s: cancelled, nothing changed", a->def->name, shown(a));
         finish(a, ACTION_DECLINED);
         return;
     }
     execute(a);
+}
+
+/* ---- forwarded to an agent ------------------------------------------------------ */
+
+bool action_forwarded(const struct action *a)
+{
+    return a->forwarded;
+}
+
+void action_remote_preview(struct action *a, const char *title, char **lines, int n)
+{
+    if (!a->forwarded || a->state != STATE_PLANNING) {
+        for (int i = 0; i < n; i++)
+            free(lines[i]);
+        free(lines);
+        return;
+    }
+    free(a->title);
+    a->title = xstrdup(title && *title ? title : a->def->name);
+    for (int i = 0; i < a->npreview; i++)
+        free(a->preview[i]);
+    free(a->preview);
+    a->preview = lines;
+    a->npreview = n;
+    a->state = STATE_CONFIRMING;
+    if (a->hooks && a->hooks->confirm)
+        a->hooks->confirm(a->hooks_arg, a);
+    else
+        action_confirm(a, false);   /* nobody here to say yes */
+}
+
+void action_remote_progress(struct action *a, const char *text)
+{
+    if (a->forwarded && a->hooks && a->hooks->progress)
+        a->hooks->progress(a->hooks_arg, a, text);
+}
+
+void action_remote_end(struct action *a, enum action_outcome outcome, const char *message)
+{
+    if (!a->forwarded || a->state == STATE_FINISHING)
+        return;
+    set_message(a, "%s", message && *message ? message : action_outcome_name(outcome));
+    finish(a, outcome);
 }
 
 static void query_done(void *arg, const PGresult *res, const char *error, double elapsed)
@@ -1383,6 +1444,13 @@ void action_start(struct app *app, const struct action_def *def, const struct ac
     if (def->changes && app->cfg->read_only && !dry_run) {
         set_message(a, "read-only console: %s changes the database, nothing was sent", def->name);
         finish(a, ACTION_REFUSED);
+        return;
+    }
+    /* A viewer has no database: the agent plans, confirms through this
+     * console, runs and journals (action_forwarder). */
+    if (app->forwarder) {
+        a->forwarded = true;
+        app->forwarder->send(app->forwarder->arg, a);
         return;
     }
     /* 2. Nothing is done that is not recorded. */

@@ -157,8 +157,39 @@ struct action_hooks {
     /* Refresh the collectors the action affects when it ends (the
      * console); the run front end does not need them. */
     bool refresh_collectors;
-    const char *front_end;      /* "console" or "run", for the journal */
+    const char *front_end;      /* "console", "run" or "agent", for the journal */
+    /* Optional: who asked, when it is not whoever runs this pgdeck (the
+     * agent: the Redis ACL user a request names); journaled as
+     * "redis_user". */
+    const char *(*requester)(void *arg);
 };
+
+/* Where actions go from a pgdeck with no database of its own (a viewer of
+ * an agent's streams, core/stream_forward.c).  The gate's first step
+ * (read-only) runs here as for any action; then, instead of its plan, the
+ * action is sent to the agent, whose own gate does every other step and
+ * keeps the journal.  What the agent answers comes back through
+ * action_remote_preview, action_show, action_remote_progress and
+ * action_remote_end; the hooks see the action as they see one planned
+ * here. */
+struct action_forwarder {
+    /* Send it (or refuse it at once with action_remote_end). */
+    void (*send)(void *arg, struct action *a);
+    /* The operator's answer to the preview the agent sent. */
+    void (*answer)(void *arg, struct action *a, bool yes);
+    /* The action ends here: forget it (called once, before it is freed). */
+    void (*forget)(void *arg, struct action *a);
+    void *arg;
+};
+/* The agent's preview of a forwarded changing action (its title and
+ * lines, taken): shown and confirmed here like one planned here. */
+void action_remote_preview(struct action *a, const char *title, char **lines, int n);
+void action_remote_progress(struct action *a, const char *text);
+/* The agent's word on how it ended (or the forwarder's on why nothing was
+ * sent). */
+void action_remote_end(struct action *a, enum action_outcome outcome, const char *message);
+/* Whether the action was handed to a forwarder. */
+bool action_forwarded(const struct action *a);
 
 /* The gate.  Starts the action (or refuses it) and reports through the
  * hooks; `done` is always called exactly once. */

@@ -114,6 +114,10 @@ int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
     app->cfg = cfg;
     for (int i = 0; i < SERVER_COUNT; i++)
         server_init(&app->servers[i], (enum server_id)i);
+    /* A viewer reads Redis and nothing else: whatever PG* variables or
+     * DATABASE_URL say, no database session is opened. */
+    if (cfg->from)
+        return 0;
     app->primary_display = conninfo_display(&cfg->primary);
     app->primary = open_pool(app, SERVER_PRIMARY, &cfg->primary);
 
@@ -159,6 +163,11 @@ int app_init(struct app *app, uv_loop_t *loop, struct config *cfg)
 
 void app_close(struct app *app)
 {
+    if (app->on_close) {
+        void (*closing)(struct app *) = app->on_close;
+        app->on_close = NULL;
+        closing(app);
+    }
     for (int i = 0; i < SERVER_COUNT; i++)
         server_close(&app->servers[i]);
     app->primary = app->replica = NULL;

@@ -12,6 +12,8 @@
 #include "net/server.h"
 
 struct collector;
+struct stream_feed;
+struct action_forwarder;
 
 /* The core's state, shared by every front end (console, --once, check,
  * run).  The core never includes curses: the screen learns about changes
@@ -24,6 +26,12 @@ enum {
     APP_CHANGED_SERVERS  = 1 << 1,  /* a server's state changed */
     APP_CHANGED_ACTION   = 1 << 2,  /* an action progressed or ended */
     APP_CHANGED_MESSAGE  = 1 << 3,  /* the status message changed */
+    /* Snapshots came from an agent's stream (a viewer): the entries of one
+     * read arrive together, so nothing waits for more; draw now. */
+    APP_CHANGED_RECEIVED = 1 << 4,
+    /* A viewer switched what it shows: the fleet, or another agent (the
+     * console lays its panes out again). */
+    APP_CHANGED_VIEW     = 1 << 5,
 };
 
 /* A short history of one figure, for sparklines and forecasts. */
@@ -56,6 +64,8 @@ struct app {
      * change them through collectors_set_interval and collectors_pause. */
     struct collector *collectors;        /* ncollectors of them (collectors_init) */
     int               ncollectors;
+    unsigned          collectors_generation; /* new at each collectors_init: work queued
+                                              * for older collectors finds none */
     double            interval;          /* seconds, 0.2 .. 60 */
     bool              paused;
     /* The engine's own; nothing else touches them. */
@@ -64,6 +74,10 @@ struct app {
     bool              stopping;          /* collectors_stop was called */
     bool              warmed_up;         /* every collector published once */
     unsigned          sources_up;        /* bit per collector_source, as last seen up */
+    /* The collectors are fed from an agent's streams (a viewer: --from):
+     * the engine runs none of them; collector_receive makes what comes
+     * their snapshots. */
+    bool              fed;
     /* Told when a server's state changed, before on_change: the collector
      * engine runs a server's collectors as soon as it comes up
      * (collectors_init sets it). */
@@ -82,10 +96,21 @@ struct app {
 
     struct journal   *journal;           /* NULL until actions exist */
     struct actions   *actions;           /* running actions, or NULL */
+    /* A viewer has no database: its actions go to the agent (action.h). */
+    const struct action_forwarder *forwarder;
+
+    /* A viewer's feed (core/stream_feed.h), or NULL: what the console asks
+     * about the agent and the fleet. */
+    struct stream_feed *feed;
+    /* Called first by app_close: a front end's own connections (the
+     * viewer's feed) close with the app's. */
+    void            (*on_close)(struct app *app);
 };
 
 /* Open the configured connections and start nothing else.  Returns 0.
- * The collectors are the engine's: collectors_init after this. */
+ * The collectors are the engine's: collectors_init after this.  A viewer
+ * (cfg->from) opens no connection at all: it has no database, and its
+ * servers are what the agent says of its own (server_set_remote). */
 int  app_init(struct app *app, uv_loop_t *loop, struct config *cfg);
 /* Close every connection; the loop must run once more to free them.  A
  * front end stops the collectors first (collectors_stop) and frees them

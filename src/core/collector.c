@@ -26,13 +26,21 @@ void collectors_init(struct app *app)
     if (app->cfg && app->cfg->interval > 0)
         app->interval = app->cfg->interval;
     app->on_servers = servers_changed;
+    /* The fleet's collectors are a viewer's only (--from): --once, check
+     * and the agent never list them. */
+    bool viewer = app->cfg && app->cfg->from;
     int n = 0;
     for (int s = 0; s < nsubjects; s++)
-        n += subjects[s]->ncollectors;
+        if (viewer || !subjects[s]->fleet)
+            n += subjects[s]->ncollectors;
+    static unsigned generations;
     app->collectors = xcalloc((size_t)(n ? n : 1), sizeof *app->collectors);
     app->ncollectors = n;
+    app->collectors_generation = ++generations;
     int i = 0;
     for (int s = 0; s < nsubjects; s++) {
+        if (!viewer && subjects[s]->fleet)
+            continue;
         for (int k = 0; k < subjects[s]->ncollectors; k++, i++) {
             app->collectors[i].def = &subjects[s]->collectors[k];
             app->collectors[i].app = app;
@@ -49,6 +57,7 @@ void collectors_free(struct app *app)
         struct collector *c = &app->collectors[i];
         snapshot_unref(c->current);
         snapshot_unref(c->last_good);
+        snapshot_unref(c->held);
         if (c->def->free_state)
             c->def->free_state(c->state);
         else
@@ -121,6 +130,72 @@ void collector_publish(struct collector *c, struct snapshot *s)
         c->good_at = now;
     }
     app_changed(c->app, APP_CHANGED_SNAPSHOT);
+}
+
+static void take_received(struct collector *c, struct snapshot *s, double fresh_for, double published_at)
+{
+    double now = now_monotonic();
+    c->runs++;
+    if (s->error)
+        c->failures++;
+    if (!s->error && c->def->received)
+        c->def->received(c->app, s);
+    snapshot_unref(c->previous);
+    c->previous = c->current;
+    c->current = s;
+    if (!s->error) {
+        snapshot_unref(c->last_good);
+        c->last_good = snapshot_ref(s);
+        c->good_at = now;
+        c->good_published = published_at;
+        /* Never 0: that means "not fed". */
+        c->good_until = now + (fresh_for > 0 ? fresh_for : 0) + 1e-6;
+    } else if (!(c->good_until > 0)) {
+        c->good_until = now + 1e-6;
+    }
+    app_changed(c->app, APP_CHANGED_SNAPSHOT | APP_CHANGED_RECEIVED);
+}
+
+void collector_receive(struct collector *c, struct snapshot *s, double fresh_for, double published_at)
+{
+    if (c->app->paused) {
+        /* A paused console shows what it showed; the newest waits. */
+        snapshot_unref(c->held);
+        c->held = s;
+        c->held_until = now_monotonic() + fresh_for;
+        c->held_at = published_at;
+        return;
+    }
+    take_received(c, s, fresh_for, published_at);
+}
+
+void collectors_forget(struct app *app)
+{
+    for (int i = 0; i < app->ncollectors; i++) {
+        struct collector *c = &app->collectors[i];
+        snapshot_unref(c->current);
+        snapshot_unref(c->previous);
+        snapshot_unref(c->last_good);
+        snapshot_unref(c->held);
+        c->current = c->previous = c->last_good = c->held = NULL;
+        c->good_until = c->good_published = c->good_at = 0;
+    }
+    app->nseries = 0;
+    app_changed(app, APP_CHANGED_SNAPSHOT | APP_CHANGED_RECEIVED);
+}
+
+double collector_fed_age(const struct collector *c, double now)
+{
+    if (!(c->good_until > 0) || !c->last_good || !(c->good_published > 0))
+        return -1;
+    double age = now - c->good_published;
+    return age > 0 ? age : 0;
+}
+
+double collectors_fed_age(const struct app *app, const char *name)
+{
+    const struct collector *c = name ? collector_find(app, name) : NULL;
+    return c ? collector_fed_age(c, now_wall()) : -1;
 }
 
 static void pg_done(void *arg, const PGresult *res, const char *error, double elapsed)
@@ -273,6 +348,9 @@ static int send_query(struct collector *c)
 static void run_one(struct collector *c)
 {
     struct app *app = c->app;
+    /* A viewer's collectors are fed (collector_receive), never run. */
+    if (app->fed)
+        return;
     const char *down = source_down(app, c->def->source);
     double now = now_monotonic();
     if (down && !*down) {
@@ -310,7 +388,7 @@ static void run_one(struct collector *c)
 
 void collectors_tick(struct app *app)
 {
-    if (!app->collectors)
+    if (!app->collectors || app->fed)
         return;
     double now = now_monotonic();
     for (int i = 0; i < app->ncollectors; i++) {
@@ -344,6 +422,8 @@ static void tick_cb(uv_timer_t *t)
 
 void collectors_start(struct app *app)
 {
+    if (app->fed)
+        return;
     uv_timer_init(app->loop, &app->tick);
     app->tick.data = app;
     app->ticking = true;
@@ -383,9 +463,19 @@ double collectors_set_interval(struct app *app, double seconds)
 void collectors_pause(struct app *app, bool paused)
 {
     app->paused = paused;
+    if (paused)
+        return;
+    /* What came while paused is shown now; the time it was held counts
+     * against how long it stays current. */
+    for (int i = 0; i < app->ncollectors; i++) {
+        struct collector *c = &app->collectors[i];
+        struct snapshot *s = c->held;
+        c->held = NULL;
+        if (s)
+            take_received(c, s, c->held_until - now_monotonic(), c->held_at);
+    }
     /* What was missed while paused is due now. */
-    if (!paused)
-        collectors_refresh_all(app);
+    collectors_refresh_all(app);
 }
 
 void collectors_refresh_all(struct app *app)
@@ -482,6 +572,9 @@ double collector_stale_as_of(const struct collector *c, double now)
     const struct snapshot *s = collector_shown(c);
     if (!s || s->error || s != c->last_good || !c->app || !c->def)
         return 0;
+    /* Fed: current while the agent's next entry is not yet overdue. */
+    if (c->good_until > 0)
+        return now > c->good_until ? s->taken_at : 0;
     if (now - c->good_at <= COLLECTOR_STALE_CADENCES * collector_cadence(c))
         return 0;
     return s->taken_at;

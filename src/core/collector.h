@@ -48,6 +48,11 @@ struct collector_def {
     double      cadence_wanted;
     /* Frees `state` of a custom run (NULL: free()). */
     void (*free_state)(void *state);
+    /* Optional: a snapshot received from an agent's stream (a viewer,
+     * collector_receive) already holds what `derive` computed; this does
+     * the derive's other work from those columns (the series behind a
+     * sparkline), so a viewer shows what a console shows. */
+    void (*received)(struct app *app, const struct snapshot *s);
 };
 
 struct collector {
@@ -73,6 +78,15 @@ struct collector {
     bool              shown;        /* the front end shows its data now
                                        (collector_want) */
     void             *state;        /* private to a custom run */
+    /* Fed from an agent's stream (collector_receive), not run: the shown
+     * data is current until `good_until` (monotonic; 0 when not fed), and
+     * was published at `good_published` (wall clock, this machine's). */
+    double            good_until;
+    double            good_published;
+    /* Received while paused: what the pane shows on resume (a ref), how
+     * long it is current (monotonic) and when it was published (wall). */
+    struct snapshot  *held;
+    double            held_until, held_at;
 };
 
 /* The engine owns the collectors, their timer, the refresh interval and
@@ -89,7 +103,8 @@ void collectors_init(struct app *app);
 /* Free the collectors with their snapshots and state. */
 void collectors_free(struct app *app);
 /* Start the timer on the app's loop: every 100 ms until each collector
- * has published once, then every interval. */
+ * has published once, then every interval.  A viewer's collectors
+ * (app->fed) are never run: no timer starts. */
 void collectors_start(struct app *app);
 /* Stop the timer for good: the app is closing. */
 void collectors_stop(struct app *app);
@@ -127,6 +142,22 @@ const struct snapshot *collectors_shown(const struct app *app, const char *name)
 double collectors_stale_as_of(const struct app *app, const char *name);
 /* Publish a run's result (takes ownership of `s`), for custom runs. */
 void collector_publish(struct collector *c, struct snapshot *s);
+/* A snapshot from elsewhere (a viewer reads it from the agent's stream)
+ * becomes the collector's current one as it is: no query, no derive, no
+ * backoff, those were the agent's (the row's `received` hook does the
+ * derive's other work).  `fresh_for`: seconds from now the data stays
+ * current (the entry's keep-alive and cadence, less its age);
+ * `published_at`: when the agent published it, on this machine's wall
+ * clock.  Takes ownership of `s`.  While the app is paused it is held,
+ * and shown on resume. */
+void collector_receive(struct collector *c, struct snapshot *s, double fresh_for, double published_at);
+/* Drop every collector's snapshots and the series (a viewer that turns to
+ * another agent must not show the first one's data as the second's). */
+void collectors_forget(struct app *app);
+/* Seconds since the data a fed collector shows was published (wall clock
+ * `now`), or -1 when it is not fed or has no data. */
+double collector_fed_age(const struct collector *c, double now);
+double collectors_fed_age(const struct app *app, const char *name);
 /* Whether every collector has published at least once since start. */
 bool collectors_all_done(const struct app *app);
 /* The effective cadence of a collector in seconds. */
@@ -147,7 +178,8 @@ const char *collector_source_name(enum server_id source);
  * `last_good` if there was any, else `current` (its error) or NULL. */
 const struct snapshot *collector_shown(const struct collector *c);
 /* When the shown data is stale at monotonic time `now`: the wall-clock
- * time it was taken; 0 when it is fresh or there is no data. */
+ * time it was taken; 0 when it is fresh or there is no data.  Fed data is
+ * stale once its `good_until` has passed. */
 double collector_stale_as_of(const struct collector *c, double now);
 /* Whether the collector's server is up (configured and connected): data
  * from a server that is down is the last known, however young. */

@@ -60,7 +60,7 @@ enum {
     OPT_CONFIG, OPT_ASCII, OPT_NO_COLOR, OPT_NO_MOUSE, OPT_ONCE, OPT_FORMAT,
     OPT_DRY_RUN, OPT_STATS, OPT_LOCK_TIMEOUT, OPT_HELP, OPT_VERSION,
     OPT_STALE, OPT_PREMAKE, OPT_RETENTION, OPT_DROP,
-    OPT_PUBLISH, OPT_NAME, OPT_MAXLEN, OPT_FROM,
+    OPT_PUBLISH, OPT_NAME, OPT_MAXLEN, OPT_FROM, OPT_ACCEPT_ACTIONS, OPT_METRICS_FILE,
 };
 
 struct setting {
@@ -135,6 +135,10 @@ static const struct setting settings[] = {
     { "agent", "publish", "PGDECK_PUBLISH_URL", OPT_PUBLISH, KIND_REDIS,
       "--publish", NULL, 0, 0, FIELD(publish) },
     { "agent", "maxlen", NULL, OPT_MAXLEN, KIND_INT, "--maxlen", NULL, 1, 1000000, FIELD(stream_maxlen) },
+    { "agent", "accept_actions", NULL, OPT_ACCEPT_ACTIONS, KIND_BOOL, "--accept-actions", "yes", 0, 0,
+      FIELD(accept_actions) },
+    { "agent", "metrics_file", NULL, OPT_METRICS_FILE, KIND_PATH, "--metrics-file", NULL, 0, 0,
+      FIELD(metrics_file) },
 };
 
 #define SETTING_COUNT (sizeof settings / sizeof settings[0])
@@ -174,6 +178,8 @@ static const struct option long_options[] = {
     { "name",         required_argument, NULL, OPT_NAME },
     { "maxlen",       required_argument, NULL, OPT_MAXLEN },
     { "from",         required_argument, NULL, OPT_FROM },
+    { "accept-actions", no_argument,     NULL, OPT_ACCEPT_ACTIONS },
+    { "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -192,12 +198,14 @@ static const char usage_text[] =
     "  --plan FILE               index plan (default: the kit's index script, installed with pgdeck)\n"
     "  -i, --interval SECONDS    refresh interval, default 1 (0.2 .. 60)\n"
     "  --theme NAME|FILE  --config FILE  --ascii  --no-color (NO_COLOR too)\n"
-    "  --once [--format text|json]             one snapshot, then exit\n"
+    "  --once [--format text|json|openmetrics] one snapshot, then exit\n"
     "  check                                   alerts, exit 0 OK 1 WARN 2 CRIT 3 UNKNOWN\n"
     "  run refresh  [--stale | VIEW...] [--dry-run]\n"
     "  run partitions [TABLE...] [--premake N] [--retention INTERVAL] [--drop] [--dry-run]\n"
     "  run indexes  [--plan FILE] [--dry-run]\n"
     "  agent --publish REDIS_URL --name NAME [--maxlen N]  collect, publish to Redis\n"
+    "        [--accept-actions] [--metrics-file PATH]\n"
+    "  --from REDIS_URL [--name NAME]          viewer of an agent, or the fleet; no database\n"
     "  check --from REDIS_URL [--name NAME]    the fleet of agents (as check)\n"
     "  --help  --version\n"
     "\n"
@@ -700,9 +708,11 @@ static int parse_options(struct loader *ld, int argc, char **argv)
                 cfg->format = FORMAT_TEXT;
             else if (strcmp(optarg, "json") == 0)
                 cfg->format = FORMAT_JSON;
+            else if (strcmp(optarg, "openmetrics") == 0)
+                cfg->format = FORMAT_OPENMETRICS;
             else {
                 char *q = quoted(optarg);
-                fail(ld, "pgdeck: --format: '%s' is not text or json", q);
+                fail(ld, "pgdeck: --format: '%s' is not text, json or openmetrics", q);
                 free(q);
                 return -1;
             }
@@ -1157,12 +1167,20 @@ static int check_agent_options(struct loader *ld)
         fail(ld, "pgdeck: --maxlen applies to 'agent' only");
         return -1;
     }
-    if (ld->from && cfg->command != COMMAND_CHECK) {
-        fail(ld, "pgdeck: --from applies to 'check' only (check --from REDIS_URL reads the fleet)");
+    const struct setting *agent_only[] = { setting_for_option(OPT_ACCEPT_ACTIONS),
+                                           setting_for_option(OPT_METRICS_FILE) };
+    for (size_t i = 0; i < sizeof agent_only / sizeof agent_only[0]; i++) {
+        if (!agent && ld->option_value[agent_only[i] - settings]) {
+            fail(ld, "pgdeck: %s applies to 'agent' only", agent_only[i]->option);
+            return -1;
+        }
+    }
+    if (ld->from && cfg->command != COMMAND_CHECK && cfg->command != COMMAND_CONSOLE) {
+        fail(ld, "pgdeck: --from applies to the console (a viewer of the agents) and 'check' only");
         return -1;
     }
     if (ld->name && !agent && !ld->from) {
-        fail(ld, "pgdeck: --name applies to 'agent' and 'check --from' only");
+        fail(ld, "pgdeck: --name applies to 'agent', '--from' and 'check --from' only");
         return -1;
     }
     if (agent && ld->format_given) {
@@ -1201,6 +1219,14 @@ static int check_consistency(struct loader *ld)
     }
     if (ld->format_given && cfg->command == COMMAND_CONSOLE) {
         fail(ld, "pgdeck: --format applies to --once, check and run, not to the console");
+        return -1;
+    }
+    if (cfg->format == FORMAT_OPENMETRICS && cfg->command != COMMAND_ONCE) {
+        fail(ld, "pgdeck: --format openmetrics applies to --once only (the agent writes it with --metrics-file)");
+        return -1;
+    }
+    if (ld->from && ld->once) {
+        fail(ld, "pgdeck: --from cannot be combined with --once (a viewer is the console; check --from reads the fleet)");
         return -1;
     }
     if (cfg->command == COMMAND_RUN && cfg->run_kind == RUN_NONE) {
@@ -1277,6 +1303,7 @@ void config_free(struct config *cfg)
     free(cfg->publish);
     free(cfg->agent_name);
     free(cfg->from);
+    free(cfg->metrics_file);
     memset(cfg, 0, sizeof *cfg);
 }
 

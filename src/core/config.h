@@ -21,7 +21,7 @@
  *                 view_age_hours, replica_lag_seconds, replica_lag_bytes,
  *                 partition_ahead_months, disk_full_days, lock_wait_seconds
  *   [actions]     lock_timeout (ms), premake, plan, journal
- *   [agent]       publish (redis URL), maxlen
+ *   [agent]       publish (redis URL), maxlen, accept_actions, metrics_file
  *   [retention]   <table> = <interval>  ("*" for every table), drop = yes|no
  *                 (<table>: an SQL identifier, see ident.h; "drop" quoted is a table)
  * Booleans take yes/no/true/false/on/off/1/0. */
@@ -36,7 +36,7 @@ enum config_command {
     COMMAND_VERSION,        /* --version */
 };
 
-enum config_format { FORMAT_TEXT, FORMAT_JSON };
+enum config_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_OPENMETRICS };
 
 enum config_run_kind { RUN_NONE, RUN_REFRESH, RUN_PARTITIONS, RUN_INDEXES };
 
@@ -110,7 +110,12 @@ struct config {
     char  *publish;             /* agent --publish URL, or NULL */
     char  *agent_name;          /* --name: the agent's, or the one check --from reads */
     int    stream_maxlen;       /* agent --maxlen: XADD MAXLEN ~ N, default 20 */
-    char  *from;                /* check --from URL: the fleet's Redis, or NULL */
+    bool   accept_actions;      /* agent --accept-actions: run requests from
+                                   pgdeck:{NAME}:cmd through the gate */
+    char  *metrics_file;        /* agent --metrics-file: OpenMetrics, rewritten
+                                   each interval; NULL for none */
+    char  *from;                /* --from URL: the Redis a viewer (the console)
+                                   or check --from reads the agents from */
 
     char  *config_file;         /* the file that was read, or NULL */
     char  *stats_file;          /* --stats FILE: timings for benchmarks */

@@ -21,7 +21,8 @@ static void job_after(uv_work_t *req, int status)
     (void)status;
     struct host_job *j = req->data;
     struct app *app = j->app;
-    j->done(j, app->collectors ? &app->collectors[j->index] : NULL);
+    bool same = app->collectors && app->collectors_generation == j->generation;
+    j->done(j, same ? &app->collectors[j->index] : NULL);
 }
 
 int host_job_start(struct host_job *j, struct collector *c,
@@ -29,6 +30,7 @@ int host_job_start(struct host_job *j, struct collector *c,
 {
     j->app = c->app;
     j->index = (int)(c - c->app->collectors);
+    j->generation = c->app->collectors_generation;
     j->work = work;
     j->done = done;
     j->req.data = j;

@@ -6,9 +6,11 @@
 /* Thread-pool jobs of the host collectors (src/subjects/host.c,
  * host_sizes.c): `work` runs on libuv's thread pool (uv_queue_work),
  * where it may block on /proc, statvfs or a file, and `done` runs on the
- * loop, where it publishes.  A job knows its collector by index, not by
- * pointer: if the console closes while a job runs, `done` gets c == NULL
- * and only frees the job.  Private to those collectors. */
+ * loop, where it publishes.  A job knows its collector by index and the
+ * collectors' generation, not by pointer: if the collectors are freed
+ * while a job runs (the console closes; a test starts another app where
+ * the last one was), `done` gets c == NULL and only frees the job.
+ * Private to those collectors. */
 
 struct app;
 struct collector;
@@ -18,6 +20,7 @@ struct host_job {
     uv_work_t   req;
     struct app *app;
     int         index;
+    unsigned    generation;     /* app->collectors_generation at the start */
     void (*work)(struct host_job *j);
     void (*done)(struct host_job *j, struct collector *c);
 };

@@ -178,6 +178,8 @@ char *journal_format(const struct journal_entry *e)
                                               "oid", r->oid ? json_integer((json_int_t)r->oid) : json_null()));
     }
     json_object_set_new(o, "relations", rels);
+    if (e->redis_user)
+        json_object_set_new(o, "redis_user", jsontext_new(e->redis_user));
     /* ASCII only: `cat journal` can never send a terminal anything but
      * printable text, whatever the statements held. */
     char *line = jsontext_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
@@ -277,8 +279,10 @@ static int readable(json_t *o, const char *outcome, char **out, int room)
     if (room > n)
         out[n++] = xasprintf("%s  %s %s  %s%s%s%s", field(o, "time"), field(o, "action"), field(o, "target"),
                              outcome ? outcome : field(o, "outcome"), duration, *detail ? ": " : "", detail);
+    const char *redis_user = field(o, "redis_user");
     if (room > n)
-        out[n++] = xasprintf("    by %s@%s%s%s", field(o, "os_user"), field(o, "db_user"),
+        out[n++] = xasprintf("    by %s@%s%s%s%s%s", field(o, "os_user"), field(o, "db_user"),
+                             *redis_user ? " for redis user " : "", redis_user,
                              *statement ? ": " : "", statement);
     return n;
 }

@@ -26,7 +26,7 @@
  *    "database":"pgdeck",
  *    "server":"host=/run/pg port=5432 user=postgres dbname=pgdeck",
  *                                           conninfo_display: no password
- *    "front_end":"console",                 console | run
+ *    "front_end":"console",                 console | run | agent
  *    "action":"refresh",                    the action table's name
  *    "target":"public.mv_course_performance",
  *    "statement":"REFRESH MATERIALIZED VIEW CONCURRENTLY ...",
@@ -52,10 +52,14 @@
  *    "system_id":"7715866168118258616",     pg_control_system(); null when
  *                                           the role may not read it
  *    "database_oid":16384,                  null when unknown
- *    "relations":[{"name":"public.mv","oid":16390}]}
+ *    "relations":[{"name":"public.mv","oid":16390}],
  *                                           the relations the statements
  *                                           act on that existed when the
  *                                           intent was written
+ *    "redis_user":"ops1"}                   an agent's line: the Redis ACL
+ *                                           user whose request it ran (as
+ *                                           the request says: see
+ *                                           front/agent_actions.c)
  *
  * A password never reaches the journal: statements carry none, and the
  * server is described by conninfo_display. */
@@ -86,6 +90,9 @@ struct journal_entry {
     unsigned long database_oid; /* 0: unknown */
     const struct journal_relation *relations;
     int         nrelations;
+    /* Who asked, when it is not whoever runs pgdeck: the Redis ACL user
+     * of a request an agent ran (front_end "agent"); NULL otherwise. */
+    const char *redis_user;
 };
 
 /* What an intent without its outcome says. */

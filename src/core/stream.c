@@ -16,6 +16,8 @@
 #include "base/xalloc.h"
 
 static const char *const level_names[] = { "ok", "warning", "critical", "unknown" };
+/* By enum stream_actions. */
+static const char *const action_names[] = { "refused", "accepted", "read-only" };
 
 static void set_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -671,6 +673,10 @@ char *stream_agent_text(const struct stream_agent *a)
     for (int i = 0; i < a->nalerts; i++)
         json_array_append_new(alerts, stream_alert_json(a->alerts[i].level, a->alerts[i].name,
                                                         a->alerts[i].text));
+    json_t *figures = json_object();
+    for (int i = 0; i < a->nfigures; i++)
+        if (isfinite(a->figures[i].value))
+            json_object_set_new(figures, a->figures[i].name, json_real(a->figures[i].value));
     json_t *doc = json_pack("{s:i, s:s, s:s, s:o, s:o, s:I, s:o, s:o, s:f, s:f, s:o, s:o, s:o, s:s, s:o}",
         "format", STREAM_FORMAT,
         "name", a->name,
@@ -687,6 +693,12 @@ char *stream_agent_text(const struct stream_agent *a)
         "servers", servers,
         "worst", stream_level_name(a->worst),
         "alerts", alerts);
+    if (doc) {
+        json_object_set_new(doc, "actions", json_string(action_names[a->actions]));
+        json_object_set_new(doc, "figures", figures);
+    } else {
+        json_decref(figures);
+    }
     char *text = doc ? dump(doc) : NULL;
     json_decref(doc);
     return text;
@@ -717,6 +729,57 @@ static int level_member(const json_t *obj, const char *key, int *out, const char
     }
     set_error(err, errlen, "%s: %s: expected ok, warning, critical or unknown", where, key);
     return -1;
+}
+
+/* The members later agents add ("actions", "figures"): absent is the
+ * old agent's answer; present, they are read as strictly as the rest. */
+static int optional_members(const json_t *doc, struct stream_agent *a, const char *where,
+                            char *err, size_t errlen)
+{
+    a->actions = STREAM_ACTIONS_REFUSED;
+    if (json_object_get(doc, "actions")) {
+        char buf[16];
+        if (text_member_into(doc, "actions", 15, false, buf, sizeof buf, where, err, errlen) != 0)
+            return -1;
+        int found = -1;
+        for (int i = 0; i < (int)(sizeof action_names / sizeof action_names[0]); i++)
+            if (strcmp(buf, action_names[i]) == 0)
+                found = i;
+        if (found < 0) {
+            set_error(err, errlen, "%s: actions: expected refused, accepted or read-only", where);
+            return -1;
+        }
+        a->actions = (enum stream_actions)found;
+    }
+    const json_t *figures = json_object_get(doc, "figures");
+    if (!figures)
+        return 0;
+    if (!json_is_object(figures) || json_object_size(figures) > STREAM_MAX_FIGURES) {
+        set_error(err, errlen, "%s: figures: expected an object of at most %d numbers", where, STREAM_MAX_FIGURES);
+        return -1;
+    }
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)figures, key, value) {
+        double v = json_is_number(value) ? json_number_value(value) : NAN;
+        if (strlen(key) >= sizeof a->figures[0].name || !isfinite(v) || fabs(v) > 1e18) {
+            set_error(err, errlen, "%s: figures: each a name of at most %zu bytes and a number", where,
+                      sizeof a->figures[0].name - 1);
+            return -1;
+        }
+        struct stream_figure *f = &a->figures[a->nfigures++];
+        snprintf(f->name, sizeof f->name, "%s", key);
+        f->value = v;
+    }
+    return 0;
+}
+
+double stream_agent_figure(const struct stream_agent *a, const char *name)
+{
+    for (int i = 0; i < a->nfigures; i++)
+        if (strcmp(a->figures[i].name, name) == 0)
+            return a->figures[i].value;
+    return NAN;
 }
 
 static int summary_from_json(const json_t *doc, struct stream_agent *a, char *err, size_t errlen)
@@ -801,7 +864,7 @@ static int summary_from_json(const json_t *doc, struct stream_agent *a, char *er
             text_member_into(j, "text", 4096, false, al->text, sizeof al->text, at, err, errlen) != 0)
             return -1;
     }
-    return 0;
+    return optional_members(doc, a, where, err, errlen);
 }
 
 int stream_agent_parse(const char *text, size_t len, struct stream_agent *a, char *err, size_t errlen)

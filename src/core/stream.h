@@ -159,10 +159,25 @@ struct stream_alert {
     char  text[192];            /* cut to fit, on a character boundary */
 };
 
+/* A figure behind the alerts, as `check` gives it in its performance
+ * data ("pool_used" 63.2, "cache_hit" 97.1, "replica_lag" 0.4,
+ * "stale_views" 2): what the fleet pane shows of each agent. */
+#define STREAM_MAX_FIGURES 48
+struct stream_figure {
+    char   name[48];
+    double value;
+};
+
 /* The summary an agent publishes each interval:
  *   {"format": 1, "name", "state", "pgdeck", "host", "pid", "at",
  *    "started_at", "interval", "ttl", "server_version",
- *    "primary_down_since", "servers": [...], "worst", "alerts": [...]}
+ *    "primary_down_since", "servers": [...], "worst", "alerts": [...],
+ *    "actions": "accepted" | "refused" | "read-only",
+ *    "figures": {"pool_used": 63.2, ...}}
+ * "actions" and "figures" came after the first agents: a summary without
+ * them reads as "refused" and no figures.  "actions" says whether the
+ * agent takes requests on pgdeck:{NAME}:cmd (--accept-actions), and
+ * "read-only" that it does but refuses every change (-R).
  * state: "up" (the primary answers), "connecting" (not yet), "primary
  * down", or "stopped" (the agent's last word at a clean exit). */
 struct stream_agent {
@@ -183,7 +198,12 @@ struct stream_agent {
     int    worst;               /* the worst alert level (0 when none) */
     struct stream_alert alerts[STREAM_MAX_ALERTS];
     int    nalerts;
+    enum stream_actions { STREAM_ACTIONS_REFUSED, STREAM_ACTIONS_ACCEPTED, STREAM_ACTIONS_READ_ONLY } actions;
+    struct stream_figure figures[STREAM_MAX_FIGURES];
+    int    nfigures;
 };
+/* A figure of the summary by name, or NAN. */
+double stream_agent_figure(const struct stream_agent *a, const char *name);
 
 /* Compact ASCII JSON of the summary.  Caller frees. */
 char *stream_agent_text(const struct stream_agent *a);

@@ -15,7 +15,7 @@ int subject_pane_number(const char *name)
 {
     int number = 0;
     for (int i = 0; i < nsubjects; i++) {
-        if (!subjects[i]->has_pane)
+        if (!subjects[i]->has_pane || subjects[i]->fleet)
             continue;
         number++;
         if (strcmp(subjects[i]->name, name) == 0)

@@ -31,6 +31,11 @@ struct subject {
     /* Shown in a pane of its own (the host line, for one, shows inside
      * the queries pane, and ANALYZE's tables are every pane's). */
     bool        has_pane;
+    /* The fleet of agents (a viewer started with --from and no --name):
+     * its pane is the only one shown then and is shown nowhere else, its
+     * collectors exist only in a viewer (fed by core/stream_feed.c, never
+     * run), and it numbers no pane. */
+    bool        fleet;
     const struct collector_def *collectors;
     int         ncollectors;
     /* Rows of the action table.  A row may be listed by several subjects

@@ -52,7 +52,9 @@
 #include "core/alerts.h"
 #include "core/app.h"
 #include "core/collector.h"
+#include "core/openmetrics.h"
 #include "core/stream.h"
+#include "front/agent_actions.h"
 #include "front/frontend.h"
 #include "front/frontend_loop.h"
 #include "base/sanitize.h"
@@ -117,12 +119,14 @@ struct agent {
     enum pgconn_state  primary_said;    /* the primary's state last said */
     char              *bus_said;        /* the last thing said about Redis */
     char              *refusal_said;    /* the last refusal said */
+    char              *metrics_said;    /* the last --metrics-file problem said */
     bool               stopping;
     double             stop_by;         /* monotonic */
     int                goodbyes;        /* replies still awaited at exit */
     bool               done;
     bool               closing;         /* the bus is closing: replies are void */
     bool               released;        /* held the name at exit and gave it back */
+    struct agent_actions *actions;      /* --accept-actions: viewers' requests */
     int                exit_code;
 };
 
@@ -169,6 +173,11 @@ static void refused(struct agent *ag, const char *what, const char *error)
     free(text);
     if (fatal)
         stop(ag, 1);
+}
+
+static void actions_said(void *arg, const char *text)
+{
+    say(arg, "%s", text);
 }
 
 /* ---- the summary ---------------------------------------------------------------------- */
@@ -227,6 +236,18 @@ static char *summary_text(struct agent *ag)
         snprintf(al->text, sizeof al->text, "%s", alerts[i].text);
         if (alert_severity(alerts[i].level) > alert_severity(a.worst))
             a.worst = alerts[i].level;
+    }
+    /* What a viewer may ask of it, and the figures the fleet pane shows
+     * (check's performance data: pool_used, cache_hit, replica_lag,
+     * stale_views, ...). */
+    a.actions = !ag->cfg->accept_actions ? STREAM_ACTIONS_REFUSED
+              : ag->cfg->read_only ? STREAM_ACTIONS_READ_ONLY : STREAM_ACTIONS_ACCEPTED;
+    struct perfdata perf[STREAM_MAX_FIGURES];
+    int np = alerts_perfdata(app, perf, STREAM_MAX_FIGURES);
+    for (int i = 0; i < np; i++) {
+        struct stream_figure *f = &a.figures[a.nfigures++];
+        snprintf(f->name, sizeof f->name, "%.*s", (int)sizeof f->name - 1, perf[i].label);
+        f->value = perf[i].value;
     }
     /* The summary borrowed the servers' strings and copied the alerts'. */
     char *text = stream_agent_text(&a);
@@ -557,6 +578,8 @@ static void stop(struct agent *ag, int code)
     ag->stopping = true;
     ag->exit_code = code;
     ag->stop_by = now_monotonic() + STOP_WAIT;
+    agent_actions_stop(ag->actions);    /* a preview still waiting: declined */
+    ag->actions = NULL;
     collectors_stop(ag->app);
     if (ag->hold == HOLD_NONE || redisconn_state(ag->bus) != PGCONN_UP) {
         finish(ag);
@@ -582,6 +605,24 @@ static void stop(struct agent *ag, int code)
         finish(ag);
 }
 
+/* --metrics-file: rewritten each interval, Redis up or not (the
+ * collectors go on either way). */
+static void write_metrics(struct agent *ag)
+{
+    const char *path = ag->cfg->metrics_file;
+    char err[512];
+    if (!path)
+        return;
+    if (openmetrics_write_file(ag->app, path, err, sizeof err) == 0) {
+        free(ag->metrics_said);
+        ag->metrics_said = NULL;
+    } else {
+        char *text = xasprintf("--metrics-file: %s", err);
+        say_once(ag, &ag->metrics_said, text);
+        free(text);
+    }
+}
+
 static void beat_cb(uv_timer_t *t)
 {
     struct agent *ag = t->data;
@@ -593,6 +634,7 @@ static void beat_cb(uv_timer_t *t)
     take_name(ag);
     heartbeat(ag);
     look_all(ag);
+    write_metrics(ag);
 }
 
 static void signal_cb(uv_signal_t *h, int signum)
@@ -645,6 +687,10 @@ int frontend_agent(struct app *app)
         say(&ag, "%s", app->message);
     ag.bus = redisconn_new(app->loop, &t, cfg->connect_timeout_ms / 1000.0, cfg->query_timeout_ms / 1000.0,
                            bus_state, &ag);
+    /* Requests on pgdeck:{NAME}:cmd, on connections of their own (a
+     * blocking read must not hold up the publishing). */
+    if (cfg->accept_actions)
+        ag.actions = agent_actions_start(app, &t, ag.name, actions_said, &ag);
     redis_target_free(&t);
 
     static const int signums[] = { SIGTERM, SIGINT, SIGHUP };
@@ -671,6 +717,7 @@ int frontend_agent(struct app *app)
     /* Pending replies are called back (with no reply) while the bus
      * closes: the agent is still whole then. */
     ag.closing = true;
+    agent_actions_stop(ag.actions);
     redisconn_close(ag.bus);
     app->on_change = NULL;
     app->ui = NULL;
@@ -686,6 +733,7 @@ int frontend_agent(struct app *app)
     free(ag.agent_key);
     free(ag.bus_said);
     free(ag.refusal_said);
+    free(ag.metrics_said);
     if (ag.exit_code == 0)
         say(&ag, ag.released ? "stopped; the name is free" : "stopped");
     return ag.exit_code;

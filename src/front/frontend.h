@@ -20,6 +20,12 @@ int frontend_run(struct app *app);
  *                                SIGTERM, SIGINT or SIGHUP (agent.c) */
 int frontend_agent(struct app *app);
 
+/* --from REDIS_URL [--name NAME]: make the app a viewer of an agent's
+ * streams (or of the fleet) before the console starts: no database
+ * connection, the collectors fed from Redis, the action keys sent to the
+ * agent (viewer.c).  Returns 0, or -1 having said why on stderr. */
+int frontend_viewer_start(struct app *app);
+
 /* check --from: the fleet of agents read from Redis, with no database
  * connection at all, so it takes no app (check_from.c).  Exit codes as
  * check's. */

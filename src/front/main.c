@@ -101,6 +101,15 @@ int main(int argc, char **argv)
         rc = frontend_agent(&app);
         break;
     default:
+        /* --from: the console fed from Redis (viewer.c), no database. */
+        if (cfg.from && frontend_viewer_start(&app) != 0) {
+            rc = 2;
+            collectors_stop(&app);
+            app_close(&app);
+            collectors_free(&app);
+            uv_run(loop, UV_RUN_DEFAULT);
+            break;
+        }
         rc = ui_run(&app);
         break;
     }

@@ -34,6 +34,7 @@
 #include "core/alerts.h"
 #include "core/app.h"
 #include "core/collector.h"
+#include "core/openmetrics.h"
 #include "core/stream.h"
 #include "front/frontend.h"
 #include "front/frontend_loop.h"
@@ -269,6 +270,10 @@ int frontend_once(struct app *app)
             textout_line(stderr, "pgdeck: cannot write the JSON document");
             rc = 2;
         }
+    } else if (app->cfg->format == FORMAT_OPENMETRICS) {
+        char *text = openmetrics_text(app);
+        fputs(text, stdout);
+        free(text);
     } else {
         print_text(app, alerts, nalerts, waited);
     }

@@ -1,5 +1,6 @@
 /* The four servers behind one interface (server.h): each question is
  * answered by the client of the server's kind. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -102,6 +103,31 @@ void server_open_redis(struct server *s, uv_loop_t *loop, const struct redis_tar
     note_state(s);
 }
 
+void server_set_remote(struct server *s, enum pgconn_state state, const char *version, bool standby,
+                       const char *error, double down_since)
+{
+    if (s->kind != SERVER_REMOTE) {
+        server_close(s);
+        s->kind = SERVER_REMOTE;
+        s->u.remote = xcalloc(1, sizeof *s->u.remote);
+    }
+    struct server_remote *r = s->u.remote;
+    r->state = state;
+    r->standby = standby;
+    free(r->version);
+    free(r->error);
+    r->version = version ? xstrdup(version) : NULL;
+    r->error = error ? xstrdup(error) : NULL;
+    /* The agent's own "down since" when it says one; otherwise from when
+     * it was first said down. */
+    if (state != PGCONN_DOWN)
+        s->down_since = 0;
+    else if (down_since > 0)
+        s->down_since = down_since;
+    else if (!(s->down_since > 0))
+        s->down_since = now_wall();
+}
+
 /* What each kind of client answers, as one row per kind. */
 struct server_class {
     void              (*close)(struct server *s);
@@ -131,6 +157,19 @@ static const char *redis_version(const struct server *s)     { return redisconn_
 static const char *redis_error(const struct server *s)       { return redisconn_error(s->u.redis); }
 static double redis_retry_in(const struct server *s)         { return redisconn_retry_in(s->u.redis); }
 
+static void remote_close(struct server *s)
+{
+    free(s->u.remote->version);
+    free(s->u.remote->error);
+    free(s->u.remote);
+}
+static enum pgconn_state remote_state(const struct server *s) { return s->u.remote->state; }
+static const char *remote_version(const struct server *s)     { return s->u.remote->version; }
+static bool remote_standby(const struct server *s)            { return s->u.remote->standby; }
+static const char *remote_error(const struct server *s)       { return s->u.remote->error; }
+/* The agent retries; nothing here does. */
+static double remote_retry_in(const struct server *s)         { (void)s; return 0; }
+
 /* PgBouncer's console and Redis have no recovery to be in. */
 static bool never_standby(const struct server *s)            { (void)s; return false; }
 
@@ -141,6 +180,8 @@ static const struct server_class server_classes[] = {
                       .standby = never_standby, .error = conn_error, .retry_in = conn_retry_in },
     [SERVER_REDIS_CONN] = { .close = redis_close, .state = redis_state, .version = redis_version,
                             .standby = never_standby, .error = redis_error, .retry_in = redis_retry_in },
+    [SERVER_REMOTE] = { .close = remote_close, .state = remote_state, .version = remote_version,
+                        .standby = remote_standby, .error = remote_error, .retry_in = remote_retry_in },
 };
 
 /* The class of a configured server, NULL for one that is not. */

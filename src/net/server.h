@@ -33,6 +33,16 @@ enum server_kind {
     SERVER_POOL,            /* a PostgreSQL pool (pgpool) */
     SERVER_CONN,            /* one PostgreSQL connection (pgconn) */
     SERVER_REDIS_CONN,      /* a Redis connection (redisconn) */
+    SERVER_REMOTE,          /* no connection: as an agent reports it (a
+                               viewer of its streams, server_set_remote) */
+};
+
+/* What an agent says of one of its servers. */
+struct server_remote {
+    enum pgconn_state state;
+    char *version;                  /* owned, or NULL */
+    char *error;                    /* owned, or NULL */
+    bool  standby;
 };
 
 struct server;
@@ -48,6 +58,7 @@ struct server {
         struct pgpool    *pool;
         struct pgconn    *conn;
         struct redisconn *redis;
+        struct server_remote *remote;
     } u;                            /* owned; the member `kind` says */
     /* Wall clock when the server was found down (its connect failed or its
      * connection dropped), kept through the reconnect attempts until it is
@@ -69,6 +80,12 @@ void server_open_conn(struct server *s, uv_loop_t *loop, const struct conninfo *
 void server_open_redis(struct server *s, uv_loop_t *loop, const struct redis_target *target,
                        double connect_timeout, double command_timeout,
                        server_state_cb cb, void *arg);
+/* A server known only from what an agent reports (a viewer has no
+ * connection of its own): its state, version, recovery and error as the
+ * agent said them (copied; untrusted text, sanitized where shown), and
+ * since when it is down (wall clock, 0 when unknown or up). */
+void server_set_remote(struct server *s, enum pgconn_state state, const char *version, bool standby,
+                       const char *error, double down_since);
 /* Close the connection (the loop must run once more to free it); the
  * server is then not configured. */
 void server_close(struct server *s);

@@ -161,7 +161,8 @@ static void graph_build(struct graph *g, const struct snapshot *s)
         }
     }
     for (int i = 0; i < g->n; i++)
-        qsort(g->nodes[i].waiters, (size_t)g->nodes[i].nwaiters, sizeof (struct edge), compare_edges);
+        if (g->nodes[i].nwaiters > 1)
+            qsort(g->nodes[i].waiters, (size_t)g->nodes[i].nwaiters, sizeof (struct edge), compare_edges);
 }
 
 static void graph_free(struct graph *g)

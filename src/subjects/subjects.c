@@ -6,7 +6,8 @@
 #include "core/subject.h"
 
 extern const struct subject subject_queries, subject_pool, subject_cache, subject_partitions,
-                            subject_views, subject_indexes, subject_locks, subject_host, subject_tables;
+                            subject_views, subject_indexes, subject_locks, subject_host, subject_tables,
+                            subject_fleet;
 
 const struct subject *const subjects[] = {
     &subject_queries,
@@ -18,5 +19,6 @@ const struct subject *const subjects[] = {
     &subject_locks,
     &subject_host,
     &subject_tables,
+    &subject_fleet,
 };
 const int nsubjects = SUBJECT_ROWS(subjects);

@@ -32,6 +32,8 @@
 #         (pgdeck --stats first_complete_frame_ms; exec to the title through
 #         the pty), and exec to the first frame that shows the primary down
 #         when it points at a closed port.
+# Part 5  fan-out: one agent and 1, 10, 50 viewers against one console
+#         (tests/bench/bench-fanout.sh, its own servers; see there).
 #
 # Every part prints one table; the tables, the aims (met / missed) and the
 # machine's description go to build/bench/results-YYYYMMDD-HHMMSS.txt, the
@@ -835,6 +837,16 @@ for k in idle stuck connecting; do
 done
 aim "  first frame < 100 ms, primary down (median)" "$(lt "$(med "$OUT/start-down.down")" 100)" "$(med "$OUT/start-down.down") ms to 'primary: down'"
 
+# ------------------------------------------------------------ part 5: fan-out
+
+# Not with --quick, which must stay quick: sh tests/bench/bench-fanout.sh
+# --quick is its smoke test.
+if [ $QUICK = 0 ]; then
+	say "part 5: fan-out (tests/bench/bench-fanout.sh)"
+	PGDECK_BIN=$PGDECK BENCH_FANOUT_OUT=$OUT/fanout sh "$ROOT/tests/bench/bench-fanout.sh" \
+		> /dev/null 2> "$OUT/fanout.log" || say "part 5 failed: see $OUT/fanout.log"
+fi
+
 # ------------------------------------------------------------ report
 
 mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -848,6 +860,11 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "command:    sh tests/bench/bench.sh$( [ $QUICK = 1 ] && echo ' --quick'); raw data in $OUT"
 	echo
 	cat "$OUT/table1.txt" "$OUT/table2.txt" "$OUT/table34.txt"
+	if [ $QUICK = 1 ]; then
+		printf 'Part 5 - fan-out: not run with --quick (sh tests/bench/bench-fanout.sh --quick)\n\n'
+	else
+		cat "$OUT/fanout/table5.txt" 2>/dev/null || printf 'Part 5 - fan-out: failed, see %s\n\n' "$OUT/fanout.log"
+	fi
 	echo "Aims"
 	cat "$AIMS_FILE"
 	echo

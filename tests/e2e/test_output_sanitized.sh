@@ -178,7 +178,7 @@ done
 
 # ---- option errors echo what was typed: made visible
 "$PGDECK" --format "x$P" > "$TMP/out" 2> "$TMP/err"
-check "--format with escapes: the error is clean" clean "$TMP/err" "--format: 'x$SHOWN' is not text or json"
+check "--format with escapes: the error is clean" clean "$TMP/err" "--format: 'x$SHOWN' is not text, json or openmetrics"
 "$PGDECK" "--nosuch$P" > "$TMP/out" 2> "$TMP/err"
 check "an unknown option with escapes: the error is clean" clean "$TMP/err" "unknown option '--nosuch$SHOWN'"
 "$PGDECK" run "bogus$P" > "$TMP/out" 2> "$TMP/err"

@@ -41,7 +41,7 @@ LOOKUPS=$TMP/lookups
 # A connect timeout longer than the test's waits, so that "connecting" is
 # what the status line says throughout (the timeout has its own test below).
 : > "$LOOKUPS"
-tmux_start main 120 40 env DB_CONNECTION_TIMEOUT=60000 DATABASE_URL="$SLOW_PRIMARY" REDIS_URL="$SLOW_REDIS" \
+tmux_start main 180 40 env DB_CONNECTION_TIMEOUT=60000 DATABASE_URL="$SLOW_PRIMARY" REDIS_URL="$SLOW_REDIS" \
 	DATABASE_READ_REPLICA_URL="host=localhost port=$PGDECK_REPLICA_PORT user=postgres dbname=pgdeck" \
 	LD_PRELOAD="$SHIM" PGDECK_SLOW_SECONDS=60 PGDECK_SLOW_GATE="$TMP/gate" PGDECK_SLOW_LOG="$LOOKUPS" "$PGDECK"
 check "the console is drawn while the primary and Redis are still connecting" \

@@ -1,6 +1,9 @@
-/* libFuzzer target for the stream readers (src/core/stream.c): a stream
- * entry as a viewer reads it from Redis, and an agent's summary as check
- * --from reads it.  Anyone who can write to Redis chooses these bytes.
+/* libFuzzer target for the stream readers (src/core/stream.c,
+ * src/core/stream_cmd.c): a stream entry as a viewer reads it from Redis,
+ * an agent's summary as check --from reads it, and the same entry read as
+ * an action request (the agent's cmd stream) and as an agent's answer (the
+ * viewer's reply stream).  Anyone who can write to Redis chooses these
+ * bytes.
  *
  *   TARGETS=fuzz_stream sh tests/fuzz/build.sh run 60
  *
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "core/stream.h"
+#include "core/stream_cmd.h"
 #include "base/xalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -94,6 +98,44 @@ static void check_summary(const char *text, size_t len)
     stream_agent_free(&a);
 }
 
+static void check_text_max(const char *s, size_t max)
+{
+    if (s && (!valid_utf8(s) || strlen(s) > max))
+        abort();
+}
+
+/* The entry as a request and as an answer: accepted, its strings are
+ * valid UTF-8 without NUL and within their limits, written again it reads
+ * back the same; refused, it says why. */
+static void check_cmd(const redisReply *entry)
+{
+    struct stream_request rq;
+    char err[512] = "";
+    if (stream_request_parse(entry, &rq, err, sizeof err) == 0) {
+        if (!stream_request_id_valid(rq.id) || !stream_user_valid(rq.user))
+            abort();
+        const char *texts[] = { rq.schema, rq.name, rq.text, rq.database, rq.role, rq.oid, rq.backend_start };
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+            check_text_max(texts[i], STREAM_CMD_TEXT_MAX);
+        stream_request_free(&rq);
+    } else if (!err[0]) {
+        abort();
+    }
+    struct stream_reply rp;
+    err[0] = '\0';
+    if (stream_reply_entry_parse(entry, &rp, err, sizeof err) == 0) {
+        if (!stream_request_id_valid(rp.id))
+            abort();
+        check_text_max(rp.title, STREAM_CMD_TEXT_MAX);
+        check_text_max(rp.text, STREAM_CMD_TEXT_MAX);
+        for (int i = 0; i < rp.nlines; i++)
+            check_text_max(rp.lines[i], STREAM_CMD_TEXT_MAX);
+        stream_reply_free(&rp);
+    } else if (!err[0]) {
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;
@@ -152,5 +194,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     check_summary(parts[n - 1].str, parts[n - 1].len);
+    check_cmd(&entry);
     return 0;
 }

@@ -86,13 +86,15 @@ static void test_the_collectors_are_every_subjects_rows_in_order(void **state)
     start_app(&app, &cfg);
     int i = 0;
     for (int s = 0; s < nsubjects; s++)
-        for (int k = 0; k < subjects[s]->ncollectors; k++, i++) {
+        for (int k = 0; k < subjects[s]->ncollectors && !subjects[s]->fleet; k++, i++) {
             assert_true(i < app.ncollectors);
             assert_ptr_equal(app.collectors[i].def, &subjects[s]->collectors[k]);
             assert_ptr_equal(collector_find(&app, subjects[s]->collectors[k].name), &app.collectors[i]);
         }
     assert_int_equal(i, app.ncollectors);
     assert_null(collector_find(&app, "no_such_collector"));
+    /* The fleet's collectors are a viewer's (--from) only. */
+    assert_null(collector_find(&app, "fleet"));
     stop_app(&app, &cfg);
 }
 

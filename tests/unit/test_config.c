@@ -694,7 +694,7 @@ static void test_config_numbers_refuse_nan_inf_and_trailing_garbage(void **state
 static void test_config_bad_option_values_are_rejected(void **state)
 {
     (void)state;
-    assert_load_error("pgdeck: --format: 'xml' is not text or json", NULL, "--once", "--format", "xml", NULL);
+    assert_load_error("pgdeck: --format: 'xml' is not text, json or openmetrics", NULL, "--once", "--format", "xml", NULL);
     assert_load_error("pgdeck: --premake: '121' is not a whole number between 0 and 120", NULL,
                       "run", "partitions", "--premake", "121", NULL);
     assert_load_error("pgdeck: --lock-timeout: '0' is not a number of milliseconds between 1 and 2147483647",
@@ -1211,10 +1211,17 @@ static void test_config_agent_options_go_with_their_commands(void **state)
     (void)state;
     assert_load_error("pgdeck: --publish applies to 'agent' only", NULL, "--publish", "redis://h", NULL);
     assert_load_error("pgdeck: --maxlen applies to 'agent' only", NULL, "check", "--maxlen", "5", NULL);
-    assert_load_error("pgdeck: --from applies to 'check' only (check --from REDIS_URL reads the fleet)",
-                      NULL, "--from", "redis://h", NULL);
-    assert_load_error("pgdeck: --name applies to 'agent' and 'check --from' only", NULL,
+    assert_load_error("pgdeck: --from applies to the console (a viewer of the agents) and 'check' only",
+                      NULL, "run", "refresh", "--from", "redis://h", NULL);
+    assert_load_error("pgdeck: --from cannot be combined with --once (a viewer is the console; check --from "
+                      "reads the fleet)", NULL, "--once", "--from", "redis://h", NULL);
+    assert_load_error("pgdeck: --name applies to 'agent', '--from' and 'check --from' only", NULL,
                       "check", "--name", "db1", NULL);
+    assert_load_error("pgdeck: --accept-actions applies to 'agent' only", NULL, "--accept-actions", NULL);
+    assert_load_error("pgdeck: --metrics-file applies to 'agent' only", NULL,
+                      "check", "--metrics-file", "/tmp/m.prom", NULL);
+    assert_load_error("pgdeck: --format openmetrics applies to --once only (the agent writes it with "
+                      "--metrics-file)", NULL, "check", "--format", "openmetrics", NULL);
     assert_load_error("pgdeck: --from: redis URL: the port must be a number between 1 and 65535", NULL,
                       "check", "--from", "redis://:" SECRET "@h:0", NULL);
 }
@@ -1227,6 +1234,39 @@ static void test_config_check_from_reads_the_fleet_url(void **state)
     assert_int_equal(cfg.command, COMMAND_CHECK);
     assert_string_equal(cfg.from, "redis://viewer:" SECRET "@r1/0");
     assert_string_equal(cfg.agent_name, "db1");
+    config_free(&cfg);
+}
+
+static void test_config_from_opens_a_viewer(void **state)
+{
+    struct config cfg;
+    (void)state;
+    LOAD_OK(&cfg, NULL, "--from", "redis://viewer:" SECRET "@r1/0", "--name", "db1", NULL);
+    assert_int_equal(cfg.command, COMMAND_CONSOLE);
+    assert_string_equal(cfg.from, "redis://viewer:" SECRET "@r1/0");
+    assert_string_equal(cfg.agent_name, "db1");
+    config_free(&cfg);
+    LOAD_OK(&cfg, NULL, "--from", "redis://r1/0", NULL);
+    assert_string_equal(cfg.from, "redis://r1/0");
+    assert_null(cfg.agent_name);
+    config_free(&cfg);
+}
+
+static void test_config_agent_actions_and_metrics_file(void **state)
+{
+    struct config cfg;
+    (void)state;
+    LOAD_OK(&cfg, NULL, "agent", "--publish", "redis://h", "--name", "a", "--accept-actions", "--metrics-file",
+            "/tmp/m.prom", NULL);
+    assert_true(cfg.accept_actions);
+    assert_string_equal(cfg.metrics_file, "/tmp/m.prom");
+    config_free(&cfg);
+    LOAD_OK(&cfg, NULL, "agent", "--publish", "redis://h", "--name", "a", NULL);
+    assert_false(cfg.accept_actions);
+    assert_null(cfg.metrics_file);
+    config_free(&cfg);
+    LOAD_OK(&cfg, NULL, "--once", "--format", "openmetrics", NULL);
+    assert_int_equal(cfg.format, FORMAT_OPENMETRICS);
     config_free(&cfg);
 }
 
@@ -1243,12 +1283,14 @@ static void test_config_usage_shows_the_interface(void **state)
         "-R, --read-only           viewer mode",
         "-i, --interval SECONDS    refresh interval, default 1 (0.2 .. 60)",
         "--theme NAME|FILE  --config FILE  --ascii  --no-color (NO_COLOR too)",
-        "--once [--format text|json]             one snapshot, then exit",
+        "--once [--format text|json|openmetrics] one snapshot, then exit",
         "check                                   alerts, exit 0 OK 1 WARN 2 CRIT 3 UNKNOWN",
         "run refresh  [--stale | VIEW...] [--dry-run]",
         "run partitions [TABLE...] [--premake N] [--retention INTERVAL] [--drop] [--dry-run]",
         "run indexes  [--plan FILE] [--dry-run]",
         "agent --publish REDIS_URL --name NAME [--maxlen N]  collect, publish to Redis",
+        "[--accept-actions] [--metrics-file PATH]",
+        "--from REDIS_URL [--name NAME]          viewer of an agent, or the fleet; no database",
         "check --from REDIS_URL [--name NAME]    the fleet of agents (as check)",
         "--help  --version",
         NULL,
@@ -1320,6 +1362,8 @@ int main(void)
         cmocka_unit_test(test_config_agent_needs_publish_and_a_valid_name),
         cmocka_unit_test(test_config_agent_options_go_with_their_commands),
         cmocka_unit_test(test_config_check_from_reads_the_fleet_url),
+        cmocka_unit_test(test_config_from_opens_a_viewer),
+        cmocka_unit_test(test_config_agent_actions_and_metrics_file),
         cmocka_unit_test(test_config_usage_shows_the_interface),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
