@@ -140,8 +140,7 @@ static void take_received(struct collector *c, struct snapshot *s, double fresh_
         c->failures++;
     if (!s->error && c->def->received)
         c->def->received(c->app, s);
-    snapshot_unref(c->previous);
-    c->previous = c->current;
+    snapshot_unref(c->current);
     c->current = s;
     if (!s->error) {
         snapshot_unref(c->last_good);
@@ -174,10 +173,9 @@ void collectors_forget(struct app *app)
     for (int i = 0; i < app->ncollectors; i++) {
         struct collector *c = &app->collectors[i];
         snapshot_unref(c->current);
-        snapshot_unref(c->previous);
         snapshot_unref(c->last_good);
         snapshot_unref(c->held);
-        c->current = c->previous = c->last_good = c->held = NULL;
+        c->current = c->last_good = c->held = NULL;
         c->good_until = c->good_published = c->good_at = 0;
     }
     app->nseries = 0;
