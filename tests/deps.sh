@@ -14,7 +14,7 @@
 set -u
 
 PACKAGES="libncurses-dev libpq-dev libhiredis-dev libuv1-dev pkg-config
-postgresql-15 postgresql-contrib redis-server pgbouncer tmux
+postgresql-15 postgresql-contrib postgresql-15-hypopg postgresql-15-partman redis-server pgbouncer tmux
 libcmocka-dev libinih-dev libjansson-dev libpg-query-dev libprotobuf-c-dev procps
 valgrind clang libclang-rt-14-dev python3"
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "colors.h"
+#include "core/action.h"
 #include "core/collector.h"
 #include "core/stream_feed.h"
 #include "keymap.h"
@@ -217,6 +218,13 @@ void keymap_dispatch(struct ui *ui, int ch)
         return;
     }
     if (ui->overlay != OVERLAY_NONE) {
+        /* From a row's details, an action key acts on that row (e on a
+         * session's details explains it): the details close first. */
+        if (ui->overlay == OVERLAY_DETAILS && ch > 0 && ch < 128 && action_for_key(ch)) {
+            overlay_close(ui);
+            dispatch(ui, ch);
+            return;
+        }
         overlay_key(ui, ch);
         return;
     }

@@ -250,6 +250,14 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
         const struct column_def *cd = &t->columns[c];
         if (cd->min_cols && width < cd->min_cols)
             continue;
+        if (cd->when_any) {
+            int col = snapshot_column(s, cd->field);
+            bool any = false;
+            for (int r = 0; col >= 0 && r < s->nrows && !any; r++)
+                any = snapshot_cell(s, r, col) != NULL;
+            if (!any)
+                continue;
+        }
         if (cd->width == 0 && flex < 0) {
             flex = c;
             continue;
@@ -262,6 +270,10 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
     }
     if (flex >= 0)
         widths[flex] = width - used > 0 ? width - used : 0;
+    st->columns_shown = 0;
+    for (int c = 0; c < n; c++)
+        if (widths[c])
+            st->columns_shown |= 1u << c;
 
     /* Header, with the sort column marked. */
     wattrset(w, ATTR(THEME_HEADER));
@@ -328,6 +340,20 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
     remember_key(p);
 }
 
+/* The next sort column in direction dir, among those drawn last time
+ * (a column hidden for width or for having no values is skipped). */
+static void sort_step(struct table_state *st, const struct table_def *t, int dir)
+{
+    int n = t->ncolumns, c = st->sort_column;
+    for (int i = 0; i < n; i++) {
+        c = dir > 0 ? (c + 1 >= n ? 0 : c + 1) : (c <= 0 ? n - 1 : c - 1);
+        if (!st->columns_shown || c >= 32 || (st->columns_shown & (1u << c)))
+            break;
+    }
+    st->sort_column = c;
+    st->sort_descending = t->columns[c].right;
+}
+
 int table_key(struct ui *ui, struct pane *p, int ch)
 {
     (void)ui;
@@ -354,16 +380,9 @@ int table_key(struct ui *ui, struct pane *p, int ch)
         st->selected = st->norder - 1;
         break;
     case '<':
-        if (t && t->ncolumns) {
-            st->sort_column = st->sort_column <= 0 ? t->ncolumns - 1 : st->sort_column - 1;
-            st->sort_descending = t->columns[st->sort_column].right;
-        }
-        break;
     case '>':
-        if (t && t->ncolumns) {
-            st->sort_column = st->sort_column + 1 >= t->ncolumns ? 0 : st->sort_column + 1;
-            st->sort_descending = t->columns[st->sort_column].right;
-        }
+        if (t && t->ncolumns)
+            sort_step(st, t, ch == '>' ? 1 : -1);
         break;
     case 's':
         st->sort_descending = !st->sort_descending;

@@ -51,6 +51,7 @@ struct column_def {
     bool        right;      /* right-aligned (numbers) */
     enum cell_format format;
     int         min_cols;   /* hide this column when the pane is narrower */
+    bool        when_any;   /* shown only when some row has a value in it */
 };
 
 /* One table a pane shows: which snapshot, which columns. */
@@ -85,6 +86,7 @@ struct table_state {
     int  *order;
     int   norder;
     int   page;             /* rows that fit */
+    unsigned columns_shown; /* bit c: column c was drawn (< and > skip the others) */
 };
 
 /* How a subject is drawn.  The class in ui/panes/pane_<subject>.c is

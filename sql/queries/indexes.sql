@@ -15,6 +15,12 @@
 --   duplicate_of     other indexes of the same table with the same access
 --                    method, columns (or expressions), operator classes,
 --                    collations, options and predicate
+--   redundant_of     other btree indexes of the same table whose leading key
+--                    columns are this one's (a prefix: same columns, operator
+--                    classes, collations and options, in order) with the
+--                    same predicate: they answer its queries too.  Only for
+--                    a plain btree index on columns (no expression, no
+--                    INCLUDE) that enforces nothing
 --   definition       pg_get_indexdef(); NULL while the index or its table is
 --                    under an ACCESS EXCLUSIVE lock (it would wait for it)
 WITH
@@ -23,7 +29,7 @@ idx AS (
            tn.nspname AS table_schema, tc.relname AS table_name, am.amname AS method,
            ic.relkind = 'I' AS partitioned, ic.relispartition,
            i.indisunique, i.indisprimary, i.indisexclusion, i.indisvalid, i.indisready,
-           i.indkey, i.indclass, i.indcollation, i.indoption, i.indexprs, i.indpred
+           i.indnatts, i.indnkeyatts, i.indkey, i.indclass, i.indcollation, i.indoption, i.indexprs, i.indpred
       FROM pg_index i
       JOIN pg_class ic ON ic.oid = i.indexrelid
       JOIN pg_namespace n ON n.oid = ic.relnamespace
@@ -32,6 +38,9 @@ idx AS (
       JOIN pg_am am ON am.oid = ic.relam
      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
        AND n.nspname !~ '^pg_toast'
+       -- pgdeck's own refresh log (run track-views) is not the user's
+       -- index health
+       AND NOT (tn.nspname = 'pgdeck' AND tc.relname = 'refresh_log')
 ),
 locked AS (
     SELECT DISTINCT l.relation
@@ -81,6 +90,27 @@ shapes AS (
 -- pg_constraint has no index on conindid: read it once.
 constrained AS (
     SELECT DISTINCT c.conindid AS oid FROM pg_constraint c WHERE c.conindid <> 0
+),
+-- Redundant: the vectors compared as text with a trailing blank, so that
+-- "1 " is a prefix of "1 2 " and not of "10 2 ".  Exact duplicates (the
+-- same shape) are duplicate_of's, not these.
+redundant AS (
+    SELECT l.oid, array_agg(o.schema || '.' || o.index_name ORDER BY o.index_name) AS others
+      FROM listed l
+      JOIN listed o ON o.indrelid = l.indrelid AND o.oid <> l.oid AND o.indisvalid
+                   AND o.shape <> l.shape AND o.method = 'btree'
+     WHERE l.indisvalid AND l.method = 'btree' AND l.indexprs IS NULL
+       AND l.indnatts = l.indnkeyatts
+       AND NOT (l.indisunique OR l.indisprimary OR l.indisexclusion)
+       AND NOT EXISTS (SELECT 1 FROM constrained k WHERE k.oid = l.oid)
+       AND l.indnkeyatts <= o.indnkeyatts
+       AND starts_with(o.indkey::text || ' ', l.indkey::text || ' ')
+       AND starts_with(o.indclass::text || ' ', l.indclass::text || ' ')
+       AND starts_with(o.indcollation::text || ' ', l.indcollation::text || ' ')
+       AND starts_with(o.indoption::text || ' ', l.indoption::text || ' ')
+       AND coalesce(regexp_replace(l.indpred::text, ' :location -?[0-9]+', '', 'g'), '')
+         = coalesce(regexp_replace(o.indpred::text, ' :location -?[0-9]+', '', 'g'), '')
+     GROUP BY l.oid
 )
 SELECT l.schema || '.' || l.index_name                          AS name,
        l.schema,
@@ -98,10 +128,12 @@ SELECT l.schema || '.' || l.index_name                          AS name,
        CASE WHEN l.partitioned THEN r.size ELSE m.size END      AS size,
        CASE WHEN l.partitioned THEN coalesce(r.scans, 0) ELSE m.scans END AS scans,
        array_to_string(s.others, ', ')                          AS duplicate_of,
+       array_to_string(rd.others, ', ')                         AS redundant_of,
        CASE WHEN NOT l.locked THEN pg_get_indexdef(l.oid) END   AS definition
   FROM listed l
   JOIN measured m ON m.oid = l.oid
   LEFT JOIN rolled r ON r.top = l.oid
   LEFT JOIN shapes s ON s.oid = l.oid
   LEFT JOIN constrained k ON k.oid = l.oid
+  LEFT JOIN redundant rd ON rd.oid = l.oid
  ORDER BY l.table_schema, l.table_name, l.index_name

@@ -24,6 +24,22 @@
 --                   refresh; log_failed_* the newest attempt when it failed
 --   log_ignored     why a public.mv_refresh_log that is there is not read
 --                   (NULL when it is read or absent)
+--   track_*         pgdeck's own tracking (pgdeck run track-views): its
+--                   pgdeck.refresh_log, written by an event trigger at the
+--                   end of every REFRESH MATERIALIZED VIEW, read when it is
+--                   an ordinary table owned by the database owner or a
+--                   superuser (track_ignored says why not), by view OID:
+--                   track_installed, track_finished and track_started
+--                   (epoch) of the view's last refresh
+--   file_mtime      the estimate: when the view's relation file was last
+--                   written (epoch), through pg_stat_file where pgdeck's
+--                   role may call it (a superuser, or granted EXECUTE);
+--                   NULL otherwise.  A REFRESH writes a new file; a
+--                   CONCURRENTLY one writes into it; a checkpoint or a
+--                   VACUUM may write it later: an estimate, never exact
+--   filepath        pg_relation_filepath(), relative to the data
+--                   directory (pgdeck stats it itself when it runs on the
+--                   database host)
 WITH
 mv AS (
     SELECT c.oid, n.nspname AS schema, c.relname AS view_name, c.relispopulated,
@@ -127,6 +143,57 @@ log_rows AS (
                    '&lt;', '<'), '&gt;', '>'), '&#x0d;', chr(13)), '&amp;', '&')::json) AS e
      WHERE doc LIKE '%<j>%'
 ),
+-- pgdeck's own tracking: pgdeck.refresh_log, trusted as the kit's log is
+-- (an ordinary table owned by the database owner or a superuser), read
+-- the same way, by the view's OID (a view dropped and created again under
+-- its name is another view).
+track_log AS (
+    SELECT c.oid, c.relkind = 'r' AND (c.relowner = d.datdba OR coalesce(r.rolsuper, false))
+                  AND has_table_privilege(c.oid, 'SELECT')
+                  AND (SELECT count(*) FROM pg_attribute a
+                        WHERE a.attrelid = c.oid AND NOT a.attisdropped
+                          AND a.attname IN ('view_oid', 'started_at', 'finished_at')) = 3 AS trusted,
+           coalesce(r.rolname::text, 'a dropped role') AS owner
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_roles r ON r.oid = c.relowner
+     CROSS JOIN (SELECT datdba FROM pg_database WHERE datname = current_database()) d
+     WHERE n.nspname = 'pgdeck' AND c.relname = 'refresh_log'
+),
+track_json AS (
+    SELECT CASE WHEN t.trusted THEN
+           query_to_xml(format($q$
+               SELECT json_agg(json_build_object(
+                          'oid', v.oid,
+                          'finished', extract(epoch FROM l.finished_at),
+                          'started', extract(epoch FROM l.started_at)))::text AS j
+                 FROM unnest(%L::oid[]) AS v(oid)
+                 JOIN LATERAL (SELECT * FROM ONLY pgdeck.refresh_log l WHERE l.view_oid = v.oid
+                                ORDER BY l.finished_at DESC LIMIT 1) l ON true
+               $q$, (SELECT coalesce(array_agg(oid), '{}') FROM mv)), false, false, '')::text END AS doc
+      FROM track_log t
+),
+track_rows AS (
+    SELECT (e->>'oid')::oid AS oid, (e->>'finished')::float8 AS finished, (e->>'started')::float8 AS started
+      FROM track_json,
+           json_array_elements(replace(replace(replace(replace(
+                   substring(doc FROM '<j>(.*)</j>'),
+                   '&lt;', '<'), '&gt;', '>'), '&#x0d;', chr(13)), '&amp;', '&')::json) AS e
+     WHERE doc LIKE '%<j>%'
+),
+-- The estimate: pg_stat_file is revoked from PUBLIC; a plain call would be
+-- refused when the query starts, so it is made through query_to_xml, and
+-- only when pgdeck's role may execute it.
+file_times AS (
+    SELECT m.oid, pg_relation_filepath(m.oid) AS filepath,
+           CASE WHEN has_function_privilege('pg_catalog.pg_stat_file(text, boolean)', 'EXECUTE')
+                 AND pg_relation_filepath(m.oid) IS NOT NULL
+                THEN substring(query_to_xml(format(
+                         'SELECT extract(epoch FROM modification)::float8 AS t FROM pg_catalog.pg_stat_file(%L, true)',
+                         pg_relation_filepath(m.oid)), false, false, '')::text FROM '<t>([-0-9.e+]+)</t>')::float8
+           END AS mtime
+      FROM mv m
+),
 -- Views whose index is under an ACCESS EXCLUSIVE lock (REINDEX, DROP
 -- INDEX): pg_total_relation_size would wait for it too.
 index_locked AS (
@@ -171,6 +238,14 @@ SELECT m.schema || '.' || m.view_name                          AS name,
        l.source                                                AS log_source,
        l.failed_at                                             AS log_failed_at,
        l.failed_error                                          AS log_failed_error,
+       EXISTS (SELECT 1 FROM track_log WHERE trusted)          AS track_installed,
+       (SELECT format('ignoring pgdeck.refresh_log: owned by %s, not the database owner or a superuser, or not '
+                      'an ordinary table with the columns pgdeck writes', owner)
+          FROM track_log WHERE NOT trusted)                    AS track_ignored,
+       tr.finished                                             AS track_finished,
+       tr.started                                              AS track_started,
+       ft.mtime                                                AS file_mtime,
+       ft.filepath                                             AS filepath,
        extract(epoch FROM now())::float8                       AS server_now,
        m.oid                                                   AS oid,
        -- The view as pgdeck's journal names it, "system identifier/database
@@ -190,4 +265,6 @@ SELECT m.schema || '.' || m.view_name                          AS name,
   LEFT JOIN uniq u ON u.indrelid = m.oid
   LEFT JOIN refreshing r ON r.relation = m.oid
   LEFT JOIN log_rows l ON l.name = format('%I.%I', m.schema, m.view_name)
+  LEFT JOIN track_rows tr ON tr.oid = m.oid
+  LEFT JOIN file_times ft ON ft.oid = m.oid
  ORDER BY m.schema, m.view_name

@@ -201,8 +201,9 @@ char *sanitize_text(const char *text, size_t len, int flags)
         uint32_t cp;
         int n = utf8_decode((const char *)s + i, len - i, &cp);
         if (flags & SANITIZE_ASCII) {
-            /* one '?' per character, or per byte when it is not UTF-8 */
-            out_byte(&o, '?');
+            /* one '?' per character, or per byte when it is not UTF-8;
+             * pgdeck's own "≈" (an estimated age) reads "~" */
+            out_byte(&o, n > 0 && cp == 0x2248 ? '~' : '?');
             i += n > 0 ? (size_t)n : 1;
             continue;
         }

@@ -542,6 +542,10 @@ static int write_intent(struct action *a)
 
 static void write_journal(struct action *a)
 {
+    /* pgdeck's own background work (it changes nothing) is no entry of
+     * the operator's journal. */
+    if (a->def->background && !a->def->changes)
+        return;
     char err[512];
     const char *detail = a->outcome == ACTION_OK ? a->detail : NULL;
     char *failure = NULL;

@@ -87,6 +87,9 @@ struct action_def {
                                EXPLAIN EXECUTE) and locks the recheck takes
                                that must hold to the last; nothing it does
                                outlives it */
+    bool        background; /* started by pgdeck itself, not by an operator
+                               (the index advice's EXPLAINs): not journaled;
+                               a row that changes anything cannot be one */
     const char *affects;    /* collectors to refresh afterwards, "views,activity" */
     /* Work out the statements (action_add_step), then call action_planned,
      * action_refuse or action_nothing exactly once, now or later. */

@@ -207,6 +207,15 @@ static void pg_done(void *arg, const PGresult *res, const char *error, double el
     collector_publish(c, s);
 }
 
+int collector_send(struct collector *c, const char *sql, int nparams, const char *const *params)
+{
+    const struct server *server = app_server(c->app, c->def->source);
+    struct pgpool *pool = server_pool(server);
+    if (!sql || !pool)
+        return -1;
+    return pgpool_send(pool, sql, nparams, params, 0, pg_done, c);
+}
+
 /* Redis INFO is "key:value" lines in "# Section" blocks: one row with a
  * column per key, so panes and deltas read it like any other snapshot. */
 static struct snapshot *snapshot_from_info(const char *name, const char *info)
@@ -580,8 +589,11 @@ double collector_stale_as_of(const struct collector *c, double now)
 
 bool collectors_all_done(const struct app *app)
 {
+    /* A collector asked to run again by another's derive (the indexes
+     * when index_health has learnt the plan's tables) is not done until
+     * that run is in: a one-shot front end shows them agreeing. */
     for (int i = 0; i < app->ncollectors; i++)
-        if (!app->collectors[i].current)
+        if (!app->collectors[i].current || app->collectors[i].running)
             return false;
     return true;
 }

@@ -140,6 +140,10 @@ const struct snapshot *collectors_shown(const struct app *app, const char *name)
 /* When that data is stale (older than two of the collector's cadences):
  * the wall-clock time it was taken; 0 when fresh, absent or unknown. */
 double collectors_stale_as_of(const struct app *app, const char *name);
+/* For a custom run: send `sql` with text parameters to the collector's
+ * server; the result is published as a standard run's would be.
+ * Returns 0, or -1 when it could not be sent (nothing published). */
+int  collector_send(struct collector *c, const char *sql, int nparams, const char *const *params);
 /* Publish a run's result (takes ownership of `s`), for custom runs. */
 void collector_publish(struct collector *c, struct snapshot *s);
 /* A snapshot from elsewhere (a viewer reads it from the agent's stream)
@@ -158,7 +162,8 @@ void collectors_forget(struct app *app);
  * `now`), or -1 when it is not fed or has no data. */
 double collector_fed_age(const struct collector *c, double now);
 double collectors_fed_age(const struct app *app, const char *name);
-/* Whether every collector has published at least once since start. */
+/* Whether every collector has published at least once since start, and
+ * none is running again now. */
 bool collectors_all_done(const struct app *app);
 /* The effective cadence of a collector in seconds. */
 double collector_cadence(const struct collector *c);

@@ -59,7 +59,7 @@ enum {
     OPT_REPLICA = 256, OPT_REDIS, OPT_PGBOUNCER, OPT_PLAN, OPT_THEME,
     OPT_CONFIG, OPT_ASCII, OPT_NO_COLOR, OPT_NO_MOUSE, OPT_ONCE, OPT_FORMAT,
     OPT_DRY_RUN, OPT_STATS, OPT_LOCK_TIMEOUT, OPT_HELP, OPT_VERSION,
-    OPT_STALE, OPT_PREMAKE, OPT_RETENTION, OPT_DROP,
+    OPT_STALE, OPT_PREMAKE, OPT_RETENTION, OPT_DROP, OPT_ADVISE,
     OPT_PUBLISH, OPT_NAME, OPT_MAXLEN, OPT_FROM, OPT_ACCEPT_ACTIONS, OPT_METRICS_FILE,
 };
 
@@ -129,6 +129,8 @@ static const struct setting settings[] = {
       "--premake", NULL, 0, 120, FIELD(premake) },
     { "actions", "plan", NULL, OPT_PLAN, KIND_PATH, "--plan", NULL, 0, 0, FIELD(plan_file) },
     { "actions", "journal", NULL, 0, KIND_PATH, NULL, NULL, 0, 0, FIELD(journal_file) },
+    /* run indexes --advise may install hypopg (a superuser) when told so. */
+    { "actions", "create_hypopg", NULL, 0, KIND_BOOL, NULL, NULL, 0, 0, FIELD(create_hypopg) },
 
     /* The agent (front/agent.c).  The publish URL may hold a password:
      * the file or PGDECK_PUBLISH_URL keep it off the command line. */
@@ -174,6 +176,7 @@ static const struct option long_options[] = {
     { "premake",      required_argument, NULL, OPT_PREMAKE },
     { "retention",    required_argument, NULL, OPT_RETENTION },
     { "drop",         no_argument,       NULL, OPT_DROP },
+    { "advise",       no_argument,       NULL, OPT_ADVISE },
     { "publish",      required_argument, NULL, OPT_PUBLISH },
     { "name",         required_argument, NULL, OPT_NAME },
     { "maxlen",       required_argument, NULL, OPT_MAXLEN },
@@ -202,7 +205,8 @@ static const char usage_text[] =
     "  check                                   alerts, exit 0 OK 1 WARN 2 CRIT 3 UNKNOWN\n"
     "  run refresh  [--stale | VIEW...] [--dry-run]\n"
     "  run partitions [TABLE...] [--premake N] [--retention INTERVAL] [--drop] [--dry-run]\n"
-    "  run indexes  [--plan FILE] [--dry-run]\n"
+    "  run indexes  [--plan FILE | --advise] [--dry-run]\n"
+    "  run track-views | untrack-views [--dry-run]   time every REFRESH (superuser)\n"
     "  agent --publish REDIS_URL --name NAME [--maxlen N]  collect, publish to Redis\n"
     "        [--accept-actions] [--metrics-file PATH]\n"
     "  --from REDIS_URL [--name NAME]          viewer of an agent, or the fleet; no database\n"
@@ -246,7 +250,7 @@ struct loader {
     int          target_count;
     const char  *name;              /* --name */
     const char  *from;              /* --from */
-    bool once, stale, drop, format_given;
+    bool once, stale, drop, advise, format_given;
 
     /* the primary, whichever source won so far */
     char *primary_text;
@@ -593,13 +597,25 @@ static int positional(struct loader *ld, const char *arg)
             cfg->run_kind = RUN_PARTITIONS;
         else if (strcmp(arg, "indexes") == 0)
             cfg->run_kind = RUN_INDEXES;
+        else if (strcmp(arg, "track-views") == 0)
+            cfg->run_kind = RUN_TRACK_VIEWS;
+        else if (strcmp(arg, "untrack-views") == 0)
+            cfg->run_kind = RUN_UNTRACK_VIEWS;
         else {
             char *q = quoted(arg);
-            fail(ld, "pgdeck: unknown run kind '%s' (expected refresh, partitions or indexes)", q);
+            fail(ld, "pgdeck: unknown run kind '%s' (expected refresh, partitions, indexes, track-views or "
+                 "untrack-views)", q);
             free(q);
             return -1;
         }
         return 0;
+    }
+    if (cfg->command == COMMAND_RUN && (cfg->run_kind == RUN_TRACK_VIEWS || cfg->run_kind == RUN_UNTRACK_VIEWS)) {
+        char *q = quoted(arg);
+        fail(ld, "pgdeck: run %s takes no names ('%s')", cfg->run_kind == RUN_TRACK_VIEWS ? "track-views"
+             : "untrack-views", q);
+        free(q);
+        return -1;
     }
     if (cfg->command == COMMAND_RUN && cfg->run_kind != RUN_INDEXES) {
         if (!*arg) {
@@ -730,6 +746,9 @@ static int parse_options(struct loader *ld, int argc, char **argv)
             break;
         case OPT_STALE:
             ld->stale = true;
+            break;
+        case OPT_ADVISE:
+            ld->advise = true;
             break;
         case OPT_RETENTION:
             if (!looks_like_interval(optarg)) {
@@ -1117,6 +1136,8 @@ static int apply_options(struct loader *ld)
         cfg->retention_drop = true;
     if (ld->stale)
         cfg->run_stale = true;
+    if (ld->advise)
+        cfg->run_advise = true;
     if (ld->name)
         store_string(&cfg->agent_name, xstrdup(ld->name));
     if (ld->from)
@@ -1230,11 +1251,15 @@ static int check_consistency(struct loader *ld)
         return -1;
     }
     if (cfg->command == COMMAND_RUN && cfg->run_kind == RUN_NONE) {
-        fail(ld, "pgdeck: run: say what to run: refresh, partitions or indexes");
+        fail(ld, "pgdeck: run: say what to run: refresh, partitions, indexes, track-views or untrack-views");
         return -1;
     }
     if (ld->stale && cfg->run_kind != RUN_REFRESH) {
         fail(ld, "pgdeck: --stale applies to 'run refresh' only");
+        return -1;
+    }
+    if (ld->advise && cfg->run_kind != RUN_INDEXES) {
+        fail(ld, "pgdeck: --advise applies to 'run indexes' only");
         return -1;
     }
     if (ld->stale && ld->target_count > 0) {

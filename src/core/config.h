@@ -38,7 +38,7 @@ enum config_command {
 
 enum config_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_OPENMETRICS };
 
-enum config_run_kind { RUN_NONE, RUN_REFRESH, RUN_PARTITIONS, RUN_INDEXES };
+enum config_run_kind { RUN_NONE, RUN_REFRESH, RUN_PARTITIONS, RUN_INDEXES, RUN_TRACK_VIEWS, RUN_UNTRACK_VIEWS };
 
 /* A [retention] line.  The table is an SQL identifier (ident.h): `events`
  * is public.events, `archive."Events"` archive.Events; `*` is every table
@@ -96,6 +96,7 @@ struct config {
     struct config_retention *retention;  /* per table, from [retention] */
     int    retention_count;
     bool   retention_drop;      /* drop instead of detach */
+    bool   create_hypopg;       /* run indexes --advise installs hypopg first */
 
     struct config_thresholds alerts;
 
@@ -104,6 +105,7 @@ struct config {
     enum config_run_kind run_kind;
     char **run_targets;         /* VIEW... or TABLE..., NULL-terminated */
     bool   run_stale;           /* run refresh --stale */
+    bool   run_advise;          /* run indexes --advise */
     bool   dry_run;             /* --dry-run */
 
     /* The agent and the fleet (Redis Streams, core/stream.h). */

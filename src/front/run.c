@@ -1,4 +1,5 @@
-/* pgdeck run refresh|partitions|indexes: maintenance for cron.
+/* pgdeck run refresh|partitions|indexes [--advise]|track-views|untrack-views:
+ * maintenance for cron.
  *
  * The same actions, the same gate, the same journal and the same
  * lock_timeout as the console, on the same libuv loop; only the front end
@@ -27,6 +28,7 @@
 #include "core/collector.h"
 #include "core/config.h"
 #include "front/frontend.h"
+#include "subjects/indexes.h"
 #include "base/ident.h"
 #include "core/snapshot.h"
 #include "base/textout.h"
@@ -43,6 +45,7 @@ struct job {
 
 enum run_phase {
     PHASE_CONNECTING,
+    PHASE_PREPARING,                /* an action before the collector (:hypopg) */
     PHASE_COLLECTING,               /* waiting for a collector's first answer */
     PHASE_ACTIONS,
     PHASE_DONE,
@@ -54,6 +57,9 @@ struct run {
     enum run_phase phase;
     double         deadline;        /* monotonic, for the phase */
     const char    *collector;       /* the one PHASE_COLLECTING waits for */
+    const char    *first;           /* a collector that one needs in before it runs */
+    double         collect_seconds; /* how long it may take; 0: a query's time */
+    const struct action_def *pre;   /* PHASE_PREPARING's action, or NULL */
     struct job    *jobs;
     int            njobs, next;
     bool           busy;            /* an action is under way */
@@ -127,10 +133,19 @@ static void print_dry_run(struct action *a)
         textout_printf(stdout, "%s;\n", action_step_sql(a, i));
 }
 
+static void start_collecting(struct run *r);
+
 static void on_done(void *arg, struct action *a)
 {
     struct run *r = arg;
     end_progress(r);
+    if (r->phase == PHASE_PREPARING) {
+        /* Its outcome is said below; the collector runs whatever it was
+         * (and says why it cannot, when it cannot). */
+        r->busy = false;
+        r->phase = PHASE_COLLECTING;
+        start_collecting(r);
+    }
     switch (action_outcome(a)) {
     case ACTION_OK:
     case ACTION_NOTHING:
@@ -174,7 +189,21 @@ static int jobs_from_snapshot(struct run *r)
                      s && s->error ? s->error : "no answer in time");
         return -1;
     }
-    if (strcmp(r->collector, "partitions") == 0) {
+    if (strcmp(r->collector, "advice") == 0) {
+        /* What the advice did, then a build for each advised index (the
+         * console's i, from the same snapshot). */
+        const char *summary = indexes_advice_summary(r->app, NULL);
+        textout_line(stdout, "advice: %s", summary ? summary : "done");
+        for (int row = 0; row < s->nrows; row++) {
+            textout_line(stdout, "advised: %s (%s): planner's cost %s -> %s over %s statement(s)",
+                         snapshot_text(s, row, "name"), snapshot_text(s, row, "columns"),
+                         snapshot_text(s, row, "cost_before"), snapshot_text(s, row, "cost_after"),
+                         snapshot_text(s, row, "statements"));
+            add_job(r, action_find("index"), snapshot_get(s, row, "schema"), snapshot_get(s, row, "index"));
+        }
+        if (!r->njobs)
+            textout_line(stdout, "no index to build");
+    } else if (strcmp(r->collector, "partitions") == 0) {
         for (int row = 0; row < s->nrows; row++) {
             if (!timed_range(s, row))
                 continue;
@@ -227,7 +256,23 @@ static int plan_jobs(struct run *r)
             r->collector = "partitions";
         break;
     case RUN_INDEXES:
-        add_job(r, action_find("index-all"), NULL, NULL);
+        if (cfg->run_advise) {
+            /* The advice plans the busiest statements of
+             * pg_stat_statements: those first. */
+            r->collector = "advice";
+            r->first = "statements";
+            r->collect_seconds = 300;
+            if (cfg->create_hypopg)
+                r->pre = action_find("hypopg");
+        } else {
+            add_job(r, action_find("index-all"), NULL, NULL);
+        }
+        break;
+    case RUN_TRACK_VIEWS:
+        add_job(r, action_find("track-views"), NULL, NULL);
+        break;
+    case RUN_UNTRACK_VIEWS:
+        add_job(r, action_find("untrack-views"), NULL, NULL);
         break;
     case RUN_NONE:
         break;
@@ -236,6 +281,15 @@ static int plan_jobs(struct run *r)
 }
 
 /* ---- the loop ------------------------------------------------------------------ */
+
+static void start_collecting(struct run *r)
+{
+    double wait = r->collect_seconds > 0 ? r->collect_seconds : r->app->cfg->query_timeout_ms / 1000.0;
+    r->deadline = now_monotonic() + wait + 1;
+    if (r->first)
+        collector_run_now(r->app, r->first);
+    collector_run_now(r->app, r->collector);
+}
 
 static void start_next(struct run *r)
 {
@@ -261,10 +315,13 @@ static void tick(uv_timer_t *t)
         const struct server *primary = app_server(app, SERVER_PRIMARY);
         enum pgconn_state st = server_state(primary);
         if (st == PGCONN_UP) {
-            if (r->collector) {
+            if (r->pre) {
+                r->phase = PHASE_PREPARING;
+                r->busy = true;
+                action_start(app, r->pre, &(struct action_target){ 0 }, app->cfg->dry_run, &run_hooks, r);
+            } else if (r->collector) {
                 r->phase = PHASE_COLLECTING;
-                r->deadline = now + app->cfg->query_timeout_ms / 1000.0 + 1;
-                collector_run_now(app, r->collector);
+                start_collecting(r);
             } else {
                 r->phase = PHASE_ACTIONS;
             }
@@ -276,9 +333,19 @@ static void tick(uv_timer_t *t)
         }
         break;
     }
+    case PHASE_PREPARING:
+        break;
     case PHASE_COLLECTING: {
         const struct collector *c = collector_find(app, r->collector);
-        if (c && c->current) {
+        const struct collector *first = r->first ? collector_find(app, r->first) : NULL;
+        if (first && !first->current) {
+            if (!first->running)
+                collector_run_now(app, r->first);
+            if (now > r->deadline) {
+                textout_line(stderr, "pgdeck: run: no answer from the %s collector in time", r->first);
+                stop(r, 2);
+            }
+        } else if (c && c->current) {
             if (jobs_from_snapshot(r) != 0) {
                 stop(r, 2);
                 return;

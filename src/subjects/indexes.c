@@ -11,7 +11,12 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "base/clock.h"
+#include "base/embedded.h"
+#include "base/jsontext.h"
 #include "core/action.h"
+#include "core/action_sql.h"
+#include "core/advise.h"
 #include "core/alerts.h"
 #include "core/app.h"
 #include "core/collector.h"
@@ -22,6 +27,12 @@
 #include "subjects/tables.h"
 #include "base/ident.h"
 #include "base/xalloc.h"
+
+/* A JSON document the server wrote (json_agg's text), or NULL. */
+static json_t *json_parsed(const char *text)
+{
+    return text ? json_loads(text, 0, NULL) : NULL;
+}
 
 static double number(const struct snapshot *s, int row, const char *column)
 {
@@ -129,15 +140,189 @@ static void building_status(const struct snapshot *progress, int row, char *buf,
         snprintf(buf, len, "building %.0f%%", percent);
 }
 
-/* What needs a hand first: broken, then under way, then not there. */
-enum { RANK_INVALID, RANK_BUILDING, RANK_MISSING, RANK_OTHER, RANK_COUNT };
+static const struct snapshot *good(const struct snapshot *s)
+{
+    return s && !s->error ? s : NULL;
+}
 
-void derive_indexes_at(struct snapshot *s, const struct plan *plan, const struct snapshot *progress)
+/* ---- the plan's tables ----------------------------------------------------- */
+
+/* Whether the index_health rows know table schema.name, and whether it
+ * exists: 1 found, 0 not found, -1 not asked. */
+static int table_found(const struct snapshot *health, const char *schema, const char *name)
+{
+    for (int r = 0; health && r < health->nrows; r++) {
+        const char *kind = snapshot_get(health, r, "kind");
+        if (!is_text(kind, "table") || !is_text(snapshot_get(health, r, "schema"), schema) ||
+            !is_text(snapshot_get(health, r, "table"), name))
+            continue;
+        return snapshot_true(health, r, "found");
+    }
+    return -1;
+}
+
+void indexes_plan_fit(const struct plan *plan, bool builtin, const struct snapshot *health, bool known,
+                      struct index_plan_fit *fit)
+{
+    memset(fit, 0, sizeof *fit);
+    fit->verdict = PLAN_FIT_APPLIES;
+    if (!plan || plan->count == 0) {
+        fit->verdict = PLAN_FIT_NONE;
+        return;
+    }
+    /* The plan's distinct tables, and how many of them are here. */
+    for (int i = 0; i < plan->count; i++) {
+        const struct plan_entry *e = &plan->entries[i];
+        bool first = true;
+        for (int k = 0; k < i && first; k++)
+            first = strcmp(plan->entries[k].schema, e->schema) != 0 || strcmp(plan->entries[k].table, e->table) != 0;
+        if (!first)
+            continue;
+        fit->tables++;
+        fit->found += table_found(health, e->schema, e->table) != 0;
+    }
+    if (!known) {
+        /* Nothing asked yet: the built-in plan is judged once the tables
+         * are known, rather than shown missing everywhere meanwhile. */
+        fit->verdict = builtin ? PLAN_FIT_PENDING : PLAN_FIT_APPLIES;
+        return;
+    }
+    /* The kit's plan is the kit's schema's: it applies where most of its
+     * tables exist.  A plan given with --plan always applies. */
+    if (builtin && fit->found * 2 <= fit->tables)
+        fit->verdict = PLAN_FIT_NOT_HERE;
+}
+
+/* ---- derived rows ----------------------------------------------------------- */
+
+/* What needs a hand first: broken, then under way, then not there, then
+ * what pgdeck would build; the planned indexes with no table come last. */
+enum { RANK_INVALID, RANK_BUILDING, RANK_MISSING, RANK_ADVISED, RANK_FK, RANK_OTHER, RANK_NO_TABLE, RANK_COUNT };
+
+/* An empty row as wide as the table is now (the first added row adds the
+ * derived columns when the catalog gave no row); its index. */
+static int add_empty_row(struct snapshot *s)
+{
+    const char **values = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *values);
+    snapshot_add_row(s, values);
+    free(values);
+    return s->nrows - 1;
+}
+
+static void set_flags(struct snapshot *s, int r, bool problem)
+{
+    snapshot_set_bool(s, r, "unused", 0);
+    snapshot_set_bool(s, r, "duplicate", 0);
+    snapshot_set_bool(s, r, "redundant", 0);
+    snapshot_set_bool(s, r, "problem", problem);
+}
+
+/* A foreign key without an index: a row pgdeck suggests building. */
+static int fk_index(const struct snapshot *health, int h, char **index, char **sql);
+
+static void add_fk_row(struct snapshot *s, const struct snapshot *health, int h)
+{
+    char *index, *sql;
+    if (fk_index(health, h, &index, &sql) != 0)
+        return;
+    const char *schema = snapshot_get(health, h, "schema"), *table = snapshot_get(health, h, "table");
+    int r = add_empty_row(s);
+    char *name = xasprintf("%s.%s", schema, index);
+    char *qualified = xasprintf("%s.%s", schema, table);
+    json_t *cols = json_parsed(snapshot_get(health, h, "columns"));
+    char *list = xstrdup("");
+    for (size_t i = 0; i < json_array_size(cols); i++) {
+        char *more = xasprintf("%s%s%s", list, i ? ", " : "", json_string_value(json_array_get(cols, i)));
+        free(list);
+        list = more;
+    }
+    json_decref(cols);
+    snapshot_set(s, r, "name", name);
+    snapshot_set(s, r, "display", ident_shown(name));
+    snapshot_set(s, r, "schema", schema);
+    snapshot_set(s, r, "index", index);
+    snapshot_set(s, r, "table", qualified);
+    snapshot_set(s, r, "method", "btree");
+    snapshot_set(s, r, "definition", sql);
+    snapshot_set(s, r, "columns", list);
+    snapshot_set(s, r, "status", "fk no index");
+    snapshot_set(s, r, "kind", "fk");
+    snapshot_set(s, r, "constraint", snapshot_get(health, h, "name"));
+    snapshot_set(s, r, "referenced", snapshot_get(health, h, "referenced"));
+    snapshot_set(s, r, "table_rows", snapshot_get(health, h, "rows"));
+    snapshot_set_bool(s, r, "planned", 0);
+    snapshot_set_bool(s, r, "suggested", 1);
+    snapshot_set(s, r, "note", "fk");
+    set_flags(s, r, true);
+    free(name);
+    free(qualified);
+    free(list);
+    free(sql);
+    free(index);
+}
+
+/* An index the workload's advice found (the advice collector's row a). */
+static void add_advice_row(struct snapshot *s, const struct snapshot *advice, int a)
+{
+    int r = add_empty_row(s);
+    static const char *const copied[] = {
+        "name", "schema", "index", "table", "definition", "columns", "cost_before", "cost_after",
+        "statements", "helps", "why", "calls",
+    };
+    for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++)
+        snapshot_set(s, r, copied[i], snapshot_get(advice, a, copied[i]));
+    snapshot_set(s, r, "display", ident_shown(snapshot_get(advice, a, "name")));
+    snapshot_set(s, r, "method", "btree");
+    snapshot_set(s, r, "status", "advised");
+    snapshot_set(s, r, "kind", "advice");
+    snapshot_set_bool(s, r, "planned", 0);
+    snapshot_set_bool(s, r, "suggested", 1);
+    double before = number(advice, a, "cost_before"), after = number(advice, a, "cost_after");
+    char note[32] = "advised";
+    if (before > 0 && !isnan(after))
+        snprintf(note, sizeof note, "cost -%.0f%%", 100 * (before - after) / before);
+    snapshot_set(s, r, "note", note);
+    set_flags(s, r, true);
+}
+
+/* "3d", "5h", "40m": how long the statistics have been gathered. */
+static void short_age(char *buf, size_t len, double s)
+{
+    if (s >= 86400)
+        snprintf(buf, len, "%.0fd", floor(s / 86400));
+    else if (s >= 3600)
+        snprintf(buf, len, "%.0fh", floor(s / 3600));
+    else
+        snprintf(buf, len, "%.0fm", floor(s / 60));
+}
+
+void derive_indexes_from(struct snapshot *s, const struct index_inputs *in)
 {
     int catalog_rows = s->nrows;
+    struct index_plan_fit fit;
+    indexes_plan_fit(in->plan, in->plan_builtin, in->health, in->health_known, &fit);
+    const struct plan *plan = fit.verdict == PLAN_FIT_APPLIES || fit.verdict == PLAN_FIT_PENDING ? in->plan : NULL;
     int planned = plan ? plan->count : 0;
     bool *seen = xcalloc((size_t)(planned ? planned : 1), sizeof *seen);
     char buf[64];
+
+    /* The age of the statistics "unused" is judged on. */
+    double stats_since = NAN, now = NAN;
+    const char *stats_from = NULL;
+    for (int h = 0; in->health && h < in->health->nrows; h++) {
+        if (!is_text(snapshot_get(in->health, h, "kind"), "stats"))
+            continue;
+        now = number(in->health, h, "server_now");
+        stats_since = number(in->health, h, "stats_reset");
+        stats_from = "reset";
+        if (isnan(stats_since)) {
+            stats_since = number(in->health, h, "server_start");
+            stats_from = "start";
+        }
+    }
+    if (isnan(now))
+        now = in->now;
+    double stats_age = isnan(stats_since) || isnan(now) ? NAN : now - stats_since;
 
     for (int r = 0; r < catalog_rows; r++) {
         const char *schema = snapshot_get(s, r, "schema");
@@ -147,12 +332,14 @@ void derive_indexes_at(struct snapshot *s, const struct plan *plan, const struct
             seen[e - plan->entries] = true;
         snapshot_set_bool(s, r, "planned", e != NULL);
         snapshot_set_number(s, r, "plan_line", e ? e->line : NAN, 0);
+        snapshot_set(s, r, "kind", "index");
+        snapshot_set_bool(s, r, "suggested", 0);
 
         bool valid = snapshot_true(s, r, "valid");
-        int p = progress_row(progress, snapshot_get(s, r, "index_oid"), snapshot_get(s, r, "name"));
+        int p = progress_row(in->progress, snapshot_get(s, r, "index_oid"), snapshot_get(s, r, "name"));
         const char *status;
         if (p >= 0) {
-            building_status(progress, p, buf, sizeof buf);
+            building_status(in->progress, p, buf, sizeof buf);
             status = buf;
         } else if (!valid) {
             status = "INVALID";
@@ -162,72 +349,230 @@ void derive_indexes_at(struct snapshot *s, const struct plan *plan, const struct
         snapshot_set(s, r, "status", status);
 
         /* Unused: valid, enforcing nothing, never scanned since the
-         * statistics were reset. */
+         * statistics were reset (or, without a reset, at least since the
+         * server started). */
         double scans = number(s, r, "scans");
         bool unused = valid && !snapshot_true(s, r, "enforces") && !isnan(scans) && scans == 0;
         snapshot_set_bool(s, r, "unused", unused);
+        snapshot_set_number(s, r, "stats_age", unused ? stats_age : NAN, 0);
+        snapshot_set(s, r, "stats_from", unused ? stats_from : NULL);
         const char *dup = snapshot_get(s, r, "duplicate_of");
         bool duplicate = dup && *dup;
+        const char *red = snapshot_get(s, r, "redundant_of");
+        bool redundant = !duplicate && red && *red;
         snapshot_set_bool(s, r, "duplicate", duplicate);
-        snapshot_set_bool(s, r, "problem", p >= 0 || !valid || unused || duplicate);
-        snapshot_set(s, r, "note", unused && duplicate ? "unused, dup" : unused ? "unused"
-                                   : duplicate ? "duplicate" : NULL);
+        snapshot_set_bool(s, r, "redundant", redundant);
+        snapshot_set_bool(s, r, "problem", p >= 0 || !valid || unused || duplicate || redundant);
+        char note[48] = "";
+        if (unused) {
+            char age[16] = "";
+            if (!isnan(stats_age))
+                short_age(age, sizeof age, stats_age);
+            snprintf(note, sizeof note, "unused%s%s", *age ? " " : "", age);
+        }
+        if (duplicate || redundant) {
+            size_t n = strlen(note);
+            snprintf(note + n, sizeof note - n, "%s%s", n ? ", " : "", duplicate ? "dup" : "prefix");
+            if (!unused)
+                snprintf(note, sizeof note, "%s", duplicate ? "duplicate" : "redundant");
+        }
+        snapshot_set(s, r, "note", *note ? note : NULL);
         snapshot_set(s, r, "display", ident_shown(snapshot_get(s, r, "name")));
     }
 
-    /* The plan's indexes the catalog does not have. */
-    if (planned) {
-        for (int i = 0; i < planned; i++) {
-            if (seen[i])
-                continue;
-            const struct plan_entry *e = &plan->entries[i];
-            /* An empty row as wide as the table is now: the first missing
-             * row adds the derived columns when the catalog gave no row. */
-            const char **values = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *values);
-            snapshot_add_row(s, values);
-            free(values);
-            int r = s->nrows - 1;
-            char *name = xasprintf("%s.%s", e->schema, e->name);
-            snapshot_set(s, r, "name", name);
-            snapshot_set(s, r, "display", ident_shown(name));
-            snapshot_set(s, r, "schema", e->schema);
-            snapshot_set(s, r, "index", e->name);
-            snapshot_set(s, r, "table", e->qualified_table);
-            snapshot_set(s, r, "method", e->method);
-            snapshot_set_bool(s, r, "is_unique", e->unique);
-            snapshot_set(s, r, "definition", e->statement);
-            snapshot_set_bool(s, r, "planned", 1);
-            snapshot_set_number(s, r, "plan_line", e->line, 0);
-            int p = progress_row(progress, NULL, name);
-            if (p >= 0)
-                building_status(progress, p, buf, sizeof buf);
-            snapshot_set(s, r, "status", p >= 0 ? buf : "missing");
-            snapshot_set_bool(s, r, "unused", 0);
-            snapshot_set_bool(s, r, "duplicate", 0);
-            snapshot_set_bool(s, r, "problem", 1);
-            free(name);
-        }
+    /* The plan's indexes the catalog does not have: missing, or (their
+     * table is not in this database) "no table", which nothing builds. */
+    for (int i = 0; i < planned; i++) {
+        if (seen[i])
+            continue;
+        const struct plan_entry *e = &plan->entries[i];
+        int found = table_found(in->health, e->schema, e->table);
+        if (fit.verdict == PLAN_FIT_PENDING)
+            continue;
+        int r = add_empty_row(s);
+        char *name = xasprintf("%s.%s", e->schema, e->name);
+        snapshot_set(s, r, "name", name);
+        snapshot_set(s, r, "display", ident_shown(name));
+        snapshot_set(s, r, "schema", e->schema);
+        snapshot_set(s, r, "index", e->name);
+        snapshot_set(s, r, "table", e->qualified_table);
+        snapshot_set(s, r, "method", e->method);
+        snapshot_set_bool(s, r, "is_unique", e->unique);
+        snapshot_set(s, r, "definition", e->statement);
+        snapshot_set_bool(s, r, "planned", 1);
+        snapshot_set_number(s, r, "plan_line", e->line, 0);
+        snapshot_set(s, r, "kind", "plan");
+        snapshot_set_bool(s, r, "suggested", 0);
+        int p = progress_row(in->progress, NULL, name);
+        if (p >= 0)
+            building_status(in->progress, p, buf, sizeof buf);
+        snapshot_set(s, r, "status", p >= 0 ? buf : found == 0 ? "no table" : "missing");
+        set_flags(s, r, found != 0);
+        free(name);
     }
     free(seen);
+
+    /* What pgdeck suggests: foreign keys without an index, and the
+     * workload's advice. */
+    for (int h = 0; in->health && h < in->health->nrows; h++)
+        if (is_text(snapshot_get(in->health, h, "kind"), "fk"))
+            add_fk_row(s, in->health, h);
+    for (int a = 0; in->advice && !in->advice->error && a < in->advice->nrows; a++) {
+        /* An advised index built since the advice ran is in the catalog
+         * now: shown once, as the index it is. */
+        const char *schema = snapshot_get(in->advice, a, "schema"), *index = snapshot_get(in->advice, a, "index");
+        bool there = false;
+        for (int r = 0; r < catalog_rows && !there; r++)
+            there = is_text(snapshot_get(s, r, "schema"), schema) && is_text(snapshot_get(s, r, "index"), index);
+        if (!there)
+            add_advice_row(s, in->advice, a);
+    }
 
     int *rank = xcalloc((size_t)(s->nrows ? s->nrows : 1), sizeof *rank);
     for (int r = 0; r < s->nrows; r++) {
         const char *status = snapshot_get(s, r, "status");
         rank[r] = is_text(status, "missing") ? RANK_MISSING
                 : is_text(status, "INVALID") ? RANK_INVALID
+                : is_text(status, "advised") ? RANK_ADVISED
+                : is_text(status, "fk no index") ? RANK_FK
+                : is_text(status, "no table") ? RANK_NO_TABLE
                 : status && strncmp(status, "building", 8) == 0 ? RANK_BUILDING : RANK_OTHER;
     }
     reorder(s, rank, RANK_COUNT);
     free(rank);
 }
 
+void derive_indexes_at(struct snapshot *s, const struct plan *plan, const struct snapshot *progress)
+{
+    struct index_inputs in = { .plan = plan, .progress = progress, .now = NAN };
+    derive_indexes_from(s, &in);
+}
+
 void derive_indexes(struct app *app, struct snapshot *now, const struct snapshot *prev)
 {
     (void)prev;
     const char *error = NULL;
-    const struct plan *plan = derive_index_plan(app ? app->cfg : NULL, &error);
-    const struct snapshot *progress = app ? collectors_snapshot(app, "index_progress") : NULL;
-    derive_indexes_at(now, plan, progress);
+    struct index_inputs in = { .now = now_wall() };
+    in.plan = derive_index_plan(app ? app->cfg : NULL, &error);
+    in.plan_builtin = !app || !app->cfg || !app->cfg->plan_file;
+    if (app) {
+        const struct collector *health = collector_find(app, "index_health");
+        in.progress = collectors_snapshot(app, "index_progress");
+        in.health = health ? good(health->current) : NULL;
+        /* An index_health that failed leaves the plan as it is. */
+        in.health_known = health && health->current;
+        in.advice = good(collectors_snapshot(app, "advice"));
+    }
+    derive_indexes_from(now, &in);
+}
+
+/* The plan's tables asked of index_health ($1 schemas, $2 names). */
+static int health_run(struct collector *c)
+{
+    const char *error = NULL;
+    const struct plan *plan = derive_index_plan(c->app->cfg, &error);
+    int n = plan ? plan->count : 0;
+    const char **schemas = xcalloc((size_t)n + 1, sizeof *schemas);
+    const char **names = xcalloc((size_t)n + 1, sizeof *names);
+    for (int i = 0; i < n; i++) {
+        schemas[i] = plan->entries[i].schema;
+        names[i] = plan->entries[i].table;
+    }
+    char *s = sql_text_array(schemas, n), *t = sql_text_array(names, n);
+    const char *params[] = { s, t };
+    int rc = collector_send(c, embedded_find(c->def->query), 2, params);
+    free(s);
+    free(t);
+    free(schemas);
+    free(names);
+    return rc;
+}
+
+/* The plan's tables were learnt, or changed: the indexes' rows follow at
+ * once (the kit's plan applies or not, a table came or went). */
+static bool same_tables(const struct snapshot *a, const struct snapshot *b)
+{
+    if (!a || !b || a->nrows != b->nrows)
+        return false;
+    for (int r = 0; r < a->nrows; r++) {
+        const char *x = snapshot_get(a, r, "found"), *y = snapshot_get(b, r, "found");
+        const char *k = snapshot_get(a, r, "kind"), *l = snapshot_get(b, r, "kind");
+        if (!is_text(k, l ? l : "") || ((x == NULL) != (y == NULL)) || (x && strcmp(x, y) != 0))
+            return false;
+    }
+    return true;
+}
+
+void derive_index_health(struct app *app, struct snapshot *now, const struct snapshot *prev)
+{
+    if (app && app->collectors && !same_tables(now, prev))
+        collector_run_now(app, "indexes");
+}
+
+/* The columns of a foreign key row of index_health, and its index's name
+ * and statement (advise.h); 0, or -1. */
+static int fk_index(const struct snapshot *health, int h, char **index, char **sql)
+{
+    const char *schema = snapshot_get(health, h, "schema"), *table = snapshot_get(health, h, "table");
+    json_t *cols = json_parsed(snapshot_get(health, h, "columns"));
+    size_t n = json_array_size(cols);
+    const char *names[32];
+    bool ok = schema && table && n >= 1 && n <= 32;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (names[i] = json_string_value(json_array_get(cols, i))) != NULL;
+    *index = *sql = NULL;
+    if (ok) {
+        *index = advise_index_name(table, names, (int)n);
+        *sql = advise_index_sql(schema, table, *index, names, (int)n, false);
+    }
+    json_decref(cols);
+    if (!*sql) {
+        free(*index);
+        *index = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+char *indexes_suggestion(const struct app *app, const char *schema, const char *index, char **why)
+{
+    *why = NULL;
+    const struct snapshot *advice = good(collectors_snapshot(app, "advice"));
+    for (int r = 0; advice && r < advice->nrows; r++) {
+        if (!is_text(snapshot_get(advice, r, "schema"), schema) || !is_text(snapshot_get(advice, r, "index"), index))
+            continue;
+        double n = number(advice, r, "statements");
+        *why = xasprintf("advised by pgdeck: it lowers the planner's cost of %.0f of the busiest statement%s "
+                         "from %s to %s", n, n == 1 ? "" : "s", snapshot_text(advice, r, "cost_before"),
+                         snapshot_text(advice, r, "cost_after"));
+        return xstrdup(snapshot_get(advice, r, "definition"));
+    }
+    const struct snapshot *health = good(collectors_snapshot(app, "index_health"));
+    for (int h = 0; health && h < health->nrows; h++) {
+        char *name, *sql;
+        if (!is_text(snapshot_get(health, h, "kind"), "fk") || !is_text(snapshot_get(health, h, "schema"), schema) ||
+            fk_index(health, h, &name, &sql) != 0)
+            continue;
+        bool match = strcmp(name, index) == 0;
+        free(name);
+        if (match) {
+            *why = xasprintf("the foreign key %s of %s.%s has no index: a DELETE or key UPDATE of %s reads "
+                             "the whole table", snapshot_text(health, h, "name"), schema,
+                             snapshot_text(health, h, "table"), snapshot_text(health, h, "referenced"));
+            return sql;
+        }
+        free(sql);
+    }
+    return NULL;
+}
+
+void indexes_plan_status(const struct app *app, struct index_plan_fit *fit)
+{
+    const char *error = NULL;
+    const struct plan *plan = derive_index_plan_loaded(&error);
+    const struct collector *health = collector_find(app, "index_health");
+    const struct snapshot *h = health ? good(health->current) : NULL;
+    indexes_plan_fit(plan, !app->cfg || !app->cfg->plan_file, h, h != NULL, fit);
 }
 
 /* A build started or ended: the catalog's view of that index changed. */
@@ -325,12 +670,20 @@ static const struct collector_def collectors[] = {
       .cadence = 15, .derive = derive_indexes },
     { .name = "index_progress", .source = SERVER_PRIMARY, .query = "queries/index_progress.sql",
       .derive = derive_index_progress, .cadence = 15, .wanted = index_build_seen },
+    /* Statistics' age, the plan's tables, foreign keys without an index:
+     * catalog only, and it changes seldom. */
+    { .name = "index_health", .source = SERVER_PRIMARY, .query = "queries/index_health.sql",
+      .cadence = 60, .run = health_run, .derive = derive_index_health },
+    /* The workload's advice (indexes_advice.c): rarely, it plans a lot. */
+    { .name = "advice", .source = SERVER_PRIMARY, .query = "queries/advice_setup.sql",
+      .cadence = INDEXES_ADVICE_CADENCE, .run = indexes_advice_run, .free_state = indexes_advice_free },
 };
 
 static const struct action_def *const actions[] = {
     &action_index,
     &action_index_all,
     &action_drop_index,
+    &action_hypopg,
     &action_analyze,
 };
 

@@ -25,6 +25,8 @@
 struct index_data {
     struct plan plan;
     const struct plan_entry *entry;
+    char *suggested;            /* the entry is pgdeck's suggestion, not the
+                                   plan's: why ("advised: ..."), else NULL */
     const struct plan_entry **built;    /* the entries the steps build, in order */
     int   nbuilt;
     char *progress;             /* the last progress read by our own query */
@@ -35,6 +37,7 @@ static void index_data_free(void *p)
 {
     struct index_data *d = p;
     plan_free(&d->plan);
+    free(d->suggested);
     free(d->built);
     free(d->progress);
     free(d);
@@ -250,8 +253,12 @@ static void index_state_read(struct action *a, const PGresult *res, const char *
         return;
     }
     bool concurrently = strstr(action_step_sql(a, 0), "CONCURRENTLY") != NULL;
-    action_note(a, "Build %s on %s%s, from %s line %d.", e->name, e->qualified_table,
-                concurrently ? " CONCURRENTLY: writes go on while it builds" : "", plan->file, e->line);
+    if (d->suggested)
+        action_note(a, "Build %s on %s%s: %s.", e->name, e->qualified_table,
+                    concurrently ? " CONCURRENTLY: writes go on while it builds" : "", d->suggested);
+    else
+        action_note(a, "Build %s on %s%s, from %s line %d.", e->name, e->qualified_table,
+                    concurrently ? " CONCURRENTLY: writes go on while it builds" : "", plan->file, e->line);
     action_set_detail(a, "built%s", concurrently ? " CONCURRENTLY" : "");
     action_planned(a);
 }
@@ -276,9 +283,26 @@ static void index_plan(struct action *a)
     if (!plan)
         return;
     const struct plan_entry *e = find_entry(plan, schema, name);
+    if (!e && schema) {
+        /* Not the plan's: one pgdeck suggests (the workload's advice, a
+         * foreign key without an index), written by pgdeck from the
+         * catalog's names, read back by the same parser as a plan. */
+        char *why = NULL;
+        char *sql = indexes_suggestion(action_app(a), schema, name, &why);
+        if (sql) {
+            struct index_data *d = action_data(a);
+            plan_free(&d->plan);
+            plan_parse(&d->plan, sql, strlen(sql), "pgdeck's suggestion");
+            d->suggested = why;
+            why = NULL;
+            e = d->plan.count == 1 ? &d->plan.entries[0] : NULL;
+        }
+        free(why);
+        free(sql);
+    }
     if (!e) {
-        action_refuse(a, "%s%s%s is not in the index plan (%s)", schema ? schema : "", schema ? "." : "",
-                      name, plan->file);
+        action_refuse(a, "%s%s%s is not in the index plan (%s) nor advised", schema ? schema : "",
+                      schema ? "." : "", name, plan->file);
         return;
     }
     action_set_target(a, "%s.%s", e->schema, e->name);
@@ -339,11 +363,34 @@ static void all_states_read(struct action *a, const PGresult *res, const char *e
         action_refuse(a, "%s", error);
         return;
     }
-    int rows = PQntuples(res), present = 0, added = 0, blocked = 0;
+    int rows = PQntuples(res), present = 0, added = 0, blocked = 0, no_table = 0;
+    /* The kit's plan applies only where most of its tables exist (as the
+     * indexes pane judges it); a planned index whose table is not here is
+     * not missing, and nothing builds it. */
+    int tables = 0, found = 0;
+    for (int i = 0; i < rows && i < plan->count; i++) {
+        bool first = true;
+        for (int k = 0; k < i && first; k++)
+            first = strcmp(plan->entries[k].schema, plan->entries[i].schema) != 0 ||
+                    strcmp(plan->entries[k].table, plan->entries[i].table) != 0;
+        if (first) {
+            tables++;
+            found += pgres_get(res, i, "table_kind") != NULL;
+        }
+    }
+    if (!action_config(a)->plan_file && found * 2 <= tables) {
+        action_nothing(a, "the kit's index plan does not apply to this database (%d of its %d tables are "
+                       "here): the indexes pane shows index health and advice instead", found, tables);
+        return;
+    }
     char *first_reason = NULL;
     char *names = xstrdup("");      /* the journal lists what was built */
     for (int i = 0; i < rows && i < plan->count; i++) {
         const struct plan_entry *e = &plan->entries[i];
+        if (!pgres_get(res, i, "table_kind") && !pgres_get(res, i, "index_kind")) {
+            no_table++;
+            continue;
+        }
         bool is_present;
         char *why = obstacle(e, res, i, &is_present);
         if (!why && !add_build(a, e, pgres_get(res, i, "table_kind"), &why))
@@ -370,10 +417,16 @@ static void all_states_read(struct action *a, const PGresult *res, const char *e
         action_note(a, "skipped: %d more", blocked - 5);
     action_note(a, "Plan %s: %d indexes, %d present, %d to build%s.", plan->file, plan->count, present,
                 added, added ? " one after another (CONCURRENTLY where the table allows)" : "");
+    if (no_table)
+        action_note(a, "%d planned index%s %s no table in this database: not built.", no_table,
+                    no_table == 1 ? "" : "es", no_table == 1 ? "has" : "have");
     if (!added) {
         if (blocked)
             action_nothing(a, "%d missing index%s cannot be built: %s%s", blocked, blocked == 1 ? "" : "es",
                            first_reason, blocked > 1 ? " (and others)" : "");
+        else if (no_table)
+            action_nothing(a, "every index of the plan %s whose table is here is present (%d have no table)",
+                           plan->file, no_table);
         else
             action_nothing(a, "every index of the plan %s is present", plan->file);
         free(first_reason);

@@ -139,12 +139,27 @@ static int perf_partitions(const struct app *app, struct perfdata *out, int max)
     return n;
 }
 
+/* ---- pg_partman ------------------------------------------------------------------ */
+
+int partitions_partman_row(const struct app *app, const char *schema, const char *table)
+{
+    const struct snapshot *pm = usable(app, "partman");
+    for (int r = 0; pm && schema && table && r < pm->nrows; r++) {
+        const char *s = snapshot_get(pm, r, "schema"), *t = snapshot_get(pm, r, "table");
+        if (s && t && strcmp(s, schema) == 0 && strcmp(t, table) == 0)
+            return r;
+    }
+    return -1;
+}
+
 /* ---- the subject ---------------------------------------------------------------- */
 
 static const struct collector_def collectors[] = {
     { .name = "partitions", .source = SERVER_PRIMARY, .query = "queries/partitions.sql",
       .cadence = 15, .derive = derive_partitions, .run = partitions_run,
       .free_state = partitions_free_state },
+    /* pg_partman's part_config, when installed: who maintains what. */
+    { .name = "partman", .source = SERVER_PRIMARY, .query = "queries/partman.sql", .cadence = 60 },
 };
 
 static const struct action_def *const actions[] = {

@@ -69,4 +69,10 @@ double derive_time_minus(double t, int months, double seconds);
  * covered; a large number for infinity. */
 int  derive_months_ahead(double now, double covered_until);
 
+/* The row of the "partman" snapshot (pg_partman's part_config) for the
+ * table schema.table, or -1: a table pg_partman maintains, whose `m`
+ * calls its run_maintenance instead of pgdeck's own DDL. */
+struct app;
+int partitions_partman_row(const struct app *app, const char *schema, const char *table);
+
 #endif

@@ -400,6 +400,11 @@ static void read_partitions(struct action *a)
 static void maintain_recheck(struct action *a)
 {
     const struct maintain *m = action_data(a);
+    /* pg_partman's run: its own function checks its own tables. */
+    if (!m && action_step_count(a) == 1 && strstr(action_step_sql(a, 0), ".run_maintenance(")) {
+        action_premise_held(a);
+        return;
+    }
     const char *sql = action_sql_file("queries/action_partitions.sql");
     const char *params[] = { m ? m->schema : NULL, m ? m->table : NULL };
     if (!m || !sql || action_check_query(a, sql, 2, params, partitions_read) != 0)
@@ -435,7 +440,77 @@ static void retention_checked(struct action *a, const PGresult *res, const char 
     read_partitions(a);
 }
 
+/* ---- pg_partman's tables ------------------------------------------------------ */
+
+/* A table pg_partman maintains (its part_config names it): `m` calls
+ * pg_partman's run_maintenance for it, previewed, schema-qualified where
+ * pg_partman is installed, so pgdeck's DDL and pg_partman never fight
+ * over the same table.  Its own premake and retention apply. */
+static void partman_plan(struct action *a, const PGresult *res, int row, const char *schema, const char *table)
+{
+    const char *trusted = pgres_get(res, row, "trusted");
+    const char *ps = pgres_get(res, row, "partman_schema");
+    const char *parent = pgres_get(res, row, "parent");
+    action_set_target(a, "%s.%s", schema, table);
+    if (!trusted || strcmp(trusted, "t") != 0 || !ps || !parent) {
+        action_refuse(a, "%s.%s is maintained by pg_partman, whose run_maintenance in %s is owned by a role that "
+                      "is neither a superuser nor the database owner: pgdeck does not call it (nor maintains "
+                      "the table itself)", schema, table, ps ? ps : "?");
+        return;
+    }
+    char *q = sql_quote_identifier(ps);
+    if (!q) {
+        action_refuse(a, "pg_partman's schema has a name that is not valid UTF-8");
+        return;
+    }
+    action_note(a, "%s.%s is maintained by pg_partman (interval %s, premake %s, retention %s%s): its own "
+                "run_maintenance creates what is due and applies its retention; pgdeck's DDL stays out of it.",
+                schema, table, pgres_get(res, row, "interval") ? pgres_get(res, row, "interval") : "?",
+                pgres_get(res, row, "premake") ? pgres_get(res, row, "premake") : "?",
+                pgres_get(res, row, "retention") ? pgres_get(res, row, "retention") : "none",
+                pgres_get(res, row, "retention_keep_table") &&
+                strcmp(pgres_get(res, row, "retention_keep_table"), "t") == 0 ? ", tables kept" : "");
+    /* The parent as part_config spells it, as a literal: the preview
+     * shows exactly what runs. */
+    char *lit = sql_quote_literal(parent);
+    char *sql = xasprintf("SELECT %s.run_maintenance(p_parent_table := %s)", q, lit ? lit : "NULL");
+    char *label = xasprintf("%s.%s", schema, table);
+    action_add_step(a, label, sql);
+    free(lit);
+    free(label);
+    free(sql);
+    free(q);
+    action_set_detail(a, "pg_partman maintenance run");
+    action_planned(a);
+}
+
+static void retention_lookup(struct action *a);
+
+static void partman_read(struct action *a, const PGresult *res, const char *error)
+{
+    const char *schema, *table;
+    if (!error && action_target_relation(a, &schema, &table)) {
+        for (int r = 0; r < PQntuples(res); r++) {
+            const char *s = pgres_get(res, r, "schema"), *t = pgres_get(res, r, "table");
+            if (s && t && strcmp(s, schema) == 0 && strcmp(t, table) == 0) {
+                partman_plan(a, res, r, schema, table);
+                return;
+            }
+        }
+    }
+    /* Not pg_partman's (or its configuration could not be read: the
+     * native plan, as before). */
+    retention_lookup(a);
+}
+
 static void maintain_plan(struct action *a)
+{
+    const char *sql = action_sql_file("queries/partman.sql");
+    if (!sql || action_query(a, sql, 0, NULL, partman_read) != 0)
+        action_refuse(a, "the primary is not connected");
+}
+
+static void retention_lookup(struct action *a)
 {
     const struct config *cfg = action_config(a);
     const char **schemas = xcalloc((size_t)cfg->retention_count + 1, sizeof *schemas);

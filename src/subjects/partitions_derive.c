@@ -280,10 +280,17 @@ void derive_short_partition_bound(const char *bound, char *out, size_t len)
     snprintf(out, len, "%s .. %s", from, to);
 }
 
-static void format_ahead(char *buf, size_t len, double seconds, int months, bool monthly)
+/* "ahead" in the tree's own unit: years for yearly partitions, months,
+ * weeks for weekly ones, days, hours.  `width` is the partitions' median
+ * width in seconds (NAN: unknown). */
+static void format_ahead(char *buf, size_t len, double seconds, int months, bool monthly, double width)
 {
     if (isinf(seconds) && seconds > 0)
         snprintf(buf, len, "forever");
+    else if (monthly && !isnan(width) && width >= 360 * DAY && months >= 12)
+        snprintf(buf, len, "%d y", months / 12);
+    else if (!monthly && !isnan(width) && width >= 6.5 * DAY && width <= 7.5 * DAY && seconds >= 7 * DAY)
+        snprintf(buf, len, "%.0f wk", floor(seconds / (7 * DAY)));
     else if (monthly && months >= 1)
         snprintf(buf, len, "%d mo", months);
     else if (seconds >= DAY)
@@ -433,7 +440,7 @@ void derive_partitions_at(struct snapshot *s, const struct config *cfg, double w
                 covered = 1;
                 int months = derive_months_ahead(now, cu);
                 double ahead = cu - now;
-                format_ahead(buf, sizeof buf, ahead, months, monthly);
+                format_ahead(buf, sizeof buf, ahead, months, monthly, width);
                 snapshot_set(s, r, "ahead", buf);
                 snapshot_set_number(s, r, "ahead_seconds", ahead, 0);
                 snapshot_set_number(s, r, "months_ahead", months, 0);

@@ -369,9 +369,30 @@ int statements_find(const struct snapshot *statements, const char *query, const 
 
 /* ---- activity: the backends' figures by pid ------------------------------- */
 
+/* "VACUUM 45%", "CREATE INDEX", "COPY FROM": a session's progress for its
+ * row, from the activity query's progress_* columns. */
+static void derive_progress(struct snapshot *now)
+{
+    for (int r = 0; r < now->nrows; r++) {
+        const char *command = snapshot_get(now, r, "progress_command");
+        if (!command) {
+            snapshot_set(now, r, "progress", NULL);
+            continue;
+        }
+        double percent = snapshot_number(now, r, "progress_percent", NAN);
+        char buf[64];
+        if (isnan(percent))
+            snprintf(buf, sizeof buf, "%s", command);
+        else
+            snprintf(buf, sizeof buf, "%s %.0f%%", command, percent);
+        snapshot_set(now, r, "progress", buf);
+    }
+}
+
 void derive_activity_host(struct app *app, struct snapshot *now, const struct snapshot *prev)
 {
     (void)prev;
+    derive_progress(now);
     const struct snapshot *b = app ? collectors_snapshot(app, "backends") : NULL;
     if (!b || b->error || b->nrows == 0)
         return;
@@ -419,7 +440,12 @@ static int alert_slow_queries(const struct app *app, struct alert *out, int max)
     double worst_d = 0;
     for (int r = 0; r < a->nrows; r++) {
         const char *state = snapshot_get(a, r, "state");
+        const char *type = snapshot_get(a, r, "backend_type");
         double d = snapshot_number(a, r, "duration", 0);
+        /* A base backup's walsender is listed for its progress, not as a
+         * query. */
+        if (type && strcmp(type, "walsender") == 0)
+            continue;
         if (state && strcmp(state, "active") == 0 && d > limit) {
             slow++;
             if (d > worst_d) {
@@ -446,7 +472,8 @@ static int perf_queries(const struct app *app, struct perfdata *out, int max)
     int active = 0;
     for (int r = 0; r < a->nrows; r++) {
         const char *state = snapshot_get(a, r, "state");
-        if (state && strcmp(state, "active") == 0) {
+        const char *type = snapshot_get(a, r, "backend_type");
+        if (state && strcmp(state, "active") == 0 && !(type && strcmp(type, "walsender") == 0)) {
             active++;
             double d = snapshot_number(a, r, "duration", 0);
             if (d > longest)

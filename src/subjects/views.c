@@ -57,6 +57,19 @@ static void format_age(char *buf, size_t len, double s)
         snprintf(buf, len, "%dd%02dh", (int)(s / DAY), (int)fmod(s, DAY) / 3600);
 }
 
+/* "≈ 12 min", "≈ 3 h", "≈ 2 d": an estimate, as coarse as it is. */
+static void format_estimate(char *buf, size_t len, double s)
+{
+    if (s < 0)
+        s = 0;
+    if (s < 3600)
+        snprintf(buf, len, "\u2248 %.0f min", ceil(s / 60));
+    else if (s < 2 * DAY)
+        snprintf(buf, len, "\u2248 %.0f h", round(s / 3600));
+    else
+        snprintf(buf, len, "\u2248 %.0f d", round(s / DAY));
+}
+
 void derive_views_at(struct snapshot *s, double max_age_hours, double wall,
                      view_refresh_lookup lookup, const struct app *app)
 {
@@ -94,11 +107,31 @@ void derive_views_at(struct snapshot *s, double max_age_hours, double wall,
                 }
             }
         }
+        /* pgdeck's tracking (run track-views) knows every refresh of
+         * this very view since it was installed; the journal only pgdeck's
+         * own.  The journal is trusted before it, but a later refresh the
+         * tracking saw is the last one. */
+        double tracked = number(s, r, "track_finished");
+        if (!isnan(tracked) && (from == NULL || (strcmp(from, "journal") == 0 && tracked > finished + 1))) {
+            finished = tracked;
+            double started = number(s, r, "track_started");
+            duration = isnan(started) ? NAN : tracked - started;
+            from = "tracking";
+        }
+        /* Else the estimate: when the view's file was last written. */
+        bool estimated = false;
+        double mtime = number(s, r, "file_mtime");
+        if (from == NULL && !log && !isnan(mtime) && populated) {
+            finished = mtime;
+            duration = NAN;
+            from = "estimate";
+            estimated = true;
+        }
         snapshot_set(s, r, "refresh_note", note);
         free(note);
         snapshot_set_number(s, r, "last_refresh", finished, 3);
         char when[32] = "";
-        if (!isnan(finished)) {
+        if (!isnan(finished) && !(from && strcmp(from, "estimate") == 0)) {
             time_t t = (time_t)finished;
             struct tm tm;
             if (localtime_r(&t, &tm))
@@ -106,18 +139,29 @@ void derive_views_at(struct snapshot *s, double max_age_hours, double wall,
         }
         snapshot_set(s, r, "last_refresh_at", *when ? when : NULL);
         snapshot_set_number(s, r, "refresh_duration", duration, 3);
-        snapshot_set(s, r, "refresh_known_from", from);
+        /* refresh_known_from claims a refresh time; an estimate claims
+         * none (age_source says where the age came from, any of them). */
+        snapshot_set(s, r, "refresh_known_from", estimated ? NULL : from);
+        snapshot_set(s, r, "age_source", from);
+        snapshot_set_number(s, r, "estimated_refresh", estimated ? finished : NAN, 0);
+        if (estimated)
+            snapshot_set_number(s, r, "last_refresh", NAN, 0);
 
         double age = isnan(finished) ? NAN : now - finished;
         if (!isnan(age) && age < 0)
             age = 0;
         snapshot_set_number(s, r, "age", age, 0);
         char buf[64];
-        if (!isnan(age))
+        if (estimated)
+            format_estimate(buf, sizeof buf, age);
+        else if (!isnan(age))
             format_age(buf, sizeof buf, age);
         else
             snprintf(buf, sizeof buf, "%s", log ? "never" : "unknown");
         snapshot_set(s, r, "age_text", buf);
+        snapshot_set_bool(s, r, "age_estimated", estimated);
+        /* The pane's AGE: a known age as "2h05m", an estimate as "≈ 2 h". */
+        snapshot_set(s, r, "age_shown", isnan(age) ? NULL : buf);
 
         /* Stale: not populated, older than the threshold, or never
          * refreshed as far as the log knows.  Without a log and without
@@ -197,8 +241,11 @@ int alert_stale_views(const struct app *app, struct alert *out, int max)
             item = xasprintf("%s not populated", name);
         else if (isnan(age))
             item = xasprintf("%s never refreshed", name);
+        else if (snapshot_true(s, r, "age_estimated"))
+            item = xasprintf("%s %s old (estimated from its file)", name, snapshot_get(s, r, "age_text"));
         else
-            item = xasprintf("%s %s old", name, snapshot_get(s, r, "age_text"));
+            item = xasprintf("%s %s old (%s)", name, snapshot_get(s, r, "age_text"),
+                             snapshot_text(s, r, "refresh_known_from"));
         alert_names_add(&n, item);
         free(item);
     }
@@ -437,6 +484,8 @@ static const struct collector_def collectors[] = {
 static const struct action_def *const actions[] = {
     &action_refresh,
     &action_refresh_stale,
+    &action_track_views,
+    &action_untrack_views,
     &action_analyze,
 };
 

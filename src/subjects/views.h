@@ -26,6 +26,9 @@ struct app;
 
 extern const struct action_def action_refresh;       /* r: one materialized view */
 extern const struct action_def action_refresh_stale; /* R: every stale one */
+/* views_track.c: run track-views / untrack-views (and :track-views). */
+extern const struct action_def action_track_views;
+extern const struct action_def action_untrack_views;
 
 void derive_views(struct app *app, struct snapshot *now, const struct snapshot *prev);
 /* The view is named by the views query's object_key (journal_views.h).

@@ -116,7 +116,9 @@ explain_pid() {
 	tmux_wait_for main "/\\* $1 \\*/" 10 >/dev/null
 	tmux_keys main e
 }
-pid_of() { q "SELECT pid FROM pg_stat_activity WHERE query LIKE '%/* $1 */%' AND usename = '$ROLE'"; }
+# (the pattern has _ for -, so that this lookup's own text, active while the
+# console refreshes, does not match the console's filter for TAG)
+pid_of() { q "SELECT pid FROM pg_stat_activity WHERE query LIKE '%/* $(printf %s "$1" | tr - _) */%' AND usename = '$ROLE'"; }
 
 explain_pid eg-imm
 check "an IMMUTABLE function of the role's is refused, by name" \

@@ -266,7 +266,8 @@ check "partitions: partitions of partitions, nested under their parents" \
 	sh -c "tmux -L pgdeck-big-$$ capture-pane -p -t main | grep -q -- '- hostile\\.p_nest_2024 ' && tmux -L pgdeck-big-$$ capture-pane -p -t main | grep -q -- '- - hostile\\.p_nest_2024_2 '"
 check "partitions: quotes, backslash and emoji in a name" tmux_wait_for big 'hostile\.ev "q" \\ 🐘 +2 ' 2
 # Views: escapes, quotes, emoji, a reserved word, 63 bytes.
-check "views: a CSI colour in a view name" tmux_wait_for big 'hostile\.hmv\^\[\[31;1mRED-HOSTILE +no' 2
+# (the name column may cut the name's end: what matters is the escape shown)
+check "views: a CSI colour in a view name" tmux_wait_for big 'hostile\.hmv\^\[\[31;1mRED-HOS.* +no ' 2
 check "views: a CSI clear in a view name" tmux_wait_for big 'hostile\.hmv2\^\[\[2JCLR-HOSTILE +yes' 2
 check "views: quotes, backslash, emoji and unicode" tmux_wait_for big 'hostile\.Odd "Name" \\ 🐘 ünï +yes' 2
 check "views: reserved words" tmux_wait_for big 'table\.order +yes' 2

@@ -707,9 +707,29 @@ static void test_config_bad_option_values_are_rejected(void **state)
 static void test_config_unknown_run_kind_is_rejected(void **state)
 {
     (void)state;
-    assert_load_error("pgdeck: unknown run kind 'vacuum' (expected refresh, partitions or indexes)", NULL,
+    assert_load_error("pgdeck: unknown run kind 'vacuum' (expected refresh, partitions, indexes, track-views or "
+                      "untrack-views)", NULL,
                       "run", "vacuum", NULL);
-    assert_load_error("pgdeck: run: say what to run: refresh, partitions or indexes", NULL, "run", NULL);
+    assert_load_error("pgdeck: run: say what to run: refresh, partitions, indexes, track-views or untrack-views",
+                      NULL, "run", NULL);
+}
+
+static void test_config_advise_and_track_views(void **state)
+{
+    (void)state;
+    struct config cfg;
+    LOAD_OK(&cfg, NULL, "run", "indexes", "--advise", "--dry-run", NULL);
+    assert_int_equal(cfg.run_kind, RUN_INDEXES);
+    assert_true(cfg.run_advise);
+    assert_true(cfg.dry_run);
+    assert_false(cfg.create_hypopg);
+    config_free(&cfg);
+    LOAD_OK(&cfg, NULL, "run", "untrack-views", NULL);
+    assert_int_equal(cfg.run_kind, RUN_UNTRACK_VIEWS);
+    config_free(&cfg);
+    assert_load_error("pgdeck: --advise applies to 'run indexes' only", NULL, "run", "refresh", "--advise", NULL);
+    assert_load_error("pgdeck: run track-views takes no names ('public.mv')", NULL, "run", "track-views",
+                      "public.mv", NULL);
 }
 
 static void test_config_unknown_command_word_is_rejected(void **state)
@@ -1287,7 +1307,8 @@ static void test_config_usage_shows_the_interface(void **state)
         "check                                   alerts, exit 0 OK 1 WARN 2 CRIT 3 UNKNOWN",
         "run refresh  [--stale | VIEW...] [--dry-run]",
         "run partitions [TABLE...] [--premake N] [--retention INTERVAL] [--drop] [--dry-run]",
-        "run indexes  [--plan FILE] [--dry-run]",
+        "run indexes  [--plan FILE | --advise] [--dry-run]",
+        "run track-views | untrack-views [--dry-run]   time every REFRESH (superuser)",
         "agent --publish REDIS_URL --name NAME [--maxlen N]  collect, publish to Redis",
         "[--accept-actions] [--metrics-file PATH]",
         "--from REDIS_URL [--name NAME]          viewer of an agent, or the fleet; no database",
@@ -1336,6 +1357,7 @@ int main(void)
         cmocka_unit_test(test_config_numbers_refuse_nan_inf_and_trailing_garbage),
         cmocka_unit_test(test_config_bad_option_values_are_rejected),
         cmocka_unit_test(test_config_unknown_run_kind_is_rejected),
+        cmocka_unit_test(test_config_advise_and_track_views),
         cmocka_unit_test(test_config_unknown_command_word_is_rejected),
         cmocka_unit_test(test_config_misplaced_words_and_flags_are_rejected),
         cmocka_unit_test(test_config_second_positional_conninfo_is_rejected),

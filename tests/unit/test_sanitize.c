@@ -214,6 +214,8 @@ static void test_sanitize_ascii_mode_gives_one_question_mark_per_character(void 
     CHECK("\xff\xfe", SANITIZE_ASCII, "??");
     /* controls still in caret notation */
     CHECK("\x1b[2J\xc2\x9b", SANITIZE_ASCII, "^[[2J?");
+    /* pgdeck's estimated age "≈ 12 min" stays readable */
+    CHECK("\xe2\x89\x88 12 min", SANITIZE_ASCII, "~ 12 min");
 }
 
 static void test_sanitize_null_gives_empty_string(void **state)

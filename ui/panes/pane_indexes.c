@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "subjects/indexes.h"
 #include "core/plan.h"
 #include "draw.h"
@@ -37,6 +39,8 @@ static int row_style(const struct ui *ui, const struct snapshot *s, int row)
         return THEME_ROW_CRIT;
     if (status && (strcmp(status, "missing") == 0 || strncmp(status, "building", 8) == 0))
         return THEME_ROW_WARN;
+    if (status && (strcmp(status, "advised") == 0 || strcmp(status, "fk no index") == 0))
+        return THEME_ROW_WARN;
     return -1;
 }
 
@@ -61,7 +65,12 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     int budget = height / 2 - 1;
     int used = 0;
     int planned = 0, present = 0, missing = 0, invalid = 0, building = 0, unused = 0, dup = 0;
+    int advised = 0, fk = 0, redundant = 0, no_table = 0;
     for (int r = 0; r < s->nrows; r++) {
+        advised += status_is(s, r, "advised");
+        fk += status_is(s, r, "fk no index");
+        no_table += status_is(s, r, "no table");
+        redundant += snapshot_true(s, r, "redundant");
         planned += snapshot_true(s, r, "planned");
         present += status_is(s, r, "present");
         missing += status_is(s, r, "missing");
@@ -72,9 +81,33 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     }
     const char *plan_error = NULL;
     const struct plan *plan = derive_index_plan_loaded(&plan_error);
+    struct index_plan_fit fit;
+    indexes_plan_status(ui->app, &fit);
     char line[512];
-    int n = snprintf(line, sizeof line, "planned %d, present %d, missing %d, invalid %d", planned, present,
-                     missing, invalid);
+    int n;
+    if (fit.verdict == PLAN_FIT_NOT_HERE || fit.verdict == PLAN_FIT_NONE) {
+        /* Not the kit's database: index health and advice alone. */
+        n = snprintf(line, sizeof line, "no plan here, advised %d, fk %d, invalid %d, unused %d, redundant %d",
+                     advised, fk, invalid, unused, redundant + dup);
+        if (n > width)
+            n = snprintf(line, sizeof line, "adv %d, fk %d, inv %d, unused %d, red %d", advised, fk, invalid,
+                         unused, redundant + dup);
+        wattrset(w, ATTR(invalid ? THEME_ALERT : THEME_LABEL));
+        mvwhline(w, y, x, ' ', width);
+        draw_text(ui, w, y + used++, x, width, line);
+        if (fit.verdict == PLAN_FIT_NOT_HERE && used < budget) {
+            snprintf(line, sizeof line, "the kit's index plan: %d of its %d tables here, not applied (--plan FILE "
+                     "applies one)", fit.found, fit.tables);
+            wattrset(w, ATTR(THEME_LABEL));
+            mvwhline(w, y + used, x, ' ', width);
+            draw_text(ui, w, y + used++, x, width, line);
+        }
+        plan = NULL;
+        plan_error = NULL;
+        goto advice;
+    }
+    n = snprintf(line, sizeof line, "planned %d, present %d, missing %d, invalid %d", planned, present,
+                 missing, invalid);
     if (building)
         n += snprintf(line + n, sizeof line - (size_t)n, ", building %d", building);
     if (n < (int)sizeof line)
@@ -103,6 +136,32 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
         wattrset(w, ATTR(THEME_ALERT));
         mvwhline(w, y + used, x, ' ', width);
         draw_text(ui, w, y + used++, x, width, line);
+    }
+
+    if (no_table && used < budget) {
+        snprintf(line, sizeof line, "%d planned index%s without a table here: not missing, not built", no_table,
+                 no_table == 1 ? "" : "es");
+        wattrset(w, ATTR(THEME_LABEL));
+        mvwhline(w, y + used, x, ' ', width);
+        draw_text(ui, w, y + used++, x, width, line);
+    }
+
+advice:
+    /* What the workload's advice did last, or why there is none. */
+    if (used < budget) {
+        const struct snapshot *adv = collectors_snapshot(ui->app, "advice");
+        double ran_at = 0;
+        const char *summary = indexes_advice_summary(ui->app, &ran_at);
+        line[0] = '\0';
+        if (adv && adv->error)
+            snprintf(line, sizeof line, "advice: %s", adv->error);
+        else if (summary)
+            snprintf(line, sizeof line, "advice: %s", summary);
+        if (line[0]) {
+            wattrset(w, ATTR(adv && adv->error ? THEME_ALERT : THEME_LABEL));
+            mvwhline(w, y + used, x, ' ', width);
+            draw_text(ui, w, y + used++, x, width, line);
+        }
     }
 
     const struct snapshot *progress = collectors_snapshot(ui->app, "index_progress");
@@ -195,28 +254,83 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
     if (snapshot_true(s, row, "planned"))
         l[k++] = xasprintf("plan         %s, line %s", plan && plan->file ? plan->file : "?",
                          snapshot_text(s, row, "plan_line"));
-    if (!status || strcmp(status, "missing") != 0) {
+    const char *kind = snapshot_get(s, row, "kind");
+    bool suggested = snapshot_true(s, row, "suggested");
+    if (status && strcmp(status, "no table") == 0)
+        l[k++] = xstrdup("no table     its table is not in this database: not missing, and i does not build it");
+    if (kind && strcmp(kind, "advice") == 0) {
+        l[k++] = xasprintf("advised      planner's cost %s -> %s, %s statement(s), %s calls",
+                           snapshot_text(s, row, "cost_before"), snapshot_text(s, row, "cost_after"),
+                           snapshot_text(s, row, "statements"), snapshot_text(s, row, "calls"));
+        l[k++] = xasprintf("columns      %s (%s)", snapshot_text(s, row, "columns"), snapshot_text(s, row, "why"));
+        /* The statements it helps: [{queryid, calls, before, after, query}]. */
+        json_t *helps = json_loads(snapshot_text(s, row, "helps"), 0, NULL);
+        size_t i;
+        json_t *h;
+        json_array_foreach(helps, i, h) {
+            char *q = xasprintf("  %.0f -> %.0f  %.0f calls  %s", json_number_value(json_object_get(h, "before")),
+                                json_number_value(json_object_get(h, "after")),
+                                json_number_value(json_object_get(h, "calls")),
+                                json_string_value(json_object_get(h, "query")) ? json_string_value(json_object_get(h, "query")) : "");
+            if (k + 1 >= cap) {
+                cap *= 2;
+                l = xrealloc(l, (size_t)cap * sizeof *l);
+            }
+            l[k++] = q;
+        }
+        json_decref(helps);
+    } else if (kind && strcmp(kind, "fk") == 0) {
+        l[k++] = xasprintf("foreign key  %s (%s) references %s, and no index leads with its columns: a DELETE or key "
+                           "UPDATE there reads all of %s", snapshot_text(s, row, "constraint"),
+                           snapshot_text(s, row, "columns"), snapshot_text(s, row, "referenced"),
+                           snapshot_text(s, row, "table"));
+    }
+    if (suggested)
+        l[k++] = xstrdup("i builds it CONCURRENTLY:");
+    if ((!status || strcmp(status, "missing") != 0) && !suggested && (!status || strcmp(status, "no table") != 0)) {
         char size[32], scans[32];
         format_value(size, sizeof size, snapshot_get(s, row, "size"), FORMAT_AS_BYTES);
         format_value(scans, sizeof scans, snapshot_get(s, row, "scans"), FORMAT_AS_NUMBER);
         l[k++] = xasprintf("usage        %s, %s scans since the statistics were reset%s", *size ? size : "size unknown",
                          scans, snapshot_true(s, row, "partitioned") ? " (summed over its partitions)" : "");
-        if (snapshot_true(s, row, "unused"))
-            l[k++] = xasprintf("unused       never scanned, and it enforces no constraint");
+        if (snapshot_true(s, row, "unused")) {
+            double age = snapshot_number(s, row, "stats_age", NAN);
+            const char *from = snapshot_get(s, row, "stats_from");
+            char took[32] = "";
+            if (!isnan(age))
+                format_seconds(took, sizeof took, age);
+            if (*took)
+                l[k++] = xasprintf("unused       never scanned in %s of statistics (since %s), and it enforces no "
+                                   "constraint", took, from && strcmp(from, "reset") == 0 ? "their last reset"
+                                   : "the server started, at least");
+            else
+                l[k++] = xasprintf("unused       never scanned, and it enforces no constraint");
+        }
+        if (snapshot_true(s, row, "redundant"))
+            l[k++] = xasprintf("redundant    its columns lead %s (same operator classes and predicate): that one "
+                               "answers its queries too", snapshot_text(s, row, "redundant_of"));
         if (snapshot_true(s, row, "duplicate"))
             l[k++] = xasprintf("duplicate of %s (same columns, operator classes and predicate)",
                              snapshot_text(s, row, "duplicate_of"));
     }
     l[k++] = xstrdup("");
     int avail = (ui->cols - 4 < 100 ? ui->cols - 4 : 100) - 4;
-    l = wrap(l, &k, &cap, snapshot_text(s, row, "definition"), avail);
+    const char *definition = snapshot_text(s, row, "definition");
+    if (suggested && strncmp(definition, "CREATE INDEX ", 13) == 0) {
+        /* What i runs: the same statement, CONCURRENTLY. */
+        char *c = xasprintf("CREATE INDEX CONCURRENTLY %s", definition + 13);
+        l = wrap(l, &k, &cap, c, avail);
+        free(c);
+    } else {
+        l = wrap(l, &k, &cap, definition, avail);
+    }
     *n = k;
     return l;
 }
 
 const struct pane_class pane_indexes = {
     .subject = "indexes",
-    .help = "Enter: definition  i: create the selected missing index  I: all missing  x: drop an INVALID index",
+    .help = "Enter: definition  i: create the selected missing, advised or fk index  I: all missing  x: drop an INVALID index",
     .tables = tables,
     .ntables = 1,
     .draw_header = draw_header,

@@ -154,6 +154,20 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
                          !isnan(width) && width < 27 * 86400.0 ? "partitions" : "months",
                          is_false(s, row, "now_covered") ? "  NO PARTITION HOLDS NOW" : ""));
     }
+    /* pg_partman's table: how it maintains it (m runs its maintenance). */
+    int pm = partitions_partman_row(ui->app, snapshot_get(s, row, "schema"), snapshot_get(s, row, "table"));
+    const struct snapshot *pms = collectors_snapshot(ui->app, "partman");
+    if (pm >= 0)
+        push(&l, xasprintf("pg_partman   interval %s, premake %s, retention %s%s; m runs %s.run_maintenance for it",
+                           snapshot_text(pms, pm, "interval"), snapshot_text(pms, pm, "premake"),
+                           snapshot_get(pms, pm, "retention") ? snapshot_text(pms, pm, "retention") : "none",
+                           snapshot_get(pms, pm, "retention") ? (snapshot_true(pms, pm, "retention_keep_table")
+                                                                 ? " (retention_keep_table: detached, kept)"
+                                                                 : " (retention_keep_table off: dropped)") : "",
+                           snapshot_text(pms, pm, "partman_schema")));
+    else if (snapshot_get(s, row, "strategy") && strcmp(snapshot_get(s, row, "strategy"), "range") != 0)
+        push(&l, xasprintf("maintenance  none: a %s tree has no time to keep ahead of (m does not apply)",
+                           snapshot_text(s, row, "strategy")));
     const char *retention = snapshot_get(s, row, "retention");
     if (retention) {
         bytes_text(a, sizeof a, snapshot_number(s, row, "outside_retention_bytes", NAN));

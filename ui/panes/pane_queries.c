@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "subjects/host.h"
 #include "subjects/queries.h"
 #include "base/sanitize.h"
@@ -23,6 +25,9 @@ static const struct column_def activity_columns[] = {
     { "WAIT",     "wait",       16, false, FORMAT_AS_TEXT, 110 },
     { "BLOCKED",  "blocked_by",  9, false, FORMAT_AS_TEXT, 70 },
     { "DURATION", "duration",    9, true,  FORMAT_AS_SECONDS },
+    /* pg_stat_progress_*: "VACUUM 45%", blank for most sessions: the
+     * column is there only while some session reports progress. */
+    { "PROGRESS", "progress",   16, false, FORMAT_AS_TEXT, 100, true },
     /* From /proc when pgdeck runs on the database host (subjects/host.h);
      * blank otherwise.  CPU% still leaves the query 30 columns at 80 and
      * at 150; memory and I/O come in where the query keeps 50 or more. */
@@ -176,7 +181,19 @@ static void add_statement_lines(struct ui *ui, char ***lines, int *n, int *cap, 
                                                                            : "waiting for pg_stat_statements...");
         return;
     }
-    int r = statements_find(st, snapshot_get(s, row, "query"), snapshot_get(s, row, "database"),
+    /* By query_id first (compute_query_id): the very statement; else its
+     * text's fingerprint. */
+    const char *qid = snapshot_get(s, row, "query_id");
+    int r = -1;
+    bool by_id = false;
+    for (int k = 0; qid && *qid && strcmp(qid, "0") != 0 && k < st->nrows && r < 0; k++) {
+        const char *id = snapshot_get(st, k, "queryid"), *db = snapshot_get(st, k, "database");
+        const char *mydb = snapshot_get(s, row, "database");
+        if (id && strcmp(id, qid) == 0 && (!db || !mydb || strcmp(db, mydb) == 0))
+            r = k, by_id = true;
+    }
+    if (r < 0)
+        r = statements_find(st, snapshot_get(s, row, "query"), snapshot_get(s, row, "database"),
                             snapshot_get(s, row, "username"));
     if (r < 0) {
         (*lines)[(*n)++] = xasprintf("%-18s %s", "statement", r == -2
@@ -189,8 +206,50 @@ static void add_statement_lines(struct ui *ui, char ***lines, int *n, int *cap, 
     format_value(mean, sizeof mean, snapshot_get(st, r, "mean_exec_time"), FORMAT_AS_MS);
     format_value(total, sizeof total, snapshot_get(st, r, "total_exec_time"), FORMAT_AS_MS);
     format_value(rows, sizeof rows, snapshot_get(st, r, "rows"), FORMAT_AS_NUMBER);
-    (*lines)[(*n)++] = xasprintf("%-18s calls %s, mean %s, total %s, rows %s, hit %s%%", "statement", calls, mean,
-                                 total, rows, snapshot_text(st, r, "hit_percent"));
+    (*lines)[(*n)++] = xasprintf("%-18s calls %s, mean %s, total %s, rows %s, hit %s%% (%s)", "statement", calls, mean,
+                                 total, rows, snapshot_text(st, r, "hit_percent"),
+                                 by_id ? "by query_id" : "matched by its text's fingerprint");
+}
+
+/* The session's transaction and query ages, its progress and its locks
+ * (the activity query's progress_* and locks). */
+static void add_session_lines(char ***lines, int *n, int *cap, const struct snapshot *s, int row)
+{
+    json_t *locks = json_loads(snapshot_text(s, row, "locks"), 0, NULL);
+    size_t nl = json_array_size(locks);
+    if (*n + 6 + (int)nl >= *cap) {
+        *cap = *cap * 2 + 6 + (int)nl;
+        *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
+    }
+    char q[32], x[32];
+    format_value(q, sizeof q, snapshot_get(s, row, "duration"), FORMAT_AS_SECONDS);
+    format_value(x, sizeof x, snapshot_get(s, row, "xact_duration"), FORMAT_AS_SECONDS);
+    (*lines)[(*n)++] = xasprintf("%-18s query %s, transaction %s", "ages", *q ? q : "-", *x ? x : "-");
+    if (snapshot_get(s, row, "progress_command"))
+        (*lines)[(*n)++] = xasprintf("%-18s %s%s%s%s%s", "progress", snapshot_text(s, row, "progress"),
+                                     snapshot_get(s, row, "progress_phase") ? ", " : "",
+                                     snapshot_text(s, row, "progress_phase"),
+                                     snapshot_get(s, row, "progress_relation") ? " on " : "",
+                                     snapshot_text(s, row, "progress_relation"));
+    int waits = 0, held = 0;
+    size_t i;
+    json_t *l;
+    json_array_foreach(locks, i, l) {
+        bool granted = json_is_true(json_object_get(l, "granted"));
+        const char *rel = json_string_value(json_object_get(l, "relation"));
+        const char *type = json_string_value(json_object_get(l, "locktype"));
+        const char *mode = json_string_value(json_object_get(l, "mode"));
+        /* A transaction's own ids are no news: the relations and what it waits for are. */
+        if (granted && type && (strcmp(type, "virtualxid") == 0 || strcmp(type, "transactionid") == 0))
+            continue;
+        char *text = sanitize(rel ? rel : type ? type : "?", 0);
+        (*lines)[(*n)++] = xasprintf("%-18s %s %s", granted ? (held++ ? "" : "locks held") : (waits++ ? "" : "WAITS for"),
+                                     mode ? mode : "?", text);
+        free(text);
+    }
+    if (!held && !waits)
+        (*lines)[(*n)++] = xasprintf("%-18s %s", "locks", "none besides its own transaction");
+    json_decref(locks);
 }
 
 static bool host_column(const char *name)
@@ -206,7 +265,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
     char **lines = xcalloc((size_t)cap, sizeof *lines);
     *n = 0;
     for (int c = 0; c < s->ncols; c++) {
-        if (strcmp(s->columns[c], "query") == 0 || host_column(s->columns[c]))
+        if (strcmp(s->columns[c], "query") == 0 || host_column(s->columns[c]) ||
+            strcmp(s->columns[c], "locks") == 0 || strncmp(s->columns[c], "progress", 8) == 0)
             continue;
         const char *v = snapshot_cell(s, row, c);
         if (*n == cap) {
@@ -218,6 +278,7 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
         lines[(*n)++] = xasprintf("%-18s %s", s->columns[c], v ? buf : "");
     }
     if (p->mode == 0) {
+        add_session_lines(&lines, n, &cap, s, row);
         add_statement_lines(ui, &lines, n, &cap, s, row);
         add_host_lines(ui, &lines, n, &cap, snapshot_get(s, row, "pid"));
     }
@@ -235,7 +296,7 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 
 const struct pane_class pane_queries = {
     .subject = "queries",
-    .help = "t: live activity / pg_stat_statements  e: explain  C: cancel  K: terminate",
+    .help = "t: live activity / pg_stat_statements  Enter: the session's story (e explains from there)  e: explain  C: cancel  K: terminate",
     .tables = tables,
     .ntables = 2,
     .draw_header = draw_header,

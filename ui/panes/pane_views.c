@@ -21,7 +21,7 @@ static const struct column_def columns[] = {
     { "ROWS~",     "rows",             10, true,  FORMAT_AS_NUMBER, 100 },
     { "CONC",      "can_concurrently",  4, false, FORMAT_AS_BOOL, 70 },
     { "REFRESHED", "last_refresh_at",  16, false, FORMAT_AS_TEXT, 110 },
-    { "AGE",       "age",               7, true,  FORMAT_AS_SECONDS },
+    { "AGE",       "age_shown",         9, true,  FORMAT_AS_TEXT },
     { "TOOK",      "refresh_duration",  7, true,  FORMAT_AS_SECONDS, 66 },
     { "STATE",     "state",            15, false, FORMAT_AS_TEXT },
 };
@@ -48,9 +48,13 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     const struct snapshot *s = collectors_snapshot(ui->app, "views");
     if (!s || s->error || height < 6)
         return 0;
-    int stale = 0, refreshing = 0, unknown = 0, journal = 0;
-    bool log = false;
+    int stale = 0, refreshing = 0, unknown = 0, journal = 0, tracked = 0, estimated = 0;
+    bool log = false, tracking = false;
     for (int r = 0; r < s->nrows; r++) {
+        tracking = tracking || snapshot_true(s, r, "track_installed");
+        const char *src = snapshot_get(s, r, "age_source");
+        tracked += src && strcmp(src, "tracking") == 0;
+        estimated += src && strcmp(src, "estimate") == 0;
         stale += snapshot_true(s, r, "stale");
         refreshing += snapshot_true(s, r, "refreshing");
         log = log || snapshot_true(s, r, "log_installed");
@@ -65,13 +69,35 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     if (refreshing)
         n += snprintf(line + n, sizeof line - (size_t)n, ", %d refreshing", refreshing);
     /* Where refresh times come from, when there is room to say it. */
-    const char *from = log ? "mv_refresh_log" : journal ? "pgdeck journal" : unknown ? "unknown (no refresh log)" : "-";
-    if (n + 9 + (int)strlen(from) <= width && n < (int)sizeof line)
-        snprintf(line + n, sizeof line - (size_t)n, "; times: %s", from);
+    char sources[128] = "";
+    if (log)
+        snprintf(sources, sizeof sources, "mv_refresh_log");
+    else {
+        int m = 0;
+        if (journal)
+            m += snprintf(sources + m, sizeof sources - (size_t)m, "pgdeck journal");
+        if (tracked || tracking)
+            m += snprintf(sources + m, sizeof sources - (size_t)m, "%stracking", m ? ", " : "");
+        if (estimated)
+            m += snprintf(sources + m, sizeof sources - (size_t)m, "%s\u2248 file times", m ? ", " : "");
+        if (!m)
+            snprintf(sources, sizeof sources, "%s", unknown ? "unknown (no refresh log)" : "-");
+    }
+    if (n + 9 + (int)strlen(sources) <= width && n < (int)sizeof line)
+        snprintf(line + n, sizeof line - (size_t)n, "; times: %s", sources);
     wattrset(w, ATTR(stale ? THEME_ALERT : THEME_LABEL));
     mvwhline(w, y, x, ' ', width);
     draw_text(ui, w, y, x, width, line);
-    return 1;
+    int used = 1;
+    /* Neither the kit's log nor pgdeck's tracking here: say that tracking
+     * exists, when there are views and room for a line. */
+    if (!log && !tracking && s->nrows > 0 && height >= 8) {
+        wattrset(w, ATTR(THEME_LABEL));
+        mvwhline(w, y + used, x, ' ', width);
+        draw_text(ui, w, y + used++, x, width,
+                  "refreshes are not tracked here: pgdeck run track-views times every REFRESH (a superuser)");
+    }
+    return used;
 }
 
 static void seconds_text(char *buf, size_t len, const struct snapshot *s, int row, const char *column)
@@ -98,10 +124,17 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
                      ? "yes: a unique index on plain columns allows REFRESH ... CONCURRENTLY"
                      : "no: needs a unique index on plain columns, without WHERE");
     const char *from = snapshot_get(s, row, "refresh_known_from");
+    const char *source = snapshot_get(s, row, "age_source");
     seconds_text(b, sizeof b, s, row, "refresh_duration");
     if (from)
         l[k++] = xasprintf("last refresh %s, took %s (from %s)", snapshot_text(s, row, "last_refresh_at"), b,
-                         strcmp(from, "log") == 0 ? "mv_refresh_log" : "pgdeck's journal");
+                         strcmp(from, "log") == 0 ? "mv_refresh_log"
+                         : strcmp(from, "tracking") == 0 ? "pgdeck's tracking, pgdeck.refresh_log"
+                         : "pgdeck's journal");
+    else if (source && strcmp(source, "estimate") == 0)
+        l[k++] = xasprintf("last refresh not recorded; its file was last written %s ago: an estimate (a checkpoint "
+                           "or VACUUM writes it too); pgdeck run track-views records refreshes",
+                           snapshot_text(s, row, "age_text"));
     else if (snapshot_true(s, row, "log_installed"))
         l[k++] = xasprintf("last refresh never, as far as mv_refresh_log knows");
     else if (snapshot_get(s, row, "log_ignored"))
@@ -114,7 +147,10 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
     if (snapshot_get(s, row, "log_ignored"))
         l[k++] = xasprintf("refresh log  %s", snapshot_text(s, row, "log_ignored"));
     seconds_text(a, sizeof a, s, row, "age");
-    l[k++] = xasprintf("age          %s (stale after %g h): %s", from ? a : "unknown",
+    if (snapshot_get(s, row, "track_ignored"))
+        l[k++] = xasprintf("tracking     %s", snapshot_text(s, row, "track_ignored"));
+    l[k++] = xasprintf("age          %s (stale after %g h): %s",
+                     from ? a : source ? snapshot_text(s, row, "age_text") : "unknown",
                      ui->app->cfg->alerts.view_age_hours, snapshot_text(s, row, "state"));
     if (snapshot_get(s, row, "log_rows"))
         l[k++] = xasprintf("rows then    %s (%s)", snapshot_text(s, row, "log_rows"), snapshot_text(s, row, "log_source"));
