@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/quantity.h"
 #include "base/sanitize.h"
 #include "draw.h"
 #include "ui.h"
@@ -24,13 +25,53 @@ int draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *tex
     return used;
 }
 
+/* The mark that ends a text cut to fit. */
+static const char *cut_mark(const struct ui *ui)
+{
+    return ui->ascii ? "~" : "\u2026";
+}
+
+/* Cut sanitized `safe` (in place, it may grow by the mark: the caller's
+ * buffer is reallocated) to `width` columns, ending in the mark when
+ * something was cut. */
+static char *cut_to(const struct ui *ui, char *safe, int width)
+{
+    if (sanitize_width(safe) <= width)
+        return safe;
+    const char *mark = cut_mark(ui);
+    size_t keep = sanitize_fit(safe, width - sanitize_width(mark));
+    char *out = xasprintf("%.*s%s", (int)keep, safe, width >= sanitize_width(mark) ? mark : "");
+    free(safe);
+    return out;
+}
+
+char *draw_fit(const struct ui *ui, const char *text, int width)
+{
+    char *safe = cut_to(ui, sanitize(text ? text : "", ui->ascii ? SANITIZE_ASCII : 0), width);
+    int pad = width - sanitize_width(safe);
+    char *out = xasprintf("%s%*s", safe, pad > 0 ? pad : 0, "");
+    free(safe);
+    return out;
+}
+
+int draw_text_marked(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text)
+{
+    if (width <= 0 || !text)
+        return 0;
+    char *safe = cut_to(ui, sanitize(text, ui->ascii ? SANITIZE_ASCII : 0), width);
+    int used = sanitize_width(safe);
+    mvwaddstr(w, y, x, safe);
+    free(safe);
+    return used;
+}
+
 void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text, bool right)
 {
     if (width <= 0)
         return;
-    char *safe = sanitize(text ? text : "", SANITIZE_FOLD | (ui->ascii ? SANITIZE_ASCII : 0));
-    size_t n = sanitize_fit(safe, width);
-    safe[n] = '\0';
+    /* A cell too narrow for its text says so: the name ends in the mark,
+     * and Enter shows it whole. */
+    char *safe = cut_to(ui, sanitize(text ? text : "", SANITIZE_FOLD | (ui->ascii ? SANITIZE_ASCII : 0)), width);
     int used = sanitize_width(safe);
     int pad = width - used;
     if (right) {
@@ -43,86 +84,35 @@ void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *te
     free(safe);
 }
 
-void draw_wrap_lines(char ***lines, int *n, int *cap, const char *text, int width, int indent, int flags)
+void draw_wrap_lines(char ***lines, int *n, int *cap, const char *text, int indent, int flags)
 {
     const char *p = text ? text : "";
-    while (*p) {
+    do {
         size_t len = strcspn(p, "\n");
         char *raw = xstrndup(p, len);
         char *safe = sanitize(raw, flags);
         free(raw);
-        const char *q = safe;
-        do {
-            size_t fit = sanitize_fit(q, width);
-            if (fit == 0 && *q)
-                fit = strlen(q);    /* a character wider than the room */
-            if (*n == *cap) {
-                *cap = *cap * 2 + 16;
-                *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
-            }
-            (*lines)[(*n)++] = xasprintf("%*s%.*s", indent, "", (int)fit, q);
-            q += fit;
-        } while (*q);
+        if (*n == *cap) {
+            *cap = *cap * 2 + 16;
+            *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
+        }
+        (*lines)[(*n)++] = xasprintf("%*s%s", indent, "", safe);
         free(safe);
         p += len;
         if (*p == '\n')
             p++;
-    }
+    } while (*p);
 }
 
+/* The panes' names for the one way to write a quantity (base/quantity.h). */
 void format_bytes(char *buf, size_t len, double bytes)
 {
-    static const char *units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
-    int u = 0;
-    double v = bytes;
-    while (fabs(v) >= 1024 && u < 5) {
-        v /= 1024;
-        u++;
-    }
-    if (u == 0)
-        snprintf(buf, len, "%.0f B", v);
-    else
-        snprintf(buf, len, v < 10 ? "%.1f %s" : "%.0f %s", v, units[u]);
+    quantity_bytes(buf, len, bytes);
 }
 
 void format_seconds(char *buf, size_t len, double s)
 {
-    if (isnan(s)) {
-        snprintf(buf, len, "-");
-    } else if (s < 0) {
-        snprintf(buf, len, "-%s", "");
-        format_seconds(buf + 1, len - 1, -s);
-    } else if (s < 1) {
-        snprintf(buf, len, "%.0fms", s * 1000);
-    } else if (s < 60) {
-        snprintf(buf, len, "%.1fs", s);
-    } else if (s < 3600) {
-        snprintf(buf, len, "%dm%02ds", (int)s / 60, (int)s % 60);
-    } else if (s < 86400) {
-        snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
-    } else {
-        snprintf(buf, len, "%dd%02dh", (int)(s / 86400), (int)fmod(s, 86400) / 3600);
-    }
-}
-
-static void format_number(char *buf, size_t len, double v)
-{
-    char raw[64];
-    snprintf(raw, sizeof raw, "%.0f", v);
-    /* Group thousands with a thin comma so big counters stay readable. */
-    char out[96];
-    int digits = (int)strlen(raw) - (raw[0] == '-');
-    int o = 0;
-    for (int i = 0; raw[i] && o < (int)sizeof out - 2; i++) {
-        out[o++] = raw[i];
-        if (raw[i] == '-')
-            continue;
-        digits--;
-        if (digits > 0 && digits % 3 == 0)
-            out[o++] = ',';
-    }
-    out[o] = '\0';
-    snprintf(buf, len, "%s", out);
+    quantity_duration(buf, len, s);
 }
 
 void format_value(char *buf, size_t len, const char *value, enum cell_format fmt)
@@ -140,7 +130,7 @@ void format_value(char *buf, size_t len, const char *value, enum cell_format fmt
         return;
     case FORMAT_AS_NUMBER:
         if (numeric)
-            format_number(buf, len, v);
+            quantity_count(buf, len, v);
         else
             snprintf(buf, len, "%s", value);
         return;
@@ -158,13 +148,13 @@ void format_value(char *buf, size_t len, const char *value, enum cell_format fmt
         return;
     case FORMAT_AS_MS:
         if (numeric)
-            format_seconds(buf, len, v / 1000);
+            quantity_duration_ms(buf, len, v);
         else
             snprintf(buf, len, "%s", value);
         return;
     case FORMAT_AS_PERCENT:
         if (numeric)
-            snprintf(buf, len, "%.1f%%", v);
+            quantity_percent(buf, len, v);
         else
             snprintf(buf, len, "%s", value);
         return;
@@ -183,8 +173,8 @@ void draw_gauge(struct ui *ui, WINDOW *w, int y, int x, int width, double fracti
         fraction = 0;
     if (fraction < 0)
         fraction = 0;
-    char text[48];
-    snprintf(text, sizeof text, "%s%.0f%%", label ? label : "", fraction * 100);
+    char text[80], percent[QUANTITY_LEN];
+    snprintf(text, sizeof text, "%s%s", label ? label : "", quantity_percent(percent, sizeof percent, fraction * 100));
     int bar = width - 2;
     int fill = (int)lround((fraction > 1 ? 1 : fraction) * bar);
     enum theme_element e = fraction >= crit ? THEME_GAUGE_CRIT
@@ -290,7 +280,7 @@ void draw_box(struct ui *ui, WINDOW *w, int y, int x, int h, int width, const ch
     if (title) {
         wattrset(w, ATTR(focused ? THEME_PANE_TITLE_FOCUSED : THEME_PANE_TITLE));
         mvwaddch(w, y, x + 1, ' ');
-        int used = draw_text(ui, w, y, x + 2, width - 5, title);
+        int used = draw_text_marked(ui, w, y, x + 2, width - 5, title);
         waddch(w, ' ');
         (void)used;
     }

@@ -11,18 +11,27 @@
 /* Print sanitized text at (y, x) in at most `width` columns; returns the
  * columns used.  Never splits a character. */
 int  draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text);
-/* Print text padded to `width`, right-aligned if `right`. */
+/* The same, but a text that does not fit ends in "…" ("~" in ASCII
+ * mode), so the eye sees that something was cut. */
+int  draw_text_marked(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text);
+/* Print text padded to `width`, right-aligned if `right`; a text wider
+ * than the cell ends in the mark. */
 void draw_cell(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text, bool right);
 /* Format a snapshot value for display into buf. */
 void format_value(char *buf, size_t len, const char *value, enum cell_format fmt);
 void format_bytes(char *buf, size_t len, double bytes);
 void format_seconds(char *buf, size_t len, double seconds);
 /* Append `text` to a growing array of lines (*lines, *n used of *cap; the
- * caller frees each line and the array), for an overlay: the text's own
- * line breaks kept, each of its lines sanitized (sanitize.h `flags`)
- * before it is measured and then cut into pieces of `width` columns, each
- * piece indented by `indent` blanks.  A query text in the details. */
-void draw_wrap_lines(char ***lines, int *n, int *cap, const char *text, int width, int indent, int flags);
+ * caller frees each line and the array), for an overlay: a line for each
+ * of the text's own lines, sanitized (sanitize.h `flags`) and indented by
+ * `indent` blanks.  The overlay wraps them at word boundaries to its own
+ * width (wrap.h), again after a resize, continuations indented further.
+ * A query text in the details. */
+void draw_wrap_lines(char ***lines, int *n, int *cap, const char *text, int indent, int flags);
+/* `text` sanitized and fitted to `width` columns for a column of an
+ * overlay's table: cut with the mark (… or ~) when longer, padded with
+ * blanks when shorter.  The caller frees it. */
+char *draw_fit(const struct ui *ui, const char *text, int width);
 /* A gauge: [||||||      ] 63%. */
 void draw_gauge(struct ui *ui, WINDOW *w, int y, int x, int width, double fraction,
                 double warn, double crit, const char *label);

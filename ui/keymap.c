@@ -11,6 +11,7 @@
 #include "overlay.h"
 #include "table.h"
 #include "base/numparse.h"
+#include "base/quantity.h"
 #include "base/textout.h"
 #include "ui.h"
 #include "ui_actions.h"
@@ -45,6 +46,15 @@ static int focus_number(struct ui *ui, int ch)
     if (ch - '1' >= ui->npanes)
         return KEY_IGNORED;
     ui->focus = ch - '1';
+    return KEY_HANDLED | KEY_REDRAW;
+}
+
+/* tmux's prefix-z: the focused pane alone on the screen, and back.
+ * Tab and the numbers then show the next pane zoomed. */
+static int zoom(struct ui *ui, int ch)
+{
+    (void)ch;
+    ui->zoomed = !ui->zoomed;
     return KEY_HANDLED | KEY_REDRAW;
 }
 
@@ -112,7 +122,8 @@ static int pause_toggle(struct ui *ui, int ch)
 static void set_interval(struct ui *ui, double interval)
 {
     interval = collectors_set_interval(ui->app, interval);
-    app_message(ui->app, false, "refresh every %.1f s", interval);
+    char every[QUANTITY_LEN];
+    app_message(ui->app, false, "refresh every %s", quantity_duration(every, sizeof every, interval));
 }
 
 static int interval_change(struct ui *ui, int ch)
@@ -171,6 +182,7 @@ static const struct key_binding global_keys[] = {
     { '7',        focus_number,    NULL, NULL },
     { '8',        focus_number,    NULL, NULL },
     { '9',        focus_number,    NULL, NULL },
+    { 'z',        zoom,            "z",             "zoom the pane to the whole screen and back" },
     { '\r',       details,         "Enter",         "details of the selected row" },
     { '\n',       details,         NULL, NULL },
     { KEY_ENTER,  details,         NULL, NULL },
@@ -251,8 +263,12 @@ char **keymap_help(struct ui *ui, int *n)
     char **lines = xcalloc((size_t)cap, sizeof *lines);
 #define ADD(...) do { if (count < cap) lines[count++] = xasprintf(__VA_ARGS__); } while (0)
     const struct config *cfg = ui->app->cfg;
-    ADD("mode: %s, refresh every %.1f s%s", cfg->read_only ? "READ-ONLY viewer" : "operator console",
-        ui->app->interval, ui->app->paused ? " (paused)" : "");
+    char every[QUANTITY_LEN];
+    ADD("mode: %s, refresh every %s%s", cfg->read_only ? "READ-ONLY viewer" : "operator console",
+        quantity_duration(every, sizeof every, ui->app->interval), ui->app->paused ? " (paused)" : "");
+    /* What the title lines had no room for, whole. */
+    if (ui->title_dropped)
+        ADD("not in the title for want of room: %s", ui->title_dropped);
     ADD("%s", "");
     ADD("%s", "Alert thresholds");
     const struct config_thresholds *t = &cfg->alerts;

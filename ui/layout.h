@@ -4,13 +4,37 @@
 #include <stdbool.h>
 
 /* Where the panes go (layout.c): pure arithmetic, no curses, so it is
- * tested on its own.  Given how many panes there are, which has focus and
- * the screen's size, it places each pane and says whether the screen is
- * too small for all of them at once, in which case it shows the focused
- * one under a tab bar. */
+ * tested on its own.  A pure function of how many lines each pane has to
+ * show, which pane has focus, whether it is zoomed, the screen's size and
+ * the previous layout (for the hysteresis): the grid gives each pane its
+ * rows by what it has to show, or, when the screen is too small for all
+ * of them at once, shows the focused one under a tab bar; zoomed, the
+ * focused pane takes the whole screen between the title lines and the
+ * status lines. */
+
+enum layout_mode {
+    LAYOUT_GRID,        /* every pane at once */
+    LAYOUT_TABS,        /* the focused pane under a tab bar */
+    LAYOUT_ZOOM,        /* the focused pane alone, no tab bar (z) */
+};
 
 struct layout_rect {
     int y, x, h, w;     /* h == 0: not shown */
+    /* What the pane was laid out for (hysteresis: see layout.c). */
+    int want;           /* lines */
+    int shrinking;      /* layouts in a row that it wanted fewer */
+};
+
+struct layout_request {
+    int  n;             /* panes, in the order of subjects[] */
+    /* Lines each pane would fill to show everything it has: border,
+     * header lines, column titles and rows; 0 when not known yet. */
+    const int *want;
+    int  focus;
+    bool zoom;
+    int  rows, cols;    /* the screen */
+    /* The layout made last time for the same panes, or NULL. */
+    const struct layout_rect *previous;
 };
 
 /* The lines above and below the panes: the title and the servers (and
@@ -21,8 +45,16 @@ struct layout_rect {
 /* Smaller than this, one pane at a time. */
 #define LAYOUT_MIN_COLS      120
 #define LAYOUT_MIN_ROWS      36
+/* The least a pane of the grid gets: a border, a header line, the column
+ * titles and two rows. */
+#define LAYOUT_PANE_MIN_H    6
+/* A smaller want than the one laid out for is obeyed only once it has
+ * been seen this many layouts in a row (about as many seconds): a list
+ * that goes 2, 9, 3, 8 sessions keeps its 9 lines rather than move every
+ * pane at every refresh.  A bigger want is obeyed at once. */
+#define LAYOUT_SHRINK_AFTER  5
 
-/* Fill out[0..n-1]; returns true when tabbed (only out[focus] shown). */
-bool layout_panes(int n, int focus, int rows, int cols, struct layout_rect *out);
+/* Fill out[0..n-1]. */
+enum layout_mode layout_panes(const struct layout_request *rq, struct layout_rect *out);
 
 #endif

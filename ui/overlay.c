@@ -8,11 +8,21 @@
 #include "draw.h"
 #include "overlay.h"
 #include "table.h"
+#include "wrap.h"
 #include "ui.h"
 #include "base/xalloc.h"
 
+static void free_wrapped(struct ui *ui)
+{
+    wrap_free(ui->overlay_wrapped, ui->overlay_wrapped_n);
+    ui->overlay_wrapped = NULL;
+    ui->overlay_wrapped_n = 0;
+    ui->overlay_wrapped_width = 0;
+}
+
 static void free_overlay(struct ui *ui)
 {
+    free_wrapped(ui);
     for (int i = 0; i < ui->overlay_nlines; i++)
         free(ui->overlay_lines[i]);
     free(ui->overlay_lines);
@@ -104,12 +114,14 @@ void overlay_confirm(struct ui *ui, const char *title, char **lines, int n, conf
 {
     /* A text that is up (a plan, the journal) comes back after the answer. */
     if (ui->overlay != OVERLAY_NONE && ui->overlay != OVERLAY_CONFIRM && ui->overlay_lines) {
+        free_wrapped(ui);
         queue_overlay(ui, true, ui->overlay, ui->overlay_title, ui->overlay_lines, ui->overlay_nlines,
                       ui->overlay_top);
         ui->overlay_title = NULL;
         ui->overlay_lines = NULL;
         ui->overlay_nlines = 0;
     }
+    free_wrapped(ui);
     set_overlay(ui, OVERLAY_CONFIRM, xstrdup(title), lines, n, 0);
     ui->confirm = cb;
     ui->confirm_arg = arg;
@@ -137,7 +149,9 @@ static char **details_lines(struct ui *ui, struct pane *p, const struct snapshot
     char **lines = xcalloc((size_t)(s->ncols ? s->ncols : 1), sizeof *lines);
     for (int c = 0; c < s->ncols; c++) {
         const char *v = snapshot_cell(s, row, c);
-        lines[c] = xasprintf("%-22s %s", s->columns[c], v ? v : "(null)");
+        char buf[512];
+        table_format_field(p->cls, NULL, 0, s->columns[c], v, buf, sizeof buf);
+        lines[c] = xasprintf("%-22s %s", s->columns[c], v ? buf : "(null)");
     }
     *n = s->ncols;
     return lines;
@@ -159,15 +173,33 @@ static void show_details(struct ui *ui)
     overlay_show(ui, OVERLAY_DETAILS, title, lines, n, 0);
 }
 
+/* The overlay's width: the screen less a margin, at most 100 columns
+ * (longer lines read badly). */
+static int overlay_width(const struct ui *ui)
+{
+    return ui->cols - 4 < 100 ? ui->cols - 4 : 100;
+}
+
 void overlay_draw(struct ui *ui)
 {
     if (ui->overlay == OVERLAY_NONE)
         return;
-    int w = ui->cols - 4 < 100 ? ui->cols - 4 : 100;
+    int w = overlay_width(ui);
+    int text_w = w - 4;
+    if (w < 20)
+        return;
+    /* Wrapped once per width, not per frame. */
+    if (!ui->overlay_wrapped || ui->overlay_wrapped_width != text_w) {
+        free_wrapped(ui);
+        ui->overlay_wrapped = wrap_lines(ui->overlay_lines, ui->overlay_nlines, text_w, ui->ascii,
+                                         &ui->overlay_wrapped_n);
+        ui->overlay_wrapped_width = text_w;
+    }
+    int n = ui->overlay_wrapped_n;
     int h = ui->rows - 4;
-    if (ui->overlay == OVERLAY_CONFIRM && ui->overlay_nlines + 4 < h)
-        h = ui->overlay_nlines + 4;
-    if (w < 20 || h < 4)
+    if (ui->overlay == OVERLAY_CONFIRM && n + 4 < h)
+        h = n + 4;
+    if (h < 4)
         return;
     int y0 = (ui->rows - h) / 2, x0 = (ui->cols - w) / 2;
     attrset(ATTR(THEME_DIALOG));
@@ -175,17 +207,44 @@ void overlay_draw(struct ui *ui)
         mvhline(y, x0, ' ', w);
     draw_box(ui, stdscr, y0, x0, h, w, ui->overlay_title, true);
     int body = h - 3;
-    if (ui->overlay_top > ui->overlay_nlines - body)
-        ui->overlay_top = ui->overlay_nlines - body;
+    ui->overlay_page = body;
+    if (ui->overlay_top > n - body)
+        ui->overlay_top = n - body;
     if (ui->overlay_top < 0)
         ui->overlay_top = 0;
     attrset(ATTR(THEME_DIALOG));
-    for (int i = 0; i < body && ui->overlay_top + i < ui->overlay_nlines; i++)
-        draw_text(ui, stdscr, y0 + 1 + i, x0 + 2, w - 4, ui->overlay_lines[ui->overlay_top + i]);
+    for (int i = 0; i < body && ui->overlay_top + i < n; i++)
+        draw_text(ui, stdscr, y0 + 1 + i, x0 + 2, text_w, ui->overlay_wrapped[ui->overlay_top + i]);
+    /* The keys, and where in a text longer than the overlay it is. */
+    char where[48] = "";
+    if (n > body)
+        snprintf(where, sizeof where, "   %d-%d of %d", ui->overlay_top + 1,
+                 ui->overlay_top + body < n ? ui->overlay_top + body : n, n);
+    char foot[128];
+    if (ui->overlay == OVERLAY_CONFIRM)
+        snprintf(foot, sizeof foot, " y: yes   n/Esc: no%s%s ", n > body ? "   Up/Down: scroll" : "", where);
+    else
+        snprintf(foot, sizeof foot, " Esc/q: close%s%s ", n > body ? "   Up/Down/PgUp/PgDn: scroll" : "", where);
     attrset(ATTR(THEME_HELP_KEY));
-    const char *foot = ui->overlay == OVERLAY_CONFIRM ? " y: yes   n/Esc: no "
-                                                      : " Esc/q: close   Up/Down/PgUp/PgDn: scroll ";
-    draw_text(ui, stdscr, y0 + h - 2, x0 + 2, w - 4, foot);
+    draw_text(ui, stdscr, y0 + h - 2, x0 + 2, text_w, foot);
+}
+
+/* Scrolling keys, for every overlay: true when `ch` was one. */
+static bool scroll_key(struct ui *ui, int ch)
+{
+    int page = ui->overlay_page > 1 ? ui->overlay_page - 1 : 1;
+    switch (ch) {
+    case KEY_UP: case 'k': ui->overlay_top--; break;
+    case KEY_DOWN: case 'j': ui->overlay_top++; break;
+    case KEY_PPAGE: ui->overlay_top -= page; break;
+    case KEY_NPAGE: ui->overlay_top += page; break;
+    case KEY_HOME: ui->overlay_top = 0; break;
+    case KEY_END: ui->overlay_top = ui->overlay_wrapped_n > ui->overlay_nlines
+                                    ? ui->overlay_wrapped_n : ui->overlay_nlines; break;
+    default: return false;
+    }
+    ui_dirty(ui);
+    return true;
 }
 
 void overlay_key(struct ui *ui, int ch)
@@ -205,23 +264,21 @@ void overlay_key(struct ui *ui, int ch)
             overlay_close(ui);
             if (cb)
                 cb(ui, arg, false);
+        } else {
+            scroll_key(ui, ch);
         }
         return;
     }
-    int page = ui->rows - 8;
     switch (ch) {
     case 27: case 'q': case '?': case KEY_F(1): case '\n': case KEY_ENTER:
         overlay_close(ui);
         return;
-    case KEY_UP: case 'k': ui->overlay_top--; break;
-    case KEY_DOWN: case 'j': ui->overlay_top++; break;
-    case KEY_PPAGE: ui->overlay_top -= page; break;
-    case KEY_NPAGE: case ' ': ui->overlay_top += page; break;
-    case KEY_HOME: ui->overlay_top = 0; break;
-    case KEY_END: ui->overlay_top = ui->overlay_nlines; break;
-    default: return;
+    case ' ':
+        scroll_key(ui, KEY_NPAGE);
+        return;
+    default:
+        scroll_key(ui, ch);
     }
-    ui_dirty(ui);
 }
 
 bool overlay_prompt_key(struct ui *ui, int ch)

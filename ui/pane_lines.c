@@ -54,6 +54,13 @@ int pane_lines_budget(int height)
     return budget > 0 ? budget : 1;
 }
 
+int pane_lines_room(int height, int table_rows)
+{
+    int budget = pane_lines_budget(height);
+    int spare = height - 1 - (table_rows > 0 ? table_rows : 1);
+    return spare > budget ? spare : budget;
+}
+
 int pane_lines_label(struct ui *ui, WINDOW *w, int y, int x, int width, const char *label)
 {
     if (!label || !label[0])
@@ -104,7 +111,7 @@ int pane_lines_draw(struct ui *ui, WINDOW *w, int y, int x, int width, int budge
         } else {
             int tx = x + pane_lines_label(ui, w, ly, x, room, line->label);
             wattrset(w, ATTR(line->style));
-            draw_text(ui, w, ly, tx, x + room - tx, line->text);
+            draw_text_marked(ui, w, ly, tx, x + room - tx, line->text);
         }
         if (as_of > 0) {
             draw_restyle(w, ly, x, width, THEME_STALE);

@@ -49,6 +49,10 @@ void pane_lines_add_drawn(struct pane_lines *l, int priority,
  * half of it, and never so many that the table has fewer than a header
  * and three rows; one at least. */
 int  pane_lines_budget(int height);
+/* The same, but more when the table below needs fewer lines: everything
+ * but the column titles and `table_rows` rows (the layout gave the pane
+ * its lines for both). */
+int  pane_lines_room(int height, int table_rows);
 /* Draw a line's label in the label column (THEME_LABEL); returns the
  * columns it takes, where the line's text starts. */
 int  pane_lines_label(struct ui *ui, WINDOW *w, int y, int x, int width, const char *label);

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 #include "pane_registry.h"
 #include "screen.h"
 #include "table.h"
+#include "title.h"
+#include "base/quantity.h"
 #include "base/sanitize.h"
 #include "base/textout.h"
 #include "base/utf8.h"
@@ -110,148 +113,213 @@ static void on_change(void *arg, unsigned what)
 
 /* ---- layout and drawing ------------------------------------------------ */
 
-/* Place the panes for the screen's size (layout.c). */
+/* The lines a pane would fill to show all it has: its border, its header
+ * lines, the column titles and the rows (at least one: "none"). */
+static int pane_want(struct ui *ui, struct pane *p)
+{
+    int lines = 2 + p->header_want;
+    if (p->cls->ntables)
+        lines += 1 + table_rows_wanted(ui, p);
+    return lines;
+}
+
+/* Place the panes (layout.c): by what each has to show, from the last
+ * layout (its hysteresis), for the screen's size, focus and zoom. */
 static void layout(struct ui *ui)
 {
+    int *want = xcalloc((size_t)ui->npanes, sizeof *want);
     struct layout_rect *r = xcalloc((size_t)ui->npanes, sizeof *r);
-    ui->tabbed = layout_panes(ui->npanes, ui->focus, ui->rows, ui->cols, r);
+    for (int i = 0; i < ui->npanes; i++)
+        want[i] = pane_want(ui, &ui->panes[i]);
+    struct layout_request rq = { .n = ui->npanes, .want = want, .focus = ui->focus, .zoom = ui->zoomed,
+                                 .rows = ui->rows, .cols = ui->cols, .previous = ui->layout };
+    ui->tabbed = layout_panes(&rq, r) == LAYOUT_TABS;
     for (int i = 0; i < ui->npanes; i++) {
         ui->panes[i].y = r[i].y;
         ui->panes[i].x = r[i].x;
         ui->panes[i].h = r[i].h;
         ui->panes[i].w = r[i].w;
     }
-    free(r);
+    free(ui->layout);
+    ui->layout = r;
+    free(want);
 }
 
-static void draw_title(struct ui *ui)
+/* ---- the title lines ---------------------------------------------------- */
+
+/* How a conninfo pair gives way on the title bar: the socket directory
+ * first, then options, the user, the database, a host name; the port
+ * never. */
+static int pair_priority(const char *pair, const char **what)
+{
+    static const struct { const char *key; int priority; const char *what; } rows[] = {
+        { "port=",     TITLE_KEEP,        NULL },
+        { "user=",     TITLE_DROP_USER,   "user" },
+        { "dbname=",   TITLE_DROP_DBNAME, "database" },
+        { "hostaddr=", TITLE_DROP_HOST,   "host address" },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (strncmp(pair, rows[i].key, strlen(rows[i].key)) == 0) {
+            *what = rows[i].what;
+            return rows[i].priority;
+        }
+    if (strncmp(pair, "host=", 5) == 0) {
+        /* A path (or a list starting with one) is a socket directory. */
+        bool socket = pair[5] == '/' || (pair[5] == '\'' && pair[6] == '/') || pair[5] == '@';
+        *what = socket ? "socket directory" : "host";
+        return socket ? TITLE_DROP_SOCKET : TITLE_DROP_HOST;
+    }
+    *what = "connection option";
+    return TITLE_DROP_OPTIONS;
+}
+
+/* Line 0: pgdeck, its version, the primary's conninfo pair by pair,
+ * READ-ONLY; at the right PAUSED, the interval and the clock. */
+static void build_title(struct ui *ui, struct title_line *l)
 {
     struct app *app = ui->app;
     bool ro = app->cfg->read_only;
-    attr_t a = ATTR(ro ? THEME_TITLE_READONLY : THEME_TITLE);
-    attrset(a);
-    mvhline(0, 0, ' ', ui->cols);
-    char left[512], feed[256] = "";
-    if (app->feed)
+    int style = ro ? THEME_TITLE_READONLY : THEME_TITLE;
+    title_add(l, TITLE_KEEP, style, 0, NULL, "pgdeck");
+    title_add(l, TITLE_DROP_VERSION, style, 1, "pgdeck version", PGDECK_VERSION);
+    struct title_part *p;
+    if (app->feed) {
+        /* A viewer: whose streams, through which Redis; cut, not dropped. */
+        char feed[256];
         stream_feed_title(app->feed, feed, sizeof feed);
-    snprintf(left, sizeof left, " pgdeck %s  %s%s", PGDECK_VERSION,
-             app->feed ? feed : app->primary_display ? app->primary_display : "", ro ? "  READ-ONLY" : "");
-    draw_text(ui, stdscr, 0, 0, ui->cols - 30, left);
-    char right[64], clock[16];
-    snprintf(right, sizeof right, "%s every %.1fs  %s ",
-             app->paused ? "PAUSED" : "", app->interval, clock_time_local(now_wall(), clock, sizeof clock));
-    int len = (int)strlen(right);
-    if (len < ui->cols)
-        mvaddstr(0, ui->cols - len, right);
-}
-
-/* One server on the status line: "primary: up 15.4", or a down one's
- * "primary: down (" + reason + ") retry in 4s", whose reason is what gets
- * shortened when room is short. */
-struct server_line {
-    char  head[64];
-    char *reason;               /* sanitized; NULL when not down */
-    char  tail[32];
-    enum theme_element elem;
-    int   want, natural;        /* columns */
-};
-
-/* The fleet view has no servers of its own: how many agents, how many
- * are up. */
-static void draw_fleet_line(struct ui *ui)
-{
-    const struct stream_fleet *fleet = stream_feed_fleet(ui->app->feed);
-    double now = stream_feed_redis_now_ms(ui->app->feed);
-    int up = 0, silent = 0;
-    for (int i = 0; i < fleet->count; i++) {
-        const char *state = stream_fleet_state(&fleet->members[i], now);
-        up += strcmp(state, "up") == 0;
-        silent += strcmp(state, "silent") == 0;
+        if ((p = title_add(l, TITLE_DROP_HOST, style, 2, "source", feed)))
+            p->cut = true;
+    } else {
+        int n = 0;
+        char **pairs = conninfo_display_pairs(&app->cfg->primary, &n);
+        for (int i = 0; i < n; i++) {
+            const char *what = NULL;
+            int priority = pair_priority(pairs[i], &what);
+            title_add(l, priority, style, i ? 1 : 2, what, pairs[i]);
+            free(pairs[i]);
+        }
+        free(pairs);
     }
-    char line[160];
-    snprintf(line, sizeof line, "fleet: %d agent%s, %d up, %d silent", fleet->count, fleet->count == 1 ? "" : "s",
-             up, silent);
-    attrset(ATTR(silent ? THEME_STATUS_DOWN : THEME_STATUS_OK));
-    draw_text(ui, stdscr, 1, 1, ui->cols - 2, line);
+    if (ro)
+        title_add(l, TITLE_KEEP, style, 2, NULL, "READ-ONLY");
+    char every[QUANTITY_LEN + 8], clock[16], interval[QUANTITY_LEN];
+    if (app->paused && (p = title_add(l, TITLE_KEEP, style, 0, NULL, "PAUSED")))
+        p->right = true;
+    snprintf(every, sizeof every, "every %s", quantity_duration(interval, sizeof interval, app->interval));
+    if ((p = title_add(l, TITLE_DROP_INTERVAL, style, 1, "refresh", every)))
+        p->right = true;
+    if ((p = title_add(l, TITLE_KEEP, style, 2, NULL, clock_time_local(now_wall(), clock, sizeof clock))))
+        p->right = true;
 }
 
-static void draw_servers(struct ui *ui)
+/* Line 1: each server's state, never cut ("replica: up (standby)"), its
+ * version, and a down one's reason (cut first) and retry countdown. */
+static void build_servers(struct ui *ui, struct title_line *l)
 {
-    struct server_line line[SERVER_COUNT];
-    int n = SERVER_COUNT;
-    int flags = SANITIZE_FOLD | (ui->ascii ? SANITIZE_ASCII : 0);
-    const char *ellipsis = ui->ascii ? "..." : "\u2026";
-    attrset(ATTR(THEME_STATUS));
-    mvhline(1, 0, ' ', ui->cols);
     if (ui->app->feed && !stream_feed_target(ui->app->feed)) {
-        draw_fleet_line(ui);
+        /* The fleet view has no servers of its own: how many agents, how
+         * many are up. */
+        const struct stream_fleet *fleet = stream_feed_fleet(ui->app->feed);
+        double now = stream_feed_redis_now_ms(ui->app->feed);
+        int up = 0, silent = 0;
+        for (int i = 0; i < fleet->count; i++) {
+            const char *state = stream_fleet_state(&fleet->members[i], now);
+            up += strcmp(state, "up") == 0;
+            silent += strcmp(state, "silent") == 0;
+        }
+        char line[160];
+        snprintf(line, sizeof line, "fleet: %d agent%s, %d up, %d silent", fleet->count,
+                 fleet->count == 1 ? "" : "s", up, silent);
+        title_add(l, TITLE_KEEP, silent ? THEME_STATUS_DOWN : THEME_STATUS_OK, 0, NULL, line);
         return;
     }
-    for (int i = 0; i < n; i++) {
-        struct server_line *l = &line[i];
+    for (int i = 0; i < SERVER_COUNT; i++) {
         const struct server *s = app_server(ui->app, (enum server_id)i);
         const char *name = server_name(s), *version = server_version(s);
-        memset(l, 0, sizeof *l);
+        char head[64], what[48];
+        struct title_part *p;
         if (!server_configured(s)) {
-            snprintf(l->head, sizeof l->head, "%s: not configured", name);
-            l->elem = THEME_DIM;
+            snprintf(head, sizeof head, "%s: not configured", name);
+            p = title_add(l, TITLE_KEEP, THEME_DIM, 2, NULL, head);
+            snprintf(head, sizeof head, "%s: none", name);
+            title_brief(p, head);
         } else if (server_state(s) == PGCONN_UP) {
-            snprintf(l->head, sizeof l->head, "%s: up %.20s%s", name,
-                     version ? version : "", server_standby(s) ? " (standby)" : "");
-            l->elem = THEME_STATUS_OK;
+            snprintf(head, sizeof head, "%s: up", name);
+            title_add(l, TITLE_KEEP, THEME_STATUS_OK, 2, NULL, head);
+            snprintf(what, sizeof what, "%s version", name);
+            title_add(l, TITLE_DROP_VERSION, THEME_STATUS_OK, 1, what, version);
+            if (server_standby(s))
+                title_add(l, TITLE_KEEP, THEME_STATUS_OK, 1, NULL, "(standby)");
         } else if (server_state(s) == PGCONN_CONNECTING) {
-            snprintf(l->head, sizeof l->head, "%s: connecting", name);
-            l->elem = THEME_STATUS_WARN;
+            snprintf(head, sizeof head, "%s: connecting", name);
+            title_add(l, TITLE_KEEP, THEME_STATUS_WARN, 2, NULL, head);
         } else {
-            snprintf(l->head, sizeof l->head, "%s: down (", name);
-            l->reason = sanitize(server_error_reason(s), flags);
+            snprintf(head, sizeof head, "%s: down", name);
+            title_add(l, TITLE_KEEP, THEME_STATUS_DOWN, 2, NULL, head);
+            char *reason = xasprintf("(%s)", server_error_reason(s));
+            snprintf(what, sizeof what, "why %s is down:", name);
+            if ((p = title_add(l, TITLE_DROP_REASON, THEME_STATUS_DOWN, 1, what, reason))) {
+                p->cut = true;
+                p->tail = ")";
+            }
+            free(reason);
             double retry_in = server_retry_in(s);
-            if (retry_in > 0)
-                snprintf(l->tail, sizeof l->tail, ") retry in %.0fs", retry_in);
-            else
-                snprintf(l->tail, sizeof l->tail, ")");
-            l->elem = THEME_STATUS_DOWN;
+            if (retry_in > 0) {
+                char retry[QUANTITY_LEN + 16], in[QUANTITY_LEN];
+                snprintf(retry, sizeof retry, "retry in %s", quantity_duration(in, sizeof in, ceil(retry_in)));
+                title_add(l, TITLE_DROP_RETRY, THEME_STATUS_DOWN, 1, "retry", retry);
+            }
         }
-        l->natural = sanitize_width(l->head) + (l->reason ? sanitize_width(l->reason) : 0) +
-                     sanitize_width(l->tail);
-        l->want = l->natural;
     }
-    /* Room by need, not in equal shares: a server that is up says little,
-     * and a down one's reason gets what the others leave.  When it all
-     * cannot fit, the longest give way first. */
-    int room = ui->cols - 1 - 2 * (n > 0 ? n - 1 : 0), total = 0;
-    for (int i = 0; i < n; i++)
-        total += line[i].want;
-    while (total > room) {
-        int widest = 0;
-        for (int i = 1; i < n; i++)
-            if (line[i].want > line[widest].want)
-                widest = i;
-        if (line[widest].want <= 8)
-            break;
-        line[widest].want--;
-        total--;
+}
+
+/* Draw a fitted line: its left parts from column `x`, its right parts
+ * against the right edge. */
+static void draw_title_line(struct ui *ui, int y, int x, int width, const struct title_line *l, int fill)
+{
+    attrset(ATTR(fill));
+    mvhline(y, 0, ' ', ui->cols);
+    int right = 0;
+    for (int i = 0; i < l->n; i++)
+        if (l->part[i].right && title_text(&l->part[i]))
+            right += (right ? title_gap(l, i) : 0) + sanitize_width(title_text(&l->part[i]));
+    int lx = x, rx = x + width - right, left_used = 0, right_used = 0;
+    for (int i = 0; i < l->n; i++) {
+        const struct title_part *p = &l->part[i];
+        const char *t = title_text(p);
+        if (!t)
+            continue;
+        int *used = p->right ? &right_used : &left_used;
+        int *at = p->right ? &rx : &lx;
+        if (*used)
+            *at += title_gap(l, i);
+        attrset(ATTR(p->style));
+        int room = p->right ? x + width - *at : x + width - right - *at;
+        int w = draw_text(ui, stdscr, y, *at, room, t);
+        *at += w;
+        *used = 1;
     }
-    int x = 1;
-    for (int i = 0; i < n; i++) {
-        struct server_line *l = &line[i];
-        int width = l->want < ui->cols - 1 - x ? l->want : ui->cols - 1 - x;
-        if (width > 0) {
-            /* Short of room, a reason is cut (with an ellipsis) rather than
-             * the retry countdown after it. */
-            int fixed = sanitize_width(l->head) + sanitize_width(l->tail) + sanitize_width(ellipsis);
-            char *text;
-            if (l->reason && width < l->natural && width - fixed >= 4)
-                text = xasprintf("%s%.*s%s%s", l->head, (int)sanitize_fit(l->reason, width - fixed),
-                                 l->reason, ellipsis, l->tail);
-            else
-                text = xasprintf("%s%s%s", l->head, l->reason ? l->reason : "", l->tail);
-            attrset(ATTR(l->elem));
-            x += draw_text(ui, stdscr, 1, x, width, text) + 2;
-            free(text);
-        }
-        free(l->reason);
-    }
+}
+
+/* The title and the server line, each fitted to the screen; what they
+ * drop is kept for the help overlay's header. */
+static void draw_title_lines(struct ui *ui)
+{
+    struct title_line title = { .ascii = ui->ascii }, servers = { .ascii = ui->ascii };
+    build_title(ui, &title);
+    build_servers(ui, &servers);
+    title_fit(&title, ui->cols - 2);
+    title_fit(&servers, ui->cols - 2);
+    draw_title_line(ui, 0, 1, ui->cols - 2, &title,
+                    ui->app->cfg->read_only ? THEME_TITLE_READONLY : THEME_TITLE);
+    draw_title_line(ui, 1, 1, ui->cols - 2, &servers, THEME_STATUS);
+    char dropped[1024] = "";
+    title_dropped(&title, dropped, sizeof dropped);
+    title_dropped(&servers, dropped, sizeof dropped);
+    free(ui->title_dropped);
+    ui->title_dropped = *dropped ? xstrdup(dropped) : NULL;
+    title_free(&title);
+    title_free(&servers);
 }
 
 static void draw_tabs(struct ui *ui)
@@ -294,26 +362,28 @@ static void draw_pane(struct ui *ui, struct pane *p)
     const char *why = latest && latest->error ? latest->error : NULL;
     /* A viewer's panes say how old their data is (the agent publishes on
      * change and at least every keep-alive). */
-    char age[32] = "";
+    char age[QUANTITY_LEN + 8] = "";
     double fed_age = ui->app->feed && t && !*as_of && !p->subject->fleet ? collectors_fed_age(ui->app, t->collector)
                                                                           : -1;
     if (fed_age >= 0) {
-        char secs[16];
-        if (fed_age < 60)
-            snprintf(secs, sizeof secs, "%.0fs", fed_age);
-        else
-            format_seconds(secs, sizeof secs, fed_age);
-        snprintf(age, sizeof age, " %s old", secs);
+        char secs[QUANTITY_LEN];
+        snprintf(age, sizeof age, " %s old", quantity_duration(secs, sizeof secs, fed_age));
     }
-    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s%s", ui_pane_number(ui, p), p->subject->title,
+    char *title = xasprintf("%d %s%s%s%s%s%s%s%s%s%s%s", ui_pane_number(ui, p), p->subject->title,
                             t && p->cls->ntables > 1 ? " - " : "", t && p->cls->ntables > 1 ? t->collector : "",
-                            p->table.filter ? " [filtered]" : "", age, *as_of ? " " : "", as_of,
+                            p->table.filter ? " [filtered]" : "", ui->zoomed ? " [zoomed: z]" : "", age,
+                            *as_of ? " " : "", as_of,
                             why ? " (" : "", why ? why : "", why ? ")" : "");
     draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
     free(title);
     int y = p->y + 1, x = p->x + 1, h = p->h - 2, w = p->w - 2;
     if (p->cls->draw_header) {
+        /* A header that can use more lines says how many as it draws
+         * (header_want); a one-line header is one. */
+        p->header_want = -1;
         int used = p->cls->draw_header(ui, p, stdscr, y, x, w, h);
+        if (p->header_want < 0)
+            p->header_want = used > 1 ? used : 1;
         y += used;
         h -= used;
     }
@@ -403,8 +473,8 @@ static void draw_bottom(struct ui *ui)
         snprintf(keys, sizeof keys, "/1-%d", ui->npanes < 9 ? ui->npanes : 9);
     char hint[128];
     if (ui->cols >= 100)
-        snprintf(hint, sizeof hint, " ?:help  q:quit  Tab%s:pane  /:filter  <>:sort  Enter:details  p:pause"
-                 "  +/-:interval  ::command", keys);
+        snprintf(hint, sizeof hint, " ?:help  q:quit  Tab%s:pane  z:zoom  /:filter  <>:sort  Enter:details"
+                 "  p:pause  +/-:interval  ::command", keys);
     else
         snprintf(hint, sizeof hint, " ?:help q:quit Tab:pane /:filter Enter:details");
     draw_text(ui, stdscr, y, 0, ui->cols, hint);
@@ -427,8 +497,7 @@ static void draw(struct ui *ui)
         mvaddstr(0, 0, "pgdeck: terminal too small");
         mvaddstr(1, 0, "(40x10 at least; q quits)");
     } else {
-        draw_title(ui);
-        draw_servers(ui);
+        draw_title_lines(ui);
         if (ui->tabbed)
             draw_tabs(ui);
         for (int i = 0; i < ui->npanes; i++)
@@ -534,6 +603,10 @@ static int make_panes(struct ui *ui)
 {
     ui->panes = xcalloc((size_t)(nsubjects ? nsubjects : 1), sizeof *ui->panes);
     ui->npanes = 0;
+    /* Another set of panes: the last layout (for the hysteresis) was for
+     * the old one. */
+    free(ui->layout);
+    ui->layout = NULL;
     /* A viewer of the fleet shows the fleet's pane alone; everything else
      * shows every other subject's. */
     bool fleet_view = ui->app->feed && !stream_feed_target(ui->app->feed);
@@ -550,6 +623,7 @@ static int make_panes(struct ui *ui)
         p->subject = subjects[i];
         p->cls = cls;
         p->table.sort_column = -1;
+        p->header_want = cls->draw_header ? 1 : 0;
         /* The way back to a view: its panes as they were left. */
         for (int k = 0; k < ui->nkept; k++) {
             if (ui->kept[k].subject == p->subject) {
@@ -689,6 +763,8 @@ int ui_run(struct app *app)
     for (int i = 0; i < ui->npanes; i++)
         table_state_free(&ui->panes[i].table);
     free(ui->panes);
+    free(ui->layout);
+    free(ui->title_dropped);
     for (int i = 0; i < ui->nkept; i++)
         table_state_free(&ui->kept[i].table);
     free(ui->kept);

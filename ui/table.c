@@ -193,11 +193,14 @@ static void remember_key(struct pane *p)
 
 int table_selected_row(struct ui *ui, struct pane *p, const struct snapshot **s)
 {
-    (void)ui;
     struct table_state *st = &p->table;
     *s = st->shown;
     if (!st->shown || st->shown->error)
         return -1;
+    /* The rows of the snapshot shown as the filter now has them: a key
+     * pressed right after a filter was typed, before the next frame, acts
+     * on a row the filter keeps, not on the one it has just hidden. */
+    table_order(ui, p, st->shown);
     /* By key: between a filter typed and the next frame, `selected` is
      * not yet where the key is. */
     int i = find_key(p, st->shown, st->order, st->norder, st->selected_key);
@@ -400,8 +403,55 @@ int table_key(struct ui *ui, struct pane *p, int ch)
     return KEY_HANDLED | KEY_REDRAW;
 }
 
+void table_format_field(const struct pane_class *cls, const struct column_def *extra, int nextra,
+                        const char *field, const char *value, char *buf, size_t len)
+{
+    enum cell_format fmt = FORMAT_AS_TEXT;
+    bool found = false;
+    for (int t = 0; t < cls->ntables && !found; t++)
+        for (int c = 0; c < cls->tables[t].ncolumns && !found; c++)
+            if (strcmp(cls->tables[t].columns[c].field, field) == 0) {
+                fmt = cls->tables[t].columns[c].format;
+                found = true;
+            }
+    for (int c = 0; c < nextra && !found; c++)
+        if (strcmp(extra[c].field, field) == 0) {
+            fmt = extra[c].format;
+            found = true;
+        }
+    format_value(buf, len, value, fmt);
+}
+
+int table_rows_wanted(struct ui *ui, struct pane *p)
+{
+    const struct table_def *t = table_of(p);
+    struct table_state *st = &p->table;
+    if (!t)
+        return 0;
+    const struct snapshot *s = collectors_shown(ui->app, t->collector);
+    if (!s || s->error)
+        return 1;
+    bool same_filter = (!st->filter && !st->counted_filter) ||
+                       (st->filter && st->counted_filter && strcmp(st->filter, st->counted_filter) == 0);
+    if (s == st->counted && same_filter && st->counted_mode == p->mode)
+        return st->counted_rows > 0 ? st->counted_rows : 1;
+    int rows = 0;
+    for (int r = 0; r < s->nrows; r++)
+        if ((!t->row_hidden || !t->row_hidden(ui, s, r)) && row_matches(s, r, st->filter))
+            rows++;
+    snapshot_unref(st->counted);
+    st->counted = snapshot_ref((struct snapshot *)s);
+    free(st->counted_filter);
+    st->counted_filter = st->filter ? xstrdup(st->filter) : NULL;
+    st->counted_mode = p->mode;
+    st->counted_rows = rows;
+    return rows > 0 ? rows : 1;
+}
+
 void table_state_free(struct table_state *t)
 {
+    free(t->counted_filter);
+    snapshot_unref(t->counted);
     free(t->filter);
     free(t->order);
     free(t->selected_key);

@@ -86,6 +86,12 @@ struct table_state {
     int  *order;
     int   norder;
     int   page;             /* rows that fit */
+    /* How many rows there are to show (table_rows_wanted), counted once
+     * per snapshot, filter and mode rather than at every frame. */
+    struct snapshot *counted;   /* a reference: the snapshot counted */
+    char *counted_filter;
+    int   counted_mode;
+    int   counted_rows;
     unsigned columns_shown; /* bit c: column c was drawn (< and > skip the others) */
 };
 
@@ -122,6 +128,11 @@ struct pane {
     int   mode;                 /* which of cls->tables */
     struct table_state table;
     int   y, x, h, w;           /* where it was last drawn */
+    /* Lines the header above the table would use given the room (the
+     * layout gives rows by what a pane has to show): a draw_header that
+     * can use more than one sets it as it draws; otherwise 1 when the
+     * class has a header. */
+    int   header_want;
 };
 
 /* Overlays, drawn above the panes; one at a time. */
@@ -156,6 +167,9 @@ struct ui {
     int          npanes;
     int          focus;
     bool         tabbed;        /* one pane at a time (small screens) */
+    bool         zoomed;        /* z: the focused pane alone, whole screen */
+    struct layout_rect *layout; /* the last layout, one per pane (layout.h) */
+    char        *title_dropped; /* what the title lines left out for want of room, or NULL */
     bool         ascii;
     bool         color;
     bool         dirty;
@@ -166,8 +180,14 @@ struct ui {
     enum overlay overlay;
     char       **overlay_lines;
     int          overlay_nlines;
-    int          overlay_top;
+    int          overlay_top;   /* the first display line shown */
     char        *overlay_title;
+    /* overlay_lines wrapped to the overlay's width (wrap.h), redone when
+     * the width changes: a resize rewraps a question that is open. */
+    char       **overlay_wrapped;
+    int          overlay_wrapped_n;
+    int          overlay_wrapped_width;
+    int          overlay_page;  /* display lines the overlay shows at once */
     confirm_cb   confirm;
     void        *confirm_arg;
     struct queued_text *queued; /* shown, oldest first, once no question is open */

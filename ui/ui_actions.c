@@ -14,7 +14,6 @@
 #include "base/ident.h"
 #include "core/journal.h"
 #include "base/numparse.h"
-#include "base/sanitize.h"
 #include "overlay.h"
 #include "table.h"
 #include "ui.h"
@@ -35,31 +34,6 @@ static void confirm_answer(struct ui *ui, void *arg, bool yes)
     action_confirm(arg, yes);
 }
 
-/* Append `text` to lines, wrapped at `width` columns (continuations
- * indented), sanitized first so that widths are what the screen shows. */
-static void add_wrapped(char ***lines, int *n, int *cap, const char *text, int width)
-{
-    char *clean = sanitize(text, 0);
-    const char *p = clean;
-    bool first = true;
-    do {
-        int room = first ? width : width - 4;
-        if (room < 10)
-            room = 10;
-        size_t len = sanitize_fit(p, room);
-        if (len == 0 && *p)
-            len = strlen(p);        /* a character wider than the room */
-        if (*n == *cap) {
-            *cap = *cap * 2 + 8;
-            *lines = xrealloc(*lines, (size_t)*cap * sizeof **lines);
-        }
-        (*lines)[(*n)++] = xasprintf("%s%.*s", first ? "" : "    ", (int)len, p);
-        p += len;
-        first = false;
-    } while (*p);
-    free(clean);
-}
-
 static void hook_confirm(void *arg, struct action *a)
 {
     struct app *app = arg;
@@ -74,34 +48,18 @@ static void hook_confirm(void *arg, struct action *a)
         action_confirm(a, false);
         return;
     }
-    /* The dialog is at most 100 columns wide, with a margin, and cannot
-     * scroll: wrap long statements, and when they are too many for the
-     * screen show what fits and say how many more there are. */
-    int width = (ui->cols - 4 < 100 ? ui->cols - 4 : 100) - 4;
-    int n, k = 0, cap = 0;
+    /* The lines as written: the dialog wraps them to its width (again
+     * after a resize) and scrolls when they are more than it holds. */
+    int n;
     char *const *preview = action_preview(a, &n);
-    char **lines = NULL;
+    char **lines = xcalloc((size_t)n + 2, sizeof *lines);
+    int k = 0;
     for (int i = 0; i < n; i++)
-        add_wrapped(&lines, &k, &cap, preview[i], width);
-    char **tail = NULL;
-    int nt = 0, tcap = 0;
-    add_wrapped(&tail, &nt, &tcap, "", width);
-    add_wrapped(&tail, &nt, &tcap, action_definition(a)->ddl
-                ? "y runs it on a connection of its own (monitoring goes on); n or Esc changes nothing."
-                : "y runs it; n or Esc changes nothing.", width);
-    int room = ui->rows - 7 - nt;
-    if (room > 3 && k > room) {
-        int shown = room - 1;
-        for (int i = shown; i < k; i++)
-            free(lines[i]);
-        lines[shown] = xasprintf("... %d more line%s (pgdeck run ... --dry-run prints every statement)",
-                                 k - shown, k - shown == 1 ? "" : "s");
-        k = shown + 1;
-    }
-    lines = xrealloc(lines, (size_t)(k + nt) * sizeof *lines);
-    for (int i = 0; i < nt; i++)
-        lines[k++] = tail[i];
-    free(tail);
+        lines[k++] = xstrdup(preview[i]);
+    lines[k++] = xstrdup("");
+    lines[k++] = xstrdup(action_definition(a)->ddl
+                         ? "y runs it on a connection of its own (monitoring goes on); n or Esc changes nothing."
+                         : "y runs it; n or Esc changes nothing.");
     char *title = xasprintf("%s?", action_title(a));
     overlay_confirm(ui, title, lines, k, confirm_answer, a);
     free(title);

@@ -10,6 +10,7 @@
 #include "core/app.h"
 #include "core/collector.h"
 #include "base/embedded.h"
+#include "base/quantity.h"
 #include "core/journal.h"
 #include "base/clock.h"
 #include "core/subject.h"
@@ -673,16 +674,6 @@ void action_nothing(struct action *a, const char *fmt, ...)
     free(reason);
 }
 
-static void format_seconds(char *buf, size_t len, double s)
-{
-    if (s < 1)
-        snprintf(buf, len, "%.0f ms", s * 1000);
-    else if (s < 120)
-        snprintf(buf, len, "%.1f s", s);
-    else
-        snprintf(buf, len, "%.0fm%02.0fs", s / 60 - 0.5, s - 60 * (int)(s / 60));
-}
-
 /* The end of the run: say what happened. */
 static void end_run(struct action *a)
 {
@@ -694,8 +685,8 @@ static void end_run(struct action *a)
         free(reason);
         return;
     }
-    char took[32];
-    format_seconds(took, sizeof took, now_monotonic() - a->run_started);
+    char took[QUANTITY_LEN];
+    quantity_duration(took, sizeof took, now_monotonic() - a->run_started);
     int done = 0;
     const struct action_step *failed = NULL;
     for (int i = 0; i < a->nsteps; i++) {

@@ -19,6 +19,7 @@
 #include "core/journal.h"
 #include "base/statefile.h"
 #include "base/jsontext.h"
+#include "base/quantity.h"
 #include "base/sanitize.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
@@ -266,11 +267,8 @@ static int readable(json_t *o, const char *outcome, char **out, int room)
     char duration[32] = "";
     json_t *d = json_object_get(o, "duration_ms");
     if (json_is_number(d)) {
-        double ms = json_number_value(d);
-        if (ms >= 10000)
-            snprintf(duration, sizeof duration, " %.1f s", ms / 1000);
-        else
-            snprintf(duration, sizeof duration, " %.0f ms", ms);
+        char took[QUANTITY_LEN];
+        snprintf(duration, sizeof duration, " %s", quantity_duration_ms(took, sizeof took, json_number_value(d)));
     }
     const char *detail = field(o, "detail"), *statement = field(o, "statement");
     int n = 0;

@@ -26,6 +26,7 @@
 #include "core/collector.h"
 #include "front/frontend.h"
 #include "front/frontend_loop.h"
+#include "base/quantity.h"
 #include "base/sanitize.h"
 #include "base/textout.h"
 #include "base/clock.h"
@@ -182,10 +183,12 @@ int frontend_check(struct app *app)
     /* Say what the verdict could not look at, without changing it: a
      * collector that did not answer in time leaves its rules unevaluated. */
     if (!all) {
+        char within[QUANTITY_LEN];
+        quantity_duration(within, sizeof within, waited);
         for (int i = 0; i < app->ncollectors; i++)
             if (!app->collectors[i].current)
-                textout_printf(stdout, "no result from collector %s within %.0f s\n",
-                               app->collectors[i].def->name, waited);
+                textout_printf(stdout, "no result from collector %s within %s\n",
+                               app->collectors[i].def->name, within);
     }
     fflush(stdout);
     alerts_free(alerts, n);

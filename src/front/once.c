@@ -39,6 +39,7 @@
 #include "front/frontend.h"
 #include "front/frontend_loop.h"
 #include "base/jsontext.h"
+#include "base/quantity.h"
 #include "base/sanitize.h"
 #include "base/textout.h"
 #include "base/clock.h"
@@ -158,7 +159,9 @@ static void print_snapshot_text(const struct app *app, const struct collector *c
     const struct snapshot *s = c->current;
     int flags = text_flags(app);
     if (!s) {
-        textout_printf(stdout, "[%s] error: no result within %.0f s\n\n", c->def->name, waited);
+        char within[QUANTITY_LEN];
+        textout_printf(stdout, "[%s] error: no result within %s\n\n", c->def->name,
+                       quantity_duration(within, sizeof within, waited));
         return;
     }
     if (s->error) {
@@ -167,8 +170,9 @@ static void print_snapshot_text(const struct app *app, const struct collector *c
         free(why);
         return;
     }
-    textout_printf(stdout, "[%s] %d row%s, %.1f ms\n", c->def->name, s->nrows, s->nrows == 1 ? "" : "s",
-           s->elapsed * 1000);
+    char took[QUANTITY_LEN];
+    textout_printf(stdout, "[%s] %d row%s, %s\n", c->def->name, s->nrows, s->nrows == 1 ? "" : "s",
+                   quantity_duration(took, sizeof took, s->elapsed));
     if (s->ncols == 0) {
         textout_printf(stdout, "\n");
         return;

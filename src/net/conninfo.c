@@ -553,16 +553,25 @@ static void display_pair(struct strbuf *sb, const char *keyword, const char *val
     free(masked);
 }
 
-char *conninfo_display(const struct conninfo *ci)
+/* One "key=value" of the display, as display_pair writes it. */
+static char *display_one(const char *keyword, const char *value)
+{
+    struct strbuf sb = { 0 };
+    display_pair(&sb, keyword, value);
+    return sb_finish(&sb);
+}
+
+char **conninfo_display_pairs(const struct conninfo *ci, int *n)
 {
     static const char *const first[] = { "host", "hostaddr", "port", "user", "dbname" };
-    struct strbuf sb = { 0 };
+    char **pairs = xcalloc((size_t)ci->count + 1, sizeof *pairs);
     int has_secret = 0;
 
+    *n = 0;
     for (size_t k = 0; k < sizeof first / sizeof first[0]; k++) {
         const char *v = conninfo_get(ci, first[k]);
         if (v)
-            display_pair(&sb, first[k], v);
+            pairs[(*n)++] = display_one(first[k], v);
     }
     for (int i = 0; i < ci->count; i++) {
         int listed = 0;
@@ -575,19 +584,33 @@ char *conninfo_display(const struct conninfo *ci)
             has_secret = 1;
             continue;
         }
-        display_pair(&sb, ci->keywords[i], ci->values[i]);
+        pairs[(*n)++] = display_one(ci->keywords[i], ci->values[i]);
     }
     /* The fact that a password is set is useful; its length is not. */
     if (has_secret) {
         for (int i = 0; i < ci->count; i++) {
             if (!is_secret_keyword(ci->keywords[i]))
                 continue;
-            if (sb.len)
-                sb_add(&sb, " ");
-            sb_add(&sb, ci->keywords[i]);
-            sb_add(&sb, "=" MASK);
+            char *clean_keyword = sanitize(ci->keywords[i], 0);
+            pairs[(*n)++] = xasprintf("%s=" MASK, clean_keyword);
+            free(clean_keyword);
         }
     }
+    return pairs;
+}
+
+char *conninfo_display(const struct conninfo *ci)
+{
+    int n;
+    char **pairs = conninfo_display_pairs(ci, &n);
+    struct strbuf sb = { 0 };
+    for (int i = 0; i < n; i++) {
+        if (sb.len)
+            sb_add(&sb, " ");
+        sb_add(&sb, pairs[i]);
+        free(pairs[i]);
+    }
+    free(pairs);
     return sb_finish(&sb);
 }
 

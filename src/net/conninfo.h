@@ -28,6 +28,10 @@ void        conninfo_arrays(const struct conninfo *ci, const char ***keywords, c
 /* A one-line description safe to show or log: "host=h port=p user=u
  * dbname=d", with any password shown as "********".  Caller frees. */
 char       *conninfo_display(const struct conninfo *ci);
+/* The same, one "key=value" at a time (the title bar drops some of them
+ * when it is short of room): *n strings, each and the array the
+ * caller's. */
+char      **conninfo_display_pairs(const struct conninfo *ci, int *n);
 /* Mask the password in an arbitrary conninfo string or URI (for messages
  * that quote what the user typed).  Caller frees. */
 char       *conninfo_mask(const char *text);

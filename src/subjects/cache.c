@@ -18,6 +18,7 @@
 #include "core/subject.h"
 #include "subjects/cache.h"
 #include "subjects/tables.h"
+#include "base/quantity.h"
 #include "base/xalloc.h"
 
 double hit_percent(double hits, double misses)
@@ -264,12 +265,12 @@ static int alert_cache_hit(const struct app *app, struct alert *out, int max)
             }
         }
         if (below) {
-            char more[32] = "";
+            char more[32] = "", shown[QUANTITY_LEN];
             if (below > 1)
                 snprintf(more, sizeof more, " (+%d more)", below - 1);
             alert_set(&out[n++], level == 2 ? ALERT_CRITICAL : ALERT_WARNING, "cache_hit",
-                      "cache hit: %s %.1f%% < %g%%%s", snapshot_get(db, worst, "database"),
-                      worst_percent, limit, more);
+                      "cache hit: %s %s < %g%%%s", snapshot_get(db, worst, "database"),
+                      quantity_percent(shown, sizeof shown, worst_percent), limit, more);
         }
     }
     return n;
@@ -283,9 +284,10 @@ static int alert_redis_hit(const struct app *app, struct alert *out, int max)
     if (redis && n < max) {
         double h = number(redis, 0, "hits_delta"), m = number(redis, 0, "misses_delta");
         int severity = cache_hit_severity(h, m, CACHE_MIN_LOOKUPS, limit);
+        char shown[QUANTITY_LEN];
         if (severity)
             alert_set(&out[n++], severity == 2 ? ALERT_CRITICAL : ALERT_WARNING, "redis_hit",
-                      "redis hit: %.1f%% < %g%%", hit_percent(h, m), limit);
+                      "redis hit: %s < %g%%", quantity_percent(shown, sizeof shown, hit_percent(h, m)), limit);
     }
     return n;
 }

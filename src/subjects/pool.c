@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/quantity.h"
 #include "core/alerts.h"
 #include "core/app.h"
 #include "core/collector.h"
@@ -173,8 +174,10 @@ static int alert_pool(const struct app *app, struct alert *out, int max)
     double percent = 100.0 * used / usable;
     if (percent <= limit)
         return 0;
+    char shown[QUANTITY_LEN];
     alert_set(out, percent >= crit ? ALERT_CRITICAL : ALERT_WARNING, "pool",
-              "pool: %.0f of %.0f connections used (%.0f%% > %g%%)", used, usable, percent, limit);
+              "pool: %.0f of %.0f connections used (%s > %g%%)", used, usable,
+              quantity_percent(shown, sizeof shown, percent), limit);
     return 1;
 }
 
@@ -200,15 +203,16 @@ static int replication_lag(const struct app *app, const struct snapshot *rep, st
     }
     if (worst < 0)
         return 0;
-    char bytes[32] = "?", secs[32] = "?";
+    char bytes[QUANTITY_LEN] = "?", secs[QUANTITY_LEN] = "?", max_s[QUANTITY_LEN], max_b[QUANTITY_LEN];
     double b = number(rep, worst, "lag_bytes"), s = number(rep, worst, "lag_seconds");
     if (!isnan(b))
-        snprintf(bytes, sizeof bytes, "%.0f B", b);
+        quantity_bytes(bytes, sizeof bytes, b);
     if (!isnan(s))
-        snprintf(secs, sizeof secs, "%.1f s", s);
+        quantity_duration(secs, sizeof secs, s);
     alert_set(out, worst_ratio > 10 ? ALERT_CRITICAL : ALERT_WARNING, "replica_lag",
-              "replica lag: %s %s, %s (> %g s or %g B)", snapshot_get(rep, worst, "name"),
-              bytes, secs, limit_s, limit_b);
+              "replica lag: %s %s, %s (> %s or %s)", snapshot_get(rep, worst, "name"),
+              bytes, secs, quantity_duration(max_s, sizeof max_s, limit_s),
+              quantity_bytes(max_b, sizeof max_b, limit_b));
     return 1;
 }
 

@@ -18,6 +18,7 @@
 #include "core/subject.h"
 #include "subjects/queries.h"
 #include "base/embedded.h"
+#include "base/quantity.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
 
@@ -457,9 +458,13 @@ static int alert_slow_queries(const struct app *app, struct alert *out, int max)
     if (!slow)
         return 0;
     /* Ten times the threshold is an outage in the making. */
+    /* The threshold as configured (milliseconds), the time as every
+     * duration is written. */
+    char running[QUANTITY_LEN];
     alert_set(out, worst_d > 10 * limit ? ALERT_CRITICAL : ALERT_WARNING, "slow_query",
-              "%d slow quer%s (pid %s running %.1f s > %.0f ms)", slow, slow == 1 ? "y" : "ies",
-              snapshot_get(a, worst, "pid"), worst_d, app->cfg->alerts.slow_query_ms);
+              "%d slow quer%s (pid %s running %s > %.0f ms)", slow, slow == 1 ? "y" : "ies",
+              snapshot_get(a, worst, "pid"), quantity_duration(running, sizeof running, worst_d),
+              app->cfg->alerts.slow_query_ms);
     return 1;
 }
 

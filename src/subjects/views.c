@@ -24,6 +24,7 @@
 #include "subjects/tables.h"
 #include "subjects/views.h"
 #include "base/ident.h"
+#include "base/quantity.h"
 #include "base/xalloc.h"
 
 #define DAY 86400.0
@@ -43,18 +44,10 @@ static double clock_of(const struct snapshot *s, int row, double fallback)
 
 /* ---- derived columns ------------------------------------------------------ */
 
+/* An age is never negative (a server clock a little ahead of the log's). */
 static void format_age(char *buf, size_t len, double s)
 {
-    if (s < 0)
-        s = 0;
-    if (s < 60)
-        snprintf(buf, len, "%.0fs", s);
-    else if (s < 3600)
-        snprintf(buf, len, "%dm%02ds", (int)s / 60, (int)s % 60);
-    else if (s < DAY)
-        snprintf(buf, len, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
-    else
-        snprintf(buf, len, "%dd%02dh", (int)(s / DAY), (int)fmod(s, DAY) / 3600);
+    quantity_duration(buf, len, s < 0 ? 0 : s);
 }
 
 /* "≈ 12 min", "≈ 3 h", "≈ 2 d": an estimate, as coarse as it is. */

@@ -235,7 +235,7 @@ if check "pgbench holds all $max connections ($fill of them)" wait_until 40 full
 	tmux_start full 200 40 "$PGDECK" -d "$DB" -i 0.5
 	check "a full server: the status line says too many connections" \
 		tmux_wait_for full 'primary: down \(too many connections' 15
-	check "... and when it retries" tmux_wait_for full 'primary: down \(too many connections[^)]*\) retry in [0-9]+s' 10
+	check "... and when it retries" tmux_wait_for full 'primary: down \(too many connections[^)]*\) retry in [0-9]+(\.[0-9])?s' 10
 	kill $filler 2>/dev/null
 	wait $filler 2>/dev/null
 	check "slots free again: pgdeck connects on a later retry" tmux_wait_for full 'primary: up' 30

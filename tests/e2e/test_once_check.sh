@@ -185,7 +185,7 @@ check "text (C locale): the hostile rows are there, as ASCII" \
 check "text: a [servers] section and an [alerts] line" \
 	sh -c "grep -q '^\\[servers\\]' '$TMP/once.txt' && grep -q '^\\[alerts\\] [0-9]' '$TMP/once.txt'"
 check "text: a collector section starts with its name, row count and time" \
-	grep -Eq '^\[activity\] [0-9]+ rows?, [0-9.]+ ms$' "$TMP/once.txt"
+	grep -Eq '^\[activity\] [0-9]+ rows?, ([0-9]+ms|[0-9]+\.[0-9]s)$' "$TMP/once.txt"
 check "text: column names head the activity table" \
 	sh -c "sed -n '/^\\[activity\\]/{n;p;}' '$TMP/once.txt' | grep -Eq '^pid +database +'"
 

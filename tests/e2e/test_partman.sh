@@ -70,8 +70,10 @@ tmux_keys main 4 /
 tmux_keys main -l "public.ev"
 tmux_keys main Enter
 tmux_keys main Enter
+# (The overlay wraps the line at its width: "kept)" may go to the next line.)
 check "the details show pg_partman's settings" \
-	tmux_wait_for main 'pg_partman +interval 1 day, premake 6, retention 30 days \(retention_keep_table: detached, kept\)' 15
+	tmux_wait_for main 'pg_partman +interval 1 day, premake 6, retention 30 days \(retention_keep_table: detached,' 15
+check "... retention_keep_table whole, and what m runs" tmux_wait_for main 'kept\); m runs partman\.run_maintenance' 5
 tmux_keys main Escape
 tmux_keys main m
 check "m previews pg_partman's run_maintenance" tmux_wait_for main 'SELECT "partman".run_maintenance\(p_parent_table := .public.ev.\)' 10

@@ -106,7 +106,7 @@ check "the application row shows psql's counts by state ($counts)" \
 	tmux_wait_for big "application +$APP +$want" 10
 check "the user row counts the role's 7 sessions" tmux_wait_for big "user +$ROLE +7 +0 +5 +2 +0" 5
 check "state counts are shown beside the gauge" \
-	tmux_wait_for big "connections [0-9]+/$USABLE +[0-9]+%\] +active [0-9]+ +idle [0-9]+ +idle-tx [0-9]+" 5
+	tmux_wait_for big "connections [0-9]+/$USABLE +[0-9.]+%\] +active [0-9]+ +idle [0-9]+ +idle-tx [0-9]+" 5
 
 # End two idle sessions: the row follows what psql then reads.
 psql_q "SELECT pg_terminate_backend(pid) FROM (SELECT pid FROM pg_stat_activity
@@ -133,7 +133,7 @@ check "pgdeck's own pool line" \
 
 # ---- alerts: pool over 1 %
 check "the pool alert is raised over 1 %" \
-	tmux_wait_for big "pool: [0-9]+ of $USABLE connections used \([0-9]+% > 1%\)" 5
+	tmux_wait_for big "pool: [0-9]+ of $USABLE connections used \([0-9.]+% > 1%\)" 5
 
 # ---- Redis: 800 hits and 200 misses inside one interval
 check "the Redis line shows the 300 misses before the workload" \
@@ -200,7 +200,7 @@ check "80x24: tabs are shown" tmux_wait_for small '2 Pool' 10
 tmux_keys small 2 /
 tmux_keys small -l "$T"
 tmux_keys small Enter
-check "80x24: the gauge fits the pool pane" tmux_wait_for small "^(│|\\|)\\[\\|* *connections [0-9]+/$USABLE +[0-9]+%\\]" 8
+check "80x24: the gauge fits the pool pane" tmux_wait_for small "^(│|\\|)\\[\\|* *connections [0-9]+/$USABLE +[0-9.]+%\\]" 8
 check "80x24: the connections table has its header" tmux_wait_for small 'KIND +NAME +TOTAL +ACTIVE +IDLE +IDLE-TX' 5
 check "80x24: PgBouncer is greyed as not configured" tmux_wait_for small 'pgbouncer +no PgBouncer configured' 5
 check "80x24: the read replica is greyed as not configured" tmux_wait_for small 'read replica +no replica configured' 5

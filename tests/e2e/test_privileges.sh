@@ -82,14 +82,16 @@ check "postgres's session runs (pid $PID)" [ -n "$PID" ]
 tmux_start mon 250 60 "$PGDECK" -U "$MON" -d "$DB" -i 0.5 --plan "$TMP/plan.sql"
 check "pg_monitor: the console is up as $MON" tmux_wait_for mon "user=$MON .*|primary: up" 15
 tmux_wait_for mon 'primary: up' 10 >/dev/null
+# (The database column ends in the cut mark when the name is longer.)
 check "pg_monitor: the queries pane shows postgres's running query" \
-	tmux_wait_for mon "$PID +e2e_priv_[0-9]* +postgres .*SELECT pg_sleep\\(600\\) /\\* $MARK-running" 15
+	tmux_wait_for mon "$PID +e2e_priv_[0-9]*(~|…)? +postgres .*SELECT pg_sleep\\(600\\) /\\* $MARK-running" 15
 check "pg_monitor: the pool pane counts by state and user" tmux_wait_for mon "user +postgres +[1-9]" 10
 check "pg_monitor: the replica is streaming, with its lag" tmux_wait_for mon 'replicas +pgdeck-replica .*streaming' 10
 check "pg_monitor: the cache pane lists the database" tmux_wait_for mon "$DB +[0-9.]+%" 10
-check "pg_monitor: the partitions pane lists s.ev" tmux_wait_for mon 's\.ev +1 ' 15
+# (A pane wide enough shows the partitions' KIND and the indexes' TABLE.)
+check "pg_monitor: the partitions pane lists s.ev" tmux_wait_for mon 's\.ev +(range +)?1 ' 15
 check "pg_monitor: the views pane lists s.mv" tmux_wait_for mon 's\.mv +yes' 10
-check "pg_monitor: the indexes pane shows the planned index missing" tmux_wait_for mon 's\.t_v_idx +missing' 10
+check "pg_monitor: the indexes pane shows the planned index missing" tmux_wait_for mon 's\.t_v_idx .*missing' 10
 tmux_keys mon 1 t /
 tmux_keys mon -l "$MARK-done"
 tmux_keys mon Enter
@@ -155,7 +157,7 @@ sys.exit(1 if bad else 0)
 tmux_start plain 250 60 "$PGDECK" -U "$PLAIN" -d "$DB" -i 0.5 --plan "$TMP/plan.sql"
 tmux_wait_for plain 'primary: up' 15 >/dev/null
 check "no pg_monitor: postgres's session is listed as the server shows it" \
-	tmux_wait_for plain "$PID +e2e_priv_[0-9]* +postgres .*<insufficient privilege>" 15
+	tmux_wait_for plain "$PID +e2e_priv_[0-9]*(~|…)? +postgres .*<insufficient privilege>" 15
 check "no pg_monitor: its query text is nowhere on the screen" sh -c "! tmux -L pgdeck-plain-$$ capture-pane -p -t main | grep -q '$MARK'"
 check "no pg_monitor: the pool pane counts the session it may not see (state unknown)" \
 	tmux_wait_for plain 'state +unknown +[1-9]' 10

@@ -93,7 +93,7 @@ for t in direct v1 v2; do
 	tmux_keys "$t" 5
 	check "$t: the views pane lists $S.mv" tmux_wait_for "$t" "$S\.mv " 20
 done
-check "each viewer pane says how old its data is" tmux_wait_for v1 "5 Views [0-9]+s old" 5
+check "each viewer pane says how old its data is" tmux_wait_for v1 "5 Views [0-9.]+s old" 5
 rows_of() {	# TMUX_NAME: the partitions and views lines of the test's schema
 	tmux_capture "$1" | grep -oE "$S\.(events|mv) +[^ ]+" | sort | tr -s ' '
 }
@@ -140,7 +140,7 @@ check "an operator's refresh: the agent's preview with the exact statement" \
 check_eq "nothing ran before y" 10 "$(psql_q "SELECT n FROM $S.mv" "$ADB")"
 tmux_keys v2 y
 check "y: the agent refreshes it and the viewer shows the answer" \
-	tmux_wait_for v2 "refresh $S\.mv: refreshed CONCURRENTLY in [0-9]+ ms \(agent $A\)" 15
+	tmux_wait_for v2 "refresh $S\.mv: refreshed CONCURRENTLY in [0-9.]+m?s \(agent $A\)" 15
 check_eq "the view holds the new count" 15 "$(psql_q "SELECT n FROM $S.mv" "$ADB")"
 journaled() { grep -q "\"redis_user\": *\"$OPER_USER\"" "$XDG_STATE_HOME/pgdeck/journal"; }
 check "the agent journals it with the operator's Redis user" journaled
@@ -209,7 +209,7 @@ check "the viewers say Redis is down, and since when" \
 harness start-redis
 check "the ACL users again (a restarted Redis is empty)" make_users
 check "viewer 1 reconnects" tmux_wait_gone v1 "redis 127\.0\.0\.1:$RPORT/0 down since" 60
-check "... and repaints from the republished streams" tmux_wait_for v1 "5 Views( \[filtered\])? [0-9]s old" 30
+check "... and repaints from the republished streams" tmux_wait_for v1 "5 Views( \[filtered\])? [0-9](\.[0-9])?s old" 30
 check "... with the view" tmux_wait_for v1 "$S\.mv " 10
 check "viewer 2 too" tmux_wait_for v2 "$S\.mv " 10
 check "the agent is the same process" kill -0 "$APID"

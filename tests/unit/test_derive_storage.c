@@ -502,7 +502,7 @@ static void test_views_age_and_staleness(void **state)
     assert_null(get(s, 8, "refresh_known_from"));
     assert_non_null(strstr(get(s, 8, "refresh_note"), "outcome unknown (pgdeck stopped)"));
 
-    assert_cell(s, 6, "state", "refreshing 12s");
+    assert_cell(s, 6, "state", "refreshing 12.5s");
     assert_cell(s, 7, "state", "failed");
     assert_cell(s, 7, "stale", "f");
 

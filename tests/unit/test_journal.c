@@ -337,7 +337,7 @@ static void test_an_intent_and_its_outcome_read_as_one_entry(void **state)
      * statement): a_idx's intent is answered and not shown again. */
     assert_int_equal(n, 4);
     assert_non_null(strstr(lines[0], "index public.b_idx  outcome unknown (pgdeck stopped)"));
-    assert_non_null(strstr(lines[2], "index public.a_idx  ok 12 ms"));
+    assert_non_null(strstr(lines[2], "index public.a_idx  ok 12ms"));
     for (int i = 0; i < n; i++)
         free(lines[i]);
     free(lines);
@@ -354,7 +354,7 @@ static void test_format_1_lines_still_read(void **state)
           "\"outcome\":\"ok\",\"detail\":\"refreshed\"}\n", f);
     fclose(f);
     char *text = tail_text();
-    assert_non_null(strstr(text, "refresh public.a, public.b  ok 413 ms: refreshed"));
+    assert_non_null(strstr(text, "refresh public.a, public.b  ok 413ms: refreshed"));
     free(text);
     struct journal_latest *list;
     char err[256];

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "subjects/cache.h"
+#include "base/quantity.h"
 #include "pane_lines.h"
 #include "draw.h"
 #include "table.h"
@@ -84,7 +85,7 @@ static void percent_text(char *buf, size_t len, double v, const char *unknown)
     if (isnan(v))
         snprintf(buf, len, "%s", unknown);
     else
-        snprintf(buf, len, "%.1f%%", v);
+        quantity_percent(buf, len, v);
 }
 
 /* Text, then the series' sparkline in what is left of the line (right
@@ -142,8 +143,9 @@ static void draw_redis(struct ui *ui, WINDOW *w, int y, int x, int width, const 
     percent_text(now, sizeof now, number(r, "hit_percent"), isnan(lookups) ? "-" : "idle");
     percent_text(all, sizeof all, number(r, "hit_percent_total"), "no lookups");
     double ops = number(r, "ops_per_sec");
-    snprintf(line, sizeof line, "hit %s last interval, %s since start, %.0f ops/s", now, all,
-             isnan(ops) ? 0 : ops);
+    char rate[QUANTITY_LEN];
+    snprintf(line, sizeof line, "hit %s last interval, %s since start, %s", now, all,
+             quantity_rate(rate, sizeof rate, isnan(ops) ? 0 : ops, "ops"));
     int style = severity_style(ui, number(r, "hits_delta"), number(r, "misses_delta"), CACHE_MIN_LOOKUPS,
                                THEME_VALUE);
     draw_with_sparkline(ui, w, y, x, width, style, "redis", line, SERIES_REDIS_HIT);
@@ -215,7 +217,8 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     pane_lines_from(&lines, "table_cache");
     if (p->mode == 0)
         add_busiest_tables(&lines, ui->app);
-    return pane_lines_draw(ui, w, y, x, width, pane_lines_budget(height), &lines);
+    p->header_want = lines.n;
+    return pane_lines_draw(ui, w, y, x, width, pane_lines_room(height, table_rows_wanted(ui, p)), &lines);
 }
 
 static int key(struct ui *ui, struct pane *p, int ch)

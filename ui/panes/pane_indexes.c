@@ -58,7 +58,6 @@ static bool status_is(const struct snapshot *s, int row, const char *want)
  * half the pane so the table keeps room at 80x24. */
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
-    (void)p;
     const struct snapshot *s = collectors_snapshot(ui->app, "indexes");
     if (!s || s->error || height < 6)
         return 0;
@@ -197,49 +196,15 @@ advice:
         mvwhline(w, y + used, x, ' ', width);
         draw_text(ui, w, y + used++, x, width, line);
     }
+    /* The summary, the plan's trouble and a line per build, given room. */
+    p->header_want = 1 + (plan_error || (plan && plan->nerrors)) +
+                     (progress && !progress->error ? progress->nrows : 0);
     return used;
-}
-
-/* Lines of at most `width` bytes, broken at the text's own line breaks
- * and else at a space (or mid-word, never inside a UTF-8 sequence).
- * Appends to l from *k, growing it; returns l. */
-static char **wrap(char **l, int *k, int *cap, const char *text, int width)
-{
-    if (width < 10)
-        width = 10;
-    const char *p = text ? text : "";
-    for (;;) {
-        const char *end = p + strcspn(p, "\n");
-        do {
-            size_t n = (size_t)(end - p);
-            if (n > (size_t)width) {
-                size_t cut = (size_t)width, space = cut;
-                while (space > (size_t)width / 2 && p[space] != ' ')
-                    space--;
-                if (p[space] == ' ')
-                    cut = space;
-                while (cut > 1 && ((unsigned char)p[cut] & 0xc0) == 0x80)
-                    cut--;
-                n = cut;
-            }
-            if (*k + 1 >= *cap) {
-                *cap *= 2;
-                l = xrealloc(l, (size_t)*cap * sizeof *l);
-            }
-            l[(*k)++] = xstrndup(p, n);
-            p += n;
-            while (p < end && *p == ' ')
-                p++;        /* the space the line was broken at */
-        } while (p < end);
-        if (!*end)
-            break;
-        p = end + 1;
-    }
-    return l;
 }
 
 static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, int row, int *n)
 {
+    (void)ui;
     (void)p;
     int cap = 16;
     char **l = xcalloc((size_t)cap, sizeof *l);
@@ -272,7 +237,8 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
                                 json_number_value(json_object_get(h, "after")),
                                 json_number_value(json_object_get(h, "calls")),
                                 json_string_value(json_object_get(h, "query")) ? json_string_value(json_object_get(h, "query")) : "");
-            if (k + 1 >= cap) {
+            /* Room for this line and the dozen that may follow. */
+            if (k + 12 >= cap) {
                 cap *= 2;
                 l = xrealloc(l, (size_t)cap * sizeof *l);
             }
@@ -314,16 +280,13 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
                              snapshot_text(s, row, "duplicate_of"));
     }
     l[k++] = xstrdup("");
-    int avail = (ui->cols - 4 < 100 ? ui->cols - 4 : 100) - 4;
+    /* The overlay wraps it to its width. */
     const char *definition = snapshot_text(s, row, "definition");
-    if (suggested && strncmp(definition, "CREATE INDEX ", 13) == 0) {
+    if (suggested && strncmp(definition, "CREATE INDEX ", 13) == 0)
         /* What i runs: the same statement, CONCURRENTLY. */
-        char *c = xasprintf("CREATE INDEX CONCURRENTLY %s", definition + 13);
-        l = wrap(l, &k, &cap, c, avail);
-        free(c);
-    } else {
-        l = wrap(l, &k, &cap, definition, avail);
-    }
+        l[k++] = xasprintf("CREATE INDEX CONCURRENTLY %s", definition + 13);
+    else
+        l[k++] = xstrdup(definition);
     *n = k;
     return l;
 }

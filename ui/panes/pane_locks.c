@@ -93,7 +93,6 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
 struct story {
     char **lines;
     int    n, cap;
-    int    width;           /* where texts wrap */
     int    flags;           /* sanitize flags of the terminal */
 };
 
@@ -116,7 +115,7 @@ static void say_query(struct story *t, const struct snapshot *s, int row)
 {
     const char *q = snapshot_get(s, row, "query");
     draw_wrap_lines(&t->lines, &t->n, &t->cap, q && *q ? q : "(no query text: another role's session?)",
-                    t->width, 4, t->flags);
+                    4, t->flags);
 }
 
 static void seconds(char *buf, size_t len, const struct snapshot *s, int row, const char *column)
@@ -180,9 +179,6 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 {
     (void)p;
     struct story t = { .flags = ui->ascii ? SANITIZE_ASCII : 0 };
-    t.width = ui->cols - 12 < 90 ? ui->cols - 12 : 90;
-    if (t.width < 20)
-        t.width = 20;
     const char *pid = snapshot_text(s, row, "pid");
     bool waits = snapshot_get(s, row, "wait") != NULL;
 

@@ -197,16 +197,18 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
 
     /* The partitions, oldest first; > marks the one holding now.  The
      * columns fit the overlay (the screen's width less its frame, at most
-     * 100). */
+     * 100), short of its last column, which the wrap keeps for a word
+     * broken in two (wrap.h): a row as wide would be wrapped.  A name or
+     * bound too long for its column ends in the mark. */
     int avail = (ui->cols - 4 < 100 ? ui->cols - 4 : 100) - 4;
     int bw = avail >= 90 ? 40 : 24;
-    int nw = avail - 2 - bw - 8 - 10 - 3;
+    int nw = avail - 2 - bw - 8 - 9 - 3 - 1;
     if (nw < 12)
         nw = 12;
     const char *schema = snapshot_get(s, row, "schema");
     size_t slen = schema ? strlen(schema) : 0;
     push(&l, xstrdup(""));
-    push(&l, xasprintf("  %-*s %-*s %8s %10s", nw, "PARTITION", bw, "BOUND", "SIZE", "ROWS~"));
+    push(&l, xasprintf("  %-*s %-*s %8s %9s", nw, "PARTITION", bw, "BOUND", "SIZE", "ROWS~"));
     json_error_t err;
     json_t *arr = json_loads(snapshot_text(s, row, "children"), 0, &err);
     double now = snapshot_number(s, row, "server_now", now_wall());
@@ -238,8 +240,10 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
         char bound[256];
         derive_short_partition_bound(json_string_value(json_object_get(c, "bound")), bound, sizeof bound);
         bool sub = json_is_true(json_object_get(c, "partitioned"));
-        push(&l, xasprintf("%s %-*.*s %-*.*s %8s %10s%s", mark, nw, nw, name ? name : "?", bw, bw, bound,
-                         a, b, sub ? " (partitioned)" : ""));
+        char *fit_name = draw_fit(ui, name ? name : "?", nw), *fit_bound = draw_fit(ui, bound, bw);
+        push(&l, xasprintf("%s %s %s %8s %9s%s", mark, fit_name, fit_bound, a, b, sub ? " (partitioned)" : ""));
+        free(fit_name);
+        free(fit_bound);
         count++;
     }
     json_decref(arr);

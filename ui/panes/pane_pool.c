@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "subjects/pool.h"
+#include "base/quantity.h"
 #include "pane_lines.h"
 #include "draw.h"
 #include "table.h"
@@ -229,9 +230,11 @@ static void add_pgbouncer(struct pane_lines *l, const struct app *app)
             if (!isnan(ms))
                 time += q * ms;
         }
+        char queries[QUANTITY_LEN], avg[QUANTITY_LEN];
         if (known)
-            snprintf(summary + n, sizeof summary - (size_t)n, ", %.1f queries/s, avg query %.2f ms",
-                     rate, rate > 0 ? time / rate : 0.0);
+            snprintf(summary + n, sizeof summary - (size_t)n, ", %s, avg query %s",
+                     quantity_rate(queries, sizeof queries, rate, "queries"),
+                     quantity_duration_ms(avg, sizeof avg, rate > 0 ? time / rate : 0.0));
     }
     pane_lines_add(l, 2, waiting > 0 ? THEME_ROW_WARN : THEME_VALUE, "pgbouncer", "%s", summary);
     for (int r = 0; r < pools->nrows; r++) {
@@ -249,7 +252,6 @@ static void add_pgbouncer(struct pane_lines *l, const struct app *app)
 
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
-    (void)p;
     struct pane_lines lines = { .n = 0 };
     pane_lines_from(&lines, "connections");
     pane_lines_add_drawn(&lines, 0, draw_usage, NULL);
@@ -261,7 +263,8 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     add_read_replica(&lines, ui->app);
     pane_lines_from(&lines, "pgbouncer_pools");
     add_pgbouncer(&lines, ui->app);
-    return pane_lines_draw(ui, w, y, x, width, pane_lines_budget(height), &lines);
+    p->header_want = lines.n;
+    return pane_lines_draw(ui, w, y, x, width, pane_lines_room(height, table_rows_wanted(ui, p)), &lines);
 }
 
 const struct pane_class pane_pool = {

@@ -93,7 +93,10 @@ static int key(struct ui *ui, struct pane *p, int ch)
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
     (void)p;
-    if (height < 6)
+    /* Room for the column titles and a row beside it: the layout sizes
+     * the pane by what it wants (this line counted), so a list of one
+     * row still has its host line. */
+    if (height < 3)
         return 0;
     struct host_piece pieces[16];
     int n = host_summary(ui->app, pieces, 16);
@@ -252,6 +255,12 @@ static void add_session_lines(char ***lines, int *n, int *cap, const struct snap
     json_decref(locks);
 }
 
+/* Fields of a session that no column shows, written as the columns write
+ * theirs. */
+static const struct column_def detail_fields[] = {
+    { "XACT",     "xact_duration", 0, true, FORMAT_AS_SECONDS },
+};
+
 static bool host_column(const char *name)
 {
     return strcmp(name, "cpu_percent") == 0 || strcmp(name, "rss") == 0 ||
@@ -274,8 +283,9 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
             lines = xrealloc(lines, (size_t)cap * sizeof *lines);
         }
         char buf[256];
-        format_value(buf, sizeof buf, v, FORMAT_AS_TEXT);
-        lines[(*n)++] = xasprintf("%-18s %s", s->columns[c], v ? buf : "");
+        table_format_field(p->cls, detail_fields, sizeof detail_fields / sizeof detail_fields[0],
+                           s->columns[c], v, buf, sizeof buf);
+        lines[(*n)++] = xasprintf("%-18s %s", s->columns[c], buf);
     }
     if (p->mode == 0) {
         add_session_lines(&lines, n, &cap, s, row);
@@ -289,8 +299,7 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
     lines[(*n)++] = xstrdup("");
     lines[(*n)++] = xstrdup("query:");
     const char *q = snapshot_get(s, row, "query");
-    int width = ui->cols - 12 < 90 ? ui->cols - 12 : 90;
-    draw_wrap_lines(&lines, n, &cap, q, width > 20 ? width : 20, 2, ui->ascii ? SANITIZE_ASCII : 0);
+    draw_wrap_lines(&lines, n, &cap, q, 2, ui->ascii ? SANITIZE_ASCII : 0);
     return lines;
 }
 
