@@ -1,6 +1,10 @@
 -- Partitioned tables: one row per partitioned table, nested ones too (a
 -- partition that is itself partitioned has its own row, with its parent
--- and root named).  One query for the whole database, no per-table loop.
+-- and root named).  One query for the whole database, no per-table loop;
+-- or, with $1 (an oid[]), for those partitioned tables only: the
+-- partitions collector reads everything once, then only the trees whose
+-- signature changed (partitions_signature.sql), each tree whole ($1 holds
+-- all its partitioned tables).
 --
 --   partitions       direct partitions (the default one included)
 --   leaves           leaf partitions in the whole tree below the table
@@ -21,8 +25,11 @@
 --   partitions_ahead partitions wholly after that one in the same run
 --   partition_seconds median width of the finite time partitions
 --   default_rows     estimated rows in the default partition (its tree)
---   children         JSON array of the direct partitions: name, bound,
+--   children         JSON array of the direct partitions: name, oid, bound,
 --                    size, rows, from/to (epoch), is_default, partitioned
+--   next_bound       the first bound (epoch) of a time partition after now:
+--                    coverage and the partition holding now change then
+--   root_oid         oid of the root (of the table itself for a root)
 --
 -- Nothing here may wait on a lock: in PostgreSQL 15 pg_get_expr(expr, relid)
 -- and pg_get_partkeydef() open the relation (and so queue behind an
@@ -42,6 +49,7 @@ parted AS (
      WHERE c.relkind = 'p'
        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
        AND n.nspname !~ '^pg_toast'
+       AND ($1::oid[] IS NULL OR c.oid = ANY ($1::oid[]))
 ),
 -- Every partition, with its own parent.
 part AS (
@@ -51,6 +59,7 @@ part AS (
       JOIN pg_class c ON c.oid = i.inhrelid AND c.relispartition
       JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p', 'f')
+       AND ($1::oid[] IS NULL OR i.inhparent = ANY ($1::oid[]))
 ),
 -- Relations under an ACCESS EXCLUSIVE lock, held or awaited, and the
 -- tables of indexes under one (pg_total_relation_size opens the indexes).
@@ -172,8 +181,12 @@ per_table AS (
            max(hi_sort) FILTER (WHERE timed) AS newest_epoch,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY hi_sort - lo_sort)
                FILTER (WHERE timed AND lo_sort > '-Infinity' AND hi_sort < 'Infinity') AS partition_seconds,
+           least(min(lo_sort) FILTER (WHERE timed AND lo_sort > (SELECT now FROM clock)),
+                 min(hi_sort) FILTER (WHERE timed AND hi_sort > (SELECT now FROM clock)
+                                      AND hi_sort < 'Infinity')) AS next_bound,
            json_agg(json_build_object(
                'name', nspname || '.' || relname,
+               'oid', oid,
                'bound', bound,
                'size', size,
                'rows', round(rows::numeric),
@@ -219,6 +232,8 @@ SELECT p.schema || '.' || p.table_name                     AS name,
        round(t.default_rows::numeric)                      AS default_rows,
        (SELECT now FROM clock)                             AS server_now,
        coalesce(t.children, '[]')                          AS children,
+       t.next_bound,
+       coalesce(a.root::oid, p.oid)                        AS root_oid,
        p.oid                                               AS oid
   FROM parted p
   LEFT JOIN per_table t ON t.parent = p.oid

@@ -56,7 +56,6 @@ void collectors_free(struct app *app)
     for (int i = 0; i < app->ncollectors; i++) {
         struct collector *c = &app->collectors[i];
         snapshot_unref(c->current);
-        snapshot_unref(c->previous);
         snapshot_unref(c->last_good);
         snapshot_unref(c->held);
         if (c->def->free_state)
@@ -69,9 +68,20 @@ void collectors_free(struct app *app)
     app->ncollectors = 0;
 }
 
+static bool is_wanted(const struct collector *c)
+{
+    return c->shown || (c->def->wanted && c->def->wanted(c->app));
+}
+
 double collector_cadence(const struct collector *c)
 {
     double base = c->def->cadence > 0 ? c->def->cadence : c->app->interval;
+    /* While wanted: its cadence_wanted, or the refresh interval. */
+    if ((c->def->wanted || c->def->cadence_wanted > 0) && is_wanted(c)) {
+        double wanted = c->def->cadence_wanted > 0 ? c->def->cadence_wanted : c->app->interval;
+        if (wanted < base)
+            base = wanted;
+    }
     if (base < c->app->interval)
         base = c->app->interval;
     return base * c->backoff;
@@ -99,12 +109,24 @@ void collector_publish(struct collector *c, struct snapshot *s)
 
     if (!s->error && c->def->derive)
         c->def->derive(c->app, s, c->current && !c->current->error ? c->current : NULL);
-    snapshot_unref(c->previous);
-    c->previous = c->current;
-    c->current = s;
+    /* The same data as shown: keep the snapshot there is (with this run's
+     * time) rather than hold two copies of it, and the panes see by its
+     * pointer that nothing changed.  Derives run first: rates and ages
+     * computed from the clock make a new snapshot differ when they do. */
+    if (c->current && snapshot_same_data(s, c->current)) {
+        c->current->taken_at = s->taken_at;
+        c->current->elapsed = s->elapsed;
+        snapshot_unref(s);
+        s = c->current;
+    } else {
+        snapshot_unref(c->current);
+        c->current = s;
+    }
     if (!s->error) {
-        snapshot_unref(c->last_good);
-        c->last_good = snapshot_ref(s);
+        if (c->last_good != s) {
+            snapshot_unref(c->last_good);
+            c->last_good = snapshot_ref(s);
+        }
         c->good_at = now;
     }
     app_changed(c->app, APP_CHANGED_SNAPSHOT);
@@ -118,8 +140,7 @@ static void take_received(struct collector *c, struct snapshot *s, double fresh_
         c->failures++;
     if (!s->error && c->def->received)
         c->def->received(c->app, s);
-    snapshot_unref(c->previous);
-    c->previous = c->current;
+    snapshot_unref(c->current);
     c->current = s;
     if (!s->error) {
         snapshot_unref(c->last_good);
@@ -152,10 +173,9 @@ void collectors_forget(struct app *app)
     for (int i = 0; i < app->ncollectors; i++) {
         struct collector *c = &app->collectors[i];
         snapshot_unref(c->current);
-        snapshot_unref(c->previous);
         snapshot_unref(c->last_good);
         snapshot_unref(c->held);
-        c->current = c->previous = c->last_good = c->held = NULL;
+        c->current = c->last_good = c->held = NULL;
         c->good_until = c->good_published = c->good_at = 0;
     }
     app->nseries = 0;
@@ -200,23 +220,56 @@ int collector_send(struct collector *c, const char *sql, int nparams, const char
  * column per key, so panes and deltas read it like any other snapshot. */
 static struct snapshot *snapshot_from_info(const char *name, const char *info)
 {
-    struct snapshot *s = snapshot_new(name, 0, NULL);
-    const char *empty = NULL;
-    snapshot_add_row(s, &empty);
+    /* Count the keys first: the table is made once with all its columns
+     * (INFO has about 150), not grown a column at a time. */
+    int nkeys = 0;
     for (const char *line = info; line && *line;) {
+        size_t n = strcspn(line, "\r\n");
+        if (line[0] != '#' && memchr(line, ':', n))
+            nkeys++;
+        line += n;
+        while (*line == '\r' || *line == '\n')
+            line++;
+    }
+    char **keys = xcalloc((size_t)(nkeys ? nkeys : 1), sizeof *keys);
+    char **values = xcalloc((size_t)(nkeys ? nkeys : 1), sizeof *values);
+    int k = 0;
+    for (const char *line = info; line && *line && k < nkeys;) {
         size_t n = strcspn(line, "\r\n");
         const char *colon = memchr(line, ':', n);
         if (line[0] != '#' && colon) {
-            char *key = xstrndup(line, (size_t)(colon - line));
-            char *value = xstrndup(colon + 1, n - (size_t)(colon - line) - 1);
-            snapshot_set(s, 0, key, value);
-            free(key);
-            free(value);
+            keys[k] = xstrndup(line, (size_t)(colon - line));
+            values[k] = xstrndup(colon + 1, n - (size_t)(colon - line) - 1);
+            k++;
         }
         line += n;
         while (*line == '\r' || *line == '\n')
             line++;
     }
+    /* A key said twice keeps its last value, as snapshot_set did. */
+    int ncols = 0;
+    for (int i = 0; i < nkeys; i++) {
+        int j = 0;
+        while (j < ncols && strcmp(keys[j], keys[i]) != 0)
+            j++;
+        if (j < ncols) {
+            free(values[j]);
+            values[j] = values[i];
+            free(keys[i]);
+        } else {
+            keys[ncols] = keys[i];
+            values[ncols] = values[i];
+            ncols++;
+        }
+    }
+    struct snapshot *s = snapshot_new(name, ncols, (const char *const *)keys);
+    snapshot_add_row(s, (const char *const *)values);
+    for (int i = 0; i < ncols; i++) {
+        free(keys[i]);
+        free(values[i]);
+    }
+    free(keys);
+    free(values);
     return s;
 }
 
@@ -294,9 +347,9 @@ static int send_query(struct collector *c)
             len += (size_t)snprintf(list + len, sizeof list - len, "%s%d", i ? "," : "", pids[i]);
         snprintf(list + len, sizeof list - len, "}");
         const char *params[] = { list };
-        return pgpool_send(pool, sql, 1, params, 0, pg_done, c);
+        return pgpool_send_prepared(pool, d->name, sql, 1, params, 0, pg_done, c);
     }
-    return pgpool_send(pool, sql, 0, NULL, 0, pg_done, c);
+    return pgpool_send_prepared(pool, d->name, sql, 0, NULL, 0, pg_done, c);
 }
 
 static void run_one(struct collector *c)
@@ -351,9 +404,11 @@ void collectors_tick(struct app *app)
          * pushed back a whole interval. */
         /* A collector that is needed now runs at the refresh interval
          * whatever its idle cadence. */
-        if (!c->running && c->def->wanted && c->next_run > now + app->interval &&
-            c->def->wanted(app))
-            c->next_run = now;
+        if (!c->running && (c->def->wanted || c->def->cadence_wanted > 0)) {
+            double soon = c->def->cadence_wanted > app->interval ? c->def->cadence_wanted : app->interval;
+            if (c->next_run > c->started + soon + 0.05 && is_wanted(c))
+                c->next_run = c->started + soon;
+        }
         if (!c->running && c->next_run <= now + 0.05)
             run_one(c);
     }
@@ -462,6 +517,16 @@ static void servers_changed(struct app *app)
         if (up && !was)
             source_up(app, (enum server_id)i);
     }
+}
+
+void collector_want(struct app *app, const char *name, bool shown)
+{
+    struct collector *c = collector_find(app, name);
+    if (!c || c->shown == shown)
+        return;
+    c->shown = shown;
+    if (shown && !c->running && c->next_run > now_monotonic())
+        run_one(c);
 }
 
 void collector_run_now(struct app *app, const char *name)

@@ -43,6 +43,9 @@ struct collector_def {
      * collector keeps its (long) cadence; when it says yes, it runs at the
      * refresh interval. */
     bool (*wanted)(const struct app *app);
+    /* The cadence while wanted (by `wanted` or by the front end, see
+     * collector_want), in seconds; 0 means the refresh interval. */
+    double      cadence_wanted;
     /* Frees `state` of a custom run (NULL: free()). */
     void (*free_state)(void *state);
     /* Optional: a snapshot received from an agent's stream (a viewer,
@@ -55,8 +58,9 @@ struct collector_def {
 struct collector {
     const struct collector_def *def;
     struct app       *app;
-    struct snapshot  *current;      /* last published, owned (a ref) */
-    struct snapshot  *previous;     /* the one before, for deltas */
+    struct snapshot  *current;      /* last published, owned (a ref); kept
+                                       as it is when a run brings the same
+                                       data (same pointer: nothing changed) */
     /* The last published snapshot that had data (a ref; it may be
      * `current`), and when it was published (monotonic): what the screen
      * keeps showing, marked stale, while the server is down. */
@@ -71,6 +75,8 @@ struct collector {
     double            total_elapsed;
     unsigned long     runs;
     unsigned long     failures;
+    bool              shown;        /* the front end shows its data now
+                                       (collector_want) */
     void             *state;        /* private to a custom run */
     /* Fed from an agent's stream (collector_receive), not run: the shown
      * data is current until `good_until` (monotonic; 0 when not fed), and
@@ -118,6 +124,10 @@ void collectors_tick(struct app *app);
 /* Force every collector to run at the next tick (after a resume or an
  * action that changed what a pane shows). */
 void collectors_refresh_all(struct app *app);
+/* The front end shows (or stops showing) a collector's data: a
+ * collector with a `wanted` hook counts as wanted while shown, and runs at
+ * its cadence_wanted; one that was idle runs at once. */
+void collector_want(struct app *app, const char *name, bool shown);
 /* Run one collector now if it is not running. */
 void collector_run_now(struct app *app, const char *name);
 /* A collector by name, or NULL. */

@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,19 @@ struct snapshot *snapshot_new(const char *source, int ncols, const char *const *
     return s;
 }
 
+/* Whether p is a cell of the snapshot's arena (not to be freed alone). */
+static bool in_arena(const struct snapshot *s, const char *p)
+{
+    uintptr_t a = (uintptr_t)s->arena, x = (uintptr_t)p;
+    return s->arena && x >= a && x < a + s->arena_len;
+}
+
+static void cell_free(struct snapshot *s, char *p)
+{
+    if (p && !in_arena(s, p))
+        free(p);
+}
+
 struct snapshot *snapshot_from_result(const char *source, const PGresult *res)
 {
     int ncols = PQnfields(res), nrows = PQntuples(res);
@@ -30,11 +44,27 @@ struct snapshot *snapshot_from_result(const char *source, const PGresult *res)
     free(names);
     s->cap_rows = nrows;
     s->cells = xcalloc((size_t)(nrows * ncols > 0 ? nrows * ncols : 1), sizeof *s->cells);
+    size_t total = 0;
     for (int r = 0; r < nrows; r++)
         for (int c = 0; c < ncols; c++)
             if (!PQgetisnull(res, r, c))
-                s->cells[r * ncols + c] = xstrndup(PQgetvalue(res, r, c),
-                                                   (size_t)PQgetlength(res, r, c));
+                total += (size_t)PQgetlength(res, r, c) + 1;
+    if (total) {
+        s->arena = xmalloc(total);
+        s->arena_len = total;
+    }
+    char *at = s->arena;
+    for (int r = 0; r < nrows; r++) {
+        for (int c = 0; c < ncols; c++) {
+            if (PQgetisnull(res, r, c))
+                continue;
+            size_t n = (size_t)PQgetlength(res, r, c);
+            memcpy(at, PQgetvalue(res, r, c), n);
+            at[n] = '\0';
+            s->cells[r * ncols + c] = at;
+            at += n + 1;
+        }
+    }
     s->nrows = nrows;
     return s;
 }
@@ -63,6 +93,9 @@ int snapshot_add_column(struct snapshot *s, const char *name)
     if (have >= 0)
         return have;
     int ncols = s->ncols + 1;
+    /* Room for the rows there are: a row added later grows the table. */
+    if (s->cap_rows > s->nrows)
+        s->cap_rows = s->nrows;
     char **cells = xcalloc((size_t)((s->cap_rows ? s->cap_rows : 1) * ncols), sizeof *cells);
     for (int r = 0; r < s->nrows; r++)
         for (int c = 0; c < s->ncols; c++)
@@ -75,13 +108,41 @@ int snapshot_add_column(struct snapshot *s, const char *name)
     return ncols - 1;
 }
 
+void snapshot_set_cell(struct snapshot *s, int row, int col, const char *value)
+{
+    if (row < 0 || row >= s->nrows || col < 0 || col >= s->ncols)
+        return;
+    char **cell = &s->cells[row * s->ncols + col];
+    if (*cell && value && strcmp(*cell, value) == 0)
+        return;
+    cell_free(s, *cell);
+    *cell = xstrdup(value);
+}
+
 void snapshot_set(struct snapshot *s, int row, const char *column, const char *value)
 {
     int c = snapshot_add_column(s, column);
-    if (row < 0 || row >= s->nrows)
-        return;
-    free(s->cells[row * s->ncols + c]);
-    s->cells[row * s->ncols + c] = xstrdup(value);
+    snapshot_set_cell(s, row, c, value);
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+bool snapshot_same_data(const struct snapshot *a, const struct snapshot *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (!same_text(a->error, b->error) || a->ncols != b->ncols || a->nrows != b->nrows)
+        return false;
+    for (int c = 0; c < a->ncols; c++)
+        if (!same_text(a->columns[c], b->columns[c]))
+            return false;
+    for (int i = 0; i < a->nrows * a->ncols; i++)
+        if (!same_text(a->cells[i], b->cells[i]))
+            return false;
+    return true;
 }
 
 struct snapshot *snapshot_ref(struct snapshot *s)
@@ -96,9 +157,10 @@ void snapshot_unref(struct snapshot *s)
     if (!s || --s->refs > 0)
         return;
     for (int i = 0; i < s->nrows * s->ncols; i++)
-        free(s->cells[i]);
+        cell_free(s, s->cells[i]);
     for (int i = 0; i < s->ncols; i++)
         free(s->columns[i]);
+    free(s->arena);
     free(s->cells);
     free(s->columns);
     free(s->source);

@@ -24,6 +24,12 @@ struct snapshot {
     char  **columns;        /* ncols names */
     char  **cells;          /* nrows * ncols, NULL for SQL NULL */
     int     cap_rows;
+    /* The text of a query result's cells, in one block (snapshot_from_result):
+     * one allocation instead of one per cell, which is most of a big
+     * snapshot's memory and of its time to copy and free.  Cells set later
+     * are allocated one by one; the functions below tell them apart. */
+    char   *arena;
+    size_t  arena_len;
 };
 
 /* An empty table with these columns, to be filled with snapshot_add_row. */
@@ -42,8 +48,14 @@ void snapshot_set(struct snapshot *s, int row, const char *column, const char *v
 void snapshot_set_number(struct snapshot *s, int row, const char *column, double v, int decimals);
 /* Set a derived boolean: "t" or "f", or NULL when v < 0 (unknown). */
 void snapshot_set_bool(struct snapshot *s, int row, const char *column, int v);
+/* Set the cell at (row, col) to a copy of value (NULL allowed). */
+void snapshot_set_cell(struct snapshot *s, int row, int col, const char *value);
 /* Add a column (all NULL) and return its index; existing index if present. */
 int  snapshot_add_column(struct snapshot *s, const char *name);
+/* Whether two snapshots hold the same error, columns and cells (times
+ * aside): a collector whose new result equals the one it shows keeps the
+ * one it has (collector_publish), so nothing is held twice. */
+bool snapshot_same_data(const struct snapshot *a, const struct snapshot *b);
 
 struct snapshot *snapshot_ref(struct snapshot *s);
 void snapshot_unref(struct snapshot *s);

@@ -223,24 +223,9 @@ void stream_fields_free(struct stream_fields *f)
     memset(f, 0, sizeof *f);
 }
 
-static bool same_text(const char *a, const char *b)
-{
-    return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 bool stream_same_data(const struct snapshot *a, const struct snapshot *b)
 {
-    if (!a || !b)
-        return a == b;
-    if (!same_text(a->error, b->error) || a->ncols != b->ncols || a->nrows != b->nrows)
-        return false;
-    for (int c = 0; c < a->ncols; c++)
-        if (!same_text(a->columns[c], b->columns[c]))
-            return false;
-    for (int i = 0; i < a->nrows * a->ncols; i++)
-        if (!same_text(a->cells[i], b->cells[i]))
-            return false;
-    return true;
+    return snapshot_same_data(a, b);
 }
 
 /* ---- reading: times and members ---------------------------------------------------- */

@@ -14,8 +14,11 @@
  * Nothing here blocks: host names are looked up first on libuv's thread
  * pool (resolve.h) and handed to libpq as hostaddr, the connection is
  * opened with PQconnectStartParams and PQconnectPoll on a uv_poll_t,
- * queries go out with PQsendQueryParams one at a time from a FIFO queue
- * (query_queue.h, the type a pool's queue has too), and results are read
+ * queries go out from a FIFO queue (query_queue.h, the type a pool's queue
+ * has too): the monitoring queries, which carry a statement name, are
+ * prepared once per session and sent several at a time as one libpq
+ * pipeline (one write, one round trip, no planning of a known statement);
+ * any other query goes alone with PQsendQueryParams.  Results are read
  * with PQconsumeInput/PQgetResult when the socket is readable.  A query
  * that outlives its timeout is cancelled (PQcancel blocks, so it runs on a
  * thread of its own); if the server does not answer even the cancel,
@@ -69,6 +72,11 @@ int  pgconn_send(struct pgconn *c, const char *sql, int nparams,
  * is then still the caller's). */
 int  pgconn_submit(struct pgconn *c, struct query *q);
 
+/* Move up to `max` queries from `from` to the connection's queue, then
+ * send: the named ones at the head go out as one pipeline (query_queue.h).
+ * Returns how many moved, or -1 when the connection is not up. */
+int  pgconn_submit_from(struct pgconn *c, struct query_queue *from, int max);
+
 /* Close: queued queries fail with "connection closed", memory is freed
  * once libuv has closed the handles. */
 void pgconn_close(struct pgconn *c);
@@ -102,6 +110,8 @@ double pgconn_idle_for(const struct pgconn *c);
 /* Counters since start. */
 unsigned long pgconn_connects(const struct pgconn *c);
 unsigned long pgconn_queries(const struct pgconn *c);
+/* Pipelines sent (each one round trip for its queries). */
+unsigned long pgconn_pipelines(const struct pgconn *c);
 /* The backend pid of the connection when up, else 0. */
 int  pgconn_backend_pid(const struct pgconn *c);
 /* True when connected to a standby (pg_is_in_recovery at connect). */

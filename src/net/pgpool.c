@@ -4,6 +4,9 @@
 #include "net/pgpool.h"
 #include "base/xalloc.h"
 
+/* The most queries handed to one connection at a time. */
+#define PGPOOL_BATCH_MAX 32
+
 struct reservation {
     struct reservation *next;
     pgpool_reserve_cb   cb;
@@ -31,6 +34,7 @@ struct pgpool {
     char              *error;       /* last reason a connection failed */
     unsigned long      connects_closed;  /* counters of closed slots */
     unsigned long      queries_closed;
+    unsigned long      pipelines_closed;
     bool               freeing;
     int                handles_open;
     bool               opening;     /* inside pgconn_new */
@@ -68,6 +72,7 @@ static void conn_state(void *arg, struct pgconn *conn)
             if (p->slots[i].conn == conn && !p->slots[i].reserved) {
                 p->connects_closed += pgconn_connects(conn);
                 p->queries_closed += pgconn_queries(conn);
+                p->pipelines_closed += pgconn_pipelines(conn);
                 p->slots[i].conn = NULL;
                 pgconn_close(conn);
                 break;
@@ -203,9 +208,18 @@ static void dispatch(struct pgpool *p)
             grow(p);
             return;
         }
-        struct query *q = query_queue_pop(&p->queue);
-        if (pgconn_submit(pick->conn, q) != 0)
+        /* The monitoring queries waiting (the named ones at the head)
+         * all go to that one connection: a tick's queries go out as one
+         * pipeline (pgconn.c), one round trip.  Any other query goes
+         * alone, so that one lost connection fails only what it was
+         * running. */
+        int n = 0;
+        for (const struct query *q = p->queue.head; q && q->stmt && n < PGPOOL_BATCH_MAX; q = q->next)
+            n++;
+        if (pgconn_submit_from(pick->conn, &p->queue, n ? n : 1) < 0) {
+            struct query *q = query_queue_pop(&p->queue);
             query_finish(q, NULL, "connection not up", 0);
+        }
     }
 }
 
@@ -219,6 +233,7 @@ static void idle_check(uv_timer_t *t)
             pgconn_idle_for(s->conn) >= p->opts.idle_timeout) {
             p->connects_closed += pgconn_connects(s->conn);
             p->queries_closed += pgconn_queries(s->conn);
+            p->pipelines_closed += pgconn_pipelines(s->conn);
             pgconn_close(s->conn);
             s->conn = NULL;
             if (p->state_cb)
@@ -304,10 +319,23 @@ int pgpool_send(struct pgpool *p, const char *sql, int nparams,
                 const char *const *params, double timeout,
                 pgconn_result_cb cb, void *arg)
 {
+    return pgpool_send_prepared(p, NULL, sql, nparams, params, timeout, cb, arg);
+}
+
+int pgpool_send_prepared(struct pgpool *p, const char *stmt, const char *sql, int nparams,
+                         const char *const *params, double timeout,
+                         pgconn_result_cb cb, void *arg)
+{
     if (count_up(p, true) == 0)
         return -1;
-    query_queue_push(&p->queue, query_new(sql, nparams, params, timeout, cb, arg));
-    dispatch(p);
+    query_queue_push(&p->queue, query_new_prepared(stmt, sql, nparams, params, timeout, cb, arg));
+    /* A monitoring query is dispatched from the loop, after whatever else
+     * this turn queues (the rest of the tick's collectors): they travel
+     * together.  Any other goes now. */
+    if (stmt)
+        uv_timer_start(&p->kick, kick_cb, 0, 0);
+    else
+        dispatch(p);
     return 0;
 }
 
@@ -331,6 +359,7 @@ void pgpool_release(struct pgpool *p, struct pgconn *conn)
     if (s && pgconn_state(conn) == PGCONN_DOWN && s - p->slots >= p->opts.min) {
         p->connects_closed += pgconn_connects(conn);
         p->queries_closed += pgconn_queries(conn);
+        p->pipelines_closed += pgconn_pipelines(conn);
         pgconn_close(conn);
         s->conn = NULL;
     }
@@ -399,6 +428,7 @@ void pgpool_stats(const struct pgpool *p, struct pgpool_stats *out)
     out->max = p->opts.max;
     out->connects = p->connects_closed;
     out->queries = p->queries_closed;
+    out->pipelines = p->pipelines_closed;
     out->waiting = p->queue.length;
     for (int i = 0; i < p->opts.max; i++) {
         const struct slot *s = &p->slots[i];
@@ -406,6 +436,7 @@ void pgpool_stats(const struct pgpool *p, struct pgpool_stats *out)
             continue;
         out->connects += pgconn_connects(s->conn);
         out->queries += pgconn_queries(s->conn);
+        out->pipelines += pgconn_pipelines(s->conn);
         switch (pgconn_state(s->conn)) {
         case PGCONN_UP:
             out->open++;

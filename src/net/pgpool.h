@@ -45,6 +45,14 @@ int  pgpool_send(struct pgpool *pool, const char *sql, int nparams,
                  const char *const *params, double timeout,
                  pgconn_result_cb cb, void *arg);
 
+/* The same for a monitoring query that runs again and again: prepared
+ * once per session as statement `stmt` (a collector's name), and sent with
+ * the other queries queued in the same loop turn as one pipeline on one
+ * connection (query_queue.h). */
+int  pgpool_send_prepared(struct pgpool *pool, const char *stmt, const char *sql, int nparams,
+                          const char *const *params, double timeout,
+                          pgconn_result_cb cb, void *arg);
+
 /* Reserve a connection for a sequence of statements (SET lock_timeout,
  * then the DDL).  The callback runs once one is up and idle; it is never
  * called from inside pgpool_reserve itself.  Give it back with
@@ -71,6 +79,7 @@ struct pgpool_stats {
     int min, max;
     unsigned long connects;     /* sessions opened since start */
     unsigned long queries;
+    unsigned long pipelines;    /* of monitoring queries, one round trip each */
 };
 void pgpool_stats(const struct pgpool *pool, struct pgpool_stats *out);
 /* The backend pids of the pool's connections (for hiding pgdeck's own

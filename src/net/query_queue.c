@@ -22,10 +22,19 @@ struct query *query_new(const char *sql, int nparams, const char *const *params,
     return q;
 }
 
+struct query *query_new_prepared(const char *stmt, const char *sql, int nparams, const char *const *params,
+                                 double timeout, pgconn_result_cb cb, void *arg)
+{
+    struct query *q = query_new(sql, nparams, params, timeout, cb, arg);
+    q->stmt = stmt ? xstrdup(stmt) : NULL;
+    return q;
+}
+
 void query_finish(struct query *q, const PGresult *res, const char *error, double elapsed)
 {
     if (q->cb)
         q->cb(q->arg, error ? NULL : res, error, elapsed);
+    free(q->stmt);
     free(q->sql);
     for (int i = 0; i < q->nparams; i++)
         free(q->params[i]);

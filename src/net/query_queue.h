@@ -1,6 +1,8 @@
 #ifndef PGDECK_QUERY_QUEUE_H
 #define PGDECK_QUERY_QUEUE_H
 
+#include <stdbool.h>
+
 #include <libpq-fe.h>
 
 /* One PostgreSQL query on its way, and the queue it waits in.
@@ -22,6 +24,13 @@ typedef void (*pgconn_result_cb)(void *arg, const PGresult *res,
 
 struct query {
     struct query    *next;      /* in its queue */
+    /* A monitoring query that runs again and again: prepared once per
+     * session under a name made of this one and a hash of its text
+     * ("pgdeck_activity_1f2e..."), then executed by name, several of them
+     * in one libpq pipeline (pgconn.c).  NULL: sent as it is, alone, with
+     * the unnamed statement (actions, one-off look-ups). */
+    char            *stmt;
+    bool             preparing; /* pgconn's: a Prepare went out before it */
     char            *sql;
     int              nparams;
     char           **params;    /* text parameters, nparams of them */
@@ -40,6 +49,9 @@ struct query_queue {
  * is queued. */
 struct query *query_new(const char *sql, int nparams, const char *const *params,
                         double timeout, pgconn_result_cb cb, void *arg);
+/* The same, to be prepared as statement `stmt` (see struct query). */
+struct query *query_new_prepared(const char *stmt, const char *sql, int nparams, const char *const *params,
+                                 double timeout, pgconn_result_cb cb, void *arg);
 /* Tell the query's owner how it ended (one of res and error) and free it. */
 void query_finish(struct query *q, const PGresult *res, const char *error, double elapsed);
 

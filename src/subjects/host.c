@@ -25,7 +25,7 @@
 /* The first reading of CPU counters has nothing to compare with: the
  * first run reads twice, this far apart, on the thread pool (so --once
  * and check show rates too). */
-#define FIRST_WINDOW_S 0.2
+#define FIRST_WINDOW_S 0.1
 /* A server that is not on this host stays elsewhere: look again this
  * seldom rather than list its backends every refresh for nothing. */
 #define NOT_HERE_RECHECK_S 30.0
@@ -335,21 +335,32 @@ static int host_backends_run(struct collector *c)
     const char *sql = embedded_find(c->def->query);
     if (!sql)
         return -1;
-    return pgpool_send(c->app->primary, sql, 0, NULL, 0, backends_result, c);
+    return pgpool_send_prepared(c->app->primary, c->def->name, sql, 0, NULL, 0, backends_result, c);
 }
 
 /* ---- host: load, CPU, memory ------------------------------------------------ */
 
+/* The CPU figure is the busy share between two readings of /proc/stat.
+ * The first is taken when the collector first comes up, on the loop (three
+ * small files), even while it waits for the backends collector to say
+ * whether the server is on this host: by the time that is known the window
+ * has mostly passed, and the first figure costs no wait of its own (it
+ * waited 0.2 s after the backends job's own 0.2 s window, 0.4 s in all
+ * for --once).  A window shorter than SYSTEM_MIN_WINDOW_S is waited out on
+ * the thread pool. */
+#define SYSTEM_MIN_WINDOW_S 0.1
+
 struct system_state {
     bool   primed;
+    double primed_at;               /* monotonic, of the reading in cpu */
     struct host_cpu_times cpu;
 };
 
 struct system_job {
     struct host_job base;
     char  *root;
-    bool   first;
-    struct host_system before, now;
+    double wait;                    /* seconds, before reading */
+    struct host_system now;
     int    rc;
     char   err[256];
 };
@@ -357,15 +368,35 @@ struct system_job {
 static void system_work(struct host_job *base)
 {
     struct system_job *j = (struct system_job *)base;
-    if (j->first) {
-        if (host_read_system(j->root, &j->before, j->err, sizeof j->err) != 0) {
-            j->rc = -1;
-            return;
-        }
-        struct timespec ts = { 0, (long)(FIRST_WINDOW_S * 1e9) };
+    if (j->wait > 0) {
+        struct timespec ts = { 0, (long)(j->wait * 1e9) };
         nanosleep(&ts, NULL);
     }
     j->rc = host_read_system(j->root, &j->now, j->err, sizeof j->err);
+}
+
+static struct system_state *system_state_of(struct collector *c)
+{
+    if (!c->state)
+        c->state = xcalloc(1, sizeof(struct system_state));
+    return c->state;
+}
+
+/* The first reading, on the loop; 0 or -1 (the job reads again and says
+ * why). */
+static int system_prime(struct collector *c)
+{
+    struct system_state *st = system_state_of(c);
+    if (st->primed)
+        return 0;
+    struct host_system h;
+    char err[256];
+    if (host_read_system(host_proc_root(), &h, err, sizeof err) != 0)
+        return -1;
+    st->cpu = h.cpu;
+    st->primed = true;
+    st->primed_at = now_monotonic();
+    return 0;
 }
 
 static const char *const system_columns[] = {
@@ -397,20 +428,17 @@ static void system_done(struct host_job *base, struct collector *c)
         free(j);
         return;
     }
-    if (!c->state)
-        c->state = xcalloc(1, sizeof(struct system_state));
-    struct system_state *st = c->state;
-    if (j->rc != 0) {
+    struct system_state *st = system_state_of(c);
+    if (j->rc != 0 || !st->primed) {
         st->primed = false;
-        collector_publish(c, snapshot_failed(c->def->name, j->err));
+        collector_publish(c, snapshot_failed(c->def->name, j->rc != 0 ? j->err : "no first reading of /proc/stat"));
         free(j->root);
         free(j);
         return;
     }
-    const struct host_cpu_times *before = j->first ? &j->before.cpu : &st->cpu;
-    double busy = host_cpu_busy(before, &j->now.cpu);
+    double busy = host_cpu_busy(&st->cpu, &j->now.cpu);
     st->cpu = j->now.cpu;
-    st->primed = true;
+    st->primed_at = now_monotonic();
 
     struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof system_columns / sizeof system_columns[0]),
                                       system_columns);
@@ -440,16 +468,19 @@ static void system_done(struct host_job *base, struct collector *c)
 static int host_system_run(struct collector *c)
 {
     const char *why = host_unavailable(c->app);
-    if (why && !*why)
+    if (why && !*why) {
+        system_prime(c);
         return host_job_defer(c);
+    }
     if (why) {
         collector_publish(c, snapshot_failed(c->def->name, why));
         return 0;
     }
+    system_prime(c);
     const struct system_state *st = c->state;
     struct system_job *j = xcalloc(1, sizeof *j);
     j->root = xstrdup(host_proc_root());
-    j->first = !st || !st->primed;
+    j->wait = st->primed ? SYSTEM_MIN_WINDOW_S - (now_monotonic() - st->primed_at) : 0;
     if (host_job_start(&j->base, c, system_work, system_done) != 0) {
         free(j->root);
         free(j);
@@ -530,6 +561,8 @@ static void disks_done(struct host_job *base, struct collector *c)
         snapshot_set(s, r, "device", dev);
     }
     collector_publish(c, s);
+    /* sizes waits for the disks. */
+    host_job_kick_waiting(c->app);
     disks_job_free(j);
 }
 

@@ -246,7 +246,7 @@ int host_sizes_run(struct collector *c)
     const char *sql = embedded_find(c->def->query);
     if (!sql)
         return -1;
-    return pgpool_send(c->app->primary, sql, 0, NULL, 0, sizes_result, c);
+    return pgpool_send_prepared(c->app->primary, c->def->name, sql, 0, NULL, 0, sizes_result, c);
 }
 
 /* ---- the disk alert ---------------------------------------------------------- */

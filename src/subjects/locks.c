@@ -404,11 +404,16 @@ static void take_rows(struct snapshot *s, struct snapshot *from)
     s->cap_rows = from->cap_rows;
     s->columns = from->columns;
     s->cells = from->cells;
+    s->arena = from->arena;
+    s->arena_len = from->arena_len;
+    /* The old cells go with the block that holds them (snapshot.h). */
     from->ncols = old.ncols;
     from->nrows = old.nrows;
     from->cap_rows = old.cap_rows;
     from->columns = old.columns;
     from->cells = old.cells;
+    from->arena = old.arena;
+    from->arena_len = old.arena_len;
     snapshot_unref(from);
 }
 

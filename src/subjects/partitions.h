@@ -33,6 +33,13 @@ struct config;
 extern const struct action_def action_maintain;
 
 void derive_partitions(struct app *app, struct snapshot *now, const struct snapshot *prev);
+
+/* The partitions collector's run (partitions_read.c): a signature per
+ * partitioned table first, then only the trees that changed read again;
+ * and its state's destructor. */
+struct collector;
+int  partitions_run(struct collector *c);
+void partitions_free_state(void *state);
 /* `now` is the wall clock in seconds; the server's clock (server_now) is
  * preferred when the snapshot has it. */
 void derive_partitions_at(struct snapshot *s, const struct config *cfg, double now);

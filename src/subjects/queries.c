@@ -37,7 +37,6 @@
 struct text_entry {
     char *queryid;
     char *text;
-    char *fingerprint;      /* sql_fingerprint of text, hex; "" when it does not parse */
 };
 
 struct statements_state {
@@ -78,7 +77,6 @@ static void texts_clear(struct statements_state *st)
     for (int i = 0; i < st->size; i++) {
         free(st->slots[i].queryid);
         free(st->slots[i].text);
-        free(st->slots[i].fingerprint);
     }
     free(st->slots);
     st->size = 1024;
@@ -114,19 +112,8 @@ static void texts_put(struct statements_state *st, const char *queryid, const ch
         st->used++;
     } else {
         free(e->text);
-        free(e->fingerprint);
     }
     e->text = xstrdup(text);
-    /* Once per text: what a live query's text is matched with
-     * (statements_find), whatever its constants. */
-    uint64_t fp;
-    e->fingerprint = sql_fingerprint(text, &fp) == 0 ? xasprintf("%016llx", (unsigned long long)fp) : xstrdup("");
-}
-
-static const char *fingerprint_get(struct statements_state *st, const char *queryid)
-{
-    struct text_entry *e = texts_slot(st, queryid);
-    return e->queryid ? e->fingerprint : NULL;
 }
 
 static const char *texts_get(struct statements_state *st, const char *queryid)
@@ -153,7 +140,6 @@ static void statements_free_state(void *state)
     for (int i = 0; i < st->size; i++) {
         free(st->slots[i].queryid);
         free(st->slots[i].text);
-        free(st->slots[i].fingerprint);
     }
     free(st->slots);
     snapshot_unref(st->pending);
@@ -177,17 +163,11 @@ static void publish_with_texts(struct collector *c)
     struct snapshot *s = st->pending;
     st->pending = NULL;
     int qcol = snapshot_add_column(s, "query");
-    int fcol = snapshot_add_column(s, "fingerprint");
     int idcol = snapshot_column(s, "queryid");
     for (int r = 0; r < s->nrows; r++) {
         const char *id = snapshot_cell(s, r, idcol);
         const char *text = id ? texts_get(st, id) : NULL;
-        const char *fp = id ? fingerprint_get(st, id) : NULL;
-        free(s->cells[r * s->ncols + qcol]);
-        s->cells[r * s->ncols + qcol] = xstrdup(text ? text : st->texts_error ? st->texts_error
-                                                                  : "(text not available)");
-        free(s->cells[r * s->ncols + fcol]);
-        s->cells[r * s->ncols + fcol] = fp && *fp ? xstrdup(fp) : NULL;
+        snapshot_set_cell(s, r, qcol, text ? text : st->texts_error ? st->texts_error : "(text not available)");
     }
     collector_publish(c, s);
 }
@@ -264,7 +244,7 @@ static void stats_done(void *arg, const PGresult *res, const char *error, double
     }
     char *sql = sql_in_schema(embedded_find("queries/statement_texts.sql"), st->schema);
     const char *params[] = { ids };
-    if (!sql || pgpool_send(c->app->primary, sql, 1, params, 0, texts_done, c) != 0)
+    if (!sql || pgpool_send_prepared(c->app->primary, "statement_texts", sql, 1, params, 0, texts_done, c) != 0)
         publish_with_texts(c);
     free(sql);
     free(ids);
@@ -276,7 +256,7 @@ static int send_stats(struct collector *c)
     char *sql = sql_in_schema(embedded_find(c->def->query), st->schema);
     if (!sql)
         return -1;
-    int rc = pgpool_send(c->app->primary, sql, 0, NULL, 0, stats_done, c);
+    int rc = pgpool_send_prepared(c->app->primary, c->def->name, sql, 0, NULL, 0, stats_done, c);
     free(sql);
     return rc;
 }
@@ -328,6 +308,42 @@ static int statements_run(struct collector *c)
     return pgpool_send(c->app->primary, extension_sql, 0, NULL, 0, schema_found, c);
 }
 
+/* Fingerprints of statement texts, computed when a session's details ask
+ * for them rather than for every text as it arrives (at 5,000 statements
+ * that was most of pgdeck's CPU, and it brought libpg_query's parser into
+ * memory at start): a small cache by the text's 64-bit hash. */
+#define FP_CACHE 2048
+
+struct fp_entry {
+    uint64_t text_hash;
+    uint64_t fingerprint;
+    bool     used, parses;
+};
+
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+    return h;
+}
+
+static int fingerprint_cached(const char *text, uint64_t *fp)
+{
+    static struct fp_entry *cache;
+    if (!cache)
+        cache = xcalloc(FP_CACHE, sizeof *cache);
+    uint64_t h = text_hash(text);
+    struct fp_entry *e = &cache[h % FP_CACHE];
+    if (!e->used || e->text_hash != h) {
+        e->used = true;
+        e->text_hash = h;
+        e->parses = sql_fingerprint(text, &e->fingerprint) == 0;
+    }
+    *fp = e->fingerprint;
+    return e->parses ? 0 : -1;
+}
+
 int statements_find(const struct snapshot *statements, const char *query, const char *database,
                     const char *user)
 {
@@ -336,14 +352,17 @@ int statements_find(const struct snapshot *statements, const char *query, const 
         return -2;
     if (!statements)
         return -1;
-    char hex[24];
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)fp);
+    int qcol = snapshot_column(statements, "query");
+    int dcol = snapshot_column(statements, "database");
+    int ucol = snapshot_column(statements, "username");
     for (int r = 0; r < statements->nrows; r++) {
-        const char *f = snapshot_get(statements, r, "fingerprint");
-        const char *d = snapshot_get(statements, r, "database");
-        const char *u = snapshot_get(statements, r, "username");
-        if (f && strcmp(f, hex) == 0 && (!database || (d && strcmp(d, database) == 0)) &&
-            (!user || (u && strcmp(u, user) == 0)))
+        const char *d = snapshot_cell(statements, r, dcol);
+        const char *u = snapshot_cell(statements, r, ucol);
+        if ((database && (!d || strcmp(d, database) != 0)) || (user && (!u || strcmp(u, user) != 0)))
+            continue;
+        const char *text = snapshot_cell(statements, r, qcol);
+        uint64_t row_fp;
+        if (text && fingerprint_cached(text, &row_fp) == 0 && row_fp == fp)
             return r;
     }
     return -1;
@@ -485,8 +504,11 @@ static int perf_queries(const struct app *app, struct perfdata *out, int max)
 static const struct collector_def collectors[] = {
     { .name = "activity",   .source = SERVER_PRIMARY, .query = "queries/activity.sql",
       .own_pids = true, .derive = derive_activity_host },
+    /* pg_stat_statements is read every 2 s while the pane shows it (t),
+     * every 30 s otherwise: its 5,000 rows at scale were a third of
+     * pgdeck's server time, for a view that is mostly not on screen. */
     { .name = "statements", .source = SERVER_PRIMARY, .query = "queries/statements.sql",
-      .cadence = 2, .run = statements_run, .free_state = statements_free_state },
+      .cadence = 30, .cadence_wanted = 2, .run = statements_run, .free_state = statements_free_state },
 };
 
 static const struct action_def *const actions[] = {

@@ -4,7 +4,10 @@
  * stops it: down, why, since when, when it retries, and its state callback
  * hears each change.  Also the pool's queue (net/query_queue.h): queries
  * that wait for a connection, time out, or are failed with the pool or
- * with the connection. */
+ * with the connection; and the monitoring queries' pipelines: prepared
+ * once per session, a loop turn's queries in one round trip, an error or
+ * a timeout failing only its own query, prepared again after a
+ * reconnect. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -436,6 +439,156 @@ static void test_pool_closed_tells_running_and_waiting_queries(void **state)
     settle();
 }
 
+/* ---- pipelines of prepared statements ---- */
+
+static void send_named(struct pgpool *pool, const char *stmt, const char *sql, double timeout, struct answer *a)
+{
+    memset(a, 0, sizeof *a);
+    assert_int_equal(pgpool_send_prepared(pool, stmt, sql, 0, NULL, timeout, got_answer, a), 0);
+}
+
+/* The monitoring queries of one loop turn go to one connection as one
+ * pipeline, and come back in order, each with its own answer. */
+static void test_named_queries_of_a_turn_go_out_as_one_pipeline(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer a[5];
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 2);
+    struct pgpool_stats before, after;
+    pgpool_stats(pool, &before);
+    answers_seen = 0;
+    for (int i = 0; i < 5; i++) {
+        char stmt[16], *sql = xasprintf("SELECT %d", i);
+        snprintf(stmt, sizeof stmt, "test_%d", i);
+        send_named(pool, stmt, sql, 0, &a[i]);
+        free(sql);
+    }
+    assert_true(run_until(&a[4].done, 10));
+    for (int i = 0; i < 5; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "%d", i);
+        assert_string_equal(a[i].error, "");
+        assert_string_equal(a[i].value, want);
+        assert_int_equal(a[i].order, i + 1);
+    }
+    pgpool_stats(pool, &after);
+    assert_int_equal(after.pipelines - before.pipelines, 1);
+    assert_int_equal(after.queries - before.queries, 5);
+    close_server(&s);
+}
+
+/* A statement is prepared once per session and then executed by name:
+ * the server's list of prepared statements holds it, with the time it was
+ * prepared, which a second run does not change. */
+static void test_named_query_is_prepared_once_per_session(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer first, second;
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 1);
+    const char *sql = "SELECT prepare_time::text FROM pg_catalog.pg_prepared_statements "
+                      "WHERE name LIKE 'pgdeck\\_test\\_prepared\\_%'";
+    send_named(pool, "test_prepared", sql, 0, &first);
+    assert_true(run_until(&first.done, 10));
+    assert_string_equal(first.error, "");
+    assert_string_not_equal(first.value, "");
+    send_named(pool, "test_prepared", sql, 0, &second);
+    assert_true(run_until(&second.done, 10));
+    assert_string_equal(second.error, "");
+    assert_string_equal(second.value, first.value);
+    close_server(&s);
+}
+
+/* An error in a pipeline fails its own query only: the ones before and
+ * after it answer (a Sync per query). */
+static void test_failed_statement_fails_only_its_query(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer before, bad, unknown, after;
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 1);
+    send_named(pool, "test_before", "SELECT 'before'", 0, &before);
+    send_named(pool, "test_bad", "SELECT 1 / 0", 0, &bad);
+    send_named(pool, "test_unknown", "SELECT * FROM no_such_table_here", 0, &unknown);
+    send_named(pool, "test_after", "SELECT 'after'", 0, &after);
+    assert_true(run_until(&after.done, 10));
+    assert_string_equal(before.value, "before");
+    assert_string_equal(bad.error, "division by zero");
+    assert_non_null(strstr(unknown.error, "no_such_table_here"));
+    assert_string_equal(after.error, "");
+    assert_string_equal(after.value, "after");
+    assert_int_equal(server_state(&s), PGCONN_UP);
+    close_server(&s);
+}
+
+/* A query of a pipeline past its timeout is cancelled and says so; the
+ * query behind it in the same pipeline still answers. */
+static void test_timeout_in_a_pipeline_fails_only_that_query(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer slow, next;
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 1);
+    send_named(pool, "test_slow", "SELECT pg_sleep(30)", 0.5, &slow);
+    send_named(pool, "test_next", "SELECT 'next'", 0, &next);
+    assert_true(run_until(&next.done, 10));
+    assert_true(slow.done);
+    assert_string_equal(slow.error, "timed out after 0.5 s");
+    assert_string_equal(next.error, "");
+    assert_string_equal(next.value, "next");
+    assert_int_equal(server_state(&s), PGCONN_UP);
+    close_server(&s);
+}
+
+/* A new session has none of the old one's statements: after a reconnect
+ * the query is prepared again rather than executed by a name the server
+ * does not know. */
+/* The backend's pid, and whether this very statement is prepared there
+ * ("1234 prepared"); a statement sent unnamed says "1234 unnamed". */
+#define AGAIN_SQL "SELECT pg_backend_pid()::text || CASE WHEN EXISTS (SELECT FROM " \
+    "pg_catalog.pg_prepared_statements WHERE name LIKE 'pgdeck\\_test\\_again\\_%') " \
+    "THEN ' prepared' ELSE ' unnamed' END"
+
+static void test_reconnect_prepares_again(void **state)
+{
+    (void)state;
+    static struct server s, killer;
+    static struct heard h, hk;
+    static struct answer first, kill, again;
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 1);
+    send_named(pool, "test_again", AGAIN_SQL, 0, &first);
+    assert_true(run_until(&first.done, 10));
+    assert_string_equal(first.error, "");
+    assert_non_null(strstr(first.value, " prepared"));
+    char *sql = xasprintf("SELECT pg_terminate_backend(%d)", atoi(first.value));
+    send_to(primary_pool_up(&killer, &hk, 5, 1), sql, &kill);
+    free(sql);
+    assert_true(run_until(&kill.done, 5));
+    assert_string_equal(kill.value, "t");
+    /* Until the pool has seen the session go and come back, a send may
+     * meet the dead one: ask until an answer comes from a new backend. */
+    double end = now_monotonic() + 20;
+    do {
+        bool never = false;
+        run_until(&never, 0.2);
+        if (pgpool_state(pool) != PGCONN_UP)
+            continue;
+        send_named(pool, "test_again", AGAIN_SQL, 0, &again);
+        assert_true(run_until(&again.done, 10));
+    } while ((!again.done || strcmp(again.error, "") != 0 || strcmp(again.value, first.value) == 0) &&
+             now_monotonic() < end);
+    assert_string_equal(again.error, "");
+    assert_string_not_equal(again.value, first.value);
+    assert_non_null(strstr(again.value, " prepared"));
+    close_server(&s);
+    close_server(&killer);
+}
+
 int main(void)
 {
     loop = uv_default_loop();
@@ -448,6 +601,11 @@ int main(void)
         cmocka_unit_test(test_pool_query_times_out_and_the_pool_goes_on),
         cmocka_unit_test(test_pool_query_fails_with_its_connection_the_next_waits),
         cmocka_unit_test(test_pool_closed_tells_running_and_waiting_queries),
+        cmocka_unit_test(test_named_queries_of_a_turn_go_out_as_one_pipeline),
+        cmocka_unit_test(test_named_query_is_prepared_once_per_session),
+        cmocka_unit_test(test_failed_statement_fails_only_its_query),
+        cmocka_unit_test(test_timeout_in_a_pipeline_fails_only_that_query),
+        cmocka_unit_test(test_reconnect_prepares_again),
         cmocka_unit_test(test_pgbouncer_killed_is_down_then_up_again),
         cmocka_unit_test(test_redis_killed_is_down_then_up_again),
         cmocka_unit_test(test_replica_stopped_is_down_then_up_again),

@@ -76,9 +76,10 @@ static const struct table_def tables[] = {
 
 static int key(struct ui *ui, struct pane *p, int ch)
 {
-    (void)ui;
     if (ch == 't') {
         p->mode = !p->mode;
+        /* pg_stat_statements is read often only while it is shown. */
+        collector_want(ui->app, "statements", p->mode == 1);
         table_state_free(&p->table);
         p->table.sort_column = -1;
         return KEY_HANDLED | KEY_REDRAW;

@@ -1,0 +1,413 @@
+/* The partitions collector's run: incremental.  At 5,000 partitions the
+ * whole-database read (partitions.sql: every bound parsed, every leaf's
+ * pg_total_relation_size) takes seconds; most runs nothing has changed.
+ * So each run first reads a signature per partitioned table
+ * (partitions_signature.sql: catalog row versions, direct partitions, their
+ * statistics counters; no relation opened), and then reads again only the
+ * trees whose signature changed, whose next bound the server's clock has
+ * passed, or whose last read is older than PARTITIONS_REREAD seconds (the
+ * exact sizes of a tree that is only ever written to through paths the
+ * counters do not see).  The rows of the other trees are taken from the
+ * current snapshot, with the server's clock of this run.  A first run or
+ * one after a failed run reads everything.  (After a failover the other
+ * server's tables have other row versions: their signatures differ.) */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/app.h"
+#include "core/collector.h"
+#include "net/pgconn.h"
+#include "net/pgpool.h"
+#include "subjects/partitions.h"
+#include "base/clock.h"
+#include "base/embedded.h"
+#include "base/xalloc.h"
+
+/* An unchanged tree is read whole again after this many seconds. */
+#define PARTITIONS_REREAD 600.0
+
+/* A partitioned table as the signature query gave it. */
+struct part_sig {
+    unsigned long oid, root;
+    char         *signature;
+};
+
+/* A tree (by its root) as last read. */
+struct part_tree {
+    unsigned long root;
+    double        read_at;      /* monotonic */
+    double        next_bound;   /* server epoch, NAN when none */
+};
+
+struct partitions_state {
+    bool             valid;     /* sigs and trees describe `current` */
+    struct part_sig *sigs;      /* the last read, sorted by oid */
+    int              nsigs;
+    struct part_tree *trees;    /* sorted by root */
+    int              ntrees;
+    char           **columns;   /* partitions.sql's, from the last read */
+    int              ncolumns;
+    /* The run under way: the signatures in display order, the server's
+     * clock, and which roots are read again. */
+    struct part_sig *next;
+    int              nnext;
+    char            *server_now;
+    unsigned long   *reread;    /* sorted */
+    int              nreread;
+    bool             full;
+};
+
+static void sigs_free(struct part_sig *sigs, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(sigs[i].signature);
+    free(sigs);
+}
+
+static void run_clear(struct partitions_state *st)
+{
+    sigs_free(st->next, st->nnext);
+    st->next = NULL;
+    st->nnext = 0;
+    free(st->server_now);
+    st->server_now = NULL;
+    free(st->reread);
+    st->reread = NULL;
+    st->nreread = 0;
+    st->full = false;
+}
+
+static void columns_free(struct partitions_state *st)
+{
+    for (int i = 0; i < st->ncolumns; i++)
+        free(st->columns[i]);
+    free(st->columns);
+    st->columns = NULL;
+    st->ncolumns = 0;
+}
+
+void partitions_free_state(void *state)
+{
+    struct partitions_state *st = state;
+    if (!st)
+        return;
+    run_clear(st);
+    sigs_free(st->sigs, st->nsigs);
+    free(st->trees);
+    columns_free(st);
+    free(st);
+}
+
+static struct partitions_state *state_of(struct collector *c)
+{
+    if (!c->state)
+        c->state = xcalloc(1, sizeof(struct partitions_state));
+    return c->state;
+}
+
+static int cmp_ulong(const void *a, const void *b)
+{
+    unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_sig(const void *a, const void *b)
+{
+    return cmp_ulong(&((const struct part_sig *)a)->oid, &((const struct part_sig *)b)->oid);
+}
+
+static int cmp_tree(const void *a, const void *b)
+{
+    return cmp_ulong(&((const struct part_tree *)a)->root, &((const struct part_tree *)b)->root);
+}
+
+static const struct part_sig *sig_find(const struct partitions_state *st, unsigned long oid)
+{
+    struct part_sig key = { .oid = oid };
+    return st->nsigs ? bsearch(&key, st->sigs, (size_t)st->nsigs, sizeof key, cmp_sig) : NULL;
+}
+
+static struct part_tree *tree_find(const struct partitions_state *st, unsigned long root)
+{
+    struct part_tree key = { .root = root };
+    return st->ntrees ? bsearch(&key, st->trees, (size_t)st->ntrees, sizeof key, cmp_tree) : NULL;
+}
+
+static bool rereads(const struct partitions_state *st, unsigned long root)
+{
+    return st->full || (st->nreread &&
+                        bsearch(&root, st->reread, (size_t)st->nreread, sizeof root, cmp_ulong));
+}
+
+static unsigned long oid_of(const char *v)
+{
+    return v ? strtoul(v, NULL, 10) : 0;
+}
+
+/* (oid, row) of a table of rows, sorted by oid, to find rows by oid. */
+struct oid_row {
+    unsigned long oid;
+    int           row;
+};
+
+static int cmp_oid_row(const void *a, const void *b)
+{
+    return cmp_ulong(&((const struct oid_row *)a)->oid, &((const struct oid_row *)b)->oid);
+}
+
+static int row_of(const struct oid_row *index, int n, unsigned long oid)
+{
+    struct oid_row key = { .oid = oid };
+    const struct oid_row *hit = n ? bsearch(&key, index, (size_t)n, sizeof key, cmp_oid_row) : NULL;
+    return hit ? hit->row : -1;
+}
+
+/* ---- the second query's result, merged with the rows kept --------------- */
+
+static void tree_touch(struct partitions_state *st, struct part_tree **trees, int *n, int *cap,
+                       unsigned long root, double next_bound, double now)
+{
+    /* A tree's rows come together (ordered by root). */
+    if (*n > 0 && (*trees)[*n - 1].root == root) {
+        struct part_tree *t = &(*trees)[*n - 1];
+        if (!isnan(next_bound) && (isnan(t->next_bound) || next_bound < t->next_bound))
+            t->next_bound = next_bound;
+        return;
+    }
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        *trees = xrealloc(*trees, (size_t)*cap * sizeof **trees);
+    }
+    const struct part_tree *old = rereads(st, root) ? NULL : tree_find(st, root);
+    (*trees)[(*n)++] = old ? *old : (struct part_tree){ root, now, next_bound };
+}
+
+/* `res`: partitions.sql's rows for the trees read again, or NULL when
+ * none is (every row then comes from the current snapshot). */
+static void merge_and_publish(struct collector *c, const PGresult *res)
+{
+    struct partitions_state *st = state_of(c);
+    const struct snapshot *cur = c->current;
+    if (res) {
+        /* The query's columns: the current snapshot also has the ones
+         * derive added, which derive sets again. */
+        columns_free(st);
+        st->ncolumns = PQnfields(res);
+        st->columns = xcalloc((size_t)(st->ncolumns ? st->ncolumns : 1), sizeof *st->columns);
+        for (int i = 0; i < st->ncolumns; i++)
+            st->columns[i] = xstrdup(PQfname(res, i));
+    }
+    int ncols = st->ncolumns, nres = res ? PQntuples(res) : 0;
+    int *from = xcalloc((size_t)(ncols ? ncols : 1), sizeof *from);
+    int oidcol = -1, nowcol = -1, boundcol = -1;
+    for (int i = 0; i < ncols; i++) {
+        from[i] = st->full || !cur ? -1 : snapshot_column(cur, st->columns[i]);
+        if (strcmp(st->columns[i], "oid") == 0)
+            oidcol = i;
+        else if (strcmp(st->columns[i], "server_now") == 0)
+            nowcol = i;
+        else if (strcmp(st->columns[i], "next_bound") == 0)
+            boundcol = i;
+    }
+    struct snapshot *s = snapshot_new(c->def->name, ncols, (const char *const *)st->columns);
+
+    struct oid_row *got = xcalloc((size_t)(nres ? nres : 1), sizeof *got);
+    for (int r = 0; r < nres; r++)
+        got[r] = (struct oid_row){ oidcol < 0 ? 0 : oid_of(PQgetvalue(res, r, oidcol)), r };
+    qsort(got, (size_t)nres, sizeof *got, cmp_oid_row);
+    bool *used = xcalloc((size_t)(nres ? nres : 1), sizeof *used);
+    int nkept = 0;
+    struct oid_row *kept = NULL;
+    if (!st->full && cur) {
+        int curoid = snapshot_column(cur, "oid");
+        kept = xcalloc((size_t)(cur->nrows ? cur->nrows : 1), sizeof *kept);
+        for (int r = 0; r < cur->nrows; r++)
+            kept[nkept++] = (struct oid_row){ oid_of(snapshot_cell(cur, r, curoid)), r };
+        qsort(kept, (size_t)nkept, sizeof *kept, cmp_oid_row);
+    }
+
+    const char **values = xcalloc((size_t)ncols, sizeof *values);
+    struct part_tree *trees = NULL;
+    int ntrees = 0, cap = 0;
+    struct part_sig *sigs = xcalloc((size_t)(st->nnext ? st->nnext : 1), sizeof *sigs);
+    int nsigs = 0;
+    double now = now_monotonic();
+    /* In the signature query's order, which is partitions.sql's. */
+    for (int i = 0; i < st->nnext; i++) {
+        const struct part_sig *g = &st->next[i];
+        bool fresh = rereads(st, g->root);
+        int row = fresh ? row_of(got, nres, g->oid) : row_of(kept, nkept, g->oid);
+        if (row < 0)
+            continue;   /* created or dropped between the two queries:
+                           its tree is read again next run */
+        for (int k = 0; k < ncols; k++) {
+            if (fresh)
+                values[k] = PQgetisnull(res, row, k) ? NULL : PQgetvalue(res, row, k);
+            else
+                values[k] = k == nowcol ? st->server_now : from[k] < 0 ? NULL : snapshot_cell(cur, row, from[k]);
+        }
+        snapshot_add_row(s, values);
+        if (fresh)
+            used[row] = true;
+        double bound = fresh && boundcol >= 0 && !PQgetisnull(res, row, boundcol)
+                     ? strtod(PQgetvalue(res, row, boundcol), NULL) : NAN;
+        tree_touch(st, &trees, &ntrees, &cap, g->root, bound, now);
+        sigs[nsigs++] = (struct part_sig){ g->oid, g->root, xstrdup(g->signature) };
+    }
+    /* A table the second query saw and the first did not (created between
+     * them): shown, and its tree read again next run (no signature). */
+    for (int r = 0; r < nres; r++)
+        if (!used[r]) {
+            for (int k = 0; k < ncols; k++)
+                values[k] = PQgetisnull(res, r, k) ? NULL : PQgetvalue(res, r, k);
+            snapshot_add_row(s, values);
+        }
+
+    qsort(sigs, (size_t)nsigs, sizeof *sigs, cmp_sig);
+    qsort(trees, (size_t)ntrees, sizeof *trees, cmp_tree);
+    sigs_free(st->sigs, st->nsigs);
+    free(st->trees);
+    st->sigs = sigs;
+    st->nsigs = nsigs;
+    st->trees = trees;
+    st->ntrees = ntrees;
+    st->valid = true;
+    run_clear(st);
+    free(values);
+    free(kept);
+    free(used);
+    free(got);
+    free(from);
+    collector_publish(c, s);
+}
+
+static void fail(struct collector *c, const char *error)
+{
+    struct partitions_state *st = state_of(c);
+    run_clear(st);
+    st->valid = false;
+    collector_publish(c, snapshot_failed(c->def->name, error));
+}
+
+static void trees_done(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (!c->app->collectors)
+        return;
+    if (error)
+        fail(c, error);
+    else
+        merge_and_publish(c, res);
+}
+
+/* ---- the signature, and which trees to read again ------------------------ */
+
+/* The tables of the trees to read again, as an oid[] literal. */
+static char *tables_of_rereads(const struct partitions_state *st)
+{
+    size_t cap = 64, len = 0;
+    char *list = xmalloc(cap);
+    list[len++] = '{';
+    for (int i = 0; i < st->nnext; i++) {
+        if (!rereads(st, st->next[i].root))
+            continue;
+        if (len + 24 > cap) {
+            cap *= 2;
+            list = xrealloc(list, cap);
+        }
+        len += (size_t)snprintf(list + len, cap - len, "%s%lu", len > 1 ? "," : "", st->next[i].oid);
+    }
+    list[len++] = '}';
+    list[len] = '\0';
+    return list;
+}
+
+static void signature_done(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (!c->app->collectors)
+        return;
+    if (error) {
+        fail(c, error);
+        return;
+    }
+    struct partitions_state *st = state_of(c);
+    int n = PQntuples(res);
+    st->next = xcalloc((size_t)(n ? n : 1), sizeof *st->next);
+    st->nnext = n;
+    st->reread = xcalloc((size_t)(n ? n : 1), sizeof *st->reread);
+    double now = now_monotonic(), server_now = NAN;
+    for (int r = 0; r < n; r++) {
+        const char *sig = pgres_get(res, r, "signature");
+        struct part_sig *g = &st->next[r];
+        g->oid = oid_of(pgres_get(res, r, "oid"));
+        g->root = oid_of(pgres_get(res, r, "root_oid"));
+        g->signature = xstrdup(sig ? sig : "");
+        if (r == 0) {
+            const char *v = pgres_get(res, r, "server_now");
+            st->server_now = xstrdup(v);
+            server_now = v ? strtod(v, NULL) : NAN;
+        }
+    }
+    if (!st->full) {
+        for (int r = 0; r < n; r++) {
+            const struct part_sig *g = &st->next[r];
+            const struct part_sig *old = sig_find(st, g->oid);
+            const struct part_tree *t = tree_find(st, g->root);
+            bool changed = !old || old->root != g->root || strcmp(old->signature, g->signature) != 0 ||
+                           !t || now - t->read_at >= PARTITIONS_REREAD ||
+                           (!isnan(t->next_bound) && !(server_now < t->next_bound));
+            if (changed)
+                st->reread[st->nreread++] = g->root;
+        }
+        qsort(st->reread, (size_t)st->nreread, sizeof *st->reread, cmp_ulong);
+        /* Every table of a tree read again is in the list: a tree is read
+         * whole.  Every tree read again: that is a full read. */
+        int trees = 0, again = 0;
+        for (int r = 0; r < n; r++)
+            if (r == 0 || !st->next[r].root || st->next[r].root != st->next[r - 1].root) {
+                trees++;
+                again += rereads(st, st->next[r].root);
+            }
+        if (trees > 0 && again == trees)
+            st->full = true;
+    }
+    const char *sql = embedded_find(c->def->query);
+    if (!sql) {
+        fail(c, "query file missing from the build");
+        return;
+    }
+    if (!st->full && st->nreread == 0) {
+        merge_and_publish(c, NULL);
+        return;
+    }
+    int rc;
+    if (st->full) {
+        const char *params[] = { NULL };
+        rc = pgpool_send_prepared(c->app->primary, c->def->name, sql, 1, params, 0, trees_done, c);
+    } else {
+        char *list = tables_of_rereads(st);
+        const char *params[] = { list };
+        rc = pgpool_send_prepared(c->app->primary, "partitions_trees", sql, 1, params, 0, trees_done, c);
+        free(list);
+    }
+    if (rc != 0)
+        fail(c, pgpool_error(c->app->primary) ? pgpool_error(c->app->primary) : "the primary is not connected");
+}
+
+int partitions_run(struct collector *c)
+{
+    struct partitions_state *st = state_of(c);
+    const struct snapshot *cur = c->current;
+    run_clear(st);
+    st->full = !st->valid || !st->ncolumns || !cur || cur->error;
+    const char *sql = embedded_find("queries/partitions_signature.sql");
+    if (!sql)
+        return -1;
+    return pgpool_send_prepared(c->app->primary, "partitions_signature", sql, 0, NULL, 0, signature_done, c);
+}

@@ -1,0 +1,113 @@
+#!/bin/sh
+# The partitions collector reads again only the trees that changed
+# (issue 14): a headless agent on a database of its own with two trees,
+# A (range partitioned, three partitions and a default) and B (list
+# partitioned, one of its partitions itself partitioned).  pg_stat_statements
+# counts the rows the partitions query returned: one row per partitioned
+# table it read.
+#   - the first run reads both trees (3 rows: A, B, B's nested table);
+#   - a partition added to A: A is read again alone (1 row more), the
+#     published snapshot has A with its new partition and B as it was;
+#   - a partition detached from B: B's tree alone (2 rows more);
+#   - rows inserted into A's default partition: A alone again, and the
+#     snapshot has them (sizes and rows follow the statistics counters);
+#   - nothing changed: runs read the signature only.
+. tests/e2e/lib.sh
+
+PGDECK=$(pgdeck_bin)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pgdeck-partinc.XXXXXX")
+at_exit "rm -rf '$TMP'"
+XDG_CONFIG_HOME=$TMP/xdg
+export XDG_CONFIG_HOME
+
+NAME=partinc$$
+DB=pgdeck_partinc_$$
+SOCKDB="host=$PGDECK_SOCKET_DIR port=$PGDECK_PG_PORT user=postgres"
+TDB="$SOCKDB dbname=$DB"
+clear_keys() {
+	redis_q --scan --pattern "pgdeck:{$NAME}:*" | while read -r _k; do redis_q DEL "$_k" >/dev/null; done
+}
+psql_q "CREATE DATABASE $DB"
+at_exit "psql -XAtq -c 'DROP DATABASE IF EXISTS $DB WITH (FORCE)' >/dev/null 2>&1; clear_keys"
+
+psql_q "
+CREATE TABLE a_events (at date NOT NULL, v int) PARTITION BY RANGE (at);
+CREATE TABLE a_events_2025 PARTITION OF a_events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE a_events_2026 PARTITION OF a_events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE TABLE a_events_2027 PARTITION OF a_events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+CREATE TABLE a_events_default PARTITION OF a_events DEFAULT;
+CREATE TABLE b_regions (region text NOT NULL, at date NOT NULL) PARTITION BY LIST (region);
+CREATE TABLE b_regions_eu PARTITION OF b_regions FOR VALUES IN ('eu') PARTITION BY RANGE (at);
+CREATE TABLE b_regions_eu_all PARTITION OF b_regions_eu FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+CREATE TABLE b_regions_us PARTITION OF b_regions FOR VALUES IN ('us');
+CREATE TABLE b_regions_uk PARTITION OF b_regions FOR VALUES IN ('uk');
+" "$TDB"
+DBID=$(psql_q "SELECT oid FROM pg_database WHERE datname = '$DB'")
+psql_q "SELECT pg_stat_statements_reset(0, $DBID, 0)" >/dev/null
+
+# calls and rows of the partitions query (its text has the per_table
+# step; the signature query's has not) in the test database.
+reads() {
+	psql_q "SELECT coalesce(sum(calls), 0) || ' ' || coalesce(sum(rows), 0) FROM pg_stat_statements
+	         WHERE dbid = $DBID AND query LIKE '%per_table AS (%'"
+}
+signatures() {
+	psql_q "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+	         WHERE dbid = $DBID AND query LIKE '%kids AS (%'"
+}
+
+cat > "$TMP/part.py" <<'PY'
+# The last partitions snapshot the agent published: "name partitions
+# default_rows" for each row.  Usage: part.py PORT NAME
+import json, subprocess, sys
+out = subprocess.run(["redis-cli", "-p", sys.argv[1], "XREVRANGE", "pgdeck:{%s}:partitions" % sys.argv[2],
+                      "+", "-", "COUNT", "1"], capture_output=True, text=True, check=True).stdout.split("\n")
+kv = out[1:]
+fields = dict(zip(kv[0::2], kv[1::2]))
+snap = json.loads(fields["snapshot"])
+cols = snap["columns"]
+for row in snap["rows"]:
+    r = dict(zip(cols, row)) if isinstance(row, list) else row
+    print(r["name"], r["partitions"], "" if r["default_rows"] is None else r["default_rows"])
+PY
+part() { python3 "$TMP/part.py" "$PGDECK_REDIS_PORT" "$NAME" 2>/dev/null; }
+shows() { part | grep -qx "$1"; }
+
+"$PGDECK" agent --publish "$REDIS_URL" --name "$NAME" --interval 0.5 "$TDB" > "$TMP/agent.out" 2> "$TMP/agent.err" &
+APID=$!
+at_exit "kill \$APID 2>/dev/null"
+
+if wait_until 30 shows "public.a_events 4 0"; then ok "the first run shows A with its 4 partitions"
+else not_ok "the first run shows A with its 4 partitions"; diag "$(part)"; diag "$(cat "$TMP/agent.err")"; fi
+check_eq "... and B's tree: B and its nested table" "public.b_regions 3 
+public.b_regions_eu 1 " "$(part | grep b_regions)"
+check_eq "the first run read every tree: 3 rows" "1 3" "$(reads)"
+
+psql_q "CREATE TABLE a_events_2028 PARTITION OF a_events FOR VALUES FROM ('2028-01-01') TO ('2029-01-01')" "$TDB"
+if wait_until 40 shows "public.a_events 5 0"; then ok "a partition added to A: A shows 5 partitions"
+else not_ok "a partition added to A: A shows 5 partitions"; diag "$(part)"; fi
+check_eq "... B is still shown as it was" "public.b_regions 3 
+public.b_regions_eu 1 " "$(part | grep b_regions)"
+check_eq "... and only A's tree was read again: 1 row more" "2 4" "$(reads)"
+
+psql_q "ALTER TABLE b_regions DETACH PARTITION b_regions_uk" "$TDB"
+if wait_until 40 shows "public.b_regions 2 "; then ok "a partition detached from B: B shows 2 partitions"
+else not_ok "a partition detached from B: B shows 2 partitions"; diag "$(part)"; fi
+check_eq "... only B's tree (B and its nested table) was read again: 2 rows more" "3 6" "$(reads)"
+
+psql_q "INSERT INTO a_events SELECT '2030-01-01', g FROM generate_series(1, 40) g" "$TDB"
+if wait_until 40 shows "public.a_events 5 40"; then ok "rows inserted into A's default partition are shown"
+else not_ok "rows inserted into A's default partition are shown"; diag "$(part)"; fi
+check_eq "... only A's tree was read again" "4 7" "$(reads)"
+
+# Two more runs with nothing changed: the signature only.
+S=$(signatures)
+more_runs() { [ "$(signatures)" -ge $((S + 2)) ]; }
+if wait_until 45 more_runs; then ok "the collector keeps running (two more signatures)"
+else not_ok "the collector keeps running (two more signatures)"; fi
+check_eq "... and with nothing changed no tree is read again" "4 7" "$(reads)"
+check_eq "... the snapshot is unchanged" "public.a_events 5 40
+public.b_regions 2 
+public.b_regions_eu 1 " "$(part)"
+
+tap_done
