@@ -575,14 +575,19 @@ void indexes_plan_status(const struct app *app, struct index_plan_fit *fit)
     indexes_plan_fit(plan, !app->cfg || !app->cfg->plan_file, h, h != NULL, fit);
 }
 
-/* A build started or ended: the catalog's view of that index changed. */
+/* A build started, ended or went to its next phase: the catalog's view
+ * of that index changed, and the row's percent (of the phase) with it. */
 static bool same_builds(const struct snapshot *a, const struct snapshot *b)
 {
     if (!a || !b || a->nrows != b->nrows)
         return false;
     for (int r = 0; r < a->nrows; r++) {
         const char *oid = snapshot_get(a, r, "index_oid");
-        if (!oid || snapshot_find(b, "index_oid", oid) < 0)
+        int rb = oid ? snapshot_find(b, "index_oid", oid) : -1;
+        if (rb < 0)
+            return false;
+        const char *pa = snapshot_get(a, r, "phase"), *pb = snapshot_get(b, rb, "phase");
+        if ((pa == NULL) != (pb == NULL) || (pa && strcmp(pa, pb) != 0))
             return false;
     }
     return true;

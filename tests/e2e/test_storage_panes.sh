@@ -299,7 +299,7 @@ else not_ok "indexes: the summary counts the plan against the catalog"; fi
 if tmux_wait_for small "building ${T}_building: scanning table [0-9]+%, blocks [0-9]+/[0-9]+, [0-9.]+m?s" 10 &&
 	tmux_wait_for small "${B}${T}_building +building [0-9]+% " 10; then
 	ok "indexes: the build in progress, its phase, percent and blocks, and its row"
-else not_ok "indexes: the build in progress, its phase, percent and blocks, and its row"; fi
+else not_ok "indexes: the build in progress, its phase, percent and blocks, and its row"; diag "$(tmux_capture small)"; fi
 screen=$(tmux_capture small)
 if row "plan: .*plan.sql:6: CREATE INDEX without a name"; then ok "indexes: the plan's unreadable statement is named by file:line"
 else not_ok "indexes: the plan's unreadable statement is named by file:line"; diag "$screen"; fi

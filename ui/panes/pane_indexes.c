@@ -24,7 +24,7 @@ static const struct column_def columns[] = {
     { "INDEX",   "display",    0, false, FORMAT_AS_TEXT },
     { "TABLE",   "table",     24, false, FORMAT_AS_TEXT, 110 },
     { "METHOD",  "method",     6, false, FORMAT_AS_TEXT, 130 },
-    { "STATUS",  "status",    12, false, FORMAT_AS_TEXT },
+    { "STATUS",  "status",    13, false, FORMAT_AS_TEXT },   /* "building 100%" */
     { "PLAN",    "planned",    4, false, FORMAT_AS_BOOL, 90 },
     { "SIZE",    "size",       8, true,  FORMAT_AS_BYTES, 50 },
     { "SCANS",   "scans",     10, true,  FORMAT_AS_NUMBER, 64 },
