@@ -377,7 +377,7 @@ static void choose_statements(struct action *a, struct advice *ad)
     int chosen = 0;
     for (int r = 0; r < st->nrows && r < ADVICE_ROWS_READ && chosen < ADVICE_STATEMENTS; r++) {
         const char *db = snapshot_get(st, r, "database"), *query = snapshot_get(st, r, "query");
-        if (!db || strcmp(db, ad->database) != 0 || !query || !snapshot_get(st, r, "fingerprint"))
+        if (!db || strcmp(db, ad->database) != 0 || !query)
             continue;
         ad->read++;
         struct explain_text *t = explain_batch_add(&ad->batch, query, snapshot_get(st, r, "username"));
