@@ -544,6 +544,10 @@ static int pipeline_head_done(struct pgconn *c)
     else if (c->query_error)
         err = xstrdup(c->query_error);
     bool gone = c->query_sqlstate && strcmp(c->query_sqlstate, "26000") == 0 && !q->preparing;
+    /* Already prepared in this server session (a pooler's session another
+     * pgdeck client prepared it in): the EXECUTE after it was aborted with
+     * the PREPARE; the name is remembered now, so ask again. */
+    bool there = c->query_sqlstate && strcmp(c->query_sqlstate, "42P05") == 0 && q->preparing;
     PGresult *res = c->result;
     c->result = NULL;
     double elapsed = now_monotonic() - c->started;
@@ -567,6 +571,8 @@ static int pipeline_head_done(struct pgconn *c)
         c->no_prepare = true;
         free(q->stmt);
         q->stmt = NULL;
+        query_queue_push(&c->queue, q);
+    } else if (there) {
         query_queue_push(&c->queue, q);
     } else {
         query_finish(q, res, err ? err : (res ? NULL : "no result"), elapsed);

@@ -589,11 +589,40 @@ static void test_reconnect_prepares_again(void **state)
     close_server(&killer);
 }
 
+/* Through PgBouncer in transaction mode, pgdeck's sessions share server
+ * sessions: a new pgdeck session meets a statement an earlier one
+ * prepared there (PREPARE fails with 42P05, and the EXECUTE with it), or
+ * meets a server session without it (26000).  Either way the query is
+ * answered: asked again by name, or unnamed from then on.  Each round
+ * is a new pool, so each prepares afresh on whatever server session
+ * PgBouncer gives it. */
+static void test_prepared_statements_through_a_transaction_pooler_answer(void **state)
+{
+    (void)state;
+    char *bounced = xasprintf("host=127.0.0.1 port=%s user=postgres dbname=pgdeck", env("PGDECK_BOUNCER_PORT"));
+    for (int round = 0; round < 6; round++) {
+        static struct server s;
+        static struct heard h;
+        static struct answer a;
+        memset(&h, 0, sizeof h);
+        open_pool(&s, SERVER_PRIMARY, bounced, 5, 1, &h);
+        assert_true(run_until(&h.up, 10));
+        send_named(server_pool(&s), "test_bounced", "SELECT 'bounced'::text", 0, &a);
+        assert_true(run_until(&a.done, 10));
+        if (a.error[0])
+            fail_msg("round %d: %s", round, a.error);
+        assert_string_equal(a.value, "bounced");
+        close_server(&s);
+    }
+    free(bounced);
+}
+
 int main(void)
 {
     loop = uv_default_loop();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unconfigured_server_keeps_its_name_and_says_nothing),
+        cmocka_unit_test(test_prepared_statements_through_a_transaction_pooler_answer),
         cmocka_unit_test(test_each_kind_comes_up_with_its_version),
         cmocka_unit_test(test_refused_server_says_why_and_when_it_retries),
         cmocka_unit_test(test_given_up_while_connecting_counts_as_down_until_up),
