@@ -759,7 +759,8 @@ static struct snapshot *advice_snapshot(const struct advice *ad, const char *sou
             items[m].gone = true;
         }
     }
-    qsort(items, (size_t)nitems, sizeof *items, by_benefit);
+    if (nitems > 1)
+        qsort(items, (size_t)nitems, sizeof *items, by_benefit);
     int shown = 0;
     for (int m = 0; m < nitems; m++) {
         if (!items[m].gone && shown < ADVICE_MAX) {

@@ -266,8 +266,10 @@ static void merge_and_publish(struct collector *c, const PGresult *res)
             snapshot_add_row(s, values);
         }
 
-    qsort(sigs, (size_t)nsigs, sizeof *sigs, cmp_sig);
-    qsort(trees, (size_t)ntrees, sizeof *trees, cmp_tree);
+    if (nsigs > 1)
+        qsort(sigs, (size_t)nsigs, sizeof *sigs, cmp_sig);
+    if (ntrees > 1)
+        qsort(trees, (size_t)ntrees, sizeof *trees, cmp_tree);
     sigs_free(st->sigs, st->nsigs);
     free(st->trees);
     st->sigs = sigs;
@@ -365,7 +367,8 @@ static void signature_done(void *arg, const PGresult *res, const char *error, do
             if (changed)
                 st->reread[st->nreread++] = g->root;
         }
-        qsort(st->reread, (size_t)st->nreread, sizeof *st->reread, cmp_ulong);
+        if (st->nreread > 1)
+            qsort(st->reread, (size_t)st->nreread, sizeof *st->reread, cmp_ulong);
         /* Every table of a tree read again is in the list: a tree is read
          * whole.  Every tree read again: that is a full read. */
         int trees = 0, again = 0;
