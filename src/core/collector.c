@@ -531,6 +531,10 @@ void collector_want(struct app *app, const char *name, bool shown)
 
 void collector_run_now(struct app *app, const char *name)
 {
+    /* Closing: a callback the closing connections fail (an action's, a
+     * derive's) must not send a new query into a pool being freed. */
+    if (collectors_closing(app))
+        return;
     struct collector *c = collector_find(app, name);
     if (c && !c->running)
         run_one(c);
