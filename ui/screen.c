@@ -95,7 +95,7 @@ static void capture_stderr(void)
 
 static void coalesce_cb(uv_timer_t *t)
 {
-    ui_dirty(t->data);
+    ui_dirty_data(t->data);
 }
 
 static void on_change(void *arg, unsigned what)
@@ -103,8 +103,14 @@ static void on_change(void *arg, unsigned what)
     struct ui *ui = arg;
     if (what & APP_CHANGED_VIEW)
         ui->view_changed = true;
-    if ((what & ~(unsigned)APP_CHANGED_SNAPSHOT) || !ui->first_frame_at) {
+    if ((what & ~(unsigned)(APP_CHANGED_SNAPSHOT | APP_CHANGED_RECEIVED)) || !ui->first_frame_at) {
         ui_dirty(ui);
+        return;
+    }
+    if (what & APP_CHANGED_RECEIVED) {
+        /* A viewer's snapshot from its agent: drawn at once (the agent
+         * already gathered the tick), the panes it changed only. */
+        ui_dirty_data(ui);
         return;
     }
     if (!ui->dirty && !uv_is_active((uv_handle_t *)&ui->coalesce))
@@ -135,10 +141,15 @@ static void layout(struct ui *ui)
                                  .rows = ui->rows, .cols = ui->cols, .previous = ui->layout };
     ui->tabbed = layout_panes(&rq, r) == LAYOUT_TABS;
     for (int i = 0; i < ui->npanes; i++) {
-        ui->panes[i].y = r[i].y;
-        ui->panes[i].x = r[i].x;
-        ui->panes[i].h = r[i].h;
-        ui->panes[i].w = r[i].w;
+        struct pane *p = &ui->panes[i];
+        /* A pane moved or resized: every pane is drawn again (the repaint
+         * rule), so no cell of the old layout is left behind. */
+        if (p->y != r[i].y || p->x != r[i].x || p->h != r[i].h || p->w != r[i].w)
+            ui->repaint_all = true;
+        p->y = r[i].y;
+        p->x = r[i].x;
+        p->h = r[i].h;
+        p->w = r[i].w;
     }
     free(ui->layout);
     ui->layout = r;
@@ -344,14 +355,10 @@ static void draw_tabs(struct ui *ui)
     }
 }
 
-static void draw_pane(struct ui *ui, struct pane *p)
+/* The pane's title line: its number and subject, the table shown, the
+ * filter and zoom marks, and how old or stale its data is.  Caller frees. */
+static char *pane_title(struct ui *ui, struct pane *p)
 {
-    if (p->h < 3 || p->w < 10)
-        return;
-    bool focused = p == ui_focused(ui);
-    attrset(ATTR(THEME_NORMAL));
-    for (int y = p->y; y < p->y + p->h; y++)
-        mvhline(y, p->x, ' ', p->w);
     char as_of[32];
     const struct table_def *t = p->cls->ntables ? &p->cls->tables[p->mode < p->cls->ntables ? p->mode : 0] : NULL;
     /* Stale rows (table_draw greys them) say in the title since when, and
@@ -374,6 +381,101 @@ static void draw_pane(struct ui *ui, struct pane *p)
                             p->table.filter ? " [filtered]" : "", ui->zoomed ? " [zoomed: z]" : "", age,
                             *as_of ? " " : "", as_of,
                             why ? " (" : "", why ? why : "", why ? ")" : "");
+    return title;
+}
+
+/* ---- the repaint rule ---------------------------------------------------
+ *
+ * A frame draws a pane again only when something it shows may have
+ * changed; otherwise its cells stay on stdscr as the last frame left them
+ * and cost nothing (curses sends only cells that differ, but filling them
+ * in is most of a frame's work).  What a pane shows depends on:
+ *   - the collectors of its subject and of the subjects it `reads`
+ *     (pane_class): each one's change count (collector.h: a run that
+ *     brings the same data keeps the count) and its stale mark;
+ *   - its title (data age, stale time, why a run failed, filter, zoom);
+ *   - where it is and its size, focus, table, selection, scroll, sort and
+ *     filter;
+ *   - state no collector publishes, through the class's `inputs` hook.
+ * These are hashed into one number per pane; a frame for new data or the
+ * clock (ui_dirty_data) draws a pane whose number is the one it was last
+ * drawn with only if it is not on stdscr any more.  Anything else (a key,
+ * a resize, an overlay, a message, a server's state: ui_dirty) draws
+ * every pane, and so does a new layout. */
+
+static unsigned long mix(unsigned long h, unsigned long v)
+{
+    /* FNV-1a over the value's bytes. */
+    for (size_t i = 0; i < sizeof v; i++) {
+        h ^= (v >> (8 * i)) & 0xff;
+        h *= 1099511628211UL;
+    }
+    return h;
+}
+
+static unsigned long mix_text(unsigned long h, const char *s)
+{
+    for (; s && *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211UL;
+    }
+    return mix(h, s ? 1 : 0);
+}
+
+static unsigned long mix_double(unsigned long h, double d)
+{
+    unsigned long v = 0;
+    memcpy(&v, &d, sizeof d < sizeof v ? sizeof d : sizeof v);
+    return mix(h, v);
+}
+
+static unsigned long mix_subject(const struct ui *ui, unsigned long h, const struct subject *s)
+{
+    for (int i = 0; s && i < s->ncollectors; i++) {
+        const struct collector *c = collector_find(ui->app, s->collectors[i].name);
+        if (!c)
+            continue;
+        h = mix(h, c->changes);
+        h = mix_double(h, collectors_stale_as_of(ui->app, c->def->name));
+    }
+    return h;
+}
+
+static unsigned long pane_inputs(struct ui *ui, struct pane *p, const char *title)
+{
+    const struct table_state *st = &p->table;
+    unsigned long h = 14695981039346656037UL;
+    h = mix_subject(ui, h, p->subject);
+    for (const char *const *r = p->cls->reads; r && *r; r++)
+        h = mix_subject(ui, h, subject_find(*r));
+    h = mix_text(h, title);
+    h = mix(h, (unsigned long)p->y << 48 | (unsigned long)p->x << 32 | (unsigned long)p->h << 16 | (unsigned long)p->w);
+    h = mix(h, (unsigned long)(p == ui_focused(ui)) << 40 | (unsigned long)p->mode << 32 | (unsigned)st->selected);
+    h = mix(h, (unsigned long)(unsigned)st->top << 32 | (unsigned)(st->sort_column + 1) << 1 | st->sort_descending);
+    h = mix_text(h, st->filter);
+    h = mix_text(h, st->selected_key);
+    if (p->cls->inputs)
+        h = p->cls->inputs(ui, p, h);
+    return h;
+}
+
+static void draw_pane(struct ui *ui, struct pane *p)
+{
+    if (p->h < 3 || p->w < 10)
+        return;
+    char *title = pane_title(ui, p);
+    unsigned long inputs = pane_inputs(ui, p, title);
+    if (!ui->repaint_all && p->drawn && inputs == p->drawn_inputs) {
+        free(title);
+        return;
+    }
+    p->drawn_inputs = inputs;
+    p->drawn = true;
+    p->draws++;
+    bool focused = p == ui_focused(ui);
+    attrset(ATTR(THEME_NORMAL));
+    for (int y = p->y; y < p->y + p->h; y++)
+        mvhline(y, p->x, ' ', p->w);
     draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
     free(title);
     int y = p->y + 1, x = p->x + 1, h = p->h - 2, w = p->w - 2;
@@ -490,8 +592,14 @@ static void draw(struct ui *ui)
     if (ui->view_changed)
         remake_panes(ui);
     getmaxyx(stdscr, ui->rows, ui->cols);
+    bool was_tabbed = ui->tabbed;
     layout(ui);
+    if (ui->tabbed != was_tabbed)
+        ui->repaint_all = true;
     if (ui->rows < 10 || ui->cols < 40) {
+        /* Nothing of the panes stays on the screen. */
+        for (int i = 0; i < ui->npanes; i++)
+            ui->panes[i].drawn = false;
         erase();
         attrset(ATTR(THEME_NORMAL));
         mvaddstr(0, 0, "pgdeck: terminal too small");
@@ -512,6 +620,7 @@ static void draw(struct ui *ui)
     doupdate();
     stream_feed_drawn(ui->app->feed);
     ui->dirty = false;
+    ui->repaint_all = false;
     double dt = now_monotonic() - t0;
     ui->frame_time = dt;
     if (dt > ui->frame_max)
@@ -590,7 +699,9 @@ static void quit_signal_cb(uv_signal_t *h, int sig)
 static void clock_cb(uv_timer_t *t)
 {
     struct ui *ui = t->data;
-    ui_dirty(ui);
+    /* The title's clock, ages and stale marks: the panes whose title or
+     * stale mark changed are drawn again, the others stay. */
+    ui_dirty_data(ui);
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
