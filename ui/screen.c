@@ -119,6 +119,35 @@ static void on_change(void *arg, unsigned what)
 
 /* ---- layout and drawing ------------------------------------------------ */
 
+/* Hashing what a part of the screen is drawn from (the repaint rule,
+ * below). */
+static unsigned long mix(unsigned long h, unsigned long v)
+{
+    /* FNV-1a over the value's bytes. */
+    for (size_t i = 0; i < sizeof v; i++) {
+        h ^= (v >> (8 * i)) & 0xff;
+        h *= 1099511628211UL;
+    }
+    return h;
+}
+
+static unsigned long mix_text(unsigned long h, const char *s)
+{
+    for (; s && *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211UL;
+    }
+    return mix(h, s ? 1 : 0);
+}
+
+static unsigned long mix_double(unsigned long h, double d)
+{
+    unsigned long v = 0;
+    memcpy(&v, &d, sizeof d < sizeof v ? sizeof d : sizeof v);
+    return mix(h, v);
+}
+
+
 /* The lines a pane would fill to show all it has: its border, its header
  * lines, the column titles and the rows (at least one: "none"). */
 static int pane_want(struct ui *ui, struct pane *p)
@@ -312,6 +341,31 @@ static void draw_title_line(struct ui *ui, int y, int x, int width, const struct
     }
 }
 
+/* The lines around the panes follow the repaint rule too: one is drawn
+ * again when what it shows changed (`inputs`, a hash), or at a full
+ * repaint.  True when it is to be drawn. */
+enum { LINE_TITLE, LINE_SERVERS, LINE_ALERTS, LINE_KEYS };
+
+static bool line_changed(struct ui *ui, int line, unsigned long inputs)
+{
+    inputs = mix(inputs, (unsigned long)ui->cols << 32 | (unsigned)ui->rows);
+    inputs |= 1;    /* never 0, "not drawn" */
+    if (!ui->repaint_all && ui->lines_drawn[line] == inputs)
+        return false;
+    ui->lines_drawn[line] = inputs;
+    return true;
+}
+
+static unsigned long title_inputs(const struct title_line *l)
+{
+    unsigned long h = 14695981039346656037UL;
+    for (int i = 0; i < l->n; i++) {
+        h = mix_text(h, title_text(&l->part[i]));
+        h = mix(h, (unsigned long)l->part[i].style << 8 | (unsigned long)l->part[i].right);
+    }
+    return h;
+}
+
 /* The title and the server line, each fitted to the screen; what they
  * drop is kept for the help overlay's header. */
 static void draw_title_lines(struct ui *ui)
@@ -321,9 +375,11 @@ static void draw_title_lines(struct ui *ui)
     build_servers(ui, &servers);
     title_fit(&title, ui->cols - 2);
     title_fit(&servers, ui->cols - 2);
-    draw_title_line(ui, 0, 1, ui->cols - 2, &title,
-                    ui->app->cfg->read_only ? THEME_TITLE_READONLY : THEME_TITLE);
-    draw_title_line(ui, 1, 1, ui->cols - 2, &servers, THEME_STATUS);
+    int title_fill = ui->app->cfg->read_only ? THEME_TITLE_READONLY : THEME_TITLE;
+    if (line_changed(ui, LINE_TITLE, mix(title_inputs(&title), (unsigned long)title_fill)))
+        draw_title_line(ui, 0, 1, ui->cols - 2, &title, title_fill);
+    if (line_changed(ui, LINE_SERVERS, title_inputs(&servers)))
+        draw_title_line(ui, 1, 1, ui->cols - 2, &servers, THEME_STATUS);
     char dropped[1024] = "";
     title_dropped(&title, dropped, sizeof dropped);
     title_dropped(&servers, dropped, sizeof dropped);
@@ -402,32 +458,6 @@ static char *pane_title(struct ui *ui, struct pane *p)
  * drawn with only if it is not on stdscr any more.  Anything else (a key,
  * a resize, an overlay, a message, a server's state: ui_dirty) draws
  * every pane, and so does a new layout. */
-
-static unsigned long mix(unsigned long h, unsigned long v)
-{
-    /* FNV-1a over the value's bytes. */
-    for (size_t i = 0; i < sizeof v; i++) {
-        h ^= (v >> (8 * i)) & 0xff;
-        h *= 1099511628211UL;
-    }
-    return h;
-}
-
-static unsigned long mix_text(unsigned long h, const char *s)
-{
-    for (; s && *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211UL;
-    }
-    return mix(h, s ? 1 : 0);
-}
-
-static unsigned long mix_double(unsigned long h, double d)
-{
-    unsigned long v = 0;
-    memcpy(&v, &d, sizeof d < sizeof v ? sizeof d : sizeof v);
-    return mix(h, v);
-}
 
 static unsigned long mix_subject(const struct ui *ui, unsigned long h, const struct subject *s)
 {
@@ -516,6 +546,16 @@ static void draw_alerts(struct ui *ui)
 {
     struct alert alerts[16];
     int n = alerts_evaluate(ui->app, alerts, 16);
+    unsigned long inputs = mix_double(14695981039346656037UL, n ? 0 : alerts_as_of(ui->app));
+    for (int i = 0; i < n; i++) {
+        inputs = mix_text(inputs, alerts[i].text);
+        inputs = mix(inputs, (unsigned long)alerts[i].level);
+        inputs = mix_double(inputs, alerts[i].as_of);
+    }
+    if (!line_changed(ui, LINE_ALERTS, inputs)) {
+        alerts_free(alerts, n);
+        return;
+    }
     int y = ui->rows - 2;
     attrset(ATTR(THEME_STATUS));
     mvhline(y, 0, ' ', ui->cols);
@@ -553,6 +593,13 @@ static void draw_bottom(struct ui *ui)
 {
     int y = ui->rows - 1;
     struct app *app = ui->app;
+    /* The prompt is drawn every frame: it leaves the cursor at its end. */
+    unsigned long inputs = mix_text(mix((unsigned long)app->message_is_error << 1 | ui->prompting, ui->npanes),
+                                    app->message);
+    if (!ui->prompting && !line_changed(ui, LINE_KEYS, inputs))
+        return;
+    if (ui->prompting)
+        ui->lines_drawn[LINE_KEYS] = 0;
     attrset(ATTR(THEME_STATUS));
     mvhline(y, 0, ' ', ui->cols);
     if (ui->prompting) {
@@ -600,6 +647,7 @@ static void draw(struct ui *ui)
         /* Nothing of the panes stays on the screen. */
         for (int i = 0; i < ui->npanes; i++)
             ui->panes[i].drawn = false;
+        memset(ui->lines_drawn, 0, sizeof ui->lines_drawn);
         erase();
         attrset(ATTR(THEME_NORMAL));
         mvaddstr(0, 0, "pgdeck: terminal too small");

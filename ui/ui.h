@@ -188,6 +188,10 @@ struct ui {
      * messages, servers); without it a frame draws only the panes whose
      * inputs changed (screen.c, the repaint rule). */
     bool         repaint_all;
+    /* The same rule for the lines around the panes: the title, the
+     * servers, the alerts and the key line, each with what it was last
+     * drawn from (0: not drawn). */
+    unsigned long lines_drawn[4];
     bool         quit;
     int          exit_code;
     int          rows, cols;
