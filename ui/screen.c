@@ -92,10 +92,34 @@ static void capture_stderr(void)
  * resizes, servers, actions and messages still draw at once, and so does
  * everything until the first complete frame. */
 #define COALESCE_MS 60
+/* The host's collectors (/proc read on a thread) and slower queries land
+ * a little later than the rest of a tick: while a collector started in
+ * the last second is still running, the frame waits a little longer for
+ * it, up to this long after the first snapshot, rather than draw the tick
+ * in two frames.  One that has been running longer (a stuck server) does
+ * not hold the frame. */
+#define COALESCE_STEP_MS 20
+#define COALESCE_MAX_MS 300
+
+static bool tick_running(const struct app *app, double now)
+{
+    for (int i = 0; i < app->ncollectors; i++) {
+        const struct collector *c = &app->collectors[i];
+        if (c->running && now - c->started < 1.0)
+            return true;
+    }
+    return false;
+}
 
 static void coalesce_cb(uv_timer_t *t)
 {
-    ui_dirty_data(t->data);
+    struct ui *ui = t->data;
+    double now = now_monotonic();
+    if (tick_running(ui->app, now) && (now - ui->coalesce_since) * 1000 + COALESCE_STEP_MS <= COALESCE_MAX_MS) {
+        uv_timer_start(&ui->coalesce, coalesce_cb, COALESCE_STEP_MS, 0);
+        return;
+    }
+    ui_dirty_data(ui);
 }
 
 static void on_change(void *arg, unsigned what)
@@ -103,18 +127,21 @@ static void on_change(void *arg, unsigned what)
     struct ui *ui = arg;
     if (what & APP_CHANGED_VIEW)
         ui->view_changed = true;
-    if ((what & ~(unsigned)(APP_CHANGED_SNAPSHOT | APP_CHANGED_RECEIVED)) || !ui->first_frame_at) {
+    if (what & ~(unsigned)(APP_CHANGED_SNAPSHOT | APP_CHANGED_RECEIVED)) {
         ui_dirty(ui);
         return;
     }
-    if (what & APP_CHANGED_RECEIVED) {
-        /* A viewer's snapshot from its agent: drawn at once (the agent
-         * already gathered the tick), the panes it changed only. */
+    if ((what & APP_CHANGED_RECEIVED) || !ui->first_frame_at) {
+        /* Until the first complete frame each collector's first data is
+         * drawn at once, and a viewer's snapshot from its agent too (the
+         * agent already gathered the tick): the panes it changed only. */
         ui_dirty_data(ui);
         return;
     }
-    if (!ui->dirty && !uv_is_active((uv_handle_t *)&ui->coalesce))
+    if (!ui->dirty && !uv_is_active((uv_handle_t *)&ui->coalesce)) {
+        ui->coalesce_since = now_monotonic();
         uv_timer_start(&ui->coalesce, coalesce_cb, COALESCE_MS, 0);
+    }
 }
 
 /* ---- layout and drawing ------------------------------------------------ */
@@ -630,12 +657,18 @@ static void draw_bottom(struct ui *ui)
 }
 
 static void remake_panes(struct ui *ui);
+static void clock_cb(uv_timer_t *t);
 
 static void draw(struct ui *ui)
 {
     double t0 = now_monotonic();
-    /* This frame shows whatever a pending coalesced one would. */
+    /* This frame shows whatever a pending coalesced one would, and the
+     * clock as it is now: the clock's own frame is due a second from
+     * here, so a tick's frame every second is the only one (the clock
+     * is never more than a second behind). */
     uv_timer_stop(&ui->coalesce);
+    if (uv_is_active((uv_handle_t *)&ui->clock))
+        uv_timer_start(&ui->clock, clock_cb, 1000, 1000);
     if (ui->view_changed)
         remake_panes(ui);
     getmaxyx(stdscr, ui->rows, ui->cols);

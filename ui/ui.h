@@ -222,6 +222,7 @@ struct ui {
     uv_prepare_t prepare;
     uv_timer_t   clock;         /* the title bar's clock and ages */
     uv_timer_t   coalesce;      /* gathers a tick's snapshots into one frame */
+    double       coalesce_since;    /* monotonic: the first snapshot it waits with */
 
     double       frame_time;    /* seconds spent in the last draw */
     double       frame_max;
