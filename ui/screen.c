@@ -85,19 +85,17 @@ static void capture_stderr(void)
     dup2(fileno(captured_stderr), STDERR_FILENO);
 }
 
-/* The collectors of one tick publish one after another, a few ms apart:
- * a new snapshot waits this long for the others, so that one frame shows
- * them all rather than one frame each (measured at 120x40 over 30 s: half
- * the frames, a third less CPU, a quarter less terminal output).  Keys,
- * resizes, servers, actions and messages still draw at once, and so does
- * everything until the first complete frame. */
-#define COALESCE_MS 60
-/* The host's collectors (/proc read on a thread) and slower queries land
+/* A new snapshot waits COLLECTORS_COALESCE_MS for the others of its tick,
+ * so that one frame shows them all rather than one frame each (measured
+ * at 120x40 over 30 s: half the frames, a third less CPU, a quarter less
+ * terminal output).  Keys, resizes, servers, actions and messages still
+ * draw at once, and so does everything until the first complete frame.
+ * The host's collectors (/proc read on a thread) and slower queries land
  * a little later than the rest of a tick: while a collector started in
  * the last second is still running, the frame waits a little longer for
- * it, up to this long after the first snapshot, rather than draw the tick
- * in two frames.  One that has been running longer (a stuck server) does
- * not hold the frame. */
+ * it, up to COALESCE_MAX_MS after the first snapshot, rather than draw the
+ * tick in two frames.  One that has been running longer (a stuck server)
+ * does not hold the frame. */
 #define COALESCE_STEP_MS 20
 #define COALESCE_MAX_MS 300
 
@@ -140,7 +138,7 @@ static void on_change(void *arg, unsigned what)
     }
     if (!ui->dirty && !uv_is_active((uv_handle_t *)&ui->coalesce)) {
         ui->coalesce_since = now_monotonic();
-        uv_timer_start(&ui->coalesce, coalesce_cb, COALESCE_MS, 0);
+        uv_timer_start(&ui->coalesce, coalesce_cb, COLLECTORS_COALESCE_MS, 0);
     }
 }
 
