@@ -910,6 +910,9 @@ int ui_run(struct app *app)
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    /* Rows that moved up or down (a session gone from the activity list)
+     * are scrolled into place by the terminal rather than rewritten. */
+    idlok(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     set_escdelay(25);
     curs_set(0);
