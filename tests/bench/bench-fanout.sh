@@ -48,9 +48,9 @@ LC_NUMERIC=C
 export LANG LC_NUMERIC
 unset LC_ALL
 
-T0=$(date +%s.%N)
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck source=tests/bench/lib.sh
+. "$ROOT/tests/bench/lib.sh"
+T0=$(now)
 say() { printf 'bench fan-out [%5s s]: %s\n' "$(since "$T0")" "$*" >&2; }
 fail() { say "ERROR: $*"; exit 1; }
 
@@ -83,17 +83,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for v in $(env | sed -n 's/^\(PG[A-Z0-9_]*\)=.*/\1/p'); do
-	case $v in PGDECK_BIN) ;; *) unset "$v" ;; esac
-done
-unset DATABASE_URL DATABASE_READ_REPLICA_URL PGBOUNCER_URL REDIS_URL
-PGDECK_RUN=$RUN_DIR
-export PGDECK_RUN
 say "servers in $RUN_DIR"
-sh "$HARNESS" stop > "$OUT/harness.log" 2>&1
-sh "$HARNESS" start >> "$OUT/harness.log" 2>&1 || { tail -n 20 "$OUT/harness.log" >&2; fail "the harness did not start"; }
-# shellcheck disable=SC1090
-. "$(sh "$HARNESS" env)"
+bench_fresh_servers || fail "the harness did not start"
 PGBIN=$PGDECK_PGBIN
 REDIS_PID=$(cat "$RUN_DIR/redis/redis.pid")
 q() { "$PGBIN/psql" -X -A -t -q -v ON_ERROR_STOP=1 -d pgdeck -c "$1"; }
