@@ -24,12 +24,17 @@
  *
  * Hysteresis: a pane that wants more lines than it was laid out for gets
  * them at the next layout; one that wants fewer keeps its lines until it
- * has wanted fewer LAYOUT_SHRINK_AFTER layouts in a row.  The previous
- * layout carries what each pane was laid out for.
+ * has wanted fewer LAYOUT_SHRINK_AFTER layouts in a row; the lines kept
+ * are lent, though: a pane whose list just got longer and is short of
+ * lines gets them at once, and any pane short of lines after
+ * LAYOUT_SHRINK_CROWDED layouts.  The previous layout carries what
+ * each pane was laid out for.
  *
  * One at a time, under a tab bar, on a screen smaller than
  * LAYOUT_MIN_COLS x LAYOUT_MIN_ROWS, or where the panes' minimums do not
  * fit.  Zoomed, the focused pane alone, without the tab bar. */
+#include <string.h>
+
 #include "layout.h"
 
 /* The most columns below the top pane; two from 2 * COLUMN_COLS screen
@@ -242,11 +247,45 @@ static void clear(int n, struct layout_rect *out)
         out[i].y = out[i].x = out[i].h = out[i].w = 0;
 }
 
+/* Lines a shrinking pane holds on to are lent, not owned.  They go back
+ * (the holder's want becomes what it wants now, and the grid is laid out
+ * again) when a pane that grew (wants more than at the last layout) was
+ * laid out shorter than it wants, or when any pane is short of lines and
+ * the holder has held them LAYOUT_SHRINK_CROWDED layouts: on a crowded
+ * screen spare lines are not kept for long.  Returns whether anything was
+ * given back. */
+static bool give_back(const struct layout_request *rq, const bool *grew, struct layout_rect *out)
+{
+    bool grown_short = false, short_of = false, holding = false, held_long = false;
+    for (int i = 0; i < rq->n; i++) {
+        if (out[i].shrinking > 0) {
+            holding = true;
+            held_long |= out[i].shrinking >= LAYOUT_SHRINK_CROWDED;
+        } else if (out[i].h < out[i].want) {
+            short_of = true;
+            grown_short |= grew[i];
+        }
+    }
+    if (!holding || !(grown_short || (short_of && held_long)))
+        return false;
+    for (int i = 0; i < rq->n; i++)
+        if (out[i].shrinking > 0) {
+            out[i].want = max_int(rq->want ? rq->want[i] : 0, LAYOUT_PANE_MIN_H);
+            out[i].shrinking = 0;
+        }
+    return true;
+}
+
 enum layout_mode layout_panes(const struct layout_request *rq, struct layout_rect *out)
 {
     int n = rq->n;
     if (n <= 0)
         return LAYOUT_TABS;
+    /* Which panes want more than last time (read before settle_want
+     * writes: `previous` may be `out` itself). */
+    bool grew[16 * MAX_COLUMNS + 1];
+    for (int i = 0; i < n && i < 16 * MAX_COLUMNS + 1; i++)
+        grew[i] = rq->previous && rq->want && rq->want[i] > rq->previous[i].want;
     for (int i = 0; i < n; i++)
         settle_want(rq, i, &out[i]);
     clear(n, out);
@@ -260,8 +299,20 @@ enum layout_mode layout_panes(const struct layout_request *rq, struct layout_rec
     /* A stack holds at most 16 panes (share's arrays): more than 48 panes
      * go to tabs, as they would on any screen. */
     bool small = rq->cols < LAYOUT_MIN_COLS || rq->rows < LAYOUT_MIN_ROWS || n - 1 > 16 * MAX_COLUMNS;
-    if (!small && grid(rq, top, body, out))
+    if (!small && grid(rq, top, body, out)) {
+        struct layout_rect first[16 * MAX_COLUMNS + 1];
+        memcpy(first, out, (size_t)n * sizeof *out);
+        if (!give_back(rq, grew, out))
+            return LAYOUT_GRID;
+        /* Kept only when a pane short of lines got more. */
+        clear(n, out);
+        bool gained = grid(rq, top, body, out);
+        for (int i = 0; gained && i < n; i++)
+            if (first[i].shrinking == 0 && first[i].h < first[i].want && out[i].h > first[i].h)
+                return LAYOUT_GRID;
+        memcpy(out, first, (size_t)n * sizeof *out);
         return LAYOUT_GRID;
+    }
     clear(n, out);
     top = LAYOUT_TABBED_LINES;
     body = rq->rows - top - LAYOUT_BOTTOM_LINES;

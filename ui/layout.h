@@ -57,6 +57,10 @@ struct layout_request {
  * the layout the largest part of pgdeck's terminal output).  A bigger
  * want is obeyed at once. */
 #define LAYOUT_SHRINK_AFTER  30
+/* ... but on a crowded screen (a pane laid out shorter than it wants)
+ * after this many: kept lines are spare lines, not a pane's whose list
+ * is cut. */
+#define LAYOUT_SHRINK_CROWDED 5
 
 /* Fill out[0..n-1]. */
 enum layout_mode layout_panes(const struct layout_request *rq, struct layout_rect *out);

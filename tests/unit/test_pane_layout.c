@@ -145,6 +145,44 @@ static void test_the_layout_follows_row_counts_without_jumping(void **state)
     assert_tiles(6, 70, 250, c);
 }
 
+/* Lines a shrinking pane keeps are spare ones: a pane short of lines
+ * gets them back at once (a partitions pane with new tables is not held
+ * to four rows for thirty refreshes by a queries pane that emptied). */
+static void test_lines_kept_for_a_shrinking_pane_go_to_a_pane_short_of_them(void **state)
+{
+    (void)state;
+    int want[6] = { 30, 10, 10, 8, 8, 8 };
+    struct layout_rect a[6], b[6], c[6];
+    lay(6, want, 0, false, 40, 120, NULL, a);
+    /* The sessions go: the queries pane keeps its lines, nobody is short. */
+    want[0] = 4;
+    lay(6, want, 0, false, 40, 120, a, b);
+    assert_int_equal(b[0].h, a[0].h);
+    assert_int_equal(b[3].h, a[3].h);
+    /* Partitioned tables come: the partitions pane, short of lines, gets
+     * the queries pane's at once. */
+    want[3] = 16;
+    lay(6, want, 0, false, 40, 120, b, c);
+    assert_true(c[0].h < b[0].h);
+    assert_true(c[3].h > b[3].h);
+    assert_tiles(6, 40, 120, c);
+    /* On a screen this crowded (the other panes are cut), lines nobody
+     * grew into go back after LAYOUT_SHRINK_CROWDED layouts, not after
+     * LAYOUT_SHRINK_AFTER. */
+    struct layout_rect prev[6], d[6];
+    want[0] = 30, want[3] = 8;
+    lay(6, want, 0, false, 40, 120, NULL, prev);
+    want[0] = 4;
+    for (int i = 1; i < LAYOUT_SHRINK_CROWDED; i++) {
+        lay(6, want, 0, false, 40, 120, prev, d);
+        assert_int_equal(d[0].h, a[0].h);
+        memcpy(prev, d, sizeof prev);
+    }
+    lay(6, want, 0, false, 40, 120, prev, d);
+    assert_true(d[0].h < a[0].h);
+    assert_tiles(6, 40, 120, d);
+}
+
 static void test_z_zooms_the_focused_pane_and_back(void **state)
 {
     (void)state;
@@ -223,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_the_pane_with_most_rows_gets_most_lines_at_250x70),
         cmocka_unit_test(test_every_pane_gets_what_it_wants_when_there_is_room),
         cmocka_unit_test(test_the_focused_pane_is_favoured_when_lines_are_short),
+        cmocka_unit_test(test_lines_kept_for_a_shrinking_pane_go_to_a_pane_short_of_them),
         cmocka_unit_test(test_the_layout_follows_row_counts_without_jumping),
         cmocka_unit_test(test_z_zooms_the_focused_pane_and_back),
         cmocka_unit_test(test_a_small_screen_shows_the_focused_pane_under_tabs),
