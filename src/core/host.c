@@ -342,6 +342,8 @@ void host_read_backend(const char *root, struct host_backend *b, double btime)
     snprintf(rel, sizeof rel, "%d/statm", b->pid);
     if (b->want_statm && host_read_file(root, rel, buf, sizeof buf) >= 0 && host_parse_statm(buf, &m) == 0)
         b->statm = m;
+    if (!b->want_io)
+        return;
     snprintf(rel, sizeof rel, "%d/io", b->pid);
     if (host_read_file(root, rel, buf, sizeof buf) < 0)
         b->io_errno = errno;

@@ -225,7 +225,7 @@ static void test_backend_matches_by_command_line_and_start_time(void **state)
     long tps = host_ticks_per_second();
     double btime = 1795904903;
     struct host_backend b = { .pid = 4242, .backend_start = btime + 104286.0 / (double)tps + 0.4,
-                              .want_statm = true };
+                              .want_statm = true, .want_io = true };
     host_read_backend(proc_root, &b, btime);
     assert_true(b.found);
     assert_true(b.same_process);
@@ -263,6 +263,31 @@ static void test_backend_matches_by_command_line_and_start_time(void **state)
     struct host_backend gone = { .pid = 4244, .backend_start = NAN };
     host_read_backend(proc_root, &gone, btime);
     assert_false(gone.found);
+}
+
+/* An idle session's io is read every few seconds, not every refresh: a
+ * reader that did not ask for io opens no io file and says "not asked"
+ * (io_errno 0), not "unreadable". */
+static void test_backend_io_is_read_only_when_asked(void **state)
+{
+    (void)state;
+    const char io[] = "rchar: 100\nwchar: 200\nsyscr: 1\nsyscw: 2\nread_bytes: 4096\nwrite_bytes: 8192\n"
+                      "cancelled_write_bytes: 0\n";
+    write_file("4242/io", io, strlen(io));
+    struct host_backend b = { .pid = 4242, .backend_start = NAN, .want_io = true };
+    host_read_backend(proc_root, &b, NAN);
+    assert_true(b.same_process);
+    assert_true(b.io_readable);
+    assert_int_equal(b.io.read_bytes, 4096);
+    assert_int_equal(b.io.write_bytes, 8192);
+
+    struct host_backend idle = { .pid = 4242, .backend_start = NAN, .want_io = false };
+    host_read_backend(proc_root, &idle, NAN);
+    assert_true(idle.found);
+    assert_true(idle.same_process);
+    assert_false(idle.io_readable);
+    assert_int_equal(idle.io_errno, 0);
+    assert_int_equal(idle.io.read_bytes, 0);
 }
 
 static void test_proc_root_follows_the_environment(void **state)
@@ -644,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_rates_per_second),
         cmocka_unit_test(test_unix_sockets_and_loopback_are_local),
         cmocka_unit_test_setup_teardown(test_backend_matches_by_command_line_and_start_time, make_proc, remove_proc),
+        cmocka_unit_test_setup_teardown(test_backend_io_is_read_only_when_asked, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_proc_root_follows_the_environment, make_proc, remove_proc),
         cmocka_unit_test(test_statvfs_of_a_directory),
         cmocka_unit_test(test_forecast_fits_a_straight_line_exactly),
