@@ -439,6 +439,11 @@ void collectors_start(struct app *app)
     uv_timer_start(&app->tick, tick_cb, 20, app->warmed_up ? ms : 100);
 }
 
+bool collectors_ticking(const struct app *app)
+{
+    return app->ticking;
+}
+
 void collectors_stop(struct app *app)
 {
     app->stopping = true;

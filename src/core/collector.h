@@ -108,6 +108,11 @@ void collectors_free(struct app *app);
 void collectors_start(struct app *app);
 /* Stop the timer for good: the app is closing. */
 void collectors_stop(struct app *app);
+/* Whether the collectors run again by themselves (collectors_start: the
+ * console, an agent).  A figure that needs two samples (a CPU share) can
+ * then show what it has at once and fill in at the next run; a one-shot
+ * front end gets one answer, so it waits for the second sample. */
+bool collectors_ticking(const struct app *app);
 /* Whether the app is closing (collectors_stop, or no collectors at all):
  * nothing is refreshed then. */
 bool collectors_closing(const struct app *app);

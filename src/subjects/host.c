@@ -22,9 +22,12 @@
 #include "base/clock.h"
 #include "base/xalloc.h"
 
-/* The first reading of CPU counters has nothing to compare with: the
- * first run reads twice, this far apart, on the thread pool (so --once
- * and check show rates too). */
+/* The first reading of CPU counters has nothing to compare with: a
+ * one-shot front end's first run reads twice, this far apart, on the
+ * thread pool (so --once and check show rates too).  The console and the
+ * agent publish the first reading at once, rates unknown: they fill in
+ * at the next run (issue 14: the first complete frame waited 0.1 s for
+ * them). */
 #define FIRST_WINDOW_S 0.1
 /* A server that is not on this host stays elsewhere: look again this
  * seldom rather than list its backends every refresh for nothing. */
@@ -355,7 +358,7 @@ static void backends_result(void *arg, const PGresult *res, const char *error, d
     const char *addr = j->n ? snapshot_get(j->rows, 0, "server_addr") : NULL;
     j->server_addr = addr ? xstrdup(addr) : NULL;
     j->btime = st->btime;
-    j->first = st->prev == NULL;
+    j->first = st->prev == NULL && !collectors_ticking(c->app);
     if (st->prev && st->nprev) {
         j->known = xmalloc((size_t)st->nprev * sizeof *j->known);
         memcpy(j->known, st->prev, (size_t)st->nprev * sizeof *j->known);
@@ -384,6 +387,9 @@ static int host_backends_run(struct collector *c)
 /* ---- host: load, CPU, memory ------------------------------------------------ */
 
 /* The CPU figure is the busy share between two readings of /proc/stat.
+ * The console and the agent do not wait for a short window: the first
+ * figure is published without the CPU share, which fills in at the next
+ * run (the machine's other figures are there at once).
  * The first is taken when the collector first comes up, on the loop (three
  * small files), even while it waits for the backends collector to say
  * whether the server is on this host: by the time that is known the window
@@ -479,9 +485,14 @@ static void system_done(struct host_job *base, struct collector *c)
         free(j);
         return;
     }
-    double busy = host_cpu_busy(&st->cpu, &j->now.cpu);
-    st->cpu = j->now.cpu;
-    st->primed_at = now_monotonic();
+    /* A window too short to mean much (a console's first run) gives no
+     * figure yet and is kept open for the next run. */
+    double busy = NAN;
+    if (j->now.read_at - st->primed_at >= SYSTEM_MIN_WINDOW_S * 0.99) {
+        busy = host_cpu_busy(&st->cpu, &j->now.cpu);
+        st->cpu = j->now.cpu;
+        st->primed_at = j->now.read_at;
+    }
 
     struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof system_columns / sizeof system_columns[0]),
                                       system_columns);
@@ -523,7 +534,7 @@ static int host_system_run(struct collector *c)
     const struct system_state *st = c->state;
     struct system_job *j = xcalloc(1, sizeof *j);
     j->root = xstrdup(host_proc_root());
-    j->wait = st->primed ? SYSTEM_MIN_WINDOW_S - (now_monotonic() - st->primed_at) : 0;
+    j->wait = st->primed && !collectors_ticking(c->app) ? SYSTEM_MIN_WINDOW_S - (now_monotonic() - st->primed_at) : 0;
     if (host_job_start(&j->base, c, system_work, system_done) != 0) {
         free(j->root);
         free(j);
