@@ -1,6 +1,7 @@
 /* The database host: /proc parsers and readers, statvfs, and whether the
  * server is on this host at all (see host.h). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -351,6 +352,37 @@ void host_read_backend(const char *root, struct host_backend *b, double btime)
         b->io_readable = true;
     else
         b->io_errno = EINVAL;
+}
+
+static int compare_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int host_list_processes(const char *root, int **pids)
+{
+    *pids = NULL;
+    DIR *d = opendir(root);
+    if (!d)
+        return -1;
+    int n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (end == e->d_name || *end || pid <= 0 || pid > 0x7fffffff)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            *pids = xrealloc(*pids, (size_t)cap * sizeof **pids);
+        }
+        (*pids)[n++] = (int)pid;
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(*pids, (size_t)n, sizeof **pids, compare_int);
+    return n;
 }
 
 int host_read_system(const char *root, struct host_system *out, char *err, size_t errlen)

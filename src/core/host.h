@@ -128,6 +128,10 @@ struct host_backend {
  * the old one. */
 void host_read_backend(const char *root, struct host_backend *b, double btime);
 
+/* Every process in root (the numeric entries), sorted by pid, into *pids
+ * (the caller frees it).  The count, or -1 with errno set. */
+int  host_list_processes(const char *root, int **pids);
+
 /* The machine's figures. */
 struct host_system {
     double load[3];

@@ -60,10 +60,26 @@ struct backend_reading {
     double read_bps, write_bps;     /* NAN: not known yet */
 };
 
+/* A one-shot front end's first reading of the server's processes, taken
+ * on the thread pool while the backends query is still under way, so that
+ * the 0.1 s window for CPU shares overlaps the queries instead of
+ * following them (issue 14: it was the last thing --once waited for).
+ * Every process of the host is read, since the server's pids are not yet
+ * known; only PostgreSQL's are kept. */
+struct early_job {
+    struct host_job base;
+    char   *root;
+    struct host_backend *b;         /* sorted by pid */
+    int     n;
+    double  at;                     /* monotonic, when the reading began */
+};
+
 struct backends_state {
     struct backend_reading *prev;   /* sorted by pid */
     int    nprev;
     double btime;                   /* boot time, once known */
+    bool   early_started;
+    struct early_job *early;        /* done and not used yet */
 };
 
 /* pgdeck's own cost of reading /proc, for the host snapshot. */
@@ -84,9 +100,20 @@ struct backends_job {
     struct snapshot *rows;          /* the query's result */
     int     n;
     struct host_backend *before;    /* first run only */
+    struct early_job *early;        /* first run: the reading taken before
+                                       the query's result, or NULL */
     struct host_backend *now;
     double  read_ms;
 };
+
+static void early_job_free(struct early_job *e)
+{
+    if (!e)
+        return;
+    free(e->root);
+    free(e->b);
+    free(e);
+}
 
 static void host_backends_free(void *state)
 {
@@ -94,6 +121,7 @@ static void host_backends_free(void *state)
     if (!st)
         return;
     free(st->prev);
+    early_job_free(st->early);
     free(st);
 }
 
@@ -103,6 +131,7 @@ static void backends_job_free(struct backends_job *j)
     free(j->known);
     free(j->server_addr);
     snapshot_unref(j->rows);
+    early_job_free(j->early);
     free(j->before);
     free(j->now);
     free(j);
@@ -156,6 +185,12 @@ static void read_all(struct backends_job *j, struct host_backend *out)
 static struct backend_reading reading_of(const struct host_backend *b);
 static int compare_reading(const void *a, const void *b);
 
+static int compare_backend(const void *a, const void *b)
+{
+    const struct host_backend *x = a, *y = b;
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
 /* The pids a pass verified, as the next pass's known ones (by pid). */
 static void known_from(struct backends_job *j, const struct host_backend *b)
 {
@@ -185,7 +220,27 @@ static void backends_work(struct host_job *base)
     if (isnan(j->btime))
         j->btime = boot_time(j->root);
     double t0 = now_monotonic();
-    if (j->first) {
+    if (j->first && j->early) {
+        /* The first reading was taken while the query ran: the server's
+         * backends in it are the "before" (a backend that started since
+         * has none: no rate yet, as for any new session). */
+        j->before = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->before);
+        for (int i = 0; i < j->n; i++) {
+            struct host_backend key = { .pid = (int)snapshot_number(j->rows, i, "pid", 0) };
+            const struct host_backend *e = j->early->n ?
+                bsearch(&key, j->early->b, (size_t)j->early->n, sizeof *j->early->b, compare_backend) : NULL;
+            if (e)
+                j->before[i] = *e;
+            j->before[i].pid = key.pid;
+        }
+        known_from(j, j->before);
+        double wait = FIRST_WINDOW_S - (now_monotonic() - j->early->at);
+        if (wait > 0) {
+            struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
+            nanosleep(&ts, NULL);
+        }
+        t0 = now_monotonic();
+    } else if (j->first) {
         /* Rates need two readings: take the first now, unless the server
          * turns out not to be here at all. */
         j->before = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->before);
@@ -359,6 +414,10 @@ static void backends_result(void *arg, const PGresult *res, const char *error, d
     j->server_addr = addr ? xstrdup(addr) : NULL;
     j->btime = st->btime;
     j->first = st->prev == NULL && !collectors_ticking(c->app);
+    if (j->first && st->early) {
+        j->early = st->early;
+        st->early = NULL;
+    }
     if (st->prev && st->nprev) {
         j->known = xmalloc((size_t)st->nprev * sizeof *j->known);
         memcpy(j->known, st->prev, (size_t)st->nprev * sizeof *j->known);
@@ -371,12 +430,53 @@ static void backends_result(void *arg, const PGresult *res, const char *error, d
     }
 }
 
+static void early_work(struct host_job *base)
+{
+    struct early_job *e = (struct early_job *)base;
+    e->at = now_monotonic();
+    int *pids;
+    int n = host_list_processes(e->root, &pids);
+    if (n <= 0) {
+        free(pids);
+        return;
+    }
+    e->b = xcalloc((size_t)n, sizeof *e->b);
+    for (int i = 0; i < n; i++) {
+        struct host_backend *b = &e->b[e->n];
+        *b = (struct host_backend){ .pid = pids[i], .backend_start = NAN, .want_io = true };
+        host_read_backend(e->root, b, NAN);
+        if (b->same_process)
+            e->n++;
+    }
+    free(pids);
+}
+
+static void early_done(struct host_job *base, struct collector *c)
+{
+    struct early_job *e = (struct early_job *)base;
+    struct backends_state *st = c ? c->state : NULL;
+    /* Too late for the first run (it read twice by itself): not needed. */
+    if (!st || st->prev || st->early) {
+        early_job_free(e);
+        return;
+    }
+    st->early = e;
+}
+
 static int host_backends_run(struct collector *c)
 {
     if (!c->state) {
         struct backends_state *st = xcalloc(1, sizeof *st);
         st->btime = NAN;
         c->state = st;
+    }
+    struct backends_state *st = c->state;
+    if (!st->early_started && !st->prev && !collectors_ticking(c->app)) {
+        st->early_started = true;
+        struct early_job *e = xcalloc(1, sizeof *e);
+        e->root = xstrdup(host_proc_root());
+        if (host_job_start(&e->base, c, early_work, early_done) != 0)
+            early_job_free(e);
     }
     const char *sql = embedded_find(c->def->query);
     if (!sql)
