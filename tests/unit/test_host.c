@@ -290,6 +290,23 @@ static void test_backend_io_is_read_only_when_asked(void **state)
     assert_int_equal(idle.io.read_bytes, 0);
 }
 
+static void test_processes_are_the_numeric_entries_in_pid_order(void **state)
+{
+    (void)state;
+    write_file("loadavg", "0.1 0.2 0.3 1/100 4242\n", 23);
+    write_file("17/stat", STAT_SAMPLE, strlen(STAT_SAMPLE));
+    write_file("self/stat", STAT_SAMPLE, strlen(STAT_SAMPLE));
+    int *pids;
+    int n = host_list_processes(proc_root, &pids);
+    assert_int_equal(n, 3);
+    assert_int_equal(pids[0], 17);
+    assert_int_equal(pids[1], 4242);
+    assert_int_equal(pids[2], 4243);
+    free(pids);
+    assert_int_equal(host_list_processes("/nonexistent/proc", &pids), -1);
+    assert_null(pids);
+}
+
 static void test_proc_root_follows_the_environment(void **state)
 {
     (void)state;
@@ -670,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_unix_sockets_and_loopback_are_local),
         cmocka_unit_test_setup_teardown(test_backend_matches_by_command_line_and_start_time, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_backend_io_is_read_only_when_asked, make_proc, remove_proc),
+        cmocka_unit_test_setup_teardown(test_processes_are_the_numeric_entries_in_pid_order, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_proc_root_follows_the_environment, make_proc, remove_proc),
         cmocka_unit_test(test_statvfs_of_a_directory),
         cmocka_unit_test(test_forecast_fits_a_straight_line_exactly),
