@@ -87,6 +87,33 @@ double collector_cadence(const struct collector *c)
     return base * c->backoff;
 }
 
+static void run_one(struct collector *c);
+
+/* A first snapshot may be what others wait for (collector_defer): run
+ * them now.  Not again from inside such a run (a run that publishes at
+ * once would come back here). */
+static void run_waiting(struct app *app)
+{
+    static bool in_progress;
+    if (in_progress || collectors_closing(app) || app->fed)
+        return;
+    in_progress = true;
+    for (int i = 0; i < app->ncollectors; i++) {
+        struct collector *w = &app->collectors[i];
+        if (w->waiting && !w->running && !w->current)
+            run_one(w);
+    }
+    in_progress = false;
+}
+
+int collector_defer(struct collector *c)
+{
+    c->running = false;
+    c->waiting = true;
+    c->next_run = now_monotonic() + 0.1;
+    return 0;
+}
+
 void collector_publish(struct collector *c, struct snapshot *s)
 {
     double now = now_monotonic();
@@ -130,6 +157,8 @@ void collector_publish(struct collector *c, struct snapshot *s)
         c->good_at = now;
     }
     app_changed(c->app, APP_CHANGED_SNAPSHOT);
+    if (c->runs == 1)
+        run_waiting(c->app);
 }
 
 static void take_received(struct collector *c, struct snapshot *s, double fresh_for, double published_at)
@@ -385,6 +414,7 @@ static void run_one(struct collector *c)
         return;
     }
     c->running = true;
+    c->waiting = false;
     c->started = now;
     int rc = c->def->run ? c->def->run(c) : send_query(c);
     if (rc != 0) {

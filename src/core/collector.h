@@ -67,6 +67,8 @@ struct collector {
     struct snapshot  *last_good;
     double            good_at;
     bool              running;
+    bool              waiting;      /* its run hook is waiting for another
+                                       collector (collector_defer) */
     double            started;      /* monotonic */
     double            next_run;     /* monotonic */
     double            backoff;      /* cadence multiplier, 1..8 */
@@ -135,6 +137,12 @@ void collectors_refresh_all(struct app *app);
 void collector_want(struct app *app, const char *name, bool shown);
 /* Run one collector now if it is not running. */
 void collector_run_now(struct app *app, const char *name);
+/* For a run hook whose collector waits for another one's first snapshot:
+ * not run now, and run again as soon as any collector publishes its first
+ * snapshot (or at the next tick), rather than a whole interval later: the
+ * first complete frame and --once wait for the last collector (issue 14).
+ * Returns 0 for the run hook. */
+int  collector_defer(struct collector *c);
 /* A collector by name, or NULL. */
 struct collector *collector_find(const struct app *app, const char *name);
 /* The latest snapshot of a collector by name (borrowed), or NULL. */

@@ -243,6 +243,30 @@ static void test_a_ticking_engine_shows_the_host_at_once_and_its_cpu_next(void *
     stop_app(&app, &cfg);
 }
 
+static bool every_collector_published(struct app *app)
+{
+    for (int i = 0; i < app->ncollectors; i++)
+        if (!app->collectors[i].current)
+            return false;
+    return true;
+}
+
+/* A collector that waits for another one's first snapshot (the advice
+ * for the statements, sizes for the disks and partitions) runs as soon as
+ * that comes, not an interval later: the first complete frame waited a
+ * whole second for the advice (issue 14). */
+static void test_a_collector_waiting_for_another_runs_when_that_one_publishes(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg);
+    collectors_set_interval(&app, 30);
+    collectors_start(&app);
+    assert_true(run_until(&app, every_collector_published, 10));
+    stop_app(&app, &cfg);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -276,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_the_interval_is_clamped_and_the_timer_follows),
         cmocka_unit_test(test_a_paused_engine_runs_nothing_until_resumed),
         cmocka_unit_test(test_a_ticking_engine_shows_the_host_at_once_and_its_cpu_next),
+        cmocka_unit_test(test_a_collector_waiting_for_another_runs_when_that_one_publishes),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
