@@ -128,6 +128,11 @@ struct host_backend {
  * the old one. */
 void host_read_backend(const char *root, struct host_backend *b, double btime);
 
+/* The boot time (btime of root/stat, seconds since the epoch), read in
+ * pieces: the line comes after one per CPU and a long interrupt line, so
+ * on a big machine it is far into the file.  NAN when not found. */
+double host_boot_time(const char *root);
+
 /* Every process in root (the numeric entries), sorted by pid, into *pids
  * (the caller frees it).  The count, or -1 with errno set. */
 int  host_list_processes(const char *root, int **pids);

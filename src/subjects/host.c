@@ -137,21 +137,6 @@ static void backends_job_free(struct backends_job *j)
     free(j);
 }
 
-/* The boot time, from /proc/stat (its btime line comes after a line per
- * CPU and per interrupt, so the buffer is large). */
-static double boot_time(const char *root)
-{
-    size_t cap = 1 << 20;
-    char *buf = xmalloc(cap);
-    struct host_cpu_times cpu;
-    int ncpu;
-    double btime = NAN;
-    if (host_read_file(root, "stat", buf, cap) > 0)
-        host_parse_proc_stat(buf, &cpu, &ncpu, &btime);
-    free(buf);
-    return btime;
-}
-
 static int compare_reading(const void *a, const void *b)
 {
     const struct backend_reading *x = a, *y = b;
@@ -218,7 +203,7 @@ static void backends_work(struct host_job *base)
     if (!j->address_local)
         return;
     if (isnan(j->btime))
-        j->btime = boot_time(j->root);
+        j->btime = host_boot_time(j->root);
     double t0 = now_monotonic();
     if (j->first && j->early) {
         /* The first reading was taken while the query ran: the server's

@@ -307,6 +307,31 @@ static void test_processes_are_the_numeric_entries_in_pid_order(void **state)
     assert_null(pids);
 }
 
+/* btime comes after a line per CPU and the interrupts line, which runs
+ * to tens of kB on a big machine: it is found however far in it is, and
+ * whatever the reads' boundaries. */
+static void test_boot_time_is_found_past_a_long_interrupts_line(void **state)
+{
+    (void)state;
+    for (size_t intr = 10; intr < 40000; intr = intr * 3 + 4091) {
+        size_t cap = intr + 4096;
+        char *text = malloc(cap);
+        assert_non_null(text);
+        int n = snprintf(text, cap, "cpu  1 2 3 4 5 6 7 8 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\nintr 1");
+        while ((size_t)n < intr)
+            n += snprintf(text + n, cap - (size_t)n, " 0");
+        n += snprintf(text + n, cap - (size_t)n, "\nctxt 99\nbtime 1795904903\nprocesses 5\n");
+        write_file("stat", text, (size_t)n);
+        assert_true(host_boot_time(proc_root) == 1795904903.0);
+        free(text);
+    }
+    write_file("stat", "cpu  1 2 3 4\nbtime 17", 22);
+    assert_true(host_boot_time(proc_root) == 17.0);
+    write_file("stat", "cpu  1 2 3 4\n", 13);
+    assert_true(isnan(host_boot_time(proc_root)));
+    assert_true(isnan(host_boot_time("/nonexistent/proc")));
+}
+
 static void test_proc_root_follows_the_environment(void **state)
 {
     (void)state;
@@ -688,6 +713,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backend_matches_by_command_line_and_start_time, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_backend_io_is_read_only_when_asked, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_processes_are_the_numeric_entries_in_pid_order, make_proc, remove_proc),
+        cmocka_unit_test_setup_teardown(test_boot_time_is_found_past_a_long_interrupts_line, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_proc_root_follows_the_environment, make_proc, remove_proc),
         cmocka_unit_test(test_statvfs_of_a_directory),
         cmocka_unit_test(test_forecast_fits_a_straight_line_exactly),
