@@ -192,24 +192,24 @@ static void test_a_ticking_engine_shows_the_host_at_once_and_its_cpu_next(void *
     (void)state;
     struct app app;
     struct config cfg;
-    start_app(&app, &cfg);
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
     collectors_start(&app);
     assert_true(collectors_ticking(&app));
     host_seen = false;
-    assert_true(run_until(&app, host_published, 15));
+    assert_true(run_until_app(&app, host_published, 15));
     assert_string_equal(host_cpu, "NULL");
-    assert_true(run_until(&app, host_has_cpu, 15));
+    assert_true(run_until_app(&app, host_has_cpu, 15));
     stop_app(&app, &cfg);
 
     /* One-shot: ticked by the front end itself, as --once does. */
-    start_app(&app, &cfg);
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
     assert_false(collectors_ticking(&app));
     uv_timer_t t;
     uv_timer_init(loop, &t);
     t.data = &app;
     uv_timer_start(&t, tick_collectors, 0, 50);
     host_seen = false;
-    assert_true(run_until(&app, host_published, 15));
+    assert_true(run_until_app(&app, host_published, 15));
     assert_string_not_equal(host_cpu, "NULL");
     uv_close((uv_handle_t *)&t, NULL);
     stop_app(&app, &cfg);
@@ -232,10 +232,10 @@ static void test_a_collector_waiting_for_another_runs_when_that_one_publishes(vo
     (void)state;
     struct app app;
     struct config cfg;
-    start_app(&app, &cfg);
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
     collectors_set_interval(&app, 30);
     collectors_start(&app);
-    assert_true(run_until(&app, every_collector_published, 10));
+    assert_true(run_until_app(&app, every_collector_published, 10));
     stop_app(&app, &cfg);
 }
 
