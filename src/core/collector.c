@@ -91,11 +91,14 @@ static void run_one(struct collector *c);
 
 /* A first snapshot may be what others wait for (collector_defer): run
  * them now.  Not again from inside such a run (a run that publishes at
- * once would come back here). */
+ * once would come back here).  Not for `pgdeck run`: it runs its
+ * collectors itself, in its own order (the advice after the action that
+ * installs hypopg). */
 static void run_waiting(struct app *app)
 {
     static bool in_progress;
-    if (in_progress || collectors_closing(app) || app->fed)
+    if (in_progress || collectors_closing(app) || app->fed ||
+        (app->cfg && app->cfg->command == COMMAND_RUN))
         return;
     in_progress = true;
     for (int i = 0; i < app->ncollectors; i++) {
