@@ -95,4 +95,8 @@ SELECT a.pid,
   FROM sessions a
   LEFT JOIN LATERAL (SELECT * FROM progress p WHERE p.pid = a.pid LIMIT 1) p ON true
   LEFT JOIN held h ON h.pid = a.pid
- ORDER BY a.query_start NULLS LAST
+ -- Oldest query first; those that have run less than a second (a busy
+ -- OLTP's churn) after them by pid, or their rows would trade places at
+ -- every refresh and the console rewrite them all.
+ ORDER BY CASE WHEN now() - a.query_start >= interval '1 second' THEN a.query_start END NULLS LAST,
+          a.query_start IS NULL, a.pid

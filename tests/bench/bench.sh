@@ -49,6 +49,9 @@
 #   BENCH_PARTITIONS=100 BENCH_IDLE=300 BENCH_MVIEWS=200 BENCH_STATEMENTS=5000
 #   BENCH_SCALE_SECONDS=120 BENCH_KEYS=200 BENCH_STARTS=10
 #   BENCH_OUT=build/bench   PGDECK_BIN=./pgdeck
+#   BENCH_PART=1 runs part 1 alone (its table and its aims, 1 and 4);
+#   BENCH_TOOLS="pgdeck pg_top" picks part 1's tools (default: all of them)
+#   BENCH_RUN_DIR=/tmp/pgdeck-bench-NAME: the servers' run dir
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -76,6 +79,8 @@ else
 	LINGER=3 SETTLE=3
 	RUN_DIR=/tmp/pgdeck-bench-$(id -u)
 fi
+# BENCH_RUN_DIR: another run dir, so that helpers can bench side by side.
+RUN_DIR=${BENCH_RUN_DIR:-$RUN_DIR}
 POOL_MAX=${DB_POOL_MAX:-4}
 COLS=120 ROWS=40
 
@@ -373,6 +378,8 @@ time_runs() {
 
 # ------------------------------------------------------------ part 4: start
 
+# BENCH_PART=1: parts 4 and 3 are skipped (this `if` ends before part 1).
+if [ "${BENCH_PART:-}" != 1 ]; then
 say "part 4: start, $STARTS times with the servers up and with the primary down"
 LOAD_P4=$(loadavg)
 : > "$OUT/start-up.first" ; : > "$OUT/start-up.title" ; : > "$OUT/start-up.complete"
@@ -439,6 +446,7 @@ DATABASE_URL="host=slow.pgdeck.test port=$PGPORT user=bench_pgdeck dbname=bench"
 	"$PTYKEYS" -c $COLS -r $ROWS -m "primary: connecting" -n "$KEYS" -k 23 -q 150 -t 600 \
 	-o "$OUT/keys-connecting.ms" -- "$PGDECK" --stats "$OUT/keys-connecting.stats" > "$OUT/keys-connecting.pty" 2>&1
 
+fi	# BENCH_PART
 # ------------------------------------------------------------ part 1: peers
 
 say "part 1: $ROUNDS round(s) of pgdeck${PEERS} x ${SECS} s under pgbench -c 8"
@@ -449,6 +457,10 @@ sleep $SETTLE
 # pgdeck_nohost: pgdeck with its host figures off (PGDECK_PROC_ROOT at a
 # directory with no /proc in it: the server is "not on this host").
 TOOLS="pgdeck pgdeck_nohost$PEERS"
+if [ -n "${BENCH_TOOLS:-}" ]; then
+	TOOLS=$BENCH_TOOLS
+	PEERS=$(for t in $TOOLS; do case $t in pgdeck*) ;; *) printf ' %s' "$t" ;; esac; done)
+fi
 : > "$OUT/peers.tsv"
 echo "tool round elapsed_s cpu_s hwm_kb bytes sessions_log sessions_stat server_ms server_calls load1 backend_cpu_s" > "$OUT/peers.tsv"
 PANE_START_HOOK=srv_cpu_start
@@ -544,6 +556,34 @@ cell() {
 	echo "         machine load (1-min average) at the end of the windows: $(cell "$OUT/p1-load" %.2f)"
 	echo
 } > "$OUT/table1.txt"
+
+# BENCH_PART=1: table 1 and the aims it measures, then stop.
+if [ "${BENCH_PART:-}" = 1 ]; then
+	m() { med "$OUT/p1-$1.$2"; }
+	for _a in "1 client CPU <= pg_top's (host figures on)|pgdeck|cpu|1|s/60s" \
+		"1 client CPU <= 1/2 of pg_top's (host figures off)|pgdeck_nohost|cpu|2|s/60s" \
+		"4 terminal bytes/s <= pg_top's|pgdeck|bps|1|bytes/s"; do
+		_text=${_a%%|*} _r=${_a#*|}
+		_tool=${_r%%|*} _r=${_r#*|}
+		_what=${_r%%|*} _r=${_r#*|}
+		_div=${_r%%|*} _unit=${_r#*|}
+		[ -s "$OUT/p1-$_tool.$_what" ] && [ -s "$OUT/p1-pg_top.$_what" ] || continue
+		_f=$(m "$_tool" "$_what") _b=$(calc "$(m pg_top "$_what") / $_div" %.4f)
+		aim "$_text" "$(le "$_f" "$_b")" "$(calc "$_f" %.4g) vs $(calc "$_b" %.4g) $_unit (ratio $(calc "$_f / $_b" %.2f))"
+	done
+	{
+		echo "pgdeck benchmark, part 1 alone (BENCH_PART=1), $(date '+%Y-%m-%d %H:%M:%S %Z'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "versions:   pgdeck ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ', working tree modified')); raw data in $OUT"
+		echo
+		cat "$OUT/table1.txt"
+		echo "Aims"
+		cat "$AIMS_FILE"
+	} > "$RESULTS"
+	rm -f "$PGDECK" "$PTYKEYS" "$SLOWDNS"
+	cat "$RESULTS"
+	echo "results: $RESULTS"
+	exit 0
+fi
 
 # ------------------------------------------------------------ part 2: scale
 
