@@ -42,13 +42,16 @@ BUILD    ?= build
 
 # src/ by layer (src/README.md): base, net, core, subjects, front.
 SRC_DIRS  = src/base src/net src/core src/subjects src/front
-CORE_SRC  = $(filter-out src/front/main.c,$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
+# plan_builtin_gen.c is a build tool (its own main): it writes the kit's
+# index plan as C, so that a start parses nothing (core/plan_builtin.h).
+PLAN_GEN_SRC = src/core/plan_builtin_gen.c
+CORE_SRC  = $(filter-out src/front/main.c $(PLAN_GEN_SRC),$(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c)))
 UI_SRC    = $(wildcard ui/*.c ui/panes/*.c)
 PANE_SRC  = $(sort $(wildcard ui/panes/pane_*.c))
 SQL_FILES = $(sort $(wildcard sql/queries/*.sql)) $(wildcard sql/kit/*.sql)
 THEMES    = $(sort $(wildcard themes/*.theme))
 
-CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o
+CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/gen/plan_builtin_table.o
 UI_OBJ    = $(UI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/panes.o
 MAIN_OBJ  = $(BUILD)/src/front/main.o
 ALL_OBJ   = $(CORE_OBJ) $(UI_OBJ) $(MAIN_OBJ)
@@ -91,6 +94,20 @@ $(BUILD)/gen/embedded.c: $(SQL_FILES) $(THEMES) src/base/embed.sh
 	sh src/base/embed.sh $(SQL_FILES) $(THEMES) > $@
 
 $(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
+	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
+
+# The kit's index plan, read at build time by the reader pgdeck would run
+# at start (plan_parse over the same embedded text).
+PLAN_GEN_OBJ = $(PLAN_GEN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o \
+	$(addprefix $(BUILD)/src/,core/plan.o base/sql.o base/ident.o base/sanitize.o base/utf8.o \
+	base/xalloc.o base/errbuf.o base/embedded.o)
+$(BUILD)/gen/plan_gen: $(PLAN_GEN_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/gen/plan_builtin_table.c: $(BUILD)/gen/plan_gen
+	$(BUILD)/gen/plan_gen > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/plan_builtin_table.o: $(BUILD)/gen/plan_builtin_table.c
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 
 # Every pane class, from the pane files' names (ui/pane_registry.h): a new

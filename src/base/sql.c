@@ -36,6 +36,15 @@ static const struct {
 /* libpg_query reports an error's position as PostgreSQL does: 1-based, in
  * characters of the server encoding (UTF-8), each counted by its first
  * byte (pg_utf_mblen).  pgdeck wants a byte offset. */
+/* Calls into libpg_query: the helper threads never parse, so a plain
+ * counter will do. */
+static long library_calls;
+
+long sql_library_calls(void)
+{
+    return library_calls;
+}
+
 static int byte_offset(const char *text, int cursorpos)
 {
     if (cursorpos <= 0)
@@ -144,7 +153,7 @@ static long nesting_bound(const PgQuery__ScanResult *scan)
  * does not scan is left to the parser, which says why. */
 static bool refuse_deep(const char *text, int *error_at, char *err, size_t errlen)
 {
-    PgQueryScanResult r = pg_query_scan(text);
+    PgQueryScanResult r = (library_calls++, pg_query_scan(text));
     if (r.error) {
         pg_query_free_scan_result(r);
         return false;
@@ -168,7 +177,7 @@ int sql_scan(const char *text, struct sql_tokens *out)
     out->error_at = -1;
     if (refuse_operator_run(text, &out->error_at, out->error, sizeof out->error))
         return -1;
-    PgQueryScanResult r = pg_query_scan(text);
+    PgQueryScanResult r = (library_calls++, pg_query_scan(text));
     if (r.error) {
         error_message(r.error, out->error, sizeof out->error);
         out->error_at = byte_offset(text, r.error->cursorpos);
@@ -245,7 +254,7 @@ json_t *sql_parse(const char *text, int *error_at, char *err, size_t errlen)
     }
     if (refuse_operator_run(text, error_at, err, errlen) || refuse_deep(text, error_at, err, errlen))
         return NULL;
-    PgQueryParseResult r = pg_query_parse(text);
+    PgQueryParseResult r = (library_calls++, pg_query_parse(text));
     if (r.error) {
         error_message(r.error, err, errlen);
         *error_at = byte_offset(text, r.error->cursorpos);
@@ -269,7 +278,7 @@ int sql_fingerprint(const char *text, uint64_t *fingerprint)
     if (!text || strlen(text) > SQL_MAX_FINGERPRINT || operator_run(text) >= 0 ||
         refuse_deep(text, &at, err, sizeof err))
         return -1;
-    PgQueryFingerprintResult r = pg_query_fingerprint(text);
+    PgQueryFingerprintResult r = (library_calls++, pg_query_fingerprint(text));
     int rc = r.error ? -1 : 0;
     if (!r.error)
         *fingerprint = r.fingerprint;

@@ -87,6 +87,36 @@ double collector_cadence(const struct collector *c)
     return base * c->backoff;
 }
 
+static void run_one(struct collector *c);
+
+/* A first snapshot may be what others wait for (collector_defer): run
+ * them now.  Not again from inside such a run (a run that publishes at
+ * once would come back here).  Not for `pgdeck run`: it runs its
+ * collectors itself, in its own order (the advice after the action that
+ * installs hypopg). */
+static void run_waiting(struct app *app)
+{
+    static bool in_progress;
+    if (in_progress || collectors_closing(app) || app->fed ||
+        (app->cfg && app->cfg->command == COMMAND_RUN))
+        return;
+    in_progress = true;
+    for (int i = 0; i < app->ncollectors; i++) {
+        struct collector *w = &app->collectors[i];
+        if (w->waiting && !w->running && !w->current)
+            run_one(w);
+    }
+    in_progress = false;
+}
+
+int collector_defer(struct collector *c)
+{
+    c->running = false;
+    c->waiting = true;
+    c->next_run = now_monotonic() + 0.1;
+    return 0;
+}
+
 void collector_publish(struct collector *c, struct snapshot *s)
 {
     double now = now_monotonic();
@@ -131,6 +161,8 @@ void collector_publish(struct collector *c, struct snapshot *s)
         c->good_at = now;
     }
     app_changed(c->app, APP_CHANGED_SNAPSHOT);
+    if (c->runs == 1)
+        run_waiting(c->app);
 }
 
 static void take_received(struct collector *c, struct snapshot *s, double fresh_for, double published_at)
@@ -388,6 +420,7 @@ static void run_one(struct collector *c)
         return;
     }
     c->running = true;
+    c->waiting = false;
     c->started = now;
     int rc = c->def->run ? c->def->run(c) : send_query(c);
     if (rc != 0) {
@@ -440,6 +473,11 @@ void collectors_start(struct app *app)
     uint64_t ms = (uint64_t)(app->interval * 1000);
     /* The first tick comes soon: connections are usually up in a few ms. */
     uv_timer_start(&app->tick, tick_cb, 20, app->warmed_up ? ms : 100);
+}
+
+bool collectors_ticking(const struct app *app)
+{
+    return app->ticking;
 }
 
 void collectors_stop(struct app *app)

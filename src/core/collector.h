@@ -67,6 +67,8 @@ struct collector {
     struct snapshot  *last_good;
     double            good_at;
     bool              running;
+    bool              waiting;      /* its run hook is waiting for another
+                                       collector (collector_defer) */
     double            started;      /* monotonic */
     double            next_run;     /* monotonic */
     double            backoff;      /* cadence multiplier, 1..8 */
@@ -113,6 +115,11 @@ void collectors_free(struct app *app);
 void collectors_start(struct app *app);
 /* Stop the timer for good: the app is closing. */
 void collectors_stop(struct app *app);
+/* Whether the collectors run again by themselves (collectors_start: the
+ * console, an agent).  A figure that needs two samples (a CPU share) can
+ * then show what it has at once and fill in at the next run; a one-shot
+ * front end gets one answer, so it waits for the second sample. */
+bool collectors_ticking(const struct app *app);
 /* Whether the app is closing (collectors_stop, or no collectors at all):
  * nothing is refreshed then. */
 bool collectors_closing(const struct app *app);
@@ -142,6 +149,12 @@ void collectors_refresh_all(struct app *app);
 void collector_want(struct app *app, const char *name, bool shown);
 /* Run one collector now if it is not running. */
 void collector_run_now(struct app *app, const char *name);
+/* For a run hook whose collector waits for another one's first snapshot:
+ * not run now, and run again as soon as any collector publishes its first
+ * snapshot (or at the next tick), rather than a whole interval later: the
+ * first complete frame and --once wait for the last collector (issue 14).
+ * Returns 0 for the run hook. */
+int  collector_defer(struct collector *c);
 /* A collector by name, or NULL. */
 struct collector *collector_find(const struct app *app, const char *name);
 /* The latest snapshot of a collector by name (borrowed), or NULL. */

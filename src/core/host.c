@@ -1,6 +1,7 @@
 /* The database host: /proc parsers and readers, statvfs, and whether the
  * server is on this host at all (see host.h). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -342,6 +343,8 @@ void host_read_backend(const char *root, struct host_backend *b, double btime)
     snprintf(rel, sizeof rel, "%d/statm", b->pid);
     if (b->want_statm && host_read_file(root, rel, buf, sizeof buf) >= 0 && host_parse_statm(buf, &m) == 0)
         b->statm = m;
+    if (!b->want_io)
+        return;
     snprintf(rel, sizeof rel, "%d/io", b->pid);
     if (host_read_file(root, rel, buf, sizeof buf) < 0)
         b->io_errno = errno;
@@ -349,6 +352,95 @@ void host_read_backend(const char *root, struct host_backend *b, double btime)
         b->io_readable = true;
     else
         b->io_errno = EINVAL;
+}
+
+double host_boot_time(const char *root)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/stat", root);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NAN;
+    /* A window of the file: the unfinished line at the end of one read
+     * is moved to the front before the next.  Lines are read only as far
+     * as needed to see their start; a longer one (the interrupts) is
+     * skipped to its end. */
+    char buf[8192];
+    size_t have = 0;
+    bool skipping = false;          /* inside a line too long for buf */
+    double btime = NAN;
+    for (;;) {
+        ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        have += (size_t)n;
+        buf[have] = '\0';
+        char *line = buf;
+        for (;;) {
+            char *nl = memchr(line, '\n', have - (size_t)(line - buf));
+            if (!nl)
+                break;
+            if (!skipping && strncmp(line, "btime ", 6) == 0) {
+                btime = strtod(line + 6, NULL);
+                close(fd);
+                return btime;
+            }
+            skipping = false;
+            line = nl + 1;
+        }
+        size_t rest = have - (size_t)(line - buf);
+        if (rest == sizeof buf - 1) {
+            /* One line fills the window: not btime unless it starts so. */
+            if (!skipping && strncmp(buf, "btime ", 6) == 0)
+                btime = strtod(buf + 6, NULL);
+            if (!isnan(btime))
+                break;
+            skipping = true;
+            rest = 0;
+        }
+        memmove(buf, line, rest);
+        have = rest;
+    }
+    if (isnan(btime) && have && !skipping) {
+        buf[have] = '\0';
+        if (strncmp(buf, "btime ", 6) == 0)
+            btime = strtod(buf + 6, NULL);
+    }
+    close(fd);
+    return btime;
+}
+
+static int compare_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+int host_list_processes(const char *root, int **pids)
+{
+    *pids = NULL;
+    DIR *d = opendir(root);
+    if (!d)
+        return -1;
+    int n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (end == e->d_name || *end || pid <= 0 || pid > 0x7fffffff)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            *pids = xrealloc(*pids, (size_t)cap * sizeof **pids);
+        }
+        (*pids)[n++] = (int)pid;
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(*pids, (size_t)n, sizeof **pids, compare_int);
+    return n;
 }
 
 int host_read_system(const char *root, struct host_system *out, char *err, size_t errlen)
@@ -367,14 +459,8 @@ int host_read_system(const char *root, struct host_system *out, char *err, size_
         snprintf(err, errlen, "cannot read %s/stat", root);
         return -1;
     }
-    if (isnan(out->btime)) {
-        /* Truncated before btime: read the whole file. */
-        size_t cap = 1 << 20;
-        char *big = xmalloc(cap);
-        if (host_read_file(root, "stat", big, cap) > 0)
-            host_parse_proc_stat(big, &out->cpu, &out->ncpu, &out->btime);
-        free(big);
-    }
+    if (isnan(out->btime))
+        out->btime = host_boot_time(root);     /* past the buffer */
     if (host_read_file(root, "meminfo", buf, sizeof buf) < 0 || host_parse_meminfo(buf, &out->mem) != 0) {
         snprintf(err, errlen, "cannot read %s/meminfo", root);
         return -1;

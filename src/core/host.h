@@ -98,10 +98,10 @@ long host_page_size(void);
  * (NUL-terminated).  Returns the bytes read, or -1 with errno set. */
 long host_read_file(const char *root, const char *rel, char *buf, size_t len);
 
-/* One backend as /proc shows it.  On a busy host /proc is not free (25 to
- * 70 microseconds a file here), so a reader asks for what it needs: the
- * command line only for a pid it has not verified before, statm (shared
- * memory) only for sessions worth a closer look. */
+/* One backend as /proc shows it.  On a busy host /proc is not free (2 to
+ * 70 microseconds a file here, more under load), so a reader asks for
+ * what it needs: stat always, the command line only for a pid it has not
+ * verified before, io and statm (shared memory) only when asked. */
 struct host_backend {
     int    pid;                     /* in: the server's pid */
     double backend_start;           /* in: the server's start time (epoch), or NAN */
@@ -109,6 +109,8 @@ struct host_backend {
     unsigned long long known_start; /* in: this /proc start time: if it still
                                        has it, skip the command line */
     bool   want_statm;              /* in: read statm (shared memory) too */
+    bool   want_io;                 /* in: read io too (else io_readable is
+                                       false and io_errno 0: not asked) */
     bool   found;                   /* out: /proc/PID/stat was read */
     bool   same_process;            /* out: a postgres process that started
                                        when the server says (within 2 s) */
@@ -120,11 +122,20 @@ struct host_backend {
     struct host_proc_io    io;
 };
 
-/* Read stat and io of b->pid, and cmdline and statm as asked.  `btime` is
+/* Read stat of b->pid, and cmdline, io and statm as asked.  `btime` is
  * the boot time from /proc/stat (NAN: do not check start times).  A known
  * pid must still match its start time, so a reused pid is not taken for
  * the old one. */
 void host_read_backend(const char *root, struct host_backend *b, double btime);
+
+/* The boot time (btime of root/stat, seconds since the epoch), read in
+ * pieces: the line comes after one per CPU and a long interrupt line, so
+ * on a big machine it is far into the file.  NAN when not found. */
+double host_boot_time(const char *root);
+
+/* Every process in root (the numeric entries), sorted by pid, into *pids
+ * (the caller frees it).  The count, or -1 with errno set. */
+int  host_list_processes(const char *root, int **pids);
 
 /* The machine's figures. */
 struct host_system {

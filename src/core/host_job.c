@@ -39,7 +39,7 @@ int host_job_start(struct host_job *j, struct collector *c,
 
 int host_job_defer(struct collector *c)
 {
-    c->running = false;
+    collector_defer(c);
     c->next_run = now_monotonic() + DEFER_S;
     return 0;
 }

@@ -22,13 +22,22 @@
 #include "base/clock.h"
 #include "base/xalloc.h"
 
-/* The first reading of CPU counters has nothing to compare with: the
- * first run reads twice, this far apart, on the thread pool (so --once
- * and check show rates too). */
+/* The first reading of CPU counters has nothing to compare with: a
+ * one-shot front end's first run reads twice, this far apart, on the
+ * thread pool (so --once and check show rates too).  The console and the
+ * agent publish the first reading at once, rates unknown: they fill in
+ * at the next run (issue 14: the first complete frame waited 0.1 s for
+ * them). */
 #define FIRST_WINDOW_S 0.1
 /* A server that is not on this host stays elsewhere: look again this
  * seldom rather than list its backends every refresh for nothing. */
 #define NOT_HERE_RECHECK_S 30.0
+/* /proc/PID/io of an idle session is read this seldom: its rates show
+ * nowhere but in --once's JSON and the details of a session, and an idle
+ * session reads and writes next to nothing.  Skipping it halves the files
+ * a refresh opens on a server with hundreds of idle connections (issue
+ * 14: 300 backends in <= 5 ms). */
+#define IO_IDLE_EVERY_S 10.0
 
 const char *host_unavailable(const struct app *app)
 {
@@ -40,18 +49,37 @@ const char *host_unavailable(const struct app *app)
 
 /* ---- backends ----------------------------------------------------------- */
 
-/* What the previous reading of a backend was, for rates. */
+/* What the previous reading of a backend was, for rates.  io is read
+ * less often than stat (IO_IDLE_EVERY_S): its counters carry their own
+ * time, and the rates last computed are kept for the passes between. */
 struct backend_reading {
     int    pid;
     unsigned long long starttime, ticks, read_bytes, write_bytes;
     bool   io;
-    double at;
+    double at, io_at;
+    double read_bps, write_bps;     /* NAN: not known yet */
+};
+
+/* A one-shot front end's first reading of the server's processes, taken
+ * on the thread pool while the backends query is still under way, so that
+ * the 0.1 s window for CPU shares overlaps the queries instead of
+ * following them (issue 14: it was the last thing --once waited for).
+ * Every process of the host is read, since the server's pids are not yet
+ * known; only PostgreSQL's are kept. */
+struct early_job {
+    struct host_job base;
+    char   *root;
+    struct host_backend *b;         /* sorted by pid */
+    int     n;
+    double  at;                     /* monotonic, when the reading began */
 };
 
 struct backends_state {
     struct backend_reading *prev;   /* sorted by pid */
     int    nprev;
     double btime;                   /* boot time, once known */
+    bool   early_started;
+    struct early_job *early;        /* done and not used yet */
 };
 
 /* pgdeck's own cost of reading /proc, for the host snapshot. */
@@ -72,9 +100,20 @@ struct backends_job {
     struct snapshot *rows;          /* the query's result */
     int     n;
     struct host_backend *before;    /* first run only */
+    struct early_job *early;        /* first run: the reading taken before
+                                       the query's result, or NULL */
     struct host_backend *now;
     double  read_ms;
 };
+
+static void early_job_free(struct early_job *e)
+{
+    if (!e)
+        return;
+    free(e->root);
+    free(e->b);
+    free(e);
+}
 
 static void host_backends_free(void *state)
 {
@@ -82,6 +121,7 @@ static void host_backends_free(void *state)
     if (!st)
         return;
     free(st->prev);
+    early_job_free(st->early);
     free(st);
 }
 
@@ -91,24 +131,10 @@ static void backends_job_free(struct backends_job *j)
     free(j->known);
     free(j->server_addr);
     snapshot_unref(j->rows);
+    early_job_free(j->early);
     free(j->before);
     free(j->now);
     free(j);
-}
-
-/* The boot time, from /proc/stat (its btime line comes after a line per
- * CPU and per interrupt, so the buffer is large). */
-static double boot_time(const char *root)
-{
-    size_t cap = 1 << 20;
-    char *buf = xmalloc(cap);
-    struct host_cpu_times cpu;
-    int ncpu;
-    double btime = NAN;
-    if (host_read_file(root, "stat", buf, cap) > 0)
-        host_parse_proc_stat(buf, &cpu, &ncpu, &btime);
-    free(buf);
-    return btime;
 }
 
 static int compare_reading(const void *a, const void *b)
@@ -120,9 +146,11 @@ static int compare_reading(const void *a, const void *b)
 /* One pass over every backend.  The command line is read only for a pid
  * not verified before (host_read_backend still checks its start time, so
  * a reused pid is not taken for the old one), statm only for sessions
- * that are not idle: the details show their shared memory. */
+ * that are not idle: the details show their shared memory; io for those,
+ * and for an idle one first seen or not read for IO_IDLE_EVERY_S. */
 static void read_all(struct backends_job *j, struct host_backend *out)
 {
+    double now = now_monotonic();
     for (int i = 0; i < j->n; i++) {
         struct host_backend *b = &out[i];
         b->pid = (int)snapshot_number(j->rows, i, "pid", 0);
@@ -134,8 +162,30 @@ static void read_all(struct backends_job *j, struct host_backend *out)
             bsearch(&probe, j->known, (size_t)j->nknown, sizeof *j->known, compare_reading) : NULL;
         b->known = k != NULL;
         b->known_start = k ? k->starttime : 0;
+        b->want_io = b->want_statm || !k || isnan(k->io_at) || now - k->io_at >= IO_IDLE_EVERY_S;
         host_read_backend(j->root, b, j->btime);
     }
+}
+
+static struct backend_reading reading_of(const struct host_backend *b);
+static int compare_reading(const void *a, const void *b);
+
+static int compare_backend(const void *a, const void *b)
+{
+    const struct host_backend *x = a, *y = b;
+    return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The pids a pass verified, as the next pass's known ones (by pid). */
+static void known_from(struct backends_job *j, const struct host_backend *b)
+{
+    free(j->known);
+    j->known = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->known);
+    j->nknown = 0;
+    for (int i = 0; i < j->n; i++)
+        if (b[i].same_process)
+            j->known[j->nknown++] = reading_of(&b[i]);
+    qsort(j->known, (size_t)j->nknown, sizeof *j->known, compare_reading);
 }
 
 static bool any_same(const struct host_backend *b, int n)
@@ -153,9 +203,29 @@ static void backends_work(struct host_job *base)
     if (!j->address_local)
         return;
     if (isnan(j->btime))
-        j->btime = boot_time(j->root);
+        j->btime = host_boot_time(j->root);
     double t0 = now_monotonic();
-    if (j->first) {
+    if (j->first && j->early) {
+        /* The first reading was taken while the query ran: the server's
+         * backends in it are the "before" (a backend that started since
+         * has none: no rate yet, as for any new session). */
+        j->before = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->before);
+        for (int i = 0; i < j->n; i++) {
+            struct host_backend key = { .pid = (int)snapshot_number(j->rows, i, "pid", 0) };
+            const struct host_backend *e = j->early->n ?
+                bsearch(&key, j->early->b, (size_t)j->early->n, sizeof *j->early->b, compare_backend) : NULL;
+            if (e)
+                j->before[i] = *e;
+            j->before[i].pid = key.pid;
+        }
+        known_from(j, j->before);
+        double wait = FIRST_WINDOW_S - (now_monotonic() - j->early->at);
+        if (wait > 0) {
+            struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
+            nanosleep(&ts, NULL);
+        }
+        t0 = now_monotonic();
+    } else if (j->first) {
         /* Rates need two readings: take the first now, unless the server
          * turns out not to be here at all. */
         j->before = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->before);
@@ -165,6 +235,8 @@ static void backends_work(struct host_job *base)
             j->read_ms = (now_monotonic() - t0) * 1000;
             return;
         }
+        /* The second pass needs no command line: verified just now. */
+        known_from(j, j->before);
         struct timespec ts = { 0, (long)(FIRST_WINDOW_S * 1e9) };
         nanosleep(&ts, NULL);
         t0 = now_monotonic();
@@ -179,7 +251,8 @@ static struct backend_reading reading_of(const struct host_backend *b)
         .pid = b->pid, .starttime = b->stat.starttime,
         .ticks = b->stat.utime + b->stat.stime,
         .read_bytes = b->io.read_bytes, .write_bytes = b->io.write_bytes,
-        .io = b->io_readable, .at = b->read_at,
+        .io = b->io_readable, .at = b->read_at, .io_at = b->want_io ? b->read_at : NAN,
+        .read_bps = NAN, .write_bps = NAN,
     };
 }
 
@@ -260,24 +333,37 @@ static void backends_done(struct host_job *base, struct collector *c)
         if (!b->same_process)
             continue;
         struct backend_reading r = reading_of(b);
-        next[nnext++] = r;
         const struct backend_reading *p = nprev ? bsearch(&r, prev, (size_t)nprev, sizeof *prev, compare_reading) : NULL;
         if (p && p->starttime != r.starttime)
             p = NULL;           /* the pid was reused */
         double dt = p ? r.at - p->at : NAN;
+        if (p && r.io && p->io) {
+            double io_dt = r.io_at - p->io_at;
+            r.read_bps = host_rate(p->read_bytes, r.read_bytes, io_dt);
+            r.write_bps = host_rate(p->write_bytes, r.write_bytes, io_dt);
+        } else if (p && !b->want_io) {
+            /* io not read this pass: the last reading and its rates stand. */
+            r.io = p->io;
+            r.io_at = p->io_at;
+            r.read_bytes = p->read_bytes;
+            r.write_bytes = p->write_bytes;
+            r.read_bps = p->read_bps;
+            r.write_bps = p->write_bps;
+        }
+        next[nnext++] = r;
         char pid[16];
         snprintf(pid, sizeof pid, "%d", b->pid);
         const char *row[] = { pid, snapshot_get(j->rows, i, "backend_type"), NULL, NULL, NULL, NULL, NULL,
-                              b->io_readable ? "t" : "f" };
+                              r.io ? "t" : "f" };
         snapshot_add_row(s, row);
         int sr = s->nrows - 1;
         host_set_number(s, sr, "cpu_percent", p && r.ticks >= p->ticks
                    ? host_cpu_percent(r.ticks - p->ticks, dt, tps) : NAN, 1);
         host_set_number(s, sr, "rss", (double)b->statm.resident * page, 0);
         host_set_number(s, sr, "shared_memory", b->statm.size ? (double)b->statm.shared * page : NAN, 0);
-        if (p && p->io && r.io) {
-            host_set_number(s, sr, "read_bps", host_rate(p->read_bytes, r.read_bytes, dt), 0);
-            host_set_number(s, sr, "write_bps", host_rate(p->write_bytes, r.write_bytes, dt), 0);
+        if (!isnan(r.read_bps) || !isnan(r.write_bps)) {
+            host_set_number(s, sr, "read_bps", r.read_bps, 0);
+            host_set_number(s, sr, "write_bps", r.write_bps, 0);
         }
     }
     qsort(next, (size_t)nnext, sizeof *next, compare_reading);
@@ -312,7 +398,11 @@ static void backends_result(void *arg, const PGresult *res, const char *error, d
     const char *addr = j->n ? snapshot_get(j->rows, 0, "server_addr") : NULL;
     j->server_addr = addr ? xstrdup(addr) : NULL;
     j->btime = st->btime;
-    j->first = st->prev == NULL;
+    j->first = st->prev == NULL && !collectors_ticking(c->app);
+    if (j->first && st->early) {
+        j->early = st->early;
+        st->early = NULL;
+    }
     if (st->prev && st->nprev) {
         j->known = xmalloc((size_t)st->nprev * sizeof *j->known);
         memcpy(j->known, st->prev, (size_t)st->nprev * sizeof *j->known);
@@ -325,12 +415,53 @@ static void backends_result(void *arg, const PGresult *res, const char *error, d
     }
 }
 
+static void early_work(struct host_job *base)
+{
+    struct early_job *e = (struct early_job *)base;
+    e->at = now_monotonic();
+    int *pids;
+    int n = host_list_processes(e->root, &pids);
+    if (n <= 0) {
+        free(pids);
+        return;
+    }
+    e->b = xcalloc((size_t)n, sizeof *e->b);
+    for (int i = 0; i < n; i++) {
+        struct host_backend *b = &e->b[e->n];
+        *b = (struct host_backend){ .pid = pids[i], .backend_start = NAN, .want_io = true };
+        host_read_backend(e->root, b, NAN);
+        if (b->same_process)
+            e->n++;
+    }
+    free(pids);
+}
+
+static void early_done(struct host_job *base, struct collector *c)
+{
+    struct early_job *e = (struct early_job *)base;
+    struct backends_state *st = c ? c->state : NULL;
+    /* Too late for the first run (it read twice by itself): not needed. */
+    if (!st || st->prev || st->early) {
+        early_job_free(e);
+        return;
+    }
+    st->early = e;
+}
+
 static int host_backends_run(struct collector *c)
 {
     if (!c->state) {
         struct backends_state *st = xcalloc(1, sizeof *st);
         st->btime = NAN;
         c->state = st;
+    }
+    struct backends_state *st = c->state;
+    if (!st->early_started && !st->prev && !collectors_ticking(c->app)) {
+        st->early_started = true;
+        struct early_job *e = xcalloc(1, sizeof *e);
+        e->root = xstrdup(host_proc_root());
+        if (host_job_start(&e->base, c, early_work, early_done) != 0)
+            early_job_free(e);
     }
     const char *sql = embedded_find(c->def->query);
     if (!sql)
@@ -341,6 +472,9 @@ static int host_backends_run(struct collector *c)
 /* ---- host: load, CPU, memory ------------------------------------------------ */
 
 /* The CPU figure is the busy share between two readings of /proc/stat.
+ * The console and the agent do not wait for a short window: the first
+ * figure is published without the CPU share, which fills in at the next
+ * run (the machine's other figures are there at once).
  * The first is taken when the collector first comes up, on the loop (three
  * small files), even while it waits for the backends collector to say
  * whether the server is on this host: by the time that is known the window
@@ -436,9 +570,14 @@ static void system_done(struct host_job *base, struct collector *c)
         free(j);
         return;
     }
-    double busy = host_cpu_busy(&st->cpu, &j->now.cpu);
-    st->cpu = j->now.cpu;
-    st->primed_at = now_monotonic();
+    /* A window too short to mean much (a console's first run) gives no
+     * figure yet and is kept open for the next run. */
+    double busy = NAN;
+    if (j->now.read_at - st->primed_at >= SYSTEM_MIN_WINDOW_S * 0.99) {
+        busy = host_cpu_busy(&st->cpu, &j->now.cpu);
+        st->cpu = j->now.cpu;
+        st->primed_at = j->now.read_at;
+    }
 
     struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof system_columns / sizeof system_columns[0]),
                                       system_columns);
@@ -480,7 +619,7 @@ static int host_system_run(struct collector *c)
     const struct system_state *st = c->state;
     struct system_job *j = xcalloc(1, sizeof *j);
     j->root = xstrdup(host_proc_root());
-    j->wait = st->primed ? SYSTEM_MIN_WINDOW_S - (now_monotonic() - st->primed_at) : 0;
+    j->wait = st->primed && !collectors_ticking(c->app) ? SYSTEM_MIN_WINDOW_S - (now_monotonic() - st->primed_at) : 0;
     if (host_job_start(&j->base, c, system_work, system_done) != 0) {
         free(j->root);
         free(j);

@@ -22,6 +22,7 @@
 #include "core/collector.h"
 #include "core/config.h"
 #include "core/plan.h"
+#include "core/plan_builtin.h"
 #include "core/subject.h"
 #include "subjects/indexes.h"
 #include "subjects/tables.h"
@@ -89,7 +90,7 @@ const struct plan *derive_index_plan(const struct config *cfg, const char **erro
     plan_cache.error = NULL;
     plan_cache.st = st;
     char err[512];
-    if (plan_load(&plan_cache.plan, path, err, sizeof err) != 0)
+    if (plan_builtin_load(&plan_cache.plan, path, err, sizeof err) != 0)
         plan_cache.error = xstrdup(err);
     plan_cache.loaded = true;
     *error = plan_cache.error;

@@ -16,6 +16,7 @@
 #include "core/app.h"
 #include "core/collector.h"
 #include "core/plan.h"
+#include "core/plan_builtin.h"
 #include "core/snapshot.h"
 #include "core/subject.h"
 #include "subjects/indexes.h"
@@ -55,7 +56,7 @@ static struct plan *load_plan(struct action *a)
 {
     struct index_data *d = xcalloc(1, sizeof *d);
     char err[512];
-    if (plan_load(&d->plan, action_config(a)->plan_file, err, sizeof err) != 0) {
+    if (plan_builtin_load(&d->plan, action_config(a)->plan_file, err, sizeof err) != 0) {
         index_data_free(d);
         action_refuse(a, "cannot read the index plan: %s", err);
         return NULL;

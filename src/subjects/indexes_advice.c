@@ -837,11 +837,11 @@ static int advice_run(struct collector *c)
         collector_publish(c, snapshot_new(c->def->name, ADVICE_NCOLUMNS, advice_columns));
         return 0;
     }
-    /* The statements come first: until they are in, not due (again at the
-     * next interval). */
+    /* The statements come first: until they are in, wait for them (run
+     * again when they publish, not a whole interval later). */
     const struct snapshot *stmts = collectors_snapshot(c->app, "statements");
     if (!stmts)
-        return -1;
+        return collector_defer(c);
     st->running = true;
     action_start(c->app, &action_advise, NULL, false, &advice_hooks, c);
     return 0;

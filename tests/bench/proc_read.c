@@ -4,9 +4,10 @@
  *   psql -XAt -F ' ' -c "SELECT pid, extract(epoch FROM backend_start), state
  *                         FROM pg_stat_activity" | proc_read [PASSES]
  *
- * The first pass is a cold one (every command line read, as when pgdeck
- * starts); the others are steady refreshes (pids already verified, statm
- * only for sessions that are not idle).  Prints the cold pass and the
+ * The first pass is a cold one (every command line and io file read, as
+ * when pgdeck starts); the others are steady refreshes (pids already
+ * verified, statm and io only for sessions that are not idle: pgdeck
+ * reads an idle session's io every 10 s, not in these passes).  Prints the cold pass and the
  * mean, p50 and max of the steady ones, in milliseconds.  Built by
  * tests/bench/bench-host.sh against build/src/core/host.o, base/xalloc.o and
  * base/clock.o. */
@@ -58,6 +59,7 @@ int main(int argc, char **argv)
         double t0 = now_monotonic();
         for (int i = 0; i < n; i++) {
             b[i].want_statm = !idle[i];
+            b[i].want_io = p == 0 || !idle[i];
             host_read_backend(root, &b[i], sys.btime);
         }
         ms[p] = (now_monotonic() - t0) * 1000;

@@ -155,6 +155,90 @@ static void test_a_paused_engine_runs_nothing_until_resumed(void **state)
     stop_app(&app, &cfg);
 }
 
+/* The host figures' first snapshot, as first seen: its CPU share (NULL
+ * when published without one). */
+static bool host_seen;
+static char host_cpu[32];
+
+static bool host_published(struct app *app)
+{
+    const struct snapshot *h = collectors_snapshot(app, "host");
+    if (!h || host_seen)
+        return host_seen;
+    host_seen = true;
+    assert_null(h->error);
+    const char *cpu = snapshot_get(h, 0, "cpu_percent");
+    snprintf(host_cpu, sizeof host_cpu, "%s", cpu ? cpu : "NULL");
+    return true;
+}
+
+static bool host_has_cpu(struct app *app)
+{
+    const struct snapshot *h = collectors_snapshot(app, "host");
+    return h && !h->error && snapshot_get(h, 0, "cpu_percent");
+}
+
+static void tick_collectors(uv_timer_t *t)
+{
+    collectors_tick(t->data);
+}
+
+/* The console (a ticking engine) shows the host line as soon as it can,
+ * its CPU share from the next run; a one-shot front end has one answer
+ * to give and waits for the second sample (issue 14: the first complete
+ * frame waited 0.1 s for that window). */
+static void test_a_ticking_engine_shows_the_host_at_once_and_its_cpu_next(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+    collectors_start(&app);
+    assert_true(collectors_ticking(&app));
+    host_seen = false;
+    assert_true(run_until_app(&app, host_published, 15));
+    assert_string_equal(host_cpu, "NULL");
+    assert_true(run_until_app(&app, host_has_cpu, 15));
+    stop_app(&app, &cfg);
+
+    /* One-shot: ticked by the front end itself, as --once does. */
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+    assert_false(collectors_ticking(&app));
+    uv_timer_t t;
+    uv_timer_init(loop, &t);
+    t.data = &app;
+    uv_timer_start(&t, tick_collectors, 0, 50);
+    host_seen = false;
+    assert_true(run_until_app(&app, host_published, 15));
+    assert_string_not_equal(host_cpu, "NULL");
+    uv_close((uv_handle_t *)&t, NULL);
+    stop_app(&app, &cfg);
+}
+
+static bool every_collector_published(struct app *app)
+{
+    for (int i = 0; i < app->ncollectors; i++)
+        if (!app->collectors[i].current)
+            return false;
+    return true;
+}
+
+/* A collector that waits for another one's first snapshot (the advice
+ * for the statements, sizes for the disks and partitions) runs as soon as
+ * that comes, not an interval later: the first complete frame waited a
+ * whole second for the advice (issue 14). */
+static void test_a_collector_waiting_for_another_runs_when_that_one_publishes(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+    collectors_set_interval(&app, 30);
+    collectors_start(&app);
+    assert_true(run_until_app(&app, every_collector_published, 10));
+    stop_app(&app, &cfg);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -175,6 +259,8 @@ int main(void)
         cmocka_unit_test(test_a_server_that_comes_up_runs_its_collectors_at_once),
         cmocka_unit_test(test_the_interval_is_clamped_and_the_timer_follows),
         cmocka_unit_test(test_a_paused_engine_runs_nothing_until_resumed),
+        cmocka_unit_test(test_a_ticking_engine_shows_the_host_at_once_and_its_cpu_next),
+        cmocka_unit_test(test_a_collector_waiting_for_another_runs_when_that_one_publishes),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

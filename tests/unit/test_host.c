@@ -225,7 +225,7 @@ static void test_backend_matches_by_command_line_and_start_time(void **state)
     long tps = host_ticks_per_second();
     double btime = 1795904903;
     struct host_backend b = { .pid = 4242, .backend_start = btime + 104286.0 / (double)tps + 0.4,
-                              .want_statm = true };
+                              .want_statm = true, .want_io = true };
     host_read_backend(proc_root, &b, btime);
     assert_true(b.found);
     assert_true(b.same_process);
@@ -263,6 +263,73 @@ static void test_backend_matches_by_command_line_and_start_time(void **state)
     struct host_backend gone = { .pid = 4244, .backend_start = NAN };
     host_read_backend(proc_root, &gone, btime);
     assert_false(gone.found);
+}
+
+/* An idle session's io is read every few seconds, not every refresh: a
+ * reader that did not ask for io opens no io file and says "not asked"
+ * (io_errno 0), not "unreadable". */
+static void test_backend_io_is_read_only_when_asked(void **state)
+{
+    (void)state;
+    const char io[] = "rchar: 100\nwchar: 200\nsyscr: 1\nsyscw: 2\nread_bytes: 4096\nwrite_bytes: 8192\n"
+                      "cancelled_write_bytes: 0\n";
+    write_file("4242/io", io, strlen(io));
+    struct host_backend b = { .pid = 4242, .backend_start = NAN, .want_io = true };
+    host_read_backend(proc_root, &b, NAN);
+    assert_true(b.same_process);
+    assert_true(b.io_readable);
+    assert_int_equal(b.io.read_bytes, 4096);
+    assert_int_equal(b.io.write_bytes, 8192);
+
+    struct host_backend idle = { .pid = 4242, .backend_start = NAN, .want_io = false };
+    host_read_backend(proc_root, &idle, NAN);
+    assert_true(idle.found);
+    assert_true(idle.same_process);
+    assert_false(idle.io_readable);
+    assert_int_equal(idle.io_errno, 0);
+    assert_int_equal(idle.io.read_bytes, 0);
+}
+
+static void test_processes_are_the_numeric_entries_in_pid_order(void **state)
+{
+    (void)state;
+    write_file("loadavg", "0.1 0.2 0.3 1/100 4242\n", 23);
+    write_file("17/stat", STAT_SAMPLE, strlen(STAT_SAMPLE));
+    write_file("self/stat", STAT_SAMPLE, strlen(STAT_SAMPLE));
+    int *pids;
+    int n = host_list_processes(proc_root, &pids);
+    assert_int_equal(n, 3);
+    assert_int_equal(pids[0], 17);
+    assert_int_equal(pids[1], 4242);
+    assert_int_equal(pids[2], 4243);
+    free(pids);
+    assert_int_equal(host_list_processes("/nonexistent/proc", &pids), -1);
+    assert_null(pids);
+}
+
+/* btime comes after a line per CPU and the interrupts line, which runs
+ * to tens of kB on a big machine: it is found however far in it is, and
+ * whatever the reads' boundaries. */
+static void test_boot_time_is_found_past_a_long_interrupts_line(void **state)
+{
+    (void)state;
+    for (size_t intr = 10; intr < 40000; intr = intr * 3 + 4091) {
+        size_t cap = intr + 4096;
+        char *text = malloc(cap);
+        assert_non_null(text);
+        int n = snprintf(text, cap, "cpu  1 2 3 4 5 6 7 8 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\nintr 1");
+        while ((size_t)n < intr)
+            n += snprintf(text + n, cap - (size_t)n, " 0");
+        n += snprintf(text + n, cap - (size_t)n, "\nctxt 99\nbtime 1795904903\nprocesses 5\n");
+        write_file("stat", text, (size_t)n);
+        assert_true(host_boot_time(proc_root) == 1795904903.0);
+        free(text);
+    }
+    write_file("stat", "cpu  1 2 3 4\nbtime 17", 22);
+    assert_true(host_boot_time(proc_root) == 17.0);
+    write_file("stat", "cpu  1 2 3 4\n", 13);
+    assert_true(isnan(host_boot_time(proc_root)));
+    assert_true(isnan(host_boot_time("/nonexistent/proc")));
 }
 
 static void test_proc_root_follows_the_environment(void **state)
@@ -644,6 +711,9 @@ int main(void)
         cmocka_unit_test(test_rates_per_second),
         cmocka_unit_test(test_unix_sockets_and_loopback_are_local),
         cmocka_unit_test_setup_teardown(test_backend_matches_by_command_line_and_start_time, make_proc, remove_proc),
+        cmocka_unit_test_setup_teardown(test_backend_io_is_read_only_when_asked, make_proc, remove_proc),
+        cmocka_unit_test_setup_teardown(test_processes_are_the_numeric_entries_in_pid_order, make_proc, remove_proc),
+        cmocka_unit_test_setup_teardown(test_boot_time_is_found_past_a_long_interrupts_line, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_proc_root_follows_the_environment, make_proc, remove_proc),
         cmocka_unit_test(test_statvfs_of_a_directory),
         cmocka_unit_test(test_forecast_fits_a_straight_line_exactly),

@@ -15,6 +15,8 @@
 
 #include "base/embedded.h"
 #include "core/plan.h"
+#include "core/plan_builtin.h"
+#include "base/sql.h"
 #include "base/xalloc.h"
 
 static int parse(struct plan *p, const char *sql)
@@ -487,6 +489,68 @@ static void test_plan_many_statements_stay_fast(void **state)
     free(sql);
 }
 
+static void assert_same_string(const char *a, const char *b)
+{
+    if (!a || !b)
+        assert_ptr_equal(a, b);
+    else
+        assert_string_equal(a, b);
+}
+
+/* The kit's plan is read at build time: the console's first frame needs
+ * it, and parsing it at start touched libpg_query (1.6 MB resident) in a
+ * console that may never parse anything else.  The compiled table is what
+ * the reader makes of the embedded file, field by field, and getting it
+ * calls nothing in libpg_query. */
+static void test_builtin_plan_is_the_kit_file_read_without_the_parser(void **state)
+{
+    (void)state;
+    struct plan built;
+    char err[512] = "";
+    long calls = sql_library_calls();
+    assert_int_equal(plan_builtin_load(&built, NULL, err, sizeof err), 0);
+    assert_int_equal(sql_library_calls(), calls);
+    assert_string_equal(built.file, PLAN_BUILTIN);
+
+    struct plan read;
+    assert_int_equal(plan_load(&read, NULL, err, sizeof err), 0);
+    assert_true(sql_library_calls() > calls);
+    assert_true(read.count > 50);
+    assert_int_equal(built.count, read.count);
+    assert_int_equal(built.error_total, read.error_total);
+    assert_int_equal(built.nerrors, read.nerrors);
+    for (int i = 0; i < read.nerrors; i++)
+        assert_string_equal(built.errors[i], read.errors[i]);
+    for (int i = 0; i < read.count; i++) {
+        const struct plan_entry *a = &built.entries[i], *b = &read.entries[i];
+        assert_same_string(a->name, b->name);
+        assert_same_string(a->schema, b->schema);
+        assert_same_string(a->table, b->table);
+        assert_same_string(a->qualified_table, b->qualified_table);
+        assert_same_string(a->method, b->method);
+        assert_same_string(a->statement, b->statement);
+        assert_same_string(a->predicate, b->predicate);
+        assert_int_equal(a->table_at, b->table_at);
+        assert_int_equal(a->table_len, b->table_len);
+        assert_int_equal(a->ncolumns, b->ncolumns);
+        for (int c = 0; c < b->ncolumns; c++)
+            assert_string_equal(a->columns[c], b->columns[c]);
+        assert_int_equal(a->line, b->line);
+        assert_int_equal(a->unique, b->unique);
+        assert_int_equal(a->concurrently, b->concurrently);
+        assert_int_equal(a->if_not_exists, b->if_not_exists);
+        assert_int_equal(a->only, b->only);
+    }
+    assert_non_null(plan_find(&built, "public", read.entries[0].name));
+    plan_free(&built);
+    plan_free(&read);
+
+    /* A file is still read and parsed. */
+    assert_int_equal(plan_builtin_load(&built, "/nonexistent/plan.sql", err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent/plan.sql"));
+    plan_free(&built);
+}
+
 static void test_plan_load_reports_a_missing_file(void **state)
 {
     (void)state;
@@ -568,6 +632,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_reads_a_plain_create_index),
+        cmocka_unit_test(test_builtin_plan_is_the_kit_file_read_without_the_parser),
         cmocka_unit_test(test_plan_reads_unique_concurrently_if_not_exists_only_using),
         cmocka_unit_test(test_plan_unqualified_table_is_in_public),
         cmocka_unit_test(test_plan_marks_where_an_unqualified_table_is_written),
