@@ -311,8 +311,9 @@ static int perf_cache(const struct app *app, struct perfdata *out, int max)
 /* ---- the subject ---------------------------------------------------------------- */
 
 static const struct collector_def collectors[] = {
+    /* Every 2 s: the hit ratio over the last interval is over 2 s. */
     { .name = "database_cache", .source = SERVER_PRIMARY, .query = "queries/database_cache.sql",
-      .derive = derive_database_cache },
+      .cadence = 2, .derive = derive_database_cache },
     /* Every 15 s: at 5,000 partitions one read takes 10-80 ms on the
      * server (a statistics lookup per table), the largest steady cost of
      * all the collectors at that scale (issue 14); hit ratios move slowly. */
