@@ -85,13 +85,11 @@ static void capture_stderr(void)
     dup2(fileno(captured_stderr), STDERR_FILENO);
 }
 
-/* The collectors of one tick publish one after another, a few ms apart:
- * a new snapshot waits this long for the others, so that one frame shows
- * them all rather than one frame each (measured at 120x40 over 30 s: half
- * the frames, a third less CPU, a quarter less terminal output).  Keys,
- * resizes, servers, actions and messages still draw at once, and so does
- * everything until the first complete frame. */
-#define COALESCE_MS 60
+/* A new snapshot waits COLLECTORS_COALESCE_MS for the others of its tick,
+ * so that one frame shows them all rather than one frame each (measured
+ * at 120x40 over 30 s: half the frames, a third less CPU, a quarter less
+ * terminal output).  Keys, resizes, servers, actions and messages still
+ * draw at once, and so does everything until the first complete frame. */
 
 static void coalesce_cb(uv_timer_t *t)
 {
@@ -108,7 +106,7 @@ static void on_change(void *arg, unsigned what)
         return;
     }
     if (!ui->dirty && !uv_is_active((uv_handle_t *)&ui->coalesce))
-        uv_timer_start(&ui->coalesce, coalesce_cb, COALESCE_MS, 0);
+        uv_timer_start(&ui->coalesce, coalesce_cb, COLLECTORS_COALESCE_MS, 0);
 }
 
 /* ---- layout and drawing ------------------------------------------------ */

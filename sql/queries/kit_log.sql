@@ -3,8 +3,10 @@
 -- written (action_step_log's guard).  An INSERT fires the table's triggers
 -- and rules as pgdeck's role, so a log is written only when it is what the
 -- kit installs: an ordinary table in public owned by the database owner or
--- a superuser.  A role allowed to create objects in public could otherwise
--- plant a view or a table with a trigger under that name.
+-- a superuser, in a public owned by them too (a schema's owner may drop
+-- the table and put anything in its place).  A role allowed to create
+-- objects in public could otherwise plant a view or a table with a
+-- trigger under that name.
 --
 --   $1 text  the log: 'mv_refresh_log' or 'partition_maintenance_log'
 --
@@ -19,15 +21,21 @@ WITH db AS (
 ),
 log AS (
     SELECT n.nspname, c.relname,
-           c.relkind = 'r' AND (c.relowner = (SELECT datdba FROM db) OR coalesce(r.rolsuper, false)) AS trusted,
+           c.relkind = 'r' AND (c.relowner = (SELECT datdba FROM db) OR coalesce(r.rolsuper, false))
+               AND schema_trusted AS trusted,
            CASE c.relkind WHEN 'r' THEN 'a table' WHEN 'p' THEN 'a partitioned table'
                           WHEN 'v' THEN 'a view' WHEN 'm' THEN 'a materialized view'
                           WHEN 'f' THEN 'a foreign table' WHEN 'S' THEN 'a sequence'
                           ELSE 'a relation of kind ' || c.relkind::text END
-             || ' owned by ' || coalesce(r.rolname::text, 'a dropped role') AS what
+             || ' owned by ' || coalesce(r.rolname::text, 'a dropped role')
+             || CASE WHEN schema_trusted THEN ''
+                     ELSE ' in a schema owned by ' || coalesce(nr.rolname::text, 'a dropped role') END AS what
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_roles r ON r.oid = c.relowner
+      LEFT JOIN pg_roles nr ON nr.oid = n.nspowner
+     CROSS JOIN LATERAL (SELECT n.nspowner IN ((SELECT datdba FROM db), 'pg_database_owner'::regrole)
+                                OR coalesce(nr.rolsuper, false) AS schema_trusted) st
      WHERE n.nspname = 'public' AND c.relname = $1::text
 ),
 -- The kit's refresh event trigger logs every REFRESH itself (whoever runs

@@ -2,8 +2,8 @@
 -- its part_config, with how pg_partman maintains it.  pg_partman's schema
 -- is looked up (like pg_stat_statements'), never assumed, and its
 -- configuration is read only when part_config is an ordinary table owned
--- by the database owner or a superuser and every run_maintenance there is
--- owned by one too (`m` calls it: another role's function would run as
+-- by the database owner or a superuser, in a schema owned by one, and
+-- every run_maintenance there is owned by one too (`m` calls it: another role's function would run as
 -- pgdeck's role).  part_config is read through query_to_xml, since its
 -- schema is known only here.  No row when pg_partman is not installed.
 --
@@ -13,18 +13,23 @@
 --                      role's (the row says so, `m` does not call it)
 --   interval, premake, retention, retention_keep_table, partition_type
 --                      part_config's own values
-WITH ext AS (
-    SELECT e.extnamespace, n.nspname
-      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-     WHERE e.extname = 'pg_partman'
-),
-db AS (
+WITH db AS (
     SELECT datdba FROM pg_database WHERE datname = current_database()
+),
+-- The schema's owner must be trusted too: it may drop part_config and put
+-- anything in its place between the check and the read.
+ext AS (
+    SELECT e.extnamespace, n.nspname,
+           n.nspowner IN ((SELECT datdba FROM db), 'pg_database_owner'::regrole)
+               OR coalesce(nr.rolsuper, false) AS schema_trusted
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+      LEFT JOIN pg_roles nr ON nr.oid = n.nspowner
+     WHERE e.extname = 'pg_partman'
 ),
 cfg AS (
     SELECT c.oid,
            c.relkind = 'r' AND (c.relowner = (SELECT datdba FROM db) OR coalesce(r.rolsuper, false))
-               AND has_table_privilege(c.oid, 'SELECT') AS trusted
+               AND ext.schema_trusted AND has_table_privilege(c.oid, 'SELECT') AS trusted
       FROM pg_class c
       JOIN ext ON c.relnamespace = ext.extnamespace
       LEFT JOIN pg_roles r ON r.oid = c.relowner

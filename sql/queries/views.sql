@@ -78,18 +78,25 @@ refreshing AS (
 -- this query fail on every run).  Another role able to create objects in
 -- public could otherwise put a view or a table with triggers there, and
 -- its functions would run as pgdeck's role; such an object is ignored and
--- `ignored` says why (pgdeck says it once).
+-- `ignored` says why (pgdeck says it once).  The schema must be the
+-- database owner's (pg_database_owner's) or a superuser's too: its owner
+-- may drop the table and put anything in its place between this check and
+-- the read below.
 kit_log AS (
     SELECT c.oid, n.nspname, c.relname,
-           c.relkind = 'r' AND (c.relowner = d.datdba OR coalesce(r.rolsuper, false)) AS trusted,
+           c.relkind = 'r' AND (c.relowner = d.datdba OR coalesce(r.rolsuper, false))
+               AND (n.nspowner IN (d.datdba, 'pg_database_owner'::regrole) OR coalesce(nr.rolsuper, false)) AS trusted,
            CASE c.relkind WHEN 'r' THEN 'a table' WHEN 'p' THEN 'a partitioned table'
                           WHEN 'v' THEN 'a view' WHEN 'm' THEN 'a materialized view'
                           WHEN 'f' THEN 'a foreign table' WHEN 'S' THEN 'a sequence'
                           ELSE 'a relation of kind ' || c.relkind::text END
-             || ' owned by ' || coalesce(r.rolname::text, 'a dropped role') AS what
+             || ' owned by ' || coalesce(r.rolname::text, 'a dropped role')
+             || CASE WHEN n.nspowner IN (d.datdba, 'pg_database_owner'::regrole) OR coalesce(nr.rolsuper, false)
+                     THEN '' ELSE ' in a schema owned by ' || coalesce(nr.rolname::text, 'a dropped role') END AS what
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_roles r ON r.oid = c.relowner
+      LEFT JOIN pg_roles nr ON nr.oid = n.nspowner
      CROSS JOIN (SELECT datdba FROM pg_database WHERE datname = current_database()) d
      WHERE n.nspname = 'public' AND c.relname = 'mv_refresh_log'
 ),
@@ -146,17 +153,22 @@ log_rows AS (
 -- pgdeck's own tracking: pgdeck.refresh_log, trusted as the kit's log is
 -- (an ordinary table owned by the database owner or a superuser), read
 -- the same way, by the view's OID (a view dropped and created again under
--- its name is another view).
+-- its name is another view), in a schema pgdeck owned by the database
+-- owner or a superuser (the schema's owner could swap the table).
 track_log AS (
     SELECT c.oid, c.relkind = 'r' AND (c.relowner = d.datdba OR coalesce(r.rolsuper, false))
+                  AND (n.nspowner = d.datdba OR coalesce(nr.rolsuper, false))
                   AND has_table_privilege(c.oid, 'SELECT')
                   AND (SELECT count(*) FROM pg_attribute a
                         WHERE a.attrelid = c.oid AND NOT a.attisdropped
                           AND a.attname IN ('view_oid', 'started_at', 'finished_at')) = 3 AS trusted,
-           coalesce(r.rolname::text, 'a dropped role') AS owner
+           coalesce(r.rolname::text, 'a dropped role')
+             || CASE WHEN n.nspowner = d.datdba OR coalesce(nr.rolsuper, false) THEN ''
+                     ELSE ' in a schema owned by ' || coalesce(nr.rolname::text, 'a dropped role') END AS owner
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_roles r ON r.oid = c.relowner
+      LEFT JOIN pg_roles nr ON nr.oid = n.nspowner
      CROSS JOIN (SELECT datdba FROM pg_database WHERE datname = current_database()) d
      WHERE n.nspname = 'pgdeck' AND c.relname = 'refresh_log'
 ),

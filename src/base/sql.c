@@ -300,3 +300,25 @@ int sql_name_list(const json_t *list, char *buf, size_t len)
     }
     return (int)json_array_size(list);
 }
+
+bool sql_tree_walk(const json_t *node, int max_depth, sql_visit_fn visit, void *arg)
+{
+    if (max_depth < 0)
+        return false;
+    if (json_is_array(node)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(node, i, v)
+            if (!sql_tree_walk(v, max_depth - 1, visit, arg))
+                return false;
+        return true;
+    }
+    if (!json_is_object(node))
+        return true;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)node, key, v)
+        if (!visit(key, v, arg) || !sql_tree_walk(v, max_depth - 1, visit, arg))
+            return false;
+    return true;
+}

@@ -90,4 +90,11 @@ int  sql_name_list(const json_t *list, char *buf, size_t len);
 /* The i-th part of such a list, or NULL. */
 const char *sql_name_part(const json_t *list, size_t i);
 
+/* Every object member in a parse tree (or any part of one), depth first:
+ * visit(key, value, arg) for a member, then the members below its value.
+ * A visit that returns false ends the walk, and so does a tree deeper
+ * than max_depth.  Returns true when the whole tree was walked. */
+typedef bool (*sql_visit_fn)(const char *key, const json_t *value, void *arg);
+bool sql_tree_walk(const json_t *node, int max_depth, sql_visit_fn visit, void *arg);
+
 #endif

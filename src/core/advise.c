@@ -193,29 +193,16 @@ static bool resolve(const json_t *node, const struct scope *s, struct colref *ou
 
 /* A value: an expression that names no column and holds no sublink (a
  * constant, a parameter, now() - interval '1 day', a cast of those). */
-static bool is_value(const json_t *node, int depth)
+static bool not_a_column(const char *key, const json_t *v, void *arg)
 {
-    if (depth > 64)
-        return false;
-    if (json_is_array(node)) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(node, i, v)
-            if (!is_value(v, depth + 1))
-                return false;
-        return true;
-    }
-    if (!json_is_object(node))
-        return true;
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)node, key, v) {
-        if (strcmp(key, "ColumnRef") == 0 || strcmp(key, "SubLink") == 0)
-            return false;
-        if (!is_value(v, depth + 1))
-            return false;
-    }
-    return true;
+    (void)v;
+    (void)arg;
+    return strcmp(key, "ColumnRef") != 0 && strcmp(key, "SubLink") != 0;
+}
+
+static bool is_value(const json_t *node)
+{
+    return sql_tree_walk(node, 64, not_a_column, NULL);
 }
 
 static void add_found(struct reader *r, const struct colref *c, enum found_kind kind)
@@ -256,16 +243,16 @@ static void read_expr(struct reader *r, const json_t *e, const struct scope *s)
                 add_found(r, &a, FOUND_JOIN);
                 add_found(r, &b, FOUND_JOIN);
             }
-        } else if (la && is_value(rx, 0)) {
+        } else if (la && is_value(rx)) {
             add_found(r, &a, eq ? FOUND_EQUAL : FOUND_RANGE);
-        } else if (rb && is_value(l, 0)) {
+        } else if (rb && is_value(l)) {
             add_found(r, &b, eq ? FOUND_EQUAL : FOUND_RANGE);
         }
     } else if (strcmp(kind, "AEXPR_OP_ANY") == 0 || strcmp(kind, "AEXPR_IN") == 0) {
-        if (op && strcmp(op, "=") == 0 && la && is_value(rx, 0))
+        if (op && strcmp(op, "=") == 0 && la && is_value(rx))
             add_found(r, &a, FOUND_EQUAL);
     } else if (strcmp(kind, "AEXPR_BETWEEN") == 0 || strcmp(kind, "AEXPR_BETWEEN_SYM") == 0) {
-        if (la && is_value(rx, 0))
+        if (la && is_value(rx))
             add_found(r, &a, FOUND_RANGE);
     }
 }

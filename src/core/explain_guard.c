@@ -10,6 +10,7 @@
  * "typeName", ColumnDef's "collClause", the "relation" of INSERT, UPDATE,
  * DELETE and MERGE. */
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,71 +167,47 @@ static void add_relation(struct walk *w, const json_t *rv)
 
 /* Every CTE name first: a reference to one may come before its
  * definition in the text (WITH RECURSIVE, nested WITH). */
-static void collect_ctes(struct walk *w, const json_t *node)
+static bool collect_cte(const char *key, const json_t *v, void *arg)
 {
-    if (json_is_array(node)) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(node, i, v)
-            collect_ctes(w, v);
-        return;
-    }
-    if (!json_is_object(node))
-        return;
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)node, key, v) {
-        if (strcmp(key, "CommonTableExpr") == 0) {
-            const char *name = json_string_value(json_object_get(v, "ctename"));
-            if (name) {
-                w->ctes = xrealloc(w->ctes, (size_t)(w->nctes + 1) * sizeof *w->ctes);
-                w->ctes[w->nctes++] = xstrdup(name);
-            }
+    struct walk *w = arg;
+    if (strcmp(key, "CommonTableExpr") == 0) {
+        const char *name = json_string_value(json_object_get(v, "ctename"));
+        if (name) {
+            w->ctes = xrealloc(w->ctes, (size_t)(w->nctes + 1) * sizeof *w->ctes);
+            w->ctes[w->nctes++] = xstrdup(name);
         }
-        collect_ctes(w, v);
     }
+    return true;
 }
 
-static void walk(struct walk *w, const json_t *node)
+static bool check_node(const char *key, const json_t *v, void *arg)
 {
-    if (json_is_array(node)) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(node, i, v)
-            walk(w, v);
-        return;
+    struct walk *w = arg;
+    if (strcmp(key, "FuncCall") == 0)
+        check_function(w, v);
+    else if (strcmp(key, "A_Expr") == 0)
+        check_qualified(w, json_object_get(v, "name"), "operator");
+    else if (strcmp(key, "SortBy") == 0)
+        check_qualified(w, json_object_get(v, "useOp"), "operator");
+    else if (strcmp(key, "SubLink") == 0)
+        check_qualified(w, json_object_get(v, "operName"), "operator");
+    else if (strcmp(key, "TypeName") == 0 || strcmp(key, "typeName") == 0)
+        check_qualified(w, json_object_get(v, "names"), "type");
+    else if (strcmp(key, "CollateClause") == 0 || strcmp(key, "collClause") == 0)
+        check_qualified(w, json_object_get(v, "collname"), "collation");
+    else if (strcmp(key, "RangeTableSample") == 0)
+        check_qualified(w, json_object_get(v, "method"), "tablesample method");
+    else if (strcmp(key, "intoClause") == 0)
+        refuse(w, "SELECT INTO creates a table: pgdeck explains queries only");
+    else if (strcmp(key, "RangeVar") == 0 ||
+             (strcmp(key, "relation") == 0 && json_object_get(v, "relname")))
+        add_relation(w, v);     /* INSERT, UPDATE, DELETE and MERGE hold theirs unwrapped */
+    else if (strcmp(key, "ParamRef") == 0) {
+        int n = (int)json_integer_value(json_object_get(v, "number"));
+        if (n > w->info->params)
+            w->info->params = n;
     }
-    if (!json_is_object(node))
-        return;
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)node, key, v) {
-        if (strcmp(key, "FuncCall") == 0)
-            check_function(w, v);
-        else if (strcmp(key, "A_Expr") == 0)
-            check_qualified(w, json_object_get(v, "name"), "operator");
-        else if (strcmp(key, "SortBy") == 0)
-            check_qualified(w, json_object_get(v, "useOp"), "operator");
-        else if (strcmp(key, "SubLink") == 0)
-            check_qualified(w, json_object_get(v, "operName"), "operator");
-        else if (strcmp(key, "TypeName") == 0 || strcmp(key, "typeName") == 0)
-            check_qualified(w, json_object_get(v, "names"), "type");
-        else if (strcmp(key, "CollateClause") == 0 || strcmp(key, "collClause") == 0)
-            check_qualified(w, json_object_get(v, "collname"), "collation");
-        else if (strcmp(key, "RangeTableSample") == 0)
-            check_qualified(w, json_object_get(v, "method"), "tablesample method");
-        else if (strcmp(key, "intoClause") == 0)
-            refuse(w, "SELECT INTO creates a table: pgdeck explains queries only");
-        else if (strcmp(key, "RangeVar") == 0 ||
-                 (strcmp(key, "relation") == 0 && json_object_get(v, "relname")))
-            add_relation(w, v);     /* INSERT, UPDATE, DELETE and MERGE hold theirs unwrapped */
-        else if (strcmp(key, "ParamRef") == 0) {
-            int n = (int)json_integer_value(json_object_get(v, "number"));
-            if (n > w->info->params)
-                w->info->params = n;
-        }
-        walk(w, v);
-    }
+    return true;
 }
 
 /* The first word of the text, for "this statement starts with 'DROP'". */
@@ -291,8 +268,9 @@ static int check_tree(struct walk *w, const json_t *tree)
     info->statement = xstrndup(w->text + at, (size_t)n);
     w->offset = (int)at;
 
-    collect_ctes(w, stmt);
-    walk(w, stmt);
+    /* The text's nesting is bounded before it is parsed (sql_parse). */
+    sql_tree_walk(stmt, INT_MAX, collect_cte, w);
+    sql_tree_walk(stmt, INT_MAX, check_node, w);
     return w->refused ? -1 : 0;
 }
 

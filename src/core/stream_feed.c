@@ -27,6 +27,13 @@
 #define FRESH_MAX         3600.0
 #define LATENCY_RING      4096
 #define PENDING_MAX       256
+/* A blocked XREAD returns with the first stream that got an entry (Redis
+ * serves a reader per key), while the agent publishes a tick's snapshots
+ * in one burst: the feed reads on without blocking until nothing is left,
+ * at most DRAIN_MAX times, and holds what it read until then (at most
+ * HOLD_MS), so that one frame shows the burst rather than two or more. */
+#define DRAIN_MAX         4
+#define HOLD_MS           20
 
 enum stream_kind { KIND_FLEET, KIND_REPLY, KIND_COLLECTOR };
 
@@ -36,6 +43,10 @@ struct feed_stream {
     char   last_id[48];             /* read from after this one */
     int    collector;               /* KIND_COLLECTOR: index in app->collectors */
     char  *refused;                 /* why its newest entry was refused, or NULL */
+    /* Read, not yet handed to the collector (the burst is being drained). */
+    struct snapshot *held;
+    double held_fresh_until;        /* monotonic */
+    double held_published;          /* wall, this machine's clock */
 };
 
 struct stream_feed {
@@ -48,6 +59,7 @@ struct stream_feed {
     enum { PHASE_DOWN, PHASE_PAINTING, PHASE_READING } phase;
     int                painting;        /* first-paint replies awaited */
     bool               reading;         /* an XREAD is out on rd */
+    int                draining;        /* reads without BLOCK since the last blocked one */
     unsigned long      rd_connects;     /* of rd when its client id was read */
     long long          rd_client_id;    /* -1 until known */
     bool               retry_pending;
@@ -61,7 +73,8 @@ struct stream_feed {
     struct stream_fleet fleet;
     bool               fleet_dirty;
     bool               silent_said;     /* the agent watched was silent at the last tick */
-    uv_timer_t         tick, retry;
+    char               agent_state[16]; /* its state when last drawn */
+    uv_timer_t         tick, retry, hold;
     int                handles_open;
     stream_feed_entry_cb reply_cb;
     void              *reply_arg;
@@ -145,30 +158,33 @@ static enum pgconn_state state_of(const char *word)
     return PGCONN_CONNECTING;
 }
 
-/* The servers the agent watched says it has. */
-static void show_servers(struct stream_feed *f)
+/* The servers the agent watched says it has; whether that changed what
+ * is shown (a heartbeat that says the same draws nothing). */
+static bool show_servers(struct stream_feed *f)
 {
     struct app *app = f->app;
     const struct fleet_member *m = f->target ? stream_fleet_find(&f->fleet, f->target) : NULL;
+    bool changed = false;
     for (size_t i = 0; i < sizeof server_names / sizeof server_names[0]; i++) {
         struct server *srv = &app->servers[server_names[i].id];
         const struct stream_server *said = NULL;
         for (int k = 0; m && m->have && k < m->summary.nservers; k++)
             if (strcmp(m->summary.servers[k].name, server_names[i].name) == 0)
                 said = &m->summary.servers[k];
-        if (!f->target) {
+        if (!f->target || (m && m->have && (!said || !said->configured))) {
+            changed |= server_configured(srv);
             server_close(srv);
         } else if (!m || !m->have) {
             /* Nothing heard yet: waiting for the agent to say. */
-            server_set_remote(srv, PGCONN_CONNECTING, NULL, false, NULL, 0);
-        } else if (!said || !said->configured) {
-            server_close(srv);
+            changed |= server_set_remote(srv, PGCONN_CONNECTING, NULL, false, NULL, 0);
         } else {
             double since = server_names[i].id == SERVER_PRIMARY ? m->summary.primary_down_since : 0;
-            server_set_remote(srv, state_of(said->state), said->version, said->standby, said->error, since);
+            changed |= server_set_remote(srv, state_of(said->state), said->version, said->standby, said->error, since);
         }
     }
-    app_changed(app, APP_CHANGED_SERVERS);
+    if (changed)
+        app_changed(app, APP_CHANGED_SERVERS);
+    return changed;
 }
 
 static void refuse(struct stream_feed *f, struct feed_stream *st, const redisReply *entry, const char *why)
@@ -183,8 +199,33 @@ static void refuse(struct stream_feed *f, struct feed_stream *st, const redisRep
     app_changed(f->app, APP_CHANGED_RECEIVED);
 }
 
-/* A collector's entry: its snapshot becomes the collector's, current for
- * its keep-alive and cadence less its age. */
+/* What was read and held goes to the collectors. */
+static void deliver(struct stream_feed *f)
+{
+    uv_timer_stop(&f->hold);
+    double now = now_monotonic();
+    for (int i = 0; i < f->nstreams; i++) {
+        struct feed_stream *st = &f->streams[i];
+        struct collector *c = collector_at(f, st->collector);
+        if (!st->held)
+            continue;
+        struct snapshot *s = st->held;
+        st->held = NULL;
+        if (c && f->phase != PHASE_DOWN)
+            collector_receive(c, s, st->held_fresh_until - now, st->held_published);
+        else
+            snapshot_unref(s);
+    }
+}
+
+static void hold_cb(uv_timer_t *t)
+{
+    deliver(t->data);
+}
+
+/* A collector's entry: its snapshot becomes the collector's (when the
+ * burst it came in has been read), current for its keep-alive and cadence
+ * less its age. */
 static void take_entry(struct stream_feed *f, struct feed_stream *st, const redisReply *entry, bool live)
 {
     struct collector *c = collector_at(f, st->collector);
@@ -213,7 +254,10 @@ static void take_entry(struct stream_feed *f, struct feed_stream *st, const redi
         window = 3 * f->app->interval;
     if (window > FRESH_MAX)
         window = FRESH_MAX;
-    collector_receive(c, s, window - (age > 0 ? age : 0), published - f->offset);
+    snapshot_unref(st->held);
+    st->held = s;
+    st->held_fresh_until = now_monotonic() + window - (age > 0 ? age : 0);
+    st->held_published = published - f->offset;
     f->entries++;
     if (live && meta.id_ms > 0 && f->npending < PENDING_MAX)
         f->pending[f->npending++] = meta.id_ms;
@@ -245,6 +289,18 @@ static bool name_of(const redisReply *v, char *out, size_t outlen)
     return stream_name_valid(out);
 }
 
+/* The watched agent's state (up, stopped, unreadable, ...) is on the
+ * alert line: a heartbeat that changed it draws, one that did not draws
+ * nothing. */
+static void agent_state_news(struct stream_feed *f)
+{
+    const char *state = stream_feed_agent_state(f);
+    if (strcmp(state, f->agent_state) != 0) {
+        snprintf(f->agent_state, sizeof f->agent_state, "%s", state);
+        app_changed(f->app, APP_CHANGED_SERVERS);
+    }
+}
+
 /* A heartbeat from pgdeck:fleet. */
 static void take_heartbeat(struct stream_feed *f, const redisReply *entry)
 {
@@ -257,8 +313,8 @@ static void take_heartbeat(struct stream_feed *f, const redisReply *entry)
     double beat = stream_id_ms(entry->element[0]->str, entry->element[0]->len);
     if (stream_fleet_take(&f->fleet, name, summary->str, summary->len, beat > 0 ? beat : stream_feed_redis_now_ms(f))) {
         f->fleet_dirty = true;
-        if (f->target)
-            show_servers(f);
+        if (f->target && !show_servers(f))
+            agent_state_news(f);
     }
 }
 
@@ -343,14 +399,25 @@ static void xread_done(void *arg, const redisReply *reply, const char *error)
         free(f->error);
         f->error = NULL;
     }
-    /* nil: the block timed out (or CLIENT UNBLOCK); else [[key, entries], ...] */
+    /* nil: the block timed out (or CLIENT UNBLOCK), or nothing is left to
+     * drain; else [[key, entries], ...] */
+    bool got = false;
     for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
         const redisReply *one = reply->element[i];
         if (!one || one->type != REDIS_REPLY_ARRAY || one->elements != 2)
             continue;
         struct feed_stream *st = stream_by_key(f, one->element[0]);
-        if (st)
+        if (st) {
             take_entries(f, st, one->element[1], true);
+            got = true;
+        }
+    }
+    if (got && f->draining < DRAIN_MAX) {
+        if (f->draining++ == 0)
+            uv_timer_start(&f->hold, hold_cb, HOLD_MS, 0);
+    } else {
+        f->draining = 0;
+        deliver(f);
     }
     read_more(f);
 }
@@ -362,19 +429,22 @@ static void read_more(struct stream_feed *f)
         return;
     if (redisconn_state(f->rd) != PGCONN_UP)
         return;
-    int argc = 6 + 2 * f->nstreams;
+    int argc = 4 + 2 * f->nstreams + (f->draining ? 0 : 2);
     const char **argv = xcalloc((size_t)argc, sizeof *argv);
     char block[24];
     snprintf(block, sizeof block, "%.0f", f->block_ms);
-    argv[0] = "XREAD";
-    argv[1] = "COUNT";
-    argv[2] = READ_COUNT;
-    argv[3] = "BLOCK";
-    argv[4] = block;
-    argv[5] = "STREAMS";
+    int k = 0;
+    argv[k++] = "XREAD";
+    argv[k++] = "COUNT";
+    argv[k++] = READ_COUNT;
+    if (!f->draining) {
+        argv[k++] = "BLOCK";
+        argv[k++] = block;
+    }
+    argv[k++] = "STREAMS";
     for (int i = 0; i < f->nstreams; i++) {
-        argv[6 + i] = f->streams[i].key;
-        argv[6 + f->nstreams + i] = f->streams[i].last_id;
+        argv[k + i] = f->streams[i].key;
+        argv[k + f->nstreams + i] = f->streams[i].last_id;
     }
     struct call *c = call_new(f, -1);
     if (redisconn_command(f->rd, xread_done, c, argc, argv) == 0)
@@ -465,6 +535,7 @@ static void newest_done(void *arg, const redisReply *reply, const char *error)
     } else if (index >= 0 && index < f->nstreams && error && reply) {
         refuse(f, &f->streams[index], NULL, error);
     }
+    deliver(f);
     painted_one(f);
 }
 
@@ -495,6 +566,7 @@ static void free_streams(struct stream_feed *f)
     for (int i = 0; i < f->nstreams; i++) {
         free(f->streams[i].key);
         free(f->streams[i].refused);
+        snapshot_unref(f->streams[i].held);
     }
     free(f->streams);
     f->streams = NULL;
@@ -534,6 +606,8 @@ static void restart(struct stream_feed *f)
 {
     f->epoch++;
     f->painting = 0;
+    f->draining = 0;
+    uv_timer_stop(&f->hold);
     if (redisconn_state(f->rd) != PGCONN_UP || redisconn_state(f->ctl) != PGCONN_UP) {
         f->phase = PHASE_DOWN;
         return;
@@ -661,9 +735,11 @@ static void feed_close(struct app *app)
     redisconn_close(f->ctl);
     uv_timer_stop(&f->tick);
     uv_timer_stop(&f->retry);
-    f->handles_open = 2;
+    uv_timer_stop(&f->hold);
+    f->handles_open = 3;
     uv_close((uv_handle_t *)&f->tick, handle_closed);
     uv_close((uv_handle_t *)&f->retry, handle_closed);
+    uv_close((uv_handle_t *)&f->hold, handle_closed);
 }
 
 struct stream_feed *stream_feed_start(struct app *app, const char *url, const char *name, char *err,
@@ -696,7 +772,8 @@ struct stream_feed *stream_feed_start(struct app *app, const char *url, const ch
     app->on_close = feed_close;
     uv_timer_init(app->loop, &f->tick);
     uv_timer_init(app->loop, &f->retry);
-    f->tick.data = f->retry.data = f;
+    uv_timer_init(app->loop, &f->hold);
+    f->tick.data = f->retry.data = f->hold.data = f;
     uv_timer_start(&f->tick, tick_cb, TICK_MS, TICK_MS);
     show_servers(f);
     f->rd = redisconn_new(app->loop, &t, connect, command, conn_state, f);

@@ -16,7 +16,7 @@ struct fleet_member *stream_fleet_find(const struct stream_fleet *f, const char 
     return NULL;
 }
 
-static struct fleet_member *member_for(struct stream_fleet *f, const char *name)
+struct fleet_member *stream_fleet_member(struct stream_fleet *f, const char *name)
 {
     if (!stream_name_valid(name))
         return NULL;
@@ -34,18 +34,20 @@ static struct fleet_member *member_for(struct stream_fleet *f, const char *name)
     return m;
 }
 
-struct fleet_member *stream_fleet_take(struct stream_fleet *f, const char *name, const char *text, size_t len,
-                                       double beat_ms)
+static struct fleet_member *take(struct stream_fleet *f, const char *name, const char *text, size_t len,
+                                 double beat_ms, bool live)
 {
-    struct fleet_member *m = member_for(f, name);
+    struct fleet_member *m = stream_fleet_member(f, name);
     if (!m)
         return NULL;
+    if (live)
+        m->live = true;
     struct stream_agent a;
     char why[256];
     if (stream_agent_parse(text, len, &a, why, sizeof why) != 0) {
         /* What it last said that could be read stays; the problem is
-         * said only when there is nothing else. */
-        if (!m->have) {
+         * said only when there is nothing else, the live key's first. */
+        if (!m->have && (live || !m->live || !m->problem)) {
             free(m->problem);
             m->problem = xstrdup(why);
         }
@@ -61,9 +63,10 @@ struct fleet_member *stream_fleet_take(struct stream_fleet *f, const char *name,
         stream_agent_free(&a);
         return m;
     }
-    /* A heartbeat is newer by its place in the stream; the hash's copy by
-     * the time it says. */
-    bool newer = !m->have || (beat_ms > 0 ? beat_ms >= m->beat_ms : !(m->beat_ms > 0) && a.at >= m->summary.at);
+    /* The live key wins; a heartbeat is newer by its place in the stream;
+     * the hash's copy by the time it says. */
+    bool newer = live || !m->have ||
+                 (!m->live && (beat_ms > 0 ? beat_ms >= m->beat_ms : !(m->beat_ms > 0) && a.at >= m->summary.at));
     if (!newer) {
         stream_agent_free(&a);
         return m;
@@ -77,6 +80,17 @@ struct fleet_member *stream_fleet_take(struct stream_fleet *f, const char *name,
     free(m->problem);
     m->problem = NULL;
     return m;
+}
+
+struct fleet_member *stream_fleet_take(struct stream_fleet *f, const char *name, const char *text, size_t len,
+                                       double beat_ms)
+{
+    return take(f, name, text, len, beat_ms, false);
+}
+
+struct fleet_member *stream_fleet_take_live(struct stream_fleet *f, const char *name, const char *text, size_t len)
+{
+    return take(f, name, text, len, 0, true);
 }
 
 void stream_fleet_clear(struct stream_fleet *f)

@@ -7,7 +7,7 @@
 #include "core/snapshot.h"
 #include "core/stream.h"
 
-/* The fleet as a viewer knows it: every agent heard of (a heartbeat in
+/* The fleet as a viewer (and check --from) knows it: every agent heard of (a heartbeat in
  * pgdeck:fleet, a summary in pgdeck:fleet:agents), its newest summary,
  * and when its newest heartbeat came (on Redis's clock: the entry ID's
  * time).  An agent that has missed three heartbeats is silent.  No I/O:
@@ -26,6 +26,7 @@ struct fleet_member {
     struct stream_agent summary;
     double beat_ms;                 /* Redis's clock, ms since the epoch; 0 unknown */
     char  *problem;                 /* its newest summary could not be read: why */
+    bool   live;                    /* its own key was read (check --from) */
 };
 
 struct stream_fleet {
@@ -41,6 +42,13 @@ struct stream_fleet {
  * table is full). */
 struct fleet_member *stream_fleet_take(struct stream_fleet *f, const char *name, const char *text, size_t len,
                                        double beat_ms);
+/* The summary in the agent's own key (pgdeck:{NAME}:agent, which lives
+ * while the agent does): it wins over every heartbeat's, and the member
+ * is live. */
+struct fleet_member *stream_fleet_take_live(struct stream_fleet *f, const char *name, const char *text, size_t len);
+/* The member for `name`, added when new; NULL when it is not a valid
+ * name or the table is full (counted in not_kept). */
+struct fleet_member *stream_fleet_member(struct stream_fleet *f, const char *name);
 struct fleet_member *stream_fleet_find(const struct stream_fleet *f, const char *name);
 void stream_fleet_clear(struct stream_fleet *f);
 

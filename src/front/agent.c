@@ -112,6 +112,7 @@ struct agent {
     struct published  *pub;             /* npub: one per collector */
     int                npub;
     uv_timer_t         beat;
+    uv_timer_t         coalesce;        /* a tick's snapshots go out together */
     uv_signal_t        signals[3];
     double             started_at;      /* wall */
     char               host[256];
@@ -539,11 +540,20 @@ static void primary_news(struct agent *ag)
     heartbeat(ag);
 }
 
+static void coalesce_cb(uv_timer_t *t)
+{
+    look_all(t->data);
+}
+
 static void app_news(void *ui, unsigned what)
 {
     struct agent *ag = ui;
-    if (what & APP_CHANGED_SNAPSHOT)
-        look_all(ag);
+    /* As the screen draws: the first snapshot of a tick waits for the
+     * others, and they go out in one burst, so a viewer blocked on every
+     * stream wakes once or twice a tick rather than once per collector
+     * (50 viewers on 2 CPUs: that queueing was the agent-to-screen p99). */
+    if ((what & APP_CHANGED_SNAPSHOT) && !uv_is_active((uv_handle_t *)&ag->coalesce))
+        uv_timer_start(&ag->coalesce, coalesce_cb, COLLECTORS_COALESCE_MS, 0);
     if (what & APP_CHANGED_SERVERS)
         primary_news(ag);
     if ((what & APP_CHANGED_MESSAGE) && ag->app->message)
@@ -701,6 +711,8 @@ int frontend_agent(struct app *app)
     }
     uv_timer_init(app->loop, &ag.beat);
     ag.beat.data = &ag;
+    uv_timer_init(app->loop, &ag.coalesce);
+    ag.coalesce.data = &ag;
     uint64_t ms = (uint64_t)(app->interval * 1000);
     uv_timer_start(&ag.beat, beat_cb, ms, ms);
     say(&ag, "collecting from %s every %g s", app->primary_display ? app->primary_display : "the primary",
@@ -712,6 +724,7 @@ int frontend_agent(struct app *app)
         uv_run(app->loop, UV_RUN_DEFAULT);
 
     uv_timer_stop(&ag.beat);
+    uv_timer_stop(&ag.coalesce);
     for (int i = 0; i < 3; i++)
         uv_signal_stop(&ag.signals[i]);
     /* Pending replies are called back (with no reply) while the bus

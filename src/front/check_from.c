@@ -31,6 +31,7 @@
 #include "core/alerts.h"
 #include "core/config.h"
 #include "core/stream.h"
+#include "core/stream_fleet.h"
 #include "front/frontend.h"
 #include "net/redisconn.h"
 #include "base/sanitize.h"
@@ -42,27 +43,16 @@
 enum { EXIT_OK = 0, EXIT_WARNING = 1, EXIT_CRITICAL = 2, EXIT_UNKNOWN = 3 };
 static const char *const state_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 
-#define MAX_AGENTS 1000         /* agents read; more are counted, not read */
 #define MAX_SCANS 10000         /* SCAN calls before giving up on the keyspace */
 #define FLEET_ENTRIES "1000"    /* newest heartbeats read from pgdeck:fleet */
 #define FIRST_LINE_AGENTS 3
-
-struct member {
-    char   name[STREAM_NAME_MAX + 1];
-    bool   live;                /* its agent key exists */
-    bool   have;                /* summary holds one */
-    struct stream_agent summary;
-    char  *problem;             /* why its summary could not be read */
-};
 
 struct fleet {
     uv_loop_t           *loop;
     const struct config *cfg;
     struct redisconn    *rc;
     char                *display;
-    struct member       *members;
-    int                  count;
-    int                  not_read;      /* agents past MAX_AGENTS */
+    struct stream_fleet  fleet;         /* who is in it, with what they said */
     int                  outstanding;   /* replies awaited */
     int                  scans;
     bool                 started, done;
@@ -90,69 +80,16 @@ static void failed(struct fleet *f, const char *fmt, const char *why)
     finish(f);
 }
 
-static struct member *find(struct fleet *f, const char *name)
-{
-    for (int i = 0; i < f->count; i++)
-        if (strcmp(f->members[i].name, name) == 0)
-            return &f->members[i];
-    return NULL;
-}
-
-/* The member for name (added when new); NULL past MAX_AGENTS or when
- * --name asks for another. */
-static struct member *member_for(struct fleet *f, const char *name)
-{
-    if (f->cfg->agent_name && strcmp(f->cfg->agent_name, name) != 0)
-        return NULL;
-    struct member *m = find(f, name);
-    if (m)
-        return m;
-    if (f->count >= MAX_AGENTS) {
-        f->not_read++;
-        return NULL;
-    }
-    f->members = xrealloc(f->members, (size_t)(f->count + 1) * sizeof *f->members);
-    m = &f->members[f->count++];
-    memset(m, 0, sizeof *m);
-    snprintf(m->name, sizeof m->name, "%s", name);
-    return m;
-}
-
-/* A summary read from somewhere; kept when it is the live one or newer
- * than what the member has. */
+/* A summary read from somewhere (live: the agent's own key); with
+ * --name, only that agent's. */
 static void take_summary(struct fleet *f, const char *name, const char *text, size_t len, bool live)
 {
-    struct member *m = member_for(f, name);
-    if (!m)
+    if (f->cfg->agent_name && strcmp(f->cfg->agent_name, name) != 0)
         return;
     if (live)
-        m->live = true;
-    struct stream_agent a;
-    char why[256];
-    if (stream_agent_parse(text, len, &a, why, sizeof why) != 0) {
-        if (!m->have && (live || !m->problem)) {
-            free(m->problem);
-            m->problem = xstrdup(why);
-        }
-        return;
-    }
-    if (strcmp(a.name, name) != 0) {
-        if (!m->have && !m->problem)
-            m->problem = xasprintf("its summary names another agent");
-        stream_agent_free(&a);
-        return;
-    }
-    /* The live key wins; otherwise the newest heartbeat. */
-    if (m->have && !live && (m->live || a.at <= m->summary.at)) {
-        stream_agent_free(&a);
-        return;
-    }
-    if (m->have)
-        stream_agent_free(&m->summary);
-    m->summary = a;
-    m->have = true;
-    free(m->problem);
-    m->problem = NULL;
+        stream_fleet_take_live(&f->fleet, name, text, len);
+    else
+        stream_fleet_take(&f->fleet, name, text, len, 0);
 }
 
 /* ---- the replies ------------------------------------------------------------------ */
@@ -195,7 +132,7 @@ static void got_agent_key(void *arg, const redisReply *reply, const char *error)
         return;
     if (reply->type == REDIS_REPLY_STRING) {
         char name[STREAM_NAME_MAX + 1];
-        snprintf(name, sizeof name, "%s", f->members[index].name);
+        snprintf(name, sizeof name, "%s", f->fleet.members[index].name);
         take_summary(f, name, reply->str, reply->len, true);
     }
     done_one(f);
@@ -206,7 +143,7 @@ static void read_agent_key(struct fleet *f, int index)
     struct request *req = xcalloc(1, sizeof *req);
     req->f = f;
     req->member = index;
-    char *key = stream_key(f->members[index].name, "agent");
+    char *key = stream_key(f->fleet.members[index].name, "agent");
     const char *argv[] = { "GET", key };
     if (redisconn_command(f->rc, got_agent_key, req, 2, argv) == 0) {
         f->outstanding++;
@@ -235,10 +172,10 @@ static void got_scan(void *arg, const redisReply *reply, const char *error)
         char name[STREAM_NAME_MAX + 1];
         if (k->type != REDIS_REPLY_STRING || stream_key_agent_name(k->str, k->len, name, sizeof name) != 0)
             continue;
-        int before = f->count;
-        struct member *m = member_for(f, name);
-        if (m && f->count > before)
-            read_agent_key(f, (int)(m - f->members));
+        int before = f->fleet.count;
+        const struct fleet_member *m = stream_fleet_member(&f->fleet, name);
+        if (m && f->fleet.count > before)
+            read_agent_key(f, (int)(m - f->fleet.members));
     }
     const redisReply *cursor = reply->element[0];
     if (!(cursor->len == 1 && cursor->str[0] == '0') && cursor->len < 32 && ++f->scans < MAX_SCANS) {
@@ -308,7 +245,7 @@ static void got_fleet_stream(void *arg, const redisReply *reply, const char *err
         memcpy(n, name->str, name->len);
         n[name->len] = '\0';
         /* Newest first: an agent already heard of is done. */
-        const struct member *m = find(f, n);
+        const struct fleet_member *m = stream_fleet_find(&f->fleet, n);
         if (stream_name_valid(n) && !(m && m->have))
             take_summary(f, n, summary->str, summary->len, false);
     }
@@ -323,8 +260,8 @@ static void ask(struct fleet *f)
     f->started = true;
     const char *name = f->cfg->agent_name;
     if (name) {
-        member_for(f, name);
-        read_agent_key(f, 0);
+        if (stream_fleet_member(&f->fleet, name))
+            read_agent_key(f, 0);
         const char *hget[] = { "HGET", STREAM_AGENTS_KEY, name };
         ask_redis(f, got_fleet_hash, f, 3, hget);
     } else {
@@ -377,7 +314,7 @@ struct verdict {
     char  *headline;            /* for the first line, owned */
 };
 
-static void judge(const struct fleet *f, const struct member *m, struct verdict *v)
+static void judge(const struct fleet *f, const struct fleet_member *m, struct verdict *v)
 {
     char at[32];
     memset(v, 0, sizeof *v);
@@ -445,7 +382,7 @@ static void judge(const struct fleet *f, const struct member *m, struct verdict 
 
 static int by_name(const void *a, const void *b)
 {
-    return strcmp(((const struct member *)a)->name, ((const struct member *)b)->name);
+    return strcmp(((const struct fleet_member *)a)->name, ((const struct fleet_member *)b)->name);
 }
 
 static int exit_code(enum alert_level level)
@@ -463,29 +400,29 @@ static int report(struct fleet *f)
         free(text);
         return EXIT_UNKNOWN;
     }
-    if (f->count == 0) {
+    if (f->fleet.count == 0) {
         textout_printf(stdout, "PGDECK UNKNOWN - no agent found in Redis %s (no pgdeck:{NAME}:agent key, "
                                "no heartbeat in %s or %s)\n", f->display, STREAM_FLEET_KEY, STREAM_AGENTS_KEY);
         return EXIT_UNKNOWN;
     }
-    qsort(f->members, (size_t)f->count, sizeof *f->members, by_name);
-    struct verdict *v = xcalloc((size_t)f->count, sizeof *v);
+    qsort(f->fleet.members, (size_t)f->fleet.count, sizeof *f->fleet.members, by_name);
+    struct verdict *v = xcalloc((size_t)f->fleet.count, sizeof *v);
     enum alert_level worst = ALERT_OK;
     int per_level[4] = { 0 }, silent = 0;
-    for (int i = 0; i < f->count; i++) {
-        judge(f, &f->members[i], &v[i]);
+    for (int i = 0; i < f->fleet.count; i++) {
+        judge(f, &f->fleet.members[i], &v[i]);
         per_level[v[i].level]++;
         silent += v[i].silent;
         if (alert_severity(v[i].level) > alert_severity(worst))
             worst = v[i].level;
     }
 
-    textout_printf(stdout, "PGDECK %s - %d agent%s", state_names[worst], f->count, f->count == 1 ? "" : "s");
+    textout_printf(stdout, "PGDECK %s - %d agent%s", state_names[worst], f->fleet.count, f->fleet.count == 1 ? "" : "s");
     if (worst == ALERT_OK) {
         textout_printf(stdout, ", no alerts");
     } else {
         int shown = 0, same = 0;
-        for (int i = 0; i < f->count; i++) {
+        for (int i = 0; i < f->fleet.count; i++) {
             if (v[i].level != worst)
                 continue;
             same++;
@@ -499,11 +436,11 @@ static int report(struct fleet *f)
         if (same > shown)
             textout_printf(stdout, " (and %d more)", same - shown);
     }
-    textout_printf(stdout, " | agents=%d ok=%d warning=%d critical=%d unknown=%d silent=%d\n", f->count,
+    textout_printf(stdout, " | agents=%d ok=%d warning=%d critical=%d unknown=%d silent=%d\n", f->fleet.count,
                    per_level[ALERT_OK], per_level[ALERT_WARNING], per_level[ALERT_CRITICAL],
                    per_level[ALERT_UNKNOWN], silent);
-    for (int i = 0; i < f->count; i++) {
-        char *name = check_plugin_text(f->members[i].name, flags);
+    for (int i = 0; i < f->fleet.count; i++) {
+        char *name = check_plugin_text(f->fleet.members[i].name, flags);
         char *text = check_plugin_text(v[i].text, flags);
         textout_printf(stdout, "%s %s: %s\n", state_names[v[i].level], name, text);
         free(name);
@@ -511,8 +448,8 @@ static int report(struct fleet *f)
         free(v[i].text);
         free(v[i].headline);
     }
-    if (f->not_read)
-        textout_printf(stdout, "%d more agents were not read (at most %d are)\n", f->not_read, MAX_AGENTS);
+    if (f->fleet.not_kept)
+        textout_printf(stdout, "%d more agents were not read (at most %d are)\n", f->fleet.not_kept, STREAM_FLEET_MAX);
     free(v);
     return exit_code(worst);
 }
@@ -542,12 +479,7 @@ int frontend_check_from(uv_loop_t *loop, const struct config *cfg)
     f.done = true;
     redisconn_close(f.rc);
     loop_close_all(loop);
-    for (int i = 0; i < f.count; i++) {
-        if (f.members[i].have)
-            stream_agent_free(&f.members[i].summary);
-        free(f.members[i].problem);
-    }
-    free(f.members);
+    stream_fleet_clear(&f.fleet);
     free(f.display);
     free(f.fail);
     return rc;

@@ -103,21 +103,34 @@ void server_open_redis(struct server *s, uv_loop_t *loop, const struct redis_tar
     note_state(s);
 }
 
-void server_set_remote(struct server *s, enum pgconn_state state, const char *version, bool standby,
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+bool server_set_remote(struct server *s, enum pgconn_state state, const char *version, bool standby,
                        const char *error, double down_since)
 {
+    bool changed = s->kind != SERVER_REMOTE;
     if (s->kind != SERVER_REMOTE) {
         server_close(s);
         s->kind = SERVER_REMOTE;
         s->u.remote = xcalloc(1, sizeof *s->u.remote);
     }
     struct server_remote *r = s->u.remote;
+    double was_down_since = s->down_since;
+    changed |= r->state != state || r->standby != standby || !same_text(r->version, version) ||
+               !same_text(r->error, error);
     r->state = state;
     r->standby = standby;
-    free(r->version);
-    free(r->error);
-    r->version = version ? xstrdup(version) : NULL;
-    r->error = error ? xstrdup(error) : NULL;
+    if (!same_text(r->version, version)) {
+        free(r->version);
+        r->version = version ? xstrdup(version) : NULL;
+    }
+    if (!same_text(r->error, error)) {
+        free(r->error);
+        r->error = error ? xstrdup(error) : NULL;
+    }
     /* The agent's own "down since" when it says one; otherwise from when
      * it was first said down. */
     if (state != PGCONN_DOWN)
@@ -126,6 +139,7 @@ void server_set_remote(struct server *s, enum pgconn_state state, const char *ve
         s->down_since = down_since;
     else if (!(s->down_since > 0))
         s->down_since = now_wall();
+    return changed || s->down_since != was_down_since;
 }
 
 /* What each kind of client answers, as one row per kind. */

@@ -83,8 +83,9 @@ void server_open_redis(struct server *s, uv_loop_t *loop, const struct redis_tar
 /* A server known only from what an agent reports (a viewer has no
  * connection of its own): its state, version, recovery and error as the
  * agent said them (copied; untrusted text, sanitized where shown), and
- * since when it is down (wall clock, 0 when unknown or up). */
-void server_set_remote(struct server *s, enum pgconn_state state, const char *version, bool standby,
+ * since when it is down (wall clock, 0 when unknown or up).  Returns
+ * whether any of it changed. */
+bool server_set_remote(struct server *s, enum pgconn_state state, const char *version, bool standby,
                        const char *error, double down_since);
 /* Close the connection (the loop must run once more to free it); the
  * server is then not configured. */

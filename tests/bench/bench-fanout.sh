@@ -216,7 +216,9 @@ stat_of() { awk -v k="$2" '$1 == k { print $2; exit }' "$1" 2>/dev/null; }
 		echo "$n $_calls $_sess ${_p99:--} $(echo "${_keys:-- -}" | cut -d' ' -f2)" >> "$OUT/aims.raw"
 	done
 	echo "         (sessions: the role's in pg_stat_activity at the end; the agent's are the console's pool)"
-	echo "         (feed p50: the median of the viewers' p50s; feed p99: the worst viewer's p99)"
+	echo "         (feed p50: the median of the viewers' p50s; feed p99: the worst viewer's p99; from the XADD:"
+	echo "          the agent publishes a tick's snapshots together, COLLECTORS_COALESCE_MS (60 ms) after the"
+	echo "          first, as a console's screen draws them)"
 	echo "         (load: the machine's 1-minute load average at the end of the window, $(nproc) CPUs)"
 	echo
 	echo "Fan-out aims"

@@ -317,4 +317,44 @@ plant_exact || not_ok "round 2: the role plants its exact shadows"
 q "ALTER DATABASE $DB SET search_path = public, pg_catalog" >/dev/null
 round 2 table view
 
+# ---- round 3: the logs are the superuser's ordinary tables, but in schemas
+# the role owns (public given to it; a schema pgdeck it made).  A schema's
+# owner may drop any table in it and put anything in its place between
+# pgdeck's trust check and its read, so neither log is read or written.
+OUT=$STATE/round3
+mkdir -p "$OUT"
+SUPER=$(q "SELECT current_user")
+as_role <<EOF || not_ok "round 3: the role drops its log objects"
+DROP TABLE public.mv_refresh_log;
+DROP VIEW public.partition_maintenance_log;
+EOF
+psql -Xq -v ON_ERROR_STOP=1 -d "$CONN" >/dev/null <<EOF || not_ok "round 3: the superuser's logs in the role's schemas"
+CREATE TABLE public.mv_refresh_log ($LOG_COLUMNS);
+CREATE TABLE public.partition_maintenance_log (parent_table text, partition_name text, action text,
+                                               range_from timestamptz, range_to timestamptz);
+ALTER SCHEMA public OWNER TO $ROLE;
+GRANT CREATE ON DATABASE $DB TO $ROLE;
+SET ROLE $ROLE;
+CREATE SCHEMA pgdeck;
+RESET ROLE;
+CREATE TABLE pgdeck.refresh_log (view_oid oid, started_at timestamptz, finished_at timestamptz);
+EOF
+reset_targets || not_ok "round 3: reset the targets"
+q "TRUNCATE $M.side_effect; ALTER SEQUENCE $M.hits RESTART" >/dev/null
+"$PGDECK" -d "$DB" --once --format json > "$OUT/once.json" 2> "$OUT/once.err"
+check_eq "round 3: --once --format json exits 0" 0 $?
+check_eq "round 3: the kit's log in a schema the role owns is not read, and the view says why" \
+	"ignoring public.mv_refresh_log: a table owned by $SUPER in a schema owned by $ROLE, not a table owned by the database owner or a superuser" \
+	"$(view_cell log_ignored "$OUT/once.json")"
+check_eq "round 3: nor is pgdeck.refresh_log in a schema pgdeck the role made" \
+	"ignoring pgdeck.refresh_log: owned by $SUPER in a schema owned by $ROLE, not the database owner or a superuser, or not an ordinary table with the columns pgdeck writes" \
+	"$(view_cell track_ignored "$OUT/once.json")"
+"$PGDECK" -d "$DB" run partitions "$S.ev" --premake 5 > "$OUT/part.txt" 2> "$OUT/part.err"
+check_eq "round 3: run partitions exits 0" 0 $?
+check_eq "round 3: it writes nothing into the partition log in the role's schema" 0 \
+	"$(q "SELECT count(*) FROM public.partition_maintenance_log")"
+check_eq "round 3: and says why" 1 \
+	"$(grep -cF "ignoring public.partition_maintenance_log: a table owned by $SUPER in a schema owned by $ROLE" "$OUT/part.err")"
+check_eq "round 3: the role's side-effect table is empty" 0 "$(hits)"
+
 tap_done

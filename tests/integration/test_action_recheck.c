@@ -26,43 +26,7 @@
 #include "base/clock.h"
 #include "base/xalloc.h"
 #include "integration/loop_helpers.h"
-
-extern char **environ;
-
-static char tmpdir[64];
-
-static void start_app(struct app *app, struct config *cfg, int argc, char **argv)
-{
-    char err[1024];
-    memset(app, 0, sizeof *app);
-    assert_int_equal(config_load(cfg, argc, argv, environ, err, sizeof err), 0);
-    app_init(app, loop, cfg);
-    collectors_init(app);
-    for (int i = 0; i < 200 && pgpool_state(app->primary) != PGCONN_UP; i++) {
-        bool never = false;
-        run_until(&never, 0.05);
-    }
-    assert_int_equal(pgpool_state(app->primary), PGCONN_UP);
-}
-
-static void stop_app(struct app *app, struct config *cfg)
-{
-    collectors_stop(app);
-    app_close(app);
-    collectors_free(app);
-    for (int i = 0; i < 10; i++)
-        uv_run(loop, UV_RUN_NOWAIT);
-    config_free(cfg);
-}
-
-/* One statement on the pool; its error (or "") and first value. */
-static struct answer ask(struct app *app, const char *sql)
-{
-    struct answer a = { 0 };
-    assert_int_equal(pgpool_send(app->primary, sql, 0, NULL, 0, got_answer, &a), 0);
-    assert_true(run_until(&a.done, 10));
-    return a;
-}
+#include "integration/app_fixture.h"
 
 static void must(struct app *app, const char *sql)
 {
@@ -137,7 +101,7 @@ static void test_cancel_refused_when_the_pid_is_another_backend(void **state)
     struct app app;
     struct config cfg;
     char *argv[] = { "pgdeck", NULL };
-    start_app(&app, &cfg, 1, argv);
+    start_app_up(&app, &cfg, 1, argv);
 
     struct conninfo ci;
     char err[256];
@@ -198,7 +162,7 @@ static void test_analyze_refused_when_the_table_was_created_again(void **state)
     struct app app;
     struct config cfg;
     char *argv[] = { "pgdeck", NULL };
-    start_app(&app, &cfg, 1, argv);
+    start_app_up(&app, &cfg, 1, argv);
     must(&app, "DROP TABLE IF EXISTS public.pgdeck_recheck_t");
     must(&app, "CREATE TABLE public.pgdeck_recheck_t (a int)");
 
@@ -240,7 +204,7 @@ static void test_index_refused_when_built_since_the_preview(void **state)
     struct app app;
     struct config cfg;
     char *argv[] = { "pgdeck", "--plan", plan, NULL };
-    start_app(&app, &cfg, 3, argv);
+    start_app_up(&app, &cfg, 3, argv);
     must(&app, "DROP TABLE IF EXISTS public.pgdeck_recheck_i");
     must(&app, "CREATE TABLE public.pgdeck_recheck_i (a int)");
 
@@ -264,7 +228,7 @@ static void test_maintain_refused_when_the_partitions_changed(void **state)
     struct app app;
     struct config cfg;
     char *argv[] = { "pgdeck", NULL };
-    start_app(&app, &cfg, 1, argv);
+    start_app_up(&app, &cfg, 1, argv);
     must(&app, "DROP TABLE IF EXISTS public.pgdeck_recheck_p");
     must(&app, "CREATE TABLE public.pgdeck_recheck_p (at timestamptz) PARTITION BY RANGE (at)");
     must(&app, "DO $$ DECLARE m timestamptz := date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'; "
@@ -300,25 +264,13 @@ static void test_maintain_refused_when_the_partitions_changed(void **state)
 static int group_setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pgdeck-recheck-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return -1;
-    /* Neither the developer's config file nor journal. */
-    setenv("XDG_CONFIG_HOME", tmpdir, 1);
-    setenv("XDG_STATE_HOME", tmpdir, 1);
-    if (!getenv("DATABASE_URL")) {
-        fprintf(stderr, "DATABASE_URL is not set: run under tests/run-all.sh\n");
-        return -1;
-    }
-    return 0;
+    return fixture_setup("/tmp/pgdeck-recheck-XXXXXX");
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return fixture_teardown();
 }
 
 int main(void)

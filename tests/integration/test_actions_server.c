@@ -26,48 +26,7 @@
 #include "base/clock.h"
 #include "base/xalloc.h"
 #include "integration/loop_helpers.h"
-
-extern char **environ;
-
-static char tmpdir[64];
-
-static bool pool_up(struct app *app)
-{
-    for (int i = 0; i < 200 && pgpool_state(app->primary) != PGCONN_UP; i++) {
-        bool never = false;
-        run_until(&never, 0.05);
-    }
-    return pgpool_state(app->primary) == PGCONN_UP;
-}
-
-/* An app as main() builds it, from these arguments and the environment. */
-static void start_app(struct app *app, struct config *cfg, int argc, char **argv)
-{
-    char err[1024];
-    memset(app, 0, sizeof *app);
-    assert_int_equal(config_load(cfg, argc, argv, environ, err, sizeof err), 0);
-    app_init(app, loop, cfg);
-    collectors_init(app);
-    assert_true(pool_up(app));
-}
-
-static void stop_app(struct app *app, struct config *cfg)
-{
-    collectors_stop(app);
-    app_close(app);
-    collectors_free(app);
-    for (int i = 0; i < 10; i++)
-        uv_run(loop, UV_RUN_NOWAIT);
-    config_free(cfg);
-}
-
-static struct answer ask(struct app *app, const char *sql)
-{
-    struct answer a = { 0 };
-    assert_int_equal(pgpool_send(app->primary, sql, 0, NULL, 0, got_answer, &a), 0);
-    assert_true(run_until(&a.done, 10));
-    return a;
-}
+#include "integration/app_fixture.h"
 
 static void test_read_only_connection_is_refused_writes_by_the_server(void **state)
 {
@@ -75,7 +34,7 @@ static void test_read_only_connection_is_refused_writes_by_the_server(void **sta
     struct app app;
     struct config cfg;
     char *argv[] = { "pgdeck", "-R", NULL };
-    start_app(&app, &cfg, 2, argv);
+    start_app_up(&app, &cfg, 2, argv);
 
     const char *writes[] = {
         "CREATE TABLE pgdeck_ro_probe (a int)",
@@ -109,7 +68,7 @@ static void test_every_session_searches_pg_catalog_only_and_speaks_utf8(void **s
     char conninfo[1024];
     snprintf(conninfo, sizeof conninfo, "%s options='-c search_path=public'", getenv("DATABASE_URL"));
     char *argv[] = { "pgdeck", conninfo, NULL };
-    start_app(&app, &cfg, 2, argv);
+    start_app_up(&app, &cfg, 2, argv);
     unsetenv("PGCLIENTENCODING");
     struct answer path = ask(&app, "SHOW search_path");
     assert_string_equal(path.error, "");
@@ -149,7 +108,7 @@ static void test_ddl_gives_up_after_lock_timeout_and_resets_the_session(void **s
     setenv("DB_POOL_MIN", "1", 1);
     setenv("DB_POOL_MAX", "1", 1);
     char *argv[] = { "pgdeck", "--lock-timeout", "400", NULL };
-    start_app(&app, &cfg, 3, argv);
+    start_app_up(&app, &cfg, 3, argv);
     unsetenv("DB_POOL_MIN");
     unsetenv("DB_POOL_MAX");
 
@@ -210,25 +169,13 @@ static void test_ddl_gives_up_after_lock_timeout_and_resets_the_session(void **s
 static int group_setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pgdeck-actions-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return -1;
-    /* Neither the developer's config file nor journal. */
-    setenv("XDG_CONFIG_HOME", tmpdir, 1);
-    setenv("XDG_STATE_HOME", tmpdir, 1);
-    if (!getenv("DATABASE_URL")) {
-        fprintf(stderr, "DATABASE_URL is not set: run under tests/run-all.sh\n");
-        return -1;
-    }
-    return 0;
+    return fixture_setup("/tmp/pgdeck-actions-XXXXXX");
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return fixture_teardown();
 }
 
 int main(void)

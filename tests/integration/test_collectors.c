@@ -20,46 +20,18 @@
 #include "core/snapshot.h"
 #include "net/pgpool.h"
 #include "base/xalloc.h"
-
-extern char **environ;
-
-static uv_loop_t *loop;
-static char tmpdir[64];
-
-static void timer_noop(uv_timer_t *t) { (void)t; }
+#include "integration/loop_helpers.h"
+#include "integration/app_fixture.h"
 
 /* Run the loop until cond(app) or `seconds` pass.  Returns cond(app). */
-static bool run_until(struct app *app, bool (*cond)(struct app *), double seconds)
+static bool run_until_app(struct app *app, bool (*cond)(struct app *), double seconds)
 {
-    uv_timer_t t;
-    uv_timer_init(loop, &t);
-    uv_timer_start(&t, timer_noop, 20, 20);
     double end = now_monotonic() + seconds;
-    while (!cond(app) && now_monotonic() < end)
-        uv_run(loop, UV_RUN_ONCE);
-    uv_close((uv_handle_t *)&t, NULL);
-    uv_run(loop, UV_RUN_NOWAIT);
+    while (!cond(app) && now_monotonic() < end) {
+        bool never = false;
+        run_until(&never, 0.02);
+    }
     return cond(app);
-}
-
-static void start_app(struct app *app, struct config *cfg)
-{
-    char err[1024];
-    char *argv[] = { "pgdeck", NULL };
-    memset(app, 0, sizeof *app);
-    assert_int_equal(config_load(cfg, 1, argv, environ, err, sizeof err), 0);
-    app_init(app, loop, cfg);
-    collectors_init(app);
-}
-
-static void stop_app(struct app *app, struct config *cfg)
-{
-    collectors_stop(app);
-    app_close(app);
-    collectors_free(app);
-    for (int i = 0; i < 10; i++)
-        uv_run(loop, UV_RUN_NOWAIT);
-    config_free(cfg);
 }
 
 static bool every_source_answered(struct app *app)
@@ -84,7 +56,7 @@ static void test_the_collectors_are_every_subjects_rows_in_order(void **state)
     (void)state;
     struct app app;
     struct config cfg;
-    start_app(&app, &cfg);
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
     int i = 0;
     for (int s = 0; s < nsubjects; s++)
         for (int k = 0; k < subjects[s]->ncollectors && !subjects[s]->fleet; k++, i++) {
@@ -105,12 +77,12 @@ static void test_a_server_that_comes_up_runs_its_collectors_at_once(void **state
     (void)state;
     struct app app;
     struct config cfg;
-    start_app(&app, &cfg);
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
     assert_false(app.ticking);
-    assert_true(run_until(&app, every_source_answered, 15));
+    assert_true(run_until_app(&app, every_source_answered, 15));
     assert_null(collectors_snapshot(&app, "activity")->error);
     assert_null(collectors_snapshot(&app, "redis")->error);
-    assert_true(run_until(&app, none_running, 15));
+    assert_true(run_until_app(&app, none_running, 15));
     stop_app(&app, &cfg);
 }
 
@@ -119,7 +91,7 @@ static void test_the_interval_is_clamped_and_the_timer_follows(void **state)
     (void)state;
     struct app app;
     struct config cfg;
-    start_app(&app, &cfg);
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
     collectors_start(&app);
     assert_true(collectors_set_interval(&app, 0.05) == COLLECTORS_MIN_INTERVAL);
     assert_true(app.interval == COLLECTORS_MIN_INTERVAL);
@@ -163,16 +135,16 @@ static void test_a_paused_engine_runs_nothing_until_resumed(void **state)
     (void)state;
     struct app app;
     struct config cfg;
-    start_app(&app, &cfg);
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
     collectors_set_interval(&app, COLLECTORS_MIN_INTERVAL);
     collectors_start(&app);
-    assert_true(run_until(&app, every_source_answered, 15));
+    assert_true(run_until_app(&app, every_source_answered, 15));
     collectors_pause(&app, true);
     assert_true(app.paused);
-    assert_true(run_until(&app, none_running, 15));
+    assert_true(run_until_app(&app, none_running, 15));
     unsigned long runs = total_runs(&app);
     /* Several intervals of ticks while paused. */
-    run_until(&app, never, 1.0);
+    run_until_app(&app, never, 1.0);
     assert_int_equal(total_runs(&app), runs);
     /* Resumed: every collector is due at once. */
     collectors_pause(&app, false);
@@ -180,7 +152,7 @@ static void test_a_paused_engine_runs_nothing_until_resumed(void **state)
     for (int i = 0; i < app.ncollectors; i++)
         assert_true(app.collectors[i].next_run == 0);
     ran_again(NULL);
-    assert_true(run_until(&app, ran_again, 15));
+    assert_true(run_until_app(&app, ran_again, 15));
     stop_app(&app, &cfg);
 }
 
@@ -274,25 +246,13 @@ static void test_one_run_of_the_activity_statement_feeds_the_locks(void **state)
 static int group_setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/pgdeck-collectors-XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return -1;
-    /* Neither the developer's config file nor journal. */
-    setenv("XDG_CONFIG_HOME", tmpdir, 1);
-    setenv("XDG_STATE_HOME", tmpdir, 1);
-    if (!getenv("DATABASE_URL")) {
-        fprintf(stderr, "DATABASE_URL is not set: run under tests/run-all.sh\n");
-        return -1;
-    }
-    return 0;
+    return fixture_setup("/tmp/pgdeck-collectors-XXXXXX");
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return fixture_teardown();
 }
 
 int main(void)
