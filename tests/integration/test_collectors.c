@@ -208,10 +208,10 @@ static void test_one_run_of_the_activity_statement_feeds_the_locks(void **state)
 
     struct app app;
     struct config cfg;
-    start_app(&app, &cfg);
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
     collectors_set_interval(&app, COLLECTORS_MIN_INTERVAL);
     collectors_start(&app);
-    if (!run_until(&app, both_show_the_wait, 15)) {
+    if (!run_until_app(&app, both_show_the_wait, 15)) {
         const struct snapshot *a = collectors_snapshot(&app, "activity"), *l = collectors_snapshot(&app, "locks");
         fprintf(stderr, "holder %d waiter %d; activity %s rows %d; locks %s rows %d\n", lock_holder, lock_waiter,
                 a && a->error ? a->error : "-", a ? a->nrows : -1, l && l->error ? l->error : "-", l ? l->nrows : -1);
@@ -221,13 +221,13 @@ static void test_one_run_of_the_activity_statement_feeds_the_locks(void **state)
     }
     /* No tick for a minute now: only the request below runs anything. */
     collectors_set_interval(&app, 60);
-    assert_true(run_until(&app, activity_idle, 15));
+    assert_true(run_until_app(&app, activity_idle, 15));
     struct collector *locks = collector_find(&app, "locks");
     struct collector *activity = collector_find(&app, "activity");
     unsigned long locks_runs = locks->runs;
     activity_runs = activity->runs;
     collector_run_now(&app, "locks");
-    assert_true(run_until(&app, activity_ran_again, 15));
+    assert_true(run_until_app(&app, activity_ran_again, 15));
     assert_int_equal(locks->runs, locks_runs + 1);
     assert_true(locks->started == activity->started);
     assert_int_equal(row_blocked_by(locks->current, lock_waiter), lock_holder);
