@@ -418,6 +418,10 @@ void keymap_stats(struct ui *ui)
     if (ui->first_frame_at)
         fprintf(f, "first_complete_frame_ms %.1f\n", (ui->first_frame_at - ui->started_at) * 1000);
     stream_feed_stats(ui->app->feed, f);
+    /* How often each pane was drawn (the repaint rule, screen.c): a pane
+     * whose inputs did not change is left as it is. */
+    for (int i = 0; i < ui->npanes; i++)
+        fprintf(f, "pane %s draws %lu\n", ui->panes[i].subject->name, ui->panes[i].draws);
     for (int i = 0; i < ui->app->ncollectors; i++) {
         const struct collector *c = &ui->app->collectors[i];
         fprintf(f, "collector %s runs %lu failures %lu mean_ms %.3f max_ms %.3f cadence_s %.1f\n",

@@ -49,10 +49,14 @@ struct layout_request {
  * titles and two rows. */
 #define LAYOUT_PANE_MIN_H    6
 /* A smaller want than the one laid out for is obeyed only once it has
- * been seen this many layouts in a row (about as many seconds): a list
- * that goes 2, 9, 3, 8 sessions keeps its 9 lines rather than move every
- * pane at every refresh.  A bigger want is obeyed at once. */
-#define LAYOUT_SHRINK_AFTER  5
+ * been seen this many layouts in a row (a layout per frame: one to three
+ * a second at a 1 s refresh, so 10 to 30 s): a list that goes 2, 9, 3, 8
+ * sessions keeps its 9 lines rather than move every pane at every
+ * refresh.  A move redraws every pane and rewrites most of the terminal
+ * (under pgbench, lock waits that came and went every few seconds made
+ * the layout the largest part of pgdeck's terminal output).  A bigger
+ * want is obeyed at once. */
+#define LAYOUT_SHRINK_AFTER  30
 
 /* Fill out[0..n-1]. */
 enum layout_mode layout_panes(const struct layout_request *rq, struct layout_rect *out);

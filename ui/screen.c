@@ -89,11 +89,35 @@ static void capture_stderr(void)
  * so that one frame shows them all rather than one frame each (measured
  * at 120x40 over 30 s: half the frames, a third less CPU, a quarter less
  * terminal output).  Keys, resizes, servers, actions and messages still
- * draw at once, and so does everything until the first complete frame. */
+ * draw at once, and so does everything until the first complete frame.
+ * The host's collectors (/proc read on a thread) and slower queries land
+ * a little later than the rest of a tick: while a collector started in
+ * the last second is still running, the frame waits a little longer for
+ * it, up to COALESCE_MAX_MS after the first snapshot, rather than draw the
+ * tick in two frames.  One that has been running longer (a stuck server)
+ * does not hold the frame. */
+#define COALESCE_STEP_MS 20
+#define COALESCE_MAX_MS 300
+
+static bool tick_running(const struct app *app, double now)
+{
+    for (int i = 0; i < app->ncollectors; i++) {
+        const struct collector *c = &app->collectors[i];
+        if (c->running && now - c->started < 1.0)
+            return true;
+    }
+    return false;
+}
 
 static void coalesce_cb(uv_timer_t *t)
 {
-    ui_dirty(t->data);
+    struct ui *ui = t->data;
+    double now = now_monotonic();
+    if (tick_running(ui->app, now) && (now - ui->coalesce_since) * 1000 + COALESCE_STEP_MS <= COALESCE_MAX_MS) {
+        uv_timer_start(&ui->coalesce, coalesce_cb, COALESCE_STEP_MS, 0);
+        return;
+    }
+    ui_dirty_data(ui);
 }
 
 static void on_change(void *arg, unsigned what)
@@ -101,15 +125,53 @@ static void on_change(void *arg, unsigned what)
     struct ui *ui = arg;
     if (what & APP_CHANGED_VIEW)
         ui->view_changed = true;
-    if ((what & ~(unsigned)APP_CHANGED_SNAPSHOT) || !ui->first_frame_at) {
+    if (what & ~(unsigned)(APP_CHANGED_SNAPSHOT | APP_CHANGED_RECEIVED)) {
         ui_dirty(ui);
         return;
     }
-    if (!ui->dirty && !uv_is_active((uv_handle_t *)&ui->coalesce))
+    if ((what & APP_CHANGED_RECEIVED) || !ui->first_frame_at) {
+        /* Until the first complete frame each collector's first data is
+         * drawn at once, and a viewer's snapshot from its agent too (the
+         * agent already gathered the tick): the panes it changed only. */
+        ui_dirty_data(ui);
+        return;
+    }
+    if (!ui->dirty && !uv_is_active((uv_handle_t *)&ui->coalesce)) {
+        ui->coalesce_since = now_monotonic();
         uv_timer_start(&ui->coalesce, coalesce_cb, COLLECTORS_COALESCE_MS, 0);
+    }
 }
 
 /* ---- layout and drawing ------------------------------------------------ */
+
+/* Hashing what a part of the screen is drawn from (the repaint rule,
+ * below). */
+static unsigned long mix(unsigned long h, unsigned long v)
+{
+    /* FNV-1a over the value's bytes. */
+    for (size_t i = 0; i < sizeof v; i++) {
+        h ^= (v >> (8 * i)) & 0xff;
+        h *= 1099511628211UL;
+    }
+    return h;
+}
+
+static unsigned long mix_text(unsigned long h, const char *s)
+{
+    for (; s && *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211UL;
+    }
+    return mix(h, s ? 1 : 0);
+}
+
+static unsigned long mix_double(unsigned long h, double d)
+{
+    unsigned long v = 0;
+    memcpy(&v, &d, sizeof d < sizeof v ? sizeof d : sizeof v);
+    return mix(h, v);
+}
+
 
 /* The lines a pane would fill to show all it has: its border, its header
  * lines, the column titles and the rows (at least one: "none"). */
@@ -133,10 +195,15 @@ static void layout(struct ui *ui)
                                  .rows = ui->rows, .cols = ui->cols, .previous = ui->layout };
     ui->tabbed = layout_panes(&rq, r) == LAYOUT_TABS;
     for (int i = 0; i < ui->npanes; i++) {
-        ui->panes[i].y = r[i].y;
-        ui->panes[i].x = r[i].x;
-        ui->panes[i].h = r[i].h;
-        ui->panes[i].w = r[i].w;
+        struct pane *p = &ui->panes[i];
+        /* A pane moved or resized: every pane is drawn again (the repaint
+         * rule), so no cell of the old layout is left behind. */
+        if (p->y != r[i].y || p->x != r[i].x || p->h != r[i].h || p->w != r[i].w)
+            ui->repaint_all = true;
+        p->y = r[i].y;
+        p->x = r[i].x;
+        p->h = r[i].h;
+        p->w = r[i].w;
     }
     free(ui->layout);
     ui->layout = r;
@@ -299,6 +366,31 @@ static void draw_title_line(struct ui *ui, int y, int x, int width, const struct
     }
 }
 
+/* The lines around the panes follow the repaint rule too: one is drawn
+ * again when what it shows changed (`inputs`, a hash), or at a full
+ * repaint.  True when it is to be drawn. */
+enum { LINE_TITLE, LINE_SERVERS, LINE_ALERTS, LINE_KEYS };
+
+static bool line_changed(struct ui *ui, int line, unsigned long inputs)
+{
+    inputs = mix(inputs, (unsigned long)ui->cols << 32 | (unsigned)ui->rows);
+    inputs |= 1;    /* never 0, "not drawn" */
+    if (!ui->repaint_all && ui->lines_drawn[line] == inputs)
+        return false;
+    ui->lines_drawn[line] = inputs;
+    return true;
+}
+
+static unsigned long title_inputs(const struct title_line *l)
+{
+    unsigned long h = 14695981039346656037UL;
+    for (int i = 0; i < l->n; i++) {
+        h = mix_text(h, title_text(&l->part[i]));
+        h = mix(h, (unsigned long)l->part[i].style << 8 | (unsigned long)l->part[i].right);
+    }
+    return h;
+}
+
 /* The title and the server line, each fitted to the screen; what they
  * drop is kept for the help overlay's header. */
 static void draw_title_lines(struct ui *ui)
@@ -308,9 +400,11 @@ static void draw_title_lines(struct ui *ui)
     build_servers(ui, &servers);
     title_fit(&title, ui->cols - 2);
     title_fit(&servers, ui->cols - 2);
-    draw_title_line(ui, 0, 1, ui->cols - 2, &title,
-                    ui->app->cfg->read_only ? THEME_TITLE_READONLY : THEME_TITLE);
-    draw_title_line(ui, 1, 1, ui->cols - 2, &servers, THEME_STATUS);
+    int title_fill = ui->app->cfg->read_only ? THEME_TITLE_READONLY : THEME_TITLE;
+    if (line_changed(ui, LINE_TITLE, mix(title_inputs(&title), (unsigned long)title_fill)))
+        draw_title_line(ui, 0, 1, ui->cols - 2, &title, title_fill);
+    if (line_changed(ui, LINE_SERVERS, title_inputs(&servers)))
+        draw_title_line(ui, 1, 1, ui->cols - 2, &servers, THEME_STATUS);
     char dropped[1024] = "";
     title_dropped(&title, dropped, sizeof dropped);
     title_dropped(&servers, dropped, sizeof dropped);
@@ -342,14 +436,10 @@ static void draw_tabs(struct ui *ui)
     }
 }
 
-static void draw_pane(struct ui *ui, struct pane *p)
+/* The pane's title line: its number and subject, the table shown, the
+ * filter and zoom marks, and how old or stale its data is.  Caller frees. */
+static char *pane_title(struct ui *ui, struct pane *p)
 {
-    if (p->h < 3 || p->w < 10)
-        return;
-    bool focused = p == ui_focused(ui);
-    attrset(ATTR(THEME_NORMAL));
-    for (int y = p->y; y < p->y + p->h; y++)
-        mvhline(y, p->x, ' ', p->w);
     char as_of[32];
     const struct table_def *t = p->cls->ntables ? &p->cls->tables[p->mode < p->cls->ntables ? p->mode : 0] : NULL;
     /* Stale rows (table_draw greys them) say in the title since when, and
@@ -372,6 +462,75 @@ static void draw_pane(struct ui *ui, struct pane *p)
                             p->table.filter ? " [filtered]" : "", ui->zoomed ? " [zoomed: z]" : "", age,
                             *as_of ? " " : "", as_of,
                             why ? " (" : "", why ? why : "", why ? ")" : "");
+    return title;
+}
+
+/* ---- the repaint rule ---------------------------------------------------
+ *
+ * A frame draws a pane again only when something it shows may have
+ * changed; otherwise its cells stay on stdscr as the last frame left them
+ * and cost nothing (curses sends only cells that differ, but filling them
+ * in is most of a frame's work).  What a pane shows depends on:
+ *   - the collectors of its subject and of the subjects it `reads`
+ *     (pane_class): each one's change count (collector.h: a run that
+ *     brings the same data keeps the count) and its stale mark;
+ *   - its title (data age, stale time, why a run failed, filter, zoom);
+ *   - where it is and its size, focus, table, selection, scroll, sort and
+ *     filter;
+ *   - state no collector publishes, through the class's `inputs` hook.
+ * These are hashed into one number per pane; a frame for new data or the
+ * clock (ui_dirty_data) draws a pane whose number is the one it was last
+ * drawn with only if it is not on stdscr any more.  Anything else (a key,
+ * a resize, an overlay, a message, a server's state: ui_dirty) draws
+ * every pane, and so does a new layout. */
+
+static unsigned long mix_subject(const struct ui *ui, unsigned long h, const struct subject *s)
+{
+    for (int i = 0; s && i < s->ncollectors; i++) {
+        const struct collector *c = collector_find(ui->app, s->collectors[i].name);
+        if (!c)
+            continue;
+        h = mix(h, c->changes);
+        h = mix_double(h, collectors_stale_as_of(ui->app, c->def->name));
+    }
+    return h;
+}
+
+static unsigned long pane_inputs(struct ui *ui, struct pane *p, const char *title)
+{
+    const struct table_state *st = &p->table;
+    unsigned long h = 14695981039346656037UL;
+    h = mix_subject(ui, h, p->subject);
+    for (const char *const *r = p->cls->reads; r && *r; r++)
+        h = mix_subject(ui, h, subject_find(*r));
+    h = mix_text(h, title);
+    h = mix(h, (unsigned long)p->y << 48 | (unsigned long)p->x << 32 | (unsigned long)p->h << 16 | (unsigned long)p->w);
+    h = mix(h, (unsigned long)(p == ui_focused(ui)) << 40 | (unsigned long)p->mode << 32 | (unsigned)st->selected);
+    h = mix(h, (unsigned long)(unsigned)st->top << 32 | (unsigned)(st->sort_column + 1) << 1 | st->sort_descending);
+    h = mix_text(h, st->filter);
+    h = mix_text(h, st->selected_key);
+    if (p->cls->inputs)
+        h = p->cls->inputs(ui, p, h);
+    return h;
+}
+
+static void draw_pane(struct ui *ui, struct pane *p)
+{
+    if (p->h < 3 || p->w < 10)
+        return;
+    char *title = pane_title(ui, p);
+    unsigned long inputs = pane_inputs(ui, p, title);
+    if (!ui->repaint_all && p->drawn && inputs == p->drawn_inputs) {
+        free(title);
+        return;
+    }
+    p->drawn_inputs = inputs;
+    p->drawn = true;
+    p->draws++;
+    bool focused = p == ui_focused(ui);
+    attrset(ATTR(THEME_NORMAL));
+    for (int y = p->y; y < p->y + p->h; y++)
+        mvhline(y, p->x, ' ', p->w);
     draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
     free(title);
     int y = p->y + 1, x = p->x + 1, h = p->h - 2, w = p->w - 2;
@@ -412,6 +571,16 @@ static void draw_alerts(struct ui *ui)
 {
     struct alert alerts[16];
     int n = alerts_evaluate(ui->app, alerts, 16);
+    unsigned long inputs = mix_double(14695981039346656037UL, n ? 0 : alerts_as_of(ui->app));
+    for (int i = 0; i < n; i++) {
+        inputs = mix_text(inputs, alerts[i].text);
+        inputs = mix(inputs, (unsigned long)alerts[i].level);
+        inputs = mix_double(inputs, alerts[i].as_of);
+    }
+    if (!line_changed(ui, LINE_ALERTS, inputs)) {
+        alerts_free(alerts, n);
+        return;
+    }
     int y = ui->rows - 2;
     attrset(ATTR(THEME_STATUS));
     mvhline(y, 0, ' ', ui->cols);
@@ -449,6 +618,13 @@ static void draw_bottom(struct ui *ui)
 {
     int y = ui->rows - 1;
     struct app *app = ui->app;
+    /* The prompt is drawn every frame: it leaves the cursor at its end. */
+    unsigned long inputs = mix_text(mix((unsigned long)app->message_is_error << 1 | ui->prompting, ui->npanes),
+                                    app->message);
+    if (!ui->prompting && !line_changed(ui, LINE_KEYS, inputs))
+        return;
+    if (ui->prompting)
+        ui->lines_drawn[LINE_KEYS] = 0;
     attrset(ATTR(THEME_STATUS));
     mvhline(y, 0, ' ', ui->cols);
     if (ui->prompting) {
@@ -479,17 +655,30 @@ static void draw_bottom(struct ui *ui)
 }
 
 static void remake_panes(struct ui *ui);
+static void clock_cb(uv_timer_t *t);
 
 static void draw(struct ui *ui)
 {
     double t0 = now_monotonic();
-    /* This frame shows whatever a pending coalesced one would. */
+    /* This frame shows whatever a pending coalesced one would, and the
+     * clock as it is now: the clock's own frame is due a second from
+     * here, so a tick's frame every second is the only one (the clock
+     * is never more than a second behind). */
     uv_timer_stop(&ui->coalesce);
+    if (uv_is_active((uv_handle_t *)&ui->clock))
+        uv_timer_start(&ui->clock, clock_cb, 1000, 1000);
     if (ui->view_changed)
         remake_panes(ui);
     getmaxyx(stdscr, ui->rows, ui->cols);
+    bool was_tabbed = ui->tabbed;
     layout(ui);
+    if (ui->tabbed != was_tabbed)
+        ui->repaint_all = true;
     if (ui->rows < 10 || ui->cols < 40) {
+        /* Nothing of the panes stays on the screen. */
+        for (int i = 0; i < ui->npanes; i++)
+            ui->panes[i].drawn = false;
+        memset(ui->lines_drawn, 0, sizeof ui->lines_drawn);
         erase();
         attrset(ATTR(THEME_NORMAL));
         mvaddstr(0, 0, "pgdeck: terminal too small");
@@ -510,6 +699,7 @@ static void draw(struct ui *ui)
     doupdate();
     stream_feed_drawn(ui->app->feed);
     ui->dirty = false;
+    ui->repaint_all = false;
     double dt = now_monotonic() - t0;
     ui->frame_time = dt;
     if (dt > ui->frame_max)
@@ -588,7 +778,9 @@ static void quit_signal_cb(uv_signal_t *h, int sig)
 static void clock_cb(uv_timer_t *t)
 {
     struct ui *ui = t->data;
-    ui_dirty(ui);
+    /* The title's clock, ages and stale marks: the panes whose title or
+     * stale mark changed are drawn again, the others stay. */
+    ui_dirty_data(ui);
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -718,6 +910,9 @@ int ui_run(struct app *app)
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    /* Rows that moved up or down (a session gone from the activity list)
+     * are scrolled into place by the terminal rather than rewritten. */
+    idlok(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     set_escdelay(25);
     curs_set(0);

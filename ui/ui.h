@@ -117,6 +117,12 @@ struct pane_class {
      * separated ("pid,backend_start": a pid alone is reused).  A table
      * that has none of them keeps its selection by position. */
     const char *key_field;
+    /* What the pane draws beyond its own subject's collectors, for the
+     * repaint rule (screen.c): other subjects whose collectors it reads
+     * (NULL-ended names), and a hook that mixes in state no collector
+     * publishes (pgdeck's own pool), NULL when there is none. */
+    const char *const *reads;
+    unsigned long (*inputs)(const struct ui *ui, const struct pane *p, unsigned long hash);
 };
 
 /* A pane on the screen: panes are the subjects that have one, in
@@ -133,6 +139,11 @@ struct pane {
      * can use more than one sets it as it draws; otherwise 1 when the
      * class has a header. */
     int   header_want;
+    /* The repaint rule (screen.c): what the pane was last drawn from,
+     * and whether that drawing is still on stdscr. */
+    unsigned long drawn_inputs;
+    bool          drawn;
+    unsigned long draws;        /* times drawn (--stats) */
 };
 
 /* Overlays, drawn above the panes; one at a time. */
@@ -173,6 +184,14 @@ struct ui {
     bool         ascii;
     bool         color;
     bool         dirty;
+    /* Every pane is drawn again at the next frame (keys, resize, overlay,
+     * messages, servers); without it a frame draws only the panes whose
+     * inputs changed (screen.c, the repaint rule). */
+    bool         repaint_all;
+    /* The same rule for the lines around the panes: the title, the
+     * servers, the alerts and the key line, each with what it was last
+     * drawn from (0: not drawn). */
+    unsigned long lines_drawn[4];
     bool         quit;
     int          exit_code;
     int          rows, cols;
@@ -203,6 +222,7 @@ struct ui {
     uv_prepare_t prepare;
     uv_timer_t   clock;         /* the title bar's clock and ages */
     uv_timer_t   coalesce;      /* gathers a tick's snapshots into one frame */
+    double       coalesce_since;    /* monotonic: the first snapshot it waits with */
 
     double       frame_time;    /* seconds spent in the last draw */
     double       frame_max;
@@ -221,8 +241,17 @@ struct ui {
     int          nkept;
 };
 
-/* The screen needs drawing (once, at the end of this loop turn). */
+/* The screen needs drawing (once, at the end of this loop turn), all of
+ * it: what the operator did or the servers' states may change any pane. */
 static inline void ui_dirty(struct ui *ui)
+{
+    ui->dirty = true;
+    ui->repaint_all = true;
+}
+
+/* A frame for new data or the clock: only the panes whose inputs changed
+ * are drawn again (screen.c, the repaint rule). */
+static inline void ui_dirty_data(struct ui *ui)
 {
     ui->dirty = true;
 }

@@ -157,7 +157,12 @@ target AS (
       LEFT JOIN row_held r ON r.pid = i.pid
 )
 SELECT 'activity'                                                  AS feed,
-       pg_catalog.row_number() OVER (ORDER BY a.query_start NULLS LAST) AS ord,
+       -- Oldest query first; those that have run less than a second (a
+       -- busy OLTP's churn) after them by pid, or their rows would trade
+       -- places at every refresh and the console rewrite them all.
+       pg_catalog.row_number() OVER (
+           ORDER BY CASE WHEN pg_catalog.now() - a.query_start >= interval '1 second' THEN a.query_start END NULLS LAST,
+                    a.query_start IS NULL, a.pid)                  AS ord,
        a.pid                                                       AS "activity:pid",
        a.datname                                                   AS "activity:database",
        a.usename                                                   AS "activity:username",

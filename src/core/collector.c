@@ -121,6 +121,7 @@ void collector_publish(struct collector *c, struct snapshot *s)
     } else {
         snapshot_unref(c->current);
         c->current = s;
+        c->changes++;
     }
     if (!s->error) {
         if (c->last_good != s) {
@@ -142,6 +143,7 @@ static void take_received(struct collector *c, struct snapshot *s, double fresh_
         c->def->received(c->app, s);
     snapshot_unref(c->current);
     c->current = s;
+    c->changes++;
     if (!s->error) {
         snapshot_unref(c->last_good);
         c->last_good = snapshot_ref(s);
@@ -177,6 +179,7 @@ void collectors_forget(struct app *app)
         snapshot_unref(c->held);
         c->current = c->last_good = c->held = NULL;
         c->good_until = c->good_published = c->good_at = 0;
+        c->changes++;
     }
     app->nseries = 0;
     app_changed(app, APP_CHANGED_SNAPSHOT | APP_CHANGED_RECEIVED);

@@ -99,6 +99,11 @@ struct collector {
      * long it is current (monotonic) and when it was published (wall). */
     struct snapshot  *held;
     double            held_until, held_at;
+    /* Counts the times `current` or `last_good` became another snapshot:
+     * a front end that drew the data at one count need not draw it again
+     * while the count stays (a run that brought the same data keeps the
+     * snapshot, and the count). */
+    unsigned long     changes;
 };
 
 /* The engine owns the collectors, their timer, the refresh interval and

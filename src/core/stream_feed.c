@@ -926,5 +926,10 @@ void stream_feed_stats(const struct stream_feed *f, FILE *out)
     fprintf(out, "feed_latency_p50_ms %.3f\n", sorted[(n + 1) / 2 - 1]);
     fprintf(out, "feed_latency_p99_ms %.3f\n", sorted[(n * 99 + 99) / 100 - 1]);
     fprintf(out, "feed_latency_max_ms %.3f\n", sorted[n - 1]);
+    /* Every sample, oldest first, for a p99 over many viewers. */
+    fprintf(out, "feed_latency_all_ms");
+    for (size_t i = f->nlatency - n; i < f->nlatency; i++)
+        fprintf(out, " %.3f", f->latency[i % LATENCY_RING]);
+    fprintf(out, "\n");
     free(sorted);
 }

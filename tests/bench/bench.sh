@@ -51,8 +51,9 @@
 #   BENCH_OUT=build/bench   PGDECK_BIN=./pgdeck
 #   BENCH_PARTS="1 2 3 4 5"  the parts to run (e.g. BENCH_PARTS="1 2"); the
 #                            tables and aims of the others are left out
-#   BENCH_RUN_DIR=/tmp/pgdeck-bench-UID  the servers' run dir (one per
-#                            benchmark running at once)
+#   BENCH_PART=1 runs part 1 alone (its table and its aims, 1 and 4);
+#   BENCH_TOOLS="pgdeck pg_top" picks part 1's tools (default: all of them)
+#   BENCH_RUN_DIR=/tmp/pgdeck-bench-NAME: the servers' run dir
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -71,17 +72,20 @@ if [ $QUICK = 1 ]; then
 	MVIEWS=${BENCH_MVIEWS:-20} STATEMENTS=${BENCH_STATEMENTS:-100}
 	SCALE_SECS=${BENCH_SCALE_SECONDS:-5} KEYS=${BENCH_KEYS:-10} STARTS=${BENCH_STARTS:-1}
 	LINGER=1.5 SETTLE=0.5
-	RUN_DIR=${BENCH_RUN_DIR:-/tmp/pgdeck-bench-$(id -u)-quick}
+	RUN_DIR=/tmp/pgdeck-bench-$(id -u)-quick
 else
 	ROUNDS=${BENCH_ROUNDS:-3} SECS=${BENCH_SECONDS:-60} PGB_SCALE=${BENCH_PGBENCH_SCALE:-10}
 	TABLES=${BENCH_TABLES:-50} PARTS=${BENCH_PARTITIONS:-100} IDLE=${BENCH_IDLE:-300}
 	MVIEWS=${BENCH_MVIEWS:-200} STATEMENTS=${BENCH_STATEMENTS:-5000}
 	SCALE_SECS=${BENCH_SCALE_SECONDS:-120} KEYS=${BENCH_KEYS:-200} STARTS=${BENCH_STARTS:-10}
 	LINGER=3 SETTLE=3
-	RUN_DIR=${BENCH_RUN_DIR:-/tmp/pgdeck-bench-$(id -u)}
+	RUN_DIR=/tmp/pgdeck-bench-$(id -u)
 fi
+# BENCH_RUN_DIR: another run dir, so that helpers can bench side by side.
+RUN_DIR=${BENCH_RUN_DIR:-$RUN_DIR}
 POOL_MAX=${DB_POOL_MAX:-4}
-ONLY_PARTS=${BENCH_PARTS:-1 2 3 4 5}
+# BENCH_PART=1 is BENCH_PARTS=1 with part 1's own short results (below).
+ONLY_PARTS=${BENCH_PARTS:-${BENCH_PART:-1 2 3 4 5}}
 part_on() { case " $ONLY_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 COLS=120 ROWS=40
 
@@ -462,6 +466,10 @@ sleep $SETTLE
 # pgdeck_nohost: pgdeck with its host figures off (PGDECK_PROC_ROOT at a
 # directory with no /proc in it: the server is "not on this host").
 TOOLS="pgdeck pgdeck_nohost$PEERS"
+if [ -n "${BENCH_TOOLS:-}" ]; then
+	TOOLS=$BENCH_TOOLS
+	PEERS=$(for t in $TOOLS; do case $t in pgdeck*) ;; *) printf ' %s' "$t" ;; esac; done)
+fi
 : > "$OUT/peers.tsv"
 echo "tool round elapsed_s cpu_s hwm_kb bytes sessions_log sessions_stat server_ms server_calls load1 backend_cpu_s" > "$OUT/peers.tsv"
 PANE_START_HOOK=srv_cpu_start
@@ -577,6 +585,33 @@ cell() {
 	done
 } > "$OUT/table1.txt"
 
+# BENCH_PART=1: table 1 and the aims it measures, then stop.
+if [ "${BENCH_PART:-}" = 1 ]; then
+	m() { med "$OUT/p1-$1.$2"; }
+	for _a in "1 client CPU <= pg_top's (host figures on)|pgdeck|cpu|1|s/60s" \
+		"1 client CPU <= 1/2 of pg_top's (host figures off)|pgdeck_nohost|cpu|2|s/60s" \
+		"4 terminal bytes/s <= pg_top's|pgdeck|bps|1|bytes/s"; do
+		_text=${_a%%|*} _r=${_a#*|}
+		_tool=${_r%%|*} _r=${_r#*|}
+		_what=${_r%%|*} _r=${_r#*|}
+		_div=${_r%%|*} _unit=${_r#*|}
+		[ -s "$OUT/p1-$_tool.$_what" ] && [ -s "$OUT/p1-pg_top.$_what" ] || continue
+		_f=$(m "$_tool" "$_what") _b=$(calc "$(m pg_top "$_what") / $_div" %.4f)
+		aim "$_text" "$(le "$_f" "$_b")" "$(calc "$_f" %.4g) vs $(calc "$_b" %.4g) $_unit (ratio $(calc "$_f / $_b" %.2f))"
+	done
+	{
+		echo "pgdeck benchmark, part 1 alone (BENCH_PART=1), $(date '+%Y-%m-%d %H:%M:%S %Z'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "versions:   pgdeck ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ', working tree modified')); raw data in $OUT"
+		echo
+		cat "$OUT/table1.txt"
+		echo "Aims"
+		cat "$AIMS_FILE"
+	} > "$RESULTS"
+	rm -f "$PGDECK" "$PTYKEYS" "$SLOWDNS"
+	cat "$RESULTS"
+	echo "results: $RESULTS"
+	exit 0
+fi
 fi
 
 # ------------------------------------------------------------ part 2: scale

@@ -81,11 +81,20 @@ static int load_command_line(const uint8_t *data, size_t size)
     return 0;
 }
 
+static char path[64];
+
+/* The file the inputs are written to goes when the process does. */
+static void remove_path(void)
+{
+    unlink(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0])
+    if (!path[0]) {
         snprintf(path, sizeof path, "/tmp/pgdeck-fuzz-config.%d", (int)getpid());
+        atexit(remove_path);
+    }
 
     if (size >= 5 && memcmp(data, "ARGV\n", 5) == 0)
         return load_command_line(data, size);

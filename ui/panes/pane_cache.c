@@ -232,8 +232,24 @@ static int key(struct ui *ui, struct pane *p, int ch)
     return KEY_HANDLED | KEY_REDRAW;
 }
 
+/* The sparklines take a sample at every run, also one that brought the
+ * same data as the last (the collector keeps its snapshot then): their
+ * lengths go into the repaint rule's inputs (screen.c). */
+static unsigned long cache_inputs(const struct ui *ui, const struct pane *p, unsigned long hash)
+{
+    (void)p;
+    static const char *const names[] = { SERIES_PG_HIT, SERIES_REDIS_HIT };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const struct series *s = app_series(ui->app, names[i]);
+        unsigned long v = s ? (unsigned long)s->head << 16 | (unsigned long)s->count : 0;
+        hash = (hash ^ v) * 1099511628211UL;
+    }
+    return hash;
+}
+
 const struct pane_class pane_cache = {
     .subject = "cache",
+    .inputs = cache_inputs,
     .help = "t: databases / busiest tables (buffer hits and reads over the last interval)",
     .tables = tables,
     .ntables = 2,

@@ -267,8 +267,27 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     return pane_lines_draw(ui, w, y, x, width, pane_lines_room(height, table_rows_wanted(ui, p)), &lines);
 }
 
+/* pgdeck's own pool line is read from the pools as they are, not from a
+ * collector: its counts go into the repaint rule's inputs (screen.c). */
+static unsigned long pool_inputs(const struct ui *ui, const struct pane *p, unsigned long hash)
+{
+    (void)p;
+    const struct pgpool *pools[] = { ui->app->primary, ui->app->replica };
+    for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
+        struct pgpool_stats st = { 0 };
+        if (pools[i])
+            pgpool_stats(pools[i], &st);
+        unsigned long v[] = { (unsigned long)st.open, (unsigned long)st.busy, (unsigned long)st.waiting,
+                              (unsigned long)st.min, (unsigned long)st.max, st.connects };
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+            hash = (hash ^ v[k]) * 1099511628211UL;
+    }
+    return hash;
+}
+
 const struct pane_class pane_pool = {
     .subject = "pool",
+    .inputs = pool_inputs,
     .help = "connections used / usable, by state, database, user, application; replicas; PgBouncer; pgdeck's pool",
     .tables = tables,
     .ntables = 1,

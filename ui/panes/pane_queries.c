@@ -303,8 +303,12 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
     return lines;
 }
 
+/* The host line above the table is the host subject's (host_summary). */
+static const char *const reads[] = { "host", NULL };
+
 const struct pane_class pane_queries = {
     .subject = "queries",
+    .reads = reads,
     .help = "t: live activity / pg_stat_statements  Enter: the session's story (e explains from there)  e: explain  C: cancel  K: terminate",
     .tables = tables,
     .ntables = 2,
