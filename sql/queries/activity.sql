@@ -1,14 +1,25 @@
--- Live sessions: every client backend that is not idle (idle in
--- transaction included), with who blocks it.  pgdeck's own pool sessions
--- ($1, an int[] of their pids) are left out: other pgdeck instances, and
--- their actions, stay visible.  Durations are seconds.  A role without
--- pg_read_all_stats sees other roles' sessions with no state, type or
--- times, and "<insufficient privilege>" as the query: those connected to a
--- database (as client backends are) are listed just as the server shows
--- them, not left out.  pid and backend_start together name a session (a
--- pid is reused by a later backend): the console keeps its selection and
--- starts cancel and terminate with both.  A walsender taking a base
--- backup is listed too, with its progress.
+-- Live sessions, and who blocks whom: the one statement pgdeck runs every
+-- refresh that reads pg_stat_activity.  It feeds two collectors (see
+-- collector.h, .feeds): each row's feed says which ('activity' or
+-- 'locks'), and a column "activity:pid" belongs to the activity
+-- collector's snapshot as its column pid.  pg_stat_activity is read once,
+-- pg_blocking_pids is called only for sessions that wait for a lock (none
+-- on a calm server; it takes every lock-manager partition lock), and
+-- pg_locks is read once, for the sessions listed and those that wait.
+-- No parameter: the plan is made once per connection, not every refresh
+-- (pgdeck's own pool sessions are left out of the activity rows by pgdeck
+-- itself, by pid).  Every name is schema-qualified.
+--
+-- activity rows: every client backend that is not idle (idle in
+-- transaction included), with who blocks it.  Other pgdeck instances,
+-- and their actions, stay visible.  Durations are seconds.  A role
+-- without pg_read_all_stats sees other roles' sessions with no state,
+-- type or times, and "<insufficient privilege>" as the query: those
+-- connected to a database (as client backends are) are listed just as
+-- the server shows them, not left out.  pid and backend_start together
+-- name a session (a pid is reused by a later backend): the console keeps
+-- its selection and starts cancel and terminate with both.  A walsender
+-- taking a base backup is listed too, with its progress.
 --
 --   query_id        pg_stat_activity.query_id (with compute_query_id): the
 --                   session's statement in pg_stat_statements
@@ -23,80 +34,204 @@
 --   locks           JSON array of the session's locks (at most 20, those it
 --                   waits for first): locktype, relation (as regclass
 --                   prints it: no lock taken), mode, granted
-WITH progress AS (
+--
+-- locks rows: one per session that waits for a heavyweight lock behind
+-- another, and per session it waits behind (the blockers), nobody else.
+-- The locks subject (src/subjects/locks.c) makes the tree from the
+-- blocked_by edges; this statement only reads them.
+--
+--   blocked_by      pg_blocking_pids as "4242,4243" (NULL: waits for
+--                   nobody); pid 0 is a prepared transaction, which has no
+--                   session: its row says so in state
+--   lock_mode       the mode the session waits for (its ungranted lock)
+--   lock_type       relation, tuple, transactionid, virtualxid, advisory, ...
+--   relation        the relation of that lock as schema.name, or for a row
+--                   lock (which waits on the other transaction's id) the
+--                   relation of the row it is after; "relation OID of
+--                   database NAME" for a relation of another database,
+--                   which this database's catalog cannot name
+--   wait            seconds since the wait began (pg_locks.waitstart, 14+;
+--                   read through to_jsonb, for the waiting rows only, so
+--                   the locks rows also come on 13, where the query's
+--                   start stands in for it)
+--   xact_duration   seconds the session's transaction has been open
+WITH
+act AS MATERIALIZED (
+    SELECT a.pid, a.datname, a.usename, a.application_name, a.client_addr, a.client_port,
+           a.state, a.wait_event_type, a.wait_event, a.query_start, a.xact_start,
+           a.backend_type, a.query, a.backend_start, a.query_id
+      FROM pg_catalog.pg_stat_activity a
+     WHERE a.pid <> pg_catalog.pg_backend_pid()
+),
+progress AS (
     SELECT p.pid, 'VACUUM' AS command, p.phase, p.relid,
-           round(100.0 * p.heap_blks_scanned / nullif(p.heap_blks_total, 0), 1) AS percent
-      FROM pg_stat_progress_vacuum p
+           pg_catalog.round(100.0 * p.heap_blks_scanned / NULLIF(p.heap_blks_total, 0), 1) AS percent
+      FROM pg_catalog.pg_stat_progress_vacuum p
     UNION ALL
     SELECT p.pid, 'ANALYZE', p.phase, p.relid,
-           round(100.0 * p.sample_blks_scanned / nullif(p.sample_blks_total, 0), 1)
-      FROM pg_stat_progress_analyze p
+           pg_catalog.round(100.0 * p.sample_blks_scanned / NULLIF(p.sample_blks_total, 0), 1)
+      FROM pg_catalog.pg_stat_progress_analyze p
     UNION ALL
     SELECT p.pid, p.command, p.phase, p.relid,
-           round(100.0 * p.heap_blks_scanned / nullif(p.heap_blks_total, 0), 1)
-      FROM pg_stat_progress_cluster p
+           pg_catalog.round(100.0 * p.heap_blks_scanned / NULLIF(p.heap_blks_total, 0), 1)
+      FROM pg_catalog.pg_stat_progress_cluster p
     UNION ALL
     SELECT p.pid, p.command, p.phase, p.relid,
-           round(100.0 * coalesce(nullif(p.blocks_done, 0)::numeric / nullif(p.blocks_total, 0),
-                                  p.tuples_done::numeric / nullif(p.tuples_total, 0)), 1)
-      FROM pg_stat_progress_create_index p
+           pg_catalog.round(100.0 * COALESCE(NULLIF(p.blocks_done, 0)::numeric / NULLIF(p.blocks_total, 0),
+                                             p.tuples_done::numeric / NULLIF(p.tuples_total, 0)), 1)
+      FROM pg_catalog.pg_stat_progress_create_index p
     UNION ALL
-    SELECT p.pid, p.command, 'from a ' || lower(p.type), p.relid,
-           round(100.0 * p.bytes_processed / nullif(p.bytes_total, 0), 1)
-      FROM pg_stat_progress_copy p
+    SELECT p.pid, p.command, 'from a ' || pg_catalog.lower(p.type), p.relid,
+           pg_catalog.round(100.0 * p.bytes_processed / NULLIF(p.bytes_total, 0), 1)
+      FROM pg_catalog.pg_stat_progress_copy p
     UNION ALL
     SELECT p.pid, 'BASE_BACKUP', p.phase, NULL,
-           round(100.0 * p.backup_streamed / nullif(p.backup_total, 0), 1)
-      FROM pg_stat_progress_basebackup p
+           pg_catalog.round(100.0 * p.backup_streamed / NULLIF(p.backup_total, 0), 1)
+      FROM pg_catalog.pg_stat_progress_basebackup p
 ),
-sessions AS (
+sessions AS MATERIALIZED (
     SELECT a.*
-      FROM pg_stat_activity a
-     WHERE a.pid <> pg_backend_pid()
-       AND a.pid <> ALL ($1::int[])
-       AND (((a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datname IS NOT NULL))
-             AND a.state IS DISTINCT FROM 'idle')
-            OR (a.backend_type = 'walsender' AND a.pid IN (SELECT pid FROM progress WHERE command = 'BASE_BACKUP')))
+      FROM act a
+     WHERE ((a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datname IS NOT NULL))
+            AND a.state IS DISTINCT FROM 'idle')
+        OR (a.backend_type = 'walsender' AND a.pid IN (SELECT p.pid FROM progress p WHERE p.command = 'BASE_BACKUP'))
+),
+blocked AS MATERIALIZED (
+    SELECT w.pid, w.blockers
+      FROM (SELECT a.pid, pg_catalog.pg_blocking_pids(a.pid) AS blockers
+              FROM act a
+             WHERE a.wait_event_type = 'Lock') w
+     WHERE pg_catalog.cardinality(w.blockers) > 0
+),
+-- The lock table, read once: the rows of the sessions listed and of the
+-- sessions that wait.
+lk AS MATERIALIZED (
+    SELECT l.pid, l.locktype, l.mode, l.granted, l.database, l.relation,
+           CASE WHEN NOT l.granted THEN (pg_catalog.to_jsonb(l) ->> 'waitstart')::timestamptz END AS waitstart
+      FROM pg_catalog.pg_locks l
+     WHERE l.pid IN (SELECT s.pid FROM sessions s UNION ALL SELECT b.pid FROM blocked b)
 ),
 held AS (
     SELECT l.pid,
-           json_agg(json_build_object('locktype', l.locktype,
-                                      'relation', CASE WHEN l.relation IS NOT NULL THEN l.relation::regclass::text END,
-                                      'mode', l.mode, 'granted', l.granted)
-                    ORDER BY l.granted, l.locktype, l.mode)::text AS locks
-      FROM (SELECT l.*, row_number() OVER (PARTITION BY l.pid ORDER BY l.granted, l.locktype) AS n
-              FROM pg_locks l
-             WHERE l.pid IN (SELECT pid FROM sessions)
-               AND (l.database IS NULL OR l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           pg_catalog.json_agg(pg_catalog.json_build_object(
+                                   'locktype', l.locktype,
+                                   'relation', CASE WHEN l.relation IS NOT NULL THEN l.relation::pg_catalog.regclass::text END,
+                                   'mode', l.mode, 'granted', l.granted)
+                               ORDER BY l.granted, l.locktype, l.mode)::text AS locks
+      FROM (SELECT l.*, pg_catalog.row_number() OVER (PARTITION BY l.pid ORDER BY l.granted, l.locktype) AS n
+              FROM lk l
+             WHERE l.pid IN (SELECT s.pid FROM sessions s)
+               AND (l.database IS NULL
+                    OR l.database = (SELECT d.oid FROM pg_catalog.pg_database d
+                                      WHERE d.datname = pg_catalog.current_database())
                     OR NOT l.granted)) l
      WHERE l.n <= 20
      GROUP BY l.pid
+),
+involved AS (
+    SELECT b.pid FROM blocked b
+    UNION
+    SELECT x.pid FROM blocked b, pg_catalog.unnest(b.blockers) AS x(pid)
+),
+-- A backend waits for one lock at a time: its one ungranted row.
+wanted AS (
+    SELECT DISTINCT ON (k.pid) k.pid, k.locktype, k.mode, k.database, k.relation, k.waitstart
+      FROM lk k
+     WHERE NOT k.granted AND k.pid IN (SELECT b.pid FROM blocked b)
+     ORDER BY k.pid
+),
+-- A row lock waits on the holder's transaction id; the tuple lock the
+-- waiter holds meanwhile names the relation of the row.
+row_held AS (
+    SELECT DISTINCT ON (k.pid) k.pid, k.database, k.relation
+      FROM lk k
+     WHERE k.granted AND k.locktype = 'tuple' AND k.pid IN (SELECT b.pid FROM blocked b)
+     ORDER BY k.pid
+),
+target AS (
+    SELECT i.pid,
+           COALESCE(w.relation, r.relation) AS relation,
+           CASE WHEN w.relation IS NOT NULL THEN w.database ELSE r.database END AS database
+      FROM involved i
+      LEFT JOIN wanted w ON w.pid = i.pid
+      LEFT JOIN row_held r ON r.pid = i.pid
 )
-SELECT a.pid,
-       a.datname                                         AS database,
-       a.usename                                         AS username,
-       a.application_name                                AS application,
-       COALESCE(host(a.client_addr), CASE WHEN a.client_port = -1 THEN 'local' END) AS client,
-       a.state,
+SELECT 'activity'                                                  AS feed,
+       -- Oldest query first; those that have run less than a second (a
+       -- busy OLTP's churn) after them by pid, or their rows would trade
+       -- places at every refresh and the console rewrite them all.
+       pg_catalog.row_number() OVER (
+           ORDER BY CASE WHEN pg_catalog.now() - a.query_start >= interval '1 second' THEN a.query_start END NULLS LAST,
+                    a.query_start IS NULL, a.pid)                  AS ord,
+       a.pid                                                       AS "activity:pid",
+       a.datname                                                   AS "activity:database",
+       a.usename                                                   AS "activity:username",
+       a.application_name                                          AS "activity:application",
+       COALESCE(pg_catalog.host(a.client_addr), CASE WHEN a.client_port = -1 THEN 'local' END) AS "activity:client",
+       a.state                                                     AS "activity:state",
        CASE WHEN a.wait_event IS NOT NULL
-            THEN a.wait_event_type || ':' || a.wait_event END AS wait,
-       array_to_string(pg_blocking_pids(a.pid), ',')     AS blocked_by,
-       EXTRACT(EPOCH FROM now() - a.query_start)         AS duration,
-       EXTRACT(EPOCH FROM now() - a.xact_start)          AS xact_duration,
-       a.backend_type,
-       a.query,
-       a.backend_start,
-       a.query_id,
-       p.command                                         AS progress_command,
-       p.phase                                           AS progress_phase,
-       CASE WHEN p.relid IS NOT NULL AND p.relid <> 0 THEN p.relid::regclass::text END AS progress_relation,
-       p.percent                                         AS progress_percent,
-       h.locks
+            THEN a.wait_event_type || ':' || a.wait_event END       AS "activity:wait",
+       COALESCE(pg_catalog.array_to_string(b.blockers, ','), '')   AS "activity:blocked_by",
+       EXTRACT(EPOCH FROM pg_catalog.now() - a.query_start)        AS "activity:duration",
+       EXTRACT(EPOCH FROM pg_catalog.now() - a.xact_start)         AS "activity:xact_duration",
+       a.backend_type                                              AS "activity:backend_type",
+       a.query                                                     AS "activity:query",
+       a.backend_start                                             AS "activity:backend_start",
+       a.query_id                                                  AS "activity:query_id",
+       p.command                                                   AS "activity:progress_command",
+       p.phase                                                     AS "activity:progress_phase",
+       CASE WHEN p.relid IS NOT NULL AND p.relid <> 0
+            THEN p.relid::pg_catalog.regclass::text END            AS "activity:progress_relation",
+       p.percent                                                   AS "activity:progress_percent",
+       h.locks                                                     AS "activity:locks",
+       NULL AS "locks:pid", NULL AS "locks:backend_start", NULL AS "locks:database",
+       NULL AS "locks:username", NULL AS "locks:application", NULL AS "locks:state",
+       NULL AS "locks:xact_duration", NULL AS "locks:blocked_by", NULL AS "locks:lock_mode",
+       NULL AS "locks:lock_type", NULL AS "locks:relation", NULL AS "locks:wait", NULL AS "locks:query"
   FROM sessions a
   LEFT JOIN LATERAL (SELECT * FROM progress p WHERE p.pid = a.pid LIMIT 1) p ON true
   LEFT JOIN held h ON h.pid = a.pid
- -- Oldest query first; those that have run less than a second (a busy
- -- OLTP's churn) after them by pid, or their rows would trade places at
- -- every refresh and the console rewrite them all.
- ORDER BY CASE WHEN now() - a.query_start >= interval '1 second' THEN a.query_start END NULLS LAST,
-          a.query_start IS NULL, a.pid
+  LEFT JOIN blocked b ON b.pid = a.pid
+UNION ALL
+SELECT 'locks',
+       pg_catalog.row_number() OVER (ORDER BY i.pid),
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       i.pid,
+       a.backend_start,
+       a.datname,
+       a.usename,
+       a.application_name,
+       CASE WHEN i.pid = 0 THEN 'prepared transaction' ELSE a.state END,
+       EXTRACT(EPOCH FROM pg_catalog.now() - a.xact_start),
+       pg_catalog.array_to_string(b.blockers, ','),
+       w.mode,
+       w.locktype,
+       CASE WHEN t.relation IS NULL THEN NULL
+            -- pg_class names only this database's relations (and shared
+            -- ones, of database 0): another database's OID may be another
+            -- relation here.  Looked up row by row (an index scan each):
+            -- a join would read all of pg_class.
+            WHEN t.database IN (0, (SELECT x.oid FROM pg_catalog.pg_database x
+                                     WHERE x.datname = pg_catalog.current_database()))
+            THEN COALESCE((SELECT n.nspname || '.' || c.relname
+                             FROM pg_catalog.pg_class c
+                             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                            WHERE c.oid = t.relation),
+                          'relation ' || t.relation)
+            ELSE 'relation ' || t.relation || ' of database '
+                 || COALESCE((SELECT x.datname FROM pg_catalog.pg_database x WHERE x.oid = t.database),
+                             t.database::text)
+       END,
+       CASE WHEN b.pid IS NOT NULL
+            THEN EXTRACT(EPOCH FROM pg_catalog.now() - COALESCE(w.waitstart, a.query_start))
+       END,
+       CASE WHEN i.pid = 0
+            THEN '(a prepared transaction: COMMIT PREPARED or ROLLBACK PREPARED ends it; see pg_prepared_xacts)'
+            ELSE a.query END
+  FROM involved i
+  JOIN target t ON t.pid = i.pid
+  LEFT JOIN act a ON a.pid = i.pid
+  LEFT JOIN blocked b ON b.pid = i.pid
+  LEFT JOIN wanted w ON w.pid = i.pid
+ ORDER BY 1, 2

@@ -6,11 +6,16 @@
 -- sessions without pg_read_all_stats; those are matched by command line
 -- only.  state (NULL for the server's own processes) tells pgdeck which
 -- sessions deserve the extra /proc reads.  server_addr is
--- inet_server_addr(): NULL over a unix socket.
+-- inet_server_addr(): NULL over a unix socket, computed once.
+--
+-- Read every refresh while pgdeck is on the host: the function under the
+-- view, without the view's joins to pg_database and pg_authid (names this
+-- does not need).
 SELECT a.pid,
        a.backend_type,
        a.state,
        extract(epoch FROM a.backend_start) AS backend_start,
-       host(inet_server_addr())            AS server_addr
-  FROM pg_stat_activity a
+       s.server_addr
+  FROM pg_catalog.pg_stat_get_activity(NULL) a,
+       (SELECT pg_catalog.host(pg_catalog.inet_server_addr()) AS server_addr) s
  ORDER BY a.pid

@@ -29,9 +29,21 @@ struct collector_def {
                                    Redis ("SHOW POOLS", "INFO") */
     double      cadence;        /* seconds; 0 means the refresh interval */
     int         min_version;    /* server_version_num needed, 0 for any */
-    /* The query takes $1: the backend pids of pgdeck's own pool, as an
-     * int[] literal, so pgdeck's sessions stay out of what it shows. */
+    /* pgdeck's own pool sessions stay out of what it shows: the rows
+     * whose pid is one of the pool's backends are dropped from the result
+     * (by pgdeck, so that the statement has no parameter and its plan is
+     * made once per connection). */
     bool        own_pids;
+    /* One statement, several snapshots: the query also feeds these
+     * collectors (NULL-ended).  Its result has a column "feed" naming the
+     * collector each row is for, and columns "<collector>:<column>" (the
+     * others, such as a sort key, are dropped); each collector publishes
+     * its rows and columns as its own snapshot, with its own derive, so a
+     * source read once per refresh (pg_stat_activity) serves them all. */
+    const char *const *feeds;
+    /* Fed by that collector's statement (named here): sends nothing of
+     * its own; asked to run, it runs that one. */
+    const char *fed_by;
     /* Optional: derive columns (rates from deltas, flags) in `now` from the
      * previous snapshot; `now` is not yet published, so it may change. */
     void (*derive)(struct app *app, struct snapshot *now, const struct snapshot *prev);

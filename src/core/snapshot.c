@@ -69,6 +69,71 @@ struct snapshot *snapshot_from_result(const char *source, const PGresult *res)
     return s;
 }
 
+struct snapshot *snapshot_from_result_feed(const char *source, const PGresult *res,
+                                           const int *drop, int ndrop)
+{
+    int nfields = PQnfields(res), nrows = PQntuples(res);
+    size_t plen = strlen(source);
+    int *fields = xcalloc((size_t)(nfields ? nfields : 1), sizeof *fields);
+    const char **names = xcalloc((size_t)(nfields ? nfields : 1), sizeof *names);
+    int ncols = 0, pid_col = -1;
+    for (int i = 0; i < nfields; i++) {
+        const char *name = PQfname(res, i);
+        if (strncmp(name, source, plen) != 0 || name[plen] != ':')
+            continue;
+        if (strcmp(name + plen + 1, "pid") == 0)
+            pid_col = i;
+        fields[ncols] = i;
+        names[ncols++] = name + plen + 1;
+    }
+    struct snapshot *s = snapshot_new(source, ncols, names);
+    /* The rows kept, then their cells in one block, as snapshot_from_result
+     * does. */
+    int feed = PQfnumber(res, "feed");
+    int *rows = xcalloc((size_t)(nrows ? nrows : 1), sizeof *rows);
+    int nkept = 0;
+    size_t total = 0;
+    for (int r = 0; feed >= 0 && r < nrows; r++) {
+        if (strcmp(PQgetvalue(res, r, feed), source) != 0)
+            continue;
+        if (pid_col >= 0 && ndrop > 0 && !PQgetisnull(res, r, pid_col)) {
+            int pid = atoi(PQgetvalue(res, r, pid_col));
+            bool mine = false;
+            for (int k = 0; k < ndrop && !mine; k++)
+                mine = drop[k] == pid;
+            if (mine)
+                continue;
+        }
+        rows[nkept++] = r;
+        for (int c = 0; c < ncols; c++)
+            if (!PQgetisnull(res, r, fields[c]))
+                total += (size_t)PQgetlength(res, r, fields[c]) + 1;
+    }
+    s->cap_rows = nkept;
+    s->cells = xcalloc((size_t)(nkept * ncols > 0 ? nkept * ncols : 1), sizeof *s->cells);
+    if (total) {
+        s->arena = xmalloc(total);
+        s->arena_len = total;
+    }
+    char *at = s->arena;
+    for (int k = 0; k < nkept; k++) {
+        for (int c = 0; c < ncols; c++) {
+            if (PQgetisnull(res, rows[k], fields[c]))
+                continue;
+            size_t n = (size_t)PQgetlength(res, rows[k], fields[c]);
+            memcpy(at, PQgetvalue(res, rows[k], fields[c]), n);
+            at[n] = '\0';
+            s->cells[k * ncols + c] = at;
+            at += n + 1;
+        }
+    }
+    s->nrows = nkept;
+    free(rows);
+    free(names);
+    free(fields);
+    return s;
+}
+
 struct snapshot *snapshot_failed(const char *source, const char *error)
 {
     struct snapshot *s = snapshot_new(source, 0, NULL);

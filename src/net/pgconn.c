@@ -399,6 +399,19 @@ static bool is_prepared(const struct pgconn *c, const char *name)
     return false;
 }
 
+int pgconn_prepared_among(const struct pgconn *c, const struct query *q, int max)
+{
+    int n = 0;
+    char name[64];
+    for (int i = 0; q && i < max; q = q->next, i++) {
+        if (!q->stmt)
+            continue;
+        statement_name(q, name, sizeof name);
+        n += is_prepared(c, name);
+    }
+    return n;
+}
+
 static void remember_prepared(struct pgconn *c, const char *name)
 {
     if (is_prepared(c, name))

@@ -1,6 +1,6 @@
 /* The locks subject: who blocks whom.
  *   locks   the sessions that wait for a lock behind another and those
- *           they wait behind (sql/queries/locks.sql), made into a tree
+ *           they wait behind (the locks rows of sql/queries/activity.sql), made into a tree
  *           here (derive_locks, see locks.h);
  * the lock-wait alert; and C / K on any row's session, with the queries
  * subject's own action rows (the same gate, confirmation and journal).
@@ -576,7 +576,8 @@ static int perf_locks(const struct app *app, struct perfdata *out, int max)
 /* ---- the subject ---------------------------------------------------------------- */
 
 static const struct collector_def collectors[] = {
-    { .name = "locks", .source = SERVER_PRIMARY, .query = "queries/locks.sql", .derive = derive_locks },
+    /* Its rows come with the activity collector's (activity.sql). */
+    { .name = "locks", .source = SERVER_PRIMARY, .fed_by = "activity", .derive = derive_locks },
 };
 
 /* A row is a session, as in the queries pane: C cancels its query, K ends

@@ -305,12 +305,14 @@ static int perf_pool(const struct app *app, struct perfdata *out, int max)
 /* ---- the subject ---------------------------------------------------------------- */
 
 static const struct collector_def collectors[] = {
+    /* Counts and replicas change slowly beside the sessions pane's 1 s
+     * (issue 14: server time); their age is shown as for any collector. */
     { .name = "connections",     .source = SERVER_PRIMARY,   .query = "queries/connections.sql",
-      .cadence = 2 },
+      .cadence = 3 },
     { .name = "settings",        .source = SERVER_PRIMARY,   .query = "queries/settings.sql",
       .cadence = 30 },
     { .name = "replication",     .source = SERVER_PRIMARY,   .query = "queries/replication.sql",
-      .cadence = 2 },
+      .cadence = 5 },
     { .name = "replica",         .source = SERVER_REPLICA,   .query = "queries/replica.sql" },
     { .name = "pgbouncer_pools", .source = SERVER_PGBOUNCER, .query = "SHOW POOLS",
       .derive = derive_pgbouncer_pools },

@@ -501,9 +501,14 @@ static int perf_queries(const struct app *app, struct perfdata *out, int max)
 
 /* ---- the subject ---------------------------------------------------------------- */
 
+/* activity.sql reads pg_stat_activity and pg_locks once a refresh for both
+ * the sessions and the locks pane (issue 14: they were read by two
+ * statements, and pg_locks for every session). */
+static const char *const activity_feeds[] = { "locks", NULL };
+
 static const struct collector_def collectors[] = {
     { .name = "activity",   .source = SERVER_PRIMARY, .query = "queries/activity.sql",
-      .own_pids = true, .derive = derive_activity_host },
+      .own_pids = true, .feeds = activity_feeds, .derive = derive_activity_host },
     /* pg_stat_statements is read every 2 s while the pane shows it (t),
      * every 30 s otherwise: its 5,000 rows at scale were a third of
      * pgdeck's server time, for a view that is mostly not on screen. */

@@ -49,6 +49,8 @@
 #   BENCH_PARTITIONS=100 BENCH_IDLE=300 BENCH_MVIEWS=200 BENCH_STATEMENTS=5000
 #   BENCH_SCALE_SECONDS=120 BENCH_KEYS=200 BENCH_STARTS=10
 #   BENCH_OUT=build/bench   PGDECK_BIN=./pgdeck
+#   BENCH_PARTS="1 2 3 4 5"  the parts to run (e.g. BENCH_PARTS="1 2"); the
+#                            tables and aims of the others are left out
 #   BENCH_PART=1 runs part 1 alone (its table and its aims, 1 and 4);
 #   BENCH_TOOLS="pgdeck pg_top" picks part 1's tools (default: all of them)
 #   BENCH_RUN_DIR=/tmp/pgdeck-bench-NAME: the servers' run dir
@@ -82,6 +84,9 @@ fi
 # BENCH_RUN_DIR: another run dir, so that helpers can bench side by side.
 RUN_DIR=${BENCH_RUN_DIR:-$RUN_DIR}
 POOL_MAX=${DB_POOL_MAX:-4}
+# BENCH_PART=1 is BENCH_PARTS=1 with part 1's own short results (below).
+ONLY_PARTS=${BENCH_PARTS:-${BENCH_PART:-1 2 3 4 5}}
+part_on() { case " $ONLY_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 COLS=120 ROWS=40
 
 # pgdeck draws box characters in a UTF-8 locale; numbers are printed by awk.
@@ -378,8 +383,7 @@ time_runs() {
 
 # ------------------------------------------------------------ part 4: start
 
-# BENCH_PART=1: parts 4 and 3 are skipped (this `if` ends before part 1).
-if [ "${BENCH_PART:-}" != 1 ]; then
+if part_on 4; then
 say "part 4: start, $STARTS times with the servers up and with the primary down"
 LOAD_P4=$(loadavg)
 : > "$OUT/start-up.first" ; : > "$OUT/start-up.title" ; : > "$OUT/start-up.complete"
@@ -415,8 +419,11 @@ say "part 4: pgdeck --once and pgdeck check, $STARTS times each (small database)
 time_runs once-small "$STARTS" "$PGDECK" --once
 time_runs check-small "$STARTS" "$PGDECK" check
 
+fi
+
 # ------------------------------------------------------------ part 3: keys
 
+if part_on 3; then
 PRIMARY_PIDS() { echo "$PM_PID $(pgrep -P "$PM_PID" | tr '\n' ' ')"; }
 say "part 3: $KEYS keys with the database idle"
 LOAD_P3=$(loadavg)
@@ -446,9 +453,11 @@ DATABASE_URL="host=slow.pgdeck.test port=$PGPORT user=bench_pgdeck dbname=bench"
 	"$PTYKEYS" -c $COLS -r $ROWS -m "primary: connecting" -n "$KEYS" -k 23 -q 150 -t 600 \
 	-o "$OUT/keys-connecting.ms" -- "$PGDECK" --stats "$OUT/keys-connecting.stats" > "$OUT/keys-connecting.pty" 2>&1
 
-fi	# BENCH_PART
+fi
+
 # ------------------------------------------------------------ part 1: peers
 
+if part_on 1; then
 say "part 1: $ROUNDS round(s) of pgdeck${PEERS} x ${SECS} s under pgbench -c 8"
 "$PGBIN/pgbench" -n -c 8 -j 2 -T 100000 bench > "$OUT/pgbench-load.log" 2>&1 &
 LOAD_PID=$!
@@ -500,6 +509,14 @@ while [ $round -lt "$ROUNDS" ]; do
 		          regexp_replace(left(query, 70), '\s+', ' ', 'g')
 		   FROM pg_stat_statements WHERE userid = '$role'::regrole
 		   ORDER BY 2 DESC" > "$OUT/peer-$tool-$round.queries"
+		# pgdeck's own statements, plan and exec apart (issue 14: where
+		# its server time goes; the table under table 1).
+		case $tool in pgdeck*)
+			q "SELECT calls, plans, round(total_plan_time::numeric, 2), round(total_exec_time::numeric, 2),
+			          regexp_replace(left(query, 64), '\s+', ' ', 'g')
+			   FROM pg_stat_statements WHERE userid = '$role'::regrole
+			   ORDER BY total_plan_time + total_exec_time DESC" > "$OUT/peer-$tool-$round.statements" ;;
+		esac
 		set -- $(role_server $role)
 		load1=$(cut -d' ' -f1 /proc/loadavg)
 		echo "$tool $round $el $cpu $hwm $bytes $sess $((s1 - s0)) $1 $2 $load1 $(cat "$OUT/peer-$tool-$round.srvcpu" 2>/dev/null || echo -)" >> "$OUT/peers.tsv"
@@ -555,6 +572,17 @@ cell() {
 	awk 'NR > 1 { print $11 }' "$OUT/peers.tsv" > "$OUT/p1-load"
 	echo "         machine load (1-min average) at the end of the windows: $(cell "$OUT/p1-load" %.2f)"
 	echo
+	# Per statement, the round with the median server time of each pgdeck.
+	for t in pgdeck pgdeck_nohost; do
+		_r=$(awk -v t="$t" 'NR > 1 && $1 == t { print $9, $2 }' "$OUT/peers.tsv" | sort -g |
+			awk '{ r[NR] = $2 } END { if (NR) print r[int((NR + 1) / 2)] }')
+		[ -n "$_r" ] && [ -f "$OUT/peer-$t-$_r.statements" ] || continue
+		echo "$t's statements, round $_r (its median server time), over its ${SECS} s window (pg_stat_statements):"
+		printf '  %6s %6s %9s %9s %9s  %s\n' calls plans "plan ms" "exec ms" "ms/call" "statement (its first words)"
+		awk -F'|' '{ printf "  %6d %6d %9.2f %9.2f %9.3f  %s\n", $1, $2, $3, $4, ($1 ? ($3 + $4) / $1 : 0), $5 }' \
+			"$OUT/peer-$t-$_r.statements"
+		echo
+	done
 } > "$OUT/table1.txt"
 
 # BENCH_PART=1: table 1 and the aims it measures, then stop.
@@ -584,9 +612,11 @@ if [ "${BENCH_PART:-}" = 1 ]; then
 	echo "results: $RESULTS"
 	exit 0
 fi
+fi
 
 # ------------------------------------------------------------ part 2: scale
 
+if part_on 2; then
 NPART=$((TABLES * PARTS))
 say "part 2: fixture: $TABLES x $PARTS partitions, $MVIEWS materialized views, $STATEMENTS statements, $IDLE idle connections"
 _t=$(now)
@@ -786,8 +816,11 @@ coll_stat() {	# NAME FIELD -> from "collector NAME runs R failures F mean_ms M m
 	echo
 } > "$OUT/table2.txt"
 
+fi
+
 # ------------------------------------------------------------ tables 3, 4
 
+if part_on 3 && part_on 4; then
 {
 	echo "Part 3 - key-to-screen latency: '2' and '3' in turn through a pty (${COLS}x${ROWS}), each sent after 150 ms"
 	echo "         without output; the time to pgdeck's first output byte after the key; ms; machine load $LOAD_P3"
@@ -829,6 +862,7 @@ coll_stat() {	# NAME FIELD -> from "collector NAME runs R failures F mean_ms M m
 	fi
 	echo
 } > "$OUT/table34.txt"
+fi
 
 # ------------------------------------------------------------ aims
 
@@ -839,7 +873,9 @@ goal() {	# goal TEXT FIGURE BOUND UNIT
 	_r=$(calc "$2 / $3" %.2f 2>/dev/null || echo -)
 	aim "$1" "$(le "$2" "$3")" "$(calc "$2" %.4g) vs $(calc "$3" %.4g) $4 (ratio $_r)"
 }
-if [ -n "$PEERS" ] && echo "$PEERS" | grep -q pg_top && echo "$PEERS" | grep -q pg_activity; then
+if ! part_on 1; then
+	:
+elif [ -n "$PEERS" ] && echo "$PEERS" | grep -q pg_top && echo "$PEERS" | grep -q pg_activity; then
 	goal "1 client CPU <= pg_top's (host figures on)" "$(m pgdeck cpu)" "$(m pg_top cpu)" s/60s
 	goal "1 client CPU <= 1/2 of pg_top's (host figures off)" "$(m pgdeck_nohost cpu)" "$(calc "$(m pg_top cpu) / 2" %.4f)" s/60s
 	goal "2 server CPU (backends, /proc) <= 1/5 of pg_activity's" "$(m pgdeck bcpu)" "$(calc "$(m pg_activity bcpu) / 5" %.2f)" ms/60s
@@ -851,8 +887,11 @@ if [ -n "$PEERS" ] && echo "$PEERS" | grep -q pg_top && echo "$PEERS" | grep -q 
 else
 	aim "comparisons with the peers" - "peers not installed"
 fi
+if part_on 1; then
 _smax=$(stats "$OUT/p1-pgdeck.sess" | cut -d' ' -f3)
 aim "  sessions opened = pool size (<= $POOL_MAX, no reconnects)" "$(le "$_smax" "$POOL_MAX")" "$(rng "$OUT/p1-pgdeck.sess" %d) per window"
+fi
+if part_on 2; then
 goal "3 scale: peak RSS <= 12 MB" "$(calc "$SC_HWM / 1024")" 12 MB
 goal "5 scale: pgdeck's server time <= 1 s per minute (primary)" "$(calc "$_total * 60 / $SC_EL" %.1f)" 1000 ms/min
 _scpu=$(cat "$OUT/scale.srvcpu" 2>/dev/null || echo -)
@@ -863,25 +902,35 @@ goal "5 scale: partitions collector <= 50 ms mean per run" "$(awk '$1 == "partit
 tail -n +2 "$OUT/scale-partitions.ms" > "$OUT/scale-partitions-later.ms" 2>/dev/null
 goal "  scale: the same, the runs after the first" "$(stats "$OUT/scale-partitions-later.ms" | cut -d' ' -f4)" 50 ms
 goal "5 scale: frame <= 1 ms (mean)" "$(stat_of frame_mean_ms)" 1 ms
+fi
+if part_on 4; then
 goal "6 first complete frame <= 100 ms, servers up (median)" "$(med "$OUT/start-up.complete")" 100 ms
 goal "6 pgdeck --once <= 150 ms, small database (median)" "$(med "$OUT/once-small.ms")" 150 ms
 goal "6 pgdeck check <= 150 ms, small database (median)" "$(med "$OUT/check-small.ms")" 150 ms
+fi
+if part_on 2 && part_on 4; then
 goal "6 pgdeck --once <= 300 ms at scale (median)" "$(med "$OUT/once-scale.ms")" 300 ms
 goal "6 pgdeck check <= 300 ms at scale (median)" "$(med "$OUT/check-scale.ms")" 300 ms
+fi
+if part_on 2; then
 goal "7 /proc for the backends <= 5 ms per sample ($(cut -d' ' -f1 "$OUT/proc-read.txt") backends)" "$(cut -d' ' -f2 "$OUT/proc-read.txt")" 5 ms
+fi
+if part_on 3; then
 for k in idle stuck connecting; do
 	_p99=$(awk '/^keys / { print $6 }' "$OUT/keys-$k.pty")
 	_n=$(awk '/^keys / { print $2 }' "$OUT/keys-$k.pty")
 	[ "${_n:-0}" -ge 1 ] || _p99=-
 	goal "8 key-to-screen p99 < 50 ms ($k, ${_n:-0} keys)" "${_p99:--}" 50 ms
 done
+fi
+part_on 4 &&
 aim "  first frame < 100 ms, primary down (median)" "$(lt "$(med "$OUT/start-down.down")" 100)" "$(med "$OUT/start-down.down") ms to 'primary: down'"
 
 # ------------------------------------------------------------ part 5: fan-out
 
 # Not with --quick, which must stay quick: sh tests/bench/bench-fanout.sh
 # --quick is its smoke test.
-if [ $QUICK = 0 ]; then
+if [ $QUICK = 0 ] && part_on 5; then
 	say "part 5: fan-out (tests/bench/bench-fanout.sh)"
 	PGDECK_BIN=$PGDECK BENCH_FANOUT_OUT=$OUT/fanout sh "$ROOT/tests/bench/bench-fanout.sh" \
 		> /dev/null 2> "$OUT/fanout.log" || say "part 5 failed: see $OUT/fanout.log"
@@ -899,8 +948,11 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "            PostgreSQL $(q 'SHOW server_version'), $(pg_activity --version 2>/dev/null | head -n 1), $(pg_top -V 2>/dev/null | head -n 1), $(tmux -V), pgbench $("$PGBIN/pgbench" -V | awk '{ print $NF }')"
 	echo "command:    sh tests/bench/bench.sh$( [ $QUICK = 1 ] && echo ' --quick'); raw data in $OUT"
 	echo
-	cat "$OUT/table1.txt" "$OUT/table2.txt" "$OUT/table34.txt"
-	if [ $QUICK = 1 ]; then
+	cat "$OUT/table1.txt" "$OUT/table2.txt" "$OUT/table34.txt" 2>/dev/null
+	[ "$ONLY_PARTS" = "1 2 3 4 5" ] || printf 'Parts run: %s (BENCH_PARTS)\n\n' "$ONLY_PARTS"
+	if ! part_on 5; then
+		:
+	elif [ $QUICK = 1 ]; then
 		printf 'Part 5 - fan-out: not run with --quick (sh tests/bench/bench-fanout.sh --quick)\n\n'
 	else
 		cat "$OUT/fanout/table5.txt" 2>/dev/null || printf 'Part 5 - fan-out: failed, see %s\n\n' "$OUT/fanout.log"

@@ -151,8 +151,10 @@ printf '[alerts]\npool_percent = 0.1\n' > "$TMP/xdg/pgdeck/config"
 tmux_start paused 200 50 "$PGDECK" -i 0.5
 check "an alert is raised (pool over 0.1 %)" tmux_wait_for paused '(^ | \| )pool: [0-9]+ of [0-9]+ connections used' 15
 tmux_keys paused p
+# The pool alert's data (connections) is read every 3 s: stale after two
+# of those, 6 s.
 check "paused: after two refreshes the alert says 'as of HH:MM:SS'" \
-	tmux_wait_for paused "(^ | \\| )as of $CLOCK: pool: [0-9]+ of" 5
+	tmux_wait_for paused "(^ | \\| )as of $CLOCK: pool: [0-9]+ of" 10
 tmux_capture paused -e > "$TMP/paused.ans"
 check_eq "paused: the alert is greyed (dim)" dim "$(attrs_at "$TMP/paused.ans" 'pool: [0-9]+ of')"
 check "paused: the activity pane's title says 'as of'" grep -Eq "1 Queries - activity  as of $CLOCK" "$TMP/paused.ans"

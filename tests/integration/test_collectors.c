@@ -17,6 +17,7 @@
 #include "core/collector.h"
 #include "core/config.h"
 #include "core/subject.h"
+#include "core/snapshot.h"
 #include "net/pgpool.h"
 #include "base/xalloc.h"
 #include "integration/loop_helpers.h"
@@ -239,6 +240,93 @@ static void test_a_collector_waiting_for_another_runs_when_that_one_publishes(vo
     stop_app(&app, &cfg);
 }
 
+/* One statement feeds the sessions and the locks (activity.sql, issue 14:
+ * pg_stat_activity and pg_locks read once a refresh): asking for the locks
+ * runs the activity collector, and its one run publishes both, each with
+ * the waiter blocked by the holder. */
+static int lock_holder, lock_waiter;
+
+static int row_blocked_by(const struct snapshot *s, int pid)
+{
+    if (!s || s->error)
+        return -1;
+    char want[16];
+    snprintf(want, sizeof want, "%d", pid);
+    int r = snapshot_find(s, "pid", want);
+    return r < 0 ? -1 : (int)snapshot_number(s, r, "blocked_by", -1);
+}
+
+static bool both_show_the_wait(struct app *app)
+{
+    return row_blocked_by(collectors_snapshot(app, "activity"), lock_waiter) == lock_holder &&
+           row_blocked_by(collectors_snapshot(app, "locks"), lock_waiter) == lock_holder;
+}
+
+static unsigned long activity_runs;
+
+static bool activity_ran_again(struct app *app)
+{
+    struct collector *c = collector_find(app, "activity");
+    return !c->running && c->runs > activity_runs;
+}
+
+static bool activity_idle(struct app *app)
+{
+    return !collector_find(app, "activity")->running;
+}
+
+static void test_one_run_of_the_activity_statement_feeds_the_locks(void **state)
+{
+    (void)state;
+    PGconn *holder = PQconnectdb(getenv("DATABASE_URL"));
+    PGconn *waiter = PQconnectdb(getenv("DATABASE_URL"));
+    assert_int_equal(PQstatus(holder), CONNECTION_OK);
+    assert_int_equal(PQstatus(waiter), CONNECTION_OK);
+    PQclear(PQexec(holder, "CREATE TABLE IF NOT EXISTS collectors_lock_wait (i int)"));
+    PGresult *r = PQexec(holder, "BEGIN; LOCK TABLE collectors_lock_wait");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    lock_holder = PQbackendPID(holder);
+    lock_waiter = PQbackendPID(waiter);
+    assert_int_equal(PQsendQuery(waiter, "SELECT count(*) FROM collectors_lock_wait"), 1);
+
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+    collectors_set_interval(&app, COLLECTORS_MIN_INTERVAL);
+    collectors_start(&app);
+    if (!run_until_app(&app, both_show_the_wait, 15)) {
+        const struct snapshot *a = collectors_snapshot(&app, "activity"), *l = collectors_snapshot(&app, "locks");
+        fprintf(stderr, "holder %d waiter %d; activity %s rows %d; locks %s rows %d\n", lock_holder, lock_waiter,
+                a && a->error ? a->error : "-", a ? a->nrows : -1, l && l->error ? l->error : "-", l ? l->nrows : -1);
+        for (int i = 0; a && i < a->nrows; i++)
+            fprintf(stderr, "  a %s %s\n", snapshot_text(a, i, "pid"), snapshot_text(a, i, "blocked_by"));
+        fail();
+    }
+    /* No tick for a minute now: only the request below runs anything. */
+    collectors_set_interval(&app, 60);
+    assert_true(run_until_app(&app, activity_idle, 15));
+    struct collector *locks = collector_find(&app, "locks");
+    struct collector *activity = collector_find(&app, "activity");
+    unsigned long locks_runs = locks->runs;
+    activity_runs = activity->runs;
+    collector_run_now(&app, "locks");
+    assert_true(run_until_app(&app, activity_ran_again, 15));
+    assert_int_equal(locks->runs, locks_runs + 1);
+    assert_true(locks->started == activity->started);
+    assert_int_equal(row_blocked_by(locks->current, lock_waiter), lock_holder);
+    assert_int_equal(row_blocked_by(activity->current, lock_waiter), lock_holder);
+    stop_app(&app, &cfg);
+
+    PQclear(PQexec(holder, "ROLLBACK"));
+    while ((r = PQgetResult(waiter)))
+        PQclear(r);
+    PQclear(PQexec(waiter, "ROLLBACK"));
+    PQclear(PQexec(holder, "DROP TABLE collectors_lock_wait"));
+    PQfinish(waiter);
+    PQfinish(holder);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -261,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_a_paused_engine_runs_nothing_until_resumed),
         cmocka_unit_test(test_a_ticking_engine_shows_the_host_at_once_and_its_cpu_next),
         cmocka_unit_test(test_a_collector_waiting_for_another_runs_when_that_one_publishes),
+        cmocka_unit_test(test_one_run_of_the_activity_statement_feeds_the_locks),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -502,6 +502,31 @@ static void test_named_query_is_prepared_once_per_session(void **state)
     close_server(&s);
 }
 
+/* A statement goes, of the idle sessions, to the one that has prepared
+ * it: planned once, not once in each session of the pool (issue 14: the
+ * catalog queries' plans were a third of the first minute's server time).
+ * The first run goes to the second session (the first is busy); when both
+ * are idle the second run goes there again. */
+static void test_named_query_goes_where_it_is_prepared(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer slow, first, second;
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 2);
+    send_to(pool, "SELECT pg_catalog.pg_sleep(1)", &slow);
+    const char *sql = "SELECT pg_catalog.pg_backend_pid()::text";
+    send_named(pool, "test_affinity", sql, 0, &first);
+    assert_true(run_until(&first.done, 10));
+    assert_string_equal(first.error, "");
+    assert_true(run_until(&slow.done, 10));
+    send_named(pool, "test_affinity", sql, 0, &second);
+    assert_true(run_until(&second.done, 10));
+    assert_string_equal(second.error, "");
+    assert_string_equal(second.value, first.value);
+    close_server(&s);
+}
+
 /* An error in a pipeline fails its own query only: the ones before and
  * after it answer (a Sync per query). */
 static void test_failed_statement_fails_only_its_query(void **state)
@@ -632,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_pool_closed_tells_running_and_waiting_queries),
         cmocka_unit_test(test_named_queries_of_a_turn_go_out_as_one_pipeline),
         cmocka_unit_test(test_named_query_is_prepared_once_per_session),
+        cmocka_unit_test(test_named_query_goes_where_it_is_prepared),
         cmocka_unit_test(test_failed_statement_fails_only_its_query),
         cmocka_unit_test(test_timeout_in_a_pipeline_fails_only_that_query),
         cmocka_unit_test(test_reconnect_prepares_again),
