@@ -243,6 +243,13 @@ stats() {
 		      m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 		      printf "%.6g %.6g %.6g %.6g\n", m, v[1], v[n], s / n }'
 }
+med() { stats "$1" | cut -d' ' -f1; }
+rng() { stats "$1" | awk -v f="${2:-%s}" '{ printf f "-" f, $2, $3 }'; }
+# cell FILE FORMAT: "median (min-max)", or the median alone for one round.
+cell() {
+	stats "$1" | awk -v f="$2" '$1 == "-" { print "-"; next }
+		{ if ($2 == $3) printf f, $1; else printf f " (" f "-" f ")", $1, $2, $3 }'
+}
 # pct P FILE: nearest-rank percentile.
 pct() {
 	sort -g "$2" | awk -v p="$1" '{ v[++n] = $1 }
@@ -540,13 +547,6 @@ summarise_tool() {
 	peer_col "$_t" '$9 * 60 / $3' > "$OUT/p1-$_t.srv"
 	peer_col "$_t" '$10 * 60 / $3' > "$OUT/p1-$_t.calls"
 	peer_col "$_t" '$12 * 1000 * 60 / $3' > "$OUT/p1-$_t.bcpu"
-}
-med() { stats "$1" | cut -d' ' -f1; }
-rng() { stats "$1" | awk -v f="${2:-%s}" '{ printf f "-" f, $2, $3 }'; }
-# cell FILE FORMAT: "median (min-max)", or the median alone for one round.
-cell() {
-	stats "$1" | awk -v f="$2" '$1 == "-" { print "-"; next }
-		{ if ($2 == $3) printf f, $1; else printf f " (" f "-" f ")", $1, $2, $3 }'
 }
 {
 	echo "Part 1 - peers side by side: ${COLS}x${ROWS} tmux pane, 1 s refresh, ${SECS} s each, alone,"
