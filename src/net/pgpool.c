@@ -426,10 +426,23 @@ int pgpool_server_version(const struct pgpool *p)
     return c ? pgconn_server_version(c) : 0;
 }
 
+/* A session hears of a promotion (in_hot_standby off) only when it next
+ * talks to the server, and a batch goes to the session that prepared it,
+ * so another may sit idle with the old word: one session saying the
+ * server is out of recovery is enough (recovery never starts again under
+ * an open session). */
 bool pgpool_in_recovery(const struct pgpool *p)
 {
-    const struct pgconn *c = first_up(p);
-    return c ? pgconn_in_recovery(c) : false;
+    bool any = false;
+    for (int i = 0; i < p->opts.max; i++) {
+        const struct pgconn *c = p->slots[i].conn;
+        if (!c || pgconn_state(c) != PGCONN_UP)
+            continue;
+        if (!pgconn_in_recovery(c))
+            return false;
+        any = true;
+    }
+    return any;
 }
 
 void pgpool_stats(const struct pgpool *p, struct pgpool_stats *out)
