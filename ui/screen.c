@@ -230,6 +230,8 @@ static void layout(struct ui *ui)
      * every pane for it was a third of the frames).  Only when the new
      * places leave a cell of the old ones uncovered is everything drawn,
      * so that nothing of the old layout is left behind. */
+    if (moved && ui->layout)
+        ui->layout_moves++;
     if (moved && !ui->repaint_all && !layout_covers(ui, r))
         ui->repaint_all = true;
     for (int i = 0; i < ui->npanes; i++) {
@@ -576,7 +578,11 @@ static void draw_pane(struct ui *ui, struct pane *p)
         int clear_h = kept ? 1 + p->header_drawn : p->h;
         for (int y = p->y; y < p->y + clear_h && y < p->y + p->h; y++)
             mvhline(y, p->x, ' ', p->w);
-        draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
+        if (kept)
+            draw_box_top(ui, stdscr, p->y, p->x, p->header_drawn < p->h - 2 ? p->header_drawn : p->h - 2, p->w,
+                         title, focused);
+        else
+            draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
         int y = p->y + 1, x = p->x + 1, h = p->h - 2, w = p->w - 2;
         int used = 0;
         if (p->cls->draw_header) {

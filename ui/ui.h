@@ -246,6 +246,7 @@ struct ui {
      * frames % UI_FRAME_RECENT: --stats reports their median. */
     float        frame_recent[UI_FRAME_RECENT];
     unsigned long frames;
+    unsigned long layout_moves; /* frames whose layout moved a pane (--stats) */
     double       first_frame_at;    /* monotonic, 0 until drawn */
     double       started_at;
     /* A viewer turned to the fleet or another agent (APP_CHANGED_VIEW):

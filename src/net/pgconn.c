@@ -403,12 +403,19 @@ static bool is_prepared(const struct pgconn *c, const char *name)
 int pgconn_prepared_among(const struct pgconn *c, struct query *q, int max)
 {
     int n = 0;
-    char name[64];
     for (int i = 0; q && i < max; q = q->next, i++) {
         if (!q->stmt)
             continue;
-        statement_name(q, name, sizeof name);
-        n += is_prepared(c, name);
+        if (!q->name_hash) {
+            char name[80];
+            statement_name(q, name, sizeof name);
+            q->name_hash = fnv1a(name, 1469598103934665603ULL);
+        }
+        for (int k = 0; k < c->nprepared; k++)
+            if (c->prepared[k] == q->name_hash) {
+                n++;
+                break;
+            }
     }
     return n;
 }

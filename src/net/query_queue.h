@@ -36,6 +36,7 @@ struct query {
      * needed.  Hashing a catalog query's text for every idle session at
      * every dispatch was 10% of the console's instructions (issue 14). */
     uint64_t         sql_hash;
+    uint64_t         name_hash; /* pgconn's: of its statement name, the same way */
     char            *sql;
     int              nparams;
     char           **params;    /* text parameters, nparams of them */
