@@ -153,6 +153,7 @@ struct pane {
     /* The repaint rule (screen.c): what the pane was last drawn from,
      * and whether that drawing is still on stdscr. */
     unsigned long drawn_inputs;
+    unsigned long drawn_body;   /* the same without the title */
     bool          drawn;
     int           drawn_y, drawn_x, drawn_h, drawn_w; /* where it was drawn */
     int           header_drawn; /* lines its header used then */
