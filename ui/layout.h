@@ -62,6 +62,16 @@ struct layout_request {
  * is cut. */
 #define LAYOUT_SHRINK_CROWDED 5
 
+/* On a crowded screen (a pane laid out shorter than it wants), panes move
+ * for what their lists hold at most once in this many seconds; a key, a
+ * resize, zoom or a server's state moves them at once (screen.c).  Under
+ * pgbench the wants swing every second (sessions 11, 12, 11; lock waiters
+ * 5 to 9; the busiest tables) and on a crowded screen a move only trades
+ * one pane's cut for another's, while it rewrites most of the terminal:
+ * side by side for 70 s under pgbench -c 8 at 120x40, 23 moves wrote
+ * 126 kB, 5 moves (then held) 60 kB (issue 14). */
+#define LAYOUT_SETTLE_S      30
+
 /* Fill out[0..n-1]. */
 enum layout_mode layout_panes(const struct layout_request *rq, struct layout_rect *out);
 

@@ -125,8 +125,12 @@ static void on_change(void *arg, unsigned what)
     struct ui *ui = arg;
     if (what & APP_CHANGED_VIEW)
         ui->view_changed = true;
-    if (what & ~(unsigned)(APP_CHANGED_SNAPSHOT | APP_CHANGED_RECEIVED)) {
+    if (what & APP_CHANGED_VIEW) {
         ui_dirty(ui);
+        return;
+    }
+    if (what & ~(unsigned)(APP_CHANGED_SNAPSHOT | APP_CHANGED_RECEIVED)) {
+        ui_dirty_state(ui);
         return;
     }
     if ((what & APP_CHANGED_RECEIVED) || !ui->first_frame_at) {
@@ -218,12 +222,30 @@ static void layout(struct ui *ui)
     struct layout_request rq = { .n = ui->npanes, .want = want, .focus = ui->focus, .zoom = ui->zoomed,
                                  .rows = ui->rows, .cols = ui->cols, .previous = ui->layout };
     ui->tabbed = layout_panes(&rq, r) == LAYOUT_TABS;
-    bool moved = false;
+    bool moved = false, crowded = false;
     for (int i = 0; i < ui->npanes; i++) {
         struct pane *p = &ui->panes[i];
         if (p->y != r[i].y || p->x != r[i].x || p->h != r[i].h || p->w != r[i].w)
             moved = true;
+        crowded |= r[i].h > 0 && r[i].h < want[i];
     }
+    /* A move for the data alone, on a crowded screen, waits until the last
+     * one is LAYOUT_SETTLE_S old (layout.h): the panes keep their places,
+     * the layout's bookkeeping (wants, shrink counts) goes on.  Not before
+     * the first complete frame: the panes find their sizes as the first
+     * results come in. */
+    double now = now_monotonic();
+    if (moved && ui->layout && !ui->layout_now && crowded && ui->first_frame_at &&
+        now - ui->layout_moved_at < LAYOUT_SETTLE_S) {
+        for (int i = 0; i < ui->npanes; i++) {
+            const struct pane *p = &ui->panes[i];
+            r[i].y = p->y, r[i].x = p->x, r[i].h = p->h, r[i].w = p->w;
+        }
+        moved = false;
+        ui->layout_held++;
+    }
+    if (moved)
+        ui->layout_moved_at = now;
     /* A pane moved or resized is drawn again, whole, from its place in
      * its inputs (the repaint rule); the others stay as they are (under
      * pgbench the panes' heights follow the lock waiters, and drawing
@@ -773,6 +795,7 @@ static void draw(struct ui *ui)
     stream_feed_drawn(ui->app->feed);
     ui->dirty = false;
     ui->repaint_all = false;
+    ui->layout_now = false;
     double dt = now_monotonic() - t0;
     ui->frame_time = dt;
     if (dt > ui->frame_max)

@@ -204,6 +204,9 @@ struct ui {
      * messages, servers); without it a frame draws only the panes whose
      * inputs changed (screen.c, the repaint rule). */
     bool         repaint_all;
+    /* The operator did something (a key, a resize, an overlay): the panes
+     * move at once if the layout says so (screen.c, LAYOUT_SETTLE_S). */
+    bool         layout_now;
     /* The same rule for the lines around the panes: the title, the
      * servers, the alerts and the key line, each with what it was last
      * drawn from (0: not drawn). */
@@ -248,6 +251,8 @@ struct ui {
     float        frame_recent[UI_FRAME_RECENT];
     unsigned long frames;
     unsigned long layout_moves; /* frames whose layout moved a pane (--stats) */
+    unsigned long layout_held;  /* moves held back on a crowded screen (--stats) */
+    double       layout_moved_at;   /* monotonic: the last move */
     double       first_frame_at;    /* monotonic, 0 until drawn */
     double       started_at;
     /* A viewer turned to the fleet or another agent (APP_CHANGED_VIEW):
@@ -261,6 +266,16 @@ struct ui {
 /* The screen needs drawing (once, at the end of this loop turn), all of
  * it: what the operator did or the servers' states may change any pane. */
 static inline void ui_dirty(struct ui *ui)
+{
+    ui->dirty = true;
+    ui->repaint_all = true;
+    ui->layout_now = true;
+}
+
+/* The same for what the servers did (a state, a message, an action's
+ * progress): every pane is drawn again, but the panes keep their places
+ * on a crowded screen (LAYOUT_SETTLE_S) as for new data. */
+static inline void ui_dirty_state(struct ui *ui)
 {
     ui->dirty = true;
     ui->repaint_all = true;
