@@ -312,7 +312,7 @@ srv_cpu_end() {
 	tail -c +"$(($(cat "$OUT/$1.log0") + 1))" "$SERVER_LOG" |
 		sed -n "s/^[^[]*\[\([0-9]*\)\] .*connection authorized: user=$SRV_ROLE .*/\1/p" > "$OUT/$1.newpids"
 	# Open at the end: CPU now less CPU at the start (0 for a new one).
-	_live=$(awk 'NR == FNR { c0[$1] = $2; next } { s += $2 - (($1 in c0) ? c0[$1] : 0) }
+	_live=$(awk 'FILENAME ~ /live0$/ { c0[$1] = $2; next } { s += $2 - (($1 in c0) ? c0[$1] : 0) }
 		END { printf "%.3f", s }' "$OUT/$1.live0" "$OUT/$1.live1")
 	# Exited within the window: open at the start or new, not open now.
 	_gone=$(awk 'FILENAME ~ /live1$/ { now[$1] = 1; next } !($1 in now) && !($1 in seen) { seen[$1] = 1; print $1 }' \
