@@ -20,8 +20,20 @@ static void free_wrapped(struct ui *ui)
     ui->overlay_wrapped_width = 0;
 }
 
+/* Details that waited no longer do: the collector goes back to its plain
+ * statement. */
+static void details_release(struct ui *ui)
+{
+    if (ui->details_wait)
+        collector_more(ui->app, ui->details_wait, false);
+    ui->details_wait = NULL;
+    free(ui->details_key);
+    ui->details_key = NULL;
+}
+
 static void free_overlay(struct ui *ui)
 {
+    details_release(ui);
     free_wrapped(ui);
     for (int i = 0; i < ui->overlay_nlines; i++)
         free(ui->overlay_lines[i]);
@@ -157,7 +169,7 @@ static char **details_lines(struct ui *ui, struct pane *p, const struct snapshot
     return lines;
 }
 
-static void show_details(struct ui *ui)
+static void show_details(struct ui *ui, int top)
 {
     struct pane *p = ui_focused(ui);
     int row;
@@ -167,10 +179,48 @@ static void show_details(struct ui *ui)
         return;
     }
     int n = 0;
+    ui->details_asked = NULL;
     char **lines = details_lines(ui, p, s, row, &n);
+    const char *asked = ui->details_asked;
+    ui->details_asked = NULL;
     char title[64];
     snprintf(title, sizeof title, "%s: details", p->subject->title);
-    overlay_show(ui, OVERLAY_DETAILS, title, lines, n, 0);
+    overlay_show(ui, OVERLAY_DETAILS, title, lines, n, top);
+    /* Asked for only once the details are up (set_overlay released what
+     * the details before waited for). */
+    if (asked && ui->overlay == OVERLAY_DETAILS) {
+        const struct collector *c = collector_find(ui->app, asked);
+        ui->details_wait = asked;
+        ui->details_changes = c ? c->changes : 0;
+        ui->details_key = p->table.selected_key ? xstrdup(p->table.selected_key) : NULL;
+        collector_more(ui->app, asked, true);
+    }
+}
+
+void overlay_details_wait(struct ui *ui, const char *collector)
+{
+    ui->details_asked = collector;
+}
+
+void overlay_follow(struct ui *ui)
+{
+    if (ui->overlay != OVERLAY_DETAILS || !ui->details_wait)
+        return;
+    const struct collector *c = collector_find(ui->app, ui->details_wait);
+    if (!c || c->changes == ui->details_changes)
+        return;
+    /* The selection is kept by key across snapshots: if it is not the row
+     * the details show any more (that session ended), they stay as they
+     * are. */
+    const struct pane *p = ui_focused(ui);
+    int row;
+    const struct snapshot *s = table_focused_selection(ui, &row);
+    if (!s || row < 0 || !ui->details_key || !p->table.selected_key ||
+        strcmp(ui->details_key, p->table.selected_key) != 0) {
+        details_release(ui);
+        return;
+    }
+    show_details(ui, ui->overlay_top);
 }
 
 /* The overlay's width: the screen less a margin, at most 100 columns
@@ -335,7 +385,7 @@ void overlay_prompt_start(struct ui *ui, char kind)
 
 void overlay_details(struct ui *ui)
 {
-    show_details(ui);
+    show_details(ui, 0);
 }
 
 void overlay_decline(struct ui *ui)
