@@ -307,10 +307,11 @@ srv_cpu_start() {
 }
 srv_cpu_end() {
 	_c1=$(pm_children_cpu)
-	role_backends_cpu "$SRV_ROLE" > "$OUT/$1.live1"
-	# The role's pids that connected within the window.
+	# The role's pids that connected within the window (read before the
+	# open ones: one that connects in between is then open, not lost).
 	tail -c +"$(($(cat "$OUT/$1.log0") + 1))" "$SERVER_LOG" |
 		sed -n "s/^[^[]*\[\([0-9]*\)\] .*connection authorized: user=$SRV_ROLE .*/\1/p" > "$OUT/$1.newpids"
+	role_backends_cpu "$SRV_ROLE" > "$OUT/$1.live1"
 	# Open at the end: CPU now less CPU at the start (0 for a new one).
 	_live=$(awk 'FILENAME ~ /live0$/ { c0[$1] = $2; next } { s += $2 - (($1 in c0) ? c0[$1] : 0) }
 		END { printf "%.3f", s }' "$OUT/$1.live0" "$OUT/$1.live1")
