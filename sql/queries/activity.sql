@@ -5,8 +5,8 @@
 -- collector's snapshot as its column pid.  pg_stat_activity is read once,
 -- pg_blocking_pids is called only for sessions that wait for a lock (none
 -- on a calm server; it takes every lock-manager partition lock), and
--- pg_locks is read once, for the sessions that wait or block (every
--- session listed in the variant every_lock), and not at all when none do.
+-- pg_locks is read once, for the sessions that wait (and every session
+-- listed in the variant every_lock), and not at all when none do.
 -- No parameter: the plan is made once per connection, not every refresh
 -- (pgdeck's own pool sessions are left out of the activity rows by pgdeck
 -- itself, by pid).  Every name is schema-qualified.
@@ -34,10 +34,9 @@
 --                   backends' shared memory: no lock, one pass each
 --   locks           JSON array of the session's locks (at most 20, those it
 --                   waits for first): locktype, relation (as regclass
---                   prints it: no lock taken), mode, granted; for a
---                   session that neither waits nor blocks only in the
---                   variant every_lock (see scope below), NULL (not read)
---                   in this one
+--                   prints it: no lock taken), mode, granted; only in
+--                   the variant every_lock (see scope below), NULL (not
+--                   read) in this one
 --
 -- locks rows: one per session that waits for a heavyweight lock behind
 -- another, and per session it waits behind (the blockers), nobody else.
@@ -112,25 +111,27 @@ involved AS (
     UNION
     SELECT x.pid FROM blocked b, pg_catalog.unnest(b.blockers) AS x(pid)
 ),
--- Whose locks are read (issue 14: each session's locks as JSON were ~40 %
--- of this statement's CPU): the sessions that wait for a lock or block
--- another.  The variant every_lock (embedded as
--- "queries/activity.sql:every_lock", see src/base/embed.sh) reads them for
--- every session listed too: --once, the agent (its viewers open a
--- session's details) and the console while a session's details wait for
--- them.  Two statements, one plan each: no parameter picks the rows.
+-- Whose locks go into the activity rows as JSON (issue 14: that was ~40 %
+-- of this statement's CPU, and under load most sessions wait or block):
+-- nobody's in this statement, which the console runs every refresh and
+-- whose rows show no locks; every listed session's in the variant
+-- every_lock (embedded as "queries/activity.sql:every_lock", see
+-- src/base/embed.sh): --once, the agent (its viewers open a session's
+-- details) and the console while a session's details wait for them.  Two
+-- statements, one plan each: no parameter picks the rows.
 scope AS MATERIALIZED (
-    SELECT i.pid FROM involved i                                     --[not every_lock]
---[every_lock]    SELECT s.pid FROM sessions s UNION SELECT i.pid FROM involved i
+    SELECT NULL::integer AS pid WHERE false                          --[not every_lock]
+--[every_lock]    SELECT s.pid FROM sessions s
 ),
--- The lock table, read once, for those sessions; not read at all when
--- there are none (a calm server: the one-time filter skips the scan).
+-- The lock table, read once: the rows of the sessions that wait (what
+-- they wait for) and of those in scope; not read at all when there are
+-- none (a calm server: the one-time filter skips the scan).
 lk AS MATERIALIZED (
     SELECT l.pid, l.locktype, l.mode, l.granted, l.database, l.relation,
            CASE WHEN NOT l.granted THEN (pg_catalog.to_jsonb(l) ->> 'waitstart')::timestamptz END AS waitstart
       FROM pg_catalog.pg_locks l
-     WHERE EXISTS (SELECT FROM scope)
-       AND l.pid IN (SELECT x.pid FROM scope x)
+     WHERE (EXISTS (SELECT FROM blocked) OR EXISTS (SELECT FROM scope))
+       AND l.pid IN (SELECT b.pid FROM blocked b UNION ALL SELECT x.pid FROM scope x)
 ),
 held AS (
     SELECT l.pid,
@@ -141,7 +142,7 @@ held AS (
                                ORDER BY l.granted, l.locktype, l.mode)::text AS locks
       FROM (SELECT l.*, pg_catalog.row_number() OVER (PARTITION BY l.pid ORDER BY l.granted, l.locktype) AS n
               FROM lk l
-             WHERE l.pid IN (SELECT s.pid FROM sessions s)
+             WHERE l.pid IN (SELECT x.pid FROM scope x)
                AND (l.database IS NULL
                     OR l.database = (SELECT d.oid FROM pg_catalog.pg_database d
                                       WHERE d.datname = pg_catalog.current_database())

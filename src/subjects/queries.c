@@ -503,10 +503,10 @@ static int perf_queries(const struct app *app, struct perfdata *out, int max)
 
 /* activity.sql reads pg_stat_activity and pg_locks once a refresh for both
  * the sessions and the locks pane (issue 14: they were read by two
- * statements, and pg_locks for every session).  Its sessions' locks are
- * those of the sessions that wait or block; its variant every_lock
- * (query_more) reads every session's, while --once, the agent or a
- * session's details ask (collector_more). */
+ * statements, and pg_locks for every session).  Its sessions hold no
+ * locks as JSON; its variant every_lock (query_more) reads every
+ * session's, while --once, the agent or a session's details ask
+ * (collector_more). */
 static const char *const activity_feeds[] = { "locks", NULL };
 
 static const struct collector_def collectors[] = {

@@ -216,9 +216,9 @@ static void add_statement_lines(struct ui *ui, char ***lines, int *n, int *cap, 
 }
 
 /* The session's transaction and query ages, its progress and its locks
- * (the activity query's progress_* and locks).  Each refresh reads the
- * locks only of sessions that wait or block (issue 14): another session's
- * are asked for now, and the details are made again when they come. */
+ * (the activity query's progress_* and locks).  A refresh does not read
+ * the sessions' locks (issue 14): they are asked for now, and the details
+ * are made again when they come. */
 static void add_session_lines(struct ui *ui, char ***lines, int *n, int *cap, const struct snapshot *s, int row)
 {
     const char *text = snapshot_get(s, row, "locks");
