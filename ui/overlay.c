@@ -169,12 +169,18 @@ static char **details_lines(struct ui *ui, struct pane *p, const struct snapshot
     return lines;
 }
 
-static void show_details(struct ui *ui, int top)
+/* `held`: the collector whose detailed statement the details that were up
+ * had asked for (overlay_follow), or NULL.  Details that ask for it again
+ * keep the ask they had: the collector's next run at its cadence brings it
+ * (no run now, so a run that brings no answer cannot loop). */
+static void show_details(struct ui *ui, int top, const char *held)
 {
     struct pane *p = ui_focused(ui);
     int row;
     const struct snapshot *s = table_focused_selection(ui, &row);
     if (!s || row < 0) {
+        if (held)
+            collector_more(ui->app, held, false);
         app_message(ui->app, false, "nothing selected");
         return;
     }
@@ -186,14 +192,19 @@ static void show_details(struct ui *ui, int top)
     char title[64];
     snprintf(title, sizeof title, "%s: details", p->subject->title);
     overlay_show(ui, OVERLAY_DETAILS, title, lines, n, top);
+    if (ui->overlay != OVERLAY_DETAILS)
+        asked = NULL;   /* queued behind a question: shown as it is */
+    if (held && (!asked || strcmp(held, asked) != 0))
+        collector_more(ui->app, held, false);
     /* Asked for only once the details are up (set_overlay released what
-     * the details before waited for). */
-    if (asked && ui->overlay == OVERLAY_DETAILS) {
+     * other details waited for). */
+    if (asked) {
         const struct collector *c = collector_find(ui->app, asked);
         ui->details_wait = asked;
         ui->details_changes = c ? c->changes : 0;
         ui->details_key = p->table.selected_key ? xstrdup(p->table.selected_key) : NULL;
-        collector_more(ui->app, asked, true);
+        if (!held || strcmp(held, asked) != 0)
+            collector_more(ui->app, asked, true);
     }
 }
 
@@ -220,7 +231,11 @@ void overlay_follow(struct ui *ui)
         details_release(ui);
         return;
     }
-    show_details(ui, ui->overlay_top);
+    /* Made again; the ask passes to the new details (not released by
+     * set_overlay). */
+    const char *held = ui->details_wait;
+    ui->details_wait = NULL;
+    show_details(ui, ui->overlay_top, held);
 }
 
 /* The overlay's width: the screen less a margin, at most 100 columns
@@ -385,7 +400,7 @@ void overlay_prompt_start(struct ui *ui, char kind)
 
 void overlay_details(struct ui *ui)
 {
-    show_details(ui, 0);
+    show_details(ui, 0, NULL);
 }
 
 void overlay_decline(struct ui *ui)
