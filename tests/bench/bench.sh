@@ -13,7 +13,10 @@
 #         peak RSS (VmHWM), terminal bytes/s (tmux pipe-pane), sessions
 #         opened (server log, log_connections=on, counted by the tool's own
 #         role), server time of its queries (pg_stat_statements, plan+exec,
-#         summed for that role, reset for the role before each window).
+#         summed for that role, reset for the role before each window), and
+#         its backends' CPU (utime+stime within the window of exactly the
+#         pids its role held: /proc for open ones, process accounting,
+#         tests/bench/pacct.py, for those that exited; see srv_cpu_end).
 # Part 2  scale: 5,000 partitions (50 tables x 100), 300 idle connections,
 #         200 materialized views, 5,000 distinct statements.  Per collector
 #         the server time of a run (pg_stat_statements sampled every 0.5 s
