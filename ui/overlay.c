@@ -20,8 +20,20 @@ static void free_wrapped(struct ui *ui)
     ui->overlay_wrapped_width = 0;
 }
 
+/* Details that waited no longer do: the collector goes back to its plain
+ * statement. */
+static void details_release(struct ui *ui)
+{
+    if (ui->details_wait)
+        collector_more(ui->app, ui->details_wait, false);
+    ui->details_wait = NULL;
+    free(ui->details_key);
+    ui->details_key = NULL;
+}
+
 static void free_overlay(struct ui *ui)
 {
+    details_release(ui);
     free_wrapped(ui);
     for (int i = 0; i < ui->overlay_nlines; i++)
         free(ui->overlay_lines[i]);
@@ -157,20 +169,73 @@ static char **details_lines(struct ui *ui, struct pane *p, const struct snapshot
     return lines;
 }
 
-static void show_details(struct ui *ui)
+/* `held`: the collector whose detailed statement the details that were up
+ * had asked for (overlay_follow), or NULL.  Details that ask for it again
+ * keep the ask they had: the collector's next run at its cadence brings it
+ * (no run now, so a run that brings no answer cannot loop). */
+static void show_details(struct ui *ui, int top, const char *held)
 {
     struct pane *p = ui_focused(ui);
     int row;
     const struct snapshot *s = table_focused_selection(ui, &row);
     if (!s || row < 0) {
+        if (held)
+            collector_more(ui->app, held, false);
         app_message(ui->app, false, "nothing selected");
         return;
     }
     int n = 0;
+    ui->details_asked = NULL;
     char **lines = details_lines(ui, p, s, row, &n);
+    const char *asked = ui->details_asked;
+    ui->details_asked = NULL;
     char title[64];
     snprintf(title, sizeof title, "%s: details", p->subject->title);
-    overlay_show(ui, OVERLAY_DETAILS, title, lines, n, 0);
+    overlay_show(ui, OVERLAY_DETAILS, title, lines, n, top);
+    if (ui->overlay != OVERLAY_DETAILS)
+        asked = NULL;   /* queued behind a question: shown as it is */
+    if (held && (!asked || strcmp(held, asked) != 0))
+        collector_more(ui->app, held, false);
+    /* Asked for only once the details are up (set_overlay released what
+     * other details waited for). */
+    if (asked) {
+        const struct collector *c = collector_find(ui->app, asked);
+        ui->details_wait = asked;
+        ui->details_changes = c ? c->changes : 0;
+        ui->details_key = p->table.selected_key ? xstrdup(p->table.selected_key) : NULL;
+        if (!held || strcmp(held, asked) != 0)
+            collector_more(ui->app, asked, true);
+    }
+}
+
+void overlay_details_wait(struct ui *ui, const char *collector)
+{
+    ui->details_asked = collector;
+}
+
+void overlay_follow(struct ui *ui)
+{
+    if (ui->overlay != OVERLAY_DETAILS || !ui->details_wait)
+        return;
+    const struct collector *c = collector_find(ui->app, ui->details_wait);
+    if (!c || c->changes == ui->details_changes)
+        return;
+    /* The selection is kept by key across snapshots: if it is not the row
+     * the details show any more (that session ended), they stay as they
+     * are. */
+    const struct pane *p = ui_focused(ui);
+    int row;
+    const struct snapshot *s = table_focused_selection(ui, &row);
+    if (!s || row < 0 || !ui->details_key || !p->table.selected_key ||
+        strcmp(ui->details_key, p->table.selected_key) != 0) {
+        details_release(ui);
+        return;
+    }
+    /* Made again; the ask passes to the new details (not released by
+     * set_overlay). */
+    const char *held = ui->details_wait;
+    ui->details_wait = NULL;
+    show_details(ui, ui->overlay_top, held);
 }
 
 /* The overlay's width: the screen less a margin, at most 100 columns
@@ -335,7 +400,7 @@ void overlay_prompt_start(struct ui *ui, char kind)
 
 void overlay_details(struct ui *ui)
 {
-    show_details(ui);
+    show_details(ui, 0, NULL);
 }
 
 void overlay_decline(struct ui *ui)

@@ -23,6 +23,14 @@ void overlay_confirm(struct ui *ui, const char *title, char **lines, int n, conf
 void overlay_close(struct ui *ui);
 /* Enter: the details of the focused pane's selected row. */
 void overlay_details(struct ui *ui);
+/* For a pane's details hook: what the details show needs the collector's
+ * detailed statement (collector_def.query_more; a session's locks): it is
+ * asked for once the details are up, and they are made again when that
+ * collector publishes, at the same scroll.  Never waits. */
+void overlay_details_wait(struct ui *ui, const char *collector);
+/* Each frame, after the panes: details that waited are made again when
+ * their collector has published. */
+void overlay_follow(struct ui *ui);
 /* A key while an overlay is up (scrolling, y/n, closing). */
 void overlay_key(struct ui *ui, int ch);
 void overlay_draw(struct ui *ui);

@@ -787,6 +787,7 @@ static void draw(struct ui *ui)
                 draw_pane(ui, &ui->panes[i]);
         draw_alerts(ui);
         draw_bottom(ui);
+        overlay_follow(ui);
         overlay_draw(ui);
     }
     curs_set(ui->prompting ? 1 : 0);

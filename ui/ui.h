@@ -229,6 +229,15 @@ struct ui {
     confirm_cb   confirm;
     void        *confirm_arg;
     struct queued_text *queued; /* shown, oldest first, once no question is open */
+    /* Details that wait for data their pane asked for (a session's locks,
+     * overlay_details_wait): the collector named sends its detailed
+     * statement (collector_more) until its next snapshot, from which the
+     * details are made again (overlay_follow), if the selection is still
+     * the row they show (`details_key`). */
+    const char  *details_asked; /* set by the pane while it makes the lines */
+    const char  *details_wait;
+    unsigned long details_changes;
+    char        *details_key;
 
     /* The prompt: "/" filter or ":" command line. */
     bool         prompting;

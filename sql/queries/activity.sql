@@ -5,7 +5,8 @@
 -- collector's snapshot as its column pid.  pg_stat_activity is read once,
 -- pg_blocking_pids is called only for sessions that wait for a lock (none
 -- on a calm server; it takes every lock-manager partition lock), and
--- pg_locks is read once, for the sessions listed and those that wait.
+-- pg_locks is read once, for the sessions that wait (and every session
+-- listed in the variant every_lock), and not at all when none do.
 -- No parameter: the plan is made once per connection, not every refresh
 -- (pgdeck's own pool sessions are left out of the activity rows by pgdeck
 -- itself, by pid).  Every name is schema-qualified.
@@ -33,7 +34,9 @@
 --                   backends' shared memory: no lock, one pass each
 --   locks           JSON array of the session's locks (at most 20, those it
 --                   waits for first): locktype, relation (as regclass
---                   prints it: no lock taken), mode, granted
+--                   prints it: no lock taken), mode, granted; only in
+--                   the variant every_lock (see scope below), NULL (not
+--                   read) in this one
 --
 -- locks rows: one per session that waits for a heavyweight lock behind
 -- another, and per session it waits behind (the blockers), nobody else.
@@ -103,13 +106,32 @@ blocked AS MATERIALIZED (
              WHERE a.wait_event_type = 'Lock') w
      WHERE pg_catalog.cardinality(w.blockers) > 0
 ),
--- The lock table, read once: the rows of the sessions listed and of the
--- sessions that wait.
+involved AS (
+    SELECT b.pid FROM blocked b
+    UNION
+    SELECT x.pid FROM blocked b, pg_catalog.unnest(b.blockers) AS x(pid)
+),
+-- Whose locks go into the activity rows as JSON (issue 14: that was ~40 %
+-- of this statement's CPU, and under load most sessions wait or block):
+-- nobody's in this statement, which the console runs every refresh and
+-- whose rows show no locks; every listed session's in the variant
+-- every_lock (embedded as "queries/activity.sql:every_lock", see
+-- src/base/embed.sh): --once, the agent (its viewers open a session's
+-- details) and the console while a session's details wait for them.  Two
+-- statements, one plan each: no parameter picks the rows.
+scope AS MATERIALIZED (
+    SELECT NULL::integer AS pid WHERE false                          --[not every_lock]
+--[every_lock]    SELECT s.pid FROM sessions s
+),
+-- The lock table, read once: the rows of the sessions that wait (what
+-- they wait for) and of those in scope; not read at all when there are
+-- none (a calm server: the one-time filter skips the scan).
 lk AS MATERIALIZED (
     SELECT l.pid, l.locktype, l.mode, l.granted, l.database, l.relation,
            CASE WHEN NOT l.granted THEN (pg_catalog.to_jsonb(l) ->> 'waitstart')::timestamptz END AS waitstart
       FROM pg_catalog.pg_locks l
-     WHERE l.pid IN (SELECT s.pid FROM sessions s UNION ALL SELECT b.pid FROM blocked b)
+     WHERE (EXISTS (SELECT FROM blocked) OR EXISTS (SELECT FROM scope))
+       AND l.pid IN (SELECT b.pid FROM blocked b UNION ALL SELECT x.pid FROM scope x)
 ),
 held AS (
     SELECT l.pid,
@@ -120,18 +142,13 @@ held AS (
                                ORDER BY l.granted, l.locktype, l.mode)::text AS locks
       FROM (SELECT l.*, pg_catalog.row_number() OVER (PARTITION BY l.pid ORDER BY l.granted, l.locktype) AS n
               FROM lk l
-             WHERE l.pid IN (SELECT s.pid FROM sessions s)
+             WHERE l.pid IN (SELECT x.pid FROM scope x)
                AND (l.database IS NULL
                     OR l.database = (SELECT d.oid FROM pg_catalog.pg_database d
                                       WHERE d.datname = pg_catalog.current_database())
                     OR NOT l.granted)) l
      WHERE l.n <= 20
      GROUP BY l.pid
-),
-involved AS (
-    SELECT b.pid FROM blocked b
-    UNION
-    SELECT x.pid FROM blocked b, pg_catalog.unnest(b.blockers) AS x(pid)
 ),
 -- A backend waits for one lock at a time: its one ungranted row.
 wanted AS (
@@ -183,7 +200,8 @@ SELECT 'activity'                                                  AS feed,
        CASE WHEN p.relid IS NOT NULL AND p.relid <> 0
             THEN p.relid::pg_catalog.regclass::text END            AS "activity:progress_relation",
        p.percent                                                   AS "activity:progress_percent",
-       h.locks                                                     AS "activity:locks",
+       CASE WHEN a.pid IN (SELECT x.pid FROM scope x)
+            THEN COALESCE(h.locks, '[]') END                       AS "activity:locks",
        NULL AS "locks:pid", NULL AS "locks:backend_start", NULL AS "locks:database",
        NULL AS "locks:username", NULL AS "locks:application", NULL AS "locks:state",
        NULL AS "locks:xact_duration", NULL AS "locks:blocked_by", NULL AS "locks:lock_mode",

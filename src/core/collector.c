@@ -435,13 +435,16 @@ static int send_query(struct collector *c)
     }
     if (server_conn(server))
         return pgconn_send(server_conn(server), d->query, 0, NULL, 0, pg_done, c);
-    const char *sql = embedded_find(d->query);
+    /* Each statement is prepared under its own name: the detailed one
+     * under its file's name ("queries/activity.sql:every_lock"). */
+    bool more = collector_sends_more(c);
+    const char *sql = embedded_find(more ? d->query_more : d->query);
     if (!sql) {
         collector_publish(c, snapshot_failed(d->name, "query file missing from the build"));
         return 0;
     }
     struct pgpool *pool = server_pool(server);
-    return pgpool_send_prepared(pool, d->name, sql, 0, NULL, 0, pg_done, c);
+    return pgpool_send_prepared(pool, more ? d->query_more : d->name, sql, 0, NULL, 0, pg_done, c);
 }
 
 static void run_one(struct collector *c)
@@ -639,6 +642,23 @@ void collector_want(struct app *app, const char *name, bool shown)
     struct collector *r = runner_of(c);
     if (shown && !r->running && r->next_run > now_monotonic())
         run_one(r);
+}
+
+void collector_more(struct app *app, const char *name, bool on)
+{
+    struct collector *c = runner_of(collector_find(app, name));
+    if (!c || !c->def->query_more || (!on && c->more == 0))
+        return;
+    c->more += on ? 1 : -1;
+    /* Asked before the first run (a front end starting), the first run
+     * sends it anyway. */
+    if (on && c->more == 1 && c->current)
+        collector_run_now(app, c->def->name);
+}
+
+bool collector_sends_more(const struct collector *c)
+{
+    return c->more > 0 && c->def->query_more;
 }
 
 void collector_run_now(struct app *app, const char *name)

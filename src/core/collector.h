@@ -27,6 +27,12 @@ struct collector_def {
     const char *query;          /* embedded SQL file ("queries/activity.sql"),
                                    or the literal command for PgBouncer and
                                    Redis ("SHOW POOLS", "INFO") */
+    /* Optional: the statement sent instead of `query` while a front end
+     * asks for more (collector_more): the same rows with more in them
+     * ("queries/activity.sql:every_lock": every session's locks, not only
+     * those of sessions that wait or block).  A second statement, not a
+     * parameter, so that each keeps its one plan. */
+    const char *query_more;
     double      cadence;        /* seconds; 0 means the refresh interval */
     int         min_version;    /* server_version_num needed, 0 for any */
     /* pgdeck's own pool sessions stay out of what it shows: the rows
@@ -96,6 +102,8 @@ struct collector {
     unsigned long     failures;
     bool              shown;        /* the front end shows its data now
                                        (collector_want) */
+    int               more;         /* how many ask for query_more now
+                                       (collector_more) */
     void             *state;        /* private to a custom run */
     /* Fed from an agent's stream (collector_receive), not run: the shown
      * data is current until `good_until` (monotonic; 0 when not fed), and
@@ -164,6 +172,15 @@ void collectors_refresh_all(struct app *app);
  * collector with a `wanted` hook counts as wanted while shown, and runs at
  * its cadence_wanted; one that was idle runs at once. */
 void collector_want(struct app *app, const char *name, bool shown);
+/* A front end asks for (`on`) or no longer needs the more detailed
+ * statement of a collector (collector_def.query_more): --once and the agent
+ * for as long as they run, the console while a session's details wait for
+ * its locks.  Asks nest.  On, the collector runs now if it is idle; a run
+ * already under way brings the plain rows, and the next one the detailed
+ * ones. */
+void collector_more(struct app *app, const char *name, bool on);
+/* Whether the collector's runs send query_more now. */
+bool collector_sends_more(const struct collector *c);
 /* Run one collector now if it is not running. */
 void collector_run_now(struct app *app, const char *name);
 /* For a run hook whose collector waits for another one's first snapshot:

@@ -717,6 +717,10 @@ int frontend_agent(struct app *app)
     uv_timer_start(&ag.beat, beat_cb, ms, ms);
     say(&ag, "collecting from %s every %g s", app->primary_display ? app->primary_display : "the primary",
         app->interval);
+    /* Its viewers open a session's details from the snapshots alone: every
+     * session's locks go into them, not only those of the sessions that
+     * wait or block (what the console reads each refresh). */
+    collector_more(app, "activity", true);
     collectors_start(app);
 
     /* uv_stop ends one uv_run; other callbacks may end it early too. */

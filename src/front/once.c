@@ -263,6 +263,9 @@ int frontend_once(struct app *app)
 {
     double deadline = frontend_deadline(app);
     double start = now_monotonic();
+    /* The output lists every session's locks, not only those of the
+     * sessions that wait or block (what the console reads each refresh). */
+    collector_more(app, "activity", true);
     frontend_collect(app, deadline);
     double waited = now_monotonic() - start;
 

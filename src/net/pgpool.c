@@ -6,6 +6,13 @@
 
 /* The most queries handed to one connection at a time. */
 #define PGPOOL_BATCH_MAX 32
+/* A monitoring batch that finds every session busy waits this long for
+ * one before the pool opens another.  A new session costs the server its
+ * start and a first plan of every catalog statement it is given, more CPU
+ * than a minute of pgdeck's refreshes (issue 14: under pgbench the pool
+ * opened 4 to 6 sessions a minute, each planning the statements again),
+ * while the busy one is usually done within a few ms. */
+#define PGPOOL_GROW_WAIT_MS 250
 
 struct reservation {
     struct reservation *next;
@@ -40,6 +47,8 @@ struct pgpool {
     bool               opening;     /* inside pgconn_new */
     bool               creating;    /* inside pgpool_new */
     enum pgconn_state  last_state;  /* as last told to state_cb */
+    uint64_t           batch_waits_since;   /* uv_now when a monitoring batch
+                                               found no idle session; 0: none */
 };
 
 static void dispatch(struct pgpool *p);
@@ -162,6 +171,20 @@ static void grow(struct pgpool *p)
     }
 }
 
+/* Whether a monitoring batch that found no idle session has waited long
+ * enough for the pool to grow; if not, dispatch runs again when it has. */
+static bool grow_due(struct pgpool *p)
+{
+    uint64_t now = uv_now(p->loop);
+    if (!p->batch_waits_since)
+        p->batch_waits_since = now ? now : 1;
+    uint64_t waited = now - p->batch_waits_since;
+    if (waited >= PGPOOL_GROW_WAIT_MS)
+        return true;
+    uv_timer_start(&p->kick, kick_cb, PGPOOL_GROW_WAIT_MS - waited, 0);
+    return false;
+}
+
 static void dispatch(struct pgpool *p)
 {
     if (p->freeing)
@@ -224,9 +247,11 @@ static void dispatch(struct pgpool *p)
             }
         }
         if (!pick) {
-            grow(p);
+            if (!n || grow_due(p))
+                grow(p);
             return;
         }
+        p->batch_waits_since = 0;
         if (pgconn_submit_from(pick->conn, &p->queue, n ? n : 1) < 0) {
             struct query *q = query_queue_pop(&p->queue);
             query_finish(q, NULL, "connection not up", 0);

@@ -13,7 +13,10 @@
 #         peak RSS (VmHWM), terminal bytes/s (tmux pipe-pane), sessions
 #         opened (server log, log_connections=on, counted by the tool's own
 #         role), server time of its queries (pg_stat_statements, plan+exec,
-#         summed for that role, reset for the role before each window).
+#         summed for that role, reset for the role before each window), and
+#         its backends' CPU (utime+stime within the window of exactly the
+#         pids its role held: /proc for open ones, process accounting,
+#         tests/bench/pacct.py, for those that exited; see srv_cpu_end).
 # Part 2  scale: 5,000 partitions (50 tables x 100), 300 idle connections,
 #         200 materialized views, 5,000 distinct statements.  Per collector
 #         the server time of a run (pg_stat_statements sampled every 0.5 s
@@ -182,6 +185,7 @@ cleanup() {
 	if [ "${KEEP_SERVERS:-0}" != 1 ]; then
 		PGDECK_RUN=$RUN_DIR sh "$HARNESS" stop > /dev/null 2>&1
 	fi
+	[ "${PACCT_ON:-0}" = 1 ] && python3 "$ROOT/tests/bench/pacct.py" off 2>/dev/null
 	rm -rf "$TMUX_TMPDIR" "$LOCK"
 }
 trap cleanup EXIT
@@ -258,32 +262,65 @@ proc_cpu() {	# PID -> seconds of user+system CPU, its reaped children too
 	awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
 		printf "%.3f\n", (f[12] + f[13] + f[14] + f[15]) / tck }' "/proc/$1/stat" 2>/dev/null
 }
-# The server's CPU for a tool (issue 14): its backends' utime+stime from
-# /proc.  A backend that exits within the window (pg_top forks one per
-# refresh) is counted through the postmaster's cutime+cstime, which grow by
-# the CPU of every child it reaps; so is any other child that exits then
-# (an autovacuum worker: noise, small beside pgbench's load).  Backends
-# still open at the end of the window are read by pid (their CPU since they
-# started).  Seconds.
+# The server's CPU for a tool (issue 14): exactly its own backends'
+# utime+stime, counted the same way for every tool.  Its backends are the
+# pids its role holds: those open at the start of the window
+# (pg_stat_activity by usename) and those whose "connection authorized:
+# user=ROLE" line the server log (log_line_prefix has [%p]) shows within
+# it.  A backend still open at the end is read from /proc/PID/stat, less
+# what it had used at the start; one that exited within the window (pg_top
+# forks one per refresh) is read from its process accounting record
+# (tests/bench/pacct.py: the kernel writes one per exiting process, with its
+# pid, parent and CPU), less the same.  Nobody else's CPU is counted: not
+# the autovacuum workers under pgbench, not the benchmark's own psql
+# sessions.  Without CAP_SYS_PACCT (not root) the exited backends are
+# counted through the postmaster's cutime+cstime instead, which also holds
+# its other reaped children; the results file says which.  Seconds.
+PACCT=$OUT/pacct
+if [ "${BENCH_PACCT:-1}" = 1 ] && python3 "$ROOT/tests/bench/pacct.py" on "$PACCT" 2> "$OUT/pacct.log"; then
+	PACCT_ON=1
+else
+	PACCT_ON=0
+fi
 pm_children_cpu() {
 	awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
 		printf "%.3f\n", (f[14] + f[15]) / tck }' "/proc/$PM_PID/stat" 2>/dev/null
 }
-role_backends_cpu() {	# ROLE -> seconds of the role's open backends
-	_pids=$(q "SELECT pid FROM pg_stat_activity WHERE usename = '$1'")
-	_sum=0
-	for _p in $_pids; do
-		_c=$(awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
-			printf "%.3f\n", (f[12] + f[13]) / tck }' "/proc/$_p/stat" 2>/dev/null)
-		_sum=$(awk -v a="$_sum" -v b="${_c:-0}" 'BEGIN { printf "%.3f", a + b }')
+role_backends_cpu() {	# ROLE -> "pid seconds" of each of the role's open backends
+	for _p in $(q "SELECT pid FROM pg_stat_activity WHERE usename = '$1'"); do
+		awk -v p="$_p" -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
+			printf "%s %.3f\n", p, (f[12] + f[13]) / tck }' "/proc/$_p/stat" 2>/dev/null
 	done
-	echo "$_sum"
 }
-srv_cpu_start() { pm_children_cpu > "$OUT/$1.pmcpu0"; }
+srv_cpu_start() {
+	role_backends_cpu "$SRV_ROLE" > "$OUT/$1.live0"
+	log_size > "$OUT/$1.log0"
+	wc -c < "$PACCT" 2>/dev/null | tr -d ' ' > "$OUT/$1.acct0"
+	pm_children_cpu > "$OUT/$1.pmcpu0"
+}
 srv_cpu_end() {
 	_c1=$(pm_children_cpu)
-	_live=$(role_backends_cpu "$SRV_ROLE")
-	awk -v a="$(cat "$OUT/$1.pmcpu0")" -v b="$_c1" -v l="$_live" 'BEGIN { printf "%.3f\n", b - a + l }' > "$OUT/$1.srvcpu"
+	# The role's pids that connected within the window (read before the
+	# open ones: one that connects in between is then open, not lost).
+	tail -c +"$(($(cat "$OUT/$1.log0") + 1))" "$SERVER_LOG" |
+		sed -n "s/^[^[]*\[\([0-9]*\)\] .*connection authorized: user=$SRV_ROLE .*/\1/p" > "$OUT/$1.newpids"
+	role_backends_cpu "$SRV_ROLE" > "$OUT/$1.live1"
+	# Open at the end: CPU now less CPU at the start (0 for a new one).
+	_live=$(awk 'FILENAME ~ /live0$/ { c0[$1] = $2; next } { s += $2 - (($1 in c0) ? c0[$1] : 0) }
+		END { printf "%.3f", s }' "$OUT/$1.live0" "$OUT/$1.live1")
+	# Exited within the window: open at the start or new, not open now.
+	_gone=$(awk 'FILENAME ~ /live1$/ { now[$1] = 1; next } !($1 in now) && !($1 in seen) { seen[$1] = 1; print $1 }' \
+		"$OUT/$1.live1" "$OUT/$1.live0" "$OUT/$1.newpids" | tr '\n' ' ')
+	if [ "$PACCT_ON" = 1 ]; then
+		sleep 0.2	# a backend that just quit writes its record as it exits
+		set -- "$1" $(python3 "$ROOT/tests/bench/pacct.py" cpu "$PACCT" "$(cat "$OUT/$1.acct0")" "$PM_PID" $_gone)
+		_before=$(awk -v g=" $_gone " 'index(g, " " $1 " ") { s += $2 } END { printf "%.3f", s }' "$OUT/$1.live0")
+		echo "pacct: $3 records of $(echo $_gone | wc -w) exited backends, ${2}s" > "$OUT/$1.srvcpu-how"
+		awk -v l="$_live" -v g="$2" -v b="$_before" 'BEGIN { printf "%.3f\n", l + g - b }' > "$OUT/$1.srvcpu"
+	else
+		echo "postmaster cutime+cstime (no process accounting)" > "$OUT/$1.srvcpu-how"
+		awk -v a="$(cat "$OUT/$1.pmcpu0")" -v b="$_c1" -v l="$_live" 'BEGIN { printf "%.3f\n", b - a + l }' > "$OUT/$1.srvcpu"
+	fi
 }
 proc_hwm() {	# PID -> peak RSS in kB
 	awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null
@@ -542,8 +579,14 @@ summarise_tool() {
 	echo "Part 1 - peers side by side: ${COLS}x${ROWS} tmux pane, 1 s refresh, ${SECS} s each, alone,"
 	echo "         under pgbench -c 8 -j 2 (scale $PGB_SCALE), $ROUNDS round(s) in rotating order; median (min-max)"
 	echo "         CPU and server time scaled to 60 s; sessions per ${SECS} s window; server time = plan + exec"
-	echo "         (pg_stat_statements); backend CPU = utime+stime of the tool's backends from /proc (those"
-	echo "         that exit within the window through the postmaster's cutime+cstime); pgdeck_nohost = host figures off"
+	echo "         (pg_stat_statements); backend CPU = utime+stime within the window of exactly the tool's own"
+	if [ "$PACCT_ON" = 1 ]; then
+	echo "         backends (its role's pids: open ones from /proc, exited ones from process accounting);"
+	else
+	echo "         backends (open ones from /proc; exited ones through the postmaster's cutime+cstime, which"
+	echo "         also holds its other reaped children: no process accounting here);"
+	fi
+	echo "         pgdeck_nohost = host figures off"
 	row() { printf '%-26s %-21s %-17s %-19s %-10s %-21s %-21s %s\n' "$@"; }
 	row tool "client CPU s/60s" "peak RSS MB" "terminal bytes/s" sessions "server ms/60s" "backend CPU ms/60s" "queries/60s"
 	for t in $TOOLS; do

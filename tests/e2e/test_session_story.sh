@@ -69,6 +69,10 @@ tmux_keys main Escape
 filter "pg_sleep(60) FROM"
 tmux_keys main Enter
 check "a plain SELECT's details" tmux_wait_for main 'SELECT count\(\*\), pg_sleep\(60\) FROM landing' 10
+# It neither waits nor blocks: a refresh does not read its locks (issue
+# 14); the details ask for them and show them when they come.
+check "and the locks of a session that neither waits nor blocks" \
+	tmux_wait_for main 'locks held +AccessShareLock (public\.)?landing' 10
 tmux_keys main e
 check "e from the details explains it" tmux_wait_for main 'Aggregate|Seq Scan on landing' 10
 tmux_keys main Escape

@@ -327,6 +327,94 @@ static void test_one_run_of_the_activity_statement_feeds_the_locks(void **state)
     PQfinish(holder);
 }
 
+/* Each refresh reads what the locks pane needs, and no session's locks as
+ * JSON (issue 14: they were ~40 % of the statement's CPU); collector_more
+ * (--once, the agent, a session's details) sends the variant that reads
+ * every listed session's, and the plain one again once nobody asks. */
+static const char *locks_of(const struct snapshot *s, int pid)
+{
+    char want[16];
+    snprintf(want, sizeof want, "%d", pid);
+    int r = s && !s->error ? snapshot_find(s, "pid", want) : -1;
+    return r < 0 ? "(no row)" : snapshot_get(s, r, "locks");
+}
+
+static void run_activity_once_more(struct app *app)
+{
+    assert_true(run_until_app(app, activity_idle, 15));
+    activity_runs = collector_find(app, "activity")->runs;
+    collector_run_now(app, "activity");
+    assert_true(run_until_app(app, activity_ran_again, 15));
+}
+
+static void test_sessions_locks_are_read_only_when_asked(void **state)
+{
+    (void)state;
+    PGconn *holder = PQconnectdb(getenv("DATABASE_URL"));
+    PGconn *waiter = PQconnectdb(getenv("DATABASE_URL"));
+    PGconn *bystander = PQconnectdb(getenv("DATABASE_URL"));
+    assert_int_equal(PQstatus(holder), CONNECTION_OK);
+    assert_int_equal(PQstatus(waiter), CONNECTION_OK);
+    assert_int_equal(PQstatus(bystander), CONNECTION_OK);
+    PQclear(PQexec(holder, "CREATE TABLE IF NOT EXISTS collectors_lock_wait2 (i int)"));
+    PQclear(PQexec(holder, "CREATE TABLE IF NOT EXISTS collectors_bystander (i int)"));
+    /* Idle in transaction (listed), holding a lock, waiting for none. */
+    PGresult *r = PQexec(bystander, "BEGIN; SELECT count(*) FROM collectors_bystander");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    r = PQexec(holder, "BEGIN; LOCK TABLE collectors_lock_wait2");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    lock_holder = PQbackendPID(holder);
+    lock_waiter = PQbackendPID(waiter);
+    int by = PQbackendPID(bystander);
+    assert_int_equal(PQsendQuery(waiter, "SELECT count(*) FROM collectors_lock_wait2"), 1);
+
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+    collectors_set_interval(&app, COLLECTORS_MIN_INTERVAL);
+    collectors_start(&app);
+    assert_true(run_until_app(&app, both_show_the_wait, 15));
+    collectors_set_interval(&app, 60);
+    run_activity_once_more(&app);
+    /* The plain statement: the wait, and nobody's locks as JSON. */
+    const struct snapshot *a = collectors_snapshot(&app, "activity");
+    assert_int_equal(row_blocked_by(collectors_snapshot(&app, "locks"), lock_waiter), lock_holder);
+    assert_null(locks_of(a, lock_waiter));
+    assert_null(locks_of(a, lock_holder));
+    assert_null(locks_of(a, by));
+
+    collector_more(&app, "activity", true);
+    run_activity_once_more(&app);
+    a = collectors_snapshot(&app, "activity");
+    const char *l = locks_of(a, by);
+    assert_non_null(l);
+    assert_non_null(strstr(l, "collectors_bystander"));
+    l = locks_of(a, lock_waiter);
+    assert_non_null(l);
+    assert_non_null(strstr(l, "collectors_lock_wait2"));
+    l = locks_of(a, lock_holder);
+    assert_non_null(l);
+    assert_non_null(strstr(l, "AccessExclusiveLock"));
+    assert_int_equal(row_blocked_by(collectors_snapshot(&app, "locks"), lock_waiter), lock_holder);
+
+    collector_more(&app, "activity", false);
+    run_activity_once_more(&app);
+    assert_null(locks_of(collectors_snapshot(&app, "activity"), by));
+    stop_app(&app, &cfg);
+
+    PQclear(PQexec(holder, "ROLLBACK"));
+    while ((r = PQgetResult(waiter)))
+        PQclear(r);
+    PQclear(PQexec(waiter, "ROLLBACK"));
+    PQclear(PQexec(bystander, "ROLLBACK"));
+    PQclear(PQexec(holder, "DROP TABLE collectors_lock_wait2, collectors_bystander"));
+    PQfinish(bystander);
+    PQfinish(waiter);
+    PQfinish(holder);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -350,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_a_ticking_engine_shows_the_host_at_once_and_its_cpu_next),
         cmocka_unit_test(test_a_collector_waiting_for_another_runs_when_that_one_publishes),
         cmocka_unit_test(test_one_run_of_the_activity_statement_feeds_the_locks),
+        cmocka_unit_test(test_sessions_locks_are_read_only_when_asked),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -527,6 +527,43 @@ static void test_named_query_goes_where_it_is_prepared(void **state)
     close_server(&s);
 }
 
+/* A monitoring query that finds every session busy waits a moment for one
+ * rather than opening another at once (issue 14: a new session's start and
+ * first plans cost the server more than a minute of refreshes); one that
+ * waits longer does get a new session. */
+static void test_named_query_waits_for_a_busy_session_before_the_pool_grows(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer shortly, next, slow, stuck;
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 2);
+    struct pgpool_stats before, after;
+    pgpool_stats(pool, &before);
+    const char *pid_after = "SELECT pg_catalog.pg_backend_pid()::text FROM pg_catalog.pg_sleep(0.1)";
+    send_named(pool, "test_wait_busy", pid_after, 0, &shortly);
+    bool never = false;
+    run_until(&never, 0.03);
+    send_named(pool, "test_wait_next", "SELECT pg_catalog.pg_backend_pid()::text", 0, &next);
+    assert_true(run_until(&next.done, 10));
+    assert_true(shortly.done);
+    assert_string_equal(next.error, "");
+    assert_string_equal(next.value, shortly.value);
+    pgpool_stats(pool, &after);
+    assert_int_equal(after.connects, before.connects);
+    /* Busy for seconds: the pool grows, and the query does not wait for it. */
+    send_named(pool, "test_wait_slow", "SELECT 'slept' FROM pg_catalog.pg_sleep(3)", 0, &slow);
+    run_until(&never, 0.03);
+    send_named(pool, "test_wait_next", "SELECT pg_catalog.pg_backend_pid()::text", 0, &stuck);
+    assert_true(run_until(&stuck.done, 10));
+    assert_false(slow.done);
+    assert_string_equal(stuck.error, "");
+    pgpool_stats(pool, &after);
+    assert_int_equal(after.connects, before.connects + 1);
+    assert_true(run_until(&slow.done, 10));
+    close_server(&s);
+}
+
 /* An error in a pipeline fails its own query only: the ones before and
  * after it answer (a Sync per query). */
 static void test_failed_statement_fails_only_its_query(void **state)
@@ -658,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_named_queries_of_a_turn_go_out_as_one_pipeline),
         cmocka_unit_test(test_named_query_is_prepared_once_per_session),
         cmocka_unit_test(test_named_query_goes_where_it_is_prepared),
+        cmocka_unit_test(test_named_query_waits_for_a_busy_session_before_the_pool_grows),
         cmocka_unit_test(test_failed_statement_fails_only_its_query),
         cmocka_unit_test(test_timeout_in_a_pipeline_fails_only_that_query),
         cmocka_unit_test(test_reconnect_prepares_again),

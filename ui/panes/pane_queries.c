@@ -11,6 +11,7 @@
 #include "subjects/queries.h"
 #include "base/sanitize.h"
 #include "draw.h"
+#include "overlay.h"
 #include "table.h"
 #include "ui.h"
 #include "base/xalloc.h"
@@ -215,10 +216,13 @@ static void add_statement_lines(struct ui *ui, char ***lines, int *n, int *cap, 
 }
 
 /* The session's transaction and query ages, its progress and its locks
- * (the activity query's progress_* and locks). */
-static void add_session_lines(char ***lines, int *n, int *cap, const struct snapshot *s, int row)
+ * (the activity query's progress_* and locks).  A refresh does not read
+ * the sessions' locks (issue 14): they are asked for now, and the details
+ * are made again when they come. */
+static void add_session_lines(struct ui *ui, char ***lines, int *n, int *cap, const struct snapshot *s, int row)
 {
-    json_t *locks = json_loads(snapshot_text(s, row, "locks"), 0, NULL);
+    const char *text = snapshot_get(s, row, "locks");
+    json_t *locks = json_loads(text ? text : "[]", 0, NULL);
     size_t nl = json_array_size(locks);
     if (*n + 6 + (int)nl >= *cap) {
         *cap = *cap * 2 + 6 + (int)nl;
@@ -250,7 +254,12 @@ static void add_session_lines(char ***lines, int *n, int *cap, const struct snap
                                      mode ? mode : "?", text);
         free(text);
     }
-    if (!held && !waits)
+    if (!text && !ui->app->fed) {
+        overlay_details_wait(ui, "activity");
+        (*lines)[(*n)++] = xasprintf("%-18s %s", "locks", "reading...");
+    } else if (!text)
+        (*lines)[(*n)++] = xasprintf("%-18s %s", "locks", "not in the agent's snapshot");
+    else if (!held && !waits)
         (*lines)[(*n)++] = xasprintf("%-18s %s", "locks", "none besides its own transaction");
     json_decref(locks);
 }
@@ -288,7 +297,7 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
         lines[(*n)++] = xasprintf("%-18s %s", s->columns[c], buf);
     }
     if (p->mode == 0) {
-        add_session_lines(&lines, n, &cap, s, row);
+        add_session_lines(ui, &lines, n, &cap, s, row);
         add_statement_lines(ui, &lines, n, &cap, s, row);
         add_host_lines(ui, &lines, n, &cap, snapshot_get(s, row, "pid"));
     }
