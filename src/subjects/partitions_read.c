@@ -43,6 +43,9 @@
 /* The state file is read whole; more than this is not one pgdeck wrote
  * for a database it can show. */
 #define PARTITIONS_SAVED_MAX (256u << 20)
+/* Another server's file (or this one's before a restart) is removed when
+ * it has not been written for a week. */
+#define PARTITIONS_SAVED_KEEP (7 * 86400.0)
 
 struct partitions_state {
     bool             valid;     /* sigs and trees describe `current` */
@@ -226,7 +229,8 @@ static void save(const struct partitions_state *st, const struct snapshot *rows)
         .trees = trees, .ntrees = st->ntrees, .rows = (struct snapshot *)rows,
     };
     char err[512];
-    statefile_write(path, save_write, &saved, err, sizeof err);
+    if (statefile_write(path, save_write, &saved, err, sizeof err) == 0)
+        partitions_saved_prune(path, PARTITIONS_SAVED_KEEP);
     free(trees);
     free(path);
 }

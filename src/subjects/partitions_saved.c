@@ -12,12 +12,16 @@
  *   rows N\n     then N rows of one cell a column:  -\n (NULL) or LEN\n BYTES\n
  *   end\n
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "subjects/partitions_saved.h"
 #include "base/statefile.h"
@@ -257,4 +261,34 @@ char *partitions_saved_path(const char *server)
     char name[64], err[256];
     snprintf(name, sizeof name, "partitions/%016llx", (unsigned long long)h);
     return statefile_path(name, err, sizeof err);
+}
+
+void partitions_saved_prune(const char *path, double max_age)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (!slash) {
+        free(dir);
+        return;
+    }
+    *slash = '\0';
+    DIR *d = opendir(dir);
+    if (!d) {
+        free(dir);
+        return;
+    }
+    time_t now = time(NULL);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *file = xasprintf("%s/%s", dir, e->d_name);
+        struct stat st;
+        if (strcmp(file, path) != 0 && lstat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+            st.st_uid == geteuid() && difftime(now, st.st_mtime) > max_age)
+            unlink(file);
+        free(file);
+    }
+    closedir(d);
+    free(dir);
 }

@@ -52,4 +52,9 @@ void partitions_saved_free(struct partitions_saved *saved);
  * state directory. */
 char *partitions_saved_path(const char *server);
 
+/* Remove the other files of `path`'s directory (other servers, a server
+ * restarted: its id changed) not written for `max_age` seconds, so that
+ * they do not pile up. */
+void  partitions_saved_prune(const char *path, double max_age);
+
 #endif
