@@ -474,7 +474,8 @@ static char *pane_title(struct ui *ui, struct pane *p)
  *   - the collectors of its subject and of the subjects it `reads`
  *     (pane_class): each one's change count (collector.h: a run that
  *     brings the same data keeps the count) and its stale mark;
- *   - its title (data age, stale time, why a run failed, filter, zoom);
+ *   - its title (data age, stale time, why a run failed, filter, zoom):
+ *     a title that alone changed redraws only the box around the pane;
  *   - where it is and its size, focus, table, selection, scroll, sort and
  *     filter;
  *   - state no collector publishes, through the class's `inputs` hook.
@@ -496,14 +497,16 @@ static unsigned long mix_subject(const struct ui *ui, unsigned long h, const str
     return h;
 }
 
-static unsigned long pane_inputs(struct ui *ui, struct pane *p, const char *title)
+/* Everything but the title: a title that alone changed (a viewer's
+ * "2.0s old" every second) redraws the frame around the pane, not the
+ * pane. */
+static unsigned long pane_body_inputs(struct ui *ui, struct pane *p)
 {
     const struct table_state *st = &p->table;
     unsigned long h = 14695981039346656037UL;
     h = mix_subject(ui, h, p->subject);
     for (const char *const *r = p->cls->reads; r && *r; r++)
         h = mix_subject(ui, h, subject_find(*r));
-    h = mix_text(h, title);
     h = mix(h, (unsigned long)p->y << 48 | (unsigned long)p->x << 32 | (unsigned long)p->h << 16 | (unsigned long)p->w);
     h = mix(h, (unsigned long)(p == ui_focused(ui)) << 40 | (unsigned long)p->mode << 32 | (unsigned)st->selected);
     h = mix(h, (unsigned long)(unsigned)st->top << 32 | (unsigned)(st->sort_column + 1) << 1 | st->sort_descending);
@@ -519,15 +522,21 @@ static void draw_pane(struct ui *ui, struct pane *p)
     if (p->h < 3 || p->w < 10)
         return;
     char *title = pane_title(ui, p);
-    unsigned long inputs = pane_inputs(ui, p, title);
+    unsigned long body = pane_body_inputs(ui, p), inputs = mix_text(body, title);
+    bool focused = p == ui_focused(ui);
     if (!ui->repaint_all && p->drawn && inputs == p->drawn_inputs) {
         free(title);
         return;
     }
     p->drawn_inputs = inputs;
+    if (!ui->repaint_all && p->drawn && body == p->drawn_body) {
+        draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
+        free(title);
+        return;
+    }
+    p->drawn_body = body;
     p->drawn = true;
     p->draws++;
-    bool focused = p == ui_focused(ui);
     attrset(ATTR(THEME_NORMAL));
     for (int y = p->y; y < p->y + p->h; y++)
         mvhline(y, p->x, ' ', p->w);

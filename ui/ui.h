@@ -142,6 +142,7 @@ struct pane {
     /* The repaint rule (screen.c): what the pane was last drawn from,
      * and whether that drawing is still on stdscr. */
     unsigned long drawn_inputs;
+    unsigned long drawn_body;   /* the same without the title */
     bool          drawn;
     unsigned long draws;        /* times drawn (--stats) */
 };

@@ -303,16 +303,33 @@ int collector_send(struct collector *c, const char *sql, int nparams, const char
     return pgpool_send(pool, sql, nparams, params, 0, pg_done, c);
 }
 
+/* Whether the INFO line's key (its first `len` bytes) is one of `keep`
+ * (NULL: all are). */
+static bool info_key_kept(const char *const *keep, const char *key, size_t len)
+{
+    if (!keep)
+        return true;
+    for (; *keep; keep++) {
+        size_t n = strlen(*keep);
+        if (n && (*keep)[n - 1] == '*' ? len >= n - 1 && memcmp(key, *keep, n - 1) == 0
+                                        : len == n && memcmp(key, *keep, n) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Redis INFO is "key:value" lines in "# Section" blocks: one row with a
- * column per key, so panes and deltas read it like any other snapshot. */
-static struct snapshot *snapshot_from_info(const char *name, const char *info)
+ * column per key kept, so panes and deltas read it like any other
+ * snapshot. */
+static struct snapshot *snapshot_from_info(const char *name, const char *info, const char *const *keep)
 {
     /* Count the keys first: the table is made once with all its columns
      * (INFO has about 150), not grown a column at a time. */
     int nkeys = 0;
     for (const char *line = info; line && *line;) {
         size_t n = strcspn(line, "\r\n");
-        if (line[0] != '#' && memchr(line, ':', n))
+        const char *colon = memchr(line, ':', n);
+        if (line[0] != '#' && colon && info_key_kept(keep, line, (size_t)(colon - line)))
             nkeys++;
         line += n;
         while (*line == '\r' || *line == '\n')
@@ -324,7 +341,7 @@ static struct snapshot *snapshot_from_info(const char *name, const char *info)
     for (const char *line = info; line && *line && k < nkeys;) {
         size_t n = strcspn(line, "\r\n");
         const char *colon = memchr(line, ':', n);
-        if (line[0] != '#' && colon) {
+        if (line[0] != '#' && colon && info_key_kept(keep, line, (size_t)(colon - line))) {
             keys[k] = xstrndup(line, (size_t)(colon - line));
             values[k] = xstrndup(colon + 1, n - (size_t)(colon - line) - 1);
             k++;
@@ -371,7 +388,7 @@ static void redis_done(void *arg, const redisReply *reply, const char *error)
     else if (reply->type != REDIS_REPLY_STRING)
         s = snapshot_failed(c->def->name, "unexpected reply to INFO");
     else
-        s = snapshot_from_info(c->def->name, reply->str);
+        s = snapshot_from_info(c->def->name, reply->str, c->def->info_keys);
     collector_publish(c, s);
 }
 

@@ -44,6 +44,11 @@ struct collector_def {
     /* Fed by that collector's statement (named here): sends nothing of
      * its own; asked to run, it runs that one. */
     const char *fed_by;
+    /* Redis INFO: the keys kept as columns, NULL-ended ("db*": every key
+     * that starts so); NULL keeps them all.  INFO has about 150 keys: a
+     * snapshot of those pgdeck reads is a tenth of the work to build,
+     * compare, publish to viewers and read there. */
+    const char *const *info_keys;
     /* Optional: derive columns (rates from deltas, flags) in `now` from the
      * previous snapshot; `now` is not yet published, so it may change. */
     void (*derive)(struct app *app, struct snapshot *now, const struct snapshot *prev);

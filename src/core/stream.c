@@ -496,16 +496,21 @@ static struct snapshot *snapshot_from_json(const json_t *doc, const char *collec
             const json_t *v = json_array_get(row, c);
             if (json_is_null(v))
                 continue;
-            char at[64];
-            snprintf(at, sizeof at, "%s: rows[%zu][%zu]", where, r, c);
-            const char *text = json_is_string(v) ? string_value(v, STREAM_MAX_TEXT, at, err, errlen) : NULL;
-            if (!text) {
-                if (!json_is_string(v))
+            /* The checks of string_value, inline: a snapshot has thousands
+             * of cells, and the location is written only for an error. */
+            size_t len = json_is_string(v) ? json_string_length(v) : 0;
+            const char *text = json_is_string(v) ? json_string_value(v) : NULL;
+            if (!text || len > STREAM_MAX_TEXT || memchr(text, '\0', len)) {
+                char at[64];
+                snprintf(at, sizeof at, "%s: rows[%zu][%zu]", where, r, c);
+                if (text)
+                    string_value(v, STREAM_MAX_TEXT, at, err, errlen);
+                else
                     errbuf_set(err, errlen, "%s: expected a string or null", at);
                 snapshot_unref(s);
                 return NULL;
             }
-            s->cells[r * ncols + c] = xstrndup(text, json_string_length(v));
+            s->cells[r * ncols + c] = xstrndup(text, len);
         }
     }
     snprintf(meta->source, sizeof meta->source, "%s", source);

@@ -5,7 +5,7 @@
  * ago.
  *   database_cache   per database; series "pg_hit"
  *   table_cache      the busiest tables, busiest first
- *   redis            INFO, one row; series "redis_hit" */
+ *   redis            INFO (the keys pgdeck reads), one row; series "redis_hit" */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,6 +310,18 @@ static int perf_cache(const struct app *app, struct perfdata *out, int max)
 
 /* ---- the subject ---------------------------------------------------------------- */
 
+/* The INFO keys pgdeck reads (the derive, the pane, the alerts,
+ * OpenMetrics), and a few that say what the server is. */
+static const char *const redis_keys_read[] = {
+    "redis_version", "role", "run_id", "uptime_in_seconds",
+    "connected_clients", "blocked_clients",
+    "used_memory", "used_memory_peak", "maxmemory", "maxmemory_policy", "mem_fragmentation_ratio",
+    "total_commands_processed", "instantaneous_ops_per_sec", "rejected_connections",
+    "keyspace_hits", "keyspace_misses", "evicted_keys", "expired_keys",
+    "db*",
+    NULL
+};
+
 static const struct collector_def collectors[] = {
     /* Every 2 s: the hit ratio over the last interval is over 2 s. */
     { .name = "database_cache", .source = SERVER_PRIMARY, .query = "queries/database_cache.sql",
@@ -321,7 +333,7 @@ static const struct collector_def collectors[] = {
     { .name = "table_cache",    .source = SERVER_PRIMARY, .query = "queries/table_cache.sql",
       .cadence = 15, .derive = derive_table_cache },
     { .name = "redis",          .source = SERVER_REDIS,   .query = "INFO",
-      .derive = derive_redis },
+      .info_keys = redis_keys_read, .derive = derive_redis },
 };
 
 static const struct action_def *const actions[] = {

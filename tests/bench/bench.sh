@@ -107,8 +107,8 @@ AIMS_FILE=$OUT/aims.txt
 : > "$TABLES_FILE"
 : > "$AIMS_FILE"
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck source=tests/bench/lib.sh
+. "$ROOT/tests/bench/lib.sh"
 T0=$(now)
 say() { printf 'bench [%5s s]: %s\n' "$(since "$T0")" "$*" >&2; }
 fail() { say "ERROR: $*"; exit 1; }
@@ -189,18 +189,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-# The harness drops the caller's PG* variables; so do we, and take ours.
-for v in $(env | sed -n 's/^\(PG[A-Z0-9_]*\)=.*/\1/p'); do
-	case $v in PGDECK_BIN) ;; *) unset "$v" ;; esac
-done
-unset DATABASE_URL DATABASE_READ_REPLICA_URL PGBOUNCER_URL REDIS_URL
-PGDECK_RUN=$RUN_DIR
-export PGDECK_RUN
 say "servers in $RUN_DIR (a fresh harness: stop, start)"
-sh "$HARNESS" stop > "$OUT/harness.log" 2>&1
-sh "$HARNESS" start >> "$OUT/harness.log" 2>&1 || { tail -n 20 "$OUT/harness.log" >&2; fail "the harness did not start"; }
-# shellcheck disable=SC1090
-. "$(sh "$HARNESS" env)"
+bench_fresh_servers || fail "the harness did not start"
 PGBIN=$PGDECK_PGBIN
 SERVER_LOG=$PGDECK_LOG_DIR/primary.log
 

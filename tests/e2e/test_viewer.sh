@@ -100,6 +100,22 @@ rows_of() {	# TMUX_NAME: the partitions and views lines of the test's schema
 check_eq "viewer 1 shows the same partitions and views as the direct console" "$(rows_of direct)" "$(rows_of v1)"
 check_eq "viewer 2 too" "$(rows_of direct)" "$(rows_of v2)"
 
+# A viewer's pane titles say how old the data is: a title that changes
+# every second while the views' data does not (the agent reads them every
+# 10 s).  Those frames redraw the title, not the pane (the repaint rule,
+# ui/screen.c): a third viewer left alone for 8 s draws its views pane
+# far fewer times than it draws frames (--stats, written at its exit).
+viewer v3 "$VURL" --name "$A" --stats "$TMP/v3.stats"
+check "viewer 3 shows the views pane's age" tmux_wait_for v3 "5 Views [0-9.]+s old" 10
+sleep 8
+tmux_keys v3 q
+tmux_wait_exit v3 10 >/dev/null
+frames=$(awk '$1 == "frames" { print $2 }' "$TMP/v3.stats" 2>/dev/null)
+views=$(awk '$1 == "pane" && $2 == "views" { print $4 }' "$TMP/v3.stats" 2>/dev/null)
+diag "$(grep -E '^(frames|pane) ' "$TMP/v3.stats" 2>/dev/null)"
+check "viewer 3: the views pane was not drawn again for its age ($views draws, $frames frames)" \
+	test "${views:-999999}" -le $((${frames:-0} - 5))
+
 # The agent holds its sessions (application_name pgdeck); the viewers none.
 sessions() {
 	psql_q "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgdeck%' AND datname = '$DB'" "$ADB"
