@@ -257,35 +257,49 @@ const char *draw_as_of(char *buf, size_t len, double as_of)
     return buf;
 }
 
-void draw_box(struct ui *ui, WINDOW *w, int y, int x, int h, int width, const char *title, bool focused)
+void draw_box_top(struct ui *ui, WINDOW *w, int y, int x, int lines, int width, const char *title, bool focused)
 {
-    if (h < 2 || width < 4)
+    if (width < 4)
         return;
     wattrset(w, ATTR(focused ? THEME_BORDER_FOCUSED : THEME_BORDER));
     if (ui->ascii) {
         mvwaddch(w, y, x, '+');
         mvwhline(w, y, x + 1, '-', width - 2);
         mvwaddch(w, y, x + width - 1, '+');
-        mvwvline(w, y + 1, x, '|', h - 2);
-        mvwvline(w, y + 1, x + width - 1, '|', h - 2);
-        mvwaddch(w, y + h - 1, x, '+');
-        mvwhline(w, y + h - 1, x + 1, '-', width - 2);
-        mvwaddch(w, y + h - 1, x + width - 1, '+');
+        if (lines > 0) {
+            mvwvline(w, y + 1, x, '|', lines);
+            mvwvline(w, y + 1, x + width - 1, '|', lines);
+        }
     } else {
         mvwaddch(w, y, x, ACS_ULCORNER);
         mvwhline(w, y, x + 1, ACS_HLINE, width - 2);
         mvwaddch(w, y, x + width - 1, ACS_URCORNER);
-        mvwvline(w, y + 1, x, ACS_VLINE, h - 2);
-        mvwvline(w, y + 1, x + width - 1, ACS_VLINE, h - 2);
-        mvwaddch(w, y + h - 1, x, ACS_LLCORNER);
-        mvwhline(w, y + h - 1, x + 1, ACS_HLINE, width - 2);
-        mvwaddch(w, y + h - 1, x + width - 1, ACS_LRCORNER);
+        if (lines > 0) {
+            mvwvline(w, y + 1, x, ACS_VLINE, lines);
+            mvwvline(w, y + 1, x + width - 1, ACS_VLINE, lines);
+        }
     }
     if (title) {
         wattrset(w, ATTR(focused ? THEME_PANE_TITLE_FOCUSED : THEME_PANE_TITLE));
         mvwaddch(w, y, x + 1, ' ');
-        int used = draw_text_marked(ui, w, y, x + 2, width - 5, title);
+        draw_text_marked(ui, w, y, x + 2, width - 5, title);
         waddch(w, ' ');
-        (void)used;
+    }
+}
+
+void draw_box(struct ui *ui, WINDOW *w, int y, int x, int h, int width, const char *title, bool focused)
+{
+    if (h < 2 || width < 4)
+        return;
+    draw_box_top(ui, w, y, x, h - 2, width, title, focused);
+    wattrset(w, ATTR(focused ? THEME_BORDER_FOCUSED : THEME_BORDER));
+    if (ui->ascii) {
+        mvwaddch(w, y + h - 1, x, '+');
+        mvwhline(w, y + h - 1, x + 1, '-', width - 2);
+        mvwaddch(w, y + h - 1, x + width - 1, '+');
+    } else {
+        mvwaddch(w, y + h - 1, x, ACS_LLCORNER);
+        mvwhline(w, y + h - 1, x + 1, ACS_HLINE, width - 2);
+        mvwaddch(w, y + h - 1, x + width - 1, ACS_LRCORNER);
     }
 }

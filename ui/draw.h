@@ -46,6 +46,10 @@ void draw_restyle(WINDOW *w, int y, int x, int width, enum theme_element e);
  * as_of is 0 (fresh). */
 const char *draw_as_of(char *buf, size_t len, double as_of);
 /* Draw a box with a title; focused panes use the focused border element. */
+/* The top line of a box (with its title) and the sides of the `lines`
+ * lines below it: what a pane drawn again in the same place redraws of
+ * its box, so that curses looks again only at the lines it cleared. */
+void draw_box_top(struct ui *ui, WINDOW *w, int y, int x, int lines, int width, const char *title, bool focused);
 void draw_box(struct ui *ui, WINDOW *w, int y, int x, int h, int width, const char *title, bool focused);
 
 #endif

@@ -403,6 +403,7 @@ void keymap_stats(struct ui *ui)
         return;
     }
     fprintf(f, "frames %lu\n", ui->frames);
+    fprintf(f, "layout_moves %lu\n", ui->layout_moves);
     fprintf(f, "frame_last_ms %.3f\n", ui->frame_time * 1000);
     fprintf(f, "frame_max_ms %.3f\n", ui->frame_max * 1000);
     if (ui->frames) {
@@ -419,9 +420,11 @@ void keymap_stats(struct ui *ui)
         fprintf(f, "first_complete_frame_ms %.1f\n", (ui->first_frame_at - ui->started_at) * 1000);
     stream_feed_stats(ui->app->feed, f);
     /* How often each pane was drawn (the repaint rule, screen.c): a pane
-     * whose inputs did not change is left as it is. */
+     * whose inputs did not change is left as it is; and of its table's
+     * lines, how many were drawn and how many left as they were. */
     for (int i = 0; i < ui->npanes; i++)
-        fprintf(f, "pane %s draws %lu\n", ui->panes[i].subject->name, ui->panes[i].draws);
+        fprintf(f, "pane %s draws %lu lines_drawn %lu lines_kept %lu\n", ui->panes[i].subject->name,
+                ui->panes[i].draws, ui->panes[i].lines_drawn, ui->panes[i].lines_kept);
     for (int i = 0; i < ui->app->ncollectors; i++) {
         const struct collector *c = &ui->app->collectors[i];
         fprintf(f, "collector %s runs %lu failures %lu mean_ms %.3f max_ms %.3f cadence_s %.1f\n",

@@ -183,6 +183,30 @@ static int pane_want(struct ui *ui, struct pane *p)
     return lines;
 }
 
+/* True when the places in r cover every cell the panes cover now. */
+static bool layout_covers(const struct ui *ui, const struct layout_rect *r)
+{
+    if (ui->rows <= 0 || ui->cols <= 0)
+        return false;
+    unsigned char *cell = xcalloc((size_t)ui->rows * (size_t)ui->cols, 1);
+    for (int i = 0; i < ui->npanes; i++)
+        for (int y = r[i].y; r[i].h > 0 && y < r[i].y + r[i].h && y < ui->rows; y++)
+            for (int x = r[i].x; y >= 0 && x < r[i].x + r[i].w && x < ui->cols; x++)
+                if (x >= 0)
+                    cell[(size_t)y * (size_t)ui->cols + (size_t)x] = 1;
+    bool covered = true;
+    for (int i = 0; covered && i < ui->npanes; i++) {
+        const struct pane *p = &ui->panes[i];
+        for (int y = p->y; covered && p->h > 0 && y < p->y + p->h; y++)
+            for (int x = p->x; covered && x < p->x + p->w; x++)
+                if (y < 0 || y >= ui->rows || x < 0 || x >= ui->cols ||
+                    !cell[(size_t)y * (size_t)ui->cols + (size_t)x])
+                    covered = false;
+    }
+    free(cell);
+    return covered;
+}
+
 /* Place the panes (layout.c): by what each has to show, from the last
  * layout (its hysteresis), for the screen's size, focus and zoom. */
 static void layout(struct ui *ui)
@@ -194,12 +218,24 @@ static void layout(struct ui *ui)
     struct layout_request rq = { .n = ui->npanes, .want = want, .focus = ui->focus, .zoom = ui->zoomed,
                                  .rows = ui->rows, .cols = ui->cols, .previous = ui->layout };
     ui->tabbed = layout_panes(&rq, r) == LAYOUT_TABS;
+    bool moved = false;
     for (int i = 0; i < ui->npanes; i++) {
         struct pane *p = &ui->panes[i];
-        /* A pane moved or resized: every pane is drawn again (the repaint
-         * rule), so no cell of the old layout is left behind. */
         if (p->y != r[i].y || p->x != r[i].x || p->h != r[i].h || p->w != r[i].w)
-            ui->repaint_all = true;
+            moved = true;
+    }
+    /* A pane moved or resized is drawn again, whole, from its place in
+     * its inputs (the repaint rule); the others stay as they are (under
+     * pgbench the panes' heights follow the lock waiters, and drawing
+     * every pane for it was a third of the frames).  Only when the new
+     * places leave a cell of the old ones uncovered is everything drawn,
+     * so that nothing of the old layout is left behind. */
+    if (moved && ui->layout)
+        ui->layout_moves++;
+    if (moved && !ui->repaint_all && !layout_covers(ui, r))
+        ui->repaint_all = true;
+    for (int i = 0; i < ui->npanes; i++) {
+        struct pane *p = &ui->panes[i];
         p->y = r[i].y;
         p->x = r[i].x;
         p->h = r[i].h;
@@ -528,33 +564,61 @@ static void draw_pane(struct ui *ui, struct pane *p)
         free(title);
         return;
     }
+    /* Its cells on stdscr are those of its last draw, in the same place:
+     * only the box and the header are cleared, and the table leaves alone
+     * the lines that would be drawn the same (table.c). */
+    bool kept = !ui->repaint_all && p->drawn && p->drawn_y == p->y && p->drawn_x == p->x &&
+                p->drawn_h == p->h && p->drawn_w == p->w;
     p->drawn_inputs = inputs;
     if (!ui->repaint_all && p->drawn && body == p->drawn_body) {
-        draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
+        /* The same place (in the body's inputs): the title's line alone. */
+        draw_box_top(ui, stdscr, p->y, p->x, 0, p->w, title, focused);
         free(title);
         return;
     }
     p->drawn_body = body;
     p->drawn = true;
+    p->drawn_y = p->y;
+    p->drawn_x = p->x;
+    p->drawn_h = p->h;
+    p->drawn_w = p->w;
     p->draws++;
-    attrset(ATTR(THEME_NORMAL));
-    for (int y = p->y; y < p->y + p->h; y++)
-        mvhline(y, p->x, ' ', p->w);
-    draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
-    free(title);
-    int y = p->y + 1, x = p->x + 1, h = p->h - 2, w = p->w - 2;
-    if (p->cls->draw_header) {
-        /* A header that can use more lines says how many as it draws
-         * (header_want); a one-line header is one. */
-        p->header_want = -1;
-        int used = p->cls->draw_header(ui, p, stdscr, y, x, w, h);
-        if (p->header_want < 0)
-            p->header_want = used > 1 ? used : 1;
+    for (int pass = 0; pass < 2; pass++) {
+        attrset(ATTR(THEME_NORMAL));
+        int clear_h = kept ? 1 + p->header_drawn : p->h;
+        for (int y = p->y; y < p->y + clear_h && y < p->y + p->h; y++)
+            mvhline(y, p->x, ' ', p->w);
+        if (kept)
+            draw_box_top(ui, stdscr, p->y, p->x, p->header_drawn < p->h - 2 ? p->header_drawn : p->h - 2, p->w,
+                         title, focused);
+        else
+            draw_box(ui, stdscr, p->y, p->x, p->h, p->w, title, focused);
+        int y = p->y + 1, x = p->x + 1, h = p->h - 2, w = p->w - 2;
+        int used = 0;
+        if (p->cls->draw_header) {
+            /* A header that can use more lines says how many as it draws
+             * (header_want); a one-line header is one. */
+            p->header_want = -1;
+            used = p->cls->draw_header(ui, p, stdscr, y, x, w, h);
+            if (p->header_want < 0)
+                p->header_want = used > 1 ? used : 1;
+        }
+        /* A header of another height than last time moves the table:
+         * draw the whole pane again, from a cleared area. */
+        if (kept && used != p->header_drawn) {
+            p->header_drawn = used;
+            kept = false;
+            continue;
+        }
+        p->header_drawn = used;
         y += used;
         h -= used;
+        p->table.kept = kept;
+        if (h > 0)
+            table_draw(ui, p, stdscr, y, x, h, w);
+        break;
     }
-    if (h > 0)
-        table_draw(ui, p, stdscr, y, x, h, w);
+    free(title);
 }
 
 /* An alert's text is whole (a reason, every name in it): cut here, to

@@ -221,6 +221,63 @@ void table_select(struct ui *ui, struct pane *p, int index)
     remember_key(p);
 }
 
+/* ---- lines drawn as they were are left alone (struct table_state) ---- */
+
+static void lines_forget(struct table_state *st)
+{
+    for (int i = 0; i < st->nlines; i++) {
+        free(st->lines[i]);
+        st->lines[i] = NULL;
+    }
+}
+
+/* Start a draw of `n` lines at y, x, width with these columns: the lines
+ * remembered stay only if the area is as it was left. */
+static void lines_begin(struct table_state *st, int n, int y, int x, int width, unsigned columns)
+{
+    if (!st->kept || st->lines_y != y || st->lines_x != x || st->lines_w != width || st->lines_columns != columns)
+        lines_forget(st);
+    if (n > st->nlines) {
+        st->lines = xrealloc(st->lines, (size_t)n * sizeof *st->lines);
+        for (int i = st->nlines; i < n; i++)
+            st->lines[i] = NULL;
+        st->nlines = n;
+    }
+    st->lines_y = y;
+    st->lines_x = x;
+    st->lines_w = width;
+    st->lines_columns = columns;
+}
+
+/* True when line i is to be drawn with `text` (then remembered); false
+ * when it is on the screen as it would be drawn. */
+static bool line_draw(struct pane *p, int i, const char *text)
+{
+    struct table_state *st = &p->table;
+    if (st->lines[i] && strcmp(st->lines[i], text) == 0) {
+        p->lines_kept++;
+        return false;
+    }
+    free(st->lines[i]);
+    st->lines[i] = xstrdup(text);
+    p->lines_drawn++;
+    return true;
+}
+
+/* A table that shows a message instead of rows: its area is cleared and
+ * nothing is remembered. */
+static void table_message(struct ui *ui, struct table_state *st, WINDOW *w, int y, int x, int h, int width,
+                          const char *text)
+{
+    lines_forget(st);
+    wattrset(w, ATTR(THEME_NORMAL));
+    if (st->kept)
+        for (int i = 0; i < h; i++)
+            mvwhline(w, y + i, x, ' ', width);
+    wattrset(w, ATTR(THEME_DIM));
+    draw_text(ui, w, y, x, width, text);
+}
+
 void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, int width)
 {
     const struct table_def *t = table_of(p);
@@ -232,13 +289,11 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
     bool stale = collectors_stale_as_of(ui->app, t->collector) > 0;
     bool focused = &ui->panes[ui->focus] == p;
     if (!s) {
-        wattrset(w, ATTR(THEME_DIM));
-        draw_text(ui, w, y, x, width, "waiting for data...");
+        table_message(ui, &p->table, w, y, x, h, width, "waiting for data...");
         return;
     }
     if (s->error) {
-        wattrset(w, ATTR(THEME_DIM));
-        draw_text(ui, w, y, x, width, s->error);
+        table_message(ui, &p->table, w, y, x, h, width, s->error);
         return;
     }
     table_order(ui, p, s);
@@ -278,23 +333,47 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
         if (widths[c])
             st->columns_shown |= 1u << c;
 
+    /* Each shown column's place in the snapshot, looked up once per draw
+     * rather than by name for every cell. */
+    int cols[32];
+    for (int c = 0; c < n; c++)
+        cols[c] = widths[c] ? snapshot_column(s, t->columns[c].field) : -1;
+
+    int rows = h - 1;
+    lines_begin(st, h, y, x, width, st->columns_shown);
+    /* A line is its attribute and its cells' texts, as drawn: the widths
+     * are the same for every line (lines_begin). */
+    char line[4096];
+    size_t used_line;
+
     /* Header, with the sort column marked. */
-    wattrset(w, ATTR(THEME_HEADER));
-    mvwhline(w, y, x, ' ', width);
-    int cx = x;
+    used_line = (size_t)snprintf(line, sizeof line, "%d\x1f", ui->ascii);
     for (int c = 0; c < n; c++) {
         if (!widths[c])
             continue;
-        char title[64];
         const char *mark = "";
         if (c == st->sort_column)
             mark = st->sort_descending ? (ui->ascii ? "v" : "\xe2\x96\xbe") : (ui->ascii ? "^" : "\xe2\x96\xb4");
-        snprintf(title, sizeof title, "%s%s", t->columns[c].title, mark);
-        draw_cell(ui, w, y, cx, widths[c], title, t->columns[c].right);
-        cx += widths[c] + 1;
+        if (used_line < sizeof line)
+            used_line += (size_t)snprintf(line + used_line, sizeof line - used_line, "%s%s\x1f", t->columns[c].title, mark);
+    }
+    int cx = x;
+    if (used_line >= sizeof line || line_draw(p, 0, line)) {
+        wattrset(w, ATTR(THEME_HEADER));
+        mvwhline(w, y, x, ' ', width);
+        for (int c = 0; c < n; c++) {
+            if (!widths[c])
+                continue;
+            char title[64];
+            const char *mark = "";
+            if (c == st->sort_column)
+                mark = st->sort_descending ? (ui->ascii ? "v" : "\xe2\x96\xbe") : (ui->ascii ? "^" : "\xe2\x96\xb4");
+            snprintf(title, sizeof title, "%s%s", t->columns[c].title, mark);
+            draw_cell(ui, w, y, cx, widths[c], title, t->columns[c].right);
+            cx += widths[c] + 1;
+        }
     }
 
-    int rows = h - 1;
     st->page = rows > 0 ? rows : 1;
     if (st->selected < st->top)
         st->top = st->selected;
@@ -309,8 +388,15 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
         int vi = st->top + i;
         int ry = y + 1 + i;
         if (vi >= st->norder) {
-            wattrset(w, ATTR(THEME_ROW));
-            mvwhline(w, ry, x, ' ', width);
+            /* The first line of an empty table says "none" (below). */
+            if (line_draw(p, 1 + i, st->norder == 0 && i == 0 ? (st->filter ? "\x1fno match" : "\x1fnone") : "\x1f")) {
+                wattrset(w, ATTR(THEME_ROW));
+                mvwhline(w, ry, x, ' ', width);
+                if (st->norder == 0 && i == 0) {
+                    wattrset(w, ATTR(THEME_DIM));
+                    draw_text(ui, w, ry, x, width, st->filter ? "no rows match the filter" : "none");
+                }
+            }
             continue;
         }
         int row = st->order[vi];
@@ -324,21 +410,33 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
             a = ATTR(focused ? THEME_SELECTED : THEME_SELECTED_UNFOCUSED);
         else
             a = ATTR(e);
+        /* The cells' texts first: a line the same as on the screen is
+         * not drawn again. */
+        char cells[32][512];
+        used_line = (size_t)snprintf(line, sizeof line, "%lx\x1f", (unsigned long)a);
+        for (int c = 0; c < n; c++) {
+            if (!widths[c])
+                continue;
+            format_value(cells[c], sizeof cells[c], snapshot_cell(s, row, cols[c]), t->columns[c].format);
+            if (used_line < sizeof line)
+                used_line += (size_t)snprintf(line + used_line, sizeof line - used_line, "%s\x1f", cells[c]);
+        }
+        if (used_line < sizeof line && !line_draw(p, 1 + i, line))
+            continue;
+        if (used_line >= sizeof line) {
+            free(st->lines[1 + i]);
+            st->lines[1 + i] = NULL;
+            p->lines_drawn++;
+        }
         wattrset(w, a);
         mvwhline(w, ry, x, ' ', width);
         cx = x;
         for (int c = 0; c < n; c++) {
             if (!widths[c])
                 continue;
-            char buf[512];
-            format_value(buf, sizeof buf, snapshot_get(s, row, t->columns[c].field), t->columns[c].format);
-            draw_cell(ui, w, ry, cx, widths[c], buf, t->columns[c].right);
+            draw_cell(ui, w, ry, cx, widths[c], cells[c], t->columns[c].right);
             cx += widths[c] + 1;
         }
-    }
-    if (st->norder == 0 && rows > 0) {
-        wattrset(w, ATTR(THEME_DIM));
-        draw_text(ui, w, y + 1, x, width, st->filter ? "no rows match the filter" : "none");
     }
     remember_key(p);
 }
@@ -456,6 +554,8 @@ void table_state_free(struct table_state *t)
     free(t->order);
     free(t->selected_key);
     snapshot_unref(t->shown);
+    lines_forget(t);
+    free(t->lines);
     memset(t, 0, sizeof *t);
 }
 

@@ -93,6 +93,17 @@ struct table_state {
     int   counted_mode;
     int   counted_rows;
     unsigned columns_shown; /* bit c: column c was drawn (< and > skip the others) */
+    /* What each line of the table was last drawn with (the column titles,
+     * then the rows: attribute and cell texts), so that a line that would
+     * be drawn the same is left alone: filling in cells was most of a
+     * frame's instructions, and curses sends nothing for a line left as
+     * it was.  Used only while `kept` (set by draw_pane: the table's
+     * cells on stdscr are still those of its last draw, same place). */
+    bool     kept;
+    char   **lines;             /* nlines; NULL: draw that line */
+    int      nlines;
+    int      lines_y, lines_x, lines_w;
+    unsigned lines_columns;     /* columns_shown when they were drawn */
 };
 
 /* How a subject is drawn.  The class in ui/panes/pane_<subject>.c is
@@ -144,7 +155,11 @@ struct pane {
     unsigned long drawn_inputs;
     unsigned long drawn_body;   /* the same without the title */
     bool          drawn;
+    int           drawn_y, drawn_x, drawn_h, drawn_w; /* where it was drawn */
+    int           header_drawn; /* lines its header used then */
     unsigned long draws;        /* times drawn (--stats) */
+    /* Its table's lines drawn and lines left as they were (--stats). */
+    unsigned long lines_drawn, lines_kept;
 };
 
 /* Overlays, drawn above the panes; one at a time. */
@@ -232,6 +247,7 @@ struct ui {
      * frames % UI_FRAME_RECENT: --stats reports their median. */
     float        frame_recent[UI_FRAME_RECENT];
     unsigned long frames;
+    unsigned long layout_moves; /* frames whose layout moved a pane (--stats) */
     double       first_frame_at;    /* monotonic, 0 until drawn */
     double       started_at;
     /* A viewer turned to the fleet or another agent (APP_CHANGED_VIEW):

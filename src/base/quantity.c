@@ -150,3 +150,36 @@ char *quantity_percent(char *buf, size_t len, double percent)
     snprintf(buf, len, "%.1f%%", v);
     return buf;
 }
+
+char *quantity_fixed(char *buf, size_t len, double v, int decimals)
+{
+    static const double scale[10] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+    double scaled = decimals >= 0 && decimals <= 9 ? fabs(v) * scale[decimals] : INFINITY;
+    /* Below 1e9 the product is within 1e-6 of the exact one, so away from
+     * a tie it rounds the way printf's exact expansion does. */
+    double whole = floor(scaled), frac = scaled - whole;
+    if (!(scaled < 1e9) || fabs(frac - 0.5) < 1e-6 || len < 32) {
+        snprintf(buf, len, "%.*f", decimals, v);
+        return buf;
+    }
+    unsigned long long n = (unsigned long long)whole + (frac > 0.5);
+    char digits[32];
+    int k = 0;
+    do {
+        digits[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n || k <= decimals);
+    char *p = buf;
+    /* printf keeps the sign of a negative value that rounds to zero. */
+    if (signbit(v))
+        *p++ = '-';
+    while (k > decimals)
+        *p++ = digits[--k];
+    if (decimals > 0) {
+        *p++ = '.';
+        while (k > 0)
+            *p++ = digits[--k];
+    }
+    *p = '\0';
+    return buf;
+}

@@ -4,6 +4,7 @@
 
 #include "core/app.h"
 #include "core/collector.h"
+#include "base/quantity.h"
 #include "core/host_job.h"
 #include "base/clock.h"
 
@@ -61,6 +62,5 @@ void host_set_number(struct snapshot *s, int row, const char *column, double v, 
         return;
     }
     char buf[64];
-    snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    snapshot_set(s, row, column, buf);
+    snapshot_set(s, row, column, quantity_fixed(buf, sizeof buf, v, decimals));
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/quantity.h"
 #include "core/snapshot.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
@@ -300,7 +301,7 @@ void snapshot_set_number(struct snapshot *s, int row, const char *column, double
     if (isinf(v))
         snprintf(buf, sizeof buf, "%s", v > 0 ? "Infinity" : "-Infinity");
     else
-        snprintf(buf, sizeof buf, "%.*f", decimals, v);
+        quantity_fixed(buf, sizeof buf, v, decimals);
     snapshot_set(s, row, column, buf);
 }
 

@@ -384,10 +384,11 @@ static uint64_t fnv1a(const char *s, uint64_t h)
 /* The statement's name in this session: its own name and a hash of its
  * text, so that a text that changes (the schema of pg_stat_statements
  * looked up again) is another statement, never the old plan. */
-static void statement_name(const struct query *q, char *buf, size_t len)
+static void statement_name(struct query *q, char *buf, size_t len)
 {
-    snprintf(buf, len, "pgdeck_%.30s_%016llx", q->stmt,
-             (unsigned long long)fnv1a(q->sql, 1469598103934665603ULL));
+    if (!q->sql_hash)
+        q->sql_hash = fnv1a(q->sql, 1469598103934665603ULL);
+    snprintf(buf, len, "pgdeck_%.30s_%016llx", q->stmt, (unsigned long long)q->sql_hash);
 }
 
 static bool is_prepared(const struct pgconn *c, const char *name)
@@ -399,15 +400,22 @@ static bool is_prepared(const struct pgconn *c, const char *name)
     return false;
 }
 
-int pgconn_prepared_among(const struct pgconn *c, const struct query *q, int max)
+int pgconn_prepared_among(const struct pgconn *c, struct query *q, int max)
 {
     int n = 0;
-    char name[64];
     for (int i = 0; q && i < max; q = q->next, i++) {
         if (!q->stmt)
             continue;
-        statement_name(q, name, sizeof name);
-        n += is_prepared(c, name);
+        if (!q->name_hash) {
+            char name[80];
+            statement_name(q, name, sizeof name);
+            q->name_hash = fnv1a(name, 1469598103934665603ULL);
+        }
+        for (int k = 0; k < c->nprepared; k++)
+            if (c->prepared[k] == q->name_hash) {
+                n++;
+                break;
+            }
     }
     return n;
 }

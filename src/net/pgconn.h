@@ -79,7 +79,7 @@ int  pgconn_submit_from(struct pgconn *c, struct query_queue *from, int max);
 /* How many of the first `max` queries from `q` on (named ones) this
  * session has already prepared: the pool sends a batch where most of it
  * is, so that a statement is planned in one session, not in each. */
-int  pgconn_prepared_among(const struct pgconn *c, const struct query *q, int max);
+int  pgconn_prepared_among(const struct pgconn *c, struct query *q, int max);
 
 /* Close: queued queries fail with "connection closed", memory is freed
  * once libuv has closed the handles. */

@@ -42,6 +42,10 @@ at_exit "kill $! 2>/dev/null; psql_q \"SELECT pg_terminate_backend(pid) FROM pg_
 wait_until 10 sh -c "psql -XAtq -c \"SELECT 1 FROM pg_stat_activity WHERE query LIKE '%/* $MARK */%' AND pid <> pg_backend_pid()\" | grep -q 1"
 tmux_keys rp p
 check "after the resume the new session is drawn" tmux_wait_for rp "$MARK" 10
+# Two refreshes more: the sleeping session's duration changes, the other
+# rows of the queries pane do not.
+sleep 2.5
+check "the sleeping session is still drawn" tmux_wait_for rp "$MARK" 5
 tmux_keys rp q
 tmux_wait_exit rp 10 >/dev/null
 
@@ -57,5 +61,13 @@ for p in queries pool cache partitions views indexes locks; do
 	check "the $p pane was not drawn at the paused clock's frames ($draws draws, $frames frames)" \
 		test "${draws:-999999}" -le $((${frames:-0} - 4))
 done
+
+# Inside a pane drawn again, a line of its table that would be drawn the
+# same (the column titles, a session that did not change) is left as it
+# is: --stats counts the lines drawn and the lines kept.
+kept=$(awk '$1 == "pane" && $2 == "queries" && $5 == "lines_drawn" { print $8 }' "$STATS" 2>/dev/null)
+drawn=$(awk '$1 == "pane" && $2 == "queries" && $5 == "lines_drawn" { print $6 }' "$STATS" 2>/dev/null)
+check "the queries pane drew lines (${drawn:-none})" test "${drawn:-0}" -gt 0
+check "the queries pane left unchanged lines alone (${kept:-none} kept)" test "${kept:-0}" -gt 0
 
 tap_done

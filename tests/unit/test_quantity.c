@@ -135,10 +135,41 @@ static void test_a_short_buffer_is_never_overrun(void **state)
     assert_int_equal(one[0], '\0');
 }
 
+/* quantity_fixed writes what printf's "%.*f" writes, for the values the
+ * host job and the derives set (percentages, rates, sizes, seconds),
+ * negative ones, zeros, halves and values printf has to decide. */
+static void test_fixed_point_reads_as_printf_writes_it(void **state)
+{
+    (void)state;
+    const double special[] = { 0.0, -0.0, 0.5, 1.5, 2.5, 0.25, 0.125, 0.145, 1.005, 99.95, 99.96, -0.04,
+                               -0.0001, 12.5, 1e9, 1e12 + 0.5, 123456789.987654, NAN, INFINITY, -INFINITY };
+    char want[64], got[64];
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+        for (int d = 0; d <= 6; d++) {
+            snprintf(want, sizeof want, "%.*f", d, special[i]);
+            assert_string_equal(quantity_fixed(got, sizeof got, special[i], d), want);
+        }
+    unsigned long long x = 88172645463325252ULL;
+    for (int i = 0; i < 200000; i++) {
+        /* xorshift: values over many magnitudes, some of them exact
+         * hundredths and thousandths. */
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v = (double)(x % 100000000ULL) / (double)(1ULL << (x >> 58));
+        if (i % 3 == 0)
+            v = (double)(x % 100000) / 1000.0;
+        if (i % 5 == 0)
+            v = -v;
+        int d = (int)(x >> 40) % 7;
+        snprintf(want, sizeof want, "%.*f", d, v);
+        assert_string_equal(quantity_fixed(got, sizeof got, v, d), want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_durations_read_as_the_panes_write_them),
+        cmocka_unit_test(test_fixed_point_reads_as_printf_writes_it),
         cmocka_unit_test(test_durations_round_before_the_unit_is_chosen),
         cmocka_unit_test(test_milliseconds_are_durations_too),
         cmocka_unit_test(test_sizes_count_in_1024s),
