@@ -20,7 +20,20 @@ CFLAGS   += -std=c11 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600 -Wall -Wextra -Wno-mi
 CFLAGS   += -Werror=implicit-function-declaration
 CFLAGS   += -DPGDECK_VERSION='"$(VERSION)"' -DPGDECK_DATADIR='"$(DATADIR)"'
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpg_query -lm
+# The few math functions pgdeck calls (floor, ceil, round, lround) are
+# expanded inline when the compiler may assume no errno and no FP traps
+# (pgdeck reads no math errno and enables no trap): linked, libm's load
+# alone was 0.38 MB of resident memory (its ifunc resolvers run at start
+# all over its text, /proc/PID/smaps), for five functions.  -lm stays for a
+# compiler that does not expand them, linked only when something is left.
+CFLAGS   += -fno-math-errno -fno-trapping-math
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -Wl,--push-state,--as-needed -lm -Wl,--pop-state
+# libpg_query is not linked: src/base/sql.c loads it with dlopen at its
+# first call (most runs never parse SQL, and a linked library costs
+# resident memory at every start, issue 14).  The build gives it the
+# soname of the installed library to load.
+PG_QUERY_SONAME := $(shell readelf -d "$$($(CC) -print-file-name=libpg_query.so)" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+CFLAGS   += -DPGDECK_PG_QUERY_SONAME='"$(or $(PG_QUERY_SONAME),libpg_query.so)"'
 # libpg_query (Debian libpg-query-dev: PostgreSQL's parser as a library) has
 # no pkg-config file; its scanner's results are read with the protobuf-c
 # types its header includes (libprotobuf-c-dev; the functions are in

@@ -17,6 +17,11 @@
 --                  sizes and row counts change then)
 --   server_now     the server's clock, against which the bounds are
 --                  compared (a tree is read again when now passes one)
+--   server_id      which server, database and role these rows are of (the
+--                  database's oid, the postmaster's start, the user): the
+--                  rows a run saves for the next one (partitions_saved.c)
+--                  are used only by a run that reads the same one; a
+--                  restart or a failover starts afresh
 --
 -- The rows come in the order partitions.sql gives them (root, level,
 -- name), so that the trees read again and the ones kept merge in it.
@@ -50,7 +55,9 @@ kids AS (
 SELECT p.oid,
        p.root                                              AS root_oid,
        hashtext(concat_ws(' ', p.nspname, p.row_version, p.locked, k.signature)) AS signature,
-       extract(epoch FROM now())::float8                   AS server_now
+       extract(epoch FROM now())::float8                   AS server_now,
+       concat_ws(' ', (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()),
+                 extract(epoch FROM pg_postmaster_start_time()), current_user) AS server_id
   FROM parted p
   LEFT JOIN kids k ON k.oid = p.oid
   LEFT JOIN pg_class rn ON rn.oid = p.root

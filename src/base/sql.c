@@ -2,7 +2,14 @@
  *
  * The library's scanner results come as protobuf (PgQuery__ScanResult);
  * its parse trees as JSON, read with jansson.  Everything it allocates is
- * freed before returning: callers get plain C structures or json_t. */
+ * freed before returning: callers get plain C structures or json_t.
+ *
+ * The library is loaded with dlopen(3) at the first call, not linked: a
+ * console, --once or check that never parses (the kit's plan is compiled
+ * in) then never maps it.  Linked, its relocations and load alone made
+ * about 0.7 MB of pgdeck's resident memory at 120x40 (issue 14, measured
+ * in /proc/PID/smaps), for a library most runs never call. */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +46,73 @@ static const struct {
 /* Calls into libpg_query: the helper threads never parse, so a plain
  * counter will do. */
 static long library_calls;
+
+/* The build names the library by its soname (the Makefile reads it from
+ * the installed libpg_query.so), so the one it was compiled against is
+ * the one loaded. */
+#ifndef PGDECK_PG_QUERY_SONAME
+#define PGDECK_PG_QUERY_SONAME "libpg_query.so"
+#endif
+
+/* The library's functions pgdeck calls, once it is loaded. */
+static struct {
+    bool tried, loaded;
+    char error[200];
+    PgQueryScanResult (*scan)(const char *);
+    void (*free_scan_result)(PgQueryScanResult);
+    PgQuery__ScanResult *(*scan_unpack)(ProtobufCAllocator *, size_t, const uint8_t *);
+    void (*scan_free_unpacked)(PgQuery__ScanResult *, ProtobufCAllocator *);
+    PgQueryParseResult (*parse)(const char *);
+    void (*free_parse_result)(PgQueryParseResult);
+    PgQueryFingerprintResult (*fingerprint)(const char *);
+    void (*free_fingerprint_result)(PgQueryFingerprintResult);
+} lib;
+
+/* dlsym's void * to a function pointer: POSIX guarantees the conversion
+ * works, ISO C does not name it, hence the copy. */
+static bool lib_symbol(void *handle, const char *name, void *fn, size_t size)
+{
+    void *p = dlsym(handle, name);
+    if (!p) {
+        snprintf(lib.error, sizeof lib.error, "cannot load PostgreSQL's parser: %s has no %s",
+                 PGDECK_PG_QUERY_SONAME, name);
+        return false;
+    }
+    memcpy(fn, &p, size);
+    return true;
+}
+
+/* Load the library at the first call.  Returns 0, or -1 with the reason
+ * in err (every later call gives the same answer). */
+static int lib_load(char *err, size_t errlen)
+{
+    if (!lib.tried) {
+        lib.tried = true;
+        void *h = dlopen(PGDECK_PG_QUERY_SONAME, RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+            const char *why = dlerror();
+            snprintf(lib.error, sizeof lib.error, "cannot load PostgreSQL's parser (%s): %s",
+                     PGDECK_PG_QUERY_SONAME, why ? why : "dlopen failed");
+        } else {
+            lib.loaded = lib_symbol(h, "pg_query_scan", &lib.scan, sizeof lib.scan) &&
+                         lib_symbol(h, "pg_query_free_scan_result", &lib.free_scan_result, sizeof lib.free_scan_result) &&
+                         lib_symbol(h, "pg_query__scan_result__unpack", &lib.scan_unpack, sizeof lib.scan_unpack) &&
+                         lib_symbol(h, "pg_query__scan_result__free_unpacked", &lib.scan_free_unpacked,
+                                    sizeof lib.scan_free_unpacked) &&
+                         lib_symbol(h, "pg_query_parse", &lib.parse, sizeof lib.parse) &&
+                         lib_symbol(h, "pg_query_free_parse_result", &lib.free_parse_result, sizeof lib.free_parse_result) &&
+                         lib_symbol(h, "pg_query_fingerprint", &lib.fingerprint, sizeof lib.fingerprint) &&
+                         lib_symbol(h, "pg_query_free_fingerprint_result", &lib.free_fingerprint_result,
+                                    sizeof lib.free_fingerprint_result);
+            /* Kept loaded on a missing symbol too: nothing is called. */
+        }
+    }
+    if (lib.loaded)
+        return 0;
+    if (err && errlen)
+        snprintf(err, errlen, "%s", lib.error);
+    return -1;
+}
 
 long sql_library_calls(void)
 {
@@ -150,19 +224,24 @@ static long nesting_bound(const PgQuery__ScanResult *scan)
 }
 
 /* Whether `text` nests deeper than the parser may be given.  A text that
- * does not scan is left to the parser, which says why. */
+ * does not scan is left to the parser, which says why.  Without the
+ * library nothing may be parsed: refused, with the reason. */
 static bool refuse_deep(const char *text, int *error_at, char *err, size_t errlen)
 {
-    PgQueryScanResult r = (library_calls++, pg_query_scan(text));
+    if (lib_load(err, errlen) != 0) {
+        *error_at = -1;
+        return true;
+    }
+    PgQueryScanResult r = (library_calls++, lib.scan(text));
     if (r.error) {
-        pg_query_free_scan_result(r);
+        lib.free_scan_result(r);
         return false;
     }
-    PgQuery__ScanResult *scan = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
-    pg_query_free_scan_result(r);
+    PgQuery__ScanResult *scan = lib.scan_unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+    lib.free_scan_result(r);
     long bound = scan ? nesting_bound(scan) : 0;
     if (scan)
-        pg_query__scan_result__free_unpacked(scan, NULL);
+        lib.scan_free_unpacked(scan, NULL);
     if (bound <= SQL_MAX_NESTING)
         return false;
     *error_at = 0;
@@ -175,17 +254,18 @@ int sql_scan(const char *text, struct sql_tokens *out)
 {
     memset(out, 0, sizeof *out);
     out->error_at = -1;
-    if (refuse_operator_run(text, &out->error_at, out->error, sizeof out->error))
+    if (refuse_operator_run(text, &out->error_at, out->error, sizeof out->error) ||
+        lib_load(out->error, sizeof out->error) != 0)
         return -1;
-    PgQueryScanResult r = (library_calls++, pg_query_scan(text));
+    PgQueryScanResult r = (library_calls++, lib.scan(text));
     if (r.error) {
         error_message(r.error, out->error, sizeof out->error);
         out->error_at = byte_offset(text, r.error->cursorpos);
-        pg_query_free_scan_result(r);
+        lib.free_scan_result(r);
         return -1;
     }
-    PgQuery__ScanResult *scan = pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
-    pg_query_free_scan_result(r);
+    PgQuery__ScanResult *scan = lib.scan_unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+    lib.free_scan_result(r);
     if (!scan) {
         snprintf(out->error, sizeof out->error, "the scanner's result could not be read");
         return -1;
@@ -210,7 +290,7 @@ int sql_scan(const char *text, struct sql_tokens *out)
                   t->keyword_kind == PG_QUERY__KEYWORD_KIND__UNRESERVED_KEYWORD ||
                   t->keyword_kind == PG_QUERY__KEYWORD_KIND__COL_NAME_KEYWORD;
     }
-    pg_query__scan_result__free_unpacked(scan, NULL);
+    lib.scan_free_unpacked(scan, NULL);
     return 0;
 }
 
@@ -254,18 +334,18 @@ json_t *sql_parse(const char *text, int *error_at, char *err, size_t errlen)
     }
     if (refuse_operator_run(text, error_at, err, errlen) || refuse_deep(text, error_at, err, errlen))
         return NULL;
-    PgQueryParseResult r = (library_calls++, pg_query_parse(text));
+    PgQueryParseResult r = (library_calls++, lib.parse(text));
     if (r.error) {
         error_message(r.error, err, errlen);
         *error_at = byte_offset(text, r.error->cursorpos);
-        pg_query_free_parse_result(r);
+        lib.free_parse_result(r);
         return NULL;
     }
     json_error_t jerr;
     /* Nesting deeper than jansson's limit (2048) is refused here rather
      * than walked: the tree's readers recurse over it. */
     json_t *tree = json_loads(r.parse_tree, JSON_ALLOW_NUL, &jerr);
-    pg_query_free_parse_result(r);
+    lib.free_parse_result(r);
     if (!tree)
         snprintf(err, errlen, "the parse tree could not be read (%s)", jerr.text);
     return tree;
@@ -278,11 +358,11 @@ int sql_fingerprint(const char *text, uint64_t *fingerprint)
     if (!text || strlen(text) > SQL_MAX_FINGERPRINT || operator_run(text) >= 0 ||
         refuse_deep(text, &at, err, sizeof err))
         return -1;
-    PgQueryFingerprintResult r = (library_calls++, pg_query_fingerprint(text));
+    PgQueryFingerprintResult r = (library_calls++, lib.fingerprint(text));
     int rc = r.error ? -1 : 0;
     if (!r.error)
         *fingerprint = r.fingerprint;
-    pg_query_free_fingerprint_result(r);
+    lib.free_fingerprint_result(r);
     return rc;
 }
 

@@ -84,9 +84,10 @@ json_t *sql_parse(const char *text, int *error_at, char *err, size_t errlen);
 int  sql_fingerprint(const char *text, uint64_t *fingerprint);
 
 /* How many times this process has called into libpg_query (scan, parse,
- * fingerprint).  A start should make none: the library's pages are then
- * never touched (about 1.6 MB of resident memory, issue 14), and a
- * test can say so. */
+ * fingerprint).  A start should make none: the library is loaded (dlopen)
+ * at the first call, so a run that never parses never maps it (about
+ * 0.7 MB of resident memory, issue 14), and a test can say so.  When it
+ * cannot be loaded every call above fails with the reason. */
 long sql_library_calls(void);
 
 /* The string values of a JSON list of {"String": {"sval": "..."}} nodes

@@ -2,6 +2,7 @@
 #define PGDECK_STATEFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* Files pgdeck keeps between runs (the action journal, the size history)
  * live under $XDG_STATE_HOME/pgdeck/, or ~/.local/state/pgdeck/ when it is
@@ -13,5 +14,18 @@ char *statefile_path(const char *name, char *err, size_t errlen);
 /* mkdir -p of the directory part of path; new directories are 0700.
  * Returns 0, or -1 with "cannot create DIR: reason" in err. */
 int   statefile_make_parents(const char *path, char *err, size_t errlen);
+
+/* Write a state file in one step: `write` fills a new file beside `path`
+ * (mode 0600, made with O_EXCL, parents made 0700), which then replaces
+ * `path` by rename(2), so a reader sees the old file or the new one whole,
+ * never a part.  `write` returns 0, or -1 when the file is not to be kept.
+ * Returns 0, or -1 with the reason in err (nothing is left behind). */
+int   statefile_write(const char *path, int (*write)(FILE *f, void *arg), void *arg,
+                      char *err, size_t errlen);
+/* The whole of the state file at `path`, NUL-terminated (caller frees),
+ * with its length in *len; NULL with the reason in err when it is absent,
+ * not a regular file (a symbolic link is not followed), not owned by this
+ * user, or larger than `max` bytes. */
+char *statefile_read(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
 #endif

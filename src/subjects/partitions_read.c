@@ -10,18 +10,29 @@
  * counters do not see).  The rows of the other trees are taken from the
  * current snapshot, with the server's clock of this run.  A first run or
  * one after a failed run reads everything.  (After a failover the other
- * server's tables have other row versions: their signatures differ.) */
+ * server's tables have other row versions: their signatures differ.)
+ *
+ * The signatures, trees and rows are also saved in the state directory
+ * after every run that read something (partitions_saved.c), and a new
+ * process's first run starts from the file of its server when there is
+ * one: --once, check or a console started again read only the trees that
+ * changed since, not all 5,000 partitions. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdint.h>
+#include <time.h>
+
 #include "core/app.h"
 #include "core/collector.h"
 #include "net/pgconn.h"
 #include "net/pgpool.h"
 #include "subjects/partitions.h"
+#include "subjects/partitions_saved.h"
+#include "base/statefile.h"
 #include "base/clock.h"
 #include "base/embedded.h"
 #include "base/xalloc.h"
@@ -29,18 +40,12 @@
 /* An unchanged tree is read whole again after this many seconds. */
 #define PARTITIONS_REREAD 600.0
 
-/* A partitioned table as the signature query gave it. */
-struct part_sig {
-    unsigned long oid, root;
-    char         *signature;
-};
-
-/* A tree (by its root) as last read. */
-struct part_tree {
-    unsigned long root;
-    double        read_at;      /* monotonic */
-    double        next_bound;   /* server epoch, NAN when none */
-};
+/* The state file is read whole; more than this is not one pgdeck wrote
+ * for a database it can show. */
+#define PARTITIONS_SAVED_MAX (256u << 20)
+/* Another server's file (or this one's before a restart) is removed when
+ * it has not been written for a week. */
+#define PARTITIONS_SAVED_KEEP (7 * 86400.0)
 
 struct partitions_state {
     bool             valid;     /* sigs and trees describe `current` */
@@ -50,6 +55,12 @@ struct partitions_state {
     int              ntrees;
     char           **columns;   /* partitions.sql's, from the last read */
     int              ncolumns;
+    /* The rows of the state file, kept until the run that started from
+     * it merges them; whether this process has looked for the file; the
+     * server the signatures are of. */
+    struct snapshot *saved_rows;
+    bool             tried_saved;
+    char            *server_id;
     /* The run under way: the signatures in display order, the server's
      * clock, and which roots are read again. */
     struct part_sig *next;
@@ -78,6 +89,9 @@ static void run_clear(struct partitions_state *st)
     st->reread = NULL;
     st->nreread = 0;
     st->full = false;
+    if (st->saved_rows)
+        snapshot_unref(st->saved_rows);
+    st->saved_rows = NULL;
 }
 
 static void columns_free(struct partitions_state *st)
@@ -98,6 +112,7 @@ void partitions_free_state(void *state)
     sigs_free(st->sigs, st->nsigs);
     free(st->trees);
     columns_free(st);
+    free(st->server_id);
     free(st);
 }
 
@@ -185,12 +200,105 @@ static void tree_touch(struct partitions_state *st, struct part_tree **trees, in
     (*trees)[(*n)++] = old ? *old : (struct part_tree){ root, now, next_bound };
 }
 
+/* ---- the state file ------------------------------------------------------ */
+
+static int save_write(FILE *f, void *arg)
+{
+    return partitions_saved_write(f, arg);
+}
+
+/* Save the signatures, trees and rows of this run (`rows`: the query's
+ * columns only).  A file that cannot be written costs the next process a
+ * whole read, nothing else: the reason is not shown. */
+static void save(const struct partitions_state *st, const struct snapshot *rows)
+{
+    if (!st->server_id)
+        return;
+    char *path = partitions_saved_path(st->server_id);
+    if (!path)
+        return;
+    /* read_at is monotonic here, the wall clock in the file. */
+    double mono = now_monotonic(), wall = now_wall();
+    struct part_tree *trees = xcalloc((size_t)(st->ntrees ? st->ntrees : 1), sizeof *trees);
+    for (int i = 0; i < st->ntrees; i++) {
+        trees[i] = st->trees[i];
+        trees[i].read_at = wall - (mono - st->trees[i].read_at);
+    }
+    struct partitions_saved saved = {
+        .server = st->server_id, .sigs = st->sigs, .nsigs = st->nsigs,
+        .trees = trees, .ntrees = st->ntrees, .rows = (struct snapshot *)rows,
+    };
+    char err[512];
+    if (statefile_write(path, save_write, &saved, err, sizeof err) == 0)
+        partitions_saved_prune(path, PARTITIONS_SAVED_KEEP);
+    free(trees);
+    free(path);
+}
+
+/* What a state file must have been written for: the server (its
+ * server_id) and the texts of both queries, so that rows saved by another
+ * version of partitions.sql (other columns, other meanings) are never
+ * merged with this one's.  NULL when the server gave no id. */
+static char *server_key(const struct collector *c, const char *server_id)
+{
+    if (!server_id)
+        return NULL;
+    uint64_t h = 1469598103934665603ULL;
+    const char *texts[] = { embedded_find(c->def->query), embedded_find("queries/partitions_signature.sql") };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        for (const char *p = texts[i] ? texts[i] : ""; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return xasprintf("%s %016llx", server_id, (unsigned long long)h);
+}
+
+/* A first run: take the signatures, trees and rows the state file of
+ * this server holds, as if this process had made them.  Returns whether
+ * it did (a missing, foreign or damaged file: no, and the run reads
+ * everything). */
+static bool load(struct partitions_state *st)
+{
+    char *path = partitions_saved_path(st->server_id);
+    if (!path)
+        return false;
+    char err[512];
+    size_t len = 0;
+    char *text = statefile_read(path, PARTITIONS_SAVED_MAX, &len, err, sizeof err);
+    free(path);
+    struct partitions_saved saved;
+    int rc = text ? partitions_saved_read(text, len, st->server_id, &saved) : -1;
+    free(text);
+    if (rc != 0)
+        return false;
+    double mono = now_monotonic(), wall = now_wall();
+    for (int i = 0; i < saved.ntrees; i++) {
+        double age = wall - saved.trees[i].read_at;
+        saved.trees[i].read_at = mono - (age > 0 ? age : 0);
+    }
+    sigs_free(st->sigs, st->nsigs);
+    free(st->trees);
+    columns_free(st);
+    st->sigs = saved.sigs;
+    st->nsigs = saved.nsigs;
+    st->trees = saved.trees;
+    st->ntrees = saved.ntrees;
+    st->ncolumns = saved.rows->ncols;
+    st->columns = xcalloc((size_t)st->ncolumns, sizeof *st->columns);
+    for (int i = 0; i < st->ncolumns; i++)
+        st->columns[i] = xstrdup(saved.rows->columns[i]);
+    st->saved_rows = saved.rows;
+    free(saved.server);
+    st->valid = true;
+    return true;
+}
+
 /* `res`: partitions.sql's rows for the trees read again, or NULL when
  * none is (every row then comes from the current snapshot). */
 static void merge_and_publish(struct collector *c, const PGresult *res)
 {
     struct partitions_state *st = state_of(c);
-    const struct snapshot *cur = c->current;
+    /* The rows kept: the state file's on a first run that started from
+     * it, else the ones shown. */
+    const struct snapshot *cur = st->saved_rows ? st->saved_rows : c->current;
     if (res) {
         /* The query's columns: the current snapshot also has the ones
          * derive added, which derive sets again. */
@@ -283,6 +391,11 @@ static void merge_and_publish(struct collector *c, const PGresult *res)
     free(used);
     free(got);
     free(from);
+    /* Saved when something was read (the rows kept came from the file
+     * or the run before, which saved them), before derive adds its
+     * columns: the file holds what the queries gave. */
+    if (res)
+        save(st, s);
     collector_publish(c, s);
 }
 
@@ -340,6 +453,8 @@ static void signature_done(void *arg, const PGresult *res, const char *error, do
     }
     struct partitions_state *st = state_of(c);
     int n = PQntuples(res);
+    free(st->server_id);
+    st->server_id = NULL;
     st->next = xcalloc((size_t)(n ? n : 1), sizeof *st->next);
     st->nnext = n;
     st->reread = xcalloc((size_t)(n ? n : 1), sizeof *st->reread);
@@ -354,7 +469,15 @@ static void signature_done(void *arg, const PGresult *res, const char *error, do
             const char *v = pgres_get(res, r, "server_now");
             st->server_now = xstrdup(v);
             server_now = v ? strtod(v, NULL) : NAN;
+            st->server_id = server_key(c, pgres_get(res, r, "server_id"));
         }
+    }
+    /* A process's first run starts from the state file when there is
+     * one of this server. */
+    if (st->full && !st->tried_saved && st->server_id) {
+        st->tried_saved = true;
+        if (load(st))
+            st->full = false;
     }
     if (!st->full) {
         for (int r = 0; r < n; r++) {

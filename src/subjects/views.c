@@ -55,8 +55,12 @@ static void format_estimate(char *buf, size_t len, double s)
 {
     if (s < 0)
         s = 0;
-    if (s < 3600)
-        snprintf(buf, len, "\u2248 %.0f min", ceil(s / 60));
+    if (s < 3600) {
+        /* Minutes rounded up, in integers: gcc left this one ceil() a
+         * libm call, and pgdeck links no libm (Makefile). */
+        int min = (int)(s / 60);
+        snprintf(buf, len, "\u2248 %d min", min * 60.0 < s ? min + 1 : min);
+    }
     else if (s < 2 * DAY)
         snprintf(buf, len, "\u2248 %.0f h", round(s / 3600));
     else

@@ -11,7 +11,10 @@
 #   - a partition detached from B: B's tree alone (2 rows more);
 #   - rows inserted into A's default partition: A alone again, and the
 #     snapshot has them (sizes and rows follow the statistics counters);
-#   - nothing changed: runs read the signature only.
+#   - nothing changed: runs read the signature only;
+#   - between processes: --once saves what it read (state directory), the
+#     next --once reads no tree, one after a change reads that tree, and
+#     one with a damaged state file reads them all.
 . tests/e2e/lib.sh
 
 PGDECK=$(pgdeck_bin)
@@ -109,5 +112,48 @@ check_eq "... and with nothing changed no tree is read again" "4 7" "$(reads)"
 check_eq "... the snapshot is unchanged" "public.a_events 5 40
 public.b_regions 2 
 public.b_regions_eu 1 " "$(part)"
+
+# Between processes: a run saves what it read in the state directory, and
+# the next process (--once here) starts from it and reads only the trees
+# that changed since.  The agent is stopped so that the counts are the
+# one-shot runs' own.
+kill $APID 2>/dev/null
+wait $APID 2>/dev/null
+STATE=$TMP/state
+once() {
+	XDG_STATE_HOME=$STATE "$PGDECK" --once --format json "$TDB" 2>> "$TMP/once.err" | python3 -c '
+import json, sys
+snap = json.load(sys.stdin)["collectors"]["partitions"]
+for row in snap["rows"]:
+    r = dict(zip(snap["columns"], row)) if isinstance(row, list) else row
+    print(r["name"], r["partitions"], "" if r["default_rows"] is None else r["default_rows"])'
+}
+R=$(reads)
+check_eq "a first --once with no state file shows every tree" "public.a_events 5 40
+public.b_regions 2 
+public.b_regions_eu 1 " "$(once)"
+check_eq "... it read every tree: 3 rows" "$(echo "$R" | awk '{ print $1 + 1, $2 + 3 }')" "$(reads)"
+FILES=$(find "$STATE/pgdeck/partitions" -type f 2>/dev/null)
+check_eq "... and saved them in one file of the state directory, mode 600" "1 600" \
+	"$(echo "$FILES" | grep -c . ) $(stat -c %a $FILES 2>/dev/null | head -n 1)"
+R=$(reads)
+check_eq "a second --once shows the same" "public.a_events 5 40
+public.b_regions 2 
+public.b_regions_eu 1 " "$(once)"
+check_eq "... without reading any tree (the signature only)" "$R" "$(reads)"
+
+psql_q "CREATE TABLE b_regions_fr PARTITION OF b_regions FOR VALUES IN ('fr')" "$TDB"
+check_eq "a partition added to B since: the next --once shows it" "public.a_events 5 40
+public.b_regions 3 
+public.b_regions_eu 1 " "$(once)"
+check_eq "... it read B's tree alone: 2 rows" "$(echo "$R" | awk '{ print $1 + 1, $2 + 2 }')" "$(reads)"
+
+R=$(reads)
+printf 'pgdeck partitions 1\nserver 3\nabc\n' > $FILES
+check_eq "a damaged state file is ignored: --once shows every tree" "public.a_events 5 40
+public.b_regions 3 
+public.b_regions_eu 1 " "$(once)"
+check_eq "... read whole: 3 rows" "$(echo "$R" | awk '{ print $1 + 1, $2 + 3 }')" "$(reads)"
+check_eq "... and nothing on stderr" "" "$(cat "$TMP/once.err")"
 
 tap_done
