@@ -405,6 +405,7 @@ void keymap_stats(struct ui *ui)
     fprintf(f, "frames %lu\n", ui->frames);
     fprintf(f, "layout_moves %lu\n", ui->layout_moves);
     fprintf(f, "layout_held %lu\n", ui->layout_held);
+    fprintf(f, "layout_data_moves %lu\n", ui->layout_data_moves);
     fprintf(f, "frame_last_ms %.3f\n", ui->frame_time * 1000);
     fprintf(f, "frame_max_ms %.3f\n", ui->frame_max * 1000);
     if (ui->frames) {

@@ -246,6 +246,8 @@ static void layout(struct ui *ui)
     }
     if (moved)
         ui->layout_moved_at = now;
+    if (moved && ui->layout && !ui->layout_now && ui->first_frame_at)
+        ui->layout_data_moves++;
     /* A pane moved or resized is drawn again, whole, from its place in
      * its inputs (the repaint rule); the others stay as they are (under
      * pgbench the panes' heights follow the lock waiters, and drawing

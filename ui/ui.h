@@ -261,6 +261,7 @@ struct ui {
     unsigned long frames;
     unsigned long layout_moves; /* frames whose layout moved a pane (--stats) */
     unsigned long layout_held;  /* moves held back on a crowded screen (--stats) */
+    unsigned long layout_data_moves;    /* moves for data alone after the first frame (--stats) */
     double       layout_moved_at;   /* monotonic: the last move */
     double       first_frame_at;    /* monotonic, 0 until drawn */
     double       started_at;
