@@ -651,8 +651,9 @@ void collector_more(struct app *app, const char *name, bool on)
         return;
     c->more += on ? 1 : -1;
     /* Asked before the first run (a front end starting), the first run
-     * sends it anyway. */
-    if (on && c->more == 1 && c->current)
+     * sends it anyway; asked while paused, the run after the resume (a
+     * paused console shows what it showed). */
+    if (on && c->more == 1 && c->current && !app->paused)
         collector_run_now(app, c->def->name);
 }
 

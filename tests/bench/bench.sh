@@ -735,14 +735,20 @@ say "part 2: pgdeck --once and pgdeck check at scale, $STARTS times each"
 time_runs once-scale "$STARTS" "$PGDECK" --once
 time_runs check-scale "$STARTS" "$PGDECK" check
 # Reading /proc for the backends (300 idle ones): the host collector's
-# backends_read_ms of --once's second reading.
-with_servers "$PGDECK" --once --format json 2> /dev/null | python3 -c '
+# backends_read_ms of --once's second reading, in 5 runs; the median (one
+# run is one sample, and one sample of a 5 ms read is noise).
+: > "$OUT/proc-read.all"
+for _i in 1 2 3 4 5; do
+	with_servers "$PGDECK" --once --format json 2> /dev/null | python3 -c '
 import json, sys
 h = json.load(sys.stdin)["collectors"]["host"]
 row = h["rows"][0]
 r = dict(zip(h["columns"], row)) if isinstance(row, list) else row
-print(r.get("backends_read") or "-", r.get("backends_read_ms") or "-")' > "$OUT/proc-read.txt" 2>> "$OUT/probe.log" ||
-	echo "- -" > "$OUT/proc-read.txt"
+print(r.get("backends_read") or "-", r.get("backends_read_ms") or "-")' >> "$OUT/proc-read.all" 2>> "$OUT/probe.log"
+done
+_ms=$(awk '$2 != "-" { print $2 }' "$OUT/proc-read.all" > "$OUT/proc-read.ms"; med "$OUT/proc-read.ms")
+_n=$(awk '$1 != "-" { n = $1 } END { print n ? n : "-" }' "$OUT/proc-read.all")
+echo "$_n $_ms" > "$OUT/proc-read.txt"
 
 say "part 2: pgdeck at scale for $SCALE_SECS s (all four servers)"
 role_reset bench_pgdeck
@@ -880,7 +886,7 @@ if part_on 3 && part_on 4; then
 		_s() { set -- $(stats "$1"); printf '%s (%s)' "$1" "$3"; }
 		printf '%-34s %16s %16s\n' "pgdeck $( [ $k = once ] && echo --once || echo check)" "$(_s "$OUT/$k-small.ms")" "$(_s "$OUT/$k-scale.ms")"
 	done
-	echo "reading /proc for the backends at scale (host collector, --once): $(cut -d' ' -f2 "$OUT/proc-read.txt") ms for $(cut -d' ' -f1 "$OUT/proc-read.txt") backends"
+	echo "reading /proc for the backends at scale (host collector, --once, median of 5 runs): $(cut -d' ' -f2 "$OUT/proc-read.txt") ms for $(cut -d' ' -f1 "$OUT/proc-read.txt") backends ($(rng "$OUT/proc-read.ms") ms)"
 	echo
 	# Every run of pgdeck and the peers should end with exit status 0.
 	for f in "$OUT"/start-*.pty "$OUT"/keys-*.pty; do

@@ -256,7 +256,8 @@ static void add_session_lines(struct ui *ui, char ***lines, int *n, int *cap, co
     }
     if (!text && !ui->app->fed) {
         overlay_details_wait(ui, "activity");
-        (*lines)[(*n)++] = xasprintf("%-18s %s", "locks", "reading...");
+        (*lines)[(*n)++] = xasprintf("%-18s %s", "locks",
+                                     ui->app->paused ? "read at the next refresh (paused: p resumes)" : "reading...");
     } else if (!text)
         (*lines)[(*n)++] = xasprintf("%-18s %s", "locks", "not in the agent's snapshot");
     else if (!held && !waits)
