@@ -149,7 +149,12 @@ sleep 2
 
 # ---- the agent
 say "the agent"
-with_servers "$PGDECK" agent --publish "$FROM" --name fan --interval 1 > "$OUT/agent.out" 2> "$OUT/agent.err" &
+# Not through with_servers: a function run in the background is a
+# subshell, and $! its pid, not the agent's (killing it left the agent
+# running after the bench, publishing into a stopped harness for good).
+env DATABASE_URL="$CONN" DATABASE_READ_REPLICA_URL="$CONN_REPLICA" PGBOUNCER_URL="$PGBOUNCER_URL" \
+	REDIS_URL="$REDIS_URL" "$PGDECK" agent --publish "$FROM" --name fan --interval 1 \
+	> "$OUT/agent.out" 2> "$OUT/agent.err" &
 AGENT_PID=$!
 sleep 3
 grep -q "publishing to" "$OUT/agent.err" || fail "the agent does not publish: $(cat "$OUT/agent.err")"
