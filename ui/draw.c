@@ -192,6 +192,18 @@ void format_value(char *buf, size_t len, const char *value, enum cell_format fmt
         else
             snprintf(buf, len, "%s", value);
         return;
+    case FORMAT_AS_AGE:
+        if (numeric)
+            quantity_age(buf, len, v);
+        else
+            snprintf(buf, len, "%s", value);
+        return;
+    case FORMAT_AS_PERCENT_WHOLE:
+        if (numeric)
+            quantity_percent_whole(buf, len, v);
+        else
+            snprintf(buf, len, "%s", value);
+        return;
     case FORMAT_AS_BOOL:
         snprintf(buf, len, "%s", strcmp(value, "t") == 0 ? "yes" : strcmp(value, "f") == 0 ? "no" : value);
         return;
