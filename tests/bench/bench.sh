@@ -8,7 +8,10 @@
 #
 # Part 1  peers side by side: pgdeck, pg_activity and pg_top against the
 #         same primary under pgbench -c 8, each alone in a 120x40 tmux pane
-#         at a 1 s refresh for 60 s, in rotating order, 3 rounds; medians.
+#         at a 1 s refresh, in rotating order, 3 rounds; medians.  Each
+#         tool runs 15 s first (BENCH_WARMUP: its start, which part 4
+#         measures), then the aims' window of 60 s is measured; the whole
+#         run, start included, is measured too and printed beside it.
 #         Client CPU (utime+stime from /proc/PID/stat just before it quits),
 #         peak RSS (VmHWM), terminal bytes/s (tmux pipe-pane), sessions
 #         opened (server log, log_connections=on, counted by the tool's own
@@ -48,7 +51,7 @@
 # installed with apt-get when run as root, otherwise part 1 runs pgdeck only.
 #
 # Environment (defaults for the full run; --quick makes them small):
-#   BENCH_ROUNDS=3 BENCH_SECONDS=60 BENCH_PGBENCH_SCALE=10 BENCH_TABLES=50
+#   BENCH_ROUNDS=3 BENCH_SECONDS=60 BENCH_WARMUP=15 BENCH_PGBENCH_SCALE=10 BENCH_TABLES=50
 #   BENCH_PARTITIONS=100 BENCH_IDLE=300 BENCH_MVIEWS=200 BENCH_STATEMENTS=5000
 #   BENCH_SCALE_SECONDS=120 BENCH_KEYS=200 BENCH_STARTS=10
 #   BENCH_OUT=build/bench   PGDECK_BIN=./pgdeck
@@ -71,6 +74,7 @@ esac
 
 if [ $QUICK = 1 ]; then
 	ROUNDS=${BENCH_ROUNDS:-1} SECS=${BENCH_SECONDS:-3} PGB_SCALE=${BENCH_PGBENCH_SCALE:-1}
+	WARMUP=${BENCH_WARMUP:-1}
 	TABLES=${BENCH_TABLES:-5} PARTS=${BENCH_PARTITIONS:-20} IDLE=${BENCH_IDLE:-30}
 	MVIEWS=${BENCH_MVIEWS:-20} STATEMENTS=${BENCH_STATEMENTS:-100}
 	SCALE_SECS=${BENCH_SCALE_SECONDS:-5} KEYS=${BENCH_KEYS:-10} STARTS=${BENCH_STARTS:-1}
@@ -78,6 +82,7 @@ if [ $QUICK = 1 ]; then
 	RUN_DIR=/tmp/pgdeck-bench-$(id -u)-quick
 else
 	ROUNDS=${BENCH_ROUNDS:-3} SECS=${BENCH_SECONDS:-60} PGB_SCALE=${BENCH_PGBENCH_SCALE:-10}
+	WARMUP=${BENCH_WARMUP:-15}
 	TABLES=${BENCH_TABLES:-50} PARTS=${BENCH_PARTITIONS:-100} IDLE=${BENCH_IDLE:-300}
 	MVIEWS=${BENCH_MVIEWS:-200} STATEMENTS=${BENCH_STATEMENTS:-5000}
 	SCALE_SECS=${BENCH_SCALE_SECONDS:-120} KEYS=${BENCH_KEYS:-200} STARTS=${BENCH_STARTS:-10}
@@ -294,6 +299,10 @@ role_backends_cpu() {	# ROLE -> "pid seconds" of each of the role's open backend
 }
 srv_cpu_start() {
 	role_backends_cpu "$SRV_ROLE" > "$OUT/$1.live0"
+	# pg_stat_statements as it stands, per statement, for a window that
+	# does not start at the reset (PANE_WARMUP).
+	q "SELECT queryid, calls, plans, total_plan_time, total_exec_time FROM pg_stat_statements
+	   WHERE userid = '$SRV_ROLE'::regrole" > "$OUT/$1.pss0"
 	log_size > "$OUT/$1.log0"
 	wc -c < "$PACCT" 2>/dev/null | tr -d ' ' > "$OUT/$1.acct0"
 	pm_children_cpu > "$OUT/$1.pmcpu0"
@@ -361,14 +370,30 @@ pane_run() {
 	sleep 0.5
 	_t=$(now)
 	[ -n "${PANE_START_HOOK:-}" ] && $PANE_START_HOOK "$_name"
+	# PANE_WARMUP=S: a steady window of SECONDS follows S seconds of
+	# warm-up, measured apart (NAME.steady.*): what the tool costs while it
+	# runs, its start left out; the whole run is measured too.
+	_wu=${PANE_WARMUP:-0}
+	if [ "$_wu" != 0 ]; then
+		sleep "$_wu"
+		[ -n "${PANE_START_HOOK:-}" ] && $PANE_START_HOOK "$_name.steady"
+		_cpu0=$(proc_cpu "$_pid") _tty0=$(wc -c < "$OUT/$_name.tty" | tr -d ' ') _t1=$(now)
+	fi
 	sleep "$_secs"
 	[ -n "${PANE_END_HOOK:-}" ] && $PANE_END_HOOK "$_name"
+	[ "$_wu" != 0 ] && [ -n "${PANE_END_HOOK:-}" ] && $PANE_END_HOOK "$_name.steady"
 	_cpu=$(proc_cpu "$_pid")
 	_hwm=$(proc_hwm "$_pid")
 	_comm=$(cat "/proc/$_pid/comm" 2>/dev/null)
 	tm pipe-pane -t main
 	_el=$(since "$_t")
 	echo "${_el} ${_cpu:--} ${_hwm:--} $_comm" > "$OUT/$_name.proc"
+	if [ "$_wu" != 0 ]; then
+		_tty1=$(wc -c < "$OUT/$_name.tty" | tr -d ' ')
+		awk -v el="$(since "$_t1")" -v c0="${_cpu0:--}" -v c1="${_cpu:--}" -v b="$((_tty1 - _tty0))" -v h="${_hwm:--}" \
+			'BEGIN { printf "%s %s %s %s\n", el, (c0 == "-" || c1 == "-") ? "-" : sprintf("%.3f", c1 - c0), h, b }' \
+			> "$OUT/$_name.steady.proc"
+	fi
 	tm capture-pane -p -t main > "$OUT/$_name.screen" 2>/dev/null
 	tm send-keys -t main q
 	_i=0
@@ -506,6 +531,13 @@ if [ -n "${BENCH_TOOLS:-}" ]; then
 fi
 : > "$OUT/peers.tsv"
 echo "tool round elapsed_s cpu_s hwm_kb bytes sessions_log sessions_stat server_ms server_calls load1 backend_cpu_s" > "$OUT/peers.tsv"
+head -1 "$OUT/peers.tsv" > "$OUT/peers-steady.tsv"
+# A monitor runs for hours: its cost is what it costs while it runs.  Each
+# tool warms up for WARMUP s (its start: connecting, first reads, first
+# frame; aim 6 measures that), then the aims' window of SECS s is measured
+# (peers-steady.tsv); the whole run, start included, is measured as well
+# and printed beside it (peers.tsv).
+PANE_WARMUP=$WARMUP
 PANE_START_HOOK=srv_cpu_start
 PANE_END_HOOK=srv_cpu_end
 round=0
@@ -554,31 +586,75 @@ while [ $round -lt "$ROUNDS" ]; do
 		set -- $(role_server $role)
 		load1=$(cut -d' ' -f1 /proc/loadavg)
 		echo "$tool $round $el $cpu $hwm $bytes $sess $((s1 - s0)) $1 $2 $load1 $(cat "$OUT/peer-$tool-$round.srvcpu" 2>/dev/null || echo -)" >> "$OUT/peers.tsv"
+		# The steady window (after WARMUP s): the same figures, each
+		# statement's share being what it has now less what it had at the
+		# window's start; sessions are the whole run's.
+		_sf=$OUT/peer-$tool-$round.steady
+		if [ "$WARMUP" != 0 ] && [ -f "$_sf.proc" ]; then
+			read -r sel scpu shwm sbytes < "$_sf.proc"
+			q "SELECT queryid, calls, plans, total_plan_time, total_exec_time,
+			          regexp_replace(left(query, 64), '\s+', ' ', 'g')
+			   FROM pg_stat_statements WHERE userid = '$role'::regrole" > "$_sf.pss1"
+			awk -F'|' 'FILENAME ~ /pss0$/ { c[$1] = $2; p[$1] = $3; pt[$1] = $4; et[$1] = $5; next }
+				{ t = $0; for (i = 0; i < 5; i++) sub(/^[^|]*[|]/, "", t)
+				  dc = $2 - c[$1]; dp = $3 - p[$1]; dt = $4 - pt[$1]; de = $5 - et[$1]
+				  if (dc > 0 || dp > 0) printf "%.3f|%d|%d|%.2f|%.2f|%s\n", dt + de, dc, dp, dt, de, t }' \
+				"$_sf.pss0" "$_sf.pss1" | sort -t'|' -k1,1gr | cut -d'|' -f2- > "$_sf.statements"
+			set -- $(awk -F'|' '{ ms += $3 + $4; n += $1 } END { printf "%.3f %d\n", ms, n }' "$_sf.statements")
+			echo "$tool $round $sel $scpu $shwm $sbytes $sess - $1 $2 $load1 $(cat "$_sf.srvcpu" 2>/dev/null || echo -)" >> "$OUT/peers-steady.tsv"
+		fi
 	done
 done
 kill -TERM "$LOAD_PID" 2>/dev/null
 wait "$LOAD_PID" 2>/dev/null
 PANE_START_HOOK=
 PANE_END_HOOK=
+PANE_WARMUP=0
 
-# Per tool: per-60 s CPU and server time, RSS in MB, bytes/s.
-peer_col() {	# TOOL AWK-EXPR -> one value per round
-	awk -v t="$1" "NR > 1 && \$1 == t { print $2 }" "$OUT/peers.tsv"
+# Per tool: per-60 s CPU and server time, RSS in MB, bytes/s; p1-TOOL.* of
+# the aims' window (the steady one with a warm-up), p1all-TOOL.* of the
+# whole run.
+P1_TSV=$OUT/peers.tsv
+[ "$WARMUP" != 0 ] && P1_TSV=$OUT/peers-steady.tsv
+# The aims' comparisons again over the whole run, start included: shown
+# for reference (no verdict), so that what the warm-up leaves out is seen.
+whole_run_figures() {
+	[ "$WARMUP" != 0 ] || return 0
+	ma() { med "$OUT/p1all-$1.$2"; }
+	for _a in "1 client CPU vs pg_top's (host figures on)|pgdeck|cpu|pg_top|1|s/60s" \
+		"1 client CPU vs 1/2 of pg_top's (host figures off)|pgdeck_nohost|cpu|pg_top|2|s/60s" \
+		"2 server CPU (backends) vs 1/5 of pg_activity's|pgdeck|bcpu|pg_activity|5|ms/60s" \
+		"2 server CPU (backends) vs 1/5 of pg_top's|pgdeck|bcpu|pg_top|5|ms/60s" \
+		"2 server time (plan+exec) vs 1/5 of pg_activity's|pgdeck|srv|pg_activity|5|ms/60s" \
+		"2 server time (plan+exec) vs 1/5 of pg_top's|pgdeck|srv|pg_top|5|ms/60s" \
+		"4 terminal bytes/s vs pg_top's|pgdeck|bps|pg_top|1|bytes/s"; do
+		_text=${_a%%|*} _r=${_a#*|}
+		_tool=${_r%%|*} _r=${_r#*|}
+		_what=${_r%%|*} _r=${_r#*|}
+		_peer=${_r%%|*} _r=${_r#*|}
+		_div=${_r%%|*} _unit=${_r#*|}
+		[ -s "$OUT/p1all-$_tool.$_what" ] && [ -s "$OUT/p1all-$_peer.$_what" ] || continue
+		_f=$(ma "$_tool" "$_what") _b=$(calc "$(ma "$_peer" "$_what") / $_div" %.4f)
+		aim "  (whole run) $_text" - "$(calc "$_f" %.4g) vs $(calc "$_b" %.4g) $_unit (ratio $(calc "$_f / $_b" %.2f))"
+	done
 }
-summarise_tool() {
-	_t=$1
-	peer_col "$_t" '$4 * 60 / $3' > "$OUT/p1-$_t.cpu"
-	peer_col "$_t" '$5 / 1024' > "$OUT/p1-$_t.rss"
-	peer_col "$_t" '$6 / $3' > "$OUT/p1-$_t.bps"
-	peer_col "$_t" '$7' > "$OUT/p1-$_t.sess"
-	peer_col "$_t" '$9 * 60 / $3' > "$OUT/p1-$_t.srv"
-	peer_col "$_t" '$10 * 60 / $3' > "$OUT/p1-$_t.calls"
-	peer_col "$_t" '$12 * 1000 * 60 / $3' > "$OUT/p1-$_t.bcpu"
+peer_col() {	# TOOL AWK-EXPR [TSV] -> one value per round
+	awk -v t="$1" "NR > 1 && \$1 == t { print $2 }" "${3:-$P1_TSV}"
+}
+summarise_tool() {	# TOOL [PREFIX TSV]
+	_t=$1 _p=${2:-p1} _f=${3:-$P1_TSV}
+	peer_col "$_t" '$4 * 60 / $3' "$_f" > "$OUT/$_p-$_t.cpu"
+	peer_col "$_t" '$5 / 1024' "$_f" > "$OUT/$_p-$_t.rss"
+	peer_col "$_t" '$6 / $3' "$_f" > "$OUT/$_p-$_t.bps"
+	peer_col "$_t" '$7' "$_f" > "$OUT/$_p-$_t.sess"
+	peer_col "$_t" '$9 * 60 / $3' "$_f" > "$OUT/$_p-$_t.srv"
+	peer_col "$_t" '$10 * 60 / $3' "$_f" > "$OUT/$_p-$_t.calls"
+	peer_col "$_t" '$12 * 1000 * 60 / $3' "$_f" > "$OUT/$_p-$_t.bcpu"
 }
 {
 	echo "Part 1 - peers side by side: ${COLS}x${ROWS} tmux pane, 1 s refresh, ${SECS} s each, alone,"
 	echo "         under pgbench -c 8 -j 2 (scale $PGB_SCALE), $ROUNDS round(s) in rotating order; median (min-max)"
-	echo "         CPU and server time scaled to 60 s; sessions per ${SECS} s window; server time = plan + exec"
+	echo "         CPU and server time scaled to 60 s; sessions opened per run; server time = plan + exec"
 	echo "         (pg_stat_statements); backend CPU = utime+stime within the window of exactly the tool's own"
 	if [ "$PACCT_ON" = 1 ]; then
 	echo "         backends (its role's pids: open ones from /proc, exited ones from process accounting);"
@@ -587,34 +663,55 @@ summarise_tool() {
 	echo "         also holds its other reaped children: no process accounting here);"
 	fi
 	echo "         pgdeck_nohost = host figures off"
+	if [ "$WARMUP" != 0 ]; then
+	echo "         Each tool runs ${WARMUP} s (its start) before the ${SECS} s window measured; peak RSS is the whole"
+	echo "         run's, sessions are those opened over the whole run; the whole run, start included, follows"
+	fi
 	row() { printf '%-26s %-21s %-17s %-19s %-10s %-21s %-21s %s\n' "$@"; }
-	row tool "client CPU s/60s" "peak RSS MB" "terminal bytes/s" sessions "server ms/60s" "backend CPU ms/60s" "queries/60s"
+	p1_table() {	# PREFIX: the table of p1-* (the aims' window) or p1all-* (the whole run)
+		row tool "client CPU s/60s" "peak RSS MB" "terminal bytes/s" sessions "server ms/60s" "backend CPU ms/60s" "queries/60s"
+		for t in $TOOLS; do
+			row "$t" "$(cell "$OUT/$1-$t.cpu" %.3f)" "$(cell "$OUT/$1-$t.rss" %.1f)" "$(cell "$OUT/$1-$t.bps" %.0f)" \
+				"$(cell "$OUT/$1-$t.sess" %d)" "$(cell "$OUT/$1-$t.srv" %.1f)" "$(cell "$OUT/$1-$t.bcpu" %.0f)" "$(cell "$OUT/$1-$t.calls" %.0f)"
+		done
+		ratio() { calc "$(med "$OUT/$1-${3:-pgdeck}.$2") / $(med "$OUT/$1-$4.$2")" %.3f 2>/dev/null || echo -; }
+		for t in $PEERS; do
+			for d in pgdeck pgdeck_nohost; do
+				row "$d/$t" "$(ratio "$1" cpu "$d" "$t")" "$(ratio "$1" rss "$d" "$t")" "$(ratio "$1" bps "$d" "$t")" \
+					"$(ratio "$1" sess "$d" "$t")" "$(ratio "$1" srv "$d" "$t")" "$(ratio "$1" bcpu "$d" "$t")" "$(ratio "$1" calls "$d" "$t")"
+			done
+		done
+	}
 	for t in $TOOLS; do
 		summarise_tool "$t"
-		row "$t" "$(cell "$OUT/p1-$t.cpu" %.3f)" "$(cell "$OUT/p1-$t.rss" %.1f)" "$(cell "$OUT/p1-$t.bps" %.0f)" \
-			"$(cell "$OUT/p1-$t.sess" %d)" "$(cell "$OUT/p1-$t.srv" %.1f)" "$(cell "$OUT/p1-$t.bcpu" %.0f)" "$(cell "$OUT/p1-$t.calls" %.0f)"
+		summarise_tool "$t" p1all "$OUT/peers.tsv"
 	done
-	ratio() { calc "$(med "$OUT/p1-${3:-pgdeck}.$1") / $(med "$OUT/p1-$2.$1")" %.3f 2>/dev/null || echo -; }
-	for t in $PEERS; do
-		row "pgdeck/$t" "$(ratio cpu "$t")" "$(ratio rss "$t")" "$(ratio bps "$t")" "$(ratio sess "$t")" \
-			"$(ratio srv "$t")" "$(ratio bcpu "$t")" "$(ratio calls "$t")"
-		row "pgdeck_nohost/$t" "$(ratio cpu "$t" pgdeck_nohost)" "$(ratio rss "$t" pgdeck_nohost)" "$(ratio bps "$t" pgdeck_nohost)" \
-			"$(ratio sess "$t" pgdeck_nohost)" "$(ratio srv "$t" pgdeck_nohost)" "$(ratio bcpu "$t" pgdeck_nohost)" "$(ratio calls "$t" pgdeck_nohost)"
-	done
+	p1_table p1
+	if [ "$WARMUP" != 0 ]; then
+		echo "         the whole run (${WARMUP} s of start and the ${SECS} s window, scaled to 60 s):"
+		p1_table p1all
+	fi
 	echo "         pgdeck's pool: min ${DB_POOL_MIN:-2}, max $POOL_MAX; pgdeck watched the primary only, as the peers do"
 	awk 'NR > 1 { print $11 }' "$OUT/peers.tsv" > "$OUT/p1-load"
 	echo "         machine load (1-min average) at the end of the windows: $(cell "$OUT/p1-load" %.2f)"
 	echo
 	# Per statement, the round with the median server time of each pgdeck.
 	for t in pgdeck pgdeck_nohost; do
-		_r=$(awk -v t="$t" 'NR > 1 && $1 == t { print $9, $2 }' "$OUT/peers.tsv" | sort -g |
+		_r=$(awk -v t="$t" 'NR > 1 && $1 == t { print $9, $2 }' "$P1_TSV" | sort -g |
 			awk '{ r[NR] = $2 } END { if (NR) print r[int((NR + 1) / 2)] }')
 		[ -n "$_r" ] && [ -f "$OUT/peer-$t-$_r.statements" ] || continue
-		echo "$t's statements, round $_r (its median server time), over its ${SECS} s window (pg_stat_statements):"
-		printf '  %6s %6s %9s %9s %9s  %s\n' calls plans "plan ms" "exec ms" "ms/call" "statement (its first words)"
-		awk -F'|' '{ printf "  %6d %6d %9.2f %9.2f %9.3f  %s\n", $1, $2, $3, $4, ($1 ? ($3 + $4) / $1 : 0), $5 }' \
-			"$OUT/peer-$t-$_r.statements"
-		echo
+		for _w in steady whole; do
+			_sf=$OUT/peer-$t-$_r.statements _what="over the whole run"
+			if [ $_w = steady ]; then
+				[ "$WARMUP" != 0 ] || continue
+				_sf=$OUT/peer-$t-$_r.steady.statements _what="over its ${SECS} s window after ${WARMUP} s"
+			fi
+			echo "$t's statements, round $_r (its median server time), $_what (pg_stat_statements):"
+			printf '  %6s %6s %9s %9s %9s  %s\n' calls plans "plan ms" "exec ms" "ms/call" "statement (its first words)"
+			awk -F'|' '{ t = $0; for (i = 0; i < 4; i++) sub(/^[^|]*[|]/, "", t)
+				printf "  %6d %6d %9.2f %9.2f %9.3f  %s\n", $1, $2, $3, $4, ($1 ? ($3 + $4) / $1 : 0), t }' "$_sf"
+			echo
+		done
 	done
 } > "$OUT/table1.txt"
 
@@ -632,6 +729,7 @@ if [ "${BENCH_PART:-}" = 1 ]; then
 		_f=$(m "$_tool" "$_what") _b=$(calc "$(m pg_top "$_what") / $_div" %.4f)
 		aim "$_text" "$(le "$_f" "$_b")" "$(calc "$_f" %.4g) vs $(calc "$_b" %.4g) $_unit (ratio $(calc "$_f / $_b" %.2f))"
 	done
+	whole_run_figures
 	{
 		echo "pgdeck benchmark, part 1 alone (BENCH_PART=1), $(date '+%Y-%m-%d %H:%M:%S %Z'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "versions:   pgdeck ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ', working tree modified')); raw data in $OUT"
@@ -923,12 +1021,13 @@ elif [ -n "$PEERS" ] && echo "$PEERS" | grep -q pg_top && echo "$PEERS" | grep -
 	goal "2 server time (plan+exec) <= 1/5 of pg_top's" "$(m pgdeck srv)" "$(calc "$(m pg_top srv) / 5" %.2f)" ms/60s
 	goal "3 peak RSS <= pg_top's" "$(m pgdeck rss)" "$(m pg_top rss)" MB
 	goal "4 terminal bytes/s <= pg_top's" "$(m pgdeck bps)" "$(m pg_top bps)" bytes/s
+	whole_run_figures
 else
 	aim "comparisons with the peers" - "peers not installed"
 fi
 if part_on 1; then
 _smax=$(stats "$OUT/p1-pgdeck.sess" | cut -d' ' -f3)
-aim "  sessions opened = pool size (<= $POOL_MAX, no reconnects)" "$(le "$_smax" "$POOL_MAX")" "$(rng "$OUT/p1-pgdeck.sess" %d) per window"
+aim "  sessions opened = pool size (<= $POOL_MAX, no reconnects)" "$(le "$_smax" "$POOL_MAX")" "$(rng "$OUT/p1-pgdeck.sess" %d) per run"
 fi
 if part_on 2; then
 goal "3 scale: peak RSS <= 12 MB" "$(calc "$SC_HWM / 1024")" 12 MB
