@@ -616,27 +616,37 @@ PANE_WARMUP=0
 # whole run.
 P1_TSV=$OUT/peers.tsv
 [ "$WARMUP" != 0 ] && P1_TSV=$OUT/peers-steady.tsv
-# The aims' comparisons again over the whole run, start included: shown
-# for reference (no verdict), so that what the warm-up leaves out is seen.
-whole_run_figures() {
-	[ "$WARMUP" != 0 ] || return 0
-	ma() { med "$OUT/p1all-$1.$2"; }
-	for _a in "1 client CPU vs pg_top's (host figures on)|pgdeck|cpu|pg_top|1|s/60s" \
-		"1 client CPU vs 1/2 of pg_top's (host figures off)|pgdeck_nohost|cpu|pg_top|2|s/60s" \
-		"2 server CPU (backends) vs 1/5 of pg_activity's|pgdeck|bcpu|pg_activity|5|ms/60s" \
-		"2 server CPU (backends) vs 1/5 of pg_top's|pgdeck|bcpu|pg_top|5|ms/60s" \
-		"2 server time (plan+exec) vs 1/5 of pg_activity's|pgdeck|srv|pg_activity|5|ms/60s" \
-		"2 server time (plan+exec) vs 1/5 of pg_top's|pgdeck|srv|pg_top|5|ms/60s" \
-		"4 terminal bytes/s vs pg_top's|pgdeck|bps|pg_top|1|bytes/s"; do
+# compare PREFIX LABEL ENTRY...: each ENTRY "TEXT|TOOL|WHAT|PEER|DIV|UNIT"
+# sets the median of PREFIX-TOOL.WHAT against PEER's divided by DIV.  With
+# LABEL empty it is an aim with its verdict; otherwise it is a line for
+# reference, LABEL before TEXT, with no verdict.
+compare() {
+	_pre=$1 _label=$2
+	shift 2
+	for _a; do
 		_text=${_a%%|*} _r=${_a#*|}
 		_tool=${_r%%|*} _r=${_r#*|}
 		_what=${_r%%|*} _r=${_r#*|}
 		_peer=${_r%%|*} _r=${_r#*|}
 		_div=${_r%%|*} _unit=${_r#*|}
-		[ -s "$OUT/p1all-$_tool.$_what" ] && [ -s "$OUT/p1all-$_peer.$_what" ] || continue
-		_f=$(ma "$_tool" "$_what") _b=$(calc "$(ma "$_peer" "$_what") / $_div" %.4f)
-		aim "  (whole run) $_text" - "$(calc "$_f" %.4g) vs $(calc "$_b" %.4g) $_unit (ratio $(calc "$_f / $_b" %.2f))"
+		[ -s "$OUT/$_pre-$_tool.$_what" ] && [ -s "$OUT/$_pre-$_peer.$_what" ] || continue
+		_f=$(med "$OUT/$_pre-$_tool.$_what") _b=$(calc "$(med "$OUT/$_pre-$_peer.$_what") / $_div" %.4f)
+		_fig="$(calc "$_f" %.4g) vs $(calc "$_b" %.4g) $_unit (ratio $(calc "$_f / $_b" %.2f))"
+		if [ -z "$_label" ]; then aim "$_text" "$(le "$_f" "$_b")" "$_fig"
+		else aim "  $_label $_text" - "$_fig"; fi
 	done
+}
+# The aims' comparisons again over the whole run, start included: shown
+# for reference, so that what the warm-up leaves out is seen.
+whole_run_figures() {
+	[ "$WARMUP" != 0 ] || return 0
+	compare p1all "(whole run)" "1 client CPU vs pg_top's (host figures on)|pgdeck|cpu|pg_top|1|s/60s" \
+		"1 client CPU vs 1/2 of pg_top's (host figures off)|pgdeck_nohost|cpu|pg_top|2|s/60s" \
+		"2 server CPU (backends) vs 1/5 of pg_activity's|pgdeck|bcpu|pg_activity|5|ms/60s" \
+		"2 server CPU (backends) vs 1/5 of pg_top's|pgdeck|bcpu|pg_top|5|ms/60s" \
+		"2 server time (plan+exec) vs 1/5 of pg_activity's|pgdeck|srv|pg_activity|5|ms/60s" \
+		"2 server time (plan+exec) vs 1/5 of pg_top's|pgdeck|srv|pg_top|5|ms/60s" \
+		"4 terminal bytes/s vs pg_top's|pgdeck|bps|pg_top|1|bytes/s"
 }
 peer_col() {	# TOOL AWK-EXPR [TSV] -> one value per round
 	awk -v t="$1" "NR > 1 && \$1 == t { print $2 }" "${3:-$P1_TSV}"
@@ -717,18 +727,9 @@ summarise_tool() {	# TOOL [PREFIX TSV]
 
 # BENCH_PART=1: table 1 and the aims it measures, then stop.
 if [ "${BENCH_PART:-}" = 1 ]; then
-	m() { med "$OUT/p1-$1.$2"; }
-	for _a in "1 client CPU <= pg_top's (host figures on)|pgdeck|cpu|1|s/60s" \
-		"1 client CPU <= 1/2 of pg_top's (host figures off)|pgdeck_nohost|cpu|2|s/60s" \
-		"4 terminal bytes/s <= pg_top's|pgdeck|bps|1|bytes/s"; do
-		_text=${_a%%|*} _r=${_a#*|}
-		_tool=${_r%%|*} _r=${_r#*|}
-		_what=${_r%%|*} _r=${_r#*|}
-		_div=${_r%%|*} _unit=${_r#*|}
-		[ -s "$OUT/p1-$_tool.$_what" ] && [ -s "$OUT/p1-pg_top.$_what" ] || continue
-		_f=$(m "$_tool" "$_what") _b=$(calc "$(m pg_top "$_what") / $_div" %.4f)
-		aim "$_text" "$(le "$_f" "$_b")" "$(calc "$_f" %.4g) vs $(calc "$_b" %.4g) $_unit (ratio $(calc "$_f / $_b" %.2f))"
-	done
+	compare p1 "" "1 client CPU <= pg_top's (host figures on)|pgdeck|cpu|pg_top|1|s/60s" \
+		"1 client CPU <= 1/2 of pg_top's (host figures off)|pgdeck_nohost|cpu|pg_top|2|s/60s" \
+		"4 terminal bytes/s <= pg_top's|pgdeck|bps|pg_top|1|bytes/s"
 	whole_run_figures
 	{
 		echo "pgdeck benchmark, part 1 alone (BENCH_PART=1), $(date '+%Y-%m-%d %H:%M:%S %Z'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
