@@ -17,9 +17,9 @@
 #         opened (server log, log_connections=on, counted by the tool's own
 #         role), server time of its queries (pg_stat_statements, plan+exec,
 #         summed for that role, reset for the role before each window), and
-#         its backends' CPU (utime+stime within the window of exactly the
-#         pids its role held: /proc for open ones, process accounting,
-#         tests/bench/pacct.py, for those that exited; see srv_cpu_end).
+#         its backends' CPU (the time run within the window by exactly the
+#         pids its role held: /proc/PID/schedstat for open ones, taskstats,
+#         tests/bench/taskstats.py, for those that exited; see srv_cpu_end).
 # Part 2  scale: 5,000 partitions (50 tables x 100), 300 idle connections,
 #         200 materialized views, 5,000 distinct statements.  Per collector
 #         the server time of a run (pg_stat_statements sampled every 0.5 s
@@ -190,7 +190,6 @@ cleanup() {
 	if [ "${KEEP_SERVERS:-0}" != 1 ]; then
 		PGDECK_RUN=$RUN_DIR sh "$HARNESS" stop > /dev/null 2>&1
 	fi
-	[ "${PACCT_ON:-0}" = 1 ] && python3 "$ROOT/tests/bench/pacct.py" off 2>/dev/null
 	rm -rf "$TMUX_TMPDIR" "$LOCK"
 }
 trap cleanup EXIT
@@ -267,25 +266,35 @@ proc_cpu() {	# PID -> seconds of user+system CPU, its reaped children too
 	awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
 		printf "%.3f\n", (f[12] + f[13] + f[14] + f[15]) / tck }' "/proc/$1/stat" 2>/dev/null
 }
-# The server's CPU for a tool (issue 14): exactly its own backends'
-# utime+stime, counted the same way for every tool.  Its backends are the
-# pids its role holds: those open at the start of the window
-# (pg_stat_activity by usename) and those whose "connection authorized:
-# user=ROLE" line the server log (log_line_prefix has [%p]) shows within
-# it.  A backend still open at the end is read from /proc/PID/stat, less
-# what it had used at the start; one that exited within the window (pg_top
-# forks one per refresh) is read from its process accounting record
-# (tests/bench/pacct.py: the kernel writes one per exiting process, with its
-# pid, parent and CPU), less the same.  Nobody else's CPU is counted: not
-# the autovacuum workers under pgbench, not the benchmark's own psql
-# sessions.  Without CAP_SYS_PACCT (not root) the exited backends are
-# counted through the postmaster's cutime+cstime instead, which also holds
-# its other reaped children; the results file says which.  Seconds.
-PACCT=$OUT/pacct
-if [ "${BENCH_PACCT:-1}" = 1 ] && python3 "$ROOT/tests/bench/pacct.py" on "$PACCT" 2> "$OUT/pacct.log"; then
-	PACCT_ON=1
-else
-	PACCT_ON=0
+# The server's CPU for a tool (issue 14): exactly its own backends' CPU
+# time, counted the same way for every tool.  Its backends are the pids its
+# role holds: those open at the start of the window (pg_stat_activity by
+# usename) and those whose "connection authorized: user=ROLE" line the
+# server log (log_line_prefix has [%p]) shows within it.  A backend still
+# open at the end is read from /proc/PID/schedstat (the nanoseconds it has
+# run), less what it had run at the start; one that exited within the
+# window (pg_top forks one per refresh) is read from the kernel's taskstats
+# record of its exit (tests/bench/taskstats.py: the same clock, with its
+# pid and parent), less the same.  Not utime+stime (/proc/PID/stat, process
+# accounting): they are sampled at the timer tick and count a backend that
+# lives a few milliseconds as next to nothing (taskstats.py says by how
+# much).  Nobody else's CPU is counted: not the autovacuum workers under
+# pgbench, not the benchmark's own psql sessions.  Without taskstats (not
+# root) the exited backends are counted through the postmaster's
+# cutime+cstime instead, which also holds its other reaped children and is
+# tick-sampled; the results file says which.  Seconds.
+TSTATS=$OUT/taskstats
+TSTATS_ON=0
+if [ "${BENCH_TASKSTATS:-1}" = 1 ]; then
+	python3 "$ROOT/tests/bench/taskstats.py" listen "$TSTATS" > "$OUT/taskstats.ready" 2> "$OUT/taskstats.log" &
+	TSTATS_PID=$!
+	BG_PIDS="$BG_PIDS $TSTATS_PID"
+	_i=0
+	while [ $_i -lt 30 ] && ! grep -q ready "$OUT/taskstats.ready" 2>/dev/null && kill -0 "$TSTATS_PID" 2>/dev/null; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	grep -q ready "$OUT/taskstats.ready" 2>/dev/null && TSTATS_ON=1
 fi
 pm_children_cpu() {
 	awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
@@ -293,8 +302,7 @@ pm_children_cpu() {
 }
 role_backends_cpu() {	# ROLE -> "pid seconds" of each of the role's open backends
 	for _p in $(q "SELECT pid FROM pg_stat_activity WHERE usename = '$1'"); do
-		awk -v p="$_p" -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
-			printf "%s %.3f\n", p, (f[12] + f[13]) / tck }' "/proc/$_p/stat" 2>/dev/null
+		awk -v p="$_p" '{ printf "%s %.6f\n", p, $1 / 1e9 }' "/proc/$_p/schedstat" 2>/dev/null
 	done
 }
 srv_cpu_start() {
@@ -304,7 +312,7 @@ srv_cpu_start() {
 	q "SELECT queryid, calls, plans, total_plan_time, total_exec_time FROM pg_stat_statements
 	   WHERE userid = '$SRV_ROLE'::regrole" > "$OUT/$1.pss0"
 	log_size > "$OUT/$1.log0"
-	wc -c < "$PACCT" 2>/dev/null | tr -d ' ' > "$OUT/$1.acct0"
+	wc -c < "$TSTATS" 2>/dev/null | tr -d ' ' > "$OUT/$1.acct0"
 	pm_children_cpu > "$OUT/$1.pmcpu0"
 }
 srv_cpu_end() {
@@ -316,18 +324,18 @@ srv_cpu_end() {
 	role_backends_cpu "$SRV_ROLE" > "$OUT/$1.live1"
 	# Open at the end: CPU now less CPU at the start (0 for a new one).
 	_live=$(awk 'FILENAME ~ /live0$/ { c0[$1] = $2; next } { s += $2 - (($1 in c0) ? c0[$1] : 0) }
-		END { printf "%.3f", s }' "$OUT/$1.live0" "$OUT/$1.live1")
+		END { printf "%.6f", s }' "$OUT/$1.live0" "$OUT/$1.live1")
 	# Exited within the window: open at the start or new, not open now.
 	_gone=$(awk 'FILENAME ~ /live1$/ { now[$1] = 1; next } !($1 in now) && !($1 in seen) { seen[$1] = 1; print $1 }' \
 		"$OUT/$1.live1" "$OUT/$1.live0" "$OUT/$1.newpids" | tr '\n' ' ')
-	if [ "$PACCT_ON" = 1 ]; then
-		sleep 0.2	# a backend that just quit writes its record as it exits
-		set -- "$1" $(python3 "$ROOT/tests/bench/pacct.py" cpu "$PACCT" "$(cat "$OUT/$1.acct0")" "$PM_PID" $_gone)
-		_before=$(awk -v g=" $_gone " 'index(g, " " $1 " ") { s += $2 } END { printf "%.3f", s }' "$OUT/$1.live0")
-		echo "pacct: $3 records of $(echo $_gone | wc -w) exited backends, ${2}s" > "$OUT/$1.srvcpu-how"
-		awk -v l="$_live" -v g="$2" -v b="$_before" 'BEGIN { printf "%.3f\n", l + g - b }' > "$OUT/$1.srvcpu"
+	if [ "$TSTATS_ON" = 1 ]; then
+		sleep 0.2	# a backend that just quit is written as it exits
+		set -- "$1" $(python3 "$ROOT/tests/bench/taskstats.py" cpu "$TSTATS" "$(cat "$OUT/$1.acct0")" "$PM_PID" $_gone)
+		_before=$(awk -v g=" $_gone " 'index(g, " " $1 " ") { s += $2 } END { printf "%.6f", s }' "$OUT/$1.live0")
+		echo "taskstats: $3 records of $(echo $_gone | wc -w) exited backends, ${2}s" > "$OUT/$1.srvcpu-how"
+		awk -v l="$_live" -v g="$2" -v b="$_before" 'BEGIN { printf "%.6f\n", l + g - b }' > "$OUT/$1.srvcpu"
 	else
-		echo "postmaster cutime+cstime (no process accounting)" > "$OUT/$1.srvcpu-how"
+		echo "postmaster cutime+cstime (no taskstats)" > "$OUT/$1.srvcpu-how"
 		awk -v a="$(cat "$OUT/$1.pmcpu0")" -v b="$_c1" -v l="$_live" 'BEGIN { printf "%.3f\n", b - a + l }' > "$OUT/$1.srvcpu"
 	fi
 }
@@ -665,12 +673,13 @@ summarise_tool() {	# TOOL [PREFIX TSV]
 	echo "Part 1 - peers side by side: ${COLS}x${ROWS} tmux pane, 1 s refresh, ${SECS} s each, alone,"
 	echo "         under pgbench -c 8 -j 2 (scale $PGB_SCALE), $ROUNDS round(s) in rotating order; median (min-max)"
 	echo "         CPU and server time scaled to 60 s; sessions opened per run; server time = plan + exec"
-	echo "         (pg_stat_statements); backend CPU = utime+stime within the window of exactly the tool's own"
-	if [ "$PACCT_ON" = 1 ]; then
-	echo "         backends (its role's pids: open ones from /proc, exited ones from process accounting);"
+	echo "         (pg_stat_statements); backend CPU = the time run within the window by exactly the tool's own"
+	if [ "$TSTATS_ON" = 1 ]; then
+	echo "         backends (its role's pids: open ones from /proc/PID/schedstat, exited ones from the kernel's"
+	echo "         taskstats record of their exit; both in nanoseconds, not tick-sampled utime+stime);"
 	else
-	echo "         backends (open ones from /proc; exited ones through the postmaster's cutime+cstime, which"
-	echo "         also holds its other reaped children: no process accounting here);"
+	echo "         backends (open ones from /proc/PID/schedstat; exited ones through the postmaster's cutime+cstime,"
+	echo "         tick-sampled, which also holds its other reaped children: no taskstats here);"
 	fi
 	echo "         pgdeck_nohost = host figures off"
 	if [ "$WARMUP" != 0 ]; then
