@@ -255,17 +255,8 @@ pct() {
 		      r = int(p / 100 * n); if (r < p / 100 * n) r++; if (r < 1) r = 1
 		      print v[r] }'
 }
-# calc EXPR [FORMAT]: awk arithmetic; "-" when a figure is missing.
-calc() {
-	case " $1 " in *" - "* | *"  "*) echo -; return 0 ;; esac
-	awk "BEGIN { x = $1; printf \"${2:-%.2f}\", x }" 2>/dev/null || echo -
-}
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
-proc_cpu() {	# PID -> seconds of user+system CPU, its reaped children too
-	awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
-		printf "%.3f\n", (f[12] + f[13] + f[14] + f[15]) / tck }' "/proc/$1/stat" 2>/dev/null
-}
 # The server's CPU for a tool (issue 14): exactly its own backends' CPU
 # time, counted the same way for every tool.  Its backends are the pids its
 # role holds: those open at the start of the window (pg_stat_activity by
