@@ -387,20 +387,21 @@ static void backends_done(struct host_job *base, struct collector *c)
             r.statm_at = p->statm_at;
         }
         next[nnext++] = r;
-        char pid[16];
-        snprintf(pid, sizeof pid, "%d", b->pid);
-        const char *row[] = { pid, snapshot_get(j->rows, i, "backend_type"), NULL, NULL, NULL, NULL, NULL,
-                              r.io ? "t" : "f" };
+        /* The row whole, in backend_columns' order: one copy of each text
+         * rather than a lookup by name per figure (issue 14). */
+        char pid[32], cpu[64], rss[64], shared[64], rd[64], wr[64];
+        const char *row[] = {
+            host_number_text(pid, sizeof pid, b->pid, 0),
+            snapshot_get(j->rows, i, "backend_type"),
+            host_number_text(cpu, sizeof cpu, p && r.ticks >= p->ticks
+                             ? host_cpu_percent(r.ticks - p->ticks, dt, tps) : NAN, 1),
+            host_number_text(rss, sizeof rss, (double)b->statm.resident * page, 0),
+            host_number_text(shared, sizeof shared, !isnan(r.statm_at) ? (double)r.shared * page : NAN, 0),
+            host_number_text(rd, sizeof rd, r.read_bps, 0),
+            host_number_text(wr, sizeof wr, r.write_bps, 0),
+            r.io ? "t" : "f",
+        };
         snapshot_add_row(s, row);
-        int sr = s->nrows - 1;
-        host_set_number(s, sr, "cpu_percent", p && r.ticks >= p->ticks
-                   ? host_cpu_percent(r.ticks - p->ticks, dt, tps) : NAN, 1);
-        host_set_number(s, sr, "rss", (double)b->statm.resident * page, 0);
-        host_set_number(s, sr, "shared_memory", !isnan(r.statm_at) ? (double)r.shared * page : NAN, 0);
-        if (!isnan(r.read_bps) || !isnan(r.write_bps)) {
-            host_set_number(s, sr, "read_bps", r.read_bps, 0);
-            host_set_number(s, sr, "write_bps", r.write_bps, 0);
-        }
     }
     qsort(next, (size_t)nnext, sizeof *next, compare_reading);
     free(st->prev);
