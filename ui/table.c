@@ -239,8 +239,9 @@ static void lines_begin(struct table_state *st, int n, int y, int x, int width, 
         lines_forget(st);
     if (n > st->nlines) {
         st->lines = xrealloc(st->lines, (size_t)n * sizeof *st->lines);
+        st->memo = xrealloc(st->memo, (size_t)n * sizeof *st->memo);
         for (int i = st->nlines; i < n; i++)
-            st->lines[i] = NULL;
+            st->lines[i] = st->memo[i] = NULL;
         st->nlines = n;
     }
     st->lines_y = y;
@@ -323,6 +324,77 @@ static bool cells_changed_draw(struct ui *ui, struct pane *p, WINDOW *w, int i, 
     st->lines[i] = xstrdup(text);
     p->lines_drawn++;
     return true;
+}
+
+/* The memo of formatted cells (struct table_state) holds for table t
+ * with these columns; it is dropped when either changed. */
+static void memo_begin(struct table_state *st, const struct table_def *t, unsigned columns)
+{
+    if (st->memo_table == t && st->memo_columns == columns)
+        return;
+    for (int i = 0; i < st->nlines; i++) {
+        free(st->memo[i]);
+        st->memo[i] = NULL;
+    }
+    st->memo_table = t;
+    st->memo_columns = columns;
+}
+
+/* Row line i's cells, formatted from the row's values; a cell whose
+ * value is the one its text was formatted from last time (the line's
+ * memo) is copied, not formatted again.  Plain text is copied either
+ * way, so it is not remembered. */
+static void cells_format(struct table_state *st, int i, const struct table_def *t, const struct snapshot *s,
+                         int row, const int *cols, const int *widths, int n, char cells[][512])
+{
+    const char *m = st->memo[i];
+    char memo[2048];
+    size_t used = 0;
+    bool fits = true, same = m != NULL;
+    for (int c = 0; c < n; c++) {
+        if (!widths[c])
+            continue;
+        enum cell_format f = t->columns[c].format;
+        const char *v = snapshot_cell(s, row, cols[c]);
+        if (f == FORMAT_AS_TEXT) {
+            format_value(cells[c], sizeof cells[c], v, f);
+            continue;
+        }
+        const char *value = v ? v : "";
+        size_t vlen = strlen(value);
+        if (m) {
+            size_t mlen = strlen(m);
+            const char *text = m + mlen + 1;
+            size_t tlen = strlen(text);
+            if (mlen == vlen && memcmp(m, value, vlen) == 0 && tlen < sizeof cells[c]) {
+                memcpy(cells[c], text, tlen + 1);
+            } else {
+                format_value(cells[c], sizeof cells[c], v, f);
+                same = false;
+            }
+            m = text + tlen + 1;
+        } else {
+            format_value(cells[c], sizeof cells[c], v, f);
+        }
+        size_t clen = strlen(cells[c]);
+        if (fits && used + vlen + clen + 2 <= sizeof memo) {
+            memcpy(memo + used, value, vlen + 1);
+            memcpy(memo + used + vlen + 1, cells[c], clen + 1);
+            used += vlen + clen + 2;
+        } else {
+            fits = false;
+        }
+    }
+    /* A memo that changed is kept; one too long for the buffer is
+     * dropped (its line is formatted whole next time). */
+    if (same)
+        return;
+    free(st->memo[i]);
+    st->memo[i] = NULL;
+    if (fits && used) {
+        st->memo[i] = xmalloc(used);
+        memcpy(st->memo[i], memo, used);
+    }
 }
 
 /* Append text and the unit separator to a line being built, as
@@ -436,6 +508,7 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
 
     int rows = h - 1;
     lines_begin(st, h, y, x, width, st->columns_shown);
+    memo_begin(st, t, st->columns_shown);
     /* A line is its attribute and its cells' texts, as drawn: the widths
      * are the same for every line (lines_begin). */
     char line[4096];
@@ -509,12 +582,10 @@ void table_draw(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int h, i
          * not drawn again. */
         char cells[32][512];
         used_line = line_start(line, sizeof line, (unsigned long)a);
-        for (int c = 0; c < n; c++) {
-            if (!widths[c])
-                continue;
-            format_value(cells[c], sizeof cells[c], snapshot_cell(s, row, cols[c]), t->columns[c].format);
-            used_line = line_append(line, sizeof line, used_line, cells[c]);
-        }
+        cells_format(st, 1 + i, t, s, row, cols, widths, n, cells);
+        for (int c = 0; c < n; c++)
+            if (widths[c])
+                used_line = line_append(line, sizeof line, used_line, cells[c]);
         if (used_line < sizeof line && cells_changed_draw(ui, p, w, 1 + i, line, ry, x, widths, n, t, cells))
             continue;
         if (used_line < sizeof line && !line_draw(p, 1 + i, line))
@@ -651,6 +722,9 @@ void table_state_free(struct table_state *t)
     free(t->selected_key);
     snapshot_unref(t->shown);
     lines_forget(t);
+    for (int i = 0; i < t->nlines; i++)
+        free(t->memo[i]);
+    free(t->memo);
     free(t->lines);
     memset(t, 0, sizeof *t);
 }

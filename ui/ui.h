@@ -106,6 +106,16 @@ struct table_state {
     int      nlines;
     int      lines_y, lines_x, lines_w;
     unsigned lines_columns;     /* columns_shown when they were drawn */
+    /* What each line's formatted cells were formatted from: for each shown
+     * column that is not plain text, its value and its text, each ended
+     * by a NUL (a NULL value as "").  A value as it was keeps its text
+     * without format_value: under pgbench most cells of a changing row
+     * do not change, and formatting every cell of every row was most of
+     * table_draw's instructions (issue 14).  Valid for the table
+     * `memo_table` and the columns `memo_columns`, whatever the screen. */
+    char   **memo;              /* nlines; NULL: none */
+    const void *memo_table;
+    unsigned memo_columns;
 };
 
 /* How a subject is drawn.  The class in ui/panes/pane_<subject>.c is
