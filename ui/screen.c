@@ -300,7 +300,7 @@ static int pair_priority(const char *pair, const char **what)
 
 /* Line 0: pgdeck, its version, the primary's conninfo pair by pair,
  * READ-ONLY; at the right PAUSED, the interval and the clock. */
-static void build_title(struct ui *ui, struct title_line *l)
+static int build_title(struct ui *ui, struct title_line *l, const char *clock_text)
 {
     struct app *app = ui->app;
     bool ro = app->cfg->read_only;
@@ -327,14 +327,17 @@ static void build_title(struct ui *ui, struct title_line *l)
     }
     if (ro)
         title_add(l, TITLE_KEEP, style, 2, NULL, "READ-ONLY");
-    char every[QUANTITY_LEN + 8], clock[16], interval[QUANTITY_LEN];
+    char every[QUANTITY_LEN + 8], interval[QUANTITY_LEN];
     if (app->paused && (p = title_add(l, TITLE_KEEP, style, 0, NULL, "PAUSED")))
         p->right = true;
     snprintf(every, sizeof every, "every %s", quantity_duration(interval, sizeof interval, app->interval));
     if ((p = title_add(l, TITLE_DROP_INTERVAL, style, 1, "refresh", every)))
         p->right = true;
-    if ((p = title_add(l, TITLE_KEEP, style, 2, NULL, clock_time_local(now_wall(), clock, sizeof clock))))
+    if ((p = title_add(l, TITLE_KEEP, style, 2, NULL, clock_text))) {
         p->right = true;
+        return l->n - 1;
+    }
+    return -1;
 }
 
 /* Line 1: each server's state, never cut ("replica: up (standby)"), its
@@ -441,10 +444,13 @@ static bool line_changed(struct ui *ui, int line, unsigned long inputs)
     return true;
 }
 
-static unsigned long title_inputs(const struct title_line *l)
+/* What a title line shows, but its part `skip` (-1: all of it). */
+static unsigned long title_inputs_but(const struct title_line *l, int skip)
 {
     unsigned long h = 14695981039346656037UL;
     for (int i = 0; i < l->n; i++) {
+        if (i == skip)
+            continue;
         h = mix_text(h, title_text(&l->part[i]));
         h = mix(h, (unsigned long)l->part[i].style << 8 | (unsigned long)l->part[i].right);
     }
@@ -453,24 +459,73 @@ static unsigned long title_inputs(const struct title_line *l)
 
 /* The title and the server line, each fitted to the screen; what they
  * drop is kept for the help overlay's header. */
+/* The title line fitted to the screen, with the clock at `clock_text`:
+ * the one kept from the last frame with the clock's text swapped in when
+ * nothing else it is built from changed and the clock keeps its width
+ * (building and fitting it was most of the title's cost, once a second,
+ * for the clock; issue 14).  A viewer's title (its feed's) is built each
+ * time. */
+static struct title_line *title_now(struct ui *ui, const char *clock_text)
+{
+    const struct app *app = ui->app;
+    unsigned long key = mix((unsigned long)ui->cols, (unsigned long)ui->ascii << 2 |
+                            (unsigned long)app->paused << 1 | (unsigned long)app->cfg->read_only);
+    unsigned long bits;
+    memcpy(&bits, &app->interval, sizeof bits < sizeof app->interval ? sizeof bits : sizeof app->interval);
+    key = mix(mix(key, bits), (unsigned long)(uintptr_t)app->cfg);
+    struct title_line *l = ui->title_kept;
+    if (l && !app->feed && key == ui->title_key && ui->title_clock >= 0 &&
+        l->part[ui->title_clock].shown == TITLE_FULL) {
+        struct title_part *p = &l->part[ui->title_clock];
+        char *text = sanitize(clock_text, SANITIZE_FOLD | (l->ascii ? SANITIZE_ASCII : 0));
+        if (sanitize_width(text) == sanitize_width(p->text)) {
+            free(p->text);
+            p->text = text;
+            return l;
+        }
+        free(text);
+    }
+    if (!l)
+        l = ui->title_kept = xcalloc(1, sizeof *l);
+    title_free(l);
+    l->ascii = ui->ascii;
+    ui->title_clock = build_title(ui, l, clock_text);
+    title_fit(l, ui->cols - 2);
+    ui->title_key = key;
+    return l;
+}
+
 static void draw_title_lines(struct ui *ui)
 {
-    struct title_line title = { .ascii = ui->ascii }, servers = { .ascii = ui->ascii };
-    build_title(ui, &title);
+    struct title_line servers = { .ascii = ui->ascii };
+    char clock[16];
+    struct title_line *title = title_now(ui, clock_time_local(now_wall(), clock, sizeof clock));
     build_servers(ui, &servers);
-    title_fit(&title, ui->cols - 2);
     title_fit(&servers, ui->cols - 2);
     int title_fill = ui->app->cfg->read_only ? THEME_TITLE_READONLY : THEME_TITLE;
-    if (line_changed(ui, LINE_TITLE, mix(title_inputs(&title), (unsigned long)title_fill)))
-        draw_title_line(ui, 0, 1, ui->cols - 2, &title, title_fill);
-    if (line_changed(ui, LINE_SERVERS, title_inputs(&servers)))
+    /* A title on the screen that differs from the one to draw in its
+     * clock alone gets its clock (the rightmost part, as wide as before). */
+    unsigned long body = mix(mix(title_inputs_but(title, ui->title_clock), (unsigned long)title_fill),
+                             (unsigned long)ui->cols << 32 | (unsigned)ui->rows);
+    bool on_screen = ui->lines_drawn[LINE_TITLE] != 0 && !ui->repaint_all;
+    if (line_changed(ui, LINE_TITLE, mix(title_inputs_but(title, -1), (unsigned long)title_fill))) {
+        const struct title_part *clock_part = ui->title_clock >= 0 ? &title->part[ui->title_clock] : NULL;
+        if (on_screen && body == ui->title_body_drawn && clock_part && clock_part->shown == TITLE_FULL) {
+            int w = sanitize_width(clock_part->text);
+            attrset(ATTR(clock_part->style));
+            draw_text(ui, stdscr, 0, 1 + (ui->cols - 2) - w, w, clock_part->text);
+        } else {
+            draw_title_line(ui, 0, 1, ui->cols - 2, title, title_fill);
+        }
+        ui->title_body_drawn = body;
+    }
+    if (line_changed(ui, LINE_SERVERS, title_inputs_but(&servers, -1)))
         draw_title_line(ui, 1, 1, ui->cols - 2, &servers, THEME_STATUS);
     char dropped[1024] = "";
-    title_dropped(&title, dropped, sizeof dropped);
+    title_dropped(title, dropped, sizeof dropped);
     title_dropped(&servers, dropped, sizeof dropped);
     free(ui->title_dropped);
     ui->title_dropped = *dropped ? xstrdup(dropped) : NULL;
-    title_free(&title);
     title_free(&servers);
 }
 
@@ -1056,6 +1111,9 @@ int ui_run(struct app *app)
         table_state_free(&ui->panes[i].table);
     free(ui->panes);
     free(ui->layout);
+    if (ui->title_kept)
+        title_free(ui->title_kept);
+    free(ui->title_kept);
     free(ui->title_dropped);
     for (int i = 0; i < ui->nkept; i++)
         table_state_free(&ui->kept[i].table);

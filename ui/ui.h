@@ -223,6 +223,15 @@ struct ui {
      * servers, the alerts and the key line, each with what it was last
      * drawn from (0: not drawn). */
     unsigned long lines_drawn[4];
+    /* The title line as last built and fitted (screen.c): the clock, its
+     * last part, changes every second and the rest seldom, so the rest is
+     * built again only when what it is built from changed (title_key), and
+     * a title on the screen whose rest is as drawn (title_body_drawn) gets
+     * only its clock drawn. */
+    struct title_line *title_kept;
+    int           title_clock;      /* the clock's part in title_kept, or -1 */
+    unsigned long title_key;
+    unsigned long title_body_drawn;
     bool         quit;
     int          exit_code;
     int          rows, cols;

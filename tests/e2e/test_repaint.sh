@@ -24,6 +24,10 @@ check "p pauses: PAUSED in the title" tmux_wait_for rp 'PAUSED' 5
 
 # Count the clock's ticks while paused: each one is a frame.
 clock() { tmux_capture rp | head -n 1 | grep -Eo '[0-9]{2}:[0-9]{2}:[0-9]{2} *$'; }
+# The rest of the title, blanks included: a tick draws the clock alone
+# (ui/screen.c), and the line must read as a whole title drawn then would.
+title_rest() { tmux_capture rp | head -n 1 | sed -E 's/[0-9]{2}:[0-9]{2}:[0-9]{2} *$//'; }
+rest0=$(title_rest)
 ticks=0
 last=$(clock)
 i=0
@@ -34,6 +38,9 @@ while [ $ticks -lt 5 ] && [ $i -lt 200 ]; do
 	i=$((i + 1))
 done
 check_eq "the clock ticked 5 times while paused" 5 "$ticks"
+check_eq "the title around the clock is as it was" "$rest0" "$(title_rest)"
+line0=$(tmux_capture rp | head -n 1 | sed -E 's/ *$//')
+check_eq "the clock ends where a whole title puts it (column 119 of 120)" 119 "${#line0}"
 
 # A session that starts while paused is not shown until the resume.
 MARK=repaint$$
