@@ -300,7 +300,7 @@ int collector_send(struct collector *c, const char *sql, int nparams, const char
     struct pgpool *pool = server_pool(server);
     if (!sql || !pool)
         return -1;
-    return pgpool_send(pool, sql, nparams, params, 0, pg_done, c);
+    return pgpool_send_prepared(pool, c->def->name, sql, nparams, params, 0, pg_done, c);
 }
 
 /* Whether the INFO line's key (its first `len` bytes) is one of `keep`

@@ -335,7 +335,12 @@ static void dispatch(struct pgpool *p)
                 if (slot_idle(&p->slots[i]))
                     pick = &p->slots[i];
             if (!pick) {
-                grow(p);
+                /* It too waits a moment for a session before the pool
+                 * grows: a new session costs the server more than the
+                 * wait (issue 14: with each statement at its home, the
+                 * sessions are busy together at a tick). */
+                if (batch_waited(p))
+                    grow(p);
                 return;
             }
             if (pgconn_submit_from(pick->conn, &p->queue, 1) < 0) {
