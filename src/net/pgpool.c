@@ -206,13 +206,11 @@ static int home_of(const struct pgpool *p, struct query *q)
  * prepared it, so that it is planned once and not once in each session of
  * the pool (at 5-30 ms a plan for the catalog statements and the activity
  * statement in a fresh session, planning was half of pgdeck's server time
- * in its first minute; issue 14).  A statement prepared nowhere yet goes
- * with the first idle session's share (and so at the start every
- * collector's first run still goes at once, spread over the idle
- * sessions).  A statement whose home is busy (a slow collector's
- * statement, or the first minute's plans) waits for it as long as a batch
- * waits before the pool grows; after that it goes to an idle session and
- * is planned there too.
+ * in its first minute; issue 14).  A statement prepared nowhere yet has
+ * the main session for home, the one that has prepared most.  A statement
+ * whose home is busy (a slow collector's statement, or the first minute's
+ * plans) waits for it as long as a batch waits before the pool grows;
+ * after that it goes to an idle session and is planned there too.
  *
  * Moves one session's share; returns how many queries moved, 0 when
  * those left wait (for their home, or for the pool to grow: a timer or
@@ -244,12 +242,27 @@ static int dispatch_named(struct pgpool *p)
         }
     }
     int target = pick ? (int)(pick - p->slots) : -1;
-    /* Which queries go: those at home there, those prepared nowhere, and
-     * those whose home is busy once they have waited long enough. */
+    /* A statement prepared nowhere yet goes home to the main session, the
+     * one that has prepared most (the first at the start): another session
+     * would pay again for the catalog reads behind its first plans. */
+    int main = -1, most = -1;
+    for (int i = 0; i < p->opts.max; i++) {
+        const struct slot *s = &p->slots[i];
+        if (s->conn && !s->reserved && pgconn_state(s->conn) == PGCONN_UP &&
+            pgconn_prepared_count(s->conn) > most) {
+            most = pgconn_prepared_count(s->conn);
+            main = i;
+        }
+    }
+    for (int k = 0; k < n; k++)
+        if (home[k] < 0)
+            home[k] = main;
+    /* Which queries go: those at home there, and those whose home is busy
+     * once they have waited long enough. */
     bool take[PGPOOL_BATCH_MAX];
     int ntake = 0;
     for (int k = 0; k < n; k++) {
-        take[k] = pick && (home[k] == target || home[k] < 0);
+        take[k] = pick && home[k] == target;
         if (pick && !take[k] && !slot_idle(&p->slots[home[k]]))
             wait_for_home = true;
         ntake += take[k];
@@ -267,8 +280,14 @@ static int dispatch_named(struct pgpool *p)
             grow(p);
         return 0;
     }
-    if (ntake == 0)
+    if (ntake == 0 && wait_for_home)
         return 0;       /* all wait for their busy homes (batch_waited set a timer) */
+    if (ntake == 0) {
+        /* Not expected (an idle home is picked first); never leave them. */
+        for (int k = 0; k < n; k++)
+            take[k] = true;
+        ntake = n;
+    }
     /* Those that go, in their order, to the session; the rest stay at the
      * head of the queue in theirs. */
     struct query_queue go = { 0 }, stay = { 0 };
