@@ -23,6 +23,11 @@ struct reservation {
 struct slot {
     struct pgconn *conn;        /* NULL when the slot is free */
     bool           reserved;
+    /* Its session has finished a first round of queries: from then on it
+     * may be the main session that new statements wait for (during the
+     * start they spread over the idle sessions, so that the first frame
+     * does not wait for the first session's plans). */
+    bool           settled;
 };
 
 struct pgpool {
@@ -52,6 +57,7 @@ struct pgpool {
 };
 
 static void dispatch(struct pgpool *p);
+static struct slot *slot_of(struct pgpool *p, struct pgconn *conn);
 
 static void kick_cb(uv_timer_t *t)
 {
@@ -94,18 +100,26 @@ static void conn_state(void *arg, struct pgconn *conn)
         p->last_state = now;
         p->state_cb(p->arg, p);
     }
-    if (pgconn_state(conn) == PGCONN_UP)
+    if (pgconn_state(conn) == PGCONN_UP) {
+        /* A new session (or the same one again): it has prepared nothing. */
+        struct slot *s = slot_of(p, conn);
+        if (s)
+            s->settled = false;
         uv_timer_start(&p->kick, kick_cb, 0, 0);
+    }
 }
 
 /* A connection is done with the queries handed to it: the next waiting
  * one (or a reservation) may go to it, outside its callbacks. */
 static void conn_queries_ended(void *arg, struct pgconn *conn)
 {
-    (void)conn;
     struct pgpool *p = arg;
-    if (!p->freeing)
-        uv_timer_start(&p->kick, kick_cb, 0, 0);
+    if (p->freeing)
+        return;
+    struct slot *s = slot_of(p, conn);
+    if (s && pgconn_state(conn) == PGCONN_UP)
+        s->settled = true;
+    uv_timer_start(&p->kick, kick_cb, 0, 0);
 }
 
 static struct pgconn *open_slot(struct pgpool *p, int i)
@@ -243,12 +257,14 @@ static int dispatch_named(struct pgpool *p)
     }
     int target = pick ? (int)(pick - p->slots) : -1;
     /* A statement prepared nowhere yet goes home to the main session, the
-     * one that has prepared most (the first at the start): another session
-     * would pay again for the catalog reads behind its first plans. */
-    int main = -1, most = -1;
+     * one that has prepared most, once it has finished its first round:
+     * another session would pay again for the catalog reads behind its
+     * first plans.  Before that (the start) it goes to the idle session
+     * picked. */
+    int main = target, most = -1;
     for (int i = 0; i < p->opts.max; i++) {
         const struct slot *s = &p->slots[i];
-        if (s->conn && !s->reserved && pgconn_state(s->conn) == PGCONN_UP &&
+        if (s->conn && !s->reserved && s->settled && pgconn_state(s->conn) == PGCONN_UP &&
             pgconn_prepared_count(s->conn) > most) {
             most = pgconn_prepared_count(s->conn);
             main = i;
