@@ -510,7 +510,7 @@ static struct snapshot *snapshot_from_json(const json_t *doc, const char *collec
                 snapshot_unref(s);
                 return NULL;
             }
-            s->cells[r * ncols + c] = xstrndup(text, len);
+            snapshot_set_cell_n(s, (int)r, (int)c, text, len);
         }
     }
     snprintf(meta->source, sizeof meta->source, "%s", source);

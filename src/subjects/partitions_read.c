@@ -317,6 +317,8 @@ static void merge_and_publish(struct collector *c, const PGresult *res)
             oidcol = i;
         else if (strcmp(st->columns[i], "server_now") == 0)
             nowcol = i;
+        if (i == nowcol)
+            from[i] = -1;   /* this run's clock, not the kept row's */
         else if (strcmp(st->columns[i], "next_bound") == 0)
             boundcol = i;
     }
@@ -351,13 +353,19 @@ static void merge_and_publish(struct collector *c, const PGresult *res)
         if (row < 0)
             continue;   /* created or dropped between the two queries:
                            its tree is read again next run */
+        /* A row kept shares its cells with the snapshot it comes from
+         * (its `children` are most of the snapshot), but for the server's
+         * clock of this run. */
         for (int k = 0; k < ncols; k++) {
             if (fresh)
                 values[k] = PQgetisnull(res, row, k) ? NULL : PQgetvalue(res, row, k);
             else
-                values[k] = k == nowcol ? st->server_now : from[k] < 0 ? NULL : snapshot_cell(cur, row, from[k]);
+                values[k] = k == nowcol ? st->server_now : NULL;
         }
-        snapshot_add_row(s, values);
+        if (fresh)
+            snapshot_add_row(s, values);
+        else
+            snapshot_add_row_from(s, values, cur, row, from);
         if (fresh)
             used[row] = true;
         double bound = fresh && boundcol >= 0 && !PQgetisnull(res, row, boundcol)
