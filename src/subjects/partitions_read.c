@@ -265,7 +265,7 @@ static bool load(struct partitions_state *st)
     char *text = statefile_read(path, PARTITIONS_SAVED_MAX, &len, err, sizeof err);
     free(path);
     struct partitions_saved saved;
-    int rc = text ? partitions_saved_read(text, len, st->server_id, &saved) : -1;
+    int rc = text ? partitions_saved_take(text, len, st->server_id, &saved) : -1;
     free(text);
     if (rc != 0)
         return false;
