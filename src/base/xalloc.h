@@ -22,5 +22,8 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
  * beside all of it (a peak is what VmHWM counts).  The first 64 bytes are
  * left alone (malloc's own use of a block it frees). */
 void xalloc_release_pages(void *buf, size_t len);
+/* Give the free pages inside malloc's heap back to the system (glibc's
+ * malloc_trim; nothing with another C library). */
+void xalloc_trim(void);
 
 #endif
