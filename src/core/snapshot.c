@@ -213,6 +213,30 @@ void snapshot_add_row_from(struct snapshot *s, const char *const *values,
     s->nrows++;
 }
 
+char *snapshot_shared_new(const char *value)
+{
+    return cell_dup(value);
+}
+
+void snapshot_shared_free(char *text)
+{
+    if (text && --cell_of(text)->refs == 0)
+        free(cell_of(text));
+}
+
+void snapshot_set_cell_shared(struct snapshot *s, int row, int col, char *text)
+{
+    if (row < 0 || row >= s->nrows || col < 0 || col >= s->ncols)
+        return;
+    char **cell = &s->cells[row * s->ncols + col];
+    if (*cell == text)
+        return;
+    if (text)
+        cell_of(text)->refs++;
+    cell_free(s, *cell);
+    *cell = text;
+}
+
 void snapshot_set_cell_n(struct snapshot *s, int row, int col, const char *value, size_t len)
 {
     if (row < 0 || row >= s->nrows || col < 0 || col >= s->ncols)

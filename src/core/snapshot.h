@@ -61,6 +61,14 @@ void snapshot_add_row_from(struct snapshot *s, const char *const *values,
 /* Set the cell at (row, col) to a copy of the `len` bytes at value (no NUL
  * among them; NULL for SQL NULL). */
 void snapshot_set_cell_n(struct snapshot *s, int row, int col, const char *value, size_t len);
+/* Text counted like a cell, for a cache whose texts feed a column (the
+ * statements' texts): snapshot_set_cell_shared puts one in a snapshot
+ * without a copy, and it lives as long as the cache or a snapshot holds
+ * it.  snapshot_shared_new: NULL in, NULL out; snapshot_shared_free drops
+ * the caller's count. */
+char *snapshot_shared_new(const char *value);
+void  snapshot_shared_free(char *text);
+void  snapshot_set_cell_shared(struct snapshot *s, int row, int col, char *text);
 /* Set one cell (copied), for derived columns computed after the query. */
 void snapshot_set(struct snapshot *s, int row, const char *column, const char *value);
 /* Set a derived number: NAN becomes SQL NULL (a blank in a pane, last in

@@ -105,6 +105,27 @@ static void test_cells_of_a_result_are_copied_not_shared(void **state)
     snapshot_unref(now);
 }
 
+/* A cache's counted text put in two snapshots: replaced in the cache and
+ * in one snapshot, the other still shows it. */
+static void test_a_shared_text_lives_as_long_as_a_holder(void **state)
+{
+    (void)state;
+    char *text = snapshot_shared_new("SELECT 1");
+    const char *const row[3] = { "1", NULL, NULL };
+    struct snapshot *a = table_of(&row, 1), *b = table_of(&row, 1);
+    snapshot_set_cell_shared(a, 0, 1, text);
+    snapshot_set_cell_shared(b, 0, 1, text);
+    assert_ptr_equal(snapshot_cell(a, 0, 1), text);
+    snapshot_shared_free(text);             /* the cache moves on */
+    snapshot_set_cell(a, 0, 1, "SELECT 2");
+    assert_string_equal(snapshot_get(a, 0, "children"), "SELECT 2");
+    assert_string_equal(snapshot_get(b, 0, "children"), "SELECT 1");
+    snapshot_unref(a);
+    assert_string_equal(snapshot_get(b, 0, "children"), "SELECT 1");
+    snapshot_unref(b);
+    assert_null(snapshot_shared_new(NULL));
+}
+
 static void test_each_snapshot_has_its_own_serial(void **state)
 {
     (void)state;
@@ -218,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_a_kept_row_shares_its_cells_with_the_snapshot_before),
         cmocka_unit_test(test_a_changed_row_takes_its_new_values_and_the_old_snapshot_keeps_its_own),
         cmocka_unit_test(test_cells_of_a_result_are_copied_not_shared),
+        cmocka_unit_test(test_a_shared_text_lives_as_long_as_a_holder),
         cmocka_unit_test(test_each_snapshot_has_its_own_serial),
         cmocka_unit_test(test_generations_sharing_rows_show_what_copies_would),
     };
