@@ -87,7 +87,16 @@ pgdeck: $(ALL_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 	@echo $(BUILD) > .pgdeck-build
 
-$(BUILD)/%.o: %.c | $(BUILD)/.pg_query
+# The flags the objects were compiled with: when they change (a new
+# warning, a math flag, SANITIZE), every object is compiled again rather
+# than linked stale beside new ones.
+FLAGS_NOW := $(CC) $(CFLAGS)
+ifneq ($(file < $(BUILD)/.cflags),$(FLAGS_NOW))
+$(shell mkdir -p $(BUILD))
+$(file > $(BUILD)/.cflags,$(FLAGS_NOW))
+endif
+
+$(BUILD)/%.o: %.c $(BUILD)/.cflags | $(BUILD)/.pg_query
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -Iui -MMD -MP -c -o $@ $<
 
@@ -106,7 +115,7 @@ $(BUILD)/gen/embedded.c: $(SQL_FILES) $(THEMES) src/base/embed.sh
 	@mkdir -p $(dir $@)
 	sh src/base/embed.sh $(SQL_FILES) $(THEMES) > $@
 
-$(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c
+$(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c $(BUILD)/.cflags
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 
 # The kit's index plan, read at build time by the reader pgdeck would run
@@ -120,7 +129,7 @@ $(BUILD)/gen/plan_gen: $(PLAN_GEN_OBJ)
 $(BUILD)/gen/plan_builtin_table.c: $(BUILD)/gen/plan_gen
 	$(BUILD)/gen/plan_gen > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/plan_builtin_table.o: $(BUILD)/gen/plan_builtin_table.c
+$(BUILD)/gen/plan_builtin_table.o: $(BUILD)/gen/plan_builtin_table.c $(BUILD)/.cflags
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 
 # Every pane class, from the pane files' names (ui/pane_registry.h): a new
@@ -134,7 +143,7 @@ $(BUILD)/gen/panes.c: $(PANE_NAMES) ui/panes/registry.sh
 	@mkdir -p $(dir $@)
 	sh ui/panes/registry.sh $(PANE_SRC) > $@
 
-$(BUILD)/gen/panes.o: $(BUILD)/gen/panes.c
+$(BUILD)/gen/panes.o: $(BUILD)/gen/panes.c $(BUILD)/.cflags
 	$(CC) $(CFLAGS) -Isrc -Iui -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(CORE_OBJ) $(UI_OBJ)

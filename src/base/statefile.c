@@ -55,13 +55,11 @@ int statefile_make_parents(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-int statefile_write(const char *path, int (*write)(FILE *f, void *arg), void *arg,
-                    char *err, size_t errlen)
+int file_replace(const char *path, mode_t mode, int (*write)(FILE *f, void *arg), void *arg,
+                 char *err, size_t errlen)
 {
-    if (statefile_make_parents(path, err, errlen) != 0)
-        return -1;
     char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
         snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
@@ -87,6 +85,14 @@ int statefile_write(const char *path, int (*write)(FILE *f, void *arg), void *ar
     }
     free(tmp);
     return 0;
+}
+
+int statefile_write(const char *path, int (*write)(FILE *f, void *arg), void *arg,
+                    char *err, size_t errlen)
+{
+    if (statefile_make_parents(path, err, errlen) != 0)
+        return -1;
+    return file_replace(path, 0600, write, arg, err, errlen);
 }
 
 char *statefile_read(const char *path, size_t max, size_t *len, char *err, size_t errlen)

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Files pgdeck keeps between runs (the action journal, the size history)
  * live under $XDG_STATE_HOME/pgdeck/, or ~/.local/state/pgdeck/ when it is
@@ -15,11 +16,16 @@ char *statefile_path(const char *name, char *err, size_t errlen);
  * Returns 0, or -1 with "cannot create DIR: reason" in err. */
 int   statefile_make_parents(const char *path, char *err, size_t errlen);
 
-/* Write a state file in one step: `write` fills a new file beside `path`
- * (mode 0600, made with O_EXCL, parents made 0700), which then replaces
- * `path` by rename(2), so a reader sees the old file or the new one whole,
- * never a part.  `write` returns 0, or -1 when the file is not to be kept.
- * Returns 0, or -1 with the reason in err (nothing is left behind). */
+/* Replace the file at `path` in one step: `write` fills a new file beside
+ * it (`mode` before the umask, made with O_EXCL and O_NOFOLLOW, so nothing
+ * planted under the temporary name is written through), which then
+ * replaces `path` by rename(2), so a reader sees the old file or the new
+ * one whole, never a part.  `write` returns 0, or -1 when the file is not
+ * to be kept.  Returns 0, or -1 with the reason in err (nothing is left
+ * behind).  The OpenMetrics file (0644, for a scraper) is written so. */
+int   file_replace(const char *path, mode_t mode, int (*write)(FILE *f, void *arg), void *arg,
+                   char *err, size_t errlen);
+/* A state file: its parents made 0700, then file_replace with mode 0600. */
 int   statefile_write(const char *path, int (*write)(FILE *f, void *arg), void *arg,
                       char *err, size_t errlen);
 /* The whole of the state file at `path`, NUL-terminated (caller frees),

@@ -5,14 +5,11 @@
  * (TYPE, HELP, UNIT, then its samples), once, and a sample whose label
  * set was already written in its family is skipped (two rows the labels
  * do not tell apart would make the exposition invalid). */
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/alerts.h"
 #include "core/app.h"
@@ -23,6 +20,7 @@
 #include "net/server.h"
 #include "base/numparse.h"
 #include "base/sanitize.h"
+#include "base/statefile.h"
 #include "base/xalloc.h"
 
 #define MAX_LABELS 4
@@ -365,44 +363,17 @@ char *openmetrics_text(const struct app *app)
     return o.text;
 }
 
+static int write_text(FILE *f, void *text)
+{
+    return fputs(text, f) < 0 ? -1 : 0;
+}
+
 int openmetrics_write_file(const struct app *app, const char *path, char *err, size_t errlen)
 {
+    /* Replaced whole, so a scraper reads the old text or the new, never
+     * half of one; readable by the scraper's user. */
     char *text = openmetrics_text(app);
-    /* Beside the file, so that rename() replaces it in one step: a
-     * scraper reads the old text or the new, never half of one. */
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    int rc = -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    size_t len = strlen(text), done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            snprintf(err, errlen, "cannot write %s: %s", tmp, n < 0 ? strerror(errno) : "short write");
-            close(fd);
-            unlink(tmp);
-            goto out;
-        }
-        done += (size_t)n;
-    }
-    if (close(fd) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    rc = 0;
-out:
-    free(tmp);
+    int rc = file_replace(path, 0644, write_text, text, err, errlen);
     free(text);
     return rc;
 }

@@ -293,26 +293,40 @@ double stream_parse_time(const char *text)
     return (double)t + frac;
 }
 
-/* A JSON string member's text, checked: at most `max` bytes, no NUL
- * (jansson refuses \u0000 unless asked, but say so here too).  NULL with
- * a message when it is not. */
+/* What is wrong with a JSON value as a string member: not a string, more
+ * than `max` bytes, or a NUL inside (jansson refuses \u0000 unless asked,
+ * but say so here too).  No message is written: a snapshot has thousands
+ * of cells, and the location is worth formatting only for an error. */
+enum string_check { STRING_OK, STRING_NOT, STRING_LONG, STRING_NUL };
+
+static enum string_check string_check(const json_t *j, size_t max)
+{
+    if (!json_is_string(j))
+        return STRING_NOT;
+    size_t len = json_string_length(j);
+    if (len > max)
+        return STRING_LONG;
+    return memchr(json_string_value(j), '\0', len) ? STRING_NUL : STRING_OK;
+}
+
+/* A JSON string member's text, checked by string_check; NULL with a
+ * message saying what and where when it is not one. */
 static const char *string_value(const json_t *j, size_t max, const char *where, char *err, size_t errlen)
 {
-    if (!json_is_string(j)) {
+    switch (string_check(j, max)) {
+    case STRING_OK:
+        return json_string_value(j);
+    case STRING_NOT:
         errbuf_set(err, errlen, "%s: expected a string", where);
-        return NULL;
-    }
-    size_t len = json_string_length(j);
-    const char *s = json_string_value(j);
-    if (len > max) {
-        errbuf_set(err, errlen, "%s: %zu bytes, more than %zu", where, len, max);
-        return NULL;
-    }
-    if (memchr(s, '\0', len)) {
+        break;
+    case STRING_LONG:
+        errbuf_set(err, errlen, "%s: %zu bytes, more than %zu", where, json_string_length(j), max);
+        break;
+    case STRING_NUL:
         errbuf_set(err, errlen, "%s: holds a NUL character", where);
-        return NULL;
+        break;
     }
-    return s;
+    return NULL;
 }
 
 /* A member that must be there. */
@@ -496,21 +510,17 @@ static struct snapshot *snapshot_from_json(const json_t *doc, const char *collec
             const json_t *v = json_array_get(row, c);
             if (json_is_null(v))
                 continue;
-            /* The checks of string_value, inline: a snapshot has thousands
-             * of cells, and the location is written only for an error. */
-            size_t len = json_is_string(v) ? json_string_length(v) : 0;
-            const char *text = json_is_string(v) ? json_string_value(v) : NULL;
-            if (!text || len > STREAM_MAX_TEXT || memchr(text, '\0', len)) {
+            if (string_check(v, STREAM_MAX_TEXT) != STRING_OK) {
                 char at[64];
                 snprintf(at, sizeof at, "%s: rows[%zu][%zu]", where, r, c);
-                if (text)
+                if (json_is_string(v))
                     string_value(v, STREAM_MAX_TEXT, at, err, errlen);
                 else
                     errbuf_set(err, errlen, "%s: expected a string or null", at);
                 snapshot_unref(s);
                 return NULL;
             }
-            snapshot_set_cell_n(s, (int)r, (int)c, text, len);
+            snapshot_set_cell_n(s, (int)r, (int)c, json_string_value(v), json_string_length(v));
         }
     }
     snprintf(meta->source, sizeof meta->source, "%s", source);

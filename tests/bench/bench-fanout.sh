@@ -102,15 +102,7 @@ as_viewer() {
 		DATABASE_READ_REPLICA_URL= PGBOUNCER_URL= REDIS_URL= "$@"
 }
 
-proc_cpu() {
-	awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
-		printf "%.3f\n", (f[12] + f[13]) / tck }' "/proc/$1/stat" 2>/dev/null
-}
 proc_rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
-calc() {
-	case " $1 " in *" - "* | *"  "*) echo -; return 0 ;; esac
-	awk "BEGIN { x = $1; printf \"${2:-%.2f}\", x }" 2>/dev/null || echo -
-}
 role_calls() { q "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE userid = 'bench_fanout'::regrole"; }
 role_reset() { q "SELECT pg_stat_statements_reset('bench_fanout'::regrole::oid)" > /dev/null; }
 role_sessions() { q "SELECT count(*) FROM pg_stat_activity WHERE usename = 'bench_fanout'"; }

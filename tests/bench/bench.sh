@@ -8,15 +8,18 @@
 #
 # Part 1  peers side by side: pgdeck, pg_activity and pg_top against the
 #         same primary under pgbench -c 8, each alone in a 120x40 tmux pane
-#         at a 1 s refresh for 60 s, in rotating order, 3 rounds; medians.
+#         at a 1 s refresh, in rotating order, 3 rounds; medians.  Each
+#         tool runs 15 s first (BENCH_WARMUP: its start, which part 4
+#         measures), then the aims' window of 60 s is measured; the whole
+#         run, start included, is measured too and printed beside it.
 #         Client CPU (utime+stime from /proc/PID/stat just before it quits),
 #         peak RSS (VmHWM), terminal bytes/s (tmux pipe-pane), sessions
 #         opened (server log, log_connections=on, counted by the tool's own
 #         role), server time of its queries (pg_stat_statements, plan+exec,
 #         summed for that role, reset for the role before each window), and
-#         its backends' CPU (utime+stime within the window of exactly the
-#         pids its role held: /proc for open ones, process accounting,
-#         tests/bench/pacct.py, for those that exited; see srv_cpu_end).
+#         its backends' CPU (the time run within the window by exactly the
+#         pids its role held: /proc/PID/schedstat for open ones, taskstats,
+#         tests/bench/taskstats.py, for those that exited; see srv_cpu_end).
 # Part 2  scale: 5,000 partitions (50 tables x 100), 300 idle connections,
 #         200 materialized views, 5,000 distinct statements.  Per collector
 #         the server time of a run (pg_stat_statements sampled every 0.5 s
@@ -48,7 +51,7 @@
 # installed with apt-get when run as root, otherwise part 1 runs pgdeck only.
 #
 # Environment (defaults for the full run; --quick makes them small):
-#   BENCH_ROUNDS=3 BENCH_SECONDS=60 BENCH_PGBENCH_SCALE=10 BENCH_TABLES=50
+#   BENCH_ROUNDS=3 BENCH_SECONDS=60 BENCH_WARMUP=15 BENCH_PGBENCH_SCALE=10 BENCH_TABLES=50
 #   BENCH_PARTITIONS=100 BENCH_IDLE=300 BENCH_MVIEWS=200 BENCH_STATEMENTS=5000
 #   BENCH_SCALE_SECONDS=120 BENCH_KEYS=200 BENCH_STARTS=10
 #   BENCH_OUT=build/bench   PGDECK_BIN=./pgdeck
@@ -71,6 +74,7 @@ esac
 
 if [ $QUICK = 1 ]; then
 	ROUNDS=${BENCH_ROUNDS:-1} SECS=${BENCH_SECONDS:-3} PGB_SCALE=${BENCH_PGBENCH_SCALE:-1}
+	WARMUP=${BENCH_WARMUP:-1}
 	TABLES=${BENCH_TABLES:-5} PARTS=${BENCH_PARTITIONS:-20} IDLE=${BENCH_IDLE:-30}
 	MVIEWS=${BENCH_MVIEWS:-20} STATEMENTS=${BENCH_STATEMENTS:-100}
 	SCALE_SECS=${BENCH_SCALE_SECONDS:-5} KEYS=${BENCH_KEYS:-10} STARTS=${BENCH_STARTS:-1}
@@ -78,6 +82,7 @@ if [ $QUICK = 1 ]; then
 	RUN_DIR=/tmp/pgdeck-bench-$(id -u)-quick
 else
 	ROUNDS=${BENCH_ROUNDS:-3} SECS=${BENCH_SECONDS:-60} PGB_SCALE=${BENCH_PGBENCH_SCALE:-10}
+	WARMUP=${BENCH_WARMUP:-15}
 	TABLES=${BENCH_TABLES:-50} PARTS=${BENCH_PARTITIONS:-100} IDLE=${BENCH_IDLE:-300}
 	MVIEWS=${BENCH_MVIEWS:-200} STATEMENTS=${BENCH_STATEMENTS:-5000}
 	SCALE_SECS=${BENCH_SCALE_SECONDS:-120} KEYS=${BENCH_KEYS:-200} STARTS=${BENCH_STARTS:-10}
@@ -185,7 +190,6 @@ cleanup() {
 	if [ "${KEEP_SERVERS:-0}" != 1 ]; then
 		PGDECK_RUN=$RUN_DIR sh "$HARNESS" stop > /dev/null 2>&1
 	fi
-	[ "${PACCT_ON:-0}" = 1 ] && python3 "$ROOT/tests/bench/pacct.py" off 2>/dev/null
 	rm -rf "$TMUX_TMPDIR" "$LOCK"
 }
 trap cleanup EXIT
@@ -251,36 +255,37 @@ pct() {
 		      r = int(p / 100 * n); if (r < p / 100 * n) r++; if (r < 1) r = 1
 		      print v[r] }'
 }
-# calc EXPR [FORMAT]: awk arithmetic; "-" when a figure is missing.
-calc() {
-	case " $1 " in *" - "* | *"  "*) echo -; return 0 ;; esac
-	awk "BEGIN { x = $1; printf \"${2:-%.2f}\", x }" 2>/dev/null || echo -
-}
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
-proc_cpu() {	# PID -> seconds of user+system CPU, its reaped children too
-	awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
-		printf "%.3f\n", (f[12] + f[13] + f[14] + f[15]) / tck }' "/proc/$1/stat" 2>/dev/null
-}
-# The server's CPU for a tool (issue 14): exactly its own backends'
-# utime+stime, counted the same way for every tool.  Its backends are the
-# pids its role holds: those open at the start of the window
-# (pg_stat_activity by usename) and those whose "connection authorized:
-# user=ROLE" line the server log (log_line_prefix has [%p]) shows within
-# it.  A backend still open at the end is read from /proc/PID/stat, less
-# what it had used at the start; one that exited within the window (pg_top
-# forks one per refresh) is read from its process accounting record
-# (tests/bench/pacct.py: the kernel writes one per exiting process, with its
-# pid, parent and CPU), less the same.  Nobody else's CPU is counted: not
-# the autovacuum workers under pgbench, not the benchmark's own psql
-# sessions.  Without CAP_SYS_PACCT (not root) the exited backends are
-# counted through the postmaster's cutime+cstime instead, which also holds
-# its other reaped children; the results file says which.  Seconds.
-PACCT=$OUT/pacct
-if [ "${BENCH_PACCT:-1}" = 1 ] && python3 "$ROOT/tests/bench/pacct.py" on "$PACCT" 2> "$OUT/pacct.log"; then
-	PACCT_ON=1
-else
-	PACCT_ON=0
+# The server's CPU for a tool (issue 14): exactly its own backends' CPU
+# time, counted the same way for every tool.  Its backends are the pids its
+# role holds: those open at the start of the window (pg_stat_activity by
+# usename) and those whose "connection authorized: user=ROLE" line the
+# server log (log_line_prefix has [%p]) shows within it.  A backend still
+# open at the end is read from /proc/PID/schedstat (the nanoseconds it has
+# run), less what it had run at the start; one that exited within the
+# window (pg_top forks one per refresh) is read from the kernel's taskstats
+# record of its exit (tests/bench/taskstats.py: the same clock, with its
+# pid and parent), less the same.  Not utime+stime (/proc/PID/stat, process
+# accounting): they are sampled at the timer tick and count a backend that
+# lives a few milliseconds as next to nothing (taskstats.py says by how
+# much).  Nobody else's CPU is counted: not the autovacuum workers under
+# pgbench, not the benchmark's own psql sessions.  Without taskstats (not
+# root) the exited backends are counted through the postmaster's
+# cutime+cstime instead, which also holds its other reaped children and is
+# tick-sampled; the results file says which.  Seconds.
+TSTATS=$OUT/taskstats
+TSTATS_ON=0
+if [ "${BENCH_TASKSTATS:-1}" = 1 ]; then
+	python3 "$ROOT/tests/bench/taskstats.py" listen "$TSTATS" > "$OUT/taskstats.ready" 2> "$OUT/taskstats.log" &
+	TSTATS_PID=$!
+	BG_PIDS="$BG_PIDS $TSTATS_PID"
+	_i=0
+	while [ $_i -lt 30 ] && ! grep -q ready "$OUT/taskstats.ready" 2>/dev/null && kill -0 "$TSTATS_PID" 2>/dev/null; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	grep -q ready "$OUT/taskstats.ready" 2>/dev/null && TSTATS_ON=1
 fi
 pm_children_cpu() {
 	awk -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
@@ -288,14 +293,17 @@ pm_children_cpu() {
 }
 role_backends_cpu() {	# ROLE -> "pid seconds" of each of the role's open backends
 	for _p in $(q "SELECT pid FROM pg_stat_activity WHERE usename = '$1'"); do
-		awk -v p="$_p" -v tck="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); split($0, f, " ")
-			printf "%s %.3f\n", p, (f[12] + f[13]) / tck }' "/proc/$_p/stat" 2>/dev/null
+		awk -v p="$_p" '{ printf "%s %.6f\n", p, $1 / 1e9 }' "/proc/$_p/schedstat" 2>/dev/null
 	done
 }
 srv_cpu_start() {
 	role_backends_cpu "$SRV_ROLE" > "$OUT/$1.live0"
+	# pg_stat_statements as it stands, per statement, for a window that
+	# does not start at the reset (PANE_WARMUP).
+	q "SELECT queryid, calls, plans, total_plan_time, total_exec_time FROM pg_stat_statements
+	   WHERE userid = '$SRV_ROLE'::regrole" > "$OUT/$1.pss0"
 	log_size > "$OUT/$1.log0"
-	wc -c < "$PACCT" 2>/dev/null | tr -d ' ' > "$OUT/$1.acct0"
+	wc -c < "$TSTATS" 2>/dev/null | tr -d ' ' > "$OUT/$1.acct0"
 	pm_children_cpu > "$OUT/$1.pmcpu0"
 }
 srv_cpu_end() {
@@ -307,18 +315,18 @@ srv_cpu_end() {
 	role_backends_cpu "$SRV_ROLE" > "$OUT/$1.live1"
 	# Open at the end: CPU now less CPU at the start (0 for a new one).
 	_live=$(awk 'FILENAME ~ /live0$/ { c0[$1] = $2; next } { s += $2 - (($1 in c0) ? c0[$1] : 0) }
-		END { printf "%.3f", s }' "$OUT/$1.live0" "$OUT/$1.live1")
+		END { printf "%.6f", s }' "$OUT/$1.live0" "$OUT/$1.live1")
 	# Exited within the window: open at the start or new, not open now.
 	_gone=$(awk 'FILENAME ~ /live1$/ { now[$1] = 1; next } !($1 in now) && !($1 in seen) { seen[$1] = 1; print $1 }' \
 		"$OUT/$1.live1" "$OUT/$1.live0" "$OUT/$1.newpids" | tr '\n' ' ')
-	if [ "$PACCT_ON" = 1 ]; then
-		sleep 0.2	# a backend that just quit writes its record as it exits
-		set -- "$1" $(python3 "$ROOT/tests/bench/pacct.py" cpu "$PACCT" "$(cat "$OUT/$1.acct0")" "$PM_PID" $_gone)
-		_before=$(awk -v g=" $_gone " 'index(g, " " $1 " ") { s += $2 } END { printf "%.3f", s }' "$OUT/$1.live0")
-		echo "pacct: $3 records of $(echo $_gone | wc -w) exited backends, ${2}s" > "$OUT/$1.srvcpu-how"
-		awk -v l="$_live" -v g="$2" -v b="$_before" 'BEGIN { printf "%.3f\n", l + g - b }' > "$OUT/$1.srvcpu"
+	if [ "$TSTATS_ON" = 1 ]; then
+		sleep 0.2	# a backend that just quit is written as it exits
+		set -- "$1" $(python3 "$ROOT/tests/bench/taskstats.py" cpu "$TSTATS" "$(cat "$OUT/$1.acct0")" "$PM_PID" $_gone)
+		_before=$(awk -v g=" $_gone " 'index(g, " " $1 " ") { s += $2 } END { printf "%.6f", s }' "$OUT/$1.live0")
+		echo "taskstats: $3 records of $(echo $_gone | wc -w) exited backends, ${2}s" > "$OUT/$1.srvcpu-how"
+		awk -v l="$_live" -v g="$2" -v b="$_before" 'BEGIN { printf "%.6f\n", l + g - b }' > "$OUT/$1.srvcpu"
 	else
-		echo "postmaster cutime+cstime (no process accounting)" > "$OUT/$1.srvcpu-how"
+		echo "postmaster cutime+cstime (no taskstats)" > "$OUT/$1.srvcpu-how"
 		awk -v a="$(cat "$OUT/$1.pmcpu0")" -v b="$_c1" -v l="$_live" 'BEGIN { printf "%.3f\n", b - a + l }' > "$OUT/$1.srvcpu"
 	fi
 }
@@ -361,14 +369,30 @@ pane_run() {
 	sleep 0.5
 	_t=$(now)
 	[ -n "${PANE_START_HOOK:-}" ] && $PANE_START_HOOK "$_name"
+	# PANE_WARMUP=S: a steady window of SECONDS follows S seconds of
+	# warm-up, measured apart (NAME.steady.*): what the tool costs while it
+	# runs, its start left out; the whole run is measured too.
+	_wu=${PANE_WARMUP:-0}
+	if [ "$_wu" != 0 ]; then
+		sleep "$_wu"
+		[ -n "${PANE_START_HOOK:-}" ] && $PANE_START_HOOK "$_name.steady"
+		_cpu0=$(proc_cpu "$_pid") _tty0=$(wc -c < "$OUT/$_name.tty" | tr -d ' ') _t1=$(now)
+	fi
 	sleep "$_secs"
 	[ -n "${PANE_END_HOOK:-}" ] && $PANE_END_HOOK "$_name"
+	[ "$_wu" != 0 ] && [ -n "${PANE_END_HOOK:-}" ] && $PANE_END_HOOK "$_name.steady"
 	_cpu=$(proc_cpu "$_pid")
 	_hwm=$(proc_hwm "$_pid")
 	_comm=$(cat "/proc/$_pid/comm" 2>/dev/null)
 	tm pipe-pane -t main
 	_el=$(since "$_t")
 	echo "${_el} ${_cpu:--} ${_hwm:--} $_comm" > "$OUT/$_name.proc"
+	if [ "$_wu" != 0 ]; then
+		_tty1=$(wc -c < "$OUT/$_name.tty" | tr -d ' ')
+		awk -v el="$(since "$_t1")" -v c0="${_cpu0:--}" -v c1="${_cpu:--}" -v b="$((_tty1 - _tty0))" -v h="${_hwm:--}" \
+			'BEGIN { printf "%s %s %s %s\n", el, (c0 == "-" || c1 == "-") ? "-" : sprintf("%.3f", c1 - c0), h, b }' \
+			> "$OUT/$_name.steady.proc"
+	fi
 	tm capture-pane -p -t main > "$OUT/$_name.screen" 2>/dev/null
 	tm send-keys -t main q
 	_i=0
@@ -506,6 +530,13 @@ if [ -n "${BENCH_TOOLS:-}" ]; then
 fi
 : > "$OUT/peers.tsv"
 echo "tool round elapsed_s cpu_s hwm_kb bytes sessions_log sessions_stat server_ms server_calls load1 backend_cpu_s" > "$OUT/peers.tsv"
+head -1 "$OUT/peers.tsv" > "$OUT/peers-steady.tsv"
+# A monitor runs for hours: its cost is what it costs while it runs.  Each
+# tool warms up for WARMUP s (its start: connecting, first reads, first
+# frame; aim 6 measures that), then the aims' window of SECS s is measured
+# (peers-steady.tsv); the whole run, start included, is measured as well
+# and printed beside it (peers.tsv).
+PANE_WARMUP=$WARMUP
 PANE_START_HOOK=srv_cpu_start
 PANE_END_HOOK=srv_cpu_end
 round=0
@@ -554,84 +585,152 @@ while [ $round -lt "$ROUNDS" ]; do
 		set -- $(role_server $role)
 		load1=$(cut -d' ' -f1 /proc/loadavg)
 		echo "$tool $round $el $cpu $hwm $bytes $sess $((s1 - s0)) $1 $2 $load1 $(cat "$OUT/peer-$tool-$round.srvcpu" 2>/dev/null || echo -)" >> "$OUT/peers.tsv"
+		# The steady window (after WARMUP s): the same figures, each
+		# statement's share being what it has now less what it had at the
+		# window's start; sessions are the whole run's.
+		_sf=$OUT/peer-$tool-$round.steady
+		if [ "$WARMUP" != 0 ] && [ -f "$_sf.proc" ]; then
+			read -r sel scpu shwm sbytes < "$_sf.proc"
+			q "SELECT queryid, calls, plans, total_plan_time, total_exec_time,
+			          regexp_replace(left(query, 64), '\s+', ' ', 'g')
+			   FROM pg_stat_statements WHERE userid = '$role'::regrole" > "$_sf.pss1"
+			awk -F'|' 'FILENAME ~ /pss0$/ { c[$1] = $2; p[$1] = $3; pt[$1] = $4; et[$1] = $5; next }
+				{ t = $0; for (i = 0; i < 5; i++) sub(/^[^|]*[|]/, "", t)
+				  dc = $2 - c[$1]; dp = $3 - p[$1]; dt = $4 - pt[$1]; de = $5 - et[$1]
+				  if (dc > 0 || dp > 0) printf "%.3f|%d|%d|%.2f|%.2f|%s\n", dt + de, dc, dp, dt, de, t }' \
+				"$_sf.pss0" "$_sf.pss1" | sort -t'|' -k1,1gr | cut -d'|' -f2- > "$_sf.statements"
+			set -- $(awk -F'|' '{ ms += $3 + $4; n += $1 } END { printf "%.3f %d\n", ms, n }' "$_sf.statements")
+			echo "$tool $round $sel $scpu $shwm $sbytes $sess - $1 $2 $load1 $(cat "$_sf.srvcpu" 2>/dev/null || echo -)" >> "$OUT/peers-steady.tsv"
+		fi
 	done
 done
 kill -TERM "$LOAD_PID" 2>/dev/null
 wait "$LOAD_PID" 2>/dev/null
 PANE_START_HOOK=
 PANE_END_HOOK=
+PANE_WARMUP=0
 
-# Per tool: per-60 s CPU and server time, RSS in MB, bytes/s.
-peer_col() {	# TOOL AWK-EXPR -> one value per round
-	awk -v t="$1" "NR > 1 && \$1 == t { print $2 }" "$OUT/peers.tsv"
+# Per tool: per-60 s CPU and server time, RSS in MB, bytes/s; p1-TOOL.* of
+# the aims' window (the steady one with a warm-up), p1all-TOOL.* of the
+# whole run.
+P1_TSV=$OUT/peers.tsv
+[ "$WARMUP" != 0 ] && P1_TSV=$OUT/peers-steady.tsv
+# compare PREFIX LABEL ENTRY...: each ENTRY "TEXT|TOOL|WHAT|PEER|DIV|UNIT"
+# sets the median of PREFIX-TOOL.WHAT against PEER's divided by DIV.  With
+# LABEL empty it is an aim with its verdict; otherwise it is a line for
+# reference, LABEL before TEXT, with no verdict.
+compare() {
+	_pre=$1 _label=$2
+	shift 2
+	for _a; do
+		_text=${_a%%|*} _r=${_a#*|}
+		_tool=${_r%%|*} _r=${_r#*|}
+		_what=${_r%%|*} _r=${_r#*|}
+		_peer=${_r%%|*} _r=${_r#*|}
+		_div=${_r%%|*} _unit=${_r#*|}
+		[ -s "$OUT/$_pre-$_tool.$_what" ] && [ -s "$OUT/$_pre-$_peer.$_what" ] || continue
+		_f=$(med "$OUT/$_pre-$_tool.$_what") _b=$(calc "$(med "$OUT/$_pre-$_peer.$_what") / $_div" %.4f)
+		_fig="$(calc "$_f" %.4g) vs $(calc "$_b" %.4g) $_unit (ratio $(calc "$_f / $_b" %.2f))"
+		if [ -z "$_label" ]; then aim "$_text" "$(le "$_f" "$_b")" "$_fig"
+		else aim "  $_label $_text" - "$_fig"; fi
+	done
 }
-summarise_tool() {
-	_t=$1
-	peer_col "$_t" '$4 * 60 / $3' > "$OUT/p1-$_t.cpu"
-	peer_col "$_t" '$5 / 1024' > "$OUT/p1-$_t.rss"
-	peer_col "$_t" '$6 / $3' > "$OUT/p1-$_t.bps"
-	peer_col "$_t" '$7' > "$OUT/p1-$_t.sess"
-	peer_col "$_t" '$9 * 60 / $3' > "$OUT/p1-$_t.srv"
-	peer_col "$_t" '$10 * 60 / $3' > "$OUT/p1-$_t.calls"
-	peer_col "$_t" '$12 * 1000 * 60 / $3' > "$OUT/p1-$_t.bcpu"
+# The aims' comparisons again over the whole run, start included: shown
+# for reference, so that what the warm-up leaves out is seen.
+whole_run_figures() {
+	[ "$WARMUP" != 0 ] || return 0
+	compare p1all "(whole run)" "1 client CPU vs pg_top's (host figures on)|pgdeck|cpu|pg_top|1|s/60s" \
+		"1 client CPU vs 1/2 of pg_top's (host figures off)|pgdeck_nohost|cpu|pg_top|2|s/60s" \
+		"2 server CPU (backends) vs 1/5 of pg_activity's|pgdeck|bcpu|pg_activity|5|ms/60s" \
+		"2 server CPU (backends) vs 1/5 of pg_top's|pgdeck|bcpu|pg_top|5|ms/60s" \
+		"2 server time (plan+exec) vs 1/5 of pg_activity's|pgdeck|srv|pg_activity|5|ms/60s" \
+		"2 server time (plan+exec) vs 1/5 of pg_top's|pgdeck|srv|pg_top|5|ms/60s" \
+		"4 terminal bytes/s vs pg_top's|pgdeck|bps|pg_top|1|bytes/s"
+}
+peer_col() {	# TOOL AWK-EXPR [TSV] -> one value per round
+	awk -v t="$1" "NR > 1 && \$1 == t { print $2 }" "${3:-$P1_TSV}"
+}
+summarise_tool() {	# TOOL [PREFIX TSV]
+	_t=$1 _p=${2:-p1} _f=${3:-$P1_TSV}
+	peer_col "$_t" '$4 * 60 / $3' "$_f" > "$OUT/$_p-$_t.cpu"
+	peer_col "$_t" '$5 / 1024' "$_f" > "$OUT/$_p-$_t.rss"
+	peer_col "$_t" '$6 / $3' "$_f" > "$OUT/$_p-$_t.bps"
+	peer_col "$_t" '$7' "$_f" > "$OUT/$_p-$_t.sess"
+	peer_col "$_t" '$9 * 60 / $3' "$_f" > "$OUT/$_p-$_t.srv"
+	peer_col "$_t" '$10 * 60 / $3' "$_f" > "$OUT/$_p-$_t.calls"
+	peer_col "$_t" '$12 * 1000 * 60 / $3' "$_f" > "$OUT/$_p-$_t.bcpu"
 }
 {
 	echo "Part 1 - peers side by side: ${COLS}x${ROWS} tmux pane, 1 s refresh, ${SECS} s each, alone,"
 	echo "         under pgbench -c 8 -j 2 (scale $PGB_SCALE), $ROUNDS round(s) in rotating order; median (min-max)"
-	echo "         CPU and server time scaled to 60 s; sessions per ${SECS} s window; server time = plan + exec"
-	echo "         (pg_stat_statements); backend CPU = utime+stime within the window of exactly the tool's own"
-	if [ "$PACCT_ON" = 1 ]; then
-	echo "         backends (its role's pids: open ones from /proc, exited ones from process accounting);"
+	echo "         CPU and server time scaled to 60 s; sessions opened per run; server time = plan + exec"
+	echo "         (pg_stat_statements); backend CPU = the time run within the window by exactly the tool's own"
+	if [ "$TSTATS_ON" = 1 ]; then
+	echo "         backends (its role's pids: open ones from /proc/PID/schedstat, exited ones from the kernel's"
+	echo "         taskstats record of their exit; both in nanoseconds, not tick-sampled utime+stime);"
 	else
-	echo "         backends (open ones from /proc; exited ones through the postmaster's cutime+cstime, which"
-	echo "         also holds its other reaped children: no process accounting here);"
+	echo "         backends (open ones from /proc/PID/schedstat; exited ones through the postmaster's cutime+cstime,"
+	echo "         tick-sampled, which also holds its other reaped children: no taskstats here);"
 	fi
 	echo "         pgdeck_nohost = host figures off"
+	if [ "$WARMUP" != 0 ]; then
+	echo "         Each tool runs ${WARMUP} s (its start) before the ${SECS} s window measured; peak RSS is the whole"
+	echo "         run's, sessions are those opened over the whole run; the whole run, start included, follows"
+	fi
 	row() { printf '%-26s %-21s %-17s %-19s %-10s %-21s %-21s %s\n' "$@"; }
-	row tool "client CPU s/60s" "peak RSS MB" "terminal bytes/s" sessions "server ms/60s" "backend CPU ms/60s" "queries/60s"
+	p1_table() {	# PREFIX: the table of p1-* (the aims' window) or p1all-* (the whole run)
+		row tool "client CPU s/60s" "peak RSS MB" "terminal bytes/s" sessions "server ms/60s" "backend CPU ms/60s" "queries/60s"
+		for t in $TOOLS; do
+			row "$t" "$(cell "$OUT/$1-$t.cpu" %.3f)" "$(cell "$OUT/$1-$t.rss" %.1f)" "$(cell "$OUT/$1-$t.bps" %.0f)" \
+				"$(cell "$OUT/$1-$t.sess" %d)" "$(cell "$OUT/$1-$t.srv" %.1f)" "$(cell "$OUT/$1-$t.bcpu" %.0f)" "$(cell "$OUT/$1-$t.calls" %.0f)"
+		done
+		ratio() { calc "$(med "$OUT/$1-${3:-pgdeck}.$2") / $(med "$OUT/$1-$4.$2")" %.3f 2>/dev/null || echo -; }
+		for t in $PEERS; do
+			for d in pgdeck pgdeck_nohost; do
+				row "$d/$t" "$(ratio "$1" cpu "$d" "$t")" "$(ratio "$1" rss "$d" "$t")" "$(ratio "$1" bps "$d" "$t")" \
+					"$(ratio "$1" sess "$d" "$t")" "$(ratio "$1" srv "$d" "$t")" "$(ratio "$1" bcpu "$d" "$t")" "$(ratio "$1" calls "$d" "$t")"
+			done
+		done
+	}
 	for t in $TOOLS; do
 		summarise_tool "$t"
-		row "$t" "$(cell "$OUT/p1-$t.cpu" %.3f)" "$(cell "$OUT/p1-$t.rss" %.1f)" "$(cell "$OUT/p1-$t.bps" %.0f)" \
-			"$(cell "$OUT/p1-$t.sess" %d)" "$(cell "$OUT/p1-$t.srv" %.1f)" "$(cell "$OUT/p1-$t.bcpu" %.0f)" "$(cell "$OUT/p1-$t.calls" %.0f)"
+		summarise_tool "$t" p1all "$OUT/peers.tsv"
 	done
-	ratio() { calc "$(med "$OUT/p1-${3:-pgdeck}.$1") / $(med "$OUT/p1-$2.$1")" %.3f 2>/dev/null || echo -; }
-	for t in $PEERS; do
-		row "pgdeck/$t" "$(ratio cpu "$t")" "$(ratio rss "$t")" "$(ratio bps "$t")" "$(ratio sess "$t")" \
-			"$(ratio srv "$t")" "$(ratio bcpu "$t")" "$(ratio calls "$t")"
-		row "pgdeck_nohost/$t" "$(ratio cpu "$t" pgdeck_nohost)" "$(ratio rss "$t" pgdeck_nohost)" "$(ratio bps "$t" pgdeck_nohost)" \
-			"$(ratio sess "$t" pgdeck_nohost)" "$(ratio srv "$t" pgdeck_nohost)" "$(ratio bcpu "$t" pgdeck_nohost)" "$(ratio calls "$t" pgdeck_nohost)"
-	done
+	p1_table p1
+	if [ "$WARMUP" != 0 ]; then
+		echo "         the whole run (${WARMUP} s of start and the ${SECS} s window, scaled to 60 s):"
+		p1_table p1all
+	fi
 	echo "         pgdeck's pool: min ${DB_POOL_MIN:-2}, max $POOL_MAX; pgdeck watched the primary only, as the peers do"
 	awk 'NR > 1 { print $11 }' "$OUT/peers.tsv" > "$OUT/p1-load"
 	echo "         machine load (1-min average) at the end of the windows: $(cell "$OUT/p1-load" %.2f)"
 	echo
 	# Per statement, the round with the median server time of each pgdeck.
 	for t in pgdeck pgdeck_nohost; do
-		_r=$(awk -v t="$t" 'NR > 1 && $1 == t { print $9, $2 }' "$OUT/peers.tsv" | sort -g |
+		_r=$(awk -v t="$t" 'NR > 1 && $1 == t { print $9, $2 }' "$P1_TSV" | sort -g |
 			awk '{ r[NR] = $2 } END { if (NR) print r[int((NR + 1) / 2)] }')
 		[ -n "$_r" ] && [ -f "$OUT/peer-$t-$_r.statements" ] || continue
-		echo "$t's statements, round $_r (its median server time), over its ${SECS} s window (pg_stat_statements):"
-		printf '  %6s %6s %9s %9s %9s  %s\n' calls plans "plan ms" "exec ms" "ms/call" "statement (its first words)"
-		awk -F'|' '{ printf "  %6d %6d %9.2f %9.2f %9.3f  %s\n", $1, $2, $3, $4, ($1 ? ($3 + $4) / $1 : 0), $5 }' \
-			"$OUT/peer-$t-$_r.statements"
-		echo
+		for _w in steady whole; do
+			_sf=$OUT/peer-$t-$_r.statements _what="over the whole run"
+			if [ $_w = steady ]; then
+				[ "$WARMUP" != 0 ] || continue
+				_sf=$OUT/peer-$t-$_r.steady.statements _what="over its ${SECS} s window after ${WARMUP} s"
+			fi
+			echo "$t's statements, round $_r (its median server time), $_what (pg_stat_statements):"
+			printf '  %6s %6s %9s %9s %9s  %s\n' calls plans "plan ms" "exec ms" "ms/call" "statement (its first words)"
+			awk -F'|' '{ t = $0; for (i = 0; i < 4; i++) sub(/^[^|]*[|]/, "", t)
+				printf "  %6d %6d %9.2f %9.2f %9.3f  %s\n", $1, $2, $3, $4, ($1 ? ($3 + $4) / $1 : 0), t }' "$_sf"
+			echo
+		done
 	done
 } > "$OUT/table1.txt"
 
 # BENCH_PART=1: table 1 and the aims it measures, then stop.
 if [ "${BENCH_PART:-}" = 1 ]; then
-	m() { med "$OUT/p1-$1.$2"; }
-	for _a in "1 client CPU <= pg_top's (host figures on)|pgdeck|cpu|1|s/60s" \
-		"1 client CPU <= 1/2 of pg_top's (host figures off)|pgdeck_nohost|cpu|2|s/60s" \
-		"4 terminal bytes/s <= pg_top's|pgdeck|bps|1|bytes/s"; do
-		_text=${_a%%|*} _r=${_a#*|}
-		_tool=${_r%%|*} _r=${_r#*|}
-		_what=${_r%%|*} _r=${_r#*|}
-		_div=${_r%%|*} _unit=${_r#*|}
-		[ -s "$OUT/p1-$_tool.$_what" ] && [ -s "$OUT/p1-pg_top.$_what" ] || continue
-		_f=$(m "$_tool" "$_what") _b=$(calc "$(m pg_top "$_what") / $_div" %.4f)
-		aim "$_text" "$(le "$_f" "$_b")" "$(calc "$_f" %.4g) vs $(calc "$_b" %.4g) $_unit (ratio $(calc "$_f / $_b" %.2f))"
-	done
+	compare p1 "" "1 client CPU <= pg_top's (host figures on)|pgdeck|cpu|pg_top|1|s/60s" \
+		"1 client CPU <= 1/2 of pg_top's (host figures off)|pgdeck_nohost|cpu|pg_top|2|s/60s" \
+		"4 terminal bytes/s <= pg_top's|pgdeck|bps|pg_top|1|bytes/s"
+	whole_run_figures
 	{
 		echo "pgdeck benchmark, part 1 alone (BENCH_PART=1), $(date '+%Y-%m-%d %H:%M:%S %Z'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "versions:   pgdeck ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ', working tree modified')); raw data in $OUT"
@@ -923,12 +1022,13 @@ elif [ -n "$PEERS" ] && echo "$PEERS" | grep -q pg_top && echo "$PEERS" | grep -
 	goal "2 server time (plan+exec) <= 1/5 of pg_top's" "$(m pgdeck srv)" "$(calc "$(m pg_top srv) / 5" %.2f)" ms/60s
 	goal "3 peak RSS <= pg_top's" "$(m pgdeck rss)" "$(m pg_top rss)" MB
 	goal "4 terminal bytes/s <= pg_top's" "$(m pgdeck bps)" "$(m pg_top bps)" bytes/s
+	whole_run_figures
 else
 	aim "comparisons with the peers" - "peers not installed"
 fi
 if part_on 1; then
 _smax=$(stats "$OUT/p1-pgdeck.sess" | cut -d' ' -f3)
-aim "  sessions opened = pool size (<= $POOL_MAX, no reconnects)" "$(le "$_smax" "$POOL_MAX")" "$(rng "$OUT/p1-pgdeck.sess" %d) per window"
+aim "  sessions opened = pool size (<= $POOL_MAX, no reconnects)" "$(le "$_smax" "$POOL_MAX")" "$(rng "$OUT/p1-pgdeck.sess" %d) per run"
 fi
 if part_on 2; then
 goal "3 scale: peak RSS <= 12 MB" "$(calc "$SC_HWM / 1024")" 12 MB

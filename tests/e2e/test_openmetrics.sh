@@ -83,7 +83,7 @@ wait "$APID" 2>/dev/null
 REDIS_URL= "$PGDECK" agent --publish "redis://127.0.0.1:$PGDECK_REDIS_PORT/0" --name "om$$" --interval 0.5 \
 	--metrics-file "$TMP/no/such/dir/pgdeck.prom" > /dev/null 2> "$TMP/agent2.err" &
 APID=$!
-said() { grep -q -- "--metrics-file: cannot write $TMP/no/such/dir/pgdeck.prom.tmp.$APID: No such file or directory" "$TMP/agent2.err"; }
+said() { grep -q -- "--metrics-file: cannot write $TMP/no/such/dir/pgdeck.prom.$APID.tmp: No such file or directory" "$TMP/agent2.err"; }
 check "a metrics file it cannot write: the agent says why" wait_until 10 said
 check_eq "... once" 1 "$(grep -c -- '--metrics-file' "$TMP/agent2.err")"
 check "... and goes on" kill -0 "$APID"
