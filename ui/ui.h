@@ -42,6 +42,8 @@ enum cell_format {
     FORMAT_AS_MS,           /* duration given in milliseconds */
     FORMAT_AS_PERCENT,      /* 97.3% */
     FORMAT_AS_BOOL,         /* yes / no from t/f */
+    FORMAT_AS_AGE,          /* seconds, under one in tenths: 0.0s, 0.3s, 12.5s, 3m04s */
+    FORMAT_AS_PERCENT_WHOLE,/* 9%, <1% */
 };
 
 struct column_def {

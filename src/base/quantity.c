@@ -151,6 +151,31 @@ char *quantity_percent(char *buf, size_t len, double percent)
     return buf;
 }
 
+char *quantity_age(char *buf, size_t len, double s)
+{
+    if (!isfinite(s))
+        return dash(buf, len);
+    if (fabs(s) >= 1)
+        return quantity_duration(buf, len, s);
+    /* 0.95 s and more round to a second: "1.0s", as quantity_duration
+     * writes a second. */
+    long long tenths = llround(fabs(s) * 10);
+    snprintf(buf, len, "%s%lld.%llds", s < 0 && tenths ? "-" : "", tenths / 10, tenths % 10);
+    return buf;
+}
+
+char *quantity_percent_whole(char *buf, size_t len, double percent)
+{
+    if (!isfinite(percent))
+        return dash(buf, len);
+    double v = round(percent);
+    if (v <= 0 && percent > 0)
+        snprintf(buf, len, "<1%%");
+    else
+        snprintf(buf, len, "%.0f%%", v == 0 ? 0 : v);
+    return buf;
+}
+
 char *quantity_fixed(char *buf, size_t len, double v, int decimals)
 {
     static const double scale[10] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };

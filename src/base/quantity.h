@@ -30,6 +30,14 @@ char *quantity_byte_rate(char *buf, size_t len, double bytes_per_second);
  * gives "1.3/s". */
 char *quantity_rate(char *buf, size_t len, double per_second, const char *what);
 char *quantity_percent(char *buf, size_t len, double percent);
+/* The forms of a table refreshed every second, where a digit that flips
+ * at every refresh without telling anything rewrites the cell (issue 14:
+ * terminal bytes).  A duration under a second in tenths ("0.3s", "0.0s"
+ * for a query of a few ms, "-0.1s" for a clock a little behind the
+ * server's), from a second as quantity_duration; a share of a CPU in
+ * whole percent ("9%", "<1%" for some but less than half a percent). */
+char *quantity_age(char *buf, size_t len, double seconds);
+char *quantity_percent_whole(char *buf, size_t len, double percent);
 /* v with `decimals` (0 to 9) digits after the point, exactly as printf's
  * "%.*f" writes it, without printf's cost (about 2,000 instructions a
  * number: the host job writes thousands of them a minute).  Values

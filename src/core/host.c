@@ -25,6 +25,25 @@
 
 /* ---- parsers --------------------------------------------------------- */
 
+/* The decimal number at p ("-" allowed before it: some fields of stat
+ * are negative, and are not used); the byte after it, or NULL when there
+ * is no digit.  By hand rather than strtoull or sscanf: a refresh parses
+ * these for every backend, and the library's locale-aware conversions
+ * were most of the host job's instructions (issue 14, callgrind). */
+static const char *parse_number(const char *p, unsigned long long *out)
+{
+    bool negative = *p == '-';
+    if (negative)
+        p++;
+    if (*p < '0' || *p > '9')
+        return NULL;
+    unsigned long long v = 0;
+    for (; *p >= '0' && *p <= '9'; p++)
+        v = v * 10 + (unsigned long long)(*p - '0');
+    *out = negative ? 0 - v : v;
+    return p;
+}
+
 int host_parse_stat(const char *text, struct host_proc_stat *out)
 {
     /* "pid (comm) state ppid ...": comm may hold spaces and parentheses,
@@ -43,26 +62,26 @@ int host_parse_stat(const char *text, struct host_proc_stat *out)
         if (!*p || *p == '\n')
             break;
         field++;
-        size_t len = strcspn(p, " \n");
         if (field == 3) {
             out->state = *p;
-        } else {
-            char *end;
-            unsigned long long v = strtoull(p, &end, 10);
-            if (end != p + len)
-                return -1;
-            if (field == 4)
-                out->ppid = (int)v;
-            else if (field == 14)
-                out->utime = v;
-            else if (field == 15)
-                out->stime = v;
-            else if (field == 22)
-                out->starttime = v;
-            else if (field == 24)
-                out->rss = v;
+            p += strcspn(p, " \n");
+            continue;
         }
-        p += len;
+        unsigned long long v;
+        const char *end = parse_number(p, &v);
+        if (!end || (*end && *end != ' ' && *end != '\n'))
+            return -1;
+        if (field == 4)
+            out->ppid = (int)v;
+        else if (field == 14)
+            out->utime = v;
+        else if (field == 15)
+            out->stime = v;
+        else if (field == 22)
+            out->starttime = v;
+        else if (field == 24)
+            out->rss = v;
+        p = end;
     }
     return field == 24 ? 0 : -1;
 }
@@ -71,7 +90,18 @@ int host_parse_statm(const char *text, struct host_proc_statm *out)
 {
     if (!text)
         return -1;
-    return sscanf(text, "%llu %llu %llu", &out->size, &out->resident, &out->shared) == 3 ? 0 : -1;
+    unsigned long long v[3];
+    const char *p = text;
+    for (int i = 0; i < 3; i++) {
+        while (*p == ' ')
+            p++;
+        if (!(p = parse_number(p, &v[i])))
+            return -1;
+    }
+    out->size = v[0];
+    out->resident = v[1];
+    out->shared = v[2];
+    return 0;
 }
 
 /* The value of "key: value" (or "key value") lines; -1 when absent. */
@@ -96,14 +126,33 @@ static int keyed_number(const char *text, const char *key, double *out)
 
 int host_parse_io(const char *text, struct host_proc_io *out)
 {
-    double rchar, wchar, rb, wb;
-    if (!text || keyed_number(text, "rchar", &rchar) || keyed_number(text, "wchar", &wchar) ||
-        keyed_number(text, "read_bytes", &rb) || keyed_number(text, "write_bytes", &wb))
+    /* One pass over the lines, each "key: number". */
+    static const char *const keys[] = { "rchar", "wchar", "read_bytes", "write_bytes" };
+    unsigned long long v[4];
+    unsigned found = 0;
+    for (const char *line = text; line && *line;) {
+        for (int k = 0; k < 4; k++) {
+            size_t n = strlen(keys[k]);
+            if (strncmp(line, keys[k], n) != 0 || (line[n] != ':' && line[n] != ' '))
+                continue;
+            const char *p = line + n + 1;
+            while (*p == ' ')
+                p++;
+            if (!parse_number(p, &v[k]))
+                return -1;
+            found |= 1u << k;
+            break;
+        }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    if (found != 15)
         return -1;
-    out->rchar = (unsigned long long)rchar;
-    out->wchar = (unsigned long long)wchar;
-    out->read_bytes = (unsigned long long)rb;
-    out->write_bytes = (unsigned long long)wb;
+    out->rchar = v[0];
+    out->wchar = v[1];
+    out->read_bytes = v[2];
+    out->write_bytes = v[3];
     return 0;
 }
 
@@ -286,10 +335,10 @@ long host_page_size(void)
     return p > 0 ? p : 4096;
 }
 
-long host_read_file(const char *root, const char *rel, char *buf, size_t len)
+/* Read the file at path into buf (NUL-terminated): the bytes read, or
+ * -1 with errno set. */
+static long read_path(const char *path, char *buf, size_t len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", root, rel);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
@@ -313,20 +362,67 @@ long host_read_file(const char *root, const char *rel, char *buf, size_t len)
     return (long)got;
 }
 
+long host_read_file(const char *root, const char *rel, char *buf, size_t len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    return read_path(path, buf, len);
+}
+
+/* A backend's files: "root/PID/" is written once into path, and each
+ * file's name after it (no printf per file and backend). */
+struct backend_path {
+    char   path[512];
+    size_t dir;                     /* length of "root/PID/"; 0: too long */
+};
+
+static void backend_path_init(struct backend_path *bp, const char *root, int pid)
+{
+    char digits[16];
+    int nd = 0;
+    unsigned v = pid > 0 ? (unsigned)pid : 0;
+    do {
+        digits[nd++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && nd < (int)sizeof digits);
+    size_t rl = strlen(root);
+    bp->dir = 0;
+    if (rl + 1 + (size_t)nd + 1 + 16 > sizeof bp->path)
+        return;
+    memcpy(bp->path, root, rl);
+    size_t at = rl;
+    bp->path[at++] = '/';
+    while (nd > 0)
+        bp->path[at++] = digits[--nd];
+    bp->path[at++] = '/';
+    bp->dir = at;
+}
+
+static long backend_read(struct backend_path *bp, const char *name, char *buf, size_t len)
+{
+    size_t n = strlen(name);
+    if (!bp->dir || bp->dir + n + 1 > sizeof bp->path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(bp->path + bp->dir, name, n + 1);
+    return read_path(bp->path, buf, len);
+}
+
 void host_read_backend(const char *root, struct host_backend *b, double btime)
 {
-    char rel[64], buf[1024];
+    char buf[1024];
+    struct backend_path bp;
+    backend_path_init(&bp, root, b->pid);
     b->found = b->same_process = b->io_readable = false;
     b->io_errno = 0;
     b->read_at = now_monotonic();
-    snprintf(rel, sizeof rel, "%d/stat", b->pid);
-    if (host_read_file(root, rel, buf, sizeof buf) < 0 || host_parse_stat(buf, &b->stat) != 0)
+    if (backend_read(&bp, "stat", buf, sizeof buf) < 0 || host_parse_stat(buf, &b->stat) != 0)
         return;
     b->found = true;
     bool postgres = b->known && b->known_start == b->stat.starttime;
     if (!postgres) {
-        snprintf(rel, sizeof rel, "%d/cmdline", b->pid);
-        long n = host_read_file(root, rel, buf, sizeof buf);
+        long n = backend_read(&bp, "cmdline", buf, sizeof buf);
         postgres = n > 0 && host_cmdline_is_postgres(buf, (size_t)n);
     }
     bool same_start = true;
@@ -340,13 +436,11 @@ void host_read_backend(const char *root, struct host_backend *b, double btime)
     memset(&b->statm, 0, sizeof b->statm);
     b->statm.resident = b->stat.rss;
     struct host_proc_statm m;
-    snprintf(rel, sizeof rel, "%d/statm", b->pid);
-    if (b->want_statm && host_read_file(root, rel, buf, sizeof buf) >= 0 && host_parse_statm(buf, &m) == 0)
+    if (b->want_statm && backend_read(&bp, "statm", buf, sizeof buf) >= 0 && host_parse_statm(buf, &m) == 0)
         b->statm = m;
     if (!b->want_io)
         return;
-    snprintf(rel, sizeof rel, "%d/io", b->pid);
-    if (host_read_file(root, rel, buf, sizeof buf) < 0)
+    if (backend_read(&bp, "io", buf, sizeof buf) < 0)
         b->io_errno = errno;
     else if (host_parse_io(buf, &b->io) == 0)
         b->io_readable = true;

@@ -55,12 +55,15 @@ void host_job_kick_waiting(struct app *app)
     }
 }
 
+const char *host_number_text(char *buf, size_t len, double v, int decimals)
+{
+    if (isnan(v) || isinf(v))
+        return NULL;
+    return quantity_fixed(buf, len, v, decimals);
+}
+
 void host_set_number(struct snapshot *s, int row, const char *column, double v, int decimals)
 {
-    if (isnan(v) || isinf(v)) {
-        snapshot_set(s, row, column, NULL);
-        return;
-    }
     char buf[64];
-    snapshot_set(s, row, column, quantity_fixed(buf, sizeof buf, v, decimals));
+    snapshot_set(s, row, column, host_number_text(buf, sizeof buf, v, decimals));
 }

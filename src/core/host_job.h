@@ -37,5 +37,8 @@ int  host_job_defer(struct collector *c);
 void host_job_kick_waiting(struct app *app);
 /* A number as a cell; NAN and infinities become SQL NULL. */
 void host_set_number(struct snapshot *s, int row, const char *column, double v, int decimals);
+/* The text host_set_number would set, written into buf; NULL for NaN
+ * and infinities (no value). */
+const char *host_number_text(char *buf, size_t len, double v, int decimals);
 
 #endif

@@ -38,6 +38,17 @@
  * a refresh opens on a server with hundreds of idle connections (issue
  * 14: 300 backends in <= 5 ms). */
 #define IO_IDLE_EVERY_S 10.0
+/* /proc/PID/io and statm of a session that is not idle are read this
+ * often, stat (its CPU) every refresh: the I/O rates and the shared
+ * memory show only in a session's details, --once's JSON and the
+ * READ/s and WRITE/s columns of a terminal 190 wide or more, and a rate
+ * over a few seconds reads better than one over a second.  Reading them
+ * every refresh tripled the files opened per busy backend (issue 14:
+ * the host job was half of the console's CPU under pgbench).  Between
+ * readings the last rates and shared memory stand. */
+#define IO_ACTIVE_EVERY_S 5.0
+/* A reading due at t is taken at the refresh nearest t, not the one after. */
+#define DUE_SLACK_S 0.5
 
 const char *host_unavailable(const struct app *app)
 {
@@ -55,8 +66,9 @@ const char *host_unavailable(const struct app *app)
 struct backend_reading {
     int    pid;
     unsigned long long starttime, ticks, read_bytes, write_bytes;
+    unsigned long long shared;      /* statm's shared pages, when statm_at */
     bool   io;
-    double at, io_at;
+    double at, io_at, statm_at;     /* statm_at NAN: statm not read */
     double read_bps, write_bps;     /* NAN: not known yet */
 };
 
@@ -143,11 +155,26 @@ static int compare_reading(const void *a, const void *b)
     return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
+static bool due(double now, double last, double every)
+{
+    return isnan(last) || now - last >= every - DUE_SLACK_S;
+}
+
+/* Whether row i of the backends query is a session that is not idle. */
+static bool row_active(const struct snapshot *rows, int i)
+{
+    const char *state = snapshot_get(rows, i, "state");
+    return !state || strcmp(state, "idle") != 0;
+}
+
 /* One pass over every backend.  The command line is read only for a pid
  * not verified before (host_read_backend still checks its start time, so
  * a reused pid is not taken for the old one), statm only for sessions
- * that are not idle: the details show their shared memory; io for those,
- * and for an idle one first seen or not read for IO_IDLE_EVERY_S. */
+ * that are not idle (the details show their shared memory), every
+ * IO_ACTIVE_EVERY_S; io for those as often, and for an idle one first
+ * seen or not read for IO_IDLE_EVERY_S.  A first run (two passes 0.1 s
+ * apart, for --once) reads io of every session that is not idle in both,
+ * so that its rates are there. */
 static void read_all(struct backends_job *j, struct host_backend *out)
 {
     double now = now_monotonic();
@@ -155,14 +182,15 @@ static void read_all(struct backends_job *j, struct host_backend *out)
         struct host_backend *b = &out[i];
         b->pid = (int)snapshot_number(j->rows, i, "pid", 0);
         b->backend_start = snapshot_number(j->rows, i, "backend_start", NAN);
-        const char *state = snapshot_get(j->rows, i, "state");
-        b->want_statm = !state || strcmp(state, "idle") != 0;
+        bool active = row_active(j->rows, i);
         struct backend_reading probe = { .pid = b->pid };
         const struct backend_reading *k = j->nknown ?
             bsearch(&probe, j->known, (size_t)j->nknown, sizeof *j->known, compare_reading) : NULL;
         b->known = k != NULL;
         b->known_start = k ? k->starttime : 0;
-        b->want_io = b->want_statm || !k || isnan(k->io_at) || now - k->io_at >= IO_IDLE_EVERY_S;
+        b->want_statm = active && (!k || j->first || due(now, k->statm_at, IO_ACTIVE_EVERY_S));
+        b->want_io = !k || (active && j->first) ||
+                     due(now, k->io_at, active ? IO_ACTIVE_EVERY_S : IO_IDLE_EVERY_S);
         host_read_backend(j->root, b, j->btime);
     }
 }
@@ -251,7 +279,9 @@ static struct backend_reading reading_of(const struct host_backend *b)
         .pid = b->pid, .starttime = b->stat.starttime,
         .ticks = b->stat.utime + b->stat.stime,
         .read_bytes = b->io.read_bytes, .write_bytes = b->io.write_bytes,
+        .shared = b->statm.shared,
         .io = b->io_readable, .at = b->read_at, .io_at = b->want_io ? b->read_at : NAN,
+        .statm_at = b->statm.size ? b->read_at : NAN,
         .read_bps = NAN, .write_bps = NAN,
     };
 }
@@ -350,21 +380,28 @@ static void backends_done(struct host_job *base, struct collector *c)
             r.read_bps = p->read_bps;
             r.write_bps = p->write_bps;
         }
-        next[nnext++] = r;
-        char pid[16];
-        snprintf(pid, sizeof pid, "%d", b->pid);
-        const char *row[] = { pid, snapshot_get(j->rows, i, "backend_type"), NULL, NULL, NULL, NULL, NULL,
-                              r.io ? "t" : "f" };
-        snapshot_add_row(s, row);
-        int sr = s->nrows - 1;
-        host_set_number(s, sr, "cpu_percent", p && r.ticks >= p->ticks
-                   ? host_cpu_percent(r.ticks - p->ticks, dt, tps) : NAN, 1);
-        host_set_number(s, sr, "rss", (double)b->statm.resident * page, 0);
-        host_set_number(s, sr, "shared_memory", b->statm.size ? (double)b->statm.shared * page : NAN, 0);
-        if (!isnan(r.read_bps) || !isnan(r.write_bps)) {
-            host_set_number(s, sr, "read_bps", r.read_bps, 0);
-            host_set_number(s, sr, "write_bps", r.write_bps, 0);
+        /* statm not read this pass: a session still busy keeps the last
+         * reading's shared memory, an idle one shows none (as before). */
+        if (p && !b->want_statm && row_active(j->rows, i) && !isnan(p->statm_at)) {
+            r.shared = p->shared;
+            r.statm_at = p->statm_at;
         }
+        next[nnext++] = r;
+        /* The row whole, in backend_columns' order: one copy of each text
+         * rather than a lookup by name per figure (issue 14). */
+        char pid[32], cpu[64], rss[64], shared[64], rd[64], wr[64];
+        const char *row[] = {
+            host_number_text(pid, sizeof pid, b->pid, 0),
+            snapshot_get(j->rows, i, "backend_type"),
+            host_number_text(cpu, sizeof cpu, p && r.ticks >= p->ticks
+                             ? host_cpu_percent(r.ticks - p->ticks, dt, tps) : NAN, 1),
+            host_number_text(rss, sizeof rss, (double)b->statm.resident * page, 0),
+            host_number_text(shared, sizeof shared, !isnan(r.statm_at) ? (double)r.shared * page : NAN, 0),
+            host_number_text(rd, sizeof rd, r.read_bps, 0),
+            host_number_text(wr, sizeof wr, r.write_bps, 0),
+            r.io ? "t" : "f",
+        };
+        snapshot_add_row(s, row);
     }
     qsort(next, (size_t)nnext, sizeof *next, compare_reading);
     free(st->prev);

@@ -403,14 +403,21 @@ void derive_activity_host(struct app *app, struct snapshot *now, const struct sn
         return;
     static const char *const fields[] = { "cpu_percent", "rss", "read_bps", "write_bps" };
     int pid_col = snapshot_column(b, "pid");
-    int cols[4];
+    int cols[4], into[4] = { -1, -1, -1, -1 };
+    /* Columns looked up once, not by name for every row; added to `now`
+     * at the first session found, as snapshot_set would. */
     for (int k = 0; k < 4; k++)
         cols[k] = snapshot_column(b, fields[k]);
+    int now_pid = snapshot_column(now, "pid");
     /* Both are in pid order (the backends query sorts them) most of the
      * time, but a binary search over the backends is cheap either way. */
     for (int r = 0; r < now->nrows; r++) {
-        double pid = snapshot_number(now, r, "pid", NAN);
-        if (isnan(pid))
+        const char *pid_text = snapshot_cell(now, r, now_pid);
+        if (!pid_text)
+            continue;
+        char *end;
+        double pid = strtod(pid_text, &end);
+        if (end == pid_text)
             continue;
         int lo = 0, hi = b->nrows - 1, found = -1;
         while (lo <= hi) {
@@ -427,8 +434,11 @@ void derive_activity_host(struct app *app, struct snapshot *now, const struct sn
         }
         if (found < 0)
             continue;
-        for (int k = 0; k < 4; k++)
-            snapshot_set(now, r, fields[k], snapshot_cell(b, found, cols[k]));
+        for (int k = 0; k < 4; k++) {
+            if (into[k] < 0)
+                into[k] = snapshot_add_column(now, fields[k]);
+            snapshot_set_cell(now, r, into[k], snapshot_cell(b, found, cols[k]));
+        }
     }
 }
 

@@ -86,6 +86,36 @@ static void test_io_gives_storage_and_syscall_bytes(void **state)
     assert_int_equal(host_parse_io("rchar: 1\n", &io), -1);
 }
 
+/* The parsers read numbers by hand (issue 14): a field that is not a
+ * number is refused as strtoull's end check refused it, negative fields
+ * (priority, nice) pass, io's keys may come in any order. */
+static void test_hand_parsers_refuse_what_is_not_a_number(void **state)
+{
+    (void)state;
+    struct host_proc_stat st;
+    const char *bad = "1 (p) S 1 2 3 4 5 6 7 8 9 10 12x 13 14 15 16 17 18 19 20 21\n";
+    assert_int_equal(host_parse_stat(bad, &st), -1);
+    const char *negative = "1 (p) S 7 2 3 4 -1 6 7 8 9 10 11 12 13 14 -20 -5 17 18 19 20 21\n";
+    assert_int_equal(host_parse_stat(negative, &st), 0);
+    assert_int_equal(st.ppid, 7);
+    assert_int_equal(st.utime, 11);
+    assert_int_equal(st.stime, 12);
+    assert_int_equal(st.starttime, 19);
+    assert_int_equal(st.rss, 21);
+    struct host_proc_statm m;
+    assert_int_equal(host_parse_statm("58332 2138\n", &m), -1);
+    assert_int_equal(host_parse_statm("58332 x 1\n", &m), -1);
+    assert_int_equal(host_parse_statm("", &m), -1);
+    struct host_proc_io io;
+    assert_int_equal(host_parse_io("write_bytes: 4\nread_bytes: 3\nwchar: 2\nrchar: 1\n", &io), 0);
+    assert_int_equal(io.rchar, 1);
+    assert_int_equal(io.wchar, 2);
+    assert_int_equal(io.read_bytes, 3);
+    assert_int_equal(io.write_bytes, 4);
+    assert_int_equal(host_parse_io("rchar: 1\nwchar: 2\nread_bytes: none\nwrite_bytes: 4\n", &io), -1);
+    assert_int_equal(host_parse_io(NULL, &io), -1);
+}
+
 static void test_loadavg_and_cpu_lines(void **state)
 {
     (void)state;
@@ -704,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_truncated_stat_is_refused),
         cmocka_unit_test(test_statm_gives_resident_and_shared_pages),
         cmocka_unit_test(test_io_gives_storage_and_syscall_bytes),
+        cmocka_unit_test(test_hand_parsers_refuse_what_is_not_a_number),
         cmocka_unit_test(test_loadavg_and_cpu_lines),
         cmocka_unit_test(test_cpu_busy_is_the_share_of_non_idle_ticks),
         cmocka_unit_test(test_meminfo_uses_available_memory),

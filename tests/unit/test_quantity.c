@@ -111,6 +111,43 @@ static void test_rates_counts_and_byte_rates(void **state)
     assert_string_equal(quantity_count(b, sizeof b, 999), "999");
 }
 
+#define AGE(s, want) do { char b[QUANTITY_LEN]; \
+        assert_string_equal(quantity_age(b, sizeof b, (s)), (want)); } while (0)
+#define WHOLE(v, want) do { char b[QUANTITY_LEN]; \
+        assert_string_equal(quantity_percent_whole(b, sizeof b, (v)), (want)); } while (0)
+
+/* The table forms (issue 14): a query of a few ms and one of 40 ms read
+ * the same, so a busy OLTP's rows do not change at every refresh; from a
+ * second they read as quantity_duration. */
+static void test_ages_are_tenths_under_a_second(void **state)
+{
+    (void)state;
+    AGE(0.002, "0.0s");
+    AGE(0.049, "0.0s");
+    AGE(0.013, "0.0s");
+    AGE(0.3, "0.3s");
+    AGE(0.94, "0.9s");
+    AGE(0.96, "1.0s");
+    AGE(-0.002, "0.0s");
+    AGE(-0.3, "-0.3s");
+    AGE(1.3, "1.3s");
+    AGE(75, "1m15s");
+    AGE(-2, "-2.0s");
+    AGE(NAN, "-");
+}
+
+static void test_whole_percentages_still_say_some(void **state)
+{
+    (void)state;
+    WHOLE(8.8, "9%");
+    WHOLE(8.4, "8%");
+    WHOLE(0, "0%");
+    WHOLE(0.3, "<1%");
+    WHOLE(-0.01, "0%");
+    WHOLE(100, "100%");
+    WHOLE(NAN, "-");
+}
+
 static void test_percentages_keep_their_meaning_at_the_ends(void **state)
 {
     (void)state;
@@ -175,6 +212,8 @@ int main(void)
         cmocka_unit_test(test_sizes_count_in_1024s),
         cmocka_unit_test(test_rates_counts_and_byte_rates),
         cmocka_unit_test(test_percentages_keep_their_meaning_at_the_ends),
+        cmocka_unit_test(test_ages_are_tenths_under_a_second),
+        cmocka_unit_test(test_whole_percentages_still_say_some),
         cmocka_unit_test(test_a_short_buffer_is_never_overrun),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,13 +20,13 @@
 static const struct column_def columns[] = {
     { "PID",      "tree",          14, false, FORMAT_AS_TEXT },
     { "WAITERS",  "waiters",        7, true,  FORMAT_AS_NUMBER },
-    { "WAITED",   "wait",           7, true,  FORMAT_AS_SECONDS },
+    { "WAITED",   "wait",           7, true,  FORMAT_AS_AGE },
     { "LOCK",     "lock_mode",     19, false, FORMAT_AS_TEXT, 70 },
     { "RELATION", "relation",      20, false, FORMAT_AS_TEXT, 90 },
     { "USER",     "username",      10, false, FORMAT_AS_TEXT, 110 },
     { "APP",      "application",   12, false, FORMAT_AS_TEXT, 130 },
     { "STATE",    "state",         11, false, FORMAT_AS_TEXT, 100 },
-    { "XACT",     "xact_duration",  7, true,  FORMAT_AS_SECONDS, 60 },
+    { "XACT",     "xact_duration",  7, true,  FORMAT_AS_AGE, 60 },
     { "QUERY",    "query",          0, false, FORMAT_AS_TEXT },
 };
 

@@ -25,14 +25,14 @@ static const struct column_def activity_columns[] = {
     { "STATE",    "state",      11, false, FORMAT_AS_TEXT },
     { "WAIT",     "wait",       16, false, FORMAT_AS_TEXT, 110 },
     { "BLOCKED",  "blocked_by",  9, false, FORMAT_AS_TEXT, 70 },
-    { "DURATION", "duration",    9, true,  FORMAT_AS_SECONDS },
+    { "DURATION", "duration",    9, true,  FORMAT_AS_AGE },
     /* pg_stat_progress_*: "VACUUM 45%", blank for most sessions: the
      * column is there only while some session reports progress. */
     { "PROGRESS", "progress",   16, false, FORMAT_AS_TEXT, 100, true },
     /* From /proc when pgdeck runs on the database host (subjects/host.h);
      * blank otherwise.  CPU% still leaves the query 30 columns at 80 and
      * at 150; memory and I/O come in where the query keeps 50 or more. */
-    { "CPU%",     "cpu_percent", 6, true,  FORMAT_AS_PERCENT, 78 },
+    { "CPU%",     "cpu_percent", 6, true,  FORMAT_AS_PERCENT_WHOLE, 78 },
     { "RSS",      "rss",         7, true,  FORMAT_AS_BYTES, 170 },
     { "READ/s",   "read_bps",    8, true,  FORMAT_AS_BYTES, 190 },
     { "WRITE/s",  "write_bps",   8, true,  FORMAT_AS_BYTES, 190 },
@@ -55,7 +55,13 @@ static int activity_style(const struct ui *ui, const struct snapshot *s, int row
     const char *state = snapshot_get(s, row, "state");
     double d = snapshot_number(s, row, "duration", 0);
     const char *blocked = snapshot_get(s, row, "blocked_by");
-    if (blocked && *blocked)
+    /* A session blocked for less than the slow threshold is a busy OLTP's
+     * ordinary row-lock wait (pgbench's branches: several a second): its
+     * BLOCKED and WAIT cells say so, and the whole row turns critical
+     * only once the wait has lasted; marking every short wait rewrote
+     * the row twice, on and off, at nearly every refresh (issue 14: a
+     * third of the queries pane's terminal bytes under pgbench -c 8). */
+    if (blocked && *blocked && d > slow)
         return THEME_ROW_CRIT;
     if (state && strncmp(state, "idle in transaction", 19) == 0 && d > slow)
         return THEME_ROW_WARN;
