@@ -698,14 +698,13 @@ int table_rows_wanted(struct ui *ui, struct pane *p)
         return 1;
     bool same_filter = (!st->filter && !st->counted_filter) ||
                        (st->filter && st->counted_filter && strcmp(st->filter, st->counted_filter) == 0);
-    if (s == st->counted && same_filter && st->counted_mode == p->mode)
+    if (s->serial == st->counted && same_filter && st->counted_mode == p->mode)
         return st->counted_rows > 0 ? st->counted_rows : 1;
     int rows = 0;
     for (int r = 0; r < s->nrows; r++)
         if ((!t->row_hidden || !t->row_hidden(ui, s, r)) && row_matches(s, r, st->filter))
             rows++;
-    snapshot_unref(st->counted);
-    st->counted = snapshot_ref((struct snapshot *)s);
+    st->counted = s->serial;
     free(st->counted_filter);
     st->counted_filter = st->filter ? xstrdup(st->filter) : NULL;
     st->counted_mode = p->mode;
@@ -716,7 +715,6 @@ int table_rows_wanted(struct ui *ui, struct pane *p)
 void table_state_free(struct table_state *t)
 {
     free(t->counted_filter);
-    snapshot_unref(t->counted);
     free(t->filter);
     free(t->order);
     free(t->selected_key);

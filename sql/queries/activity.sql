@@ -46,7 +46,9 @@
 --   blocked_by      pg_blocking_pids as "4242,4243" (NULL: waits for
 --                   nobody); pid 0 is a prepared transaction, which has no
 --                   session: its row says so in state
---   lock_mode       the mode the session waits for (its ungranted lock)
+--   lock_mode       the mode the session waits for (its ungranted lock);
+--                   NULL (with lock_type and relation) while its statement
+--                   has run less than a second (see slow_waits)
 --   lock_type       relation, tuple, transactionid, virtualxid, advisory, ...
 --   relation        the relation of that lock as schema.name, or for a row
 --                   lock (which waits on the other transaction's id) the
@@ -56,7 +58,8 @@
 --   wait            seconds since the wait began (pg_locks.waitstart, 14+;
 --                   read through to_jsonb, for the waiting rows only, so
 --                   the locks rows also come on 13, where the query's
---                   start stands in for it)
+--                   start stands in for it, as it does for a statement
+--                   younger than a second)
 --   xact_duration   seconds the session's transaction has been open
 WITH
 act AS MATERIALIZED (
@@ -123,15 +126,28 @@ scope AS MATERIALIZED (
     SELECT NULL::integer AS pid WHERE false                          --[not every_lock]
 --[every_lock]    SELECT s.pid FROM sessions s
 ),
--- The lock table, read once: the rows of the sessions that wait (what
--- they wait for) and of those in scope; not read at all when there are
--- none (a calm server: the one-time filter skips the scan).
+-- The waits whose lock is looked up in pg_locks: those of statements that
+-- have run a second or more.  Reading the lock table copies all of it
+-- under every lock-manager partition lock: under an OLTP load (pgbench)
+-- some session nearly always waits a few ms for a row, and that read was
+-- half of this statement's cost at every refresh (issue 14).  A wait of
+-- a younger statement still has its row, its blockers and its wait (from
+-- the statement's start), without its lock's mode and relation.
+slow_waits AS MATERIALIZED (
+    SELECT b.pid
+      FROM blocked b
+      JOIN act a ON a.pid = b.pid
+     WHERE a.query_start <= pg_catalog.now() - interval '1 second'
+),
+-- The lock table, read once: the rows of those waits (what they wait
+-- for) and of the sessions in scope; not read at all when there are none
+-- (a calm server: the one-time filter skips the scan).
 lk AS MATERIALIZED (
     SELECT l.pid, l.locktype, l.mode, l.granted, l.database, l.relation,
            CASE WHEN NOT l.granted THEN (pg_catalog.to_jsonb(l) ->> 'waitstart')::timestamptz END AS waitstart
       FROM pg_catalog.pg_locks l
-     WHERE (EXISTS (SELECT FROM blocked) OR EXISTS (SELECT FROM scope))
-       AND l.pid IN (SELECT b.pid FROM blocked b UNION ALL SELECT x.pid FROM scope x)
+     WHERE (EXISTS (SELECT FROM slow_waits) OR EXISTS (SELECT FROM scope))
+       AND l.pid IN (SELECT w.pid FROM slow_waits w UNION ALL SELECT x.pid FROM scope x)
 ),
 held AS (
     SELECT l.pid,

@@ -1,7 +1,13 @@
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "base/xalloc.h"
 
@@ -68,4 +74,26 @@ char *xasprintf(const char *fmt, ...)
     char *p = xvasprintf(fmt, ap);
     va_end(ap);
     return p;
+}
+
+void xalloc_release_pages(void *buf, size_t len)
+{
+    static uintptr_t page;
+    if (!page) {
+        long n = sysconf(_SC_PAGESIZE);
+        page = n > 0 ? (uintptr_t)n : 4096;
+    }
+    if (!buf || len <= 64)
+        return;
+    uintptr_t lo = ((uintptr_t)buf + 64 + page - 1) & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)buf + len) & ~(page - 1);
+    if (hi > lo)
+        madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+void xalloc_trim(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }

@@ -15,4 +15,15 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same from a va_list (which it leaves used, as vsnprintf does). */
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* Give the whole pages inside buf[0, len) back to the system (they read
+ * as zeros afterwards, and take memory again only when written): for a
+ * large buffer, allocated by malloc, whose start the caller has read and
+ * will never read again, so that what it is copied into is not held
+ * beside all of it (a peak is what VmHWM counts).  The first 64 bytes are
+ * left alone (malloc's own use of a block it frees). */
+void xalloc_release_pages(void *buf, size_t len);
+/* Give the free pages inside malloc's heap back to the system (glibc's
+ * malloc_trim; nothing with another C library). */
+void xalloc_trim(void);
+
 #endif

@@ -200,8 +200,11 @@ const struct snapshot *collectors_shown(const struct app *app, const char *name)
  * the wall-clock time it was taken; 0 when fresh, absent or unknown. */
 double collectors_stale_as_of(const struct app *app, const char *name);
 /* For a custom run: send `sql` with text parameters to the collector's
- * server; the result is published as a standard run's would be.
- * Returns 0, or -1 when it could not be sent (nothing published). */
+ * server; the result is published as a standard run's would be.  Sent as
+ * a standard run's statement is: prepared once per session under the
+ * collector's name, with the other monitoring statements of the turn
+ * (issue 14: sent unnamed, index_health was parsed and planned at every
+ * run).  Returns 0, or -1 when it could not be sent (nothing published). */
 int  collector_send(struct collector *c, const char *sql, int nparams, const char *const *params);
 /* Publish a run's result (takes ownership of `s`), for custom runs. */
 void collector_publish(struct collector *c, struct snapshot *s);

@@ -16,6 +16,9 @@
  * that read-only viewers subscribe to). */
 struct snapshot {
     int     refs;
+    unsigned long serial;   /* unique in the process: a snapshot's identity
+                               for a cache that must not hold it (a freed
+                               snapshot's address can be reused) */
     char   *source;         /* collector name: "activity" */
     double  taken_at;       /* wall clock, seconds since the epoch */
     double  elapsed;        /* server round trip, seconds */
@@ -27,7 +30,9 @@ struct snapshot {
     /* The text of a query result's cells, in one block (snapshot_from_result):
      * one allocation instead of one per cell, which is most of a big
      * snapshot's memory and of its time to copy and free.  Cells set later
-     * are allocated one by one; the functions below tell them apart. */
+     * are allocated one by one, with a count of the snapshots that share
+     * them (snapshot_add_row_from); the functions below tell them apart.
+     * Write cells only through these functions. */
     char   *arena;
     size_t  arena_len;
 };
@@ -46,6 +51,24 @@ struct snapshot *snapshot_from_result_feed(const char *source, const PGresult *r
 struct snapshot *snapshot_failed(const char *source, const char *error);
 /* Append a row of ncols values (copied; NULL allowed). */
 void snapshot_add_row(struct snapshot *s, const char *const *values);
+/* Append a row: cell c is the cell of `from` at (from_row, from_cols[c])
+ * when from_cols[c] >= 0 (values[c] is not read), else a copy of
+ * values[c].  A cell of `from` that
+ * was allocated alone is shared, not copied (it lives as long as a
+ * snapshot holds it); one of `from`'s arena is copied. */
+void snapshot_add_row_from(struct snapshot *s, const char *const *values,
+                           const struct snapshot *from, int from_row, const int *from_cols);
+/* Set the cell at (row, col) to a copy of the `len` bytes at value (no NUL
+ * among them; NULL for SQL NULL). */
+void snapshot_set_cell_n(struct snapshot *s, int row, int col, const char *value, size_t len);
+/* Text counted like a cell, for a cache whose texts feed a column (the
+ * statements' texts): snapshot_set_cell_shared puts one in a snapshot
+ * without a copy, and it lives as long as the cache or a snapshot holds
+ * it.  snapshot_shared_new: NULL in, NULL out; snapshot_shared_free drops
+ * the caller's count. */
+char *snapshot_shared_new(const char *value);
+void  snapshot_shared_free(char *text);
+void  snapshot_set_cell_shared(struct snapshot *s, int row, int col, char *text);
 /* Set one cell (copied), for derived columns computed after the query. */
 void snapshot_set(struct snapshot *s, int row, const char *column, const char *value);
 /* Set a derived number: NAN becomes SQL NULL (a blank in a pane, last in

@@ -520,7 +520,7 @@ static struct snapshot *snapshot_from_json(const json_t *doc, const char *collec
                 snapshot_unref(s);
                 return NULL;
             }
-            s->cells[r * ncols + c] = xstrndup(json_string_value(v), json_string_length(v));
+            snapshot_set_cell_n(s, (int)r, (int)c, json_string_value(v), json_string_length(v));
         }
     }
     snprintf(meta->source, sizeof meta->source, "%s", source);

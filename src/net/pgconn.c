@@ -420,6 +420,11 @@ int pgconn_prepared_among(const struct pgconn *c, struct query *q, int max)
     return n;
 }
 
+int pgconn_prepared_count(const struct pgconn *c)
+{
+    return c->nprepared;
+}
+
 static void remember_prepared(struct pgconn *c, const char *name)
 {
     if (is_prepared(c, name))

@@ -80,6 +80,8 @@ int  pgconn_submit_from(struct pgconn *c, struct query_queue *from, int max);
  * session has already prepared: the pool sends a batch where most of it
  * is, so that a statement is planned in one session, not in each. */
 int  pgconn_prepared_among(const struct pgconn *c, struct query *q, int max);
+/* How many statements this session has prepared in all. */
+int  pgconn_prepared_count(const struct pgconn *c);
 
 /* Close: queued queries fail with "connection closed", memory is freed
  * once libuv has closed the handles. */

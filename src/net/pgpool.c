@@ -23,6 +23,11 @@ struct reservation {
 struct slot {
     struct pgconn *conn;        /* NULL when the slot is free */
     bool           reserved;
+    /* Its session has finished a first round of queries: from then on it
+     * may be the main session that new statements wait for (during the
+     * start they spread over the idle sessions, so that the first frame
+     * does not wait for the first session's plans). */
+    bool           settled;
 };
 
 struct pgpool {
@@ -52,6 +57,7 @@ struct pgpool {
 };
 
 static void dispatch(struct pgpool *p);
+static struct slot *slot_of(struct pgpool *p, struct pgconn *conn);
 
 static void kick_cb(uv_timer_t *t)
 {
@@ -94,18 +100,26 @@ static void conn_state(void *arg, struct pgconn *conn)
         p->last_state = now;
         p->state_cb(p->arg, p);
     }
-    if (pgconn_state(conn) == PGCONN_UP)
+    if (pgconn_state(conn) == PGCONN_UP) {
+        /* A new session (or the same one again): it has prepared nothing. */
+        struct slot *s = slot_of(p, conn);
+        if (s)
+            s->settled = false;
         uv_timer_start(&p->kick, kick_cb, 0, 0);
+    }
 }
 
 /* A connection is done with the queries handed to it: the next waiting
  * one (or a reservation) may go to it, outside its callbacks. */
 static void conn_queries_ended(void *arg, struct pgconn *conn)
 {
-    (void)conn;
     struct pgpool *p = arg;
-    if (!p->freeing)
-        uv_timer_start(&p->kick, kick_cb, 0, 0);
+    if (p->freeing)
+        return;
+    struct slot *s = slot_of(p, conn);
+    if (s && pgconn_state(conn) == PGCONN_UP)
+        s->settled = true;
+    uv_timer_start(&p->kick, kick_cb, 0, 0);
 }
 
 static struct pgconn *open_slot(struct pgpool *p, int i)
@@ -171,9 +185,11 @@ static void grow(struct pgpool *p)
     }
 }
 
-/* Whether a monitoring batch that found no idle session has waited long
- * enough for the pool to grow; if not, dispatch runs again when it has. */
-static bool grow_due(struct pgpool *p)
+/* Whether monitoring queries that found no idle session (or only sessions
+ * that are not their home) have waited long enough for the pool to grow
+ * (or for them to go to another session); if not, dispatch runs again
+ * when they have, or sooner when a session is done. */
+static bool batch_waited(struct pgpool *p)
 {
     uint64_t now = uv_now(p->loop);
     if (!p->batch_waits_since)
@@ -183,6 +199,129 @@ static bool grow_due(struct pgpool *p)
         return true;
     uv_timer_start(&p->kick, kick_cb, PGPOOL_GROW_WAIT_MS - waited, 0);
     return false;
+}
+
+/* A statement's home: the open session (not reserved) that has prepared
+ * it, or -1 when none has. */
+static int home_of(const struct pgpool *p, struct query *q)
+{
+    for (int i = 0; i < p->opts.max; i++) {
+        const struct slot *s = &p->slots[i];
+        if (s->conn && !s->reserved && pgconn_state(s->conn) == PGCONN_UP &&
+            pgconn_prepared_among(s->conn, q, 1) == 1)
+            return i;
+    }
+    return -1;
+}
+
+/* The monitoring queries waiting (the named ones at the head of the
+ * queue) go out as pipelines (pgconn.c): a tick's queries in one round
+ * trip per session.  Each statement goes to its home, the session that has
+ * prepared it, so that it is planned once and not once in each session of
+ * the pool (at 5-30 ms a plan for the catalog statements and the activity
+ * statement in a fresh session, planning was half of pgdeck's server time
+ * in its first minute; issue 14).  A statement prepared nowhere yet has
+ * the main session for home, the one that has prepared most.  A statement
+ * whose home is busy (a slow collector's statement, or the first minute's
+ * plans) waits for it as long as a batch waits before the pool grows;
+ * after that it goes to an idle session and is planned there too.
+ *
+ * Moves one session's share; returns how many queries moved, 0 when
+ * those left wait (for their home, or for the pool to grow: a timer or
+ * the end of a session's queries brings dispatch back), -1 when the
+ * session refused them (they failed). */
+static int dispatch_named(struct pgpool *p)
+{
+    int home[PGPOOL_BATCH_MAX];
+    int n = 0;
+    for (struct query *q = p->queue.head; q && q->stmt && n < PGPOOL_BATCH_MAX; q = q->next)
+        home[n++] = home_of(p, q);
+    /* Of the idle sessions, the one that is home to most of the batch; of
+     * equals, the one that has prepared most in all (where statements
+     * prepared nowhere gather). */
+    struct slot *pick = NULL;
+    long best = -1;
+    bool wait_for_home = false;
+    for (int i = 0; i < p->opts.max; i++) {
+        struct slot *s = &p->slots[i];
+        if (!slot_idle(s))
+            continue;
+        long homed = 0;
+        for (int k = 0; k < n; k++)
+            homed += home[k] == i;
+        long score = homed * 100000 + pgconn_prepared_count(s->conn);
+        if (score > best) {
+            best = score;
+            pick = s;
+        }
+    }
+    int target = pick ? (int)(pick - p->slots) : -1;
+    /* A statement prepared nowhere yet goes home to the main session, the
+     * one that has prepared most, once it has finished its first round:
+     * another session would pay again for the catalog reads behind its
+     * first plans.  Before that (the start) it goes to the idle session
+     * picked. */
+    int main = target, most = -1;
+    for (int i = 0; i < p->opts.max; i++) {
+        const struct slot *s = &p->slots[i];
+        if (s->conn && !s->reserved && s->settled && pgconn_state(s->conn) == PGCONN_UP &&
+            pgconn_prepared_count(s->conn) > most) {
+            most = pgconn_prepared_count(s->conn);
+            main = i;
+        }
+    }
+    for (int k = 0; k < n; k++)
+        if (home[k] < 0)
+            home[k] = main;
+    /* Which queries go: those at home there, and those whose home is busy
+     * once they have waited long enough. */
+    bool take[PGPOOL_BATCH_MAX];
+    int ntake = 0;
+    for (int k = 0; k < n; k++) {
+        take[k] = pick && home[k] == target;
+        if (pick && !take[k] && !slot_idle(&p->slots[home[k]]))
+            wait_for_home = true;
+        ntake += take[k];
+    }
+    if (wait_for_home && batch_waited(p)) {
+        for (int k = 0; k < n; k++)
+            if (!take[k] && !slot_idle(&p->slots[home[k]])) {
+                take[k] = true;
+                ntake++;
+            }
+        p->batch_waits_since = 0;
+    }
+    if (!pick) {
+        if (batch_waited(p))
+            grow(p);
+        return 0;
+    }
+    if (ntake == 0 && wait_for_home)
+        return 0;       /* all wait for their busy homes (batch_waited set a timer) */
+    if (ntake == 0) {
+        /* Not expected (an idle home is picked first); never leave them. */
+        for (int k = 0; k < n; k++)
+            take[k] = true;
+        ntake = n;
+    }
+    /* Those that go, in their order, to the session; the rest stay at the
+     * head of the queue in theirs. */
+    struct query_queue go = { 0 }, stay = { 0 };
+    for (int k = 0; k < n; k++) {
+        struct query *q = query_queue_pop(&p->queue);
+        query_queue_push(take[k] ? &go : &stay, q);
+    }
+    while (p->queue.head)
+        query_queue_push(&stay, query_queue_pop(&p->queue));
+    p->queue = stay;
+    if (!wait_for_home)
+        p->batch_waits_since = 0;
+    int moved = pgconn_submit_from(pick->conn, &go, ntake);
+    if (moved < 0) {
+        query_queue_fail_all(&go, "connection not up", 0);
+        return -1;
+    }
+    return moved;
 }
 
 static void dispatch(struct pgpool *p)
@@ -223,40 +362,32 @@ static void dispatch(struct pgpool *p)
      * from there the connection sends it, times it out, cancels it, and
      * tells how it ended (then conn_queries_ended brings us back). */
     while (p->queue.head) {
-        /* The monitoring queries waiting (the named ones at the head)
-         * all go to one connection: a tick's queries go out as one
-         * pipeline (pgconn.c), one round trip.  Any other query goes
-         * alone, so that one lost connection fails only what it was
-         * running. */
-        int n = 0;
-        for (const struct query *q = p->queue.head; q && q->stmt && n < PGPOOL_BATCH_MAX; q = q->next)
-            n++;
-        /* Of the idle connections, the one that has prepared most of the
-         * batch: each statement planned once, not once per session (at
-         * 5-15 ms a plan for the catalog queries, planning was a third of
-         * pgdeck's server time in its first minute; issue 14). */
-        struct slot *pick = NULL;
-        int best = -1;
-        for (int i = 0; i < p->opts.max; i++) {
-            if (!slot_idle(&p->slots[i]))
-                continue;
-            int have = n ? pgconn_prepared_among(p->slots[i].conn, p->queue.head, n) : 0;
-            if (have > best) {
-                best = have;
-                pick = &p->slots[i];
+        if (!p->queue.head->stmt) {
+            /* Any other query goes alone, so that one lost connection
+             * fails only what it was running. */
+            struct slot *pick = NULL;
+            for (int i = 0; i < p->opts.max && !pick; i++)
+                if (slot_idle(&p->slots[i]))
+                    pick = &p->slots[i];
+            if (!pick) {
+                /* It too waits a moment for a session before the pool
+                 * grows: a new session costs the server more than the
+                 * wait (issue 14: with each statement at its home, the
+                 * sessions are busy together at a tick). */
+                if (batch_waited(p))
+                    grow(p);
+                return;
             }
+            if (pgconn_submit_from(pick->conn, &p->queue, 1) < 0) {
+                struct query *q = query_queue_pop(&p->queue);
+                query_finish(q, NULL, "connection not up", 0);
+            }
+            continue;
         }
-        if (!pick) {
-            if (!n || grow_due(p))
-                grow(p);
+        if (dispatch_named(p) == 0)
             return;
-        }
-        p->batch_waits_since = 0;
-        if (pgconn_submit_from(pick->conn, &p->queue, n ? n : 1) < 0) {
-            struct query *q = query_queue_pop(&p->queue);
-            query_finish(q, NULL, "connection not up", 0);
-        }
     }
+    p->batch_waits_since = 0;
 }
 
 static void idle_check(uv_timer_t *t)

@@ -40,6 +40,12 @@ void derive_partitions(struct app *app, struct snapshot *now, const struct snaps
 struct collector;
 int  partitions_run(struct collector *c);
 void partitions_free_state(void *state);
+/* Trees read again before they must be: of the `ntrees` trees (root and
+ * monotonic read_at), up to `most` roots into out[] of those read at
+ * least `age` seconds before `now`, the oldest first.  Returns how many. */
+struct part_tree;
+int  partitions_pick_early(const struct part_tree *trees, int ntrees, double now, double age,
+                           int most, unsigned long *out);
 /* `now` is the wall clock in seconds; the server's clock (server_now) is
  * preferred when the snapshot has it. */
 void derive_partitions_at(struct snapshot *s, const struct config *cfg, double now);

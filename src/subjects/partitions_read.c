@@ -39,6 +39,15 @@
 
 /* An unchanged tree is read whole again after this many seconds. */
 #define PARTITIONS_REREAD 600.0
+/* ... and from this age on, an eighth of the trees a run, the oldest
+ * first.  Trees read together (the first run reads all of them) would
+ * otherwise all be due in the same run: a whole read again, whose result,
+ * its copy and the snapshot shown are then held at once (3 x 1.2 MB at
+ * 5,000 partitions; a console's RSS went from 13.3 to 15.3 MB in the run
+ * that read them, issue 14, aim 3).  Spread, a run reads a few trees and
+ * keeps the rest by reference. */
+#define PARTITIONS_REREAD_EARLY 480.0
+#define PARTITIONS_REREAD_SHARE 8
 
 /* The state file is read whole; more than this is not one pgdeck wrote
  * for a database it can show. */
@@ -265,7 +274,7 @@ static bool load(struct partitions_state *st)
     char *text = statefile_read(path, PARTITIONS_SAVED_MAX, &len, err, sizeof err);
     free(path);
     struct partitions_saved saved;
-    int rc = text ? partitions_saved_read(text, len, st->server_id, &saved) : -1;
+    int rc = text ? partitions_saved_take(text, len, st->server_id, &saved) : -1;
     free(text);
     if (rc != 0)
         return false;
@@ -317,6 +326,8 @@ static void merge_and_publish(struct collector *c, const PGresult *res)
             oidcol = i;
         else if (strcmp(st->columns[i], "server_now") == 0)
             nowcol = i;
+        if (i == nowcol)
+            from[i] = -1;   /* this run's clock, not the kept row's */
         else if (strcmp(st->columns[i], "next_bound") == 0)
             boundcol = i;
     }
@@ -351,13 +362,19 @@ static void merge_and_publish(struct collector *c, const PGresult *res)
         if (row < 0)
             continue;   /* created or dropped between the two queries:
                            its tree is read again next run */
+        /* A row kept shares its cells with the snapshot it comes from
+         * (its `children` are most of the snapshot), but for the server's
+         * clock of this run. */
         for (int k = 0; k < ncols; k++) {
             if (fresh)
                 values[k] = PQgetisnull(res, row, k) ? NULL : PQgetvalue(res, row, k);
             else
-                values[k] = k == nowcol ? st->server_now : from[k] < 0 ? NULL : snapshot_cell(cur, row, from[k]);
+                values[k] = k == nowcol ? st->server_now : NULL;
         }
-        snapshot_add_row(s, values);
+        if (fresh)
+            snapshot_add_row(s, values);
+        else
+            snapshot_add_row_from(s, values, cur, row, from);
         if (fresh)
             used[row] = true;
         double bound = fresh && boundcol >= 0 && !PQgetisnull(res, row, boundcol)
@@ -420,6 +437,30 @@ static void trees_done(void *arg, const PGresult *res, const char *error, double
 }
 
 /* ---- the signature, and which trees to read again ------------------------ */
+
+static int cmp_tree_age(const void *a, const void *b)
+{
+    const struct part_tree *x = *(const struct part_tree *const *)a, *y = *(const struct part_tree *const *)b;
+    if (x->read_at != y->read_at)
+        return x->read_at < y->read_at ? -1 : 1;
+    return x->root < y->root ? -1 : x->root > y->root;
+}
+
+int partitions_pick_early(const struct part_tree *trees, int ntrees, double now, double age,
+                          int most, unsigned long *out)
+{
+    const struct part_tree **due = xcalloc((size_t)(ntrees ? ntrees : 1), sizeof *due);
+    int ndue = 0;
+    for (int i = 0; i < ntrees; i++)
+        if (now - trees[i].read_at >= age)
+            due[ndue++] = &trees[i];
+    qsort(due, (size_t)ndue, sizeof *due, cmp_tree_age);
+    int n = ndue < most ? ndue : most;
+    for (int i = 0; i < n; i++)
+        out[i] = due[i]->root;
+    free(due);
+    return n < 0 ? 0 : n;
+}
 
 /* The tables of the trees to read again, as an oid[] literal. */
 static char *tables_of_rereads(const struct partitions_state *st)
@@ -490,6 +531,14 @@ static void signature_done(void *arg, const PGresult *res, const char *error, do
             if (changed)
                 st->reread[st->nreread++] = g->root;
         }
+        /* A few of the trees that will soon be due, so that they come due
+         * apart (PARTITIONS_REREAD_EARLY). */
+        int most = st->ntrees / PARTITIONS_REREAD_SHARE > 0 ? st->ntrees / PARTITIONS_REREAD_SHARE : 1;
+        if (most > n - st->nreread)
+            most = n - st->nreread;
+        if (most > 0)
+            st->nreread += partitions_pick_early(st->trees, st->ntrees, now, PARTITIONS_REREAD_EARLY, most,
+                                                 st->reread + st->nreread);
         if (st->nreread > 1)
             qsort(st->reread, (size_t)st->nreread, sizeof *st->reread, cmp_ulong);
         /* Every table of a tree read again is in the list: a tree is read

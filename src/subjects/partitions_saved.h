@@ -46,6 +46,11 @@ int  partitions_saved_write(FILE *f, const struct partitions_saved *saved);
  * sigs and trees must be sorted, every row has every column. */
 int  partitions_saved_read(const char *text, size_t len, const char *server,
                            struct partitions_saved *out);
+/* The same, for a text the caller frees right after (read from the state
+ * file by malloc): its pages are given back to the system as they are
+ * read, so the text can no longer be read afterwards. */
+int  partitions_saved_take(char *text, size_t len, const char *server,
+                           struct partitions_saved *out);
 void partitions_saved_free(struct partitions_saved *saved);
 
 /* The state file of `server` (caller frees), or NULL when there is no

@@ -36,7 +36,7 @@
 
 struct text_entry {
     char *queryid;
-    char *text;
+    char *text;         /* counted (snapshot_shared_new): published without a copy */
 };
 
 struct statements_state {
@@ -76,7 +76,7 @@ static void texts_clear(struct statements_state *st)
 {
     for (int i = 0; i < st->size; i++) {
         free(st->slots[i].queryid);
-        free(st->slots[i].text);
+        snapshot_shared_free(st->slots[i].text);
     }
     free(st->slots);
     st->size = 1024;
@@ -111,12 +111,13 @@ static void texts_put(struct statements_state *st, const char *queryid, const ch
         e->queryid = xstrdup(queryid);
         st->used++;
     } else {
-        free(e->text);
+        snapshot_shared_free(e->text);
     }
-    e->text = xstrdup(text);
+    /* Counted: the snapshots published take it without a copy. */
+    e->text = snapshot_shared_new(text);
 }
 
-static const char *texts_get(struct statements_state *st, const char *queryid)
+static char *texts_get(struct statements_state *st, const char *queryid)
 {
     struct text_entry *e = texts_slot(st, queryid);
     return e->queryid ? e->text : NULL;
@@ -139,7 +140,7 @@ static void statements_free_state(void *state)
         return;
     for (int i = 0; i < st->size; i++) {
         free(st->slots[i].queryid);
-        free(st->slots[i].text);
+        snapshot_shared_free(st->slots[i].text);
     }
     free(st->slots);
     snapshot_unref(st->pending);
@@ -166,8 +167,11 @@ static void publish_with_texts(struct collector *c)
     int idcol = snapshot_column(s, "queryid");
     for (int r = 0; r < s->nrows; r++) {
         const char *id = snapshot_cell(s, r, idcol);
-        const char *text = id ? texts_get(st, id) : NULL;
-        snapshot_set_cell(s, r, qcol, text ? text : st->texts_error ? st->texts_error : "(text not available)");
+        char *text = id ? texts_get(st, id) : NULL;
+        if (text)
+            snapshot_set_cell_shared(s, r, qcol, text);
+        else
+            snapshot_set_cell(s, r, qcol, st->texts_error ? st->texts_error : "(text not available)");
     }
     collector_publish(c, s);
 }

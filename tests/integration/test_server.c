@@ -527,6 +527,80 @@ static void test_named_query_goes_where_it_is_prepared(void **state)
     close_server(&s);
 }
 
+/* A statement whose home (the session that prepared it) is busy a moment
+ * waits for it rather than go to the idle session and be planned there a
+ * second time (issue 14: each statement planned in each session of the
+ * pool was half of pgdeck's server time in its first minute).  Two
+ * sessions up, both idle; the statement prepared in the first; the first
+ * busy for 0.1 s with another statement: the next run still answers from
+ * the first. */
+static void test_named_query_waits_for_its_busy_home(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer hold, grow, first, busy, again;
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 2);
+    /* A second session: an unnamed query that finds the first busy. */
+    send_to(pool, "SELECT pg_catalog.pg_sleep(0.3)", &hold);
+    send_to(pool, "SELECT pg_catalog.pg_backend_pid()::text", &grow);
+    assert_true(run_until(&grow.done, 10));
+    assert_true(run_until(&hold.done, 10));
+    assert_string_equal(grow.error, "");
+    struct pgpool_stats st;
+    pgpool_stats(pool, &st);
+    assert_int_equal(st.open, 2);
+    const char *pid = "SELECT pg_catalog.pg_backend_pid()::text";
+    send_named(pool, "test_home", pid, 0, &first);
+    assert_true(run_until(&first.done, 10));
+    assert_string_equal(first.error, "");
+    /* The first session (where test_home is) busy with another statement. */
+    send_named(pool, "test_home_busy", "SELECT pg_catalog.pg_backend_pid()::text FROM pg_catalog.pg_sleep(0.1)", 0, &busy);
+    bool never = false;
+    run_until(&never, 0.02);
+    send_named(pool, "test_home", pid, 0, &again);
+    assert_true(run_until(&again.done, 10));
+    assert_true(busy.done);
+    assert_string_equal(again.error, "");
+    assert_string_equal(busy.value, first.value);
+    assert_string_equal(again.value, first.value);
+    close_server(&s);
+}
+
+/* A statement prepared nowhere yet goes to the main session (the one that
+ * has prepared most), waiting for it a moment when it is busy, rather
+ * than to an idle one that has prepared nothing: a session's first plans
+ * pay for its catalog reads, and another session pays again (issue 14). */
+static void test_new_statement_goes_to_the_main_session(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer hold, grow, first, busy, fresh;
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 2);
+    send_to(pool, "SELECT pg_catalog.pg_sleep(0.3)", &hold);
+    send_to(pool, "SELECT pg_catalog.pg_backend_pid()::text", &grow);
+    assert_true(run_until(&grow.done, 10));
+    assert_true(run_until(&hold.done, 10));
+    struct pgpool_stats st;
+    pgpool_stats(pool, &st);
+    assert_int_equal(st.open, 2);
+    const char *pid = "SELECT pg_catalog.pg_backend_pid()::text";
+    send_named(pool, "test_main", pid, 0, &first);
+    assert_true(run_until(&first.done, 10));
+    assert_string_equal(first.error, "");
+    send_named(pool, "test_main_busy", "SELECT pg_catalog.pg_backend_pid()::text FROM pg_catalog.pg_sleep(0.1)", 0, &busy);
+    bool never = false;
+    run_until(&never, 0.02);
+    send_named(pool, "test_main_fresh", pid, 0, &fresh);
+    assert_true(run_until(&fresh.done, 10));
+    assert_true(busy.done);
+    assert_string_equal(fresh.error, "");
+    assert_string_equal(busy.value, first.value);
+    assert_string_equal(fresh.value, first.value);
+    close_server(&s);
+}
+
 /* A monitoring query that finds every session busy waits a moment for one
  * rather than opening another at once (issue 14: a new session's start and
  * first plans cost the server more than a minute of refreshes); one that
@@ -695,6 +769,8 @@ int main(void)
         cmocka_unit_test(test_named_queries_of_a_turn_go_out_as_one_pipeline),
         cmocka_unit_test(test_named_query_is_prepared_once_per_session),
         cmocka_unit_test(test_named_query_goes_where_it_is_prepared),
+        cmocka_unit_test(test_named_query_waits_for_its_busy_home),
+        cmocka_unit_test(test_new_statement_goes_to_the_main_session),
         cmocka_unit_test(test_named_query_waits_for_a_busy_session_before_the_pool_grows),
         cmocka_unit_test(test_failed_statement_fails_only_its_query),
         cmocka_unit_test(test_timeout_in_a_pipeline_fails_only_that_query),

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "subjects/partitions.h"
 #include "subjects/partitions_saved.h"
 #include "base/statefile.h"
 #include "base/xalloc.h"
@@ -232,10 +233,34 @@ static void test_statefile_written_whole_and_read_only_when_ours(void **state)
     free(path);
 }
 
+/* Trees read together come due together: a few of them are read again
+ * early, the oldest first, so that no run reads them all again. */
+static void test_trees_nearly_due_are_read_again_a_few_at_a_time_oldest_first(void **state)
+{
+    (void)state;
+    struct part_tree trees[5] = {
+        { 10, 1000.0, NAN }, { 11, 400.0, NAN }, { 12, 500.0, NAN }, { 13, 400.0, NAN }, { 14, 1400.0, NAN },
+    };
+    unsigned long out[5] = { 0 };
+    /* At 1500 with 480 s: 11 and 13 (read at 400) first, then 12 (500),
+     * then 10 (1000, 500 s old); 14 (1400) is not due. */
+    assert_int_equal(partitions_pick_early(trees, 5, 1500.0, 480.0, 2, out), 2);
+    assert_int_equal(out[0], 11);
+    assert_int_equal(out[1], 13);
+    assert_int_equal(partitions_pick_early(trees, 5, 1500.0, 480.0, 5, out), 4);
+    assert_int_equal(out[2], 12);
+    assert_int_equal(out[3], 10);
+    /* None old enough, or no room: none. */
+    assert_int_equal(partitions_pick_early(trees, 5, 800.0, 480.0, 5, out), 0);
+    assert_int_equal(partitions_pick_early(trees, 5, 1500.0, 480.0, 0, out), 0);
+    assert_int_equal(partitions_pick_early(NULL, 0, 1500.0, 480.0, 3, out), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_saved_state_reads_back_exactly),
+        cmocka_unit_test(test_trees_nearly_due_are_read_again_a_few_at_a_time_oldest_first),
         cmocka_unit_test(test_saved_state_of_another_server_is_refused),
         cmocka_unit_test(test_saved_state_cut_anywhere_is_refused),
         cmocka_unit_test(test_saved_state_damaged_is_refused_or_consistent),
