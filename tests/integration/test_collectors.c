@@ -158,9 +158,12 @@ static void test_a_paused_engine_runs_nothing_until_resumed(void **state)
 }
 
 /* The host figures' first snapshot, as first seen: its CPU share (NULL
- * when published without one). */
+ * when published without one), the run that published it, and how long
+ * after host_from (the engine's start) it was seen. */
 static bool host_seen;
 static char host_cpu[32];
+static unsigned long host_runs;
+static double host_from, host_after;
 
 static bool host_published(struct app *app)
 {
@@ -168,6 +171,8 @@ static bool host_published(struct app *app)
     if (!h || host_seen)
         return host_seen;
     host_seen = true;
+    host_after = now_monotonic() - host_from;
+    host_runs = collector_find(app, "host")->runs;
     assert_null(h->error);
     const char *cpu = snapshot_get(h, 0, "cpu_percent");
     snprintf(host_cpu, sizeof host_cpu, "%s", cpu ? cpu : "NULL");
@@ -194,14 +199,29 @@ static void test_a_ticking_engine_shows_the_host_at_once_and_its_cpu_next(void *
     (void)state;
     struct app app;
     struct config cfg;
-    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
-    collectors_start(&app);
-    assert_true(collectors_ticking(&app));
-    host_seen = false;
-    assert_true(run_until_app(&app, host_published, 15));
-    assert_string_equal(host_cpu, "NULL");
-    assert_true(run_until_app(&app, host_has_cpu, 15));
-    stop_app(&app, &cfg);
+    /* The first host snapshot comes from the first run, before the CPU
+     * window (SYSTEM_MIN_WINDOW_S, 0.1 s) has passed, and so without a CPU
+     * share.  An engine that waited the window out would never be seen
+     * before 0.1 s.  A loaded machine can be that slow without waiting
+     * (and then has a CPU share to give): up to five starts are tried for
+     * one seen in time; every one is seen from its first run. */
+    bool in_time = false;
+    for (int attempt = 0; attempt < 5 && !in_time; attempt++) {
+        start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+        host_from = now_monotonic();
+        collectors_start(&app);
+        assert_true(collectors_ticking(&app));
+        host_seen = false;
+        assert_true(run_until_app(&app, host_published, 15));
+        assert_int_equal(host_runs, 1);
+        if (host_after < 0.1) {
+            in_time = true;
+            assert_string_equal(host_cpu, "NULL");
+            assert_true(run_until_app(&app, host_has_cpu, 15));
+        }
+        stop_app(&app, &cfg);
+    }
+    assert_true(in_time);
 
     /* One-shot: ticked by the front end itself, as --once does. */
     start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
