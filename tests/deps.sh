@@ -16,7 +16,7 @@ set -u
 PACKAGES="libncurses-dev libpq-dev libhiredis-dev libuv1-dev pkg-config
 postgresql-15 postgresql-contrib postgresql-15-hypopg postgresql-15-partman redis-server pgbouncer tmux
 libcmocka-dev libinih-dev libjansson-dev libpg-query-dev libprotobuf-c-dev procps
-valgrind clang libclang-rt-14-dev python3"
+valgrind clang libclang-rt-14-dev python3 strace"
 
 installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' $PACKAGES 2>/dev/null |
 	awk '$2 == "ii" { print $1 }')

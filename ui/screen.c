@@ -1054,6 +1054,15 @@ int ui_run(struct app *app)
                      getenv("TERM") ? getenv("TERM") : "");
         return 2;
     }
+    /* ncurses 6.4 writes its buffer out after every cursor move until
+     * endwin has been called once (it flushes there while it takes the
+     * screen for "not started yet"): a frame of scattered changes was 40
+     * write(2)s of 10 to 40 bytes each, a system call and a pass through
+     * the pty per changed line (issue 14, strace -c: about 1,400 writes a
+     * 35 s run).  Leaving and resuming at once, before anything is drawn,
+     * makes doupdate send each frame in one write. */
+    endwin();
+    refresh();
     curses_active = true;
     ui->color = has_colors() && !app->cfg->no_color;
     if (ui->color) {

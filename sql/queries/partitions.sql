@@ -184,17 +184,22 @@ per_table AS (
            least(min(lo_sort) FILTER (WHERE timed AND lo_sort > (SELECT now FROM clock)),
                  min(hi_sort) FILTER (WHERE timed AND hi_sort > (SELECT now FROM clock)
                                       AND hi_sort < 'Infinity')) AS next_bound,
-           json_agg(json_build_object(
-               'name', nspname || '.' || relname,
-               'oid', oid,
-               'bound', bound,
-               'size', size,
-               'rows', round(rows::numeric),
-               'from', CASE WHEN timed OR numbered THEN lo_sort END,
-               'to', CASE WHEN timed OR numbered THEN hi_sort END,
-               'is_default', is_default,
-               'partitioned', relkind = 'p')
-               ORDER BY is_default, lo_sort NULLS LAST, lo, relname)::text AS children
+           -- The JSON json_agg(json_build_object(...)) gives, without its
+           -- spaces and line breaks (" : ", ", ", ", \n "): the same values,
+           -- each by to_json as there, 12 % fewer bytes.  children is most
+           -- of this result, of the snapshot kept from it and of the state
+           -- file (1.16 MB at 5,000 partitions; issue 14, aim 3).
+           '[' || string_agg(
+               '{"name":' || to_json(nspname || '.' || relname)::text ||
+               ',"oid":' || to_json(oid)::text ||
+               ',"bound":' || coalesce(to_json(bound)::text, 'null') ||
+               ',"size":' || coalesce(to_json(size)::text, 'null') ||
+               ',"rows":' || coalesce(to_json(round(rows::numeric))::text, 'null') ||
+               ',"from":' || coalesce(to_json(CASE WHEN timed OR numbered THEN lo_sort END)::text, 'null') ||
+               ',"to":' || coalesce(to_json(CASE WHEN timed OR numbered THEN hi_sort END)::text, 'null') ||
+               ',"is_default":' || coalesce(to_json(is_default)::text, 'null') ||
+               ',"partitioned":' || coalesce(to_json(relkind = 'p')::text, 'null') || '}',
+               ',' ORDER BY is_default, lo_sort NULLS LAST, lo, relname) || ']' AS children
       FROM ranged r
      GROUP BY r.parent
 ),

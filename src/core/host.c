@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -369,6 +371,205 @@ long host_read_file(const char *root, const char *rel, char *buf, size_t len)
     return read_path(path, buf, len);
 }
 
+/* ---- files kept open ------------------------------------------------------
+ * A refresh reads the same /proc files every second: each backend's stat,
+ * and loadavg, stat and meminfo.  Opening and closing them each time was
+ * four system calls a file (open, a read, the read that sees the end,
+ * close) and a path lookup in the kernel: most of what the host figures
+ * cost the console beyond drawing (issue 14, strace -c).  A procfs file
+ * kept open gives its current text to each pread from offset 0, so a
+ * refresh reads each in one call.  Only procfs files are kept (fstatfs):
+ * a regular file (a test's fake /proc) rewritten under a new inode would
+ * go on showing the old text.  A backend's stat fd refers to that process
+ * only: once it has exited pread fails (ESRCH) and the fd is closed, so a
+ * reused pid is opened afresh; the fds of pids not read in a pass are
+ * closed at its end. */
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+/* Backends' stat files kept open at most; more are read as before. */
+#define KEPT_MAX 256
+
+struct kept_fd {
+    int pid;
+    int fd;
+    unsigned pass;                  /* the last pass that read it */
+};
+
+struct host_stat_fds {
+    char     root[256];
+    unsigned pass;
+    int      n;
+    struct kept_fd e[KEPT_MAX];     /* sorted by pid */
+};
+
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct host_stat_fds kept_backends = { .root = "" };
+
+static bool on_procfs(int fd)
+{
+    struct statfs f;
+    return fstatfs(fd, &f) == 0 && (unsigned long)f.f_type == PROC_SUPER_MAGIC;
+}
+
+/* The whole file at fd from offset 0 into buf (NUL-terminated).  A procfs
+ * file gives its text in one read when buf holds it: a short read is the
+ * end, and no second read is made to see it. */
+static long pread_all(int fd, char *buf, size_t len)
+{
+    size_t got = 0;
+    while (got + 1 < len) {
+        ssize_t n = pread(fd, buf + got, len - 1 - got, (off_t)got);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+        if (got + 1 < len)
+            break;                  /* short: the end of a procfs file */
+    }
+    buf[got] = '\0';
+    return (long)got;
+}
+
+static void kept_close_all(struct host_stat_fds *k)
+{
+    for (int i = 0; i < k->n; i++)
+        close(k->e[i].fd);
+    k->n = 0;
+}
+
+struct host_stat_fds *host_stat_fds_begin(const char *root)
+{
+    pthread_mutex_lock(&kept_lock);
+    struct host_stat_fds *k = &kept_backends;
+    if (strcmp(k->root, root) != 0) {
+        kept_close_all(k);
+        snprintf(k->root, sizeof k->root, "%s", root);
+    }
+    k->pass++;
+    return k;
+}
+
+void host_stat_fds_end(struct host_stat_fds *k)
+{
+    if (!k)
+        return;
+    int w = 0;
+    for (int i = 0; i < k->n; i++) {
+        if (k->e[i].pass == k->pass)
+            k->e[w++] = k->e[i];
+        else
+            close(k->e[i].fd);
+    }
+    k->n = w;
+    pthread_mutex_unlock(&kept_lock);
+}
+
+int host_stat_fds_count(void)
+{
+    pthread_mutex_lock(&kept_lock);
+    int n = kept_backends.n;
+    pthread_mutex_unlock(&kept_lock);
+    return n;
+}
+
+static int kept_find(const struct host_stat_fds *k, int pid, bool *found)
+{
+    int lo = 0, hi = k->n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (k->e[mid].pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = lo < k->n && k->e[lo].pid == pid;
+    return lo;
+}
+
+static void kept_remove(struct host_stat_fds *k, int at)
+{
+    close(k->e[at].fd);
+    memmove(&k->e[at], &k->e[at + 1], (size_t)(k->n - at - 1) * sizeof k->e[0]);
+    k->n--;
+}
+
+/* stat of pid through its kept fd, opening (and keeping) it when there is
+ * none or the old one's process is gone. */
+static long kept_read_stat(struct host_stat_fds *k, const char *path, int pid, char *buf, size_t len)
+{
+    bool found;
+    int at = kept_find(k, pid, &found);
+    if (found) {
+        long n = pread_all(k->e[at].fd, buf, len);
+        if (n > 0) {
+            k->e[at].pass = k->pass;
+            return n;
+        }
+        kept_remove(k, at);         /* exited (ESRCH): the pid may be another's now */
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    long n = pread_all(fd, buf, len);
+    if (n < 0 || k->n >= KEPT_MAX || !on_procfs(fd)) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return n;
+    }
+    memmove(&k->e[at + 1], &k->e[at], (size_t)(k->n - at) * sizeof k->e[0]);
+    k->e[at] = (struct kept_fd){ .pid = pid, .fd = fd, .pass = k->pass };
+    k->n++;
+    return n;
+}
+
+/* The host-wide files read every refresh, kept open likewise. */
+static const char *const system_files[] = { "loadavg", "stat", "meminfo" };
+#define NSYSTEM (sizeof system_files / sizeof system_files[0])
+static struct {
+    char root[256];
+    int  fd[NSYSTEM];               /* -1: not kept */
+} kept_system = { .root = "" };
+
+/* system_files[i] under root; the caller holds kept_lock. */
+static long kept_read_system(const char *root, size_t i, char *buf, size_t len)
+{
+    if (strcmp(kept_system.root, root) != 0) {
+        for (size_t f = 0; f < NSYSTEM; f++) {
+            if (kept_system.root[0] && kept_system.fd[f] >= 0)
+                close(kept_system.fd[f]);
+            kept_system.fd[f] = -1;
+        }
+        snprintf(kept_system.root, sizeof kept_system.root, "%s", root);
+    }
+    if (kept_system.fd[i] >= 0) {
+        long n = pread_all(kept_system.fd[i], buf, len);
+        if (n > 0)
+            return n;
+        close(kept_system.fd[i]);
+        kept_system.fd[i] = -1;
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, system_files[i]);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    long n = pread_all(fd, buf, len);
+    int saved = errno;
+    if (n > 0 && on_procfs(fd))
+        kept_system.fd[i] = fd;
+    else
+        close(fd);
+    errno = saved;
+    return n;
+}
+
 /* A backend's files: "root/PID/" is written once into path, and each
  * file's name after it (no printf per file and backend). */
 struct backend_path {
@@ -411,13 +612,26 @@ static long backend_read(struct backend_path *bp, const char *name, char *buf, s
 
 void host_read_backend(const char *root, struct host_backend *b, double btime)
 {
+    host_read_backend_kept(root, b, btime, NULL);
+}
+
+void host_read_backend_kept(const char *root, struct host_backend *b, double btime,
+                            struct host_stat_fds *fds)
+{
     char buf[1024];
     struct backend_path bp;
     backend_path_init(&bp, root, b->pid);
     b->found = b->same_process = b->io_readable = false;
     b->io_errno = 0;
     b->read_at = now_monotonic();
-    if (backend_read(&bp, "stat", buf, sizeof buf) < 0 || host_parse_stat(buf, &b->stat) != 0)
+    long got;
+    if (fds && bp.dir && bp.dir + sizeof "stat" <= sizeof bp.path) {
+        memcpy(bp.path + bp.dir, "stat", sizeof "stat");
+        got = kept_read_stat(fds, bp.path, b->pid, buf, sizeof buf);
+    } else {
+        got = backend_read(&bp, "stat", buf, sizeof buf);
+    }
+    if (got < 0 || host_parse_stat(buf, &b->stat) != 0)
         return;
     b->found = true;
     bool postgres = b->known && b->known_start == b->stat.starttime;
@@ -537,29 +751,40 @@ int host_list_processes(const char *root, int **pids)
     return n;
 }
 
-int host_read_system(const char *root, struct host_system *out, char *err, size_t errlen)
+static int read_system_locked(const char *root, struct host_system *out, char *buf, size_t len,
+                              char *err, size_t errlen)
 {
-    char buf[16384];
-    memset(out, 0, sizeof *out);
-    out->read_at = now_monotonic();
-    if (host_read_file(root, "loadavg", buf, sizeof buf) < 0 || host_parse_loadavg(buf, out->load) != 0) {
+    if (kept_read_system(root, 0, buf, len) < 0 || host_parse_loadavg(buf, out->load) != 0) {
         snprintf(err, errlen, "cannot read %s/loadavg: %s", root, strerror(errno));
         return -1;
     }
     /* /proc/stat has a line per CPU and per interrupt source: on a big
      * machine it outgrows a small buffer, and the totals come first. */
-    long n = host_read_file(root, "stat", buf, sizeof buf);
+    long n = kept_read_system(root, 1, buf, len);
     if (n < 0 || host_parse_proc_stat(buf, &out->cpu, &out->ncpu, &out->btime) != 0) {
         snprintf(err, errlen, "cannot read %s/stat", root);
         return -1;
     }
-    if (isnan(out->btime))
-        out->btime = host_boot_time(root);     /* past the buffer */
-    if (host_read_file(root, "meminfo", buf, sizeof buf) < 0 || host_parse_meminfo(buf, &out->mem) != 0) {
+    if (kept_read_system(root, 2, buf, len) < 0 || host_parse_meminfo(buf, &out->mem) != 0) {
         snprintf(err, errlen, "cannot read %s/meminfo", root);
         return -1;
     }
     return 0;
+}
+
+int host_read_system(const char *root, struct host_system *out, char *err, size_t errlen)
+{
+    char buf[16384];
+    memset(out, 0, sizeof *out);
+    out->read_at = now_monotonic();
+    /* The job on the thread pool and the first reading on the loop may
+     * read at once: the kept fds are shared. */
+    pthread_mutex_lock(&kept_lock);
+    int rc = read_system_locked(root, out, buf, sizeof buf, err, errlen);
+    pthread_mutex_unlock(&kept_lock);
+    if (rc == 0 && isnan(out->btime))
+        out->btime = host_boot_time(root);     /* past the buffer */
+    return rc;
 }
 
 int host_statvfs(const char *path, struct host_disk *out, char *err, size_t errlen)

@@ -128,6 +128,19 @@ struct host_backend {
  * the old one. */
 void host_read_backend(const char *root, struct host_backend *b, double btime);
 
+/* The backends' stat files kept open from one refresh to the next and
+ * read with pread (one system call a backend, not four).  begin takes the
+ * set (one pass at a time: it holds a lock until end) for root; end closes
+ * the files of pids not read since begin.  Only procfs files are kept. */
+struct host_stat_fds;
+struct host_stat_fds *host_stat_fds_begin(const char *root);
+void host_stat_fds_end(struct host_stat_fds *fds);
+/* How many are open now (tests). */
+int  host_stat_fds_count(void);
+/* As host_read_backend, stat read through fds (NULL: opened and closed). */
+void host_read_backend_kept(const char *root, struct host_backend *b, double btime,
+                            struct host_stat_fds *fds);
+
 /* The boot time (btime of root/stat, seconds since the epoch), read in
  * pieces: the line comes after one per CPU and a long interrupt line, so
  * on a big machine it is far into the file.  NAN when not found. */

@@ -178,6 +178,7 @@ static bool row_active(const struct snapshot *rows, int i)
 static void read_all(struct backends_job *j, struct host_backend *out)
 {
     double now = now_monotonic();
+    struct host_stat_fds *fds = host_stat_fds_begin(j->root);
     for (int i = 0; i < j->n; i++) {
         struct host_backend *b = &out[i];
         b->pid = (int)snapshot_number(j->rows, i, "pid", 0);
@@ -191,8 +192,9 @@ static void read_all(struct backends_job *j, struct host_backend *out)
         b->want_statm = active && (!k || j->first || due(now, k->statm_at, IO_ACTIVE_EVERY_S));
         b->want_io = !k || (active && j->first) ||
                      due(now, k->io_at, active ? IO_ACTIVE_EVERY_S : IO_IDLE_EVERY_S);
-        host_read_backend(j->root, b, j->btime);
+        host_read_backend_kept(j->root, b, j->btime, fds);
     }
+    host_stat_fds_end(fds);
 }
 
 static struct backend_reading reading_of(const struct host_backend *b);

@@ -19,7 +19,8 @@ else
 	not_ok "bench.sh --quick exits 0 (exit $rc after $took s)"
 	diag "$(tail -n 20 "$err")"
 fi
-check "it took less than 90 s ($took s)" test "$took" -lt 90
+# How long it took is said above, not asserted: speed is the bench's to
+# measure, and a loaded machine is slower without anything being wrong.
 
 for t in "Part 1 - peers" "Part 2 - scale" "Part 3 - key-to-screen" "Part 4 - start" "Aims"; do
 	check "it prints the table '$t'" grep -q "^$t" "$out"

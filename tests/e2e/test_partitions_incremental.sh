@@ -156,4 +156,38 @@ public.b_regions_eu 1 " "$(once)"
 check_eq "... read whole: 3 rows" "$(echo "$R" | awk '{ print $1 + 1, $2 + 3 }')" "$(reads)"
 check_eq "... and nothing on stderr" "" "$(cat "$TMP/once.err")"
 
+# children (a JSON array per partitioned table) comes without spaces
+# outside its strings (issue 14, aim 3: it is most of the partitions
+# snapshot and of the state file), and with the values it had: each direct
+# partition's name, oid, bound and whether it is partitioned, in bound
+# order, the default last.
+children() {
+	XDG_STATE_HOME=$STATE "$PGDECK" --once --format json "$TDB" 2>> "$TMP/once.err" | python3 -c '
+import json, sys
+snap = json.load(sys.stdin)["collectors"]["partitions"]
+for row in snap["rows"]:
+    r = dict(zip(snap["columns"], row)) if isinstance(row, list) else row
+    if r["name"] != sys.argv[1]:
+        continue
+    kids = json.loads(r["children"])
+    same = json.dumps(kids, separators=(",", ":"), ensure_ascii=False) == r["children"]
+    print("compact" if same else "spaced: " + r["children"][:80])
+    for k in kids:
+        print(k["name"], k["oid"], k["bound"], k["is_default"], k["partitioned"])' "$1"
+}
+want_children() {
+	echo compact
+	psql_q "SELECT n.nspname || '.' || c.relname, c.oid, pg_get_expr(c.relpartbound, 0),
+	               CASE WHEN pg_get_expr(c.relpartbound, 0) = 'DEFAULT' THEN 'True' ELSE 'False' END,
+	               CASE WHEN c.relkind = 'p' THEN 'True' ELSE 'False' END
+	          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+	         WHERE i.inhparent = '$1'::regclass
+	         ORDER BY pg_get_expr(c.relpartbound, 0) = 'DEFAULT', c.relname" "$TDB" | tr '|' ' '
+}
+check_eq "children of A: compact JSON, its partitions and bounds, the default last" \
+	"$(want_children public.a_events)" "$(children public.a_events)"
+check_eq "children of B: the nested table is partitioned" \
+	"$(want_children public.b_regions)" "$(children public.b_regions)"
+check_eq "... and nothing on stderr" "" "$(cat "$TMP/once.err")"
+
 tap_done

@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -318,6 +321,101 @@ static void test_backend_io_is_read_only_when_asked(void **state)
     assert_false(idle.io_readable);
     assert_int_equal(idle.io_errno, 0);
     assert_int_equal(idle.io.read_bytes, 0);
+}
+
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n - 1;                   /* the directory's own */
+}
+
+static void read_kept(const char *root, struct host_backend *b)
+{
+    struct host_stat_fds *fds = host_stat_fds_begin(root);
+    host_read_backend_kept(root, b, NAN, fds);
+    host_stat_fds_end(fds);
+}
+
+/* A backend's /proc/PID/stat is kept open between passes and read again
+ * with pread: each read shows the process as it is now (stopped: state T),
+ * and the fd is closed once the process is gone, or not read in a pass.
+ * A fake /proc of regular files is never kept. */
+static void test_kept_stat_shows_the_process_now_and_closes_when_gone(void **state)
+{
+    (void)state;
+    int before = open_fds();
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        for (;;)
+            pause();
+    }
+    struct host_backend b = { .pid = child, .backend_start = NAN };
+    read_kept("/proc", &b);
+    assert_true(b.found);
+    assert_true(b.stat.state == 'S' || b.stat.state == 'R');
+    assert_int_equal(host_stat_fds_count(), 1);
+    assert_int_equal(open_fds(), before + 1);
+
+    kill(child, SIGSTOP);
+    int status;
+    assert_int_equal(waitpid(child, &status, WUNTRACED), child);
+    read_kept("/proc", &b);
+    assert_true(b.found);
+    assert_int_equal(b.stat.state, 'T');
+    assert_int_equal(host_stat_fds_count(), 1);
+    assert_int_equal(open_fds(), before + 1);
+
+    kill(child, SIGKILL);
+    assert_int_equal(waitpid(child, &status, 0), child);
+    read_kept("/proc", &b);
+    assert_false(b.found);
+    assert_int_equal(host_stat_fds_count(), 0);
+    assert_int_equal(open_fds(), before);
+
+    /* A pass that does not read a pid closes its fd. */
+    struct host_backend self = { .pid = (int)getpid(), .backend_start = NAN };
+    read_kept("/proc", &self);
+    assert_true(self.found);
+    assert_int_equal(host_stat_fds_count(), 1);
+    host_stat_fds_end(host_stat_fds_begin("/proc"));
+    assert_int_equal(host_stat_fds_count(), 0);
+    assert_int_equal(open_fds(), before);
+
+    /* Regular files: read, not kept (a rewritten file shows its new text). */
+    struct host_backend fake = { .pid = 4242, .backend_start = NAN };
+    read_kept(proc_root, &fake);
+    assert_true(fake.found);
+    assert_int_equal(host_stat_fds_count(), 0);
+    assert_int_equal(open_fds(), before);
+}
+
+/* The host-wide files (loadavg, stat, meminfo) kept open give the figures
+ * of each reading, not the first one's. */
+static void test_system_files_read_again_give_new_figures(void **state)
+{
+    (void)state;
+    struct host_system h;
+    char err[256];
+    assert_int_equal(host_read_system("/proc", &h, err, sizeof err), 0);
+    int kept = open_fds();
+    unsigned long long total = h.cpu.total;
+    /* Burn some CPU so that /proc/stat's counters move. */
+    volatile unsigned long spin = 0;
+    for (int round = 0; round < 50 && h.cpu.total == total; round++) {
+        for (unsigned long i = 0; i < 20000000ul; i++)
+            spin += i;
+        assert_int_equal(host_read_system("/proc", &h, err, sizeof err), 0);
+    }
+    assert_true(h.cpu.total > total);
+    assert_true(h.mem.mem_total > 0);
+    assert_int_equal(open_fds(), kept);     /* no more fds for the rereads */
 }
 
 static void test_processes_are_the_numeric_entries_in_pid_order(void **state)
@@ -743,6 +841,8 @@ int main(void)
         cmocka_unit_test(test_unix_sockets_and_loopback_are_local),
         cmocka_unit_test_setup_teardown(test_backend_matches_by_command_line_and_start_time, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_backend_io_is_read_only_when_asked, make_proc, remove_proc),
+        cmocka_unit_test_setup_teardown(test_kept_stat_shows_the_process_now_and_closes_when_gone, make_proc, remove_proc),
+        cmocka_unit_test(test_system_files_read_again_give_new_figures),
         cmocka_unit_test_setup_teardown(test_processes_are_the_numeric_entries_in_pid_order, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_boot_time_is_found_past_a_long_interrupts_line, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_proc_root_follows_the_environment, make_proc, remove_proc),
