@@ -464,6 +464,8 @@ static int send_query(struct collector *c)
         return 0;
     }
     struct pgpool *pool = server_pool(server);
+    if (d->reads_activity)
+        return pgpool_send_activity_read(pool, more ? d->query_more : d->name, sql, pg_done, c);
     return pgpool_send_prepared(pool, more ? d->query_more : d->name, sql, 0, NULL, 0, pg_done, c);
 }
 

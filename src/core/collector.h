@@ -47,6 +47,11 @@ struct collector_def {
      * its rows and columns as its own snapshot, with its own derive, so a
      * source read once per refresh (pg_stat_activity) serves them all. */
     const char *const *feeds;
+    /* Its statement reads pg_stat_activity: it shares one implicit
+     * transaction with the tick's other statements that do
+     * (pgpool_send_activity_read), so the server copies every session's
+     * status once a tick, not once a statement. */
+    bool        reads_activity;
     /* Fed by that collector's statement (named here): sends nothing of
      * its own; asked to run, it runs that one. */
     const char *fed_by;

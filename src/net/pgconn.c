@@ -28,8 +28,8 @@ struct cancel_work {
 #define PIPELINE_MAX 32
 
 /* Where the head of a pipeline is: its Prepare's answer, its own results,
- * then the Sync that ends it (each query has a Sync of its own, see
- * send_pipeline). */
+ * then the Sync that ends it (each query has a Sync of its own, or one
+ * with the queries of its group after it: see send_pipeline). */
 enum pipeline_phase { PHASE_PREPARE, PHASE_EXEC, PHASE_SYNC };
 
 /* Cancel threads still waiting for a server; past the limit a timed-out
@@ -85,6 +85,8 @@ struct pgconn {
     char             *query_sqlstate; /* SQLSTATE of query_error */
     PGresult         *result;       /* last result of the running query */
     char             *query_error;  /* first error of the running query */
+    bool              query_aborted; /* it was not run: an earlier query
+                                        of its group failed */
     char             *warning;      /* first WARNING the running query drew */
     double            started;
     double            idle_since;
@@ -293,6 +295,7 @@ static void clear_result(struct pgconn *c)
     c->query_error = NULL;
     free(c->query_sqlstate);
     c->query_sqlstate = NULL;
+    c->query_aborted = false;
 }
 
 /* Let go of the server's session: the socket's watch, a result being
@@ -460,7 +463,15 @@ static void head_starts(struct pgconn *c)
  * because an error aborts everything up to the next Sync: this way a
  * failed query fails only its own collector, and each query is its own
  * implicit transaction with its own statement_timeout, as it was when
- * they were sent one by one. */
+ * they were sent one by one.
+ *
+ * Except for the queries that read pg_stat_activity (query.share_xact)
+ * next to each other: they share one Sync, so one implicit transaction,
+ * in which the server copies every session's status once, not once a
+ * statement.  An error in such a group aborts the queries after it in
+ * the group; those are sent again, each with a Sync of its own
+ * (pipeline_head_done), so that each still gets its own result or its
+ * own error. */
 static void send_pipeline(struct pgconn *c)
 {
     if (!c->pipeline) {
@@ -475,9 +486,11 @@ static void send_pipeline(struct pgconn *c)
         char name[80];
         statement_name(q, name, sizeof name);
         q->preparing = !is_prepared(c, name);
+        q->sync_after = !(q->share_xact && q->next && q->next->stmt && q->next->share_xact &&
+                          n + 1 < PIPELINE_MAX);
         if ((q->preparing && !PQsendPrepare(c->pg, name, q->sql, 0, NULL)) ||
             !PQsendQueryPrepared(c->pg, name, q->nparams, (const char *const *)q->params, NULL, NULL, 0) ||
-            !PQpipelineSync(c->pg)) {
+            (q->sync_after && !PQpipelineSync(c->pg))) {
             /* Half a pipeline cannot be taken back: start the session
              * again (what was queued fails, and is asked again). */
             go_down_libpq(c, "");
@@ -555,7 +568,8 @@ static void keep_error(struct pgconn *c, const PGresult *r)
     c->query_sqlstate = state ? xstrdup(state) : NULL;
 }
 
-/* The head query of a pipeline has its Sync: tell its owner, and make the
+/* The head query of a pipeline has its Sync (or its results, in a group
+ * whose Sync comes after a later query): tell its owner, and make the
  * next one the head.  -1 when reading must stop (the pipeline is over, or
  * the owner closed or reset the connection). */
 static int pipeline_head_done(struct pgconn *c)
@@ -574,6 +588,9 @@ static int pipeline_head_done(struct pgconn *c)
      * pgdeck client prepared it in): the EXECUTE after it was aborted with
      * the PREPARE; the name is remembered now, so ask again. */
     bool there = c->query_sqlstate && strcmp(c->query_sqlstate, "42P05") == 0 && q->preparing;
+    /* Not run because a query before it in its group failed: its own
+     * Sync next time, so that it gets its own answer. */
+    bool again = c->query_aborted && q->share_xact;
     PGresult *res = c->result;
     c->result = NULL;
     double elapsed = now_monotonic() - c->started;
@@ -600,6 +617,9 @@ static int pipeline_head_done(struct pgconn *c)
         query_queue_push(&c->queue, q);
     } else if (there) {
         query_queue_push(&c->queue, q);
+    } else if (again) {
+        q->share_xact = false;
+        query_queue_push(&c->queue, q);
     } else {
         query_finish(q, res, err ? err : (res ? NULL : "no result"), elapsed);
     }
@@ -621,18 +641,33 @@ static int pipeline_head_done(struct pgconn *c)
 static int pipeline_result(struct pgconn *c, PGresult *r)
 {
     if (!r) {
-        if (c->phase == PHASE_PREPARE)
+        if (c->phase == PHASE_PREPARE) {
             c->phase = PHASE_EXEC;
-        else if (c->phase == PHASE_EXEC)
+        } else if (c->phase == PHASE_EXEC) {
+            /* In a group, a query before the last has no Sync of its
+             * own: its results are all there is. */
+            if (!c->queue.head || !c->queue.head->sync_after)
+                return pipeline_head_done(c);
             c->phase = PHASE_SYNC;
-        else
+        } else {
             return -1;
+        }
         return 0;
     }
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_PIPELINE_SYNC) {
         PQclear(r);
         return pipeline_head_done(c);
+    }
+    if (st == PGRES_PIPELINE_ABORTED) {
+        /* A Prepare or an Execute after a failure in its group (or the
+         * Execute after its own failed Prepare, whose error is kept). */
+        if (!c->query_error) {
+            c->query_error = xstrdup("not run: the statement before it in its pipeline failed");
+            c->query_aborted = true;
+        }
+        PQclear(r);
+        return 0;
     }
     if (c->phase == PHASE_PREPARE) {
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
@@ -648,11 +683,7 @@ static int pipeline_result(struct pgconn *c, PGresult *r)
         PQclear(r);
         return 0;
     }
-    if (st == PGRES_PIPELINE_ABORTED) {
-        if (!c->query_error)
-            c->query_error = xstrdup("not run: the statement before it in its pipeline failed");
-        PQclear(r);
-    } else if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) {
+    if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) {
         keep_error(c, r);
         PQclear(r);
     } else if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {

@@ -273,6 +273,15 @@ static int dispatch_named(struct pgpool *p)
     for (int k = 0; k < n; k++)
         if (home[k] < 0)
             home[k] = main;
+    /* The statements that read pg_stat_activity go together, where the
+     * first of them goes, to share one transaction (query.share_xact). */
+    int shared = -1, at = 0;
+    for (struct query *q = p->queue.head; q && at < n; q = q->next, at++)
+        if (q->share_xact) {
+            if (shared < 0)
+                shared = home[at];
+            home[at] = shared;
+        }
     /* Which queries go: those at home there, and those whose home is busy
      * once they have waited long enough. */
     bool take[PGPOOL_BATCH_MAX];
@@ -306,11 +315,15 @@ static int dispatch_named(struct pgpool *p)
     }
     /* Those that go, in their order, to the session; the rest stay at the
      * head of the queue in theirs. */
-    struct query_queue go = { 0 }, stay = { 0 };
+    struct query_queue go = { 0 }, stay = { 0 }, rest = { 0 };
     for (int k = 0; k < n; k++) {
         struct query *q = query_queue_pop(&p->queue);
-        query_queue_push(take[k] ? &go : &stay, q);
+        query_queue_push(!take[k] ? &stay : q->share_xact ? &go : &rest, q);
     }
+    /* Those that read pg_stat_activity first, next to each other: they
+     * share one implicit transaction (query.share_xact). */
+    while (rest.head)
+        query_queue_push(&go, query_queue_pop(&rest));
     while (p->queue.head)
         query_queue_push(&stay, query_queue_pop(&p->queue));
     p->queue = stay;
@@ -503,6 +516,18 @@ int pgpool_send_prepared(struct pgpool *p, const char *stmt, const char *sql, in
         uv_timer_start(&p->kick, kick_cb, 0, 0);
     else
         dispatch(p);
+    return 0;
+}
+
+int pgpool_send_activity_read(struct pgpool *p, const char *stmt, const char *sql,
+                              pgconn_result_cb cb, void *arg)
+{
+    if (!stmt || count_up(p, true) == 0)
+        return -1;
+    struct query *q = query_new_prepared(stmt, sql, 0, NULL, 0, cb, arg);
+    q->share_xact = true;
+    query_queue_push(&p->queue, q);
+    uv_timer_start(&p->kick, kick_cb, 0, 0);
     return 0;
 }
 

@@ -53,6 +53,13 @@ int  pgpool_send_prepared(struct pgpool *pool, const char *stmt, const char *sql
                           const char *const *params, double timeout,
                           pgconn_result_cb cb, void *arg);
 
+/* The same for a monitoring statement that reads pg_stat_activity
+ * (query.share_xact): the tick's statements that do go in one implicit
+ * transaction, on one session, so that the server copies every session's
+ * status once a tick rather than once a statement (issue 14). */
+int  pgpool_send_activity_read(struct pgpool *pool, const char *stmt, const char *sql,
+                               pgconn_result_cb cb, void *arg);
+
 /* Reserve a connection for a sequence of statements (SET lock_timeout,
  * then the DDL).  The callback runs once one is up and idle; it is never
  * called from inside pgpool_reserve itself.  Give it back with

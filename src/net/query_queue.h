@@ -32,6 +32,14 @@ struct query {
      * the unnamed statement (actions, one-off look-ups). */
     char            *stmt;
     bool             preparing; /* pgconn's: a Prepare went out before it */
+    /* A monitoring statement that reads pg_stat_activity: in a pipeline it
+     * shares one Sync, so one implicit transaction, with the statements
+     * next to it that do too.  The server copies every session's status
+     * once a transaction (pgstat_read_current_status), not once a
+     * statement (issue 14).  An error in the group aborts the rest of it:
+     * those are sent again, each alone (pgconn.c). */
+    bool             share_xact;
+    bool             sync_after; /* pgconn's: a Sync went out after it */
     /* pgconn's: the hash of `sql` in the statement's name, 0 until first
      * needed.  Hashing a catalog query's text for every idle session at
      * every dispatch was 10% of the console's instructions (issue 14). */

@@ -505,7 +505,9 @@ static int host_backends_run(struct collector *c)
     const char *sql = embedded_find(c->def->query);
     if (!sql)
         return -1;
-    return pgpool_send_prepared(c->app->primary, c->def->name, sql, 0, NULL, 0, backends_result, c);
+    /* It reads pg_stat_activity: in one transaction with the activity
+     * and connections statements of the tick (collector_def.reads_activity). */
+    return pgpool_send_activity_read(c->app->primary, c->def->name, sql, backends_result, c);
 }
 
 /* ---- host: load, CPU, memory ------------------------------------------------ */

@@ -681,6 +681,78 @@ static void test_timeout_in_a_pipeline_fails_only_that_query(void **state)
     close_server(&s);
 }
 
+/* ---- statements that read pg_stat_activity: one transaction a turn ---- */
+
+static void send_activity_read(struct pgpool *pool, const char *stmt, const char *sql, struct answer *a)
+{
+    memset(a, 0, sizeof *a);
+    assert_int_equal(pgpool_send_activity_read(pool, stmt, sql, got_answer, a), 0);
+}
+
+/* The statements of a turn that read pg_stat_activity run in one
+ * implicit transaction, so that the server copies every session's status
+ * once, not once a statement (issue 14); a monitoring statement between
+ * them keeps its own.  txid_current() names the transaction. */
+static void test_activity_reads_of_a_turn_share_one_transaction(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer a, other, b, c;
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 1);
+    struct pgpool_stats before, after;
+    pgpool_stats(pool, &before);
+    const char *xid = "SELECT pg_catalog.txid_current()::text";
+    send_activity_read(pool, "test_sx_a", xid, &a);
+    send_named(pool, "test_sx_other", xid, 0, &other);
+    send_activity_read(pool, "test_sx_b", xid, &b);
+    send_activity_read(pool, "test_sx_c", xid, &c);
+    assert_true(run_until(&a.done, 10) && run_until(&other.done, 10) &&
+                run_until(&b.done, 10) && run_until(&c.done, 10));
+    assert_string_equal(a.error, "");
+    assert_string_equal(other.error, "");
+    assert_string_equal(b.error, "");
+    assert_string_equal(c.error, "");
+    assert_string_equal(b.value, a.value);
+    assert_string_equal(c.value, a.value);
+    assert_string_not_equal(other.value, a.value);
+    pgpool_stats(pool, &after);
+    assert_int_equal(after.pipelines - before.pipelines, 1);
+    close_server(&s);
+}
+
+/* A statement of such a group that fails (in its Execute, or in its
+ * Prepare) fails alone: the server aborts the rest of the group, and
+ * those are sent again, each with its own answer. */
+static void test_an_error_in_a_shared_transaction_fails_only_its_statement(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer a, zero, bad, d;
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 1);
+    send_activity_read(pool, "test_sxe_a", "SELECT 'a'::text", &a);
+    send_activity_read(pool, "test_sxe_zero", "SELECT (1 / 0)::text", &zero);
+    send_activity_read(pool, "test_sxe_bad", "SELEC 'typo'", &bad);
+    send_activity_read(pool, "test_sxe_d", "SELECT 'd'::text", &d);
+    assert_true(run_until(&a.done, 10) && run_until(&zero.done, 10) &&
+                run_until(&bad.done, 10) && run_until(&d.done, 10));
+    assert_string_equal(a.error, "");
+    assert_string_equal(a.value, "a");
+    assert_string_equal(zero.error, "division by zero");
+    assert_non_null(strstr(bad.error, "syntax error"));
+    assert_string_equal(d.error, "");
+    assert_string_equal(d.value, "d");
+    /* And the next turn's group runs as a group again. */
+    send_activity_read(pool, "test_sxe_a", "SELECT 'a'::text", &a);
+    send_activity_read(pool, "test_sxe_d", "SELECT 'd'::text", &d);
+    assert_true(run_until(&a.done, 10) && run_until(&d.done, 10));
+    assert_string_equal(a.value, "a");
+    assert_string_equal(d.value, "d");
+    assert_int_equal(server_state(&s), PGCONN_UP);
+    close_server(&s);
+}
+
 /* A new session has none of the old one's statements: after a reconnect
  * the query is prepared again rather than executed by a name the server
  * does not know. */
@@ -774,6 +846,8 @@ int main(void)
         cmocka_unit_test(test_named_query_waits_for_a_busy_session_before_the_pool_grows),
         cmocka_unit_test(test_failed_statement_fails_only_its_query),
         cmocka_unit_test(test_timeout_in_a_pipeline_fails_only_that_query),
+        cmocka_unit_test(test_activity_reads_of_a_turn_share_one_transaction),
+        cmocka_unit_test(test_an_error_in_a_shared_transaction_fails_only_its_statement),
         cmocka_unit_test(test_reconnect_prepares_again),
         cmocka_unit_test(test_pgbouncer_killed_is_down_then_up_again),
         cmocka_unit_test(test_redis_killed_is_down_then_up_again),
