@@ -212,58 +212,28 @@ void format_value(char *buf, size_t len, const char *value, enum cell_format fmt
         copy_text(buf, len, "");
         return;
     }
-    char *end;
-    double v = strtod(value, &end);
-    bool numeric = end != value;
-    switch (fmt) {
-    case FORMAT_AS_TEXT:
-        copy_text(buf, len, value);
-        return;
-    case FORMAT_AS_NUMBER:
-        if (numeric)
-            quantity_count(buf, len, v);
-        else
-            copy_text(buf, len, value);
-        return;
-    case FORMAT_AS_BYTES:
-        if (numeric)
-            format_bytes(buf, len, v);
-        else
-            copy_text(buf, len, value);
-        return;
-    case FORMAT_AS_SECONDS:
-        if (numeric)
-            format_seconds(buf, len, v);
-        else
-            copy_text(buf, len, value);
-        return;
-    case FORMAT_AS_MS:
-        if (numeric)
-            quantity_duration_ms(buf, len, v);
-        else
-            copy_text(buf, len, value);
-        return;
-    case FORMAT_AS_PERCENT:
-        if (numeric)
-            quantity_percent(buf, len, v);
-        else
-            copy_text(buf, len, value);
-        return;
-    case FORMAT_AS_AGE:
-        if (numeric)
-            quantity_age(buf, len, v);
-        else
-            copy_text(buf, len, value);
-        return;
-    case FORMAT_AS_PERCENT_WHOLE:
-        if (numeric)
-            quantity_percent_whole(buf, len, v);
-        else
-            copy_text(buf, len, value);
-        return;
-    case FORMAT_AS_BOOL:
+    if (fmt == FORMAT_AS_BOOL) {
         copy_text(buf, len, strcmp(value, "t") == 0 ? "yes" : strcmp(value, "f") == 0 ? "no" : value);
         return;
+    }
+    char *end;
+    double v = strtod(value, &end);
+    /* Text, or a value that is not a number where one was expected: as
+     * it is. */
+    if (fmt == FORMAT_AS_TEXT || end == value) {
+        copy_text(buf, len, value);
+        return;
+    }
+    switch (fmt) {
+    case FORMAT_AS_NUMBER:         quantity_count(buf, len, v); break;
+    case FORMAT_AS_BYTES:          format_bytes(buf, len, v); break;
+    case FORMAT_AS_SECONDS:        format_seconds(buf, len, v); break;
+    case FORMAT_AS_MS:             quantity_duration_ms(buf, len, v); break;
+    case FORMAT_AS_PERCENT:        quantity_percent(buf, len, v); break;
+    case FORMAT_AS_AGE:            quantity_age(buf, len, v); break;
+    case FORMAT_AS_PERCENT_WHOLE:  quantity_percent_whole(buf, len, v); break;
+    case FORMAT_AS_TEXT:
+    case FORMAT_AS_BOOL:           break;   /* handled above */
     }
 }
 

@@ -25,6 +25,14 @@
 #include "integration/app_fixture.h"
 
 /* Run the loop until cond(app) or `seconds` pass.  Returns cond(app). */
+/* A session of the test's own on the primary, there or the test fails. */
+static PGconn *db_session(void)
+{
+    PGconn *c = PQconnectdb(getenv("DATABASE_URL"));
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    return c;
+}
+
 static bool run_until_app(struct app *app, bool (*cond)(struct app *), double seconds)
 {
     double end = now_monotonic() + seconds;
@@ -299,10 +307,8 @@ static bool activity_idle(struct app *app)
 static void test_one_run_of_the_activity_statement_feeds_the_locks(void **state)
 {
     (void)state;
-    PGconn *holder = PQconnectdb(getenv("DATABASE_URL"));
-    PGconn *waiter = PQconnectdb(getenv("DATABASE_URL"));
-    assert_int_equal(PQstatus(holder), CONNECTION_OK);
-    assert_int_equal(PQstatus(waiter), CONNECTION_OK);
+    PGconn *holder = db_session();
+    PGconn *waiter = db_session();
     PQclear(PQexec(holder, "CREATE TABLE IF NOT EXISTS collectors_lock_wait (i int)"));
     PGresult *r = PQexec(holder, "BEGIN; LOCK TABLE collectors_lock_wait");
     assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
@@ -371,12 +377,9 @@ static void run_activity_once_more(struct app *app)
 static void test_sessions_locks_are_read_only_when_asked(void **state)
 {
     (void)state;
-    PGconn *holder = PQconnectdb(getenv("DATABASE_URL"));
-    PGconn *waiter = PQconnectdb(getenv("DATABASE_URL"));
-    PGconn *bystander = PQconnectdb(getenv("DATABASE_URL"));
-    assert_int_equal(PQstatus(holder), CONNECTION_OK);
-    assert_int_equal(PQstatus(waiter), CONNECTION_OK);
-    assert_int_equal(PQstatus(bystander), CONNECTION_OK);
+    PGconn *holder = db_session();
+    PGconn *waiter = db_session();
+    PGconn *bystander = db_session();
     PQclear(PQexec(holder, "CREATE TABLE IF NOT EXISTS collectors_lock_wait2 (i int)"));
     PQclear(PQexec(holder, "CREATE TABLE IF NOT EXISTS collectors_bystander (i int)"));
     /* Idle in transaction (listed), holding a lock, waiting for none. */
@@ -467,12 +470,9 @@ static void waiter_row(PGresult *r, int pid, char *out, size_t len)
 static void test_a_young_lock_wait_is_shown_without_reading_its_lock(void **state)
 {
     (void)state;
-    PGconn *holder = PQconnectdb(getenv("DATABASE_URL"));
-    PGconn *waiter = PQconnectdb(getenv("DATABASE_URL"));
-    PGconn *reader = PQconnectdb(getenv("DATABASE_URL"));
-    assert_int_equal(PQstatus(holder), CONNECTION_OK);
-    assert_int_equal(PQstatus(waiter), CONNECTION_OK);
-    assert_int_equal(PQstatus(reader), CONNECTION_OK);
+    PGconn *holder = db_session();
+    PGconn *waiter = db_session();
+    PGconn *reader = db_session();
     PQclear(PQexec(holder, "CREATE TABLE IF NOT EXISTS collectors_lock_young (i int)"));
     PGresult *r = PQexec(holder, "BEGIN; LOCK TABLE collectors_lock_young");
     assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
