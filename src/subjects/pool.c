@@ -308,7 +308,7 @@ static const struct collector_def collectors[] = {
     /* Counts and replicas change slowly beside the sessions pane's 1 s
      * (issue 14: server time); their age is shown as for any collector. */
     { .name = "connections",     .source = SERVER_PRIMARY,   .query = "queries/connections.sql",
-      .cadence = 3, .reads_activity = true },
+      .cadence = 3 },
     { .name = "settings",        .source = SERVER_PRIMARY,   .query = "queries/settings.sql",
       .cadence = 30 },
     { .name = "replication",     .source = SERVER_PRIMARY,   .query = "queries/replication.sql",
