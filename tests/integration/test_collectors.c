@@ -557,6 +557,54 @@ static void test_a_young_lock_wait_is_shown_without_reading_its_lock(void **stat
     PQfinish(holder);
 }
 
+/* A row lock: the waiter waits on the holder's transaction id, which
+ * names no relation; the tuple lock it holds meanwhile names the
+ * relation of the row (the locks row's relation comes from it). */
+static void test_a_row_lock_wait_names_the_relation_of_its_row(void **state)
+{
+    (void)state;
+    PGconn *holder = db_session();
+    PGconn *waiter = db_session();
+    PGconn *reader = db_session();
+    PQclear(PQexec(holder, "DROP TABLE IF EXISTS collectors_row_wait; CREATE TABLE collectors_row_wait (i int); "
+                           "INSERT INTO collectors_row_wait VALUES (1)"));
+    PGresult *r = PQexec(holder, "BEGIN; UPDATE collectors_row_wait SET i = 2 WHERE i = 1");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    int hpid = PQbackendPID(holder), wpid = PQbackendPID(waiter);
+    assert_int_equal(PQsendQuery(waiter, "UPDATE collectors_row_wait SET i = 3 WHERE i = 1"), 1);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE pid = %d AND wait_event_type = 'Lock'", wpid);
+    bool waiting = false;
+    for (int i = 0; i < 500 && !waiting; i++) {
+        r = PQexec(reader, sql);
+        waiting = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "1") == 0;
+        PQclear(r);
+    }
+    assert_true(waiting);
+    /* Past the second after which the waiter's lock is read. */
+    PQclear(PQexec(reader, "SELECT pg_catalog.pg_sleep(1.1)"));
+    r = activity_now(reader);
+    int feed = PQfnumber(r, "feed"), p = PQfnumber(r, "locks:pid"), by = PQfnumber(r, "locks:blocked_by");
+    int type = PQfnumber(r, "locks:lock_type"), rel = PQfnumber(r, "locks:relation");
+    char got[160] = "(no row)", want[160];
+    for (int i = 0; i < PQntuples(r); i++)
+        if (strcmp(PQgetvalue(r, i, feed), "locks") == 0 && atoi(PQgetvalue(r, i, p)) == wpid)
+            snprintf(got, sizeof got, "%s|%s|%s", PQgetvalue(r, i, by), PQgetvalue(r, i, type),
+                     PQgetisnull(r, i, rel) ? "-" : PQgetvalue(r, i, rel));
+    PQclear(r);
+    snprintf(want, sizeof want, "%d|transactionid|public.collectors_row_wait", hpid);
+    assert_string_equal(got, want);
+
+    PQclear(PQexec(holder, "ROLLBACK"));
+    while ((r = PQgetResult(waiter)))
+        PQclear(r);
+    PQclear(PQexec(holder, "DROP TABLE collectors_row_wait"));
+    PQfinish(reader);
+    PQfinish(waiter);
+    PQfinish(holder);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -583,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_one_run_of_the_activity_statement_feeds_the_locks),
         cmocka_unit_test(test_sessions_locks_are_read_only_when_asked),
         cmocka_unit_test(test_a_young_lock_wait_is_shown_without_reading_its_lock),
+        cmocka_unit_test(test_a_row_lock_wait_names_the_relation_of_its_row),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
