@@ -13,6 +13,8 @@
 #       array_position(text[], text) (connections.sql), array_to_string(
 #       integer[], text) (activity.sql), format(text, name, name)
 #       (views.sql), to_jsonb(pg_inherits) (action_partitions.sql),
+#       to_json(text), to_json(oid), to_json(boolean) (partitions.sql:
+#       to_json(anyelement) is polymorphic, an exact type is closer),
 #       lower(varchar) and =(varchar, varchar) (the index plan's
 #       expression and predicate on a varchar column)
 #     - pg_stat_statements installed in a schema of its own, and a
@@ -21,7 +23,10 @@
 #   operator might): the same names swapped over (mv_refresh_log a TABLE
 #   with triggers, partition_maintenance_log a VIEW with an INSTEAD OF
 #   trigger), plus exact shadows of built-ins: now(), lower(text),
-#   =(text, text), =(name, name).
+#   =(text, text), =(name, name), string_agg(text, text), ||(text, text).
+#
+# Each round first shows its traps are armed: a session that does not pin
+# search_path reaches them.
 #
 # In each round the superuser runs the console (several refreshes, the views
 # and partitions panes, a refresh r and a maintenance m confirmed),
@@ -103,6 +108,14 @@ CREATE FUNCTION public.format(text, name, name) RETURNS text LANGUAGE plpgsql AS
   \$\$ BEGIN PERFORM $M.hit('format'); RETURN pg_catalog.format(\$1, \$2, \$3); END \$\$;
 CREATE FUNCTION public.to_jsonb(pg_catalog.pg_inherits) RETURNS jsonb LANGUAGE plpgsql AS
   \$\$ BEGIN PERFORM $M.hit('to_jsonb'); RETURN pg_catalog.to_jsonb(\$1); END \$\$;
+-- to_json(anyelement) is polymorphic: an exact type is closer
+-- (partitions.sql writes each partition's fields with it).
+CREATE FUNCTION public.to_json(text) RETURNS json LANGUAGE plpgsql STABLE AS
+  \$\$ BEGIN PERFORM $M.hit('to_json(text)'); RETURN pg_catalog.to_json(\$1); END \$\$;
+CREATE FUNCTION public.to_json(oid) RETURNS json LANGUAGE plpgsql STABLE AS
+  \$\$ BEGIN PERFORM $M.hit('to_json(oid)'); RETURN pg_catalog.to_json(\$1); END \$\$;
+CREATE FUNCTION public.to_json(boolean) RETURNS json LANGUAGE plpgsql STABLE AS
+  \$\$ BEGIN PERFORM $M.hit('to_json(boolean)'); RETURN pg_catalog.to_json(\$1); END \$\$;
 -- IMMUTABLE (a lie) so that an index expression or predicate accepts them.
 CREATE FUNCTION public.lower(varchar) RETURNS text LANGUAGE plpgsql IMMUTABLE AS
   \$\$ BEGIN PERFORM $M.hit('lower(varchar)'); RETURN pg_catalog.lower(\$1::text); END \$\$;
@@ -134,6 +147,12 @@ CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = text, FUNCTION = $M.eq_text
 CREATE FUNCTION $M.eq_name(name, name) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS
   \$\$ BEGIN PERFORM $M.hit('=(name,name)'); RETURN \$1 OPERATOR(pg_catalog.=) \$2; END \$\$;
 CREATE OPERATOR public.= (LEFTARG = name, RIGHTARG = name, FUNCTION = $M.eq_name);
+CREATE FUNCTION $M.agg_step(text, text, text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS
+  \$\$ BEGIN PERFORM $M.hit('string_agg(text,text)'); RETURN pg_catalog.concat_ws(\$3, \$1, \$2); END \$\$;
+CREATE AGGREGATE public.string_agg(text, text) (SFUNC = $M.agg_step, STYPE = text);
+CREATE FUNCTION $M.cat_text(text, text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS
+  \$\$ BEGIN PERFORM $M.hit('||(text,text)'); RETURN pg_catalog.textcat(\$1, \$2); END \$\$;
+CREATE OPERATOR public.|| (LEFTARG = text, RIGHTARG = text, FUNCTION = $M.cat_text);
 EOF
 }
 
@@ -291,6 +310,10 @@ CREATE TRIGGER each_statement BEFORE INSERT ON public.partition_maintenance_log
   FOR EACH STATEMENT EXECUTE FUNCTION $M.hit_trigger();
 EOF
 plant_shadows || not_ok "round 1: the role plants its shadows"
+# The traps are armed: a session that does not pin search_path reaches them.
+armed() { psql_q "$1" "dbname=$DB" >/dev/null; q "SELECT count(DISTINCT what) FROM $M.side_effect"; }
+check_eq "round 1: an unpinned session reaches the planted to_json(text), to_json(oid) and to_json(boolean)" 3 \
+	"$(armed "SELECT to_json('x'::text), to_json(1::oid), to_json(true)")"
 round 1 view table
 
 # ---- round 2: a table with triggers and a view with an INSTEAD OF trigger;
@@ -315,6 +338,9 @@ CREATE TRIGGER instead INSTEAD OF INSERT ON public.partition_maintenance_log
 EOF
 plant_exact || not_ok "round 2: the role plants its exact shadows"
 q "ALTER DATABASE $DB SET search_path = public, pg_catalog" >/dev/null
+q "TRUNCATE $M.side_effect" >/dev/null
+check_eq "round 2: an unpinned session reaches the planted string_agg(text, text) and ||(text, text)" 2 \
+	"$(armed "SELECT string_agg('a' || 'b', ',') FROM (VALUES (1)) v")"
 round 2 table view
 
 # ---- round 3: the logs are the superuser's ordinary tables, but in schemas
