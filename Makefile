@@ -27,7 +27,13 @@ CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # all over its text, /proc/PID/smaps), for five functions.  -lm stays for a
 # compiler that does not expand them, linked only when something is left.
 CFLAGS   += -fno-math-errno -fno-trapping-math
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -Wl,--push-state,--as-needed -lm -Wl,--pop-state
+# hiredis is not linked either: src/net/redisconn.c loads it with dlopen at
+# the first connect to Redis (most consoles never make one; linked, it was
+# 60 kB resident for the whole run, issue 14), by the soname of the
+# installed library.
+LDLIBS   += $(shell pkg-config --libs $(filter-out hiredis,$(PKGS)) 2>/dev/null) -Wl,--push-state,--as-needed -lm -Wl,--pop-state
+HIREDIS_SONAME := $(shell readelf -d "$$($(CC) -print-file-name=libhiredis.so)" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+CFLAGS   += -DPGDECK_HIREDIS_SONAME='"$(or $(HIREDIS_SONAME),libhiredis.so)"'
 # Relative relocations packed (DT_RELR: glibc 2.36, binutils 2.38): the
 # dynamic loader reads them all at start, so .rela.dyn's 50 kB (one per
 # pointer in a const table of the position-independent binary) stayed
