@@ -9,3 +9,11 @@ const char *embedded_find(const char *name)
             return f->text;
     return NULL;
 }
+
+bool embedded_holds(const char *text)
+{
+    for (const struct embedded_file *f = embedded_files; f->name; f++)
+        if (f->text == text)
+            return true;
+    return false;
+}

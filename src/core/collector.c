@@ -314,12 +314,19 @@ static void pg_done(void *arg, const PGresult *res, const char *error, double el
     collector_publish(c, s);
 }
 
+bool collector_shares_xact(const struct collector *c)
+{
+    return !c->def->alone && !(c->current && c->current->error);
+}
+
 int collector_send(struct collector *c, const char *sql, int nparams, const char *const *params)
 {
     const struct server *server = app_server(c->app, c->def->source);
     struct pgpool *pool = server_pool(server);
     if (!sql || !pool)
         return -1;
+    if (collector_shares_xact(c))
+        return pgpool_send_shared(pool, c->def->name, sql, nparams, params, pg_done, c);
     return pgpool_send_prepared(pool, c->def->name, sql, nparams, params, 0, pg_done, c);
 }
 
@@ -464,8 +471,8 @@ static int send_query(struct collector *c)
         return 0;
     }
     struct pgpool *pool = server_pool(server);
-    if (d->reads_activity)
-        return pgpool_send_activity_read(pool, more ? d->query_more : d->name, sql, pg_done, c);
+    if (collector_shares_xact(c))
+        return pgpool_send_shared(pool, more ? d->query_more : d->name, sql, 0, NULL, pg_done, c);
     return pgpool_send_prepared(pool, more ? d->query_more : d->name, sql, 0, NULL, 0, pg_done, c);
 }
 

@@ -47,11 +47,16 @@ struct collector_def {
      * its rows and columns as its own snapshot, with its own derive, so a
      * source read once per refresh (pg_stat_activity) serves them all. */
     const char *const *feeds;
-    /* Its statement reads pg_stat_activity: it shares one implicit
-     * transaction with the tick's other statements that do
-     * (pgpool_send_activity_read), so the server copies every session's
-     * status once a tick, not once a statement. */
-    bool        reads_activity;
+    /* Its statement runs in an implicit transaction of its own.  The
+     * others of a tick share one (pgpool_send_shared: one transaction
+     * start and end a tick, not one a statement, and one copy of every
+     * session's status for those that read pg_stat_activity; issue 14).
+     * Alone: a statement that locks user relations (a size read: held to
+     * the end of a shared transaction, such a lock would keep DDL waiting
+     * longer, or deadlock with it) or may run long.  A collector whose
+     * last run failed also goes alone until it succeeds, so that a
+     * statement that fails every tick does not abort the others'. */
+    bool        alone;
     /* Fed by that collector's statement (named here): sends nothing of
      * its own; asked to run, it runs that one. */
     const char *fed_by;
@@ -211,6 +216,9 @@ double collectors_stale_as_of(const struct app *app, const char *name);
  * (issue 14: sent unnamed, index_health was parsed and planned at every
  * run).  Returns 0, or -1 when it could not be sent (nothing published). */
 int  collector_send(struct collector *c, const char *sql, int nparams, const char *const *params);
+/* Whether the collector's statement goes in the tick's shared transaction
+ * now (collector_def.alone): a custom run that sends its own asks this. */
+bool collector_shares_xact(const struct collector *c);
 /* Publish a run's result (takes ownership of `s`), for custom runs. */
 void collector_publish(struct collector *c, struct snapshot *s);
 /* A snapshot from elsewhere (a viewer reads it from the agent's stream)

@@ -394,32 +394,37 @@ static void statement_name(struct query *q, char *buf, size_t len)
     snprintf(buf, len, "pgdeck_%.30s_%016llx", q->stmt, (unsigned long long)q->sql_hash);
 }
 
-static bool is_prepared(const struct pgconn *c, const char *name)
+/* The hash of the statement's name, kept in the query (and by the pool
+ * for its next query: pgpool.c). */
+static uint64_t statement_hash(struct query *q)
 {
-    uint64_t h = fnv1a(name, 1469598103934665603ULL);
+    if (!q->name_hash) {
+        char name[80];
+        statement_name(q, name, sizeof name);
+        q->name_hash = fnv1a(name, 1469598103934665603ULL);
+    }
+    return q->name_hash;
+}
+
+static bool is_prepared_hash(const struct pgconn *c, uint64_t h)
+{
     for (int i = 0; i < c->nprepared; i++)
         if (c->prepared[i] == h)
             return true;
     return false;
 }
 
+static bool is_prepared(const struct pgconn *c, const char *name)
+{
+    return is_prepared_hash(c, fnv1a(name, 1469598103934665603ULL));
+}
+
 int pgconn_prepared_among(const struct pgconn *c, struct query *q, int max)
 {
     int n = 0;
-    for (int i = 0; q && i < max; q = q->next, i++) {
-        if (!q->stmt)
-            continue;
-        if (!q->name_hash) {
-            char name[80];
-            statement_name(q, name, sizeof name);
-            q->name_hash = fnv1a(name, 1469598103934665603ULL);
-        }
-        for (int k = 0; k < c->nprepared; k++)
-            if (c->prepared[k] == q->name_hash) {
-                n++;
-                break;
-            }
-    }
+    for (int i = 0; q && i < max; q = q->next, i++)
+        if (q->stmt && is_prepared_hash(c, statement_hash(q)))
+            n++;
     return n;
 }
 
@@ -465,13 +470,14 @@ static void head_starts(struct pgconn *c)
  * implicit transaction with its own statement_timeout, as it was when
  * they were sent one by one.
  *
- * Except for the queries that read pg_stat_activity (query.share_xact)
- * next to each other: they share one Sync, so one implicit transaction,
- * in which the server copies every session's status once, not once a
- * statement.  An error in such a group aborts the queries after it in
- * the group; those are sent again, each with a Sync of its own
- * (pipeline_head_done), so that each still gets its own result or its
- * own error. */
+ * Except for the queries that may share a transaction (query.share_xact)
+ * next to each other: they share one Sync, so one implicit transaction
+ * (one start and end instead of one a statement, and one copy of every
+ * session's status for those that read pg_stat_activity).  Each still has
+ * pgdeck's own timeout, started when it becomes the head (head_starts).
+ * An error in such a group aborts the queries after it in the group;
+ * those are sent again, each with a Sync of its own (pipeline_head_done),
+ * so that each still gets its own result or its own error. */
 static void send_pipeline(struct pgconn *c)
 {
     if (!c->pipeline) {
@@ -485,7 +491,7 @@ static void send_pipeline(struct pgconn *c)
     for (struct query *q = c->queue.head; q && q->stmt && n < PIPELINE_MAX; q = q->next, n++) {
         char name[80];
         statement_name(q, name, sizeof name);
-        q->preparing = !is_prepared(c, name);
+        q->preparing = !is_prepared_hash(c, statement_hash(q));
         q->sync_after = !(q->share_xact && q->next && q->next->stmt && q->next->share_xact &&
                           n + 1 < PIPELINE_MAX);
         if ((q->preparing && !PQsendPrepare(c->pg, name, q->sql, 0, NULL)) ||

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "net/pgpool.h"
+#include "base/embedded.h"
 #include "base/xalloc.h"
 
 /* The most queries handed to one connection at a time. */
@@ -30,6 +31,21 @@ struct slot {
     bool           settled;
 };
 
+/* What the pool remembers of a monitoring statement whose text is compiled
+ * into the binary (embedded.h: it never changes or moves, so its address
+ * names it): the hashes pgconn names it by, and its home.  Finding the
+ * home by asking every session whether it has prepared the statement,
+ * hashing its text again for each new query, was 4.7 % of the console's
+ * instructions (issue 14). */
+struct stmt_memo {
+    const char *sql;            /* the embedded text */
+    char       *stmt;
+    uint64_t    sql_hash, name_hash;    /* as pgconn has them, 0: not yet */
+    int         home;           /* the slot whose session has prepared it,
+                                   -1: none known (forgotten whenever that
+                                   slot's connection changes state) */
+};
+
 struct pgpool {
     uv_loop_t         *loop;
     struct conninfo    ci;
@@ -54,7 +70,18 @@ struct pgpool {
     enum pgconn_state  last_state;  /* as last told to state_cb */
     uint64_t           batch_waits_since;   /* uv_now when a monitoring batch
                                                found no idle session; 0: none */
+    struct stmt_memo  *memos;
+    int                nmemos, cap_memos;
 };
+
+/* A slot's session changed (went down, came up: a new session, which has
+ * prepared nothing; or was closed): no statement has its home there now. */
+static void memos_forget(struct pgpool *p, int slot)
+{
+    for (int i = 0; i < p->nmemos; i++)
+        if (p->memos[i].home == slot)
+            p->memos[i].home = -1;
+}
 
 static void dispatch(struct pgpool *p);
 static struct slot *slot_of(struct pgpool *p, struct pgconn *conn);
@@ -69,6 +96,9 @@ static void conn_state(void *arg, struct pgconn *conn)
     struct pgpool *p = arg;
     if (p->freeing)
         return;
+    struct slot *changed = slot_of(p, conn);
+    if (changed)
+        memos_forget(p, (int)(changed - p->slots));
     /* The reason is kept whenever it comes: a connect can fail inside
      * pgconn_new itself (libpq refuses the options at once), and that
      * first error is what the operator needs to read. */
@@ -85,6 +115,7 @@ static void conn_state(void *arg, struct pgconn *conn)
     if (pgconn_state(conn) == PGCONN_DOWN) {
         for (int i = p->opts.min; i < p->opts.max; i++) {
             if (p->slots[i].conn == conn && !p->slots[i].reserved) {
+                memos_forget(p, i);
                 p->connects_closed += pgconn_connects(conn);
                 p->queries_closed += pgconn_queries(conn);
                 p->pipelines_closed += pgconn_pipelines(conn);
@@ -202,16 +233,92 @@ static bool batch_waited(struct pgpool *p)
 }
 
 /* A statement's home: the open session (not reserved) that has prepared
- * it, or -1 when none has. */
-static int home_of(const struct pgpool *p, struct query *q)
+ * it, or -1 when none has.  Remembered for an embedded statement (its
+ * memo), so that each new query of it is neither hashed again nor looked
+ * for in every session. */
+static int home_of(struct pgpool *p, struct query *q)
 {
-    for (int i = 0; i < p->opts.max; i++) {
+    struct stmt_memo *m = q->memo ? &p->memos[q->memo - 1] : NULL;
+    if (m && m->home >= 0) {
+        const struct slot *s = &p->slots[m->home];
+        if (s->conn && !s->reserved && pgconn_state(s->conn) == PGCONN_UP)
+            return m->home;
+    }
+    int home = -1;
+    for (int i = 0; i < p->opts.max && home < 0; i++) {
         const struct slot *s = &p->slots[i];
         if (s->conn && !s->reserved && pgconn_state(s->conn) == PGCONN_UP &&
             pgconn_prepared_among(s->conn, q, 1) == 1)
-            return i;
+            home = i;
     }
-    return -1;
+    if (m) {
+        /* pgconn_prepared_among has hashed it (when any session is up). */
+        if (q->name_hash) {
+            m->sql_hash = q->sql_hash;
+            m->name_hash = q->name_hash;
+        }
+        if (home >= 0)
+            m->home = home;
+    }
+    return home;
+}
+
+/* A monitoring query, with what the pool remembers of its statement when
+ * its text is embedded (then not copied either). */
+static struct query *pool_query(struct pgpool *p, const char *stmt, const char *sql, int nparams,
+                                const char *const *params, double timeout,
+                                pgconn_result_cb cb, void *arg)
+{
+    if (!stmt || !embedded_holds(sql))
+        return query_new_prepared(stmt, sql, nparams, params, timeout, cb, arg);
+    int i = 0;
+    while (i < p->nmemos && !(p->memos[i].sql == sql && strcmp(p->memos[i].stmt, stmt) == 0))
+        i++;
+    if (i == p->nmemos) {
+        if (p->nmemos == p->cap_memos) {
+            p->cap_memos = p->cap_memos ? 2 * p->cap_memos : 16;
+            p->memos = xrealloc(p->memos, (size_t)p->cap_memos * sizeof *p->memos);
+        }
+        p->memos[i] = (struct stmt_memo){ .sql = sql, .stmt = xstrdup(stmt), .home = -1 };
+        p->nmemos++;
+    }
+    struct query *q = query_new_static(stmt, sql, nparams, params, timeout, cb, arg);
+    q->memo = i + 1;
+    q->sql_hash = p->memos[i].sql_hash;
+    q->name_hash = p->memos[i].name_hash;
+    return q;
+}
+
+/* Where the statements of the batch that may share a transaction go
+ * together: the open session that has prepared most of them, so that the
+ * group stays where it is planned (a statement is prepared in two
+ * sessions after the start, where the sessions share the first plans: the
+ * home of the first of the group could be the other one, and moving the
+ * group there planned all of it again).  Of equals, the first one's home;
+ * -1 when the batch has none. */
+static int shared_home(struct pgpool *p, int n, const int *home)
+{
+    int first = -1, best = -1, most = 0, at = 0;
+    for (struct query *q = p->queue.head; q && at < n; q = q->next, at++)
+        if (q->share_xact && first < 0)
+            first = home[at];
+    if (first < 0)
+        return -1;
+    for (int i = 0; i < p->opts.max; i++) {
+        const struct slot *s = &p->slots[i];
+        if (!s->conn || s->reserved || pgconn_state(s->conn) != PGCONN_UP)
+            continue;
+        int count = 0;
+        at = 0;
+        for (struct query *q = p->queue.head; q && at < n; q = q->next, at++)
+            if (q->share_xact && pgconn_prepared_among(s->conn, q, 1) == 1)
+                count++;
+        if (count > most || (count == most && count > 0 && i == first)) {
+            most = count;
+            best = i;
+        }
+    }
+    return best >= 0 ? best : first;
 }
 
 /* The monitoring queries waiting (the named ones at the head of the
@@ -273,15 +380,13 @@ static int dispatch_named(struct pgpool *p)
     for (int k = 0; k < n; k++)
         if (home[k] < 0)
             home[k] = main;
-    /* The statements that read pg_stat_activity go together, where the
-     * first of them goes, to share one transaction (query.share_xact). */
-    int shared = -1, at = 0;
+    /* The statements that may share a transaction go together, where the
+     * first of them goes (query.share_xact). */
+    int shared = shared_home(p, n, home);
+    int at = 0;
     for (struct query *q = p->queue.head; q && at < n; q = q->next, at++)
-        if (q->share_xact) {
-            if (shared < 0)
-                shared = home[at];
+        if (q->share_xact)
             home[at] = shared;
-        }
     /* Which queries go: those at home there, and those whose home is busy
      * once they have waited long enough. */
     bool take[PGPOOL_BATCH_MAX];
@@ -320,8 +425,8 @@ static int dispatch_named(struct pgpool *p)
         struct query *q = query_queue_pop(&p->queue);
         query_queue_push(!take[k] ? &stay : q->share_xact ? &go : &rest, q);
     }
-    /* Those that read pg_stat_activity first, next to each other: they
-     * share one implicit transaction (query.share_xact). */
+    /* Those that share one implicit transaction first, next to each other
+     * (query.share_xact). */
     while (rest.head)
         query_queue_push(&go, query_queue_pop(&rest));
     while (p->queue.head)
@@ -411,6 +516,7 @@ static void idle_check(uv_timer_t *t)
         if (s->conn && !s->reserved &&
             pgconn_state(s->conn) == PGCONN_UP &&
             pgconn_idle_for(s->conn) >= p->opts.idle_timeout) {
+            memos_forget(p, i);
             p->connects_closed += pgconn_connects(s->conn);
             p->queries_closed += pgconn_queries(s->conn);
             p->pipelines_closed += pgconn_pipelines(s->conn);
@@ -469,6 +575,9 @@ static void pool_handle_closed(uv_handle_t *h)
         free(p->setup_sql);
         free(p->slots);
         free(p->error);
+        for (int i = 0; i < p->nmemos; i++)
+            free(p->memos[i].stmt);
+        free(p->memos);
         free(p);
     }
 }
@@ -508,7 +617,7 @@ int pgpool_send_prepared(struct pgpool *p, const char *stmt, const char *sql, in
 {
     if (count_up(p, true) == 0)
         return -1;
-    query_queue_push(&p->queue, query_new_prepared(stmt, sql, nparams, params, timeout, cb, arg));
+    query_queue_push(&p->queue, pool_query(p, stmt, sql, nparams, params, timeout, cb, arg));
     /* A monitoring query is dispatched from the loop, after whatever else
      * this turn queues (the rest of the tick's collectors): they travel
      * together.  Any other goes now. */
@@ -519,12 +628,12 @@ int pgpool_send_prepared(struct pgpool *p, const char *stmt, const char *sql, in
     return 0;
 }
 
-int pgpool_send_activity_read(struct pgpool *p, const char *stmt, const char *sql,
-                              pgconn_result_cb cb, void *arg)
+int pgpool_send_shared(struct pgpool *p, const char *stmt, const char *sql, int nparams,
+                       const char *const *params, pgconn_result_cb cb, void *arg)
 {
     if (!stmt || count_up(p, true) == 0)
         return -1;
-    struct query *q = query_new_prepared(stmt, sql, 0, NULL, 0, cb, arg);
+    struct query *q = pool_query(p, stmt, sql, nparams, params, 0, cb, arg);
     q->share_xact = true;
     query_queue_push(&p->queue, q);
     uv_timer_start(&p->kick, kick_cb, 0, 0);
@@ -549,6 +658,7 @@ void pgpool_release(struct pgpool *p, struct pgconn *conn)
     if (s)
         s->reserved = false;
     if (s && pgconn_state(conn) == PGCONN_DOWN && s - p->slots >= p->opts.min) {
+        memos_forget(p, (int)(s - p->slots));
         p->connects_closed += pgconn_connects(conn);
         p->queries_closed += pgconn_queries(conn);
         p->pipelines_closed += pgconn_pipelines(conn);

@@ -53,12 +53,15 @@ int  pgpool_send_prepared(struct pgpool *pool, const char *stmt, const char *sql
                           const char *const *params, double timeout,
                           pgconn_result_cb cb, void *arg);
 
-/* The same for a monitoring statement that reads pg_stat_activity
- * (query.share_xact): the tick's statements that do go in one implicit
- * transaction, on one session, so that the server copies every session's
- * status once a tick rather than once a statement (issue 14). */
-int  pgpool_send_activity_read(struct pgpool *pool, const char *stmt, const char *sql,
-                               pgconn_result_cb cb, void *arg);
+/* The same for a monitoring statement that may share an implicit
+ * transaction (query.share_xact): the tick's statements sent so go out on
+ * one session with one Sync, so the server starts and ends one transaction
+ * a tick rather than one a statement, and copies every session's status
+ * (pg_stat_activity) once (issue 14).  For read-only statements that take
+ * no lock on a user relation and run in a few ms; a failed one still fails
+ * alone (pgconn.c). */
+int  pgpool_send_shared(struct pgpool *pool, const char *stmt, const char *sql, int nparams,
+                        const char *const *params, pgconn_result_cb cb, void *arg);
 
 /* Reserve a connection for a sequence of statements (SET lock_timeout,
  * then the DDL).  The callback runs once one is up and idle; it is never

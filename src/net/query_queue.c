@@ -5,11 +5,12 @@
 #include "net/query_queue.h"
 #include "base/xalloc.h"
 
-struct query *query_new(const char *sql, int nparams, const char *const *params,
-                        double timeout, pgconn_result_cb cb, void *arg)
+static struct query *query_make(const char *sql, bool sql_static, int nparams, const char *const *params,
+                                double timeout, pgconn_result_cb cb, void *arg)
 {
     struct query *q = xcalloc(1, sizeof *q);
-    q->sql = xstrdup(sql);
+    q->sql_static = sql_static;
+    q->sql = sql_static ? (char *)sql : xstrdup(sql);
     q->nparams = nparams > 0 ? nparams : 0;
     if (q->nparams > 0) {
         q->params = xcalloc((size_t)q->nparams, sizeof *q->params);
@@ -19,6 +20,20 @@ struct query *query_new(const char *sql, int nparams, const char *const *params,
     q->timeout = timeout;
     q->cb = cb;
     q->arg = arg;
+    return q;
+}
+
+struct query *query_new(const char *sql, int nparams, const char *const *params,
+                        double timeout, pgconn_result_cb cb, void *arg)
+{
+    return query_make(sql, false, nparams, params, timeout, cb, arg);
+}
+
+struct query *query_new_static(const char *stmt, const char *sql, int nparams, const char *const *params,
+                               double timeout, pgconn_result_cb cb, void *arg)
+{
+    struct query *q = query_make(sql, true, nparams, params, timeout, cb, arg);
+    q->stmt = stmt ? xstrdup(stmt) : NULL;
     return q;
 }
 
@@ -35,7 +50,8 @@ void query_finish(struct query *q, const PGresult *res, const char *error, doubl
     if (q->cb)
         q->cb(q->arg, error ? NULL : res, error, elapsed);
     free(q->stmt);
-    free(q->sql);
+    if (!q->sql_static)
+        free(q->sql);
     for (int i = 0; i < q->nparams; i++)
         free(q->params[i]);
     free(q->params);

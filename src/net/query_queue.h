@@ -32,12 +32,12 @@ struct query {
      * the unnamed statement (actions, one-off look-ups). */
     char            *stmt;
     bool             preparing; /* pgconn's: a Prepare went out before it */
-    /* A monitoring statement that reads pg_stat_activity: in a pipeline it
-     * shares one Sync, so one implicit transaction, with the statements
-     * next to it that do too.  The server copies every session's status
-     * once a transaction (pgstat_read_current_status), not once a
-     * statement (issue 14).  An error in the group aborts the rest of it:
-     * those are sent again, each alone (pgconn.c). */
+    /* A monitoring statement that may share an implicit transaction: in a
+     * pipeline it shares one Sync with the statements next to it that may
+     * too, so the server starts and ends one transaction for all of them,
+     * and copies every session's status (pg_stat_activity) once, not once
+     * a statement (issue 14).  An error in the group aborts the rest of
+     * it: those are sent again, each alone (pgconn.c). */
     bool             share_xact;
     bool             sync_after; /* pgconn's: a Sync went out after it */
     /* pgconn's: the hash of `sql` in the statement's name, 0 until first
@@ -45,7 +45,12 @@ struct query {
      * every dispatch was 10% of the console's instructions (issue 14). */
     uint64_t         sql_hash;
     uint64_t         name_hash; /* pgconn's: of its statement name, the same way */
+    int              memo;      /* pgpool's: its statement's memo + 1, 0: none */
     char            *sql;
+    /* `sql` is a text compiled into the binary (embedded.h), not a copy:
+     * not freed.  Such a text never changes and never moves, so the pool
+     * knows the statement by its address (pgpool.c). */
+    bool             sql_static;
     int              nparams;
     char           **params;    /* text parameters, nparams of them */
     double           timeout;   /* seconds; <= 0: the connection's default */
@@ -66,6 +71,10 @@ struct query *query_new(const char *sql, int nparams, const char *const *params,
 /* The same, to be prepared as statement `stmt` (see struct query). */
 struct query *query_new_prepared(const char *stmt, const char *sql, int nparams, const char *const *params,
                                  double timeout, pgconn_result_cb cb, void *arg);
+/* The same for a text that lives as long as the program (an embedded
+ * SQL file): `sql` is kept as it is, not copied. */
+struct query *query_new_static(const char *stmt, const char *sql, int nparams, const char *const *params,
+                               double timeout, pgconn_result_cb cb, void *arg);
 /* Tell the query's owner how it ended (one of res and error) and free it. */
 void query_finish(struct query *q, const PGresult *res, const char *error, double elapsed);
 

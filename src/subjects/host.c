@@ -506,8 +506,10 @@ static int host_backends_run(struct collector *c)
     if (!sql)
         return -1;
     /* It reads pg_stat_activity: in one transaction with the activity
-     * and connections statements of the tick (collector_def.reads_activity). */
-    return pgpool_send_activity_read(c->app->primary, c->def->name, sql, backends_result, c);
+     * and connections statements of the tick (collector_def.alone). */
+    if (collector_shares_xact(c))
+        return pgpool_send_shared(c->app->primary, c->def->name, sql, 0, NULL, backends_result, c);
+    return pgpool_send_prepared(c->app->primary, c->def->name, sql, 0, NULL, 0, backends_result, c);
 }
 
 /* ---- host: load, CPU, memory ------------------------------------------------ */

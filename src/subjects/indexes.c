@@ -673,13 +673,13 @@ static int perf_indexes(const struct app *app, struct perfdata *out, int max)
  * progress of a build runs at the refresh interval while one is seen. */
 static const struct collector_def collectors[] = {
     { .name = "indexes",        .source = SERVER_PRIMARY, .query = "queries/indexes.sql",
-      .cadence = 15, .derive = derive_indexes },
+      .cadence = 15, .derive = derive_indexes, .alone = true },
     { .name = "index_progress", .source = SERVER_PRIMARY, .query = "queries/index_progress.sql",
       .derive = derive_index_progress, .cadence = 15, .wanted = index_build_seen },
     /* Statistics' age, the plan's tables, foreign keys without an index:
      * catalog only, and it changes seldom. */
     { .name = "index_health", .source = SERVER_PRIMARY, .query = "queries/index_health.sql",
-      .cadence = 60, .run = health_run, .derive = derive_index_health },
+      .cadence = 60, .run = health_run, .derive = derive_index_health, .alone = true },
     /* The workload's advice (indexes_advice.c): rarely, it plans a lot. */
     { .name = "advice", .source = SERVER_PRIMARY, .query = "queries/advice_setup.sql",
       .cadence = INDEXES_ADVICE_CADENCE, .run = indexes_advice_run, .free_state = indexes_advice_free },

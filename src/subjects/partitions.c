@@ -159,7 +159,8 @@ static const struct collector_def collectors[] = {
       .cadence = 15, .derive = derive_partitions, .run = partitions_run,
       .free_state = partitions_free_state },
     /* pg_partman's part_config, when installed: who maintains what. */
-    { .name = "partman", .source = SERVER_PRIMARY, .query = "queries/partman.sql", .cadence = 60 },
+    { .name = "partman", .source = SERVER_PRIMARY, .query = "queries/partman.sql", .cadence = 60,
+      .alone = true },
 };
 
 static const struct action_def *const actions[] = {

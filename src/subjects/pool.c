@@ -304,15 +304,28 @@ static int perf_pool(const struct app *app, struct perfdata *out, int max)
 
 /* ---- the subject ---------------------------------------------------------------- */
 
+/* Replicas are read every 5 s while there is one to watch: one streams
+ * (or this server is itself a standby: its replay row), one is
+ * configured (its absence from pg_stat_replication is an alert), or the
+ * last read failed or has not come yet.  With none, every 30 s is enough
+ * to see one arrive (issue 14: 12 statements a minute for an empty list). */
+static bool replication_watched(const struct app *app)
+{
+    if (server_configured(app_server(app, SERVER_REPLICA)))
+        return true;
+    const struct snapshot *rep = collectors_snapshot(app, "replication");
+    return !rep || rep->error || rep->nrows > 0;
+}
+
 static const struct collector_def collectors[] = {
     /* Counts and replicas change slowly beside the sessions pane's 1 s
      * (issue 14: server time); their age is shown as for any collector. */
     { .name = "connections",     .source = SERVER_PRIMARY,   .query = "queries/connections.sql",
-      .cadence = 3, .reads_activity = true },
+      .cadence = 3 },
     { .name = "settings",        .source = SERVER_PRIMARY,   .query = "queries/settings.sql",
       .cadence = 30 },
     { .name = "replication",     .source = SERVER_PRIMARY,   .query = "queries/replication.sql",
-      .cadence = 5 },
+      .cadence = 30, .cadence_wanted = 5, .wanted = replication_watched },
     { .name = "replica",         .source = SERVER_REPLICA,   .query = "queries/replica.sql" },
     { .name = "pgbouncer_pools", .source = SERVER_PGBOUNCER, .query = "SHOW POOLS",
       .derive = derive_pgbouncer_pools },

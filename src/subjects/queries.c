@@ -526,7 +526,7 @@ static const char *const activity_feeds[] = { "locks", NULL };
 static const struct collector_def collectors[] = {
     { .name = "activity",   .source = SERVER_PRIMARY, .query = "queries/activity.sql",
       .query_more = "queries/activity.sql:every_lock",
-      .own_pids = true, .feeds = activity_feeds, .reads_activity = true, .derive = derive_activity_host },
+      .own_pids = true, .feeds = activity_feeds, .derive = derive_activity_host },
     /* pg_stat_statements is read every 2 s while the pane shows it (t),
      * every 30 s otherwise: its 5,000 rows at scale were a third of
      * pgdeck's server time, for a view that is mostly not on screen. */

@@ -80,6 +80,53 @@ static void test_the_collectors_are_every_subjects_rows_in_order(void **state)
     stop_app(&app, &cfg);
 }
 
+/* Replicas are read at the 5 s cadence only while there is one to watch:
+ * before the first read, after a failed one, while a replica streams, or
+ * while one is configured; with none, the 30 s cadence (issue 14). */
+static void test_replicas_are_read_often_only_while_there_is_one_to_watch(void **state)
+{
+    (void)state;
+    char *replica = getenv("DATABASE_READ_REPLICA_URL") ? xstrdup(getenv("DATABASE_READ_REPLICA_URL")) : NULL;
+    unsetenv("DATABASE_READ_REPLICA_URL");
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+    struct collector *c = collector_find(&app, "replication");
+    assert_non_null(c);
+    assert_non_null(c->def->wanted);
+    assert_true(c->def->cadence >= 30);
+    assert_true(c->def->cadence_wanted > 0 && c->def->cadence_wanted <= 5);
+    assert_true(c->def->wanted(&app));                          /* not read yet */
+    static const char *const cols[] = { "kind", "key" };
+    struct snapshot *none = snapshot_new("replication", 2, cols);
+    c->current = none;
+    assert_false(c->def->wanted(&app));                         /* none streams */
+    struct snapshot *one = snapshot_new("replication", 2, cols);
+    snapshot_add_row(one, (const char *const[]){ "replica", "1234" });
+    c->current = one;
+    assert_true(c->def->wanted(&app));                          /* one streams */
+    struct snapshot *failed = snapshot_failed("replication", "permission denied");
+    c->current = failed;
+    assert_true(c->def->wanted(&app));                          /* failed */
+    c->current = NULL;
+    stop_app(&app, &cfg);
+    if (replica)
+        setenv("DATABASE_READ_REPLICA_URL", replica, 1);
+    /* A configured replica is watched even while none streams. */
+    if (replica) {
+        start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+        c = collector_find(&app, "replication");
+        c->current = none;
+        assert_true(c->def->wanted(&app));
+        c->current = NULL;
+        stop_app(&app, &cfg);
+    }
+    snapshot_unref(none);
+    snapshot_unref(one);
+    snapshot_unref(failed);
+    free(replica);
+}
+
 /* No timer runs here: only the servers' coming up can start the runs. */
 static void test_a_server_that_comes_up_runs_its_collectors_at_once(void **state)
 {
@@ -527,6 +574,7 @@ int main(void)
     loop = uv_default_loop();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_collectors_are_every_subjects_rows_in_order),
+        cmocka_unit_test(test_replicas_are_read_often_only_while_there_is_one_to_watch),
         cmocka_unit_test(test_a_server_that_comes_up_runs_its_collectors_at_once),
         cmocka_unit_test(test_the_interval_is_clamped_and_the_timer_follows),
         cmocka_unit_test(test_a_paused_engine_runs_nothing_until_resumed),

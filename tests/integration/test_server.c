@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/embedded.h"
 #include "net/conninfo.h"
 #include "net/server.h"
 #include "base/xalloc.h"
@@ -686,7 +687,16 @@ static void test_timeout_in_a_pipeline_fails_only_that_query(void **state)
 static void send_activity_read(struct pgpool *pool, const char *stmt, const char *sql, struct answer *a)
 {
     memset(a, 0, sizeof *a);
-    assert_int_equal(pgpool_send_activity_read(pool, stmt, sql, got_answer, a), 0);
+    assert_int_equal(pgpool_send_shared(pool, stmt, sql, 0, NULL, got_answer, a), 0);
+}
+
+static void send_shared(struct pgpool *pool, const char *stmt, const char *sql, const char *param,
+                        struct answer *a)
+{
+    memset(a, 0, sizeof *a);
+    const char *params[] = { param };
+    assert_int_equal(pgpool_send_shared(pool, stmt, sql, param ? 1 : 0, param ? params : NULL,
+                                        got_answer, a), 0);
 }
 
 /* The statements of a turn that read pg_stat_activity run in one
@@ -749,6 +759,62 @@ static void test_an_error_in_a_shared_transaction_fails_only_its_statement(void 
     assert_true(run_until(&a.done, 10) && run_until(&d.done, 10));
     assert_string_equal(a.value, "a");
     assert_string_equal(d.value, "d");
+    assert_int_equal(server_state(&s), PGCONN_UP);
+    close_server(&s);
+}
+
+/* Every statement of a turn that may share a transaction shares it: with
+ * parameters, with an embedded text (the pool remembers those by address),
+ * however many.  One that fails in the middle gets its error; those
+ * before it keep their results, and those after it are sent again and get
+ * theirs (a pool that dropped them would answer "not run"). */
+static void test_a_wide_group_keeps_every_statement_its_own_answer(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer x1, plus, x2, zero, settings, x3, alone;
+    struct pgpool *pool = primary_pool_up(&s, &h, 5, 1);
+    const char *xid = "SELECT pg_catalog.txid_current()::text";
+    const char *plus_sql = "SELECT ($1::int + 1)::text";
+    const char *zero_sql = "SELECT (1 / $1::int)::text";
+    const char *settings_sql = embedded_find("queries/settings.sql");
+    assert_non_null(settings_sql);
+    for (int turn = 0; turn < 2; turn++) {
+        struct pgpool_stats before, after;
+        pgpool_stats(pool, &before);
+        send_shared(pool, "test_wide_x1", xid, NULL, &x1);
+        send_shared(pool, "test_wide_plus", plus_sql, "41", &plus);
+        send_shared(pool, "test_wide_x2", xid, NULL, &x2);
+        if (turn == 0)
+            send_shared(pool, "test_wide_zero", zero_sql, "0", &zero);
+        send_shared(pool, "test_wide_settings", settings_sql, NULL, &settings);
+        send_shared(pool, "test_wide_x3", xid, NULL, &x3);
+        send_named(pool, "test_wide_alone", xid, 0, &alone);
+        assert_true(run_until(&x1.done, 10) && run_until(&plus.done, 10) &&
+                    run_until(&x2.done, 10) && run_until(&settings.done, 10) &&
+                    run_until(&x3.done, 10) && run_until(&alone.done, 10));
+        assert_string_equal(x1.error, "");
+        assert_string_equal(plus.error, "");
+        assert_string_equal(plus.value, "42");
+        assert_string_equal(x2.error, "");
+        assert_string_equal(x2.value, x1.value);
+        assert_string_equal(settings.error, "");
+        assert_string_equal(x3.error, "");
+        assert_string_equal(alone.error, "");
+        assert_string_not_equal(alone.value, x1.value);
+        pgpool_stats(pool, &after);
+        if (turn == 0) {
+            assert_true(run_until(&zero.done, 10));
+            assert_string_equal(zero.error, "division by zero");
+            /* Sent again alone, after the group: its own transaction. */
+            assert_string_not_equal(x3.value, x1.value);
+        } else {
+            /* No error: the whole turn is one group, one pipeline. */
+            assert_string_equal(x3.value, x1.value);
+            assert_int_equal(after.pipelines - before.pipelines, 1);
+        }
+    }
     assert_int_equal(server_state(&s), PGCONN_UP);
     close_server(&s);
 }
@@ -848,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_timeout_in_a_pipeline_fails_only_that_query),
         cmocka_unit_test(test_activity_reads_of_a_turn_share_one_transaction),
         cmocka_unit_test(test_an_error_in_a_shared_transaction_fails_only_its_statement),
+        cmocka_unit_test(test_a_wide_group_keeps_every_statement_its_own_answer),
         cmocka_unit_test(test_reconnect_prepares_again),
         cmocka_unit_test(test_pgbouncer_killed_is_down_then_up_again),
         cmocka_unit_test(test_redis_killed_is_down_then_up_again),
