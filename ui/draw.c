@@ -40,10 +40,32 @@ static void put_text(WINDOW *w, int y, int x, const char *s, size_t n)
         wmove(w, y, x + (int)i);
 }
 
+/* The length of text when sanitize (without SANITIZE_FOLD) would leave
+ * it as it is: printable ASCII, each byte one column; -1 otherwise. */
+static long plain_text_length(const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    for (; s[i]; i++)
+        if (s[i] < 0x20 || s[i] >= 0x7f)
+            return -1;
+    return (long)i;
+}
+
 int draw_text(struct ui *ui, WINDOW *w, int y, int x, int width, const char *text)
 {
     if (width <= 0 || !text)
         return 0;
+    /* Plain ASCII (labels, figures, the header lines of the panes) is
+     * drawn as sanitize and sanitize_fit would leave it, without their
+     * allocation and per-character decoding (issue 14: the pool and cache
+     * panes' lines, every frame). */
+    long len = plain_text_length(text);
+    if (len >= 0) {
+        int n = len < width ? (int)len : width;
+        put_text(w, y, x, text, (size_t)n);
+        return n;
+    }
     char *safe = sanitize(text, ui->ascii ? SANITIZE_ASCII : 0);
     size_t n = sanitize_fit(safe, width);
     put_text(w, y, x, safe, n);
@@ -88,6 +110,23 @@ int draw_text_marked(struct ui *ui, WINDOW *w, int y, int x, int width, const ch
 {
     if (width <= 0 || !text)
         return 0;
+    /* Plain ASCII: as cut_to would cut it (width - 1 characters and the
+     * mark), without sanitize's copy and the cut's (see draw_text). */
+    long len = plain_text_length(text);
+    if (len >= 0 && len < 1024) {
+        if (len <= width) {
+            put_text(w, y, x, text, (size_t)len);
+            return (int)len;
+        }
+        char buf[1040];
+        const char *mark = cut_mark(ui);
+        size_t keep = (size_t)width - 1, ml = strlen(mark);
+        memcpy(buf, text, keep);
+        memcpy(buf + keep, mark, ml);
+        buf[keep + ml] = '\0';
+        put_text(w, y, x, buf, keep + ml);
+        return width;
+    }
     char *safe = cut_to(ui, sanitize(text, ui->ascii ? SANITIZE_ASCII : 0), width);
     int used = sanitize_width(safe);
     put_text(w, y, x, safe, strlen(safe));

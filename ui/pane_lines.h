@@ -34,6 +34,8 @@ struct pane_lines {
     const char *collector;  /* given to the lines added next */
 };
 
+/* An empty set of lines (a pane's header, each frame). */
+void pane_lines_init(struct pane_lines *l);
 /* The lines added from now on show data of this collector (a static
  * name; NULL for live figures that are never stale). */
 void pane_lines_from(struct pane_lines *l, const char *collector);

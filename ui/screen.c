@@ -140,9 +140,16 @@ static void on_change(void *arg, unsigned what)
         ui_dirty_data(ui);
         return;
     }
-    if (!ui->dirty && !uv_is_active((uv_handle_t *)&ui->coalesce)) {
+    if (ui->dirty)
+        return;
+    if (!uv_is_active((uv_handle_t *)&ui->coalesce)) {
         ui->coalesce_since = now_monotonic();
         uv_timer_start(&ui->coalesce, coalesce_cb, COLLECTORS_COALESCE_MS, 0);
+    } else if (!tick_running(ui->app, now_monotonic())) {
+        /* The last of the tick's collectors: draw now, in this turn of
+         * the loop, rather than wake again for the timer to find that
+         * nothing is left running (issue 14: each wake-up costs). */
+        ui_dirty_data(ui);
     }
 }
 

@@ -118,8 +118,15 @@ void theme_apply(const struct theme *t, int colors, bool can_change_color, bool 
             if (bg < 0)
                 bg = COLOR_BLACK;
         }
+        /* An element in the terminal's own colours gets a pair of its
+         * own (-1, -1) rather than pair 0, which looks the same.  Leaving
+         * a coloured run for pair 0 with no attributes is, in ncurses, a
+         * colour reset and then a full reset (sgr0) in every case; for a
+         * pair of default colours it is only the colour reset, or nothing
+         * from another element in default colours (issue 14: a striped
+         * row's end, a border's, the selection's). */
         int pair = 0;
-        if (fg >= 0 || bg >= 0) {
+        if (fg >= 0 || bg >= 0 || defaults) {
             for (int i = 0; i < pairs && !pair; i++)
                 if (pair_fg[i] == fg && pair_bg[i] == bg)
                     pair = i + 1;

@@ -372,28 +372,36 @@ long host_read_file(const char *root, const char *rel, char *buf, size_t len)
 }
 
 /* ---- files kept open ------------------------------------------------------
- * A refresh reads the same /proc files every second: each backend's stat,
- * and loadavg, stat and meminfo.  Opening and closing them each time was
- * four system calls a file (open, a read, the read that sees the end,
- * close) and a path lookup in the kernel: most of what the host figures
- * cost the console beyond drawing (issue 14, strace -c).  A procfs file
- * kept open gives its current text to each pread from offset 0, so a
- * refresh reads each in one call.  Only procfs files are kept (fstatfs):
- * a regular file (a test's fake /proc) rewritten under a new inode would
- * go on showing the old text.  A backend's stat fd refers to that process
- * only: once it has exited pread fails (ESRCH) and the fd is closed, so a
- * reused pid is opened afresh; the fds of pids not read in a pass are
- * closed at its end. */
+ * A refresh reads the same /proc files every second: each backend's stat
+ * (and a busy one's statm and io every few seconds), and loadavg, stat and
+ * meminfo.  Opening and closing them each time was four system calls a
+ * file (open, a read, the read that sees the end, close) and a path lookup
+ * in the kernel: most of what the host figures cost the console beyond
+ * drawing (issue 14, strace -c).  A procfs file kept open gives its
+ * current text to each pread from offset 0, so a refresh reads each in one
+ * call.  Only procfs files are kept (fstatfs): a regular file (a test's
+ * fake /proc) rewritten under a new inode would go on showing the old
+ * text.  A backend's fds refer to that process only: once it has exited
+ * pread of its stat fails (ESRCH) and all its fds are closed, so a reused
+ * pid is opened afresh; the fds of pids not read in a pass are closed at
+ * its end. */
 
 #ifndef PROC_SUPER_MAGIC
 #define PROC_SUPER_MAGIC 0x9fa0
 #endif
-/* Backends' stat files kept open at most; more are read as before. */
+/* Backends whose files are kept open at most; more are read as before. */
 #define KEPT_MAX 256
+/* statm and io fds kept at most (besides the stat ones): they are read
+ * only for busy sessions, every few seconds, and the process's fd limit
+ * (1024 by default) must not be reached on a server with many. */
+#define KEPT_EXTRA_MAX 128
+
+enum kept_file { KEPT_STAT, KEPT_STATM, KEPT_IO, KEPT_FILES };
+static const char *const kept_names[KEPT_FILES] = { "stat", "statm", "io" };
 
 struct kept_fd {
     int pid;
-    int fd;
+    int fd[KEPT_FILES];             /* -1: not kept */
     unsigned pass;                  /* the last pass that read it */
 };
 
@@ -401,6 +409,7 @@ struct host_stat_fds {
     char     root[256];
     unsigned pass;
     int      n;
+    int      extra;                 /* statm and io fds kept */
     struct kept_fd e[KEPT_MAX];     /* sorted by pid */
 };
 
@@ -436,10 +445,49 @@ static long pread_all(int fd, char *buf, size_t len)
     return (long)got;
 }
 
+/* The file at path through the fd kept in *fd (-1: none): pread it, or,
+ * when that fails (its process is gone) or none is kept, open path afresh
+ * and keep the new fd in *fd if `keep` and it is a procfs file.  The bytes
+ * read, or -1 with errno set.  The one read-through-a-kept-fd of the
+ * backends' and the host-wide files. */
+static long kept_read(int *fd, const char *path, bool keep, char *buf, size_t len)
+{
+    if (*fd >= 0) {
+        long n = pread_all(*fd, buf, len);
+        if (n > 0)
+            return n;
+        close(*fd);
+        *fd = -1;
+    }
+    int f = open(path, O_RDONLY | O_CLOEXEC);
+    if (f < 0)
+        return -1;
+    long n = pread_all(f, buf, len);
+    int saved = errno;
+    if (n > 0 && keep && on_procfs(f))
+        *fd = f;
+    else
+        close(f);
+    errno = saved;
+    return n;
+}
+
+static void kept_close_entry(struct host_stat_fds *k, struct kept_fd *e)
+{
+    for (int f = 0; f < KEPT_FILES; f++) {
+        if (e->fd[f] < 0)
+            continue;
+        close(e->fd[f]);
+        e->fd[f] = -1;
+        if (f != KEPT_STAT)
+            k->extra--;
+    }
+}
+
 static void kept_close_all(struct host_stat_fds *k)
 {
     for (int i = 0; i < k->n; i++)
-        close(k->e[i].fd);
+        kept_close_entry(k, &k->e[i]);
     k->n = 0;
 }
 
@@ -464,7 +512,7 @@ void host_stat_fds_end(struct host_stat_fds *k)
         if (k->e[i].pass == k->pass)
             k->e[w++] = k->e[i];
         else
-            close(k->e[i].fd);
+            kept_close_entry(k, &k->e[i]);
     }
     k->n = w;
     pthread_mutex_unlock(&kept_lock);
@@ -492,41 +540,35 @@ static int kept_find(const struct host_stat_fds *k, int pid, bool *found)
     return lo;
 }
 
-static void kept_remove(struct host_stat_fds *k, int at)
-{
-    close(k->e[at].fd);
-    memmove(&k->e[at], &k->e[at + 1], (size_t)(k->n - at - 1) * sizeof k->e[0]);
-    k->n--;
-}
-
-/* stat of pid through its kept fd, opening (and keeping) it when there is
- * none or the old one's process is gone. */
-static long kept_read_stat(struct host_stat_fds *k, const char *path, int pid, char *buf, size_t len)
+/* The entry of pid for this pass: its stat read into buf through the
+ * kept fd.  When the old process is gone its fds are all closed (the pid
+ * may be another's now) and stat opened afresh.  NULL when no entry could
+ * be kept (too many, or not procfs): the read is done all the same, its
+ * length in *got. */
+static struct kept_fd *kept_stat(struct host_stat_fds *k, const char *path, int pid, char *buf, size_t len,
+                                 long *got)
 {
     bool found;
     int at = kept_find(k, pid, &found);
     if (found) {
-        long n = pread_all(k->e[at].fd, buf, len);
-        if (n > 0) {
-            k->e[at].pass = k->pass;
-            return n;
+        struct kept_fd *e = &k->e[at];
+        *got = pread_all(e->fd[KEPT_STAT], buf, len);
+        if (*got > 0) {
+            e->pass = k->pass;
+            return e;
         }
-        kept_remove(k, at);         /* exited (ESRCH): the pid may be another's now */
+        kept_close_entry(k, e);     /* exited (ESRCH) */
+        memmove(&k->e[at], &k->e[at + 1], (size_t)(k->n - at - 1) * sizeof k->e[0]);
+        k->n--;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = -1;
+    *got = kept_read(&fd, path, k->n < KEPT_MAX, buf, len);
     if (fd < 0)
-        return -1;
-    long n = pread_all(fd, buf, len);
-    if (n < 0 || k->n >= KEPT_MAX || !on_procfs(fd)) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return n;
-    }
+        return NULL;
     memmove(&k->e[at + 1], &k->e[at], (size_t)(k->n - at) * sizeof k->e[0]);
-    k->e[at] = (struct kept_fd){ .pid = pid, .fd = fd, .pass = k->pass };
+    k->e[at] = (struct kept_fd){ .pid = pid, .fd = { fd, -1, -1 }, .pass = k->pass };
     k->n++;
-    return n;
+    return &k->e[at];
 }
 
 /* The host-wide files read every refresh, kept open likewise. */
@@ -535,6 +577,7 @@ static const char *const system_files[] = { "loadavg", "stat", "meminfo" };
 static struct {
     char root[256];
     int  fd[NSYSTEM];               /* -1: not kept */
+    char path[NSYSTEM][288];
 } kept_system = { .root = "" };
 
 /* system_files[i] under root; the caller holds kept_lock. */
@@ -545,29 +588,11 @@ static long kept_read_system(const char *root, size_t i, char *buf, size_t len)
             if (kept_system.root[0] && kept_system.fd[f] >= 0)
                 close(kept_system.fd[f]);
             kept_system.fd[f] = -1;
+            snprintf(kept_system.path[f], sizeof kept_system.path[f], "%s/%s", root, system_files[f]);
         }
         snprintf(kept_system.root, sizeof kept_system.root, "%s", root);
     }
-    if (kept_system.fd[i] >= 0) {
-        long n = pread_all(kept_system.fd[i], buf, len);
-        if (n > 0)
-            return n;
-        close(kept_system.fd[i]);
-        kept_system.fd[i] = -1;
-    }
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", root, system_files[i]);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    long n = pread_all(fd, buf, len);
-    int saved = errno;
-    if (n > 0 && on_procfs(fd))
-        kept_system.fd[i] = fd;
-    else
-        close(fd);
-    errno = saved;
-    return n;
+    return kept_read(&kept_system.fd[i], kept_system.path[i], true, buf, len);
 }
 
 /* A backend's files: "root/PID/" is written once into path, and each
@@ -610,6 +635,25 @@ static long backend_read(struct backend_path *bp, const char *name, char *buf, s
     return read_path(bp->path, buf, len);
 }
 
+/* statm or io of a backend: through its entry's kept fd when it has one
+ * (or may keep one more), else opened and closed. */
+static long backend_read_kept(struct host_stat_fds *k, struct kept_fd *e, enum kept_file f,
+                              struct backend_path *bp, char *buf, size_t len)
+{
+    if (!e)
+        return backend_read(bp, kept_names[f], buf, len);
+    size_t n = strlen(kept_names[f]);
+    if (!bp->dir || bp->dir + n + 1 > sizeof bp->path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(bp->path + bp->dir, kept_names[f], n + 1);
+    bool had = e->fd[f] >= 0;
+    long got = kept_read(&e->fd[f], bp->path, had || k->extra < KEPT_EXTRA_MAX, buf, len);
+    k->extra += (e->fd[f] >= 0) - had;
+    return got;
+}
+
 void host_read_backend(const char *root, struct host_backend *b, double btime)
 {
     host_read_backend_kept(root, b, btime, NULL);
@@ -625,9 +669,10 @@ void host_read_backend_kept(const char *root, struct host_backend *b, double bti
     b->io_errno = 0;
     b->read_at = now_monotonic();
     long got;
+    struct kept_fd *e = NULL;
     if (fds && bp.dir && bp.dir + sizeof "stat" <= sizeof bp.path) {
         memcpy(bp.path + bp.dir, "stat", sizeof "stat");
-        got = kept_read_stat(fds, bp.path, b->pid, buf, sizeof buf);
+        e = kept_stat(fds, bp.path, b->pid, buf, sizeof buf, &got);
     } else {
         got = backend_read(&bp, "stat", buf, sizeof buf);
     }
@@ -650,11 +695,12 @@ void host_read_backend_kept(const char *root, struct host_backend *b, double bti
     memset(&b->statm, 0, sizeof b->statm);
     b->statm.resident = b->stat.rss;
     struct host_proc_statm m;
-    if (b->want_statm && backend_read(&bp, "statm", buf, sizeof buf) >= 0 && host_parse_statm(buf, &m) == 0)
+    if (b->want_statm && backend_read_kept(fds, e, KEPT_STATM, &bp, buf, sizeof buf) >= 0
+        && host_parse_statm(buf, &m) == 0)
         b->statm = m;
     if (!b->want_io)
         return;
-    if (backend_read(&bp, "io", buf, sizeof buf) < 0)
+    if (backend_read_kept(fds, e, KEPT_IO, &bp, buf, sizeof buf) < 0)
         b->io_errno = errno;
     else if (host_parse_io(buf, &b->io) == 0)
         b->io_readable = true;

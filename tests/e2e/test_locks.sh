@@ -32,15 +32,15 @@ holds() { [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING 
 psql_q "CREATE DATABASE $DB" >/dev/null || { not_ok "create the test database"; tap_done; }
 at_exit "psql -XAtq -c 'DROP DATABASE IF EXISTS $DB WITH (FORCE)' >/dev/null 2>&1"
 q "CREATE SCHEMA $S; CREATE TABLE $S.t1 (id int); CREATE TABLE $S.t2 (id int);
-   CREATE TABLE $S.c1 (id int); CREATE TABLE $S.c2 (id int)" >/dev/null || { not_ok "create the tables"; tap_done; }
+   CREATE TABLE $S.c1 (id int); CREATE TABLE $S.c2 (id int); CREATE TABLE $S.t3 (id int)" >/dev/null || { not_ok "create the tables"; tap_done; }
 
-# One psql per session, reading its fifo; fds 3-7 keep the fifos open.
-for s in A B C D E; do
+# One psql per session, reading its fifo; fds 3-9 keep the fifos open.
+for s in A B C D E F G; do
 	mkfifo "$TMP/$s"
 	psql -Xq -d "dbname=$DB application_name=lk-$s" <"$TMP/$s" >"$TMP/$s.out" 2>&1 &
 	at_exit "kill $! 2>/dev/null"
 done
-exec 3>"$TMP/A" 4>"$TMP/B" 5>"$TMP/C" 6>"$TMP/D" 7>"$TMP/E"
+exec 3>"$TMP/A" 4>"$TMP/B" 5>"$TMP/C" 6>"$TMP/D" 7>"$TMP/E" 8>"$TMP/F" 9>"$TMP/G"
 
 echo "BEGIN; LOCK TABLE $S.t1 IN SHARE MODE;" >&3
 check "A holds SHARE on t1" wait_until 10 holds A t1
@@ -130,6 +130,30 @@ check_eq "each member of the cycle shown once" "1 1" \
 check "the header counts them and names the cycle" tmux_wait_for main "4 waiting behind 2 blockers, longest [0-9.]+s; cycle $LOW > $HIGH > $LOW" 5
 check "the alert line says who waits behind whom" tmux_wait_for main "2 sessions wait behind pid $A for [0-9]+ s \\(> 1 s\\); 1 more blocker" 5
 
+# A young wait: G holds SHARE on t3 and F asks for EXCLUSIVE.  The pane
+# shows a blocker's tree once a wait in it has lasted 1 s (under an OLTP
+# load waits of a few ms come and go every refresh): captured every 0.1 s
+# from the moment F asks, the first capture that shows F shows a wait of
+# 1 s or more.
+echo "BEGIN; LOCK TABLE $S.t3 IN SHARE MODE;" >&9
+check "G holds SHARE on t3" wait_until 10 holds G t3
+G=$(pid_of G) F=$(pid_of F)
+echo "BEGIN; LOCK TABLE $S.t3 IN EXCLUSIVE MODE;" >&8
+first_wait=
+i=0
+while [ $i -lt 60 ]; do
+	first_wait=$(tmux_capture main | tr -s ' ' | sed -n "s/^│| $F \([0-9.]*[a-z]*\) .*/\1/p" | head -1)
+	[ -n "$first_wait" ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+check "F's wait behind G shows up" test -n "$first_wait"
+check "no sooner than 1 s into it (first seen: $first_wait)" sh -c "echo '$first_wait' | grep -Eq '^[1-9][0-9]*(\.[0-9]+)?s\$'"
+check "G is its root" sh -c "tmux -L pgdeck-main-$$ capture-pane -p -t main | tr -s ' ' | grep -q '^│$G 1 '"
+echo "ROLLBACK;" >&9
+echo "ROLLBACK;" >&8
+check "the young tree is gone with its locks" tmux_wait_gone main "^│$G " 5
+
 # The cursor starts on the root.
 tmux_keys main Enter
 check "Enter on the first row tells A's story" tmux_wait_for main "session pid $A: idle in transaction" 5
@@ -168,5 +192,5 @@ check "the journal has the terminate of A" sh -c "grep '\"action\":\"terminate\"
 
 tmux_keys main q
 tmux_wait_exit main 5 && check_eq "q exits 0" 0 "$(tmux_exit_status main)"
-exec 3>&- 4>&- 5>&- 6>&- 7>&-
+exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 tap_done

@@ -292,6 +292,31 @@ static void test_a_ticking_engine_shows_the_host_at_once_and_its_cpu_next(void *
     stop_app(&app, &cfg);
 }
 
+/* A ticking engine reads loadavg, stat and meminfo on the loop, not in a
+ * thread-pool job: a run of "host" has published when it returns (issue
+ * 14: the job's wake-ups of a pool thread and then of the loop cost more
+ * than the three small reads). */
+static void test_a_ticking_engine_reads_the_host_figures_on_the_loop(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+    collectors_start(&app);
+    host_seen = false;
+    assert_true(run_until_app(&app, host_has_cpu, 15));
+    struct collector *h = collector_find(&app, "host");
+    assert_non_null(h);
+    assert_false(h->running);
+    unsigned long runs = h->runs;
+    collector_run_now(&app, "host");
+    assert_false(h->running);
+    assert_int_equal(h->runs, runs + 1);
+    assert_non_null(h->current);
+    assert_null(h->current->error);
+    stop_app(&app, &cfg);
+}
+
 static bool every_collector_published(struct app *app)
 {
     for (int i = 0; i < app->ncollectors; i++)
@@ -579,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_the_interval_is_clamped_and_the_timer_follows),
         cmocka_unit_test(test_a_paused_engine_runs_nothing_until_resumed),
         cmocka_unit_test(test_a_ticking_engine_shows_the_host_at_once_and_its_cpu_next),
+        cmocka_unit_test(test_a_ticking_engine_reads_the_host_figures_on_the_loop),
         cmocka_unit_test(test_a_collector_waiting_for_another_runs_when_that_one_publishes),
         cmocka_unit_test(test_one_run_of_the_activity_statement_feeds_the_locks),
         cmocka_unit_test(test_sessions_locks_are_read_only_when_asked),

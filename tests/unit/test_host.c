@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -393,6 +394,74 @@ static void test_kept_stat_shows_the_process_now_and_closes_when_gone(void **sta
     read_kept(proc_root, &fake);
     assert_true(fake.found);
     assert_int_equal(host_stat_fds_count(), 0);
+    assert_int_equal(open_fds(), before);
+}
+
+/* A busy backend's statm and io are kept open beside its stat and read
+ * again with pread: each read shows the process as it is now (memory it
+ * touched since, bytes it wrote since), and all three fds close once the
+ * process is gone. */
+static void test_kept_statm_and_io_show_the_process_now_and_close_when_gone(void **state)
+{
+    (void)state;
+    int before = open_fds();
+    int to_child[2], from_child[2];
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(from_child), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(to_child[1]);
+        close(from_child[0]);
+        char c;
+        if (read(to_child[0], &c, 1) != 1)
+            _exit(1);
+        /* 8 MB touched, and 1 MB written. */
+        size_t size = 8u << 20;
+        volatile char *mem = malloc(size);
+        for (size_t i = 0; mem && i < size; i += 4096)
+            mem[i] = 1;
+        char block[4096] = { 0 };
+        int fd = open("/dev/null", O_WRONLY);
+        for (int i = 0; i < 256; i++)
+            if (write(fd, block, sizeof block) < 0)
+                _exit(1);
+        if (write(from_child[1], "x", 1) != 1)
+            _exit(1);
+        /* Until killed, or the test is gone (a failed assertion). */
+        while (read(to_child[0], &c, 1) > 0)
+            ;
+        _exit(0);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    int base = open_fds();
+    struct host_backend b = { .pid = child, .backend_start = NAN, .want_statm = true, .want_io = true };
+    read_kept("/proc", &b);
+    assert_true(b.found);
+    assert_true(b.io_readable);
+    unsigned long long resident = b.statm.resident, written = b.io.wchar;
+    assert_int_equal(host_stat_fds_count(), 1);
+    assert_int_equal(open_fds(), base + 3);
+
+    char c = 'x';
+    assert_int_equal(write(to_child[1], &c, 1), 1);
+    assert_int_equal(read(from_child[0], &c, 1), 1);
+    read_kept("/proc", &b);
+    assert_true(b.io_readable);
+    assert_true(b.statm.resident >= resident + (4u << 20) / (unsigned long long)sysconf(_SC_PAGESIZE));
+    assert_true(b.io.wchar >= written + (1u << 20));
+    assert_int_equal(open_fds(), base + 3);
+
+    kill(child, SIGKILL);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    read_kept("/proc", &b);
+    assert_false(b.found);
+    assert_int_equal(host_stat_fds_count(), 0);
+    assert_int_equal(open_fds(), base);
+    close(to_child[1]);
+    close(from_child[0]);
     assert_int_equal(open_fds(), before);
 }
 
@@ -842,6 +911,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backend_matches_by_command_line_and_start_time, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_backend_io_is_read_only_when_asked, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_kept_stat_shows_the_process_now_and_closes_when_gone, make_proc, remove_proc),
+        cmocka_unit_test(test_kept_statm_and_io_show_the_process_now_and_close_when_gone),
         cmocka_unit_test(test_system_files_read_again_give_new_figures),
         cmocka_unit_test_setup_teardown(test_processes_are_the_numeric_entries_in_pid_order, make_proc, remove_proc),
         cmocka_unit_test_setup_teardown(test_boot_time_is_found_past_a_long_interrupts_line, make_proc, remove_proc),

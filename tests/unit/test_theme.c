@@ -961,7 +961,10 @@ static void test_apply_uses_pairs_and_degrades_to_the_terminal(void **state)
     pair_of(THEME_BORDER, &fg, &bg);
     assert_int_equal(fg, 8);
     assert_int_equal(bg, -1);
-    assert_int_equal(PAIR_NUMBER(theme_attr(THEME_ROW)), 0);
+    /* The terminal's own colours: a pair of its own, not pair 0. */
+    pair_of(THEME_ROW, &fg, &bg);
+    assert_int_equal(fg, -1);
+    assert_int_equal(bg, -1);
 
     /* The same theme on an 8-colour terminal. */
     theme_apply(&t, 8, false, false);
@@ -975,6 +978,59 @@ static void test_apply_uses_pairs_and_degrades_to_the_terminal(void **state)
     pair_of(THEME_HEADER, &fg, &bg);
     assert_int_equal(fg, COLOR_WHITE);
     assert_int_equal(bg, COLOR_BLACK);
+    close_screen();
+}
+
+/* What curses sends from the first mark written after setup. */
+static char *screen_sent(long from)
+{
+    fflush(screen_out);
+    long end = ftell(screen_out);
+    char *buf = calloc(1, (size_t)(end - from) + 1);
+    assert_non_null(buf);
+    fseek(screen_out, from, SEEK_SET);
+    assert_int_equal(fread(buf, 1, (size_t)(end - from), screen_out), (size_t)(end - from));
+    fseek(screen_out, end, SEEK_SET);
+    return buf;
+}
+
+/* Leaving a striped row (or a border, or the selection) for a row in the
+ * terminal's own colours costs a colour reset, not a colour reset and a
+ * full reset (sgr0) after it: issue 14, the terminal's bytes.  The same
+ * looks: the plain row is in default colours either way. */
+static void test_leaving_a_stripe_is_a_colour_reset_only(void **state)
+{
+    (void)state;
+    if (!open_screen("tmux-256color"))
+        skip();
+    struct theme t;
+    load_ok(&t, "default");
+    theme_apply(&t, COLORS, false, false);
+    refresh();
+    fflush(screen_out);
+    long from = ftell(screen_out);
+    move(2, 0);
+    attrset(theme_attr(THEME_ROW_ALT));
+    addstr("alt");
+    attrset(theme_attr(THEME_ROW));
+    addstr("row");
+    attrset(theme_attr(THEME_BORDER));
+    addstr("|");
+    attrset(theme_attr(THEME_ROW));
+    addstr("next");
+    attrset(theme_attr(THEME_SELECTED));
+    addstr("sel");
+    attrset(theme_attr(THEME_ROW));
+    addstr("end");
+    refresh();
+    char *sent = screen_sent(from);
+    assert_non_null(strstr(sent, "alt\033[49mrow"));
+    assert_non_null(strstr(sent, "|\033[39mnext"));
+    assert_non_null(strstr(sent, "sel\033[39;49mend"));
+    /* No sgr0 but the one that ends every update. */
+    const char *sgr0 = strstr(sent, "\033[m");
+    assert_true(!sgr0 || strcmp(sgr0, "\033[m\017") == 0);
+    free(sent);
     close_screen();
 }
 
@@ -1104,6 +1160,7 @@ int main(void)
         T(test_256_goes_to_the_nearest_of_8),
         T(test_colours_degrade_by_what_the_terminal_has),
         T(test_apply_uses_pairs_and_degrades_to_the_terminal),
+        T(test_leaving_a_stripe_is_a_colour_reset_only),
         T(test_apply_without_colour_uses_mono_attributes),
         T(test_apply_sets_rgb_exactly_when_the_palette_can_change),
         T(test_fuzz_corpus_parses),

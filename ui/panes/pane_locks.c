@@ -45,8 +45,42 @@ static int row_style(const struct ui *ui, const struct snapshot *s, int row)
     return -1;
 }
 
+/* The pane shows a blocker and those behind it once one of them has
+ * waited SHOWN_WAIT_S: under an OLTP load some session nearly always
+ * waits a few ms for a row, and such a wait, gone by the next refresh,
+ * made the pane flip between its rows and "none" every second (issue
+ * 14: most of the terminal's bytes it did not need).  The same second as
+ * the statement that reads the sessions asks before it reads pg_locks
+ * (sql/queries/activity.sql), so a row shown has its lock mode and
+ * relation.  A cycle is shown at once.  The alert, --once and the agent
+ * see every wait. */
+#define SHOWN_WAIT_S 1.0
+
+/* The root row of row r: rows come as trees, each root first. */
+static int root_of(const struct snapshot *s, int r)
+{
+    while (r > 0 && snapshot_number(s, r, "depth", 0) > 0)
+        r--;
+    return r;
+}
+
+static bool tree_shown(const struct snapshot *s, int root)
+{
+    for (int r = root; r < s->nrows && (r == root || snapshot_number(s, r, "depth", 0) > 0); r++)
+        if (snapshot_true(s, r, "cycle"))
+            return true;
+    double wait = snapshot_number(s, root, snapshot_get(s, root, "longest_wait") ? "longest_wait" : "wait", 0);
+    return wait >= SHOWN_WAIT_S;
+}
+
+static bool row_hidden(const struct ui *ui, const struct snapshot *s, int row)
+{
+    (void)ui;
+    return !tree_shown(s, root_of(s, row));
+}
+
 static const struct table_def tables[] = {
-    { "locks", columns, sizeof columns / sizeof columns[0], row_style, NULL },
+    { "locks", columns, sizeof columns / sizeof columns[0], row_style, row_hidden },
 };
 
 /* One line: how many block, how many wait and how long, and a cycle. */
@@ -59,9 +93,15 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
     int roots = 0, waiting = 0;
     double longest = 0;
     const char *cycle = NULL;
+    bool shown = false;
     for (int r = 0; r < s->nrows; r++) {
-        if (snapshot_number(s, r, "depth", -1) == 0)
-            roots++;
+        if (snapshot_number(s, r, "depth", -1) == 0) {
+            shown = tree_shown(s, r);
+            if (shown)
+                roots++;
+        }
+        if (!shown)
+            continue;
         if (snapshot_true(s, r, "repeated") || !snapshot_get(s, r, "wait"))
             continue;
         waiting++;
@@ -72,8 +112,8 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
             cycle = snapshot_get(s, r, "cycle_path");
     }
     char line[320], took[32];
-    if (!s->nrows) {
-        snprintf(line, sizeof line, "no session waits for a lock");
+    if (!roots) {
+        snprintf(line, sizeof line, "no session has waited 1 s or more for a lock");
     } else {
         format_seconds(took, sizeof took, longest);
         int n = snprintf(line, sizeof line, "%d waiting behind %d blocker%s, longest %s", waiting, roots,

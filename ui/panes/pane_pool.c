@@ -252,7 +252,8 @@ static void add_pgbouncer(struct pane_lines *l, const struct app *app)
 
 static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, int width, int height)
 {
-    struct pane_lines lines = { .n = 0 };
+    struct pane_lines lines;
+    pane_lines_init(&lines);
     pane_lines_from(&lines, "connections");
     pane_lines_add_drawn(&lines, 0, draw_usage, NULL);
     pane_lines_from(&lines, NULL);
