@@ -164,7 +164,7 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/.cflags
 # The kit's index plan, read at build time by the reader pgdeck would run
 # at start (plan_parse over the same embedded text).
 PLAN_GEN_OBJ = $(PLAN_GEN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/gen/embedded_cold.o \
-	$(addprefix $(BUILD)/src/,core/plan.o base/sql.o base/ident.o base/sanitize.o base/utf8.o \
+	$(addprefix $(BUILD)/src/,core/plan.o base/sql.o base/dynlib.o base/ident.o base/sanitize.o base/utf8.o \
 	base/xalloc.o base/errbuf.o base/embedded.o)
 $(BUILD)/gen/plan_gen: $(PLAN_GEN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -1,4 +1,3 @@
-#include <dlfcn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include "net/redisconn.h"
 #include "net/resolve.h"
 #include "base/clock.h"
+#include "base/dynlib.h"
 #include "base/xalloc.h"
 
 /* hiredis is loaded with dlopen(3) at the first connect to Redis, not
@@ -23,8 +23,6 @@
 #endif
 
 static struct {
-    bool tried, loaded;
-    char error[200];
     redisAsyncContext *(*redisAsyncConnect)(const char *, int);
     redisAsyncContext *(*redisAsyncConnectUnix)(const char *);
     void (*redisAsyncFree)(redisAsyncContext *);
@@ -35,41 +33,21 @@ static struct {
     int (*redisAsyncCommandArgv)(redisAsyncContext *, redisCallbackFn *, void *, int, const char **, const size_t *);
 } hi;
 
-/* dlsym's void * to a function pointer: POSIX guarantees the conversion
- * works, ISO C does not name it, hence the copy. */
-static bool hi_symbol(void *handle, const char *name, void *fn, size_t size)
-{
-    void *p = dlsym(handle, name);
-    if (!p) {
-        snprintf(hi.error, sizeof hi.error, "cannot load hiredis: %s has no %s", PGDECK_HIREDIS_SONAME, name);
-        return false;
-    }
-    memcpy(fn, &p, size);
-    return true;
-}
+static struct dynlib hiredis = { .soname = PGDECK_HIREDIS_SONAME, .what = "hiredis" };
 
-#define HI_SYMBOL(h, fn) hi_symbol((h), #fn, &hi.fn, sizeof hi.fn)
+#define HI_SYMBOL(fn) DYNLIB_SYMBOL(#fn, hi.fn)
+static const struct dynlib_symbol hi_symbols[] = {
+    HI_SYMBOL(redisAsyncConnect), HI_SYMBOL(redisAsyncConnectUnix), HI_SYMBOL(redisAsyncFree),
+    HI_SYMBOL(redisAsyncHandleRead), HI_SYMBOL(redisAsyncHandleWrite), HI_SYMBOL(redisAsyncSetConnectCallback),
+    HI_SYMBOL(redisAsyncSetDisconnectCallback), HI_SYMBOL(redisAsyncCommandArgv),
+};
 
 /* Loads hiredis the first time.  NULL, or why it cannot be loaded (every
  * later call gives the same answer). */
 static const char *hi_load(void)
 {
-    if (!hi.tried) {
-        hi.tried = true;
-        void *h = dlopen(PGDECK_HIREDIS_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-            const char *why = dlerror();
-            snprintf(hi.error, sizeof hi.error, "cannot load hiredis (%s): %s", PGDECK_HIREDIS_SONAME,
-                     why ? why : "dlopen failed");
-        } else {
-            hi.loaded = HI_SYMBOL(h, redisAsyncConnect) && HI_SYMBOL(h, redisAsyncConnectUnix) &&
-                        HI_SYMBOL(h, redisAsyncFree) && HI_SYMBOL(h, redisAsyncHandleRead) &&
-                        HI_SYMBOL(h, redisAsyncHandleWrite) && HI_SYMBOL(h, redisAsyncSetConnectCallback) &&
-                        HI_SYMBOL(h, redisAsyncSetDisconnectCallback) && HI_SYMBOL(h, redisAsyncCommandArgv);
-            /* Kept loaded on a missing symbol too: nothing is called. */
-        }
-    }
-    return hi.loaded ? NULL : hi.error;
+    return dynlib_load(&hiredis, hi_symbols, sizeof hi_symbols / sizeof *hi_symbols, NULL, 0) == 0 ? NULL
+                                                                                                  : hiredis.error;
 }
 
 /* One command waiting for its reply. */
