@@ -27,7 +27,20 @@ CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # all over its text, /proc/PID/smaps), for five functions.  -lm stays for a
 # compiler that does not expand them, linked only when something is left.
 CFLAGS   += -fno-math-errno -fno-trapping-math
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -Wl,--push-state,--as-needed -lm -Wl,--pop-state
+# hiredis is not linked either: src/net/redisconn.c loads it with dlopen at
+# the first connect to Redis (most consoles never make one; linked, it was
+# 60 kB resident for the whole run, issue 14), by the soname of the
+# installed library.
+LDLIBS   += $(shell pkg-config --libs $(filter-out hiredis,$(PKGS)) 2>/dev/null) -Wl,--push-state,--as-needed -lm -Wl,--pop-state
+HIREDIS_SONAME := $(shell readelf -d "$$($(CC) -print-file-name=libhiredis.so)" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+CFLAGS   += -DPGDECK_HIREDIS_SONAME='"$(or $(HIREDIS_SONAME),libhiredis.so)"'
+# Relative relocations packed (DT_RELR: glibc 2.36, binutils 2.38): the
+# dynamic loader reads them all at start, so .rela.dyn's 50 kB (one per
+# pointer in a const table of the position-independent binary) stayed
+# resident for the whole run; packed they are under 1 kB (issue 14, aim 3).
+# Still position-independent.  A linker without the option links as before.
+RELR     := $(shell echo 'int main(void) { return 0; }' | $(CC) -x c - -o /dev/null -Wl,-z,pack-relative-relocs -Wl,--fatal-warnings 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
+LDFLAGS  += $(RELR)
 # libpg_query is not linked: src/base/sql.c loads it with dlopen at its
 # first call (most runs never parse SQL, and a linked library costs
 # resident memory at every start, issue 14).  The build gives it the
@@ -64,10 +77,39 @@ PANE_SRC  = $(sort $(wildcard ui/panes/pane_*.c))
 SQL_FILES = $(sort $(wildcard sql/queries/*.sql)) $(wildcard sql/kit/*.sql)
 THEMES    = $(sort $(wildcard themes/*.theme))
 
-CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/gen/plan_builtin_table.o
+CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/gen/embedded_cold.o \
+	$(BUILD)/gen/plan_builtin_table.o
 UI_OBJ    = $(UI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/panes.o
 MAIN_OBJ  = $(BUILD)/src/front/main.o
 ALL_OBJ   = $(CORE_OBJ) $(UI_OBJ) $(MAIN_OBJ)
+
+# Cold parts last (issue 14, aim 3: peak RSS).  The kernel maps a binary
+# 64 kB at a time around each page a process touches, so a console that
+# runs one function of a file, or reads one byte of a 64 kB stretch of
+# data, holds all of it resident.  Code and data a console never runs or
+# reads are linked after the rest, together: the front ends and parts a
+# console does not run (agent, viewer, --once, check, run, the streams,
+# EXPLAIN, OpenMetrics, the actions) and, in the embedded files, what no
+# collector reads (the kit, the actions' SQL, the other themes: embed.sh
+# puts them in a section of their own).  The link order is then: the
+# console's code, the embedded files (the collectors' SQL, then the cold
+# section), the cold objects; so .text ends with the cold code and
+# .rodata with the cold SQL and the cold objects' constants, beside
+# .eh_frame, which only a crash reads.  Placement only: a file listed
+# here by mistake costs memory, never behaviour.
+COLD_SRC  = $(wildcard src/front/agent*.c src/front/check*.c src/front/once.c src/front/run.c \
+	src/front/viewer.c src/core/stream*.c src/core/explain*.c src/core/openmetrics.c \
+	src/core/partition_plan.c src/core/action_target.c src/subjects/*_actions.c \
+	src/subjects/views_track.c ui/overlay.c)
+COLD_OBJ  = $(COLD_SRC:%.c=$(BUILD)/%.o)
+# Their string literals stay their own: merged, a string the console uses
+# was kept in a cold object's copy and pulled its 64 kB in.
+$(COLD_OBJ): CFLAGS += -fno-merge-constants
+EMBED_OBJ = $(BUILD)/gen/embedded.o $(BUILD)/gen/embedded_cold.o
+LINK_OBJ  = $(filter-out $(COLD_OBJ) $(EMBED_OBJ),$(ALL_OBJ)) $(EMBED_OBJ) $(COLD_OBJ)
+EMBED_COLD = $(wildcard sql/kit/*.sql sql/queries/action_*.sql) sql/queries/kit_log.sql \
+	sql/queries/retention_tables.sql sql/queries/track_views.sql $(filter-out themes/default.theme,$(THEMES))
+EMBED_HOT = $(filter-out $(EMBED_COLD),$(SQL_FILES) $(THEMES))
 
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 INTEG_SRC = $(wildcard tests/integration/test_*.c)
@@ -83,14 +125,14 @@ all: pgdeck
 ifneq ($(shell cat .pgdeck-build 2>/dev/null),$(BUILD))
 .PHONY: pgdeck
 endif
-pgdeck: $(ALL_OBJ)
+pgdeck: $(LINK_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 	@echo $(BUILD) > .pgdeck-build
 
 # The flags the objects were compiled with: when they change (a new
-# warning, a math flag, SANITIZE), every object is compiled again rather
-# than linked stale beside new ones.
-FLAGS_NOW := $(CC) $(CFLAGS)
+# warning, a math flag, SANITIZE, a link flag), every object is compiled
+# again rather than linked stale beside new ones.
+FLAGS_NOW := $(CC) $(CFLAGS) $(LDFLAGS)
 ifneq ($(file < $(BUILD)/.cflags),$(FLAGS_NOW))
 $(shell mkdir -p $(BUILD))
 $(file > $(BUILD)/.cflags,$(FLAGS_NOW))
@@ -111,17 +153,18 @@ $(BUILD)/.pg_query:
 
 # The SQL files and the default theme are compiled in, so pgdeck runs with
 # nothing installed beside it.
-$(BUILD)/gen/embedded.c: $(SQL_FILES) $(THEMES) src/base/embed.sh
+# What no collector reads goes to embedded_cold.c (see COLD_SRC above).
+$(BUILD)/gen/embedded.c $(BUILD)/gen/embedded_cold.c &: $(SQL_FILES) $(THEMES) src/base/embed.sh
 	@mkdir -p $(dir $@)
-	sh src/base/embed.sh $(SQL_FILES) $(THEMES) > $@
+	sh src/base/embed.sh --cold-out $(BUILD)/gen/embedded_cold.c $(EMBED_HOT) --cold $(EMBED_COLD) > $(BUILD)/gen/embedded.c
 
-$(BUILD)/gen/embedded.o: $(BUILD)/gen/embedded.c $(BUILD)/.cflags
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c $(BUILD)/.cflags
 	$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 
 # The kit's index plan, read at build time by the reader pgdeck would run
 # at start (plan_parse over the same embedded text).
-PLAN_GEN_OBJ = $(PLAN_GEN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o \
-	$(addprefix $(BUILD)/src/,core/plan.o base/sql.o base/ident.o base/sanitize.o base/utf8.o \
+PLAN_GEN_OBJ = $(PLAN_GEN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/embedded.o $(BUILD)/gen/embedded_cold.o \
+	$(addprefix $(BUILD)/src/,core/plan.o base/sql.o base/dynlib.o base/ident.o base/sanitize.o base/utf8.o \
 	base/xalloc.o base/errbuf.o base/embedded.o)
 $(BUILD)/gen/plan_gen: $(PLAN_GEN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

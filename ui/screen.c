@@ -857,7 +857,10 @@ static void draw(struct ui *ui)
     curs_set(ui->prompting ? 1 : 0);
     wnoutrefresh(stdscr);
     doupdate();
-    stream_feed_drawn(ui->app->feed);
+    /* Only a viewer has a feed: a console does not call into its code
+     * (linked with the cold parts, Makefile). */
+    if (ui->app->feed)
+        stream_feed_drawn(ui->app->feed);
     ui->dirty = false;
     ui->repaint_all = false;
     ui->layout_now = false;

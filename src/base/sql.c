@@ -9,7 +9,6 @@
  * in) then never maps it.  Linked, its relocations and load alone made
  * about 0.7 MB of pgdeck's resident memory at 120x40 (issue 14, measured
  * in /proc/PID/smaps), for a library most runs never call. */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include "base/dynlib.h"
 #include "base/sanitize.h"
 #include "base/utf8.h"
 #include "base/sql.h"
@@ -56,8 +56,6 @@ static long library_calls;
 
 /* The library's functions pgdeck calls, once it is loaded. */
 static struct {
-    bool tried, loaded;
-    char error[200];
     PgQueryScanResult (*scan)(const char *);
     void (*free_scan_result)(PgQueryScanResult);
     PgQuery__ScanResult *(*scan_unpack)(ProtobufCAllocator *, size_t, const uint8_t *);
@@ -68,50 +66,24 @@ static struct {
     void (*free_fingerprint_result)(PgQueryFingerprintResult);
 } lib;
 
-/* dlsym's void * to a function pointer: POSIX guarantees the conversion
- * works, ISO C does not name it, hence the copy. */
-static bool lib_symbol(void *handle, const char *name, void *fn, size_t size)
-{
-    void *p = dlsym(handle, name);
-    if (!p) {
-        snprintf(lib.error, sizeof lib.error, "cannot load PostgreSQL's parser: %s has no %s",
-                 PGDECK_PG_QUERY_SONAME, name);
-        return false;
-    }
-    memcpy(fn, &p, size);
-    return true;
-}
+static struct dynlib library = { .soname = PGDECK_PG_QUERY_SONAME, .what = "PostgreSQL's parser" };
+
+static const struct dynlib_symbol symbols[] = {
+    DYNLIB_SYMBOL("pg_query_scan", lib.scan),
+    DYNLIB_SYMBOL("pg_query_free_scan_result", lib.free_scan_result),
+    DYNLIB_SYMBOL("pg_query__scan_result__unpack", lib.scan_unpack),
+    DYNLIB_SYMBOL("pg_query__scan_result__free_unpacked", lib.scan_free_unpacked),
+    DYNLIB_SYMBOL("pg_query_parse", lib.parse),
+    DYNLIB_SYMBOL("pg_query_free_parse_result", lib.free_parse_result),
+    DYNLIB_SYMBOL("pg_query_fingerprint", lib.fingerprint),
+    DYNLIB_SYMBOL("pg_query_free_fingerprint_result", lib.free_fingerprint_result),
+};
 
 /* Load the library at the first call.  Returns 0, or -1 with the reason
  * in err (every later call gives the same answer). */
 static int lib_load(char *err, size_t errlen)
 {
-    if (!lib.tried) {
-        lib.tried = true;
-        void *h = dlopen(PGDECK_PG_QUERY_SONAME, RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-            const char *why = dlerror();
-            snprintf(lib.error, sizeof lib.error, "cannot load PostgreSQL's parser (%s): %s",
-                     PGDECK_PG_QUERY_SONAME, why ? why : "dlopen failed");
-        } else {
-            lib.loaded = lib_symbol(h, "pg_query_scan", &lib.scan, sizeof lib.scan) &&
-                         lib_symbol(h, "pg_query_free_scan_result", &lib.free_scan_result, sizeof lib.free_scan_result) &&
-                         lib_symbol(h, "pg_query__scan_result__unpack", &lib.scan_unpack, sizeof lib.scan_unpack) &&
-                         lib_symbol(h, "pg_query__scan_result__free_unpacked", &lib.scan_free_unpacked,
-                                    sizeof lib.scan_free_unpacked) &&
-                         lib_symbol(h, "pg_query_parse", &lib.parse, sizeof lib.parse) &&
-                         lib_symbol(h, "pg_query_free_parse_result", &lib.free_parse_result, sizeof lib.free_parse_result) &&
-                         lib_symbol(h, "pg_query_fingerprint", &lib.fingerprint, sizeof lib.fingerprint) &&
-                         lib_symbol(h, "pg_query_free_fingerprint_result", &lib.free_fingerprint_result,
-                                    sizeof lib.free_fingerprint_result);
-            /* Kept loaded on a missing symbol too: nothing is called. */
-        }
-    }
-    if (lib.loaded)
-        return 0;
-    if (err && errlen)
-        snprintf(err, errlen, "%s", lib.error);
-    return -1;
+    return dynlib_load(&library, symbols, sizeof symbols / sizeof *symbols, err, errlen);
 }
 
 long sql_library_calls(void)

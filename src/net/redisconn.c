@@ -1,3 +1,4 @@
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,46 @@
 #include "net/redisconn.h"
 #include "net/resolve.h"
 #include "base/clock.h"
+#include "base/dynlib.h"
 #include "base/xalloc.h"
+
+/* hiredis is loaded with dlopen(3) at the first connect to Redis, not
+ * linked: most consoles (no --redis, no agent, no viewer) never talk to
+ * Redis, and a linked library is mapped, relocated and resident for the
+ * whole run (60 kB at 120x40, issue 14, aim 3; the same way as
+ * libpg_query in base/sql.c).  The build names the library by the soname
+ * of the one it was compiled against. */
+#ifndef PGDECK_HIREDIS_SONAME
+#define PGDECK_HIREDIS_SONAME "libhiredis.so"
+#endif
+
+static struct {
+    redisAsyncContext *(*redisAsyncConnect)(const char *, int);
+    redisAsyncContext *(*redisAsyncConnectUnix)(const char *);
+    void (*redisAsyncFree)(redisAsyncContext *);
+    void (*redisAsyncHandleRead)(redisAsyncContext *);
+    void (*redisAsyncHandleWrite)(redisAsyncContext *);
+    int (*redisAsyncSetConnectCallback)(redisAsyncContext *, redisConnectCallback *);
+    int (*redisAsyncSetDisconnectCallback)(redisAsyncContext *, redisDisconnectCallback *);
+    int (*redisAsyncCommandArgv)(redisAsyncContext *, redisCallbackFn *, void *, int, const char **, const size_t *);
+} hi;
+
+static struct dynlib hiredis = { .soname = PGDECK_HIREDIS_SONAME, .what = "hiredis" };
+
+#define HI_SYMBOL(fn) DYNLIB_SYMBOL(#fn, hi.fn)
+static const struct dynlib_symbol hi_symbols[] = {
+    HI_SYMBOL(redisAsyncConnect), HI_SYMBOL(redisAsyncConnectUnix), HI_SYMBOL(redisAsyncFree),
+    HI_SYMBOL(redisAsyncHandleRead), HI_SYMBOL(redisAsyncHandleWrite), HI_SYMBOL(redisAsyncSetConnectCallback),
+    HI_SYMBOL(redisAsyncSetDisconnectCallback), HI_SYMBOL(redisAsyncCommandArgv),
+};
+
+/* Loads hiredis the first time.  NULL, or why it cannot be loaded (every
+ * later call gives the same answer). */
+static const char *hi_load(void)
+{
+    return dynlib_load(&hiredis, hi_symbols, sizeof hi_symbols / sizeof *hi_symbols, NULL, 0) == 0 ? NULL
+                                                                                                  : hiredis.error;
+}
 
 /* One command waiting for its reply. */
 struct pending {
@@ -61,9 +101,9 @@ static void adapter_poll_cb(uv_poll_t *h, int status, int events)
     if (status < 0)
         events = a->events;
     if (a->ac && (events & UV_WRITABLE))
-        redisAsyncHandleWrite(a->ac);
+        hi.redisAsyncHandleWrite(a->ac);
     if (a->ac && (events & UV_READABLE))
-        redisAsyncHandleRead(a->ac);
+        hi.redisAsyncHandleRead(a->ac);
 }
 
 static void adapter_update(struct adapter *a)
@@ -147,7 +187,7 @@ static void drop(struct redisconn *rc, const char *why)
     bool was_connected = rc->state == PGCONN_UP;
     ac->data = NULL;        /* callbacks: do not touch rc through ac */
     rc->ac = NULL;
-    redisAsyncFree(ac);
+    hi.redisAsyncFree(ac);
     if (!was_connected || rc->state != PGCONN_DOWN)
         went_down(rc, why);
 }
@@ -320,28 +360,33 @@ static void watchdog_cb(uv_timer_t *t)
 /* hiredis's part of a connect; `addr` is numeric (or NULL for a socket). */
 static void connect_to(struct redisconn *rc, const char *addr)
 {
-    redisAsyncContext *ac = addr ? redisAsyncConnect(addr, rc->target.port)
-                                 : redisAsyncConnectUnix(rc->target.socket_path);
+    const char *unloaded = hi_load();
+    if (unloaded) {
+        went_down(rc, unloaded);
+        return;
+    }
+    redisAsyncContext *ac = addr ? hi.redisAsyncConnect(addr, rc->target.port)
+                                 : hi.redisAsyncConnectUnix(rc->target.socket_path);
     if (!ac) {
         went_down(rc, "out of memory");
         return;
     }
     if (ac->err) {
         char *why = xstrdup(ac->errstr);
-        redisAsyncFree(ac);
+        hi.redisAsyncFree(ac);
         went_down(rc, why);
         free(why);
         return;
     }
     ac->data = rc;
     if (adapter_attach(ac, rc->loop) != 0) {
-        redisAsyncFree(ac);
+        hi.redisAsyncFree(ac);
         went_down(rc, "cannot watch the socket");
         return;
     }
     rc->ac = ac;
-    redisAsyncSetConnectCallback(ac, connect_cb);
-    redisAsyncSetDisconnectCallback(ac, disconnect_cb);
+    hi.redisAsyncSetConnectCallback(ac, connect_cb);
+    hi.redisAsyncSetDisconnectCallback(ac, disconnect_cb);
     /* The connect completes when the socket turns writable. */
     adapter_add_write(ac->ev.data);
 }
@@ -436,7 +481,7 @@ static int send_command(struct redisconn *rc, redisconn_reply_cb cb, void *arg, 
     p->cb = cb;
     p->arg = arg;
     p->sent = now_monotonic();
-    if (redisAsyncCommandArgv(rc->ac, reply_cb, p, argc, argv, NULL) != REDIS_OK) {
+    if (hi.redisAsyncCommandArgv(rc->ac, reply_cb, p, argc, argv, NULL) != REDIS_OK) {
         free(p);
         return -1;
     }
@@ -472,7 +517,7 @@ void redisconn_close(struct redisconn *rc)
         free(rc->kill_reason);
         rc->kill_reason = xstrdup("connection closed");
         ac->data = NULL;
-        redisAsyncFree(ac);
+        hi.redisAsyncFree(ac);
     }
     rc->handles_open = 2;
     uv_close((uv_handle_t *)&rc->timer, timer_closed);

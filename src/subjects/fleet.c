@@ -38,8 +38,10 @@ static int alert_feed_down(const struct app *app, struct alert *out, int max)
 static int alert_agent(const struct app *app, struct alert *out, int max)
 {
     const struct stream_feed *f = app->feed;
+    if (!f)             /* a console (no viewer) does not call into the feed's code */
+        return 0;
     const char *name = stream_feed_target(f);
-    if (!f || !name || max < 1 || !stream_feed_ready(f))
+    if (!name || max < 1 || !stream_feed_ready(f))
         return 0;
     const struct fleet_member *m = stream_feed_agent(f);
     const char *state = stream_feed_agent_state(f);

@@ -34,11 +34,11 @@ sources() {
     fuzz_conninfo) echo "src/net/conninfo.c src/net/resolve.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c src/base/errbuf.c" ;;
     fuzz_sanitize) echo "src/base/sanitize.c src/base/utf8.c src/base/xalloc.c src/base/errbuf.c" ;;
     fuzz_theme)    echo "src/core/theme.c src/base/ini.c src/base/utf8.c src/base/xalloc.c src/base/errbuf.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
-    fuzz_plan)     echo "src/core/plan.c src/base/sql.c src/base/ident.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c src/base/errbuf.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
+    fuzz_plan)     echo "src/core/plan.c src/base/sql.c src/base/dynlib.c src/base/ident.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c src/base/errbuf.c src/base/embedded.c build/fuzz/embedded_themes.c" ;;
     fuzz_ident)    echo "src/base/ident.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c src/base/errbuf.c" ;;
     fuzz_json)     echo "src/base/jsontext.c src/core/journal.c src/base/quantity.c src/base/statefile.c src/base/sanitize.c src/base/utf8.c src/base/clock.c src/base/xalloc.c src/base/errbuf.c" ;;
     fuzz_stream)   echo "src/core/stream.c src/core/stream_cmd.c src/core/snapshot.c src/base/quantity.c src/base/jsontext.c src/base/numparse.c src/base/utf8.c src/base/clock.c src/base/xalloc.c src/base/errbuf.c" ;;
-    fuzz_explain)  echo "src/core/explain_guard.c src/base/sql.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c src/base/errbuf.c" ;;
+    fuzz_explain)  echo "src/core/explain_guard.c src/base/sql.c src/base/dynlib.c src/base/sanitize.c src/base/utf8.c src/base/xalloc.c src/base/errbuf.c" ;;
     *) echo "unknown fuzz target: $1" >&2; exit 2 ;;
     esac
 }

@@ -2,7 +2,9 @@
  * PostgreSQL's parser (libpg_query) is loaded at its first call, and a
  * process that never parses SQL never maps it (linked, about 0.7 MB);
  * libm is not linked at all (its five functions are expanded inline; its
- * load alone was 0.38 MB).  This test binary is compiled and linked as
+ * load alone was 0.38 MB); hiredis is loaded at the first connect to Redis
+ * (net/redisconn.c; linked, 60 kB), which this process never makes (the
+ * e2e tests of the agent and the viewer make it).  This test binary is compiled and linked as
  * pgdeck is, so what it maps at start is what pgdeck maps. */
 
 #include <stdarg.h>
@@ -76,12 +78,20 @@ static void test_libm_is_not_mapped(void **state)
     assert_false(mapped("/libm-"));
 }
 
+/* Nothing here talks to Redis: hiredis is not mapped. */
+static void test_hiredis_is_not_mapped_without_redis(void **state)
+{
+    (void)state;
+    assert_false(mapped("libhiredis"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parser_is_not_mapped_before_its_first_call),
         cmocka_unit_test(test_first_call_loads_the_parser_and_it_works),
         cmocka_unit_test(test_libm_is_not_mapped),
+        cmocka_unit_test(test_hiredis_is_not_mapped_without_redis),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
