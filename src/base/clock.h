@@ -11,6 +11,10 @@
  * (for what is shown or written down). */
 double now_monotonic(void);
 double now_wall(void);
+/* The CPU time the calling thread has run, in seconds: what a piece of
+ * work cost, where the monotonic clock would add the time the thread
+ * waited for a CPU. */
+double now_thread_cpu(void);
 /* A wall-clock time as "2026-11-29T01:15:43.123Z" (UTC, milliseconds), in
  * buf, which it returns. */
 const char *iso_time_utc(double wall, char *buf, size_t len);

@@ -97,7 +97,7 @@ struct backends_state {
 /* pgdeck's own cost of reading /proc, for the host snapshot. */
 static struct {
     int    backends;
-    double read_ms, merge_ms;
+    double read_ms, read_cpu_ms, merge_ms;
 } backends_cost;
 
 struct backends_job {
@@ -115,7 +115,8 @@ struct backends_job {
     struct early_job *early;        /* first run: the reading taken before
                                        the query's result, or NULL */
     struct host_backend *now;
-    double  read_ms;
+    double  read_ms;                /* the pass's wall time */
+    double  read_cpu_ms;            /* and the CPU it ran */
 };
 
 static void early_job_free(struct early_job *e)
@@ -234,7 +235,7 @@ static void backends_work(struct host_job *base)
         return;
     if (isnan(j->btime))
         j->btime = host_boot_time(j->root);
-    double t0 = now_monotonic();
+    double t0 = now_monotonic(), c0 = now_thread_cpu();
     if (j->first && j->early) {
         /* The first reading was taken while the query ran: the server's
          * backends in it are the "before" (a backend that started since
@@ -255,6 +256,7 @@ static void backends_work(struct host_job *base)
             nanosleep(&ts, NULL);
         }
         t0 = now_monotonic();
+        c0 = now_thread_cpu();
     } else if (j->first) {
         /* Rates need two readings: take the first now, unless the server
          * turns out not to be here at all. */
@@ -263,6 +265,7 @@ static void backends_work(struct host_job *base)
         if (!any_same(j->before, j->n)) {
             memcpy(j->now, j->before, (size_t)j->n * sizeof *j->now);
             j->read_ms = (now_monotonic() - t0) * 1000;
+            j->read_cpu_ms = (now_thread_cpu() - c0) * 1000;
             return;
         }
         /* The second pass needs no command line: verified just now. */
@@ -270,9 +273,11 @@ static void backends_work(struct host_job *base)
         struct timespec ts = { 0, (long)(FIRST_WINDOW_S * 1e9) };
         nanosleep(&ts, NULL);
         t0 = now_monotonic();
+        c0 = now_thread_cpu();
     }
     read_all(j, j->now);
     j->read_ms = (now_monotonic() - t0) * 1000;
+    j->read_cpu_ms = (now_thread_cpu() - c0) * 1000;
 }
 
 static struct backend_reading reading_of(const struct host_backend *b)
@@ -413,6 +418,7 @@ static void backends_done(struct host_job *base, struct collector *c)
 
     backends_cost.backends = j->n;
     backends_cost.read_ms = j->read_ms;
+    backends_cost.read_cpu_ms = j->read_cpu_ms;
     backends_cost.merge_ms = (now_monotonic() - t0) * 1000;
     collector_publish(c, s);
     backends_job_free(j);
@@ -578,7 +584,8 @@ static int system_prime(struct collector *c)
 
 static const char *const system_columns[] = {
     "load1", "load5", "load15", "cpus", "cpu_percent", "mem_total", "mem_used",
-    "swap_total", "swap_used", "io_note", "backends_read", "backends_read_ms", "backends_merge_ms",
+    "swap_total", "swap_used", "io_note", "backends_read", "backends_read_ms", "backends_read_cpu_ms",
+    "backends_merge_ms",
 };
 
 /* Say once, not per backend, that /proc/PID/io could not be read. */
@@ -641,6 +648,7 @@ static void system_done(struct host_job *base, struct collector *c)
     snapshot_set(s, 0, "io_note", *note ? note : NULL);
     host_set_number(s, 0, "backends_read", backends_cost.backends, 0);
     host_set_number(s, 0, "backends_read_ms", backends_cost.read_ms, 3);
+    host_set_number(s, 0, "backends_read_cpu_ms", backends_cost.read_cpu_ms, 3);
     host_set_number(s, 0, "backends_merge_ms", backends_cost.merge_ms, 3);
     collector_publish(c, s);
     free(j->root);

@@ -19,7 +19,8 @@
  *               (busy), mem_total, mem_used, swap_total, swap_used,
  *               io_note (once, when /proc/PID/io is unreadable), and
  *               pgdeck's own cost: backends_read, backends_read_ms (on
- *               the thread pool), backends_merge_ms (on the loop).
+ *               the thread pool: wall time), backends_read_cpu_ms (the
+ *               CPU that pass ran), backends_merge_ms (on the loop).
  *   host_paths  (60 s, plain SQL) the data directory, WAL and tablespace
  *               paths the server reports, or what is missing to see them.
  *   disks       (10 s) statvfs of those paths: kind, name, path, total,

@@ -181,6 +181,12 @@ tmux_kill cpu
 jq -e '.collectors.backends.error == null and (.collectors.backends.rows | length) > 0' "$TMP/once.json" >/dev/null &&
 	ok "--once: the server is local over the unix socket, its backends are read" ||
 	{ not_ok "--once: the server is local over the unix socket"; diag "$(jq -c .collectors.backends.error "$TMP/once.json")"; }
+# pgdeck's own cost of that reading: its wall time and the CPU it ran (a
+# thread's CPU cannot exceed its wall time; 0.1 ms for the clocks' steps).
+host_cell() { jq -r --arg k "$1" '.collectors.host as $h | $h.rows[0][$h.columns | index($k)]' "$TMP/once.json"; }
+check "host: the CPU the backends' reading ran is a figure within its wall time ($(host_cell backends_read_cpu_ms) of $(host_cell backends_read_ms) ms)" \
+	awk -v c="$(host_cell backends_read_cpu_ms)" -v w="$(host_cell backends_read_ms)" \
+	'BEGIN { exit !(c ~ /^[0-9.]+$/ && w ~ /^[0-9.]+$/ && c + 0 > 0 && c + 0 <= w + 0.1) }'
 disk() { jq -r --arg k "$1" '.collectors.disks as $d | $d.rows[] | select(.[0] == "data_directory")
 	| .[$d.columns | index($k)]' "$TMP/once.json"; }
 df -B1 --output=size,used,avail,pcent "$PGDECK_PGDATA" | tail -1 > "$TMP/df"
