@@ -539,6 +539,20 @@ static void waiter_row(PGresult *r, int pid, char *out, size_t len)
                      PQgetisnull(r, i, mode) ? "-" : PQgetvalue(r, i, mode));
 }
 
+/* Wait (through reader) until the session wpid waits for a lock. */
+static void await_lock_wait(PGconn *reader, int wpid)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE pid = %d AND wait_event_type = 'Lock'", wpid);
+    bool waiting = false;
+    for (int i = 0; i < 500 && !waiting; i++) {
+        PGresult *r = PQexec(reader, sql);
+        waiting = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "1") == 0;
+        PQclear(r);
+    }
+    assert_true(waiting);
+}
+
 static void test_a_young_lock_wait_is_shown_without_reading_its_lock(void **state)
 {
     (void)state;
@@ -551,15 +565,7 @@ static void test_a_young_lock_wait_is_shown_without_reading_its_lock(void **stat
     PQclear(r);
     int hpid = PQbackendPID(holder), wpid = PQbackendPID(waiter);
     assert_int_equal(PQsendQuery(waiter, "SELECT count(*) FROM collectors_lock_young"), 1);
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE pid = %d AND wait_event_type = 'Lock'", wpid);
-    bool waiting = false;
-    for (int i = 0; i < 500 && !waiting; i++) {
-        r = PQexec(reader, sql);
-        waiting = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "1") == 0;
-        PQclear(r);
-    }
-    assert_true(waiting);
+    await_lock_wait(reader, wpid);
     char got[128], want[128];
     r = activity_now(reader);
     waiter_row(r, wpid, got, sizeof got);
@@ -598,15 +604,7 @@ static void test_a_row_lock_wait_names_the_relation_of_its_row(void **state)
     PQclear(r);
     int hpid = PQbackendPID(holder), wpid = PQbackendPID(waiter);
     assert_int_equal(PQsendQuery(waiter, "UPDATE collectors_row_wait SET i = 3 WHERE i = 1"), 1);
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE pid = %d AND wait_event_type = 'Lock'", wpid);
-    bool waiting = false;
-    for (int i = 0; i < 500 && !waiting; i++) {
-        r = PQexec(reader, sql);
-        waiting = PQresultStatus(r) == PGRES_TUPLES_OK && strcmp(PQgetvalue(r, 0, 0), "1") == 0;
-        PQclear(r);
-    }
-    assert_true(waiting);
+    await_lock_wait(reader, wpid);
     /* Past the second after which the waiter's lock is read. */
     PQclear(PQexec(reader, "SELECT pg_catalog.pg_sleep(1.1)"));
     r = activity_now(reader);
