@@ -403,6 +403,8 @@ void keymap_stats(struct ui *ui)
         return;
     }
     fprintf(f, "frames %lu\n", ui->frames);
+    fprintf(f, "clock_frames %lu\n", ui->clock_frames);
+    fprintf(f, "clock_waits %lu\n", ui->clock_waits);
     fprintf(f, "layout_moves %lu\n", ui->layout_moves);
     fprintf(f, "layout_held %lu\n", ui->layout_held);
     fprintf(f, "layout_data_moves %lu\n", ui->layout_data_moves);

@@ -276,6 +276,10 @@ struct ui {
     uv_timer_t   clock;         /* the title bar's clock and ages */
     uv_timer_t   coalesce;      /* gathers a tick's snapshots into one frame */
     double       coalesce_since;    /* monotonic: the first snapshot it waits with */
+    bool         clock_waited;  /* the clock's frame waits for the tick's (screen.c) */
+    unsigned long clock_frames; /* frames the clock drew on its own (--stats) */
+    unsigned long clock_waits;  /* clock frames that waited for a tick's (--stats) */
+    double       frame_now;     /* monotonic, at the start of the frame being drawn */
 
     double       frame_time;    /* seconds spent in the last draw */
     double       frame_max;

@@ -704,6 +704,14 @@ void collector_run_now(struct app *app, const char *name)
 
 struct collector *collector_find(const struct app *app, const char *name)
 {
+    /* The panes, derives and alert rules name a collector by a literal
+     * that the linker keeps once for the whole program (the def's name
+     * itself, most of the time): the same pointer is found without a
+     * string compare per collector before it (issue 14: strcmp was 9 % of
+     * a steady console's instructions, most of it in lookups by name). */
+    for (int i = 0; app->collectors && i < app->ncollectors; i++)
+        if (app->collectors[i].def->name == name)
+            return &app->collectors[i];
     for (int i = 0; app->collectors && i < app->ncollectors; i++)
         if (strcmp(app->collectors[i].def->name, name) == 0)
             return &app->collectors[i];
