@@ -106,26 +106,6 @@ int host_parse_statm(const char *text, struct host_proc_statm *out)
     return 0;
 }
 
-/* The value of "key: value" (or "key value") lines; -1 when absent. */
-static int keyed_number(const char *text, const char *key, double *out)
-{
-    size_t n = strlen(key);
-    for (const char *line = text; line && *line;) {
-        if (strncmp(line, key, n) == 0 && (line[n] == ':' || line[n] == ' ')) {
-            char *end;
-            double v = strtod(line + n + 1, &end);
-            if (end == line + n + 1)
-                return -1;
-            *out = v;
-            return 0;
-        }
-        line = strchr(line, '\n');
-        if (line)
-            line++;
-    }
-    return -1;
-}
-
 int host_parse_io(const char *text, struct host_proc_io *out)
 {
     /* One pass over the lines, each "key: number". */
@@ -200,24 +180,58 @@ int host_parse_proc_stat(const char *text, struct host_cpu_times *cpu, int *ncpu
 
 int host_parse_meminfo(const char *text, struct host_memory *out)
 {
-    double total, avail, free_kb, buffers = 0, cached = 0, swap_total = 0, swap_free = 0;
-    if (!text || keyed_number(text, "MemTotal", &total))
+    /* One pass over the lines, for the seven keys used, stopping once
+     * those needed with MemAvailable are in (SwapFree is the 16th of
+     * some 55 lines; a kernel without MemAvailable is read whole): a
+     * search from the top for each key was most of the host figures'
+     * parsing, every refresh (issue 14). */
+    enum { TOTAL, AVAIL, FREE, BUFFERS, CACHED, SWAP_TOTAL, SWAP_FREE, NKEYS };
+    static const struct { const char *name; size_t len; } keys[NKEYS] = {
+        { "MemTotal", 8 }, { "MemAvailable", 12 }, { "MemFree", 7 }, { "Buffers", 7 },
+        { "Cached", 6 }, { "SwapTotal", 9 }, { "SwapFree", 8 },
+    };
+    const unsigned enough = 1u << TOTAL | 1u << AVAIL | 1u << SWAP_TOTAL | 1u << SWAP_FREE;
+    double v[NKEYS] = { 0 };
+    unsigned found = 0, seen = 0;
+    for (const char *line = text; line && *line && (found & enough) != enough;) {
+        for (int k = 0; k < NKEYS; k++) {
+            size_t n = keys[k].len;
+            if (line[0] != keys[k].name[0] || strncmp(line, keys[k].name, n) != 0 ||
+                (line[n] != ':' && line[n] != ' '))
+                continue;
+            /* The first line of a key counts, as a search from the top
+             * would find it; one without a number counts as missing. */
+            if (seen & 1u << k)
+                break;
+            seen |= 1u << k;
+            const char *p = line + n + 1;
+            while (*p == ' ' || *p == '\t')
+                p++;
+            unsigned long long kb;
+            if (!parse_number(p, &kb))
+                break;
+            v[k] = (double)kb;
+            found |= 1u << k;
+            break;
+        }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    if (!(found & 1u << TOTAL))
         return -1;
     /* MemAvailable is the kernel's own estimate (3.14+); before it, free
      * plus buffers and page cache is the usual approximation. */
-    if (keyed_number(text, "MemAvailable", &avail)) {
-        if (keyed_number(text, "MemFree", &free_kb))
+    double avail = v[AVAIL];
+    if (!(found & 1u << AVAIL)) {
+        if (!(found & 1u << FREE))
             return -1;
-        keyed_number(text, "Buffers", &buffers);
-        keyed_number(text, "Cached", &cached);
-        avail = free_kb + buffers + cached;
+        avail = v[FREE] + v[BUFFERS] + v[CACHED];
     }
-    keyed_number(text, "SwapTotal", &swap_total);
-    keyed_number(text, "SwapFree", &swap_free);
-    out->mem_total = total * 1024;
+    out->mem_total = v[TOTAL] * 1024;
     out->mem_available = avail * 1024;
-    out->swap_total = swap_total * 1024;
-    out->swap_free = swap_free * 1024;
+    out->swap_total = v[SWAP_TOTAL] * 1024;
+    out->swap_free = v[SWAP_FREE] * 1024;
     return 0;
 }
 

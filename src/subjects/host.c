@@ -70,6 +70,7 @@ struct backend_reading {
     bool   io;
     double at, io_at, statm_at;     /* statm_at NAN: statm not read */
     double read_bps, write_bps;     /* NAN: not known yet */
+    int    row;                     /* its row in the snapshot published, or -1 */
 };
 
 /* A one-shot front end's first reading of the server's processes, taken
@@ -161,11 +162,23 @@ static bool due(double now, double last, double every)
     return isnan(last) || now - last >= every - DUE_SLACK_S;
 }
 
-/* Whether row i of the backends query is a session that is not idle. */
-static bool row_active(const struct snapshot *rows, int i)
+/* Whether row i of the backends query is a session that is not idle
+ * (state_col: the query's column "state", looked up once a pass). */
+static bool row_active(const struct snapshot *rows, int i, int state_col)
 {
-    const char *state = snapshot_get(rows, i, "state");
+    const char *state = snapshot_cell(rows, i, state_col);
     return !state || strcmp(state, "idle") != 0;
+}
+
+/* A cell of the query's rows as a number, `fallback` when NULL or not one. */
+static double cell_number(const struct snapshot *rows, int i, int col, double fallback)
+{
+    const char *v = snapshot_cell(rows, i, col);
+    if (!v || !*v)
+        return fallback;
+    char *end;
+    double d = strtod(v, &end);
+    return end == v ? fallback : d;
 }
 
 /* One pass over every backend.  The command line is read only for a pid
@@ -180,11 +193,14 @@ static void read_all(struct backends_job *j, struct host_backend *out)
 {
     double now = now_monotonic();
     struct host_stat_fds *fds = host_stat_fds_begin(j->root);
+    /* The columns looked up once a pass, not by name for every backend. */
+    int pid_col = snapshot_column(j->rows, "pid"), start_col = snapshot_column(j->rows, "backend_start");
+    int state_col = snapshot_column(j->rows, "state");
     for (int i = 0; i < j->n; i++) {
         struct host_backend *b = &out[i];
-        b->pid = (int)snapshot_number(j->rows, i, "pid", 0);
-        b->backend_start = snapshot_number(j->rows, i, "backend_start", NAN);
-        bool active = row_active(j->rows, i);
+        b->pid = (int)cell_number(j->rows, i, pid_col, 0);
+        b->backend_start = cell_number(j->rows, i, start_col, NAN);
+        bool active = row_active(j->rows, i, state_col);
         struct backend_reading probe = { .pid = b->pid };
         const struct backend_reading *k = j->nknown ?
             bsearch(&probe, j->known, (size_t)j->nknown, sizeof *j->known, compare_reading) : NULL;
@@ -289,7 +305,7 @@ static struct backend_reading reading_of(const struct host_backend *b)
         .shared = b->statm.shared,
         .io = b->io_readable, .at = b->read_at, .io_at = b->want_io ? b->read_at : NAN,
         .statm_at = b->statm.size ? b->read_at : NAN,
-        .read_bps = NAN, .write_bps = NAN,
+        .read_bps = NAN, .write_bps = NAN, .row = -1,
     };
 }
 
@@ -361,8 +377,15 @@ static void backends_done(struct host_job *base, struct collector *c)
 
     long tps = host_ticks_per_second();
     double page = (double)host_page_size();
-    struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof backend_columns / sizeof backend_columns[0]),
-                                      backend_columns);
+    enum { NCOLS = sizeof backend_columns / sizeof backend_columns[0] };
+    struct snapshot *s = snapshot_new(c->def->name, NCOLS, backend_columns);
+    /* The snapshot shown, whose row for the same backend lends the cells
+     * whose text did not change (most of them: a session's pid, type,
+     * memory and I/O rates stay for seconds): shared, not copied and freed
+     * again every refresh (issue 14). */
+    const struct snapshot *last = c->current && !c->current->error && c->current->ncols == NCOLS
+                                ? c->current : NULL;
+    int type_col = snapshot_column(j->rows, "backend_type"), state_col = snapshot_column(j->rows, "state");
     struct backend_reading *next = xcalloc((size_t)(j->n ? j->n : 1), sizeof *next);
     int nnext = 0;
     for (int i = 0; i < j->n; i++) {
@@ -389,17 +412,16 @@ static void backends_done(struct host_job *base, struct collector *c)
         }
         /* statm not read this pass: a session still busy keeps the last
          * reading's shared memory, an idle one shows none (as before). */
-        if (p && !b->want_statm && row_active(j->rows, i) && !isnan(p->statm_at)) {
+        if (p && !b->want_statm && row_active(j->rows, i, state_col) && !isnan(p->statm_at)) {
             r.shared = p->shared;
             r.statm_at = p->statm_at;
         }
-        next[nnext++] = r;
         /* The row whole, in backend_columns' order: one copy of each text
          * rather than a lookup by name per figure (issue 14). */
         char pid[32], cpu[64], rss[64], shared[64], rd[64], wr[64];
         const char *row[] = {
             host_number_text(pid, sizeof pid, b->pid, 0),
-            snapshot_get(j->rows, i, "backend_type"),
+            snapshot_cell(j->rows, i, type_col),
             host_number_text(cpu, sizeof cpu, p && r.ticks >= p->ticks
                              ? host_cpu_percent(r.ticks - p->ticks, dt, tps) : NAN, 1),
             host_number_text(rss, sizeof rss, (double)b->statm.resident * page, 0),
@@ -408,7 +430,16 @@ static void backends_done(struct host_job *base, struct collector *c)
             host_number_text(wr, sizeof wr, r.write_bps, 0),
             r.io ? "t" : "f",
         };
-        snapshot_add_row(s, row);
+        _Static_assert(sizeof row / sizeof row[0] == NCOLS, "a text for each of backend_columns");
+        int from_row = p && last && p->row >= 0 && p->row < last->nrows ? p->row : -1;
+        int from_cols[NCOLS];
+        for (int k = 0; k < NCOLS; k++) {
+            const char *was = from_row >= 0 ? snapshot_cell(last, from_row, k) : NULL;
+            from_cols[k] = was && row[k] && strcmp(was, row[k]) == 0 ? k : -1;
+        }
+        snapshot_add_row_from(s, row, last, from_row, from_cols);
+        r.row = s->nrows - 1;
+        next[nnext++] = r;
     }
     qsort(next, (size_t)nnext, sizeof *next, compare_reading);
     free(st->prev);
@@ -595,10 +626,12 @@ static void io_note(const struct app *app, char *buf, size_t len)
     const struct snapshot *b = collectors_snapshot(app, "backends");
     if (!b || b->error)
         return;
-    int unreadable = 0;
-    for (int r = 0; r < b->nrows; r++)
-        if (!snapshot_true(b, r, "io_readable"))
+    int unreadable = 0, col = snapshot_column(b, "io_readable");
+    for (int r = 0; r < b->nrows; r++) {
+        const char *v = snapshot_cell(b, r, col);
+        if (!v || strcmp(v, "t") != 0)
             unreadable++;
+    }
     if (unreadable)
         snprintf(buf, len, "I/O of %d backend%s unreadable: /proc/PID/io needs root or the server's user",
                  unreadable, unreadable == 1 ? "" : "s");
@@ -629,27 +662,34 @@ static void system_done(struct host_job *base, struct collector *c)
         st->primed_at = j->now.read_at;
     }
 
-    struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof system_columns / sizeof system_columns[0]),
-                                      system_columns);
-    const char *empty[sizeof system_columns / sizeof system_columns[0]] = { NULL };
-    snapshot_add_row(s, empty);
+    /* The row whole, in system_columns' order: one copy of each text
+     * rather than an empty row and a lookup by name per figure (issue 14:
+     * the host figures' publish was half of their cost). */
     const struct host_system *h = &j->now;
-    host_set_number(s, 0, "load1", h->load[0], 2);
-    host_set_number(s, 0, "load5", h->load[1], 2);
-    host_set_number(s, 0, "load15", h->load[2], 2);
-    host_set_number(s, 0, "cpus", h->ncpu, 0);
-    host_set_number(s, 0, "cpu_percent", busy, 1);
-    host_set_number(s, 0, "mem_total", h->mem.mem_total, 0);
-    host_set_number(s, 0, "mem_used", h->mem.mem_total - h->mem.mem_available, 0);
-    host_set_number(s, 0, "swap_total", h->mem.swap_total, 0);
-    host_set_number(s, 0, "swap_used", h->mem.swap_total - h->mem.swap_free, 0);
     char note[160];
     io_note(c->app, note, sizeof note);
-    snapshot_set(s, 0, "io_note", *note ? note : NULL);
-    host_set_number(s, 0, "backends_read", backends_cost.backends, 0);
-    host_set_number(s, 0, "backends_read_ms", backends_cost.read_ms, 3);
-    host_set_number(s, 0, "backends_read_cpu_ms", backends_cost.read_cpu_ms, 3);
-    host_set_number(s, 0, "backends_merge_ms", backends_cost.merge_ms, 3);
+    char t[13][64];
+    const char *row[] = {
+        host_number_text(t[0], sizeof t[0], h->load[0], 2),
+        host_number_text(t[1], sizeof t[1], h->load[1], 2),
+        host_number_text(t[2], sizeof t[2], h->load[2], 2),
+        host_number_text(t[3], sizeof t[3], h->ncpu, 0),
+        host_number_text(t[4], sizeof t[4], busy, 1),
+        host_number_text(t[5], sizeof t[5], h->mem.mem_total, 0),
+        host_number_text(t[6], sizeof t[6], h->mem.mem_total - h->mem.mem_available, 0),
+        host_number_text(t[7], sizeof t[7], h->mem.swap_total, 0),
+        host_number_text(t[8], sizeof t[8], h->mem.swap_total - h->mem.swap_free, 0),
+        *note ? note : NULL,
+        host_number_text(t[9], sizeof t[9], backends_cost.backends, 0),
+        host_number_text(t[10], sizeof t[10], backends_cost.read_ms, 3),
+        host_number_text(t[11], sizeof t[11], backends_cost.read_cpu_ms, 3),
+        host_number_text(t[12], sizeof t[12], backends_cost.merge_ms, 3),
+    };
+    _Static_assert(sizeof row / sizeof row[0] == sizeof system_columns / sizeof system_columns[0],
+                   "a text for each of system_columns");
+    struct snapshot *s = snapshot_new(c->def->name, (int)(sizeof system_columns / sizeof system_columns[0]),
+                                      system_columns);
+    snapshot_add_row(s, row);
     collector_publish(c, s);
     free(j->root);
     free(j);

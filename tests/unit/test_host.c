@@ -165,6 +165,27 @@ static void test_meminfo_uses_available_memory(void **state)
     /* An old kernel without MemAvailable: free + buffers + cache. */
     assert_int_equal(host_parse_meminfo("MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 10 kB\nCached: 20 kB\n", &m), 0);
     assert_near(m.mem_available, 130 * 1024.0, 0);
+    /* Any order; the first line of a key counts; a lookalike key is not
+     * the key; a line without a number is a key missing. */
+    assert_int_equal(host_parse_meminfo("SwapFree: 1 kB\nMemTotalX: 7 kB\nMemTotal: 1000 kB\n"
+                                        "MemAvailable: x kB\nMemFree: 100 kB\nMemTotal: 5 kB\n"
+                                        "Cached: 20 kB\nBuffers: 10 kB\nSwapTotal: 4 kB\n", &m), 0);
+    assert_near(m.mem_total, 1000 * 1024.0, 0);
+    assert_near(m.mem_available, 130 * 1024.0, 0);
+    assert_near(m.swap_total, 4 * 1024.0, 0);
+    assert_near(m.swap_free, 1 * 1024.0, 0);
+    assert_int_equal(host_parse_meminfo("MemFree: 100 kB\n", &m), -1);
+    assert_int_equal(host_parse_meminfo("MemTotal: 100 kB\n", &m), -1);
+    /* The machine's own. */
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f) {
+        char text[8192];
+        size_t n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+        text[n] = '\0';
+        assert_int_equal(host_parse_meminfo(text, &m), 0);
+        assert_true(m.mem_total > 0 && m.mem_available > 0 && m.mem_available <= m.mem_total);
+    }
 }
 
 static void test_postgres_command_lines_are_recognised(void **state)
