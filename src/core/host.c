@@ -142,7 +142,17 @@ int host_parse_loadavg(const char *text, double load[3])
 {
     if (!text)
         return -1;
-    return sscanf(text, "%lf %lf %lf", &load[0], &load[1], &load[2]) == 3 ? 0 : -1;
+    /* strtod, as sscanf's %lf reads each (without sscanf's own cost,
+     * every refresh). */
+    const char *p = text;
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        load[i] = strtod(p, &end);
+        if (end == p)
+            return -1;
+        p = end;
+    }
+    return 0;
 }
 
 int host_parse_proc_stat(const char *text, struct host_cpu_times *cpu, int *ncpu, double *btime)
@@ -157,8 +167,15 @@ int host_parse_proc_stat(const char *text, struct host_cpu_times *cpu, int *ncpu
             /* user nice system idle iowait irq softirq steal guest guest_nice:
              * guest time is already counted in user, so it stops at steal. */
             unsigned long long v[8] = { 0 };
-            int n = sscanf(line + 4, "%llu %llu %llu %llu %llu %llu %llu %llu",
-                           &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+            /* Up to eight numbers after blanks, as sscanf's %llu would
+             * read them (without its cost, every refresh). */
+            int n = 0;
+            for (const char *p = line + 4; n < 8; n++) {
+                while (*p == ' ' || *p == '\t')
+                    p++;
+                if (!(p = parse_number(p, &v[n])))
+                    break;
+            }
             if (n >= 4) {
                 cpu->total = 0;
                 for (int i = 0; i < n; i++)

@@ -141,6 +141,13 @@ static void test_loadavg_and_cpu_lines(void **state)
     assert_int_equal(cpu.idle, 850);
     assert_int_equal(ncpu, 2);
     assert_near(btime, 1795904903, 0);
+    /* A kernel with four fields only (before iowait): no more read. */
+    assert_int_equal(host_parse_proc_stat("cpu  100 0 50 800\n", &cpu, &ncpu, &btime), 0);
+    assert_int_equal(cpu.total, 950);
+    assert_int_equal(cpu.idle, 800);
+    assert_int_equal(host_parse_proc_stat("cpu  100 0 50\n", &cpu, &ncpu, &btime), -1);
+    assert_int_equal(host_parse_loadavg("0.50 1.25\n", load), -1);
+    assert_int_equal(host_parse_loadavg("", load), -1);
 }
 
 static void test_cpu_busy_is_the_share_of_non_idle_ticks(void **state)
