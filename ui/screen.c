@@ -841,6 +841,7 @@ static void draw_bottom(struct ui *ui)
 
 static void remake_panes(struct ui *ui);
 static void clock_cb(uv_timer_t *t);
+static uint64_t clock_next_ms(const struct ui *ui);
 
 static void draw(struct ui *ui)
 {
@@ -853,7 +854,7 @@ static void draw(struct ui *ui)
     uv_timer_stop(&ui->coalesce);
     ui->clock_waited = false;
     if (uv_is_active((uv_handle_t *)&ui->clock))
-        uv_timer_start(&ui->clock, clock_cb, 1000, 1000);
+        uv_timer_start(&ui->clock, clock_cb, clock_next_ms(ui), 1000);
     if (ui->view_changed)
         remake_panes(ui);
     getmaxyx(stdscr, ui->rows, ui->cols);
@@ -990,6 +991,19 @@ static uint64_t clock_wait_ms(const struct ui *ui)
     if (uv_is_active((const uv_handle_t *)&app->tick) && due <= CLOCK_WAIT_TICK_MS)
         return due + COALESCE_MAX_MS;
     return 0;
+}
+
+/* When the clock's own frame is due after a frame: a second later, or
+ * CLOCK_WAIT_TICK_MS past that when a tick comes within the second (its
+ * frame shows the clock): the timer then does not wake the loop only to
+ * find the tick's frame under way (issue 14: a wake-up a second). */
+static uint64_t clock_next_ms(const struct ui *ui)
+{
+    const struct app *app = ui->app;
+    if (app->paused || !collectors_ticking(app) || app->stopping || app->feed ||
+        !uv_is_active((const uv_handle_t *)&app->tick) || uv_timer_get_due_in(&app->tick) > 1000)
+        return 1000;
+    return 1000 + CLOCK_WAIT_TICK_MS;
 }
 
 static void clock_cb(uv_timer_t *t)
