@@ -8,6 +8,7 @@
 #include "base/sanitize.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
+#include "net/gss.h"
 
 #define APP_MAX_NOTICES 64
 
@@ -60,7 +61,9 @@ static const char *const session_setup_sql =
     "CASE pg_catalog.current_setting('server_encoding') WHEN 'SQL_ASCII' THEN 'SQL_ASCII' ELSE 'UTF8' END, "
     "false)";
 
-/* Every pgdeck session says who it is, carries a statement_timeout so no
+/* Every pgdeck session says who it is, asks for no GSS encryption where
+ * no Kerberos credential can exist (net/gss.c: libpq's own check loads
+ * krb5 for each TCP connection), carries a statement_timeout so no
  * monitoring query can run away, and in read-only mode refuses writes at
  * the server too (default_transaction_read_only), so that even a bug in
  * the client gate cannot change the database. */
@@ -72,6 +75,7 @@ static void monitoring_conninfo(struct conninfo *ci, const struct config *cfg, b
         snprintf(buf, sizeof buf, "%d", (int)ceil(cfg->connect_timeout_ms / 1000.0));
         conninfo_set(ci, "connect_timeout", buf);
     }
+    gss_skip_when_impossible(ci, "");
     if (!server_options)
         return;
     conninfo_set(ci, "client_encoding", "UTF8");
