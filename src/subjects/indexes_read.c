@@ -15,7 +15,8 @@
  *   - otherwise sends indexes.sql (alone, as before) and keeps its rows.
  * Between full reads the sizes and scans are those of the last one (README:
  * "every 60 s"); a new, dropped, renamed, rebuilt or newly valid index
- * shows at the next run.  --once reads in full at once. */
+ * shows at the next run.  --once, the first run and the one after it
+ * read in full. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,8 +142,11 @@ int indexes_read_run(struct collector *c)
     if (!pool)
         return -1;
     /* A one-shot front end reads once: in full, without the signature.
-     * So does a run after a failed one. */
-    if (!collectors_ticking(c->app) || (c->current && c->current->error)) {
+     * So do the first run (the signature's first plan in a new session
+     * would hold up the first tick's shared statements behind it, and with
+     * them the first complete frame; the next run reads in full again, its
+     * signature being the first) and a run after a failed one. */
+    if (!collectors_ticking(c->app) || !st->raw || (c->current && c->current->error)) {
         free(st->pending);
         st->pending = NULL;
         return send_full(c);
