@@ -1,6 +1,7 @@
 #ifndef PGDECK_SUBJECTS_PARTITIONS_H
 #define PGDECK_SUBJECTS_PARTITIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/action.h"
@@ -53,6 +54,31 @@ void derive_partitions_at(struct snapshot *s, const struct config *cfg, double n
 /* The alert rule: no partition for now or next month, rows in a default
  * partition, a partition growing much faster than the ones before it. */
 int alert_partitions(const struct app *app, struct alert *out, int max);
+
+/* A partitioned table's children column (partitions.sql): a JSON array
+ * whose first element names the fields and each next one is a direct
+ * partition, its values in that order.  The names are said once, not in
+ * every partition (36 % of the column at 5,000 partitions; issue 14, aim
+ * 3), and the readers find each field by its name, so a field added later
+ * does not move the others.  children_open reads `json` (NULL, unreadable
+ * or without its names: no partition) and returns how many partitions;
+ * children_get gives partition i's field (NULL when it has none). */
+enum child_field {
+    CHILD_NAME, CHILD_OID, CHILD_BOUND, CHILD_SIZE, CHILD_ROWS, CHILD_FROM, CHILD_TO,
+    CHILD_IS_DEFAULT, CHILD_PARTITIONED, CHILD_FIELDS
+};
+struct json_t;
+struct children {
+    struct json_t *all;         /* the parsed array, owned */
+    int            n;           /* partitions */
+    int            at[CHILD_FIELDS];    /* each field's place, -1: absent */
+};
+int            children_open(struct children *ch, const char *json);
+struct json_t *children_get(const struct children *ch, int i, enum child_field f);
+/* The field as a number; NAN when it is absent or not a number. */
+double         children_number(const struct children *ch, int i, enum child_field f);
+bool           children_true(const struct children *ch, int i, enum child_field f);
+void           children_close(struct children *ch);
 
 /* A bound as pgdeck shows it: "2026-06-01 00:00:00+00" -> "2026-06-01",
  * "2026-06-01 06:00:00+00" -> "2026-06-01 06:00"; anything else

@@ -306,15 +306,62 @@ static bool is_time_type(const char *type)
     return type && (strncmp(type, "timestamp", 9) == 0 || strcmp(type, "date") == 0);
 }
 
-static double json_number(const json_t *o, const char *key)
+static const char *const child_field_names[CHILD_FIELDS] = {
+    [CHILD_NAME] = "name", [CHILD_OID] = "oid", [CHILD_BOUND] = "bound", [CHILD_SIZE] = "size",
+    [CHILD_ROWS] = "rows", [CHILD_FROM] = "from", [CHILD_TO] = "to",
+    [CHILD_IS_DEFAULT] = "is_default", [CHILD_PARTITIONED] = "partitioned",
+};
+
+int children_open(struct children *ch, const char *json)
 {
-    const json_t *v = json_object_get(o, key);
-    if (json_is_number(v))
-        return json_number_value(v);
-    return NAN;
+    memset(ch, 0, sizeof *ch);
+    for (int f = 0; f < CHILD_FIELDS; f++)
+        ch->at[f] = -1;
+    if (!json)
+        return 0;
+    json_error_t err;
+    ch->all = json_loads(json, 0, &err);
+    const json_t *names = json_array_get(ch->all, 0);
+    if (!json_is_array(names)) {
+        children_close(ch);
+        return 0;
+    }
+    for (size_t k = 0; k < json_array_size(names); k++) {
+        const char *name = json_string_value(json_array_get(names, k));
+        for (int f = 0; name && f < CHILD_FIELDS; f++)
+            if (ch->at[f] < 0 && strcmp(name, child_field_names[f]) == 0)
+                ch->at[f] = (int)k;
+    }
+    ch->n = (int)json_array_size(ch->all) - 1;
+    return ch->n;
 }
 
-/* Facts from the JSON list of a table's direct partitions. */
+json_t *children_get(const struct children *ch, int i, enum child_field f)
+{
+    if (i < 0 || i >= ch->n || ch->at[f] < 0)
+        return NULL;
+    return json_array_get(json_array_get(ch->all, (size_t)i + 1), (size_t)ch->at[f]);
+}
+
+double children_number(const struct children *ch, int i, enum child_field f)
+{
+    const json_t *v = children_get(ch, i, f);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+bool children_true(const struct children *ch, int i, enum child_field f)
+{
+    return json_is_true(children_get(ch, i, f));
+}
+
+void children_close(struct children *ch)
+{
+    json_decref(ch->all);
+    ch->all = NULL;
+    ch->n = 0;
+}
+
+/* Facts from a table's direct partitions (its children column). */
 struct children_facts {
     int    outside;             /* wholly before the retention cutoff */
     double outside_bytes;
@@ -338,21 +385,13 @@ static void read_children(const char *json, double now, double cutoff, double wi
 {
     memset(f, 0, sizeof *f);
     f->current_bytes = f->current_from = f->current_to = NAN;
-    if (!json)
-        return;
-    json_error_t err;
-    json_t *arr = json_loads(json, 0, &err);
-    if (!json_is_array(arr)) {
-        json_decref(arr);
-        return;
-    }
-    size_t i;
-    json_t *c;
-    json_array_foreach(arr, i, c) {
-        if (json_is_true(json_object_get(c, "is_default")))
+    struct children ch;
+    int n = children_open(&ch, json);
+    for (int i = 0; i < n; i++) {
+        if (children_true(&ch, i, CHILD_IS_DEFAULT))
             continue;
-        double from = json_number(c, "from"), to = json_number(c, "to");
-        double size = json_number(c, "size");
+        double from = children_number(&ch, i, CHILD_FROM), to = children_number(&ch, i, CHILD_TO);
+        double size = children_number(&ch, i, CHILD_SIZE);
         if (isnan(from) || isnan(to))
             continue;
         if (!isnan(cutoff) && to <= cutoff) {
@@ -368,16 +407,16 @@ static void read_children(const char *json, double now, double cutoff, double wi
     }
     /* Earlier complete partitions, for the growth comparison. */
     if (!isnan(f->current_from) && usual_width(f->current_from, f->current_to, width)) {
-        json_array_foreach(arr, i, c) {
-            double to = json_number(c, "to"), size = json_number(c, "size");
-            double from = json_number(c, "from");
-            if (!json_is_true(json_object_get(c, "is_default")) && !isnan(to) &&
+        for (int i = 0; i < n; i++) {
+            double to = children_number(&ch, i, CHILD_TO), size = children_number(&ch, i, CHILD_SIZE);
+            double from = children_number(&ch, i, CHILD_FROM);
+            if (!children_true(&ch, i, CHILD_IS_DEFAULT) && !isnan(to) &&
                 to <= f->current_from && usual_width(from, to, width) &&
                 !isnan(size) && size > f->largest_before)
                 f->largest_before = size;
         }
     }
-    json_decref(arr);
+    children_close(&ch);
 }
 
 static void add_problem(char *buf, size_t len, const char *what)

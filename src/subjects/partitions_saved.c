@@ -4,7 +4,7 @@
  * as it was (no escaping, no encoding to repair), and a reader checks
  * each length against what is left:
  *
- *   pgdeck partitions 1
+ *   pgdeck partitions 2
  *   server LEN\n BYTES\n
  *   columns N\n  then N times  LEN\n BYTES\n
  *   sigs N\n     then N times  OID ROOT LEN\n BYTES\n
@@ -27,7 +27,10 @@
 #include "base/statefile.h"
 #include "base/xalloc.h"
 
-#define SAVED_MAGIC "pgdeck partitions 1\n"
+/* 2: the children column became a table of arrays, its fields named once
+ * (partitions.sql).  A file of another format is not read: the trees are
+ * read whole, as with no file. */
+#define SAVED_MAGIC "pgdeck partitions 2\n"
 
 static void put_bytes(FILE *f, const char *s)
 {

@@ -148,19 +148,31 @@ public.b_regions 3
 public.b_regions_eu 1 " "$(once)"
 check_eq "... it read B's tree alone: 2 rows" "$(echo "$R" | awk '{ print $1 + 1, $2 + 2 }')" "$(reads)"
 
+# A file saved in format 1 (children as one JSON object per partition,
+# before the fields were named once): not read, every tree read whole,
+# and the children shown are the new run's.
 R=$(reads)
-printf 'pgdeck partitions 1\nserver 3\nabc\n' > $FILES
+sed -i '1s/^pgdeck partitions 2$/pgdeck partitions 1/' $FILES
+check_eq "a state file of format 1 is not read: --once shows every tree" "public.a_events 5 40
+public.b_regions 3 
+public.b_regions_eu 1 " "$(once)"
+check_eq "... read whole: 3 rows" "$(echo "$R" | awk '{ print $1 + 1, $2 + 3 }')" "$(reads)"
+check_eq "... and saved again in format 2" "pgdeck partitions 2" "$(head -n 1 $FILES)"
+
+R=$(reads)
+printf 'pgdeck partitions 2\nserver 3\nabc\n' > $FILES
 check_eq "a damaged state file is ignored: --once shows every tree" "public.a_events 5 40
 public.b_regions 3 
 public.b_regions_eu 1 " "$(once)"
 check_eq "... read whole: 3 rows" "$(echo "$R" | awk '{ print $1 + 1, $2 + 3 }')" "$(reads)"
 check_eq "... and nothing on stderr" "" "$(cat "$TMP/once.err")"
 
-# children (a JSON array per partitioned table) comes without spaces
-# outside its strings (issue 14, aim 3: it is most of the partitions
-# snapshot and of the state file), and with the values it had: each direct
-# partition's name, oid, bound and whether it is partitioned, in bound
-# order, the default last.
+# children (per partitioned table) is a JSON array whose first element
+# names the fields and each next one is a direct partition (issue 14, aim
+# 3: the names once, not in every partition; it is most of the partitions
+# snapshot and of the state file), without spaces outside its strings,
+# and with the values it had: each direct partition's name, oid, bound and
+# whether it is partitioned, in bound order, the default last.
 children() {
 	XDG_STATE_HOME=$STATE "$PGDECK" --once --format json "$TDB" 2>> "$TMP/once.err" | python3 -c '
 import json, sys
@@ -169,14 +181,17 @@ for row in snap["rows"]:
     r = dict(zip(snap["columns"], row)) if isinstance(row, list) else row
     if r["name"] != sys.argv[1]:
         continue
-    kids = json.loads(r["children"])
-    same = json.dumps(kids, separators=(",", ":"), ensure_ascii=False) == r["children"]
+    table = json.loads(r["children"])
+    same = json.dumps(table, separators=(",", ":"), ensure_ascii=False) == r["children"]
     print("compact" if same else "spaced: " + r["children"][:80])
-    for k in kids:
+    print(" ".join(table[0]))
+    for values in table[1:]:
+        k = dict(zip(table[0], values))
         print(k["name"], k["oid"], k["bound"], k["is_default"], k["partitioned"])' "$1"
 }
 want_children() {
 	echo compact
+	echo name oid bound size rows from to is_default partitioned
 	psql_q "SELECT n.nspname || '.' || c.relname, c.oid, pg_get_expr(c.relpartbound, 0),
 	               CASE WHEN pg_get_expr(c.relpartbound, 0) = 'DEFAULT' THEN 'True' ELSE 'False' END,
 	               CASE WHEN c.relkind = 'p' THEN 'True' ELSE 'False' END

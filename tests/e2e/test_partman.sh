@@ -69,6 +69,9 @@ check "the console is up" tmux_wait_for main 'primary: up' 10
 tmux_keys main 4 /
 tmux_keys main -l "public.ev"
 tmux_keys main Enter
+# Enter opens the details of the row selected: wait for the filter to
+# leave it (a loaded machine draws the filtered pane a while later).
+tmux_wait_for main '\|ev +[0-9]+ ' 15 > /dev/null
 tmux_keys main Enter
 # (The overlay wraps the line at its width: "kept)" may go to the next line.)
 check "the details show pg_partman's settings" \

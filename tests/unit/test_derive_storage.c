@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "core/alerts.h"
 #include "core/app.h"
@@ -170,18 +171,18 @@ static const char *const partition_columns[] = {
 };
 #define PARTITION_COLUMNS ((int)(sizeof partition_columns / sizeof partition_columns[0]))
 
-/* The JSON list of monthly partitions [from, to) in months from Jan 2026,
- * each `size` bytes except the one holding NOW, which has `current`. */
+/* The children of monthly partitions [from, to) in months from Jan 2026,
+ * each `size` bytes except the one holding NOW, which has `current`: the
+ * fields named first (in an order of their own: readers go by name). */
 static char *monthly_children(double first, int count, double size, double current)
 {
-    char *out = xstrdup("[");
+    char *out = xstrdup("[[\"to\", \"name\", \"bound\", \"size\", \"rows\", \"from\", \"is_default\", \"partitioned\"]");
     double from = first;
     for (int i = 0; i < count; i++) {
         double to = derive_time_minus(from, -1, 0);
         double sz = from <= NOW && NOW < to ? current : size;
-        char *item = fmt("%s{\"name\": \"public.p%d\", \"bound\": \"FOR VALUES\", \"size\": %.0f, \"rows\": 1, "
-                         "\"from\": %.0f, \"to\": %.0f, \"is_default\": false, \"partitioned\": false}",
-                         i ? ", " : "", i, sz, from, to);
+        char *item = fmt(", [%.0f, \"public.p%d\", \"FOR VALUES\", %.0f, 1, %.0f, false, false]",
+                         to, i, sz, from);
         char *joined = fmt("%s%s", out, item);
         free(out);
         free(item);
@@ -749,6 +750,37 @@ static void test_alerts_skip_missing_or_failed_snapshots(void **state)
     free_config(cfg);
 }
 
+/* children: the fields are found by their names, wherever they are; a
+ * field a table lacks reads as absent; anything else (the old array of
+ * objects, no names, not JSON, NULL) is no partition at all. */
+static void test_children_are_read_by_field_name(void **state)
+{
+    struct children ch;
+    (void)state;
+    assert_int_equal(children_open(&ch, "[[\"size\",\"name\",\"is_default\",\"extra\"],"
+                                        "[10,\"public.a\",false,1],[null,\"public.b\",true,2]]"), 2);
+    assert_string_equal(json_string_value(children_get(&ch, 0, CHILD_NAME)), "public.a");
+    assert_true(children_number(&ch, 0, CHILD_SIZE) == 10);
+    assert_true(isnan(children_number(&ch, 1, CHILD_SIZE)));
+    assert_false(children_true(&ch, 0, CHILD_IS_DEFAULT));
+    assert_true(children_true(&ch, 1, CHILD_IS_DEFAULT));
+    assert_null(children_get(&ch, 0, CHILD_BOUND));     /* not in this table */
+    assert_true(isnan(children_number(&ch, 0, CHILD_FROM)));
+    assert_null(children_get(&ch, 2, CHILD_NAME));      /* past the last */
+    children_close(&ch);
+
+    static const char *const none[] = {
+        "[{\"name\":\"public.a\",\"size\":10}]",    /* format 1 */
+        "[[\"name\"]]", "[]", "[1,2]", "{}", "not json", "", NULL,
+    };
+    for (size_t k = 0; k < sizeof none / sizeof none[0]; k++) {
+        if (children_open(&ch, none[k]) != 0)
+            fail_msg("children_open read partitions from %s", none[k] ? none[k] : "NULL");
+        assert_null(children_get(&ch, 0, CHILD_NAME));
+        children_close(&ch);
+    }
+}
+
 int main(void)
 {
     setenv("TZ", "UTC", 1);
@@ -758,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_time_minus_clamps_to_the_end_of_a_shorter_month),
         cmocka_unit_test(test_months_ahead_counts_whole_months_after_this_one),
         cmocka_unit_test(test_bounds_are_shown_short),
+        cmocka_unit_test(test_children_are_read_by_field_name),
         cmocka_unit_test(test_partitions_monthly_with_next_month_is_ok),
         cmocka_unit_test(test_partitions_without_next_month_are_flagged),
         cmocka_unit_test(test_partitions_with_nothing_for_now_are_flagged),

@@ -209,44 +209,41 @@ static char **details(struct ui *ui, struct pane *p, const struct snapshot *s, i
     size_t slen = schema ? strlen(schema) : 0;
     push(&l, xstrdup(""));
     push(&l, xasprintf("  %-*s %-*s %8s %9s", nw, "PARTITION", bw, "BOUND", "SIZE", "ROWS~"));
-    json_error_t err;
-    json_t *arr = json_loads(snapshot_text(s, row, "children"), 0, &err);
+    struct children ch;
+    int nchildren = children_open(&ch, snapshot_text(s, row, "children"));
     double now = snapshot_number(s, row, "server_now", now_wall());
-    size_t i;
-    json_t *c;
     int count = 0;
-    json_array_foreach(arr, i, c) {
-        const json_t *from = json_object_get(c, "from"), *to = json_object_get(c, "to");
+    for (int i = 0; i < nchildren; i++) {
+        double from = children_number(&ch, i, CHILD_FROM), to = children_number(&ch, i, CHILD_TO);
         const char *mark = " ";
-        if (json_is_number(from) && json_is_number(to) && json_number_value(from) <= now &&
-            now < json_number_value(to))
+        if (!isnan(from) && !isnan(to) && from <= now && now < to)
             mark = ">";
-        const json_t *size = json_object_get(c, "size");
-        if (json_is_number(size))
-            format_bytes(a, sizeof a, json_number_value(size));
+        double size = children_number(&ch, i, CHILD_SIZE);
+        if (!isnan(size))
+            format_bytes(a, sizeof a, size);
         else
             snprintf(a, sizeof a, "locked");
-        const json_t *rows = json_object_get(c, "rows");
-        if (json_is_number(rows)) {
+        double rows = children_number(&ch, i, CHILD_ROWS);
+        if (!isnan(rows)) {
             char raw[32];
-            snprintf(raw, sizeof raw, "%.0f", json_number_value(rows));
+            snprintf(raw, sizeof raw, "%.0f", rows);
             format_value(b, sizeof b, raw, FORMAT_AS_NUMBER);
         } else
             snprintf(b, sizeof b, "?");
         /* The table's own schema goes without saying. */
-        const char *name = json_string_value(json_object_get(c, "name"));
+        const char *name = json_string_value(children_get(&ch, i, CHILD_NAME));
         if (name && schema && strncmp(name, schema, slen) == 0 && name[slen] == '.')
             name += slen + 1;
         char bound[256];
-        derive_short_partition_bound(json_string_value(json_object_get(c, "bound")), bound, sizeof bound);
-        bool sub = json_is_true(json_object_get(c, "partitioned"));
+        derive_short_partition_bound(json_string_value(children_get(&ch, i, CHILD_BOUND)), bound, sizeof bound);
+        bool sub = children_true(&ch, i, CHILD_PARTITIONED);
         char *fit_name = draw_fit(ui, name ? name : "?", nw), *fit_bound = draw_fit(ui, bound, bw);
         push(&l, xasprintf("%s %s %s %8s %9s%s", mark, fit_name, fit_bound, a, b, sub ? " (partitioned)" : ""));
         free(fit_name);
         free(fit_bound);
         count++;
     }
-    json_decref(arr);
+    children_close(&ch);
     if (!count)
         push(&l, xstrdup("  no partitions"));
     *n = l.n;
