@@ -24,6 +24,8 @@
 #include "core/plan.h"
 #include "core/plan_builtin.h"
 #include "core/subject.h"
+#include "net/pgpool.h"
+#include "net/server.h"
 #include "subjects/indexes.h"
 #include "subjects/tables.h"
 #include "base/ident.h"
@@ -467,9 +469,102 @@ void derive_indexes(struct app *app, struct snapshot *now, const struct snapshot
     derive_indexes_from(now, &in);
 }
 
-/* The plan's tables asked of index_health ($1 schemas, $2 names). */
+/* index_health's run: index_health.sql (no parameters: planned once a
+ * session) and index_health_tables.sql (the plan's tables, $1 schemas, $2
+ * names: planned at each run, and small for that), published as one
+ * snapshot: the stats row, the tables' rows, the foreign keys' rows. */
+struct health_state {
+    struct snapshot *main, *tables;
+    char            *error;
+    int              waiting;    /* results still to come this run */
+};
+
+static void health_free(void *state)
+{
+    struct health_state *st = state;
+    if (!st)
+        return;
+    snapshot_unref(st->main);
+    snapshot_unref(st->tables);
+    free(st->error);
+    free(st);
+}
+
+static void health_clear(struct health_state *st)
+{
+    snapshot_unref(st->main);
+    snapshot_unref(st->tables);
+    free(st->error);
+    st->main = st->tables = NULL;
+    st->error = NULL;
+    st->waiting = 0;
+}
+
+/* Both results in: one snapshot with index_health.sql's columns (the
+ * tables' statement has the same ones, in the same order). */
+static void health_publish(struct collector *c, struct health_state *st)
+{
+    struct snapshot *s;
+    if (st->error || !st->main || !st->tables)
+        s = snapshot_failed(c->def->name, st->error ? st->error : "index_health: a result is missing");
+    else if (st->main->ncols != st->tables->ncols)
+        s = snapshot_failed(c->def->name, "index_health: the two statements' columns differ");
+    else {
+        const struct snapshot *m = st->main, *t = st->tables;
+        s = snapshot_new(c->def->name, m->ncols, (const char *const *)m->columns);
+        int first = m->nrows > 0 ? 1 : 0;   /* the stats row */
+        for (int r = 0; r < first; r++)
+            snapshot_add_row(s, (const char *const *)&m->cells[r * m->ncols]);
+        for (int r = 0; r < t->nrows; r++)
+            snapshot_add_row(s, (const char *const *)&t->cells[r * t->ncols]);
+        for (int r = first; r < m->nrows; r++)
+            snapshot_add_row(s, (const char *const *)&m->cells[r * m->ncols]);
+    }
+    health_clear(st);
+    collector_publish(c, s);
+}
+
+static void health_done(struct collector *c, struct snapshot **into, const PGresult *res, const char *error)
+{
+    if (!c->app->collectors)
+        return;     /* shutting down */
+    struct health_state *st = c->state;
+    if (error && !st->error)
+        st->error = xstrdup(error);
+    else if (!error)
+        *into = snapshot_from_result(c->def->name, res);
+    if (--st->waiting == 0)
+        health_publish(c, st);
+}
+
+static void health_main_done(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (c->app->collectors)
+        health_done(c, &((struct health_state *)c->state)->main, res, error);
+}
+
+static void health_tables_done(void *arg, const PGresult *res, const char *error, double elapsed)
+{
+    (void)elapsed;
+    struct collector *c = arg;
+    if (c->app->collectors)
+        health_done(c, &((struct health_state *)c->state)->tables, res, error);
+}
+
 static int health_run(struct collector *c)
 {
+    struct pgpool *pool = server_pool(app_server(c->app, c->def->source));
+    const char *main_sql = embedded_find(c->def->query);
+    const char *tables_sql = embedded_find("queries/index_health_tables.sql");
+    if (!pool || !main_sql || !tables_sql)
+        return -1;
+    if (!c->state)
+        c->state = xcalloc(1, sizeof(struct health_state));
+    struct health_state *st = c->state;
+    health_clear(st);
+
     const char *error = NULL;
     const struct plan *plan = derive_index_plan(c->app->cfg, &error);
     int n = plan ? plan->count : 0;
@@ -481,7 +576,16 @@ static int health_run(struct collector *c)
     }
     char *s = sql_text_array(schemas, n), *t = sql_text_array(names, n);
     const char *params[] = { s, t };
-    int rc = collector_send(c, embedded_find(c->def->query), 2, params);
+    /* Alone (collector_def.alone), each prepared once a session under its
+     * own name. */
+    st->waiting = 2;
+    int rc = pgpool_send_prepared(pool, c->def->name, main_sql, 0, NULL, 0, health_main_done, c);
+    if (rc == 0 && pgpool_send_prepared(pool, "index_health_tables", tables_sql, 2, params, 0,
+                                        health_tables_done, c) != 0) {
+        /* The first is on its way: its answer publishes this failure. */
+        st->error = xstrdup(pgpool_error(pool) ? pgpool_error(pool) : "the primary is not connected");
+        st->waiting = 1;
+    }
     free(s);
     free(t);
     free(schemas);
@@ -669,17 +773,21 @@ static int perf_indexes(const struct app *app, struct perfdata *out, int max)
 
 /* ---- the subject ---------------------------------------------------------------- */
 
-/* Cadence 15 s: the plan against the catalog is slow at scale.  The
- * progress of a build runs at the refresh interval while one is seen. */
+/* Cadence 15 s: the plan against the catalog is slow at scale; a run
+ * reads only the catalog's signature unless it changed or the last full
+ * read is INDEXES_EXACT old (indexes_read.c).  The progress of a build
+ * runs at the refresh interval while one is seen. */
 static const struct collector_def collectors[] = {
     { .name = "indexes",        .source = SERVER_PRIMARY, .query = "queries/indexes.sql",
-      .cadence = 15, .derive = derive_indexes, .alone = true },
+      .cadence = 15, .derive = derive_indexes, .alone = true,
+      .run = indexes_read_run, .free_state = indexes_read_free },
     { .name = "index_progress", .source = SERVER_PRIMARY, .query = "queries/index_progress.sql",
       .derive = derive_index_progress, .cadence = 15, .wanted = index_build_seen },
     /* Statistics' age, the plan's tables, foreign keys without an index:
      * catalog only, and it changes seldom. */
     { .name = "index_health", .source = SERVER_PRIMARY, .query = "queries/index_health.sql",
-      .cadence = 60, .run = health_run, .derive = derive_index_health, .alone = true },
+      .cadence = 60, .run = health_run, .derive = derive_index_health, .alone = true,
+      .free_state = health_free },
     /* The workload's advice (indexes_advice.c): rarely, it plans a lot. */
     { .name = "advice", .source = SERVER_PRIMARY, .query = "queries/advice_setup.sql",
       .cadence = INDEXES_ADVICE_CADENCE, .run = indexes_advice_run, .free_state = indexes_advice_free },

@@ -124,6 +124,14 @@ const char *indexes_advice_summary(const struct app *app, double *ran_at);
  * when none is.  Caller frees both. */
 char *indexes_suggestion(const struct app *app, const char *schema, const char *index, char **why);
 
+/* The indexes collector's run (indexes_read.c): indexes_signature.sql,
+ * and indexes.sql only when that changed or the last full read is
+ * INDEXES_EXACT seconds old; between full reads the sizes and scans are
+ * the last read's.  Its state's free. */
+#define INDEXES_EXACT 60.0
+int  indexes_read_run(struct collector *c);
+void indexes_read_free(void *state);
+
 /* The alert rule: INVALID indexes (a failed CONCURRENTLY build). */
 int alert_invalid_indexes(const struct app *app, struct alert *out, int max);
 

@@ -812,6 +812,11 @@ echo "statement_texts.sql statements" >> "$OUT/collector-files.txt"
 # The partitions collector runs its signature query every run and reads
 # partitions.sql only for the trees that changed.
 echo "partitions_signature.sql partitions" >> "$OUT/collector-files.txt"
+# The indexes collector reads its signature on most runs, indexes.sql
+# when that changed or every 60 s.
+echo "indexes_signature.sql indexes" >> "$OUT/collector-files.txt"
+# index_health's tables have their own statement (it has parameters).
+echo "index_health_tables.sql index_health" >> "$OUT/collector-files.txt"
 : > "$OUT/queryids.txt"
 # pgdeck writes the extension's schema into @extschema@ (looked up, quoted).
 EXTSCHEMA=$(DB=bench q "SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace

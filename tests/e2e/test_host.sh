@@ -310,5 +310,11 @@ jq -r '.collectors.disks as $d | $d.rows[] | select(.[0] == "data_directory") | 
 	{ not_ok "without pg_read_all_settings the disks say what is missing"; diag "$(jq -c .collectors.disks "$TMP/np.json")"; }
 jq -e '.collectors.backends.error == null and .collectors.host.error == null' "$TMP/np.json" >/dev/null &&
 	ok "...while its own backend still proves the server local" || not_ok "...while its own backend still proves the server local"
+# A member of pg_read_all_settings that is not a superuser reads the path
+# (host_paths.sql asks current_setting() of such a role only).
+psql_q "GRANT pg_read_all_settings TO $ROLE" >/dev/null
+"$PGDECK" --once --format json "host=127.0.0.1 port=$PGDECK_PG_PORT user=$ROLE dbname=pgdeck" > "$TMP/rs.json" 2>/dev/null
+check_eq "with pg_read_all_settings (not a superuser) the data directory is read" "$PGDECK_PGDATA" \
+	"$(jq -r '.collectors.disks as $d | $d.rows[] | select(.[0] == "data_directory") | .[$d.columns | index("path")]' "$TMP/rs.json")"
 
 tap_done

@@ -640,6 +640,188 @@ static int group_teardown(void **state)
     return fixture_teardown();
 }
 
+/* ---- indexes: the signature, and the full read only when it changed ---- */
+
+/* Calls of pgdeck's statement whose text starts with `head`, as
+ * pg_stat_statements counts them (the harness preloads it). */
+static long statement_calls(PGconn *db, const char *head)
+{
+    const char *params[] = { head };
+    PGresult *r = PQexecParams(db, "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
+                               "WHERE starts_with(query, $1)", 1, NULL, params, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    long n = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+}
+
+/* pg_stat_statements counts a call when the server ends the statement's
+ * portal, which may come after the client has its rows: wait (5 s at
+ * most) for the count to reach `want`, and return the count then. */
+static long calls_reach(PGconn *db, const char *head, long want)
+{
+    double end = now_monotonic() + 5;
+    long n = statement_calls(db, head);
+    while (n < want && now_monotonic() < end) {
+        bool never = false;
+        run_until(&never, 0.05);
+        n = statement_calls(db, head);
+    }
+    return n;
+}
+
+static unsigned long indexes_runs_seen;
+
+static bool indexes_ran_again(struct app *app)
+{
+    const struct collector *c = collector_find(app, "indexes");
+    return c->runs > indexes_runs_seen && !c->running;
+}
+
+/* Run the indexes collector once more, and wait for it. */
+static void indexes_run_once(struct app *app)
+{
+    indexes_runs_seen = collector_find(app, "indexes")->runs;
+    collector_run_now(app, "indexes");
+    assert_true(run_until_app(app, indexes_ran_again, 15));
+    assert_null(collectors_snapshot(app, "indexes")->error);
+}
+
+static void exec_ok(PGconn *db, const char *sql)
+{
+    PGresult *r = PQexec(db, sql);
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+}
+
+/* A run of the indexes collector reads the catalog's signature; it reads
+ * indexes.sql (sizes, the lock table, definitions) only when that changed
+ * (issue 14: five full reads a minute were its cost), so a new, renamed or
+ * dropped index shows at the next run, and the sizes of the last full
+ * read stand in between. */
+static void test_indexes_are_read_in_full_only_when_the_catalog_changed(void **state)
+{
+    (void)state;
+    static const char full[] = "-- Indexes as the catalog has them";
+    static const char sig[] = "-- What the indexes collector reads on most runs";
+    PGconn *db = db_session();
+    exec_ok(db, "DROP TABLE IF EXISTS public.idx_sig_t; CREATE TABLE public.idx_sig_t (a int, b int)");
+    long full0 = statement_calls(db, full), sig0 = statement_calls(db, sig);
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+    collectors_start(&app);
+    indexes_runs_seen = 0;
+    assert_true(run_until_app(&app, indexes_ran_again, 15));
+    /* The first run reads in full; the second has no signature to
+     * compare with: the signature, and in full again. */
+    assert_int_equal(calls_reach(db, full, full0 + 1), full0 + 1);
+    indexes_run_once(&app);
+    assert_int_equal(calls_reach(db, full, full0 + 2), full0 + 2);
+    sig0 = calls_reach(db, sig, sig0 + 1);
+    full0 += 2;
+
+    /* Nothing changed: the signature only, the same rows. */
+    int rows0 = collectors_snapshot(&app, "indexes")->nrows;
+    indexes_run_once(&app);
+    indexes_run_once(&app);
+    /* (index_health's first run asks for another run of indexes too) */
+    assert_true(calls_reach(db, sig, sig0 + 2) >= sig0 + 2);
+    assert_int_equal(statement_calls(db, full), full0);
+    assert_int_equal(collectors_snapshot(&app, "indexes")->nrows, rows0);
+
+    /* A new index: read in full, shown at once. */
+    exec_ok(db, "CREATE INDEX idx_sig_a ON public.idx_sig_t (a)");
+    indexes_run_once(&app);
+    assert_int_equal(calls_reach(db, full, full0 + 1), full0 + 1);
+    assert_true(snapshot_find(collectors_snapshot(&app, "indexes"), "name", "public.idx_sig_a") >= 0);
+
+    /* Renamed, then dropped: the same. */
+    exec_ok(db, "ALTER INDEX public.idx_sig_a RENAME TO idx_sig_b");
+    indexes_run_once(&app);
+    const struct snapshot *s = collectors_snapshot(&app, "indexes");
+    assert_true(snapshot_find(s, "name", "public.idx_sig_b") >= 0);
+    assert_true(snapshot_find(s, "name", "public.idx_sig_a") < 0);
+    exec_ok(db, "DROP INDEX public.idx_sig_b");
+    indexes_run_once(&app);
+    assert_true(snapshot_find(collectors_snapshot(&app, "indexes"), "name", "public.idx_sig_b") < 0);
+    assert_int_equal(calls_reach(db, full, full0 + 3), full0 + 3);
+
+    stop_app(&app, &cfg);
+    exec_ok(db, "DROP TABLE public.idx_sig_t");
+    PQfinish(db);
+}
+
+/* Plans of the statements whose text starts with `head`. */
+static long statement_plans(PGconn *db, const char *head)
+{
+    const char *params[] = { head };
+    PGresult *r = PQexecParams(db, "SELECT coalesce(sum(plans), 0) FROM pg_stat_statements "
+                               "WHERE starts_with(query, $1)", 1, NULL, params, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    long n = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+}
+
+static unsigned long health_runs_seen;
+
+static bool health_ran_again(struct app *app)
+{
+    const struct collector *c = collector_find(app, "index_health");
+    return c->runs > health_runs_seen && !c->running;
+}
+
+/* index_health's big statement has no parameters, so its session plans it
+ * once (a statement with parameters is planned at each of its first five
+ * runs: at one run a minute, every run); the plan's tables come from a
+ * small statement of their own, and the rows are those of one snapshot:
+ * the stats row, the tables, the foreign keys without an index. */
+static void test_index_health_is_planned_once_a_session(void **state)
+{
+    (void)state;
+    static const char health[] = "-- What the indexes pane needs beside each index's own row";
+    PGconn *db = db_session();
+    exec_ok(db, "DROP TABLE IF EXISTS public.health_child, public.health_parent; "
+                "CREATE TABLE public.health_parent (id int PRIMARY KEY); "
+                "CREATE TABLE public.health_child (id int, pid int REFERENCES public.health_parent)");
+    long calls0 = statement_calls(db, health), plans0 = statement_plans(db, health);
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+    collectors_start(&app);
+    health_runs_seen = 0;
+    assert_true(run_until_app(&app, health_ran_again, 15));
+    for (int i = 0; i < 3; i++) {
+        health_runs_seen = collector_find(&app, "index_health")->runs;
+        collector_run_now(&app, "index_health");
+        assert_true(run_until_app(&app, health_ran_again, 15));
+    }
+    assert_int_equal(calls_reach(db, health, calls0 + 4), calls0 + 4);
+    assert_int_equal(statement_plans(db, health), plans0 + 1);
+
+    const struct snapshot *h = collectors_snapshot(&app, "index_health");
+    assert_non_null(h);
+    assert_null(h->error);
+    assert_true(h->nrows > 0);
+    assert_string_equal(snapshot_text(h, 0, "kind"), "stats");
+    int tables = 0, fk = -1;
+    for (int r = 1; r < h->nrows; r++) {
+        const char *kind = snapshot_text(h, r, "kind");
+        if (strcmp(kind, "table") == 0) {
+            assert_int_equal(fk, -1);       /* the tables before the keys */
+            tables++;
+        } else if (strcmp(kind, "fk") == 0 && strcmp(snapshot_text(h, r, "table"), "health_child") == 0)
+            fk = r;
+    }
+    assert_true(tables > 0);                /* the kit's plan names tables */
+    assert_true(fk > 0);
+    assert_string_equal(snapshot_text(h, fk, "referenced"), "public.health_parent");
+    stop_app(&app, &cfg);
+    exec_ok(db, "DROP TABLE public.health_child, public.health_parent");
+    PQfinish(db);
+}
+
 int main(void)
 {
     loop = uv_default_loop();
@@ -656,6 +838,8 @@ int main(void)
         cmocka_unit_test(test_sessions_locks_are_read_only_when_asked),
         cmocka_unit_test(test_a_young_lock_wait_is_shown_without_reading_its_lock),
         cmocka_unit_test(test_a_row_lock_wait_names_the_relation_of_its_row),
+        cmocka_unit_test(test_indexes_are_read_in_full_only_when_the_catalog_changed),
+        cmocka_unit_test(test_index_health_is_planned_once_a_session),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
