@@ -183,11 +183,16 @@ static struct slot *slot_of(struct pgpool *p, struct pgconn *conn)
     return NULL;
 }
 
-/* Up, not reserved, and no query of its own queued or running. */
+/* Open, up and not reserved: it may take monitoring queries. */
+static bool slot_usable(const struct slot *s)
+{
+    return s->conn && !s->reserved && pgconn_state(s->conn) == PGCONN_UP;
+}
+
+/* Usable, and no query of its own queued or running. */
 static bool slot_idle(const struct slot *s)
 {
-    return s->conn && !s->reserved &&
-           pgconn_state(s->conn) == PGCONN_UP && !pgconn_busy(s->conn);
+    return slot_usable(s) && !pgconn_busy(s->conn);
 }
 
 static int count_up(const struct pgpool *p, bool unreserved_only)
@@ -240,15 +245,12 @@ static int home_of(struct pgpool *p, struct query *q)
 {
     struct stmt_memo *m = q->memo ? &p->memos[q->memo - 1] : NULL;
     if (m && m->home >= 0) {
-        const struct slot *s = &p->slots[m->home];
-        if (s->conn && !s->reserved && pgconn_state(s->conn) == PGCONN_UP)
+        if (slot_usable(&p->slots[m->home]))
             return m->home;
     }
     int home = -1;
     for (int i = 0; i < p->opts.max && home < 0; i++) {
-        const struct slot *s = &p->slots[i];
-        if (s->conn && !s->reserved && pgconn_state(s->conn) == PGCONN_UP &&
-            pgconn_prepared_among(s->conn, q, 1) == 1)
+        if (slot_usable(&p->slots[i]) && pgconn_prepared_among(p->slots[i].conn, q, 1) == 1)
             home = i;
     }
     if (m) {
@@ -290,13 +292,16 @@ static struct query *pool_query(struct pgpool *p, const char *stmt, const char *
 }
 
 /* Where the statements of the batch that may share a transaction go
- * together: the open session that has prepared most of them, so that the
- * group stays where it is planned (a statement is prepared in two
- * sessions after the start, where the sessions share the first plans: the
- * home of the first of the group could be the other one, and moving the
- * group there planned all of it again).  Of equals, the first one's home;
- * -1 when the batch has none. */
-static int shared_home(struct pgpool *p, int n, const int *home)
+ * together: the open session that is home to most of them (home_of's
+ * answers, before the statements prepared nowhere are given one), so
+ * that the group stays where it is planned (a statement is prepared in
+ * two sessions after the start, where the sessions share the first
+ * plans: the home of the first of the group could be the other one, and
+ * moving the group there planned all of it again).  Of equals, the first
+ * one's home; -1 when the batch has none.  The homes come from the
+ * statements' memos: asking every session about every statement of the
+ * group at each dispatch hashed and searched again what the pool knows. */
+static int shared_home(struct pgpool *p, int n, const int *known, const int *home)
 {
     int first = -1, best = -1, most = 0, at = 0;
     for (struct query *q = p->queue.head; q && at < n; q = q->next, at++)
@@ -305,13 +310,12 @@ static int shared_home(struct pgpool *p, int n, const int *home)
     if (first < 0)
         return -1;
     for (int i = 0; i < p->opts.max; i++) {
-        const struct slot *s = &p->slots[i];
-        if (!s->conn || s->reserved || pgconn_state(s->conn) != PGCONN_UP)
+        if (!slot_usable(&p->slots[i]))
             continue;
         int count = 0;
         at = 0;
         for (struct query *q = p->queue.head; q && at < n; q = q->next, at++)
-            if (q->share_xact && pgconn_prepared_among(s->conn, q, 1) == 1)
+            if (q->share_xact && known[at] == i)
                 count++;
         if (count > most || (count == most && count > 0 && i == first)) {
             most = count;
@@ -339,10 +343,10 @@ static int shared_home(struct pgpool *p, int n, const int *home)
  * session refused them (they failed). */
 static int dispatch_named(struct pgpool *p)
 {
-    int home[PGPOOL_BATCH_MAX];
+    int home[PGPOOL_BATCH_MAX], known[PGPOOL_BATCH_MAX];
     int n = 0;
-    for (struct query *q = p->queue.head; q && q->stmt && n < PGPOOL_BATCH_MAX; q = q->next)
-        home[n++] = home_of(p, q);
+    for (struct query *q = p->queue.head; q && q->stmt && n < PGPOOL_BATCH_MAX; q = q->next, n++)
+        known[n] = home[n] = home_of(p, q);
     /* Of the idle sessions, the one that is home to most of the batch; of
      * equals, the one that has prepared most in all (where statements
      * prepared nowhere gather). */
@@ -371,8 +375,7 @@ static int dispatch_named(struct pgpool *p)
     int main = target, most = -1;
     for (int i = 0; i < p->opts.max; i++) {
         const struct slot *s = &p->slots[i];
-        if (s->conn && !s->reserved && s->settled && pgconn_state(s->conn) == PGCONN_UP &&
-            pgconn_prepared_count(s->conn) > most) {
+        if (slot_usable(s) && s->settled && pgconn_prepared_count(s->conn) > most) {
             most = pgconn_prepared_count(s->conn);
             main = i;
         }
@@ -382,7 +385,7 @@ static int dispatch_named(struct pgpool *p)
             home[k] = main;
     /* The statements that may share a transaction go together, where the
      * first of them goes (query.share_xact). */
-    int shared = shared_home(p, n, home);
+    int shared = shared_home(p, n, known, home);
     int at = 0;
     for (struct query *q = p->queue.head; q && at < n; q = q->next, at++)
         if (q->share_xact)
@@ -513,9 +516,7 @@ static void idle_check(uv_timer_t *t)
     struct pgpool *p = t->data;
     for (int i = p->opts.min; i < p->opts.max; i++) {
         struct slot *s = &p->slots[i];
-        if (s->conn && !s->reserved &&
-            pgconn_state(s->conn) == PGCONN_UP &&
-            pgconn_idle_for(s->conn) >= p->opts.idle_timeout) {
+        if (slot_usable(s) && pgconn_idle_for(s->conn) >= p->opts.idle_timeout) {
             memos_forget(p, i);
             p->connects_closed += pgconn_connects(s->conn);
             p->queries_closed += pgconn_queries(s->conn);
