@@ -642,17 +642,23 @@ static int group_teardown(void **state)
 
 /* ---- indexes: the signature, and the full read only when it changed ---- */
 
-/* Calls of pgdeck's statement whose text starts with `head`, as
- * pg_stat_statements counts them (the harness preloads it). */
-static long statement_calls(PGconn *db, const char *head)
+/* pg_stat_statements' `what` (calls or plans) of pgdeck's statements
+ * whose text starts with `head` (the harness preloads it). */
+static long statement_sum(PGconn *db, const char *what, const char *head)
 {
     const char *params[] = { head };
-    PGresult *r = PQexecParams(db, "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements "
-                               "WHERE starts_with(query, $1)", 1, NULL, params, NULL, NULL, 0);
+    char *sql = xasprintf("SELECT coalesce(sum(%s), 0) FROM pg_stat_statements WHERE starts_with(query, $1)", what);
+    PGresult *r = PQexecParams(db, sql, 1, NULL, params, NULL, NULL, 0);
+    free(sql);
     assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
     long n = atol(PQgetvalue(r, 0, 0));
     PQclear(r);
     return n;
+}
+
+static long statement_calls(PGconn *db, const char *head)
+{
+    return statement_sum(db, "calls", head);
 }
 
 /* pg_stat_statements counts a call when the server ends the statement's
@@ -772,16 +778,9 @@ static void test_indexes_are_read_in_full_only_when_the_catalog_changed(void **s
     PQfinish(db);
 }
 
-/* Plans of the statements whose text starts with `head`. */
 static long statement_plans(PGconn *db, const char *head)
 {
-    const char *params[] = { head };
-    PGresult *r = PQexecParams(db, "SELECT coalesce(sum(plans), 0) FROM pg_stat_statements "
-                               "WHERE starts_with(query, $1)", 1, NULL, params, NULL, NULL, 0);
-    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-    long n = atol(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return n;
+    return statement_sum(db, "plans", head);
 }
 
 static unsigned long health_runs_seen;
