@@ -187,6 +187,12 @@ void snapshot_add_row(struct snapshot *s, const char *const *values)
     snapshot_add_row_from(s, values, NULL, -1, NULL);
 }
 
+void snapshot_add_rows(struct snapshot *s, const struct snapshot *from, int first, int count)
+{
+    for (int r = first; r < first + count && r < from->nrows; r++)
+        snapshot_add_row(s, (const char *const *)&from->cells[r * from->ncols]);
+}
+
 void snapshot_add_row_from(struct snapshot *s, const char *const *values,
                            const struct snapshot *from, int from_row, const int *from_cols)
 {

@@ -51,6 +51,9 @@ struct snapshot *snapshot_from_result_feed(const char *source, const PGresult *r
 struct snapshot *snapshot_failed(const char *source, const char *error);
 /* Append a row of ncols values (copied; NULL allowed). */
 void snapshot_add_row(struct snapshot *s, const char *const *values);
+/* Append copies of `count` rows of `from` from row `first` on (its
+ * columns are s's, in s's order). */
+void snapshot_add_rows(struct snapshot *s, const struct snapshot *from, int first, int count);
 /* Append a row: cell c is the cell of `from` at (from_row, from_cols[c])
  * when from_cols[c] >= 0 (values[c] is not read), else a copy of
  * values[c].  A cell of `from` that

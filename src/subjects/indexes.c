@@ -479,17 +479,6 @@ struct health_state {
     int              waiting;    /* results still to come this run */
 };
 
-static void health_free(void *state)
-{
-    struct health_state *st = state;
-    if (!st)
-        return;
-    snapshot_unref(st->main);
-    snapshot_unref(st->tables);
-    free(st->error);
-    free(st);
-}
-
 static void health_clear(struct health_state *st)
 {
     snapshot_unref(st->main);
@@ -498,6 +487,14 @@ static void health_clear(struct health_state *st)
     st->main = st->tables = NULL;
     st->error = NULL;
     st->waiting = 0;
+}
+
+static void health_free(void *state)
+{
+    if (!state)
+        return;
+    health_clear(state);
+    free(state);
 }
 
 /* Both results in: one snapshot with index_health.sql's columns (the
@@ -512,13 +509,9 @@ static void health_publish(struct collector *c, struct health_state *st)
     else {
         const struct snapshot *m = st->main, *t = st->tables;
         s = snapshot_new(c->def->name, m->ncols, (const char *const *)m->columns);
-        int first = m->nrows > 0 ? 1 : 0;   /* the stats row */
-        for (int r = 0; r < first; r++)
-            snapshot_add_row(s, (const char *const *)&m->cells[r * m->ncols]);
-        for (int r = 0; r < t->nrows; r++)
-            snapshot_add_row(s, (const char *const *)&t->cells[r * t->ncols]);
-        for (int r = first; r < m->nrows; r++)
-            snapshot_add_row(s, (const char *const *)&m->cells[r * m->ncols]);
+        snapshot_add_rows(s, m, 0, 1);             /* the stats row */
+        snapshot_add_rows(s, t, 0, t->nrows);
+        snapshot_add_rows(s, m, 1, m->nrows - 1);
     }
     health_clear(st);
     collector_publish(c, s);
@@ -526,8 +519,6 @@ static void health_publish(struct collector *c, struct health_state *st)
 
 static void health_done(struct collector *c, struct snapshot **into, const PGresult *res, const char *error)
 {
-    if (!c->app->collectors)
-        return;     /* shutting down */
     struct health_state *st = c->state;
     if (error && !st->error)
         st->error = xstrdup(error);
@@ -541,7 +532,7 @@ static void health_main_done(void *arg, const PGresult *res, const char *error, 
 {
     (void)elapsed;
     struct collector *c = arg;
-    if (c->app->collectors)
+    if (c->app->collectors)     /* not shutting down */
         health_done(c, &((struct health_state *)c->state)->main, res, error);
 }
 

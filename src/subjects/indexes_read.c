@@ -61,8 +61,7 @@ static struct indexes_state *state_of(struct collector *c)
 static struct snapshot *copy_of(const struct snapshot *raw)
 {
     struct snapshot *s = snapshot_new(raw->source, raw->ncols, (const char *const *)raw->columns);
-    for (int r = 0; r < raw->nrows; r++)
-        snapshot_add_row(s, (const char *const *)&raw->cells[r * raw->ncols]);
+    snapshot_add_rows(s, raw, 0, raw->nrows);
     return s;
 }
 

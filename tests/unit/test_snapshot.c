@@ -233,10 +233,34 @@ static void test_generations_sharing_rows_show_what_copies_would(void **state)
         }
 }
 
+/* snapshot_add_rows copies the rows asked for, in order, and no row past
+ * the last one there is. */
+static void test_add_rows_copies_a_range_of_rows(void **state)
+{
+    (void)state;
+    const char *const rows[][3] = { { "1", "a", NULL }, { "2", "b", "20" }, { "3", "c", "30" } };
+    struct snapshot *from = table_of(rows, 3);
+    struct snapshot *to = snapshot_new("partitions", 3, columns);
+    snapshot_add_rows(to, from, 1, 5);
+    snapshot_add_rows(to, from, 0, 1);
+    snapshot_add_rows(to, from, 3, 1);
+    snapshot_add_rows(to, from, 0, -1);
+    assert_int_equal(to->nrows, 3);
+    assert_string_equal(snapshot_get(to, 0, "oid"), "2");
+    assert_string_equal(snapshot_get(to, 1, "oid"), "3");
+    assert_string_equal(snapshot_get(to, 2, "children"), "a");
+    assert_null(snapshot_get(to, 2, "size"));
+    assert_ptr_not_equal(snapshot_get(to, 0, "children"), snapshot_get(from, 1, "children"));
+    snapshot_unref(from);
+    assert_string_equal(snapshot_get(to, 0, "children"), "b");
+    snapshot_unref(to);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_kept_row_shares_its_cells_with_the_snapshot_before),
+        cmocka_unit_test(test_add_rows_copies_a_range_of_rows),
         cmocka_unit_test(test_a_changed_row_takes_its_new_values_and_the_old_snapshot_keeps_its_own),
         cmocka_unit_test(test_cells_of_a_result_are_copied_not_shared),
         cmocka_unit_test(test_a_shared_text_lives_as_long_as_a_holder),
