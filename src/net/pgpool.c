@@ -153,6 +153,8 @@ static void conn_queries_ended(void *arg, struct pgconn *conn)
     uv_timer_start(&p->kick, kick_cb, 0, 0);
 }
 
+static void idle_arm(struct pgpool *p, double in_s);
+
 static struct pgconn *open_slot(struct pgpool *p, int i)
 {
     struct pgconn_options o = {
@@ -167,6 +169,8 @@ static struct pgconn *open_slot(struct pgpool *p, int i)
     struct pgconn *conn = pgconn_new(p->loop, &p->ci, &o, conn_state, p);
     p->slots[i].conn = conn;
     p->opening = false;
+    if (i >= p->opts.min)
+        idle_arm(p, p->opts.idle_timeout);
     /* Down already: handle it now that the slot knows its connection (an
      * extra slot is closed, the owner hears the pool is down).  Not while
      * pgpool_new runs: its caller reads the state when it returns. */
@@ -511,12 +515,36 @@ static void dispatch(struct pgpool *p)
     p->batch_waits_since = 0;
 }
 
+/* The extra sessions (past opts.min) are closed once idle for
+ * idle_timeout.  The timer runs only while there is one, and wakes when
+ * the first of them can be due (a busy one: a whole timeout from now),
+ * not every second: a steady console has one extra session that a tick
+ * uses every second, and the check's own wake-up was one of the loop's
+ * few each second (issue 14). */
+#define IDLE_CHECK_MIN_S 1.0
+
+static void idle_check(uv_timer_t *t);
+
+static void idle_arm(struct pgpool *p, double in_s)
+{
+    if (in_s < IDLE_CHECK_MIN_S)
+        in_s = IDLE_CHECK_MIN_S;
+    uint64_t ms = (uint64_t)(in_s * 1000);
+    if (uv_is_active((uv_handle_t *)&p->idle_timer) && uv_timer_get_due_in(&p->idle_timer) <= ms)
+        return;
+    uv_timer_start(&p->idle_timer, idle_check, ms, 0);
+}
+
 static void idle_check(uv_timer_t *t)
 {
     struct pgpool *p = t->data;
+    double next = -1;
     for (int i = p->opts.min; i < p->opts.max; i++) {
         struct slot *s = &p->slots[i];
-        if (slot_usable(s) && pgconn_idle_for(s->conn) >= p->opts.idle_timeout) {
+        if (!s->conn)
+            continue;
+        double idle = slot_usable(s) ? pgconn_idle_for(s->conn) : 0;
+        if (idle >= p->opts.idle_timeout) {
             memos_forget(p, i);
             p->connects_closed += pgconn_connects(s->conn);
             p->queries_closed += pgconn_queries(s->conn);
@@ -525,8 +553,14 @@ static void idle_check(uv_timer_t *t)
             s->conn = NULL;
             if (p->state_cb)
                 p->state_cb(p->arg, p);
+            continue;
         }
+        double due = p->opts.idle_timeout - idle;
+        if (next < 0 || due < next)
+            next = due;
     }
+    if (next >= 0)
+        idle_arm(p, next);
 }
 
 struct pgpool *pgpool_new(uv_loop_t *loop, const struct conninfo *ci,
@@ -557,7 +591,6 @@ struct pgpool *pgpool_new(uv_loop_t *loop, const struct conninfo *ci,
     uv_timer_init(loop, &p->kick);
     p->idle_timer.data = p;
     p->kick.data = p;
-    uv_timer_start(&p->idle_timer, idle_check, 1000, 1000);
     p->creating = true;
     for (int i = 0; i < p->opts.min; i++)
         open_slot(p, i);

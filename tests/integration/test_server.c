@@ -71,16 +71,22 @@ static void parse(struct conninfo *ci, const char *text)
     conninfo_set(ci, "application_name", "pgdeck-test");
 }
 
-static void open_pool(struct server *s, enum server_id id, const char *conninfo,
-                      double query_timeout, int max, struct heard *h)
+static void open_pool_idle(struct server *s, enum server_id id, const char *conninfo,
+                           double query_timeout, int max, double idle_timeout, struct heard *h)
 {
     struct conninfo ci;
     parse(&ci, conninfo);
-    struct pgpool_options o = { .label = "test", .min = 1, .max = max, .idle_timeout = 30,
+    struct pgpool_options o = { .label = "test", .min = 1, .max = max, .idle_timeout = idle_timeout,
                                 .connect_timeout = 5, .query_timeout = query_timeout };
     server_init(s, id);
     server_open_pool(s, loop, &ci, &o, heard_change, h);
     conninfo_free(&ci);
+}
+
+static void open_pool(struct server *s, enum server_id id, const char *conninfo,
+                      double query_timeout, int max, struct heard *h)
+{
+    open_pool_idle(s, id, conninfo, query_timeout, max, 30, h);
 }
 
 static void open_bouncer(struct server *s, struct heard *h)
@@ -639,6 +645,48 @@ static void test_named_query_waits_for_a_busy_session_before_the_pool_grows(void
     close_server(&s);
 }
 
+/* A session the pool opened past its minimum is closed once it has been
+ * idle for idle_timeout, not before; the first session stays.  (The
+ * check's timer runs only while such a session is open.) */
+static void test_an_extra_session_idle_past_its_timeout_is_closed(void **state)
+{
+    (void)state;
+    static struct server s;
+    static struct heard h;
+    static struct answer slow, next;
+    memset(&h, 0, sizeof h);
+    open_pool_idle(&s, SERVER_PRIMARY, env("DATABASE_URL"), 5, 2, 2.0, &h);
+    assert_true(run_until(&h.up, 10));
+    struct pgpool *pool = server_pool(&s);
+    int first;
+    assert_int_equal(pgpool_backend_pids(pool, &first, 1), 1);
+    send_to(pool, "SELECT 'slept' FROM pg_catalog.pg_sleep(1)", &slow);
+    bool never = false;
+    run_until(&never, 0.03);
+    send_to(pool, "SELECT pg_catalog.pg_backend_pid()::text", &next);
+    assert_true(run_until(&next.done, 10));
+    assert_string_equal(next.error, "");
+    assert_int_not_equal(atoi(next.value), first);
+    assert_true(run_until(&slow.done, 10));
+    struct pgpool_stats st;
+    pgpool_stats(pool, &st);
+    assert_int_equal(st.open, 2);
+    /* Idle for a while, less than its timeout: still open. */
+    run_until(&never, 0.5);
+    pgpool_stats(pool, &st);
+    assert_int_equal(st.open, 2);
+    double until = now_monotonic() + 10;
+    while (st.open > 1 && now_monotonic() < until) {
+        run_until(&never, 0.1);
+        pgpool_stats(pool, &st);
+    }
+    assert_int_equal(st.open, 1);
+    int left;
+    assert_int_equal(pgpool_backend_pids(pool, &left, 1), 1);
+    assert_int_equal(left, first);
+    close_server(&s);
+}
+
 /* An error in a pipeline fails its own query only: the ones before and
  * after it answer (a Sync per query). */
 static void test_failed_statement_fails_only_its_query(void **state)
@@ -910,6 +958,7 @@ int main(void)
         cmocka_unit_test(test_named_query_waits_for_its_busy_home),
         cmocka_unit_test(test_new_statement_goes_to_the_main_session),
         cmocka_unit_test(test_named_query_waits_for_a_busy_session_before_the_pool_grows),
+        cmocka_unit_test(test_an_extra_session_idle_past_its_timeout_is_closed),
         cmocka_unit_test(test_failed_statement_fails_only_its_query),
         cmocka_unit_test(test_timeout_in_a_pipeline_fails_only_that_query),
         cmocka_unit_test(test_activity_reads_of_a_turn_share_one_transaction),
