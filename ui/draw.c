@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/numparse.h"
 #include "base/quantity.h"
 #include "base/sanitize.h"
 #include "draw.h"
@@ -255,10 +256,10 @@ void format_value(char *buf, size_t len, const char *value, enum cell_format fmt
         copy_text(buf, len, strcmp(value, "t") == 0 ? "yes" : strcmp(value, "f") == 0 ? "no" : value);
         return;
     }
-    char *end;
-    double v = strtod(value, &end);
     /* Text, or a value that is not a number where one was expected: as
      * it is. */
+    char *end;
+    double v = fmt == FORMAT_AS_TEXT ? 0 : numparse_prefix(value, &end);
     if (fmt == FORMAT_AS_TEXT || end == value) {
         copy_text(buf, len, value);
         return;

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "draw.h"
+#include "base/numparse.h"
 #include "table.h"
 #include "ui.h"
 #include "base/xalloc.h"
@@ -50,7 +51,7 @@ static int compare_rows(const void *a, const void *b)
     if (!va || !vb) {
         r = (va ? 1 : 0) - (vb ? 1 : 0);
     } else if (sort_def->format != FORMAT_AS_TEXT && sort_def->format != FORMAT_AS_BOOL) {
-        double da = strtod(va, NULL), db = strtod(vb, NULL);
+        double da = numparse_prefix(va, NULL), db = numparse_prefix(vb, NULL);
         r = da < db ? -1 : da > db ? 1 : 0;
     } else {
         r = strcasecmp(va, vb);

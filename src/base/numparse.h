@@ -15,4 +15,16 @@ int numparse_double(const char *text, double *out);
 /* A whole decimal number that fits in a long: "42", "+7", "-1". */
 int numparse_long(const char *text, long *out);
 
+/* strtod for the numbers pgdeck reads from the server and draws (a cell,
+ * a figure): the same value and the same *end as strtod (in the C
+ * numeric locale pgdeck runs in), for any text.  A plain decimal ("42",
+ * "-0.25", "1234.5": up to 15 significant digits and 22 after the
+ * point, no exponent) is read here exactly (the integer of its digits
+ * divided by a power of ten, both exact in a double: one correctly
+ * rounded division); anything else (an exponent, "inf", a hex float,
+ * blanks before it, more digits) goes to strtod.  strtod was a tenth of
+ * a steady console's instructions: its general path costs ~500
+ * instructions a number (issue 14, callgrind). */
+double numparse_prefix(const char *text, char **end);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/numparse.h"
 #include "base/quantity.h"
 #include "core/snapshot.h"
 #include "base/clock.h"
@@ -337,8 +338,10 @@ int snapshot_column(const struct snapshot *s, const char *name)
 {
     if (!s)
         return -1;
+    /* The first byte first: most columns differ there, and this runs
+     * for each cell a derive or a pane reads by name (issue 14). */
     for (int i = 0; i < s->ncols; i++)
-        if (strcmp(s->columns[i], name) == 0)
+        if (s->columns[i][0] == name[0] && strcmp(s->columns[i], name) == 0)
             return i;
     return -1;
 }
@@ -367,7 +370,7 @@ double snapshot_number(const struct snapshot *s, int row, const char *column, do
     if (!v || !*v)
         return fallback;
     char *end;
-    double d = strtod(v, &end);
+    double d = numparse_prefix(v, &end);
     return end == v ? fallback : d;
 }
 
