@@ -41,12 +41,13 @@ static bool row_matches(const struct snapshot *s, int row, const char *filter)
 static const struct snapshot *sort_snapshot;
 static const struct column_def *sort_def;
 static bool sort_desc;
+static int sort_col;            /* sort_def's column in sort_snapshot */
 
 static int compare_rows(const void *a, const void *b)
 {
     int ra = *(const int *)a, rb = *(const int *)b;
-    const char *va = snapshot_get(sort_snapshot, ra, sort_def->field);
-    const char *vb = snapshot_get(sort_snapshot, rb, sort_def->field);
+    const char *va = snapshot_cell(sort_snapshot, ra, sort_col);
+    const char *vb = snapshot_cell(sort_snapshot, rb, sort_col);
     int r;
     if (!va || !vb) {
         r = (va ? 1 : 0) - (vb ? 1 : 0);
@@ -168,6 +169,7 @@ static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
     if (st->sort_column >= 0 && st->sort_column < t->ncolumns) {
         sort_snapshot = s;
         sort_def = &t->columns[st->sort_column];
+        sort_col = snapshot_column(s, sort_def->field);
         sort_desc = st->sort_descending;
         qsort(st->order, (size_t)st->norder, sizeof *st->order, compare_rows);
     }

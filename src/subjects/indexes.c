@@ -154,10 +154,15 @@ static const struct snapshot *good(const struct snapshot *s)
  * exists: 1 found, 0 not found, -1 not asked. */
 static int table_found(const struct snapshot *health, const char *schema, const char *name)
 {
-    for (int r = 0; health && r < health->nrows; r++) {
-        const char *kind = snapshot_get(health, r, "kind");
-        if (!is_text(kind, "table") || !is_text(snapshot_get(health, r, "schema"), schema) ||
-            !is_text(snapshot_get(health, r, "table"), name))
+    if (!health)
+        return -1;
+    /* Columns looked up once, not per row: this runs for each of the
+     * plan's tables over every health row (issue 14). */
+    int kind = snapshot_column(health, "kind"), sc = snapshot_column(health, "schema"),
+        tc = snapshot_column(health, "table");
+    for (int r = 0; r < health->nrows; r++) {
+        if (!is_text(snapshot_cell(health, r, kind), "table") || !is_text(snapshot_cell(health, r, tc), name) ||
+            !is_text(snapshot_cell(health, r, sc), schema))
             continue;
         return snapshot_true(health, r, "found");
     }
@@ -178,7 +183,7 @@ void indexes_plan_fit(const struct plan *plan, bool builtin, const struct snapsh
         const struct plan_entry *e = &plan->entries[i];
         bool first = true;
         for (int k = 0; k < i && first; k++)
-            first = strcmp(plan->entries[k].schema, e->schema) != 0 || strcmp(plan->entries[k].table, e->table) != 0;
+            first = strcmp(plan->entries[k].table, e->table) != 0 || strcmp(plan->entries[k].schema, e->schema) != 0;
         if (!first)
             continue;
         fit->tables++;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/numparse.h"
 #include "base/sql.h"
 #include "core/action_sql.h"
 #include "core/alerts.h"
@@ -453,10 +454,13 @@ static int alert_slow_queries(const struct app *app, struct alert *out, int max)
     double limit = app->cfg->alerts.slow_query_ms / 1000.0;
     int slow = 0, worst = -1;
     double worst_d = 0;
+    int state_col = snapshot_column(a, "state"), type_col = snapshot_column(a, "backend_type"),
+        duration_col = snapshot_column(a, "duration");
     for (int r = 0; r < a->nrows; r++) {
-        const char *state = snapshot_get(a, r, "state");
-        const char *type = snapshot_get(a, r, "backend_type");
-        double d = snapshot_number(a, r, "duration", 0);
+        const char *state = snapshot_cell(a, r, state_col);
+        const char *type = snapshot_cell(a, r, type_col);
+        const char *dv = snapshot_cell(a, r, duration_col);
+        double d = dv ? numparse_prefix(dv, NULL) : 0;
         /* A base backup's walsender is listed for its progress, not as a
          * query. */
         if (type && strcmp(type, "walsender") == 0)
