@@ -192,6 +192,23 @@ static void drop(struct redisconn *rc, const char *why)
         went_down(rc, why);
 }
 
+/* The watchdog runs only while there is something to time: a connect
+ * under way or a command without its answer.  Checking every 250 ms
+ * around the clock woke an idle console four times a second (issue 14). */
+static void watchdog_cb(uv_timer_t *t);
+
+static void watchdog_arm(struct redisconn *rc)
+{
+    if (!uv_is_active((uv_handle_t *)&rc->watchdog))
+        uv_timer_start(&rc->watchdog, watchdog_cb, 250, 250);
+}
+
+static void watchdog_settle(struct redisconn *rc)
+{
+    if (rc->state != PGCONN_CONNECTING && !rc->pending)
+        uv_timer_stop(&rc->watchdog);
+}
+
 static void reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 {
     (void)ac;
@@ -203,6 +220,7 @@ static void reply_cb(redisAsyncContext *ac, void *r, void *privdata)
         rc->pending = p->next;
     if (p->next)
         p->next->prev = p->prev;
+    watchdog_settle(rc);
     redisReply *reply = r;
     if (p->cb) {
         if (!reply)
@@ -355,6 +373,7 @@ static void watchdog_cb(uv_timer_t *t)
             return;
         }
     }
+    watchdog_settle(rc);
 }
 
 /* hiredis's part of a connect; `addr` is numeric (or NULL for a socket). */
@@ -416,6 +435,7 @@ static void start_connect(struct redisconn *rc)
 {
     backoff_attempt(&rc->backoff);
     rc->connect_started = now_monotonic();
+    watchdog_arm(rc);
     set_state(rc, PGCONN_CONNECTING);
     if (rc->state != PGCONN_CONNECTING)
         return;     /* the state callback closed us */
@@ -457,7 +477,6 @@ struct redisconn *redisconn_new(uv_loop_t *loop, const struct redis_target *targ
     uv_timer_init(loop, &rc->watchdog);
     rc->timer.data = rc;
     rc->watchdog.data = rc;
-    uv_timer_start(&rc->watchdog, watchdog_cb, 250, 250);
     start_connect(rc);
     return rc;
 }
@@ -489,6 +508,7 @@ static int send_command(struct redisconn *rc, redisconn_reply_cb cb, void *arg, 
     if (rc->pending)
         rc->pending->prev = p;
     rc->pending = p;
+    watchdog_arm(rc);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -555,6 +556,43 @@ static void test_redis_answers_ping(void **state)
     settle();
 }
 
+/* A Redis that stops answering (SIGSTOP: the connection stays open)
+ * fails the command it was sent once the command timeout has passed, and
+ * the connection is dropped, though the watchdog that times it had
+ * nothing to watch while the connection sat idle. */
+static void test_redis_that_stops_answering_times_out_its_command(void **state)
+{
+    (void)state;
+    struct redis_watch w = { 0 };
+    struct redis_target t = { 0 };
+    char err[256];
+    assert_int_equal(redis_target_parse(&t, env("REDIS_URL"), err, sizeof err), 0);
+    struct redisconn *rc = redisconn_new(loop, &t, 3, 1, redis_state, &w);
+    redis_target_free(&t);
+    assert_true(run_until(&w.up, 10));
+    bool never = false;
+    run_until(&never, 0.6);             /* idle: nothing pending */
+    char *path = xasprintf("%s/redis/redis.pid", env("PGDECK_RUN"));
+    FILE *f = fopen(path, "r");
+    free(path);
+    assert_non_null(f);
+    int pid = 0;
+    assert_int_equal(fscanf(f, "%d", &pid), 1);
+    fclose(f);
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    struct redis_answer a = { 0 };
+    const char *argv[] = { "PING" };
+    int sent = redisconn_command(rc, redis_reply, &a, 1, argv);
+    run_until(&a.done, 5);
+    kill(pid, SIGCONT);
+    assert_int_equal(sent, 0);
+    assert_true(a.done);
+    assert_non_null(strstr(a.error, "no answer in 1.0 s"));
+    assert_true(w.down);
+    redisconn_close(rc);
+    settle();
+}
+
 static void test_redis_refused_is_reported_not_hung(void **state)
 {
     (void)state;
@@ -645,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_redis_by_name_comes_up),
         cmocka_unit_test(test_redis_unresolvable_name_is_said_in_libpq_words),
         cmocka_unit_test(test_redis_stopped_leaves_postgres_working),
+        cmocka_unit_test(test_redis_that_stops_answering_times_out_its_command),
         cmocka_unit_test(test_primary_restart_reconnects_by_itself),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
