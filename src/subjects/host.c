@@ -178,12 +178,7 @@ static bool row_active(const struct snapshot *rows, int i, int state_col)
 /* A cell of the query's rows as a number, `fallback` when NULL or not one. */
 static double cell_number(const struct snapshot *rows, int i, int col, double fallback)
 {
-    const char *v = snapshot_cell(rows, i, col);
-    if (!v || !*v)
-        return fallback;
-    char *end;
-    double d = strtod(v, &end);
-    return end == v ? fallback : d;
+    return host_cell_number(snapshot_cell(rows, i, col), fallback);
 }
 
 /* One pass over every backend.  The command line is read only for a pid

@@ -15,6 +15,7 @@
 #include "core/alerts.h"
 #include "core/app.h"
 #include "core/collector.h"
+#include "core/host.h"
 #include "core/subject.h"
 #include "subjects/queries.h"
 #include "base/embedded.h"
@@ -415,14 +416,15 @@ void derive_activity_host(struct app *app, struct snapshot *now, const struct sn
         const char *pid_text = snapshot_cell(now, r, now_pid);
         if (!pid_text)
             continue;
-        char *end;
-        double pid = strtod(pid_text, &end);
-        if (end == pid_text)
+        /* By hand, not strtod: log2(backends) + 1 of these a session
+         * at every refresh (issue 14, callgrind). */
+        double pid = host_cell_number(pid_text, NAN);
+        if (isnan(pid))
             continue;
         int lo = 0, hi = b->nrows - 1, found = -1;
         while (lo <= hi) {
             int mid = (lo + hi) / 2;
-            double v = strtod(snapshot_cell(b, mid, pid_col), NULL);
+            double v = host_cell_number(snapshot_cell(b, mid, pid_col), 0);
             if (v == pid) {
                 found = mid;
                 break;
