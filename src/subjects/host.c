@@ -3,7 +3,8 @@
  * host.h).  It has no pane of its own: the host line shows in the queries
  * pane, each session's figures in its row (derive_activity_host,
  * queries.c).  Backends, host and disks read /proc and statvfs on libuv's
- * thread pool (host_job.h) and publish on the loop; sizes and the disk
+ * thread pool (host_job.h) and publish on the loop (but for the small
+ * reads that cost less than the hand-off: pass_on_loop, host_system_run); sizes and the disk
  * alert are in host_sizes.c, the host line in host_summary.c. */
 #include <math.h>
 #include <stdio.h>
