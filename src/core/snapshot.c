@@ -255,11 +255,27 @@ void snapshot_set_cell_n(struct snapshot *s, int row, int col, const char *value
 
 int snapshot_add_column(struct snapshot *s, const char *name)
 {
-    int have = snapshot_column(s, name);
-    if (have >= 0)
-        return have;
-    int ncols = s->ncols + 1;
-    /* Room for the rows there are: a row added later grows the table. */
+    int col;
+    snapshot_add_columns(s, &name, 1, &col);
+    return col;
+}
+
+void snapshot_add_columns(struct snapshot *s, const char *const *names, int n, int *cols)
+{
+    int add = 0;
+    for (int k = 0; k < n; k++) {
+        cols[k] = snapshot_column(s, names[k]);
+        for (int j = 0; j < k && cols[k] < 0; j++)
+            if (strcmp(names[j], names[k]) == 0)
+                cols[k] = cols[j];
+        if (cols[k] < 0)
+            cols[k] = s->ncols + add++;
+    }
+    if (!add)
+        return;
+    int ncols = s->ncols + add;
+    /* Room for the rows there are: a row added later grows the table.
+     * One copy of the table for all of them, not one a column. */
     if (s->cap_rows > s->nrows)
         s->cap_rows = s->nrows;
     char **cells = xcalloc((size_t)((s->cap_rows ? s->cap_rows : 1) * ncols), sizeof *cells);
@@ -269,9 +285,11 @@ int snapshot_add_column(struct snapshot *s, const char *name)
     free(s->cells);
     s->cells = cells;
     s->columns = xrealloc(s->columns, (size_t)ncols * sizeof *s->columns);
-    s->columns[s->ncols] = xstrdup(name);
+    int at = s->ncols;
+    for (int k = 0; k < n; k++)
+        if (cols[k] == at)
+            s->columns[at++] = xstrdup(names[k]);
     s->ncols = ncols;
-    return ncols - 1;
 }
 
 void snapshot_set_cell(struct snapshot *s, int row, int col, const char *value)

@@ -84,6 +84,9 @@ void snapshot_set_bool(struct snapshot *s, int row, const char *column, int v);
 void snapshot_set_cell(struct snapshot *s, int row, int col, const char *value);
 /* Add a column (all NULL) and return its index; existing index if present. */
 int  snapshot_add_column(struct snapshot *s, const char *name);
+/* The same for n columns at once (one copy of the table, not n), their
+ * indexes into cols. */
+void snapshot_add_columns(struct snapshot *s, const char *const *names, int n, int *cols);
 /* Whether two snapshots hold the same error, columns and cells (times
  * aside): a collector whose new result equals the one it shows keeps the
  * one it has (collector_publish), so nothing is held twice. */

@@ -3,7 +3,8 @@
  * host.h).  It has no pane of its own: the host line shows in the queries
  * pane, each session's figures in its row (derive_activity_host,
  * queries.c).  Backends, host and disks read /proc and statvfs on libuv's
- * thread pool (host_job.h) and publish on the loop; sizes and the disk
+ * thread pool (host_job.h) and publish on the loop (but for the small
+ * reads that cost less than the hand-off: pass_on_loop, host_system_run); sizes and the disk
  * alert are in host_sizes.c, the host line in host_summary.c. */
 #include <math.h>
 #include <stdio.h>
@@ -93,6 +94,9 @@ struct backends_state {
     double btime;                   /* boot time, once known */
     bool   early_started;
     struct early_job *early;        /* done and not used yet */
+    /* The server address last found to be this host's ("" for a unix
+     * socket), so that a pass does not list the interfaces again. */
+    char  *local_addr;
 };
 
 /* pgdeck's own cost of reading /proc, for the host snapshot. */
@@ -107,6 +111,7 @@ struct backends_job {
     struct backend_reading *known;  /* verified before (pid, starttime), by pid */
     int     nknown;
     char   *server_addr;            /* NULL: a unix socket */
+    bool    address_checked;        /* address_local known before the pass */
     bool    address_local;
     double  btime;
     bool    first;                  /* read twice, FIRST_WINDOW_S apart */
@@ -136,6 +141,7 @@ static void host_backends_free(void *state)
         return;
     free(st->prev);
     early_job_free(st->early);
+    free(st->local_addr);
     free(st);
 }
 
@@ -173,12 +179,7 @@ static bool row_active(const struct snapshot *rows, int i, int state_col)
 /* A cell of the query's rows as a number, `fallback` when NULL or not one. */
 static double cell_number(const struct snapshot *rows, int i, int col, double fallback)
 {
-    const char *v = snapshot_cell(rows, i, col);
-    if (!v || !*v)
-        return fallback;
-    char *end;
-    double d = strtod(v, &end);
-    return end == v ? fallback : d;
+    return host_cell_number(snapshot_cell(rows, i, col), fallback);
 }
 
 /* One pass over every backend.  The command line is read only for a pid
@@ -246,7 +247,8 @@ static bool any_same(const struct host_backend *b, int n)
 static void backends_work(struct host_job *base)
 {
     struct backends_job *j = (struct backends_job *)base;
-    j->address_local = host_address_is_local(j->server_addr);
+    if (!j->address_checked)
+        j->address_local = host_address_is_local(j->server_addr);
     if (!j->address_local)
         return;
     if (isnan(j->btime))
@@ -348,6 +350,8 @@ static void backends_done(struct host_job *base, struct collector *c)
     struct backends_state *st = c->state;
     if (!isnan(j->btime))
         st->btime = j->btime;
+    free(st->local_addr);
+    st->local_addr = j->address_local ? xstrdup(j->server_addr ? j->server_addr : "") : NULL;
     char *why = not_here(j);
     if (why) {
         free(st->prev);
@@ -456,6 +460,35 @@ static void backends_done(struct host_job *base, struct collector *c)
     host_job_kick_waiting(c->app);
 }
 
+/* Whether this pass is read here on the loop rather than on the thread
+ * pool: a steady pass over a few backends, every one of them verified
+ * before.  Such a pass is one pread of stat per backend (statm and io of
+ * a few every few seconds), files procfs answers from counters without
+ * taking any lock another process can hold (the command line, which
+ * needs the process's memory lock, is read only for a pid not verified
+ * before, and such a pass goes to the pool; a pid reused since the last
+ * pass, by a process that started after it, is the one exception, read
+ * here once): some 5 us a backend.  The
+ * pool's hand-off cost more than that: a futex wake of a pool thread,
+ * its sleep again, and a wake-up of the loop for the result (issue 14:
+ * under pgbench -c 8 the pool threads ran 9 ms a minute and the loop
+ * woke 2 times a second more with host figures on).  A first pass
+ * (it waits FIRST_WINDOW_S) and a large one stay on the pool. */
+#define LOOP_PASS_MAX 32
+
+static bool pass_on_loop(const struct backends_job *j)
+{
+    if (j->first || j->early || j->n > LOOP_PASS_MAX || isnan(j->btime) || !j->address_checked)
+        return false;
+    int pid_col = snapshot_column(j->rows, "pid");
+    for (int i = 0; i < j->n; i++) {
+        struct backend_reading probe = { .pid = (int)cell_number(j->rows, i, pid_col, 0) };
+        if (!j->nknown || !bsearch(&probe, j->known, (size_t)j->nknown, sizeof *j->known, compare_reading))
+            return false;
+    }
+    return true;
+}
+
 static void backends_result(void *arg, const PGresult *res, const char *error, double elapsed)
 {
     (void)elapsed;
@@ -473,6 +506,8 @@ static void backends_result(void *arg, const PGresult *res, const char *error, d
     j->n = j->rows->nrows;
     const char *addr = j->n ? snapshot_get(j->rows, 0, "server_addr") : NULL;
     j->server_addr = addr ? xstrdup(addr) : NULL;
+    j->address_checked = j->address_local =
+        st->local_addr && strcmp(st->local_addr, j->server_addr ? j->server_addr : "") == 0;
     j->btime = st->btime;
     j->first = st->prev == NULL && !collectors_ticking(c->app);
     if (j->first && st->early) {
@@ -485,6 +520,11 @@ static void backends_result(void *arg, const PGresult *res, const char *error, d
         j->nknown = st->nprev;
     }
     j->now = xcalloc((size_t)(j->n ? j->n : 1), sizeof *j->now);
+    if (pass_on_loop(j)) {
+        backends_work(&j->base);
+        backends_done(&j->base, c);
+        return;
+    }
     if (host_job_start(&j->base, c, backends_work, backends_done) != 0) {
         backends_job_free(j);
         collector_publish(c, snapshot_failed(c->def->name, "cannot start a thread-pool job"));

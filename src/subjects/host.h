@@ -18,9 +18,10 @@
  *   host        (every refresh) one row: load1/5/15, cpus, cpu_percent
  *               (busy), mem_total, mem_used, swap_total, swap_used,
  *               io_note (once, when /proc/PID/io is unreadable), and
- *               pgdeck's own cost: backends_read, backends_read_ms (on
- *               the thread pool: wall time), backends_read_cpu_ms (the
- *               CPU that pass ran), backends_merge_ms (on the loop).
+ *               pgdeck's own cost: backends_read, backends_read_ms (the
+ *               pass's wall time, on the thread pool or, for a steady
+ *               pass over a few backends, on the loop), backends_read_cpu_ms
+ *               (the CPU that pass ran), backends_merge_ms (on the loop).
  *   host_paths  (60 s, plain SQL) the data directory, WAL and tablespace
  *               paths the server reports, or what is missing to see them.
  *   disks       (10 s) statvfs of those paths: kind, name, path, total,
@@ -34,7 +35,8 @@
  *
  * /proc and statvfs are read on libuv's thread pool (uv_queue_work) and
  * the result is published on the loop, so a thousand backends never hold
- * up a key (measured: tests/bench/bench-host.sh).  Each collector waits
+ * up a key (a steady pass over at most 32 backends, all verified before,
+ * and the three host-wide files are read on the loop: host.c says why) (measured: tests/bench/bench-host.sh).  Each collector waits
  * for the one it depends on (backends first: nothing is read before the
  * server is known to be here; sizes also waits for the partitions
  * collector's sizes and for the disks).  A server found not to be here is

@@ -16,6 +16,7 @@
 #include "core/alerts.h"
 #include "core/app.h"
 #include "core/collector.h"
+#include "core/host.h"
 #include "core/subject.h"
 #include "subjects/queries.h"
 #include "base/embedded.h"
@@ -376,71 +377,83 @@ int statements_find(const struct snapshot *statements, const char *query, const 
 /* ---- activity: the backends' figures by pid ------------------------------- */
 
 /* "VACUUM 45%", "CREATE INDEX", "COPY FROM": a session's progress for its
- * row, from the activity query's progress_* columns. */
-static void derive_progress(struct snapshot *now)
+ * row, from the activity query's progress_* columns, into column `into`. */
+static void derive_progress(struct snapshot *now, int into)
 {
+    int command_col = snapshot_column(now, "progress_command");
+    int percent_col = snapshot_column(now, "progress_percent");
     for (int r = 0; r < now->nrows; r++) {
-        const char *command = snapshot_get(now, r, "progress_command");
+        const char *command = snapshot_cell(now, r, command_col);
         if (!command) {
-            snapshot_set(now, r, "progress", NULL);
+            snapshot_set_cell(now, r, into, NULL);
             continue;
         }
-        double percent = snapshot_number(now, r, "progress_percent", NAN);
+        const char *p = snapshot_cell(now, r, percent_col);
+        double percent = p && *p ? host_cell_number(p, NAN) : NAN;
         char buf[64];
         if (isnan(percent))
             snprintf(buf, sizeof buf, "%s", command);
         else
             snprintf(buf, sizeof buf, "%s %.0f%%", command, percent);
-        snapshot_set(now, r, "progress", buf);
+        snapshot_set_cell(now, r, into, buf);
     }
+}
+
+/* The row of pid in the backends snapshot (in pid order, as the backends
+ * query sorts them), or -1. */
+static int backend_row(const struct snapshot *b, int pid_col, double pid)
+{
+    int lo = 0, hi = b->nrows - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        double v = host_cell_number(snapshot_cell(b, mid, pid_col), 0);
+        if (v == pid)
+            return mid;
+        if (v < pid)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
 }
 
 void derive_activity_host(struct app *app, struct snapshot *now, const struct snapshot *prev)
 {
     (void)prev;
-    derive_progress(now);
-    const struct snapshot *b = app ? collectors_snapshot(app, "backends") : NULL;
-    if (!b || b->error || b->nrows == 0)
+    if (now->nrows == 0)
         return;
-    static const char *const fields[] = { "cpu_percent", "rss", "read_bps", "write_bps" };
-    int pid_col = snapshot_column(b, "pid");
-    int cols[4], into[4] = { -1, -1, -1, -1 };
-    /* Columns looked up once, not by name for every row; added to `now`
-     * at the first session found, as snapshot_set would. */
-    for (int k = 0; k < 4; k++)
-        cols[k] = snapshot_column(b, fields[k]);
-    int now_pid = snapshot_column(now, "pid");
-    /* Both are in pid order (the backends query sorts them) most of the
-     * time, but a binary search over the backends is cheap either way. */
-    for (int r = 0; r < now->nrows; r++) {
-        const char *pid_text = snapshot_cell(now, r, now_pid);
-        if (!pid_text)
-            continue;
-        char *end;
-        double pid = strtod(pid_text, &end);
-        if (end == pid_text)
-            continue;
-        int lo = 0, hi = b->nrows - 1, found = -1;
-        while (lo <= hi) {
-            int mid = (lo + hi) / 2;
-            double v = strtod(snapshot_cell(b, mid, pid_col), NULL);
-            if (v == pid) {
-                found = mid;
-                break;
-            }
-            if (v < pid)
-                lo = mid + 1;
-            else
-                hi = mid - 1;
-        }
-        if (found < 0)
-            continue;
-        for (int k = 0; k < 4; k++) {
-            if (into[k] < 0)
-                into[k] = snapshot_add_column(now, fields[k]);
-            snapshot_set_cell(now, r, into[k], snapshot_cell(b, found, cols[k]));
+    const struct snapshot *b = app ? collectors_snapshot(app, "backends") : NULL;
+    if (b && (b->error || b->nrows == 0))
+        b = NULL;
+    /* Each session's row in the backends snapshot, found first, so that
+     * the columns are added all at once (one copy of the table: a column
+     * at a time was five copies a refresh; issue 14).  The pids are read
+     * by hand, not with strtod: log2(backends) + 1 of them a session. */
+    int *found = NULL, nfound = 0;
+    int pid_col = b ? snapshot_column(b, "pid") : -1, now_pid = snapshot_column(now, "pid");
+    if (b) {
+        found = xmalloc((size_t)now->nrows * sizeof *found);
+        for (int r = 0; r < now->nrows; r++) {
+            double pid = host_cell_number(snapshot_cell(now, r, now_pid), NAN);
+            found[r] = isnan(pid) ? -1 : backend_row(b, pid_col, pid);
+            nfound += found[r] >= 0;
         }
     }
+    /* The host's columns only when a session has figures, as before. */
+    static const char *const names[] = { "progress", "cpu_percent", "rss", "read_bps", "write_bps" };
+    int into[5];
+    snapshot_add_columns(now, names, nfound ? 5 : 1, into);
+    derive_progress(now, into[0]);
+    if (nfound) {
+        int cols[4];
+        for (int k = 0; k < 4; k++)
+            cols[k] = snapshot_column(b, names[k + 1]);
+        for (int r = 0; r < now->nrows; r++)
+            if (found[r] >= 0)
+                for (int k = 0; k < 4; k++)
+                    snapshot_set_cell(now, r, into[k + 1], snapshot_cell(b, found[r], cols[k]));
+    }
+    free(found);
 }
 
 /* ---- alerts ------------------------------------------------------------------- */

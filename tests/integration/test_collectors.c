@@ -317,6 +317,80 @@ static void test_a_ticking_engine_reads_the_host_figures_on_the_loop(void **stat
     stop_app(&app, &cfg);
 }
 
+/* Thread-pool jobs that hold every pool thread until released. */
+#define POOL_HOLDERS 4                  /* libuv's pool, UV_THREADPOOL_SIZE unset */
+static uv_sem_t pool_release;
+static int pool_held;
+
+static void hold_pool_thread(uv_work_t *req)
+{
+    (void)req;
+    uv_sem_wait(&pool_release);
+}
+
+static void pool_thread_released(uv_work_t *req, int status)
+{
+    (void)req;
+    (void)status;
+    pool_held--;
+}
+
+static bool pool_free(struct app *app)
+{
+    (void)app;
+    return pool_held == 0;
+}
+
+static unsigned long backends_runs_before;
+
+static bool backends_ran_again(struct app *app)
+{
+    const struct collector *b = collector_find(app, "backends");
+    return b->runs > backends_runs_before && !b->running;
+}
+
+static bool backends_steady(struct app *app)
+{
+    const struct collector *b = collector_find(app, "backends");
+    return b->runs >= 3 && b->current && !b->current->error && !b->running;
+}
+
+/* A steady pass over a few backends, all verified before, is read on the
+ * loop: it publishes while every thread of the pool is held (issue 14:
+ * the pool's hand-off, a pool thread's wake-up and then the loop's, cost
+ * more than the pass). */
+static void test_a_steady_backends_pass_is_read_on_the_loop(void **state)
+{
+    (void)state;
+    struct app app;
+    struct config cfg;
+    start_app(&app, &cfg, 1, (char *[]){ "pgdeck", NULL });
+    collectors_start(&app);
+    assert_true(run_until_app(&app, backends_steady, 15));
+    struct collector *b = collector_find(&app, "backends");
+    assert_true(b->current->nrows > 0 && b->current->nrows <= 32);
+
+    uv_sem_init(&pool_release, 0);
+    static uv_work_t holders[POOL_HOLDERS];
+    for (int i = 0; i < POOL_HOLDERS; i++)
+        assert_int_equal(uv_queue_work(app.loop, &holders[i], hold_pool_thread, pool_thread_released), 0);
+    pool_held = POOL_HOLDERS;
+    backends_runs_before = b->runs;
+    collector_run_now(&app, "backends");
+    bool ran = run_until_app(&app, backends_ran_again, 10);
+    for (int i = 0; i < POOL_HOLDERS; i++)
+        uv_sem_post(&pool_release);
+    bool released = run_until_app(&app, pool_free, 15);
+    uv_sem_destroy(&pool_release);
+    bool ok = ran && b->current && !b->current->error;
+    /* Stopped before the asserts, so that a failure here leaves the
+     * next tests an engine-free loop. */
+    stop_app(&app, &cfg);
+    assert_true(released);
+    assert_true(ran);
+    assert_true(ok);
+}
+
 static bool every_collector_published(struct app *app)
 {
     for (int i = 0; i < app->ncollectors; i++)
@@ -852,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_a_paused_engine_runs_nothing_until_resumed),
         cmocka_unit_test(test_a_ticking_engine_shows_the_host_at_once_and_its_cpu_next),
         cmocka_unit_test(test_a_ticking_engine_reads_the_host_figures_on_the_loop),
+        cmocka_unit_test(test_a_steady_backends_pass_is_read_on_the_loop),
         cmocka_unit_test(test_a_collector_waiting_for_another_runs_when_that_one_publishes),
         cmocka_unit_test(test_one_run_of_the_activity_statement_feeds_the_locks),
         cmocka_unit_test(test_sessions_locks_are_read_only_when_asked),

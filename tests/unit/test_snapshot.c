@@ -256,11 +256,44 @@ static void test_add_rows_copies_a_range_of_rows(void **state)
     snapshot_unref(to);
 }
 
+/* snapshot_add_columns adds the columns not there yet, once each, after
+ * the others and in the order asked, keeps every cell, and gives each
+ * name its index (an existing one's own). */
+static void test_add_columns_adds_those_missing_once_each(void **state)
+{
+    (void)state;
+    const char *const rows[][3] = { { "1", "a", NULL }, { "2", "b", "20" } };
+    struct snapshot *s = table_of(rows, 2);
+    static const char *const names[] = { "cpu", "children", "rss", "cpu" };
+    int cols[4];
+    snapshot_add_columns(s, names, 4, cols);
+    assert_int_equal(s->ncols, 5);
+    assert_int_equal(cols[0], 3);
+    assert_int_equal(cols[1], snapshot_column(s, "children"));
+    assert_int_equal(cols[2], 4);
+    assert_int_equal(cols[3], 3);
+    assert_string_equal(s->columns[3], "cpu");
+    assert_string_equal(s->columns[4], "rss");
+    assert_string_equal(snapshot_get(s, 1, "children"), "b");
+    assert_string_equal(snapshot_get(s, 1, "size"), "20");
+    assert_null(snapshot_get(s, 0, "cpu"));
+    snapshot_set_cell(s, 1, cols[2], "7");
+    assert_string_equal(snapshot_get(s, 1, "rss"), "7");
+    /* A row added after grows the table with the new width. */
+    const char *more[] = { "3", "c", "30", "1.5", "9" };
+    snapshot_add_row(s, more);
+    assert_string_equal(snapshot_get(s, 2, "rss"), "9");
+    snapshot_add_columns(s, names, 4, cols);
+    assert_int_equal(s->ncols, 5);
+    snapshot_unref(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_kept_row_shares_its_cells_with_the_snapshot_before),
         cmocka_unit_test(test_add_rows_copies_a_range_of_rows),
+        cmocka_unit_test(test_add_columns_adds_those_missing_once_each),
         cmocka_unit_test(test_a_changed_row_takes_its_new_values_and_the_old_snapshot_keeps_its_own),
         cmocka_unit_test(test_cells_of_a_result_are_copied_not_shared),
         cmocka_unit_test(test_a_shared_text_lives_as_long_as_a_holder),
