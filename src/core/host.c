@@ -16,6 +16,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "base/numparse.h"
 #include "core/host.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
@@ -50,26 +51,8 @@ double host_cell_number(const char *text, double fallback)
 {
     if (!text || !*text)
         return fallback;
-    const char *p = text;
-    bool negative = *p == '-';
-    if (negative)
-        p++;
-    unsigned long long whole = 0, frac = 0, scale = 1;
-    int digits = 0;
-    for (; *p >= '0' && *p <= '9' && digits < 18; p++, digits++)
-        whole = whole * 10 + (unsigned long long)(*p - '0');
-    if (*p == '.' && digits) {
-        for (p++; *p >= '0' && *p <= '9' && scale < 1000000000000ULL; p++) {
-            frac = frac * 10 + (unsigned long long)(*p - '0');
-            scale *= 10;
-        }
-    }
-    if (digits && *p == '\0') {
-        double v = (double)whole + (double)frac / (double)scale;
-        return negative ? -v : v;
-    }
     char *end;
-    double d = strtod(text, &end);
+    double d = numparse_prefix(text, &end);
     return end == text ? fallback : d;
 }
 
