@@ -16,7 +16,6 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "base/numparse.h"
 #include "core/host.h"
 #include "base/clock.h"
 #include "base/xalloc.h"
@@ -45,15 +44,6 @@ static const char *parse_number(const char *p, unsigned long long *out)
         v = v * 10 + (unsigned long long)(*p - '0');
     *out = negative ? 0 - v : v;
     return p;
-}
-
-double host_cell_number(const char *text, double fallback)
-{
-    if (!text || !*text)
-        return fallback;
-    char *end;
-    double d = numparse_prefix(text, &end);
-    return end == text ? fallback : d;
 }
 
 int host_parse_stat(const char *text, struct host_proc_stat *out)

@@ -64,11 +64,6 @@ int  host_parse_stat(const char *text, struct host_proc_stat *out);
 int  host_parse_statm(const char *text, struct host_proc_statm *out);
 int  host_parse_io(const char *text, struct host_proc_io *out);
 int  host_parse_loadavg(const char *text, double load[3]);
-/* A cell of a query's result as a number, as strtod reads it (through
- * numparse_prefix's fast path for plain decimals); `fallback` for NULL,
- * "" or no number.  The backends' pids and start times are read this way
- * every refresh (issue 14: strtod was a third of a pass). */
-double host_cell_number(const char *text, double fallback);
 /* /proc/stat: the cpu totals, the number of cpuN lines, and btime (the
  * boot time, seconds since the epoch). */
 int  host_parse_proc_stat(const char *text, struct host_cpu_times *cpu, int *ncpu, double *btime);

@@ -384,7 +384,12 @@ const char *snapshot_text(const struct snapshot *s, int row, const char *column)
 
 double snapshot_number(const struct snapshot *s, int row, const char *column, double fallback)
 {
-    const char *v = snapshot_get(s, row, column);
+    return snapshot_cell_number(s, row, snapshot_column(s, column), fallback);
+}
+
+double snapshot_cell_number(const struct snapshot *s, int row, int col, double fallback)
+{
+    const char *v = snapshot_cell(s, row, col);
     if (!v || !*v)
         return fallback;
     char *end;

@@ -82,6 +82,9 @@ void snapshot_set_number(struct snapshot *s, int row, const char *column, double
 void snapshot_set_bool(struct snapshot *s, int row, const char *column, int v);
 /* Set the cell at (row, col) to a copy of value (NULL allowed). */
 void snapshot_set_cell(struct snapshot *s, int row, int col, const char *value);
+/* Cell (row, col) as a number, read as strtod reads it (numparse_prefix:
+ * plain decimals on a fast path); `fallback` for NULL, "" or no number. */
+double snapshot_cell_number(const struct snapshot *s, int row, int col, double fallback);
 /* Add a column (all NULL) and return its index; existing index if present. */
 int  snapshot_add_column(struct snapshot *s, const char *name);
 /* The same for n columns at once (one copy of the table, not n), their

@@ -176,11 +176,6 @@ static bool row_active(const struct snapshot *rows, int i, int state_col)
     return !state || strcmp(state, "idle") != 0;
 }
 
-/* A cell of the query's rows as a number, `fallback` when NULL or not one. */
-static double cell_number(const struct snapshot *rows, int i, int col, double fallback)
-{
-    return host_cell_number(snapshot_cell(rows, i, col), fallback);
-}
 
 /* One pass over every backend.  The command line is read only for a pid
  * not verified before (host_read_backend still checks its start time, so
@@ -199,8 +194,8 @@ static void read_all(struct backends_job *j, struct host_backend *out)
     int state_col = snapshot_column(j->rows, "state");
     for (int i = 0; i < j->n; i++) {
         struct host_backend *b = &out[i];
-        b->pid = (int)cell_number(j->rows, i, pid_col, 0);
-        b->backend_start = cell_number(j->rows, i, start_col, NAN);
+        b->pid = (int)snapshot_cell_number(j->rows, i, pid_col, 0);
+        b->backend_start = snapshot_cell_number(j->rows, i, start_col, NAN);
         bool active = row_active(j->rows, i, state_col);
         struct backend_reading probe = { .pid = b->pid };
         const struct backend_reading *k = j->nknown ?
@@ -482,7 +477,7 @@ static bool pass_on_loop(const struct backends_job *j)
         return false;
     int pid_col = snapshot_column(j->rows, "pid");
     for (int i = 0; i < j->n; i++) {
-        struct backend_reading probe = { .pid = (int)cell_number(j->rows, i, pid_col, 0) };
+        struct backend_reading probe = { .pid = (int)snapshot_cell_number(j->rows, i, pid_col, 0) };
         if (!j->nknown || !bsearch(&probe, j->known, (size_t)j->nknown, sizeof *j->known, compare_reading))
             return false;
     }

@@ -10,13 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/numparse.h"
 #include "base/sql.h"
 #include "core/action_sql.h"
 #include "core/alerts.h"
 #include "core/app.h"
 #include "core/collector.h"
-#include "core/host.h"
 #include "core/subject.h"
 #include "subjects/queries.h"
 #include "base/embedded.h"
@@ -388,8 +386,7 @@ static void derive_progress(struct snapshot *now, int into)
             snapshot_set_cell(now, r, into, NULL);
             continue;
         }
-        const char *p = snapshot_cell(now, r, percent_col);
-        double percent = p && *p ? host_cell_number(p, NAN) : NAN;
+        double percent = snapshot_cell_number(now, r, percent_col, NAN);
         char buf[64];
         if (isnan(percent))
             snprintf(buf, sizeof buf, "%s", command);
@@ -406,7 +403,7 @@ static int backend_row(const struct snapshot *b, int pid_col, double pid)
     int lo = 0, hi = b->nrows - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        double v = host_cell_number(snapshot_cell(b, mid, pid_col), 0);
+        double v = snapshot_cell_number(b, mid, pid_col, 0);
         if (v == pid)
             return mid;
         if (v < pid)
@@ -434,7 +431,7 @@ void derive_activity_host(struct app *app, struct snapshot *now, const struct sn
     if (b) {
         found = xmalloc((size_t)now->nrows * sizeof *found);
         for (int r = 0; r < now->nrows; r++) {
-            double pid = host_cell_number(snapshot_cell(now, r, now_pid), NAN);
+            double pid = snapshot_cell_number(now, r, now_pid, NAN);
             found[r] = isnan(pid) ? -1 : backend_row(b, pid_col, pid);
             nfound += found[r] >= 0;
         }
@@ -472,8 +469,7 @@ static int alert_slow_queries(const struct app *app, struct alert *out, int max)
     for (int r = 0; r < a->nrows; r++) {
         const char *state = snapshot_cell(a, r, state_col);
         const char *type = snapshot_cell(a, r, type_col);
-        const char *dv = snapshot_cell(a, r, duration_col);
-        double d = dv ? numparse_prefix(dv, NULL) : 0;
+        double d = snapshot_cell_number(a, r, duration_col, 0);
         /* A base backup's walsender is listed for its progress, not as a
          * query. */
         if (type && strcmp(type, "walsender") == 0)

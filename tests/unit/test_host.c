@@ -875,23 +875,6 @@ static void test_host_line_puts_load_cpu_memory_data_and_forecast_first(void **s
 
 /* The cells of the backends query read by hand: the same value strtod
  * gives, the fallback when there is no number. */
-static void test_cell_numbers_read_as_strtod_would(void **state)
-{
-    (void)state;
-    static const char *const texts[] = {
-        "1234", "-5", "0", "1733491234.567891", "12.", "007", "1e3", " 7", "0.25", "-3.5",
-        "123456789012345678901234", "1.0000000000000000001",
-    };
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        assert_true(fabs(host_cell_number(texts[i], NAN) - strtod(texts[i], NULL)) <= 1e-9 * fabs(strtod(texts[i], NULL)));
-    assert_true(isnan(host_cell_number(NULL, NAN)));
-    assert_true(isnan(host_cell_number("", NAN)));
-    assert_true(isnan(host_cell_number("abc", NAN)));
-    assert_true(host_cell_number("-", 7) == 7);
-    /* A start time to the microsecond, as the start check compares it. */
-    assert_true(fabs(host_cell_number("1733491234.567891", NAN) - 1733491234.567891) < 1e-6);
-}
-
 static void test_compact_figures_for_one_line(void **state)
 {
     (void)state;
@@ -949,7 +932,6 @@ int main(void)
         cmocka_unit_test(test_statm_gives_resident_and_shared_pages),
         cmocka_unit_test(test_io_gives_storage_and_syscall_bytes),
         cmocka_unit_test(test_hand_parsers_refuse_what_is_not_a_number),
-        cmocka_unit_test(test_cell_numbers_read_as_strtod_would),
         cmocka_unit_test(test_loadavg_and_cpu_lines),
         cmocka_unit_test(test_cpu_busy_is_the_share_of_non_idle_ticks),
         cmocka_unit_test(test_meminfo_uses_available_memory),

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <math.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,9 +289,39 @@ static void test_add_columns_adds_those_missing_once_each(void **state)
     snapshot_unref(s);
 }
 
+/* A cell read as a number: as strtod reads it; the fallback for NULL,
+ * "" and no number. */
+static void test_cell_numbers_read_as_strtod_would(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "1234", "-5", "0", "1733491234.567891", "12.", "007", "1e3", " 7", "0.25", "-3.5",
+        "123456789012345678901234", "1.0000000000000000001",
+    };
+    const char *names[] = { "v" };
+    struct snapshot *s = snapshot_new("t", 1, names);
+    size_t n = sizeof texts / sizeof texts[0];
+    for (size_t i = 0; i < n; i++)
+        snapshot_add_row(s, &texts[i]);
+    const char *odd[] = { NULL, "", "abc", "-" };
+    for (size_t i = 0; i < 4; i++)
+        snapshot_add_row(s, &odd[i]);
+    for (size_t i = 0; i < n; i++)
+        assert_true(snapshot_cell_number(s, (int)i, 0, NAN) == strtod(texts[i], NULL));
+    assert_true(isnan(snapshot_cell_number(s, (int)n, 0, NAN)));
+    assert_true(isnan(snapshot_cell_number(s, (int)n + 1, 0, NAN)));
+    assert_true(isnan(snapshot_cell_number(s, (int)n + 2, 0, NAN)));
+    assert_true(snapshot_cell_number(s, (int)n + 3, 0, 7) == 7);
+    assert_true(isnan(snapshot_cell_number(s, 0, 1, NAN)));     /* no such column */
+    /* A start time to the microsecond, as the start check compares it. */
+    assert_true(fabs(snapshot_cell_number(s, 3, 0, NAN) - 1733491234.567891) < 1e-6);
+    snapshot_unref(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cell_numbers_read_as_strtod_would),
         cmocka_unit_test(test_a_kept_row_shares_its_cells_with_the_snapshot_before),
         cmocka_unit_test(test_add_rows_copies_a_range_of_rows),
         cmocka_unit_test(test_add_columns_adds_those_missing_once_each),
