@@ -153,8 +153,8 @@ lk AS MATERIALIZED (
        AND l.pid IN (SELECT w.pid FROM slow_waits w)                       --[not every_lock]
 --[every_lock]      WHERE (EXISTS (SELECT FROM slow_waits) OR EXISTS (SELECT FROM scope))
 --[every_lock]        AND l.pid IN (SELECT w.pid FROM slow_waits w UNION ALL SELECT x.pid FROM scope x)
-),
---[every_lock] held AS (
+)
+--[every_lock] , held AS (
 --[every_lock]     SELECT l.pid,
 --[every_lock]            pg_catalog.json_agg(pg_catalog.json_build_object(
 --[every_lock]                                    'locktype', l.locktype,
@@ -170,29 +170,19 @@ lk AS MATERIALIZED (
 --[every_lock]                     OR NOT l.granted)) l
 --[every_lock]      WHERE l.n <= 20
 --[every_lock]      GROUP BY l.pid
---[every_lock] ),
--- A backend waits for one lock at a time: its one ungranted row.
-wanted AS (
-    SELECT DISTINCT ON (k.pid) k.pid, k.locktype, k.mode, k.database, k.relation, k.waitstart
-      FROM lk k
-     WHERE NOT k.granted AND k.pid IN (SELECT b.pid FROM blocked b)
-     ORDER BY k.pid
-),
--- A row lock waits on the holder's transaction id; the tuple lock the
--- waiter holds meanwhile names the relation of the row.
-row_held AS (
-    SELECT DISTINCT ON (k.pid) k.pid, k.database, k.relation
-      FROM lk k
-     WHERE k.granted AND k.locktype = 'tuple' AND k.pid IN (SELECT b.pid FROM blocked b)
-     ORDER BY k.pid
-)
+--[every_lock] )
 SELECT 'activity'                                                  AS feed,
        -- Oldest query first; those that have run less than a second (a
        -- busy OLTP's churn) after them by pid, or their rows would trade
-       -- places at every refresh and the console rewrite them all.
-       pg_catalog.row_number() OVER (
-           ORDER BY CASE WHEN pg_catalog.now() - a.query_start >= interval '1 second' THEN a.query_start END NULLS LAST,
-                    a.query_start IS NULL, a.pid)                  AS ord,
+       -- places at every refresh and the console rewrite them all.  The
+       -- order's keys are columns of their own (no feed's), sorted by the
+       -- one ORDER BY at the end: a row_number() window in each branch
+       -- cost two window and two sort nodes more to set up at every run
+       -- (issue 14).
+       CASE WHEN pg_catalog.now() - a.query_start >= interval '1 second'
+            THEN a.query_start END                                  AS ord_start,
+       a.query_start IS NULL                                       AS ord_unstarted,
+       a.pid                                                       AS ord_pid,
        a.pid                                                       AS "activity:pid",
        a.datname                                                   AS "activity:database",
        a.usename                                                   AS "activity:username",
@@ -226,7 +216,7 @@ SELECT 'activity'                                                  AS feed,
   LEFT JOIN blocked b ON b.pid = a.pid
 UNION ALL
 SELECT 'locks',
-       pg_catalog.row_number() OVER (ORDER BY i.pid),
+       NULL, NULL, i.pid,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        i.pid,
@@ -264,11 +254,22 @@ SELECT 'locks',
   FROM involved i
   LEFT JOIN act a ON a.pid = i.pid
   LEFT JOIN blocked b ON b.pid = i.pid
-  LEFT JOIN wanted w ON w.pid = i.pid
-  LEFT JOIN row_held r ON r.pid = i.pid
+  -- A backend waits for one lock at a time: its one ungranted row.  A
+  -- row lock waits on the holder's transaction id; the tuple lock the
+  -- waiter holds meanwhile names the relation of the row.  Each a
+  -- lateral look-up, not a DISTINCT ON table joined by merge: fewer
+  -- nodes for the executor to set up at every run (issue 14).
+  LEFT JOIN LATERAL (SELECT k.locktype, k.mode, k.database, k.relation, k.waitstart
+                       FROM lk k
+                      WHERE k.pid = i.pid AND NOT k.granted AND b.pid IS NOT NULL
+                      LIMIT 1) w ON true
+  LEFT JOIN LATERAL (SELECT k.database, k.relation
+                       FROM lk k
+                      WHERE k.pid = i.pid AND k.granted AND k.locktype = 'tuple' AND b.pid IS NOT NULL
+                      LIMIT 1) r ON true
   -- The relation of the wait: that of its lock, or for a row lock that of
   -- the tuple lock (one join here, not a CTE of its own: fewer nodes for
   -- the executor to set up at every run, issue 14).
   CROSS JOIN LATERAL (SELECT COALESCE(w.relation, r.relation) AS relation,
                              CASE WHEN w.relation IS NOT NULL THEN w.database ELSE r.database END AS database) t
- ORDER BY 1, 2
+ ORDER BY feed, ord_start NULLS LAST, ord_unstarted, ord_pid

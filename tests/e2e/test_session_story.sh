@@ -58,8 +58,12 @@ tmux_keys main Enter
 # (A session that began after the snapshot's now() reads a few ms below zero.)
 check "its details give its ages" tmux_wait_for main 'ages +query -?[0-9.]+m?s, transaction -?[0-9.]+m?s' 5
 check "and the lock it waits for" tmux_wait_for main 'WAITS for +RowExclusiveLock (public\.)?accounts' 5
+# The statements collector reads pg_stat_statements every 30 s while its
+# pane is hidden; its first read can come after the console is up (it
+# queues behind the first refresh's statements on a loaded machine):
+# wait one of its cadences for it.
 check "and its statement's figures, or why there are none" \
-	tmux_wait_for main 'statement +(calls|not among|its text)' 5
+	tmux_wait_for main 'statement +(calls|not among|its text)' 35
 check "and its whole text" tmux_wait_for main 'UPDATE accounts SET balance = balance \+ 1 WHERE id = 7' 5
 tmux_keys main Escape
 filter "SHARE MODE"
