@@ -144,92 +144,6 @@ static int find_key(const struct pane *p, const struct snapshot *s, const int *o
     return -1;
 }
 
-static int place_cmp(const void *a, const void *b)
-{
-    return strcmp(((const struct table_place *)a)->key, ((const struct table_place *)b)->key);
-}
-
-static void places_forget(struct table_state *st)
-{
-    for (int i = 0; i < st->nplaces; i++)
-        free(st->places[i].key);
-    free(st->places);
-    st->places = NULL;
-    st->nplaces = 0;
-}
-
-/* The server's order, but the rows it lists only to be stable
- * (table_def.row_unplaced: the queries' sub-second sessions, by pid) keep
- * the lines they had among them: a session that stays keeps its line, one
- * that comes takes the line of one that went, and when fewer stay, those
- * whose lines are past the new end move up into the gaps.  By pid, each
- * session that came or went shifted every row below it, and under
- * pgbench -c 8 the console rewrote most of the pane at every refresh
- * from its left edge (issue 14: the cursor moves for those lines were a
- * fifth of the console's instructions with host figures off). */
-static void keep_places(const struct pane *p, const struct snapshot *s, const struct table_def *t,
-                        struct table_state *st)
-{
-    struct key_columns k;
-    int m = 0;
-    for (int i = 0; i < st->norder; i++)
-        m += t->row_unplaced(s, st->order[i]);
-    /* None this time (under pgbench, every session may be idle at the
-     * instant): the places stay for the next. */
-    if (m == 0)
-        return;
-    if (!key_columns(p, s, &k)) {
-        places_forget(st);
-        return;
-    }
-    int *slot = xcalloc((size_t)m, sizeof *slot);      /* their indexes in order[] */
-    int *row = xcalloc((size_t)m, sizeof *row);        /* their rows, server order */
-    int *placed = xcalloc((size_t)m, sizeof *placed);  /* row at each place, or -1 */
-    char **key = xcalloc((size_t)m, sizeof *key);
-    bool *kept = xcalloc((size_t)m, sizeof *kept);
-    int n = 0;
-    for (int i = 0; i < st->norder; i++)
-        if (t->row_unplaced(s, st->order[i])) {
-            slot[n] = i;
-            row[n] = st->order[i];
-            key[n] = key_text(s, row[n], &k);
-            placed[n] = -1;
-            n++;
-        }
-    /* Those that were shown keep their place, if it is still there. */
-    for (int j = 0; j < m && st->nplaces; j++) {
-        struct table_place want = { key[j], 0 };
-        const struct table_place *was = bsearch(&want, st->places, (size_t)st->nplaces, sizeof want, place_cmp);
-        if (was && was->place < m && placed[was->place] < 0) {
-            placed[was->place] = j;
-            kept[j] = true;
-        }
-    }
-    /* The others fill the free places, in the server's order. */
-    int free_place = 0;
-    for (int j = 0; j < m; j++) {
-        if (kept[j])
-            continue;
-        while (placed[free_place] >= 0)
-            free_place++;
-        placed[free_place] = j;
-    }
-    places_forget(st);
-    st->places = xcalloc((size_t)m, sizeof *st->places);
-    st->nplaces = m;
-    for (int q = 0; q < m; q++) {
-        st->order[slot[q]] = row[placed[q]];
-        st->places[q].key = key[placed[q]];
-        st->places[q].place = q;
-    }
-    qsort(st->places, (size_t)m, sizeof *st->places, place_cmp);
-    free(slot);
-    free(row);
-    free(placed);
-    free(key);
-    free(kept);
-}
-
 /* Recompute which snapshot rows are shown, in which order. */
 static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
 {
@@ -258,11 +172,6 @@ static void table_order(struct ui *ui, struct pane *p, const struct snapshot *s)
         sort_col = snapshot_column(s, sort_def->field);
         sort_desc = st->sort_descending;
         qsort(st->order, (size_t)st->norder, sizeof *st->order, compare_rows);
-        places_forget(st);
-    } else if (t->row_unplaced) {
-        keep_places(p, s, t, st);
-    } else {
-        places_forget(st);
     }
     /* Keep the selection on the same row (by key) if it is still there. */
     int i = find_key(p, s, st->order, st->norder, st->selected_key);
@@ -812,7 +721,6 @@ void table_state_free(struct table_state *t)
     free(t->filter);
     free(t->order);
     free(t->selected_key);
-    places_forget(t);
     snapshot_unref(t->shown);
     lines_forget(t);
     for (int i = 0; i < t->nlines; i++)

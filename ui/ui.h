@@ -65,16 +65,6 @@ struct table_def {
     int (*row_style)(const struct ui *ui, const struct snapshot *s, int row);
     /* Rows to hide (NULL shows all). */
     bool (*row_hidden)(const struct ui *ui, const struct snapshot *s, int row);
-    /* Rows whose place in the server's order says nothing (the queries'
-     * sub-second sessions, listed by pid only to be stable): in that
-     * order they keep the lines they had (table.c, keep_places).  NULL:
-     * every row where the server put it. */
-    bool (*row_unplaced)(const struct snapshot *s, int row);
-};
-
-struct table_place {
-    char *key;
-    int   place;
 };
 
 /* Selection, scrolling, filter and sort over a snapshot: what the operator
@@ -97,10 +87,6 @@ struct table_state {
     struct snapshot *shown; /* a reference: the snapshot drawn */
     int  *order;
     int   norder;
-    /* The keys of the unplaced rows (table_def.row_unplaced) in the order
-     * last shown, sorted by key, each with its place among them. */
-    struct table_place *places;
-    int   nplaces;
     int   page;             /* rows that fit */
     /* How many rows there are to show (table_rows_wanted), counted once
      * per snapshot, filter and mode rather than at every frame. */

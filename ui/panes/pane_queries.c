@@ -76,18 +76,8 @@ static int statement_style(const struct ui *ui, const struct snapshot *s, int ro
     return mean > ui->app->cfg->alerts.slow_query_ms ? THEME_ROW_WARN : -1;
 }
 
-/* activity.sql lists the sessions whose query has run less than a second
- * after the others, by pid only so that their order is stable: on the
- * screen they keep the lines they had (table.h, row_unplaced). */
-static bool activity_unplaced(const struct snapshot *s, int row)
-{
-    double d = snapshot_number(s, row, "duration", -1);
-    return d >= 0 && d < 1;
-}
-
 static const struct table_def tables[] = {
-    { "activity", activity_columns, sizeof activity_columns / sizeof activity_columns[0], activity_style, NULL,
-      activity_unplaced },
+    { "activity", activity_columns, sizeof activity_columns / sizeof activity_columns[0], activity_style, NULL },
     { "statements", statement_columns, sizeof statement_columns / sizeof statement_columns[0], statement_style, NULL },
 };
 
