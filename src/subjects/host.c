@@ -176,7 +176,6 @@ static bool row_active(const struct snapshot *rows, int i, int state_col)
     return !state || strcmp(state, "idle") != 0;
 }
 
-
 /* One pass over every backend.  The command line is read only for a pid
  * not verified before (host_read_backend still checks its start time, so
  * a reused pid is not taken for the old one), statm only for sessions

@@ -239,8 +239,6 @@ static bool host_published(struct app *app)
         return host_seen;
     host_seen = true;
     const struct collector *c = collector_find(app, "host");
-    if (host_first_start == 0)
-        host_first_start = c->started;
     host_after = now_monotonic() - host_first_start;
     host_runs = c->runs;
     assert_null(h->error);
