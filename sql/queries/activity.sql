@@ -62,38 +62,78 @@
 --                   younger than a second)
 --   xact_duration   seconds the session's transaction has been open
 WITH
+-- pg_stat_activity's own function, not the view: the view joins
+-- pg_database and pg_authid by hash, three nodes each for the executor to
+-- set up at every run and two catalog scans (issue 14).  A session's
+-- database is one index look-up; its role's name comes from the syscache
+-- (pg_get_userbyid, as pg_authid is not readable by every role).
 act AS MATERIALIZED (
-    SELECT a.pid, a.datname, a.usename, a.application_name, a.client_addr, a.client_port,
+    SELECT a.pid,
+           (SELECT d.datname FROM pg_catalog.pg_database d WHERE d.oid = a.datid) AS datname,
+           pg_catalog.pg_get_userbyid(a.usesysid) AS usename,
+           a.application_name, a.client_addr, a.client_port,
            a.state, a.wait_event_type, a.wait_event, a.query_start, a.xact_start,
-           a.backend_type, a.query, a.backend_start, a.query_id
-      FROM pg_catalog.pg_stat_activity a
+           a.backend_type, a.query, a.backend_start, a.query_id, a.datid
+      FROM pg_catalog.pg_stat_get_activity(NULL) a
      WHERE a.pid <> pg_catalog.pg_backend_pid()
 ),
+-- Progress, from the function behind the six pg_stat_progress_* views,
+-- called once per command (VALUES) by one node: each view is a function
+-- scan whose result type the executor rebuilds from pg_proc at every run,
+-- six of them a third of this statement's cost (issue 14).  The numbers
+-- mean what those views say they mean (system_views.sql; the phases, and
+-- which param holds what, are the same in PostgreSQL 14 to 17); a phase
+-- number this list does not know is shown as no phase.
 progress AS (
-    SELECT p.pid, 'VACUUM' AS command, p.phase, p.relid,
-           pg_catalog.round(100.0 * p.heap_blks_scanned / NULLIF(p.heap_blks_total, 0), 1) AS percent
-      FROM pg_catalog.pg_stat_progress_vacuum p
-    UNION ALL
-    SELECT p.pid, 'ANALYZE', p.phase, p.relid,
-           pg_catalog.round(100.0 * p.sample_blks_scanned / NULLIF(p.sample_blks_total, 0), 1)
-      FROM pg_catalog.pg_stat_progress_analyze p
-    UNION ALL
-    SELECT p.pid, p.command, p.phase, p.relid,
-           pg_catalog.round(100.0 * p.heap_blks_scanned / NULLIF(p.heap_blks_total, 0), 1)
-      FROM pg_catalog.pg_stat_progress_cluster p
-    UNION ALL
-    SELECT p.pid, p.command, p.phase, p.relid,
-           pg_catalog.round(100.0 * COALESCE(NULLIF(p.blocks_done, 0)::numeric / NULLIF(p.blocks_total, 0),
-                                             p.tuples_done::numeric / NULLIF(p.tuples_total, 0)), 1)
-      FROM pg_catalog.pg_stat_progress_create_index p
-    UNION ALL
-    SELECT p.pid, p.command, 'from a ' || pg_catalog.lower(p.type), p.relid,
-           pg_catalog.round(100.0 * p.bytes_processed / NULLIF(p.bytes_total, 0), 1)
-      FROM pg_catalog.pg_stat_progress_copy p
-    UNION ALL
-    SELECT p.pid, 'BASE_BACKUP', p.phase, NULL,
-           pg_catalog.round(100.0 * p.backup_streamed / NULLIF(p.backup_total, 0), 1)
-      FROM pg_catalog.pg_stat_progress_basebackup p
+    SELECT s.pid,
+           CASE c.command
+                WHEN 'CLUSTER'      THEN (ARRAY['CLUSTER', 'VACUUM FULL'])[s.param1]
+                WHEN 'CREATE INDEX' THEN (ARRAY['CREATE INDEX', 'CREATE INDEX CONCURRENTLY', 'REINDEX',
+                                                'REINDEX CONCURRENTLY'])[s.param1]
+                WHEN 'COPY'         THEN (ARRAY['COPY FROM', 'COPY TO'])[s.param5]
+                WHEN 'BASEBACKUP'   THEN 'BASE_BACKUP'
+                ELSE c.command END AS command,
+           CASE c.command
+                WHEN 'VACUUM'       THEN (ARRAY['initializing', 'scanning heap', 'vacuuming indexes',
+                                                'vacuuming heap', 'cleaning up indexes', 'truncating heap',
+                                                'performing final cleanup'])[s.param1 + 1]
+                WHEN 'ANALYZE'      THEN (ARRAY['initializing', 'acquiring sample rows',
+                                                'acquiring inherited sample rows', 'computing statistics',
+                                                'computing extended statistics', 'finalizing analyze'])[s.param1 + 1]
+                WHEN 'CLUSTER'      THEN (ARRAY['initializing', 'seq scanning heap', 'index scanning heap',
+                                                'sorting tuples', 'writing new heap', 'swapping relation files',
+                                                'rebuilding index', 'performing final cleanup'])[s.param2 + 1]
+                WHEN 'CREATE INDEX' THEN CASE WHEN s.param10 = 2
+                                              THEN 'building index'
+                                                   || COALESCE(': ' || pg_catalog.pg_indexam_progress_phasename(s.param9::oid, s.param11), '')
+                                              ELSE (ARRAY['initializing', 'waiting for writers before build', NULL,
+                                                          'waiting for writers before validation',
+                                                          'index validation: scanning index',
+                                                          'index validation: sorting tuples',
+                                                          'index validation: scanning table',
+                                                          'waiting for old snapshots',
+                                                          'waiting for readers before marking dead',
+                                                          'waiting for readers before dropping'])[s.param10 + 1] END
+                -- Its source or target: "from a program".
+                WHEN 'COPY'         THEN 'from a ' || (ARRAY['file', 'program', 'pipe', 'callback'])[s.param6]
+                WHEN 'BASEBACKUP'   THEN (ARRAY['initializing', 'waiting for checkpoint to finish',
+                                                'estimating backup size', 'streaming database files',
+                                                'waiting for wal archiving to finish', 'transferring wal files'])[s.param1 + 1]
+           END AS phase,
+           CASE WHEN c.command <> 'BASEBACKUP' THEN s.relid END AS relid,
+           -- Of a measure of the whole: blocks, tuples or bytes (a base
+           -- backup's total is -1 while it is not estimated).
+           pg_catalog.round(100.0 * CASE c.command
+                WHEN 'VACUUM'       THEN s.param3::numeric / NULLIF(s.param2, 0)
+                WHEN 'ANALYZE'      THEN s.param3::numeric / NULLIF(s.param2, 0)
+                WHEN 'CLUSTER'      THEN s.param7::numeric / NULLIF(s.param6, 0)
+                WHEN 'CREATE INDEX' THEN COALESCE(NULLIF(s.param17, 0)::numeric / NULLIF(s.param16, 0),
+                                                  s.param13::numeric / NULLIF(s.param12, 0))
+                WHEN 'COPY'         THEN s.param1::numeric / NULLIF(s.param2, 0)
+                WHEN 'BASEBACKUP'   THEN s.param3::numeric / NULLIF(NULLIF(s.param2, -1), 0)
+           END, 1) AS percent
+      FROM (VALUES ('VACUUM'), ('ANALYZE'), ('CLUSTER'), ('CREATE INDEX'), ('COPY'), ('BASEBACKUP')) c(command),
+           LATERAL pg_catalog.pg_stat_get_progress_info(c.command) s
 ),
 sessions AS MATERIALIZED (
     SELECT a.*
