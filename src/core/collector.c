@@ -251,30 +251,6 @@ double collectors_fed_age(const struct app *app, const char *name)
     return c ? collector_fed_age(c, now_wall()) : -1;
 }
 
-/* A statement that feeds several collectors (collector_def.feeds): each
- * fed collector publishes its part (or the failure) as if it had run with
- * the feeding one, then the feeding one publishes its own. */
-static void publish_feeds(struct collector *c, const PGresult *res, const char *error)
-{
-    for (int k = 0; c->def->feeds[k]; k++) {
-        struct collector *f = collector_find(c->app, c->def->feeds[k]);
-        if (!f)
-            continue;
-        f->started = c->started;
-        f->running = true;
-        collector_publish(f, error ? snapshot_failed(f->def->name, error)
-                                   : snapshot_from_result_feed(f->def->name, res, NULL, 0));
-    }
-    if (error) {
-        collector_publish(c, snapshot_failed(c->def->name, error));
-        return;
-    }
-    int pids[64], npids = 0;
-    if (c->def->own_pids)
-        npids = pgpool_backend_pids(server_pool(app_server(c->app, c->def->source)), pids, 64);
-    collector_publish(c, snapshot_from_result_feed(c->def->name, res, pids, npids));
-}
-
 /* pgdeck's own pool sessions out of a result (collector_def.own_pids). */
 static struct snapshot *result_without_own(struct collector *c, const PGresult *res)
 {
@@ -304,10 +280,6 @@ static void pg_done(void *arg, const PGresult *res, const char *error, double el
     struct collector *c = arg;
     if (!c->app->collectors)
         return;     /* shutting down */
-    if (c->def->feeds) {
-        publish_feeds(c, res, error);
-        return;
-    }
     struct snapshot *s = error ? snapshot_failed(c->def->name, error)
                        : c->def->own_pids ? result_without_own(c, res)
                        : snapshot_from_result(c->def->name, res);
@@ -508,12 +480,6 @@ static void run_one(struct collector *c)
         c->next_run = now + 60;
         return;
     }
-    /* Fed by another collector's statement: that one's runs publish this
-     * one's part (collector_run_now and collector_want run it). */
-    if (c->def->fed_by) {
-        c->next_run = now + collector_cadence(c);
-        return;
-    }
     c->running = true;
     c->waiting = false;
     c->started = now;
@@ -655,27 +621,19 @@ static void servers_changed(struct app *app)
     }
 }
 
-/* The collector whose run brings c's data: c, or the one that feeds it. */
-static struct collector *runner_of(struct collector *c)
-{
-    struct collector *f = c && c->def->fed_by ? collector_find(c->app, c->def->fed_by) : NULL;
-    return f ? f : c;
-}
-
 void collector_want(struct app *app, const char *name, bool shown)
 {
     struct collector *c = collector_find(app, name);
     if (!c || c->shown == shown)
         return;
     c->shown = shown;
-    struct collector *r = runner_of(c);
-    if (shown && !r->running && r->next_run > now_monotonic())
-        run_one(r);
+    if (shown && !c->running && c->next_run > now_monotonic())
+        run_one(c);
 }
 
 void collector_more(struct app *app, const char *name, bool on)
 {
-    struct collector *c = runner_of(collector_find(app, name));
+    struct collector *c = collector_find(app, name);
     if (!c || !c->def->query_more || (!on && c->more == 0))
         return;
     c->more += on ? 1 : -1;
@@ -697,7 +655,7 @@ void collector_run_now(struct app *app, const char *name)
      * derive's) must not send a new query into a pool being freed. */
     if (collectors_closing(app))
         return;
-    struct collector *c = runner_of(collector_find(app, name));
+    struct collector *c = collector_find(app, name);
     if (c && !c->running)
         run_one(c);
 }

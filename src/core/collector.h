@@ -40,13 +40,6 @@ struct collector_def {
      * (by pgdeck, so that the statement has no parameter and its plan is
      * made once per connection). */
     bool        own_pids;
-    /* One statement, several snapshots: the query also feeds these
-     * collectors (NULL-ended).  Its result has a column "feed" naming the
-     * collector each row is for, and columns "<collector>:<column>" (the
-     * others, such as a sort key, are dropped); each collector publishes
-     * its rows and columns as its own snapshot, with its own derive, so a
-     * source read once per refresh (pg_stat_activity) serves them all. */
-    const char *const *feeds;
     /* Its statement runs in an implicit transaction of its own.  The
      * others of a tick share one (pgpool_send_shared: one transaction
      * start and end a tick, not one a statement, and one copy of every
@@ -57,9 +50,6 @@ struct collector_def {
      * last run failed also goes alone until it succeeds, so that a
      * statement that fails every tick does not abort the others'. */
     bool        alone;
-    /* Fed by that collector's statement (named here): sends nothing of
-     * its own; asked to run, it runs that one. */
-    const char *fed_by;
     /* Redis INFO: the keys kept as columns, NULL-ended ("db*": every key
      * that starts so); NULL keeps them all.  INFO has about 150 keys: a
      * snapshot of those pgdeck reads is a tenth of the work to build,

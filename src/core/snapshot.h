@@ -41,12 +41,6 @@ struct snapshot {
 struct snapshot *snapshot_new(const char *source, int ncols, const char *const *columns);
 /* A copy of a query result (all columns, all rows). */
 struct snapshot *snapshot_from_result(const char *source, const PGresult *res);
-/* The part of a query result that feeds collector `source` (see
- * collector_def.feeds): the rows whose column "feed" is `source`, and the
- * columns named "<source>:<name>", as <name>.  Rows whose "pid" is one of
- * the `ndrop` pids in `drop` are left out. */
-struct snapshot *snapshot_from_result_feed(const char *source, const PGresult *res,
-                                           const int *drop, int ndrop);
 /* A snapshot that only says what went wrong. */
 struct snapshot *snapshot_failed(const char *source, const char *error);
 /* Append a row of ncols values (copied; NULL allowed). */

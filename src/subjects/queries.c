@@ -528,18 +528,15 @@ static int perf_queries(const struct app *app, struct perfdata *out, int max)
 
 /* ---- the subject ---------------------------------------------------------------- */
 
-/* activity.sql reads pg_stat_activity and pg_locks once a refresh for both
- * the sessions and the locks pane (issue 14: they were read by two
- * statements, and pg_locks for every session).  Its sessions hold no
- * locks as JSON; its variant every_lock (query_more) reads every
+/* activity.sql reads pg_stat_activity once a refresh.  Its sessions hold
+ * no locks as JSON; its variant every_lock (query_more) reads every
  * session's, while --once, the agent or a session's details ask
- * (collector_more). */
-static const char *const activity_feeds[] = { "locks", NULL };
-
+ * (collector_more).  Who blocks whom is the locks collector's own
+ * statement, run while a session here waits behind another (locks.c). */
 static const struct collector_def collectors[] = {
     { .name = "activity",   .source = SERVER_PRIMARY, .query = "queries/activity.sql",
       .query_more = "queries/activity.sql:every_lock",
-      .own_pids = true, .feeds = activity_feeds, .derive = derive_activity_host },
+      .own_pids = true, .derive = derive_activity_host },
     /* pg_stat_statements is read every 2 s while the pane shows it (t),
      * every 30 s otherwise: its 5,000 rows at scale were a third of
      * pgdeck's server time, for a view that is mostly not on screen. */
