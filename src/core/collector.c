@@ -256,22 +256,7 @@ static struct snapshot *result_without_own(struct collector *c, const PGresult *
 {
     int pids[64];
     int n = pgpool_backend_pids(server_pool(app_server(c->app, c->def->source)), pids, 64);
-    int pid_col = PQfnumber(res, "pid");
-    if (n <= 0 || pid_col < 0)
-        return snapshot_from_result(c->def->name, res);
-    struct snapshot *s = snapshot_from_result(c->def->name, res);
-    struct snapshot *kept = snapshot_new(c->def->name, s->ncols, (const char *const *)s->columns);
-    for (int r = 0; r < s->nrows; r++) {
-        const char *v = snapshot_cell(s, r, pid_col);
-        int pid = v ? atoi(v) : 0;
-        bool mine = false;
-        for (int k = 0; k < n && !mine; k++)
-            mine = v && pids[k] == pid;
-        if (!mine)
-            snapshot_add_row(kept, (const char *const *)&s->cells[r * s->ncols]);
-    }
-    snapshot_unref(s);
-    return kept;
+    return snapshot_from_result_without(c->def->name, res, pids, n > 0 ? n : 0);
 }
 
 static void pg_done(void *arg, const PGresult *res, const char *error, double elapsed)

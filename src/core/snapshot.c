@@ -78,36 +78,63 @@ static void cell_free(struct snapshot *s, char *p)
 
 struct snapshot *snapshot_from_result(const char *source, const PGresult *res)
 {
+    return snapshot_from_result_without(source, res, NULL, 0);
+}
+
+/* Does row r's pid name one of the `ndrop` pids in `drop`? */
+static bool dropped(const PGresult *res, int r, int pid_col, const int *drop, int ndrop)
+{
+    if (pid_col < 0 || PQgetisnull(res, r, pid_col))
+        return false;
+    int pid = atoi(PQgetvalue(res, r, pid_col));
+    for (int k = 0; k < ndrop; k++)
+        if (drop[k] == pid)
+            return true;
+    return false;
+}
+
+struct snapshot *snapshot_from_result_without(const char *source, const PGresult *res,
+                                              const int *drop, int ndrop)
+{
     int ncols = PQnfields(res), nrows = PQntuples(res);
     const char **names = xcalloc((size_t)(ncols ? ncols : 1), sizeof *names);
     for (int i = 0; i < ncols; i++)
         names[i] = PQfname(res, i);
     struct snapshot *s = snapshot_new(source, ncols, names);
     free(names);
-    s->cap_rows = nrows;
-    s->cells = xcalloc((size_t)(nrows * ncols > 0 ? nrows * ncols : 1), sizeof *s->cells);
+    /* The rows kept, then their cells in one block. */
+    int pid_col = ndrop > 0 ? PQfnumber(res, "pid") : -1;
+    int *rows = xcalloc((size_t)(nrows ? nrows : 1), sizeof *rows);
+    int nkept = 0;
     size_t total = 0;
-    for (int r = 0; r < nrows; r++)
+    for (int r = 0; r < nrows; r++) {
+        if (dropped(res, r, pid_col, drop, ndrop))
+            continue;
+        rows[nkept++] = r;
         for (int c = 0; c < ncols; c++)
             if (!PQgetisnull(res, r, c))
                 total += (size_t)PQgetlength(res, r, c) + 1;
+    }
+    s->cap_rows = nkept;
+    s->cells = xcalloc((size_t)(nkept * ncols > 0 ? nkept * ncols : 1), sizeof *s->cells);
     if (total) {
         s->arena = xmalloc(total);
         s->arena_len = total;
     }
     char *at = s->arena;
-    for (int r = 0; r < nrows; r++) {
+    for (int k = 0; k < nkept; k++) {
         for (int c = 0; c < ncols; c++) {
-            if (PQgetisnull(res, r, c))
+            if (PQgetisnull(res, rows[k], c))
                 continue;
-            size_t n = (size_t)PQgetlength(res, r, c);
-            memcpy(at, PQgetvalue(res, r, c), n);
+            size_t n = (size_t)PQgetlength(res, rows[k], c);
+            memcpy(at, PQgetvalue(res, rows[k], c), n);
             at[n] = '\0';
-            s->cells[r * ncols + c] = at;
+            s->cells[k * ncols + c] = at;
             at += n + 1;
         }
     }
-    s->nrows = nrows;
+    s->nrows = nkept;
+    free(rows);
     return s;
 }
 

@@ -41,6 +41,10 @@ struct snapshot {
 struct snapshot *snapshot_new(const char *source, int ncols, const char *const *columns);
 /* A copy of a query result (all columns, all rows). */
 struct snapshot *snapshot_from_result(const char *source, const PGresult *res);
+/* The same without the rows whose column "pid" is one of the `ndrop` pids
+ * in `drop`. */
+struct snapshot *snapshot_from_result_without(const char *source, const PGresult *res,
+                                              const int *drop, int ndrop);
 /* A snapshot that only says what went wrong. */
 struct snapshot *snapshot_failed(const char *source, const char *error);
 /* Append a row of ncols values (copied; NULL allowed). */
