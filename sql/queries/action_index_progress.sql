@@ -6,8 +6,8 @@ SELECT p.phase,
        p.blocks_total, p.blocks_done,
        p.tuples_total, p.tuples_done,
        p.lockers_total, p.lockers_done,
-       CASE WHEN p.blocks_total > 0 THEN round(100.0 * p.blocks_done / p.blocks_total, 1)
-            WHEN p.tuples_total > 0 THEN round(100.0 * p.tuples_done / p.tuples_total, 1)
+       CASE WHEN p.blocks_total > 0 THEN pg_catalog.round(100.0 * p.blocks_done / p.blocks_total, 1)
+            WHEN p.tuples_total > 0 THEN pg_catalog.round(100.0 * p.tuples_done / p.tuples_total, 1)
        END AS percent
-  FROM pg_stat_progress_create_index p
+  FROM pg_catalog.pg_stat_progress_create_index p
  WHERE p.pid = $1::int

@@ -13,15 +13,15 @@
 --   table_kind   relkind of the table ('r', 'p', 'm'), NULL when missing
 WITH input AS (
     SELECT u.i, u.schema, u.index_name, u.table_name
-      FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(schema, index_name, table_name, i)
+      FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[])) WITH ORDINALITY AS u(schema, index_name, table_name, i)
 )
 SELECT input.i,
        ic.relkind::text     AS index_kind,
        ix.indisvalid        AS index_valid,
        tc.relkind::text     AS table_kind
   FROM input
-  LEFT JOIN pg_namespace n ON n.nspname = input.schema
-  LEFT JOIN pg_class ic ON ic.relnamespace = n.oid AND ic.relname = input.index_name
-  LEFT JOIN pg_index ix ON ix.indexrelid = ic.oid
-  LEFT JOIN pg_class tc ON tc.relnamespace = n.oid AND tc.relname = input.table_name
+  LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = input.schema
+  LEFT JOIN pg_catalog.pg_class ic ON ic.relnamespace = n.oid AND ic.relname = input.index_name
+  LEFT JOIN pg_catalog.pg_index ix ON ix.indexrelid = ic.oid
+  LEFT JOIN pg_catalog.pg_class tc ON tc.relnamespace = n.oid AND tc.relname = input.table_name
  ORDER BY input.i
