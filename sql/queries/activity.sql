@@ -152,10 +152,11 @@ blocked AS (
 --[every_lock]      GROUP BY l.pid
 --[every_lock] )
 SELECT a.pid,
-       -- The names for the listed rows only: an index look-up, and the
+       -- The names for the listed rows only: the database by one join (one
+       -- scan of pg_database a run, however many rows), the role from the
        -- syscache (pg_get_userbyid, as pg_authid is not readable by every
        -- role).
-       (SELECT d.datname FROM pg_catalog.pg_database d WHERE d.oid = a.datid) AS database,
+       d.datname                                                   AS database,
        pg_catalog.pg_get_userbyid(a.usesysid)                      AS username,
        a.application_name                                          AS application,
        COALESCE(pg_catalog.host(a.client_addr), CASE WHEN a.client_port = -1 THEN 'local' END) AS client,
@@ -177,6 +178,7 @@ SELECT a.pid,
        NULL::text                                                  AS locks  --[not every_lock]
 --[every_lock]        COALESCE(h.locks, '[]')                                     AS locks
   FROM sessions a
+  LEFT JOIN pg_catalog.pg_database d ON d.oid = a.datid
   LEFT JOIN LATERAL (SELECT * FROM progress p WHERE p.pid = a.pid LIMIT 1) p ON true
 --[every_lock]   LEFT JOIN held h ON h.pid = a.pid
   LEFT JOIN blocked b ON b.pid = a.pid

@@ -12,26 +12,34 @@
 -- this statement's cost (issue 14).  Every name is schema-qualified.
 WITH c AS (
     SELECT COALESCE(a.state, 'unknown')                          AS state,
-           COALESCE((SELECT d.datname FROM pg_catalog.pg_database d WHERE d.oid = a.datid), '') AS database,
-           COALESCE(pg_catalog.pg_get_userbyid(a.usesysid), '')  AS username,
+           a.datid,
+           a.usesysid,
            COALESCE(NULLIF(a.application_name, ''), '(none)')    AS application,
            a.wait_event_type = 'Lock'                            AS waiting
       FROM pg_catalog.pg_stat_get_activity(NULL) a
      WHERE a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datid IS NOT NULL)
 ), g AS (
+    -- Counted by the database's and the role's OIDs, named after: one
+    -- look-up a database or role, not one a session (hundreds of idle
+    -- sessions at scale).
     SELECT CASE WHEN GROUPING(state) = 0       THEN 'state'
-                WHEN GROUPING(database) = 0    THEN 'database'
-                WHEN GROUPING(username) = 0    THEN 'user'
+                WHEN GROUPING(datid) = 0       THEN 'database'
+                WHEN GROUPING(usesysid) = 0    THEN 'user'
                 WHEN GROUPING(application) = 0 THEN 'application'
                 ELSE 'all' END                                    AS kind,
-           COALESCE(state, database, username, application, 'all connections') AS name,
+           CASE WHEN GROUPING(state) = 0       THEN state
+                WHEN GROUPING(datid) = 0
+                THEN COALESCE((SELECT d.datname::text FROM pg_catalog.pg_database d WHERE d.oid = datid), '')
+                WHEN GROUPING(usesysid) = 0    THEN COALESCE(pg_catalog.pg_get_userbyid(usesysid)::text, '')
+                WHEN GROUPING(application) = 0 THEN application
+                ELSE 'all connections' END                        AS name,
            pg_catalog.count(*)                                               AS total,
            pg_catalog.count(*) FILTER (WHERE state = 'active')               AS active,
            pg_catalog.count(*) FILTER (WHERE state = 'idle')                 AS idle,
            pg_catalog.count(*) FILTER (WHERE state LIKE 'idle in transaction%') AS idle_in_transaction,
            pg_catalog.count(*) FILTER (WHERE waiting)                        AS waiting
       FROM c
-     GROUP BY GROUPING SETS ((state), (database), (username), (application), ())
+     GROUP BY GROUPING SETS ((state), (datid), (usesysid), (application), ())
 ), ranked AS (
     SELECT g.*, pg_catalog.row_number() OVER (PARTITION BY kind ORDER BY total DESC, name) AS rank
       FROM g

@@ -75,7 +75,7 @@ lk AS MATERIALIZED (
 )
 SELECT i.pid,
        a.backend_start,
-       (SELECT d.datname FROM pg_catalog.pg_database d WHERE d.oid = a.datid) AS database,
+       d.datname                                                                AS database,
        pg_catalog.pg_get_userbyid(a.usesysid)                                   AS username,
        a.application_name                                                       AS application,
        CASE WHEN i.pid = 0 THEN 'prepared transaction' ELSE a.state END        AS state,
@@ -107,6 +107,7 @@ SELECT i.pid,
             ELSE a.query END                                                    AS query
   FROM involved i
   LEFT JOIN act a ON a.pid = i.pid
+  LEFT JOIN pg_catalog.pg_database d ON d.oid = a.datid
   LEFT JOIN blocked b ON b.pid = i.pid
   -- A backend waits for one lock at a time: its one ungranted row.  A
   -- row lock waits on the holder's transaction id; the tuple lock the
