@@ -179,6 +179,7 @@ void collector_publish(struct collector *c, struct snapshot *s)
             c->last_good = snapshot_ref(s);
         }
         c->good_at = now;
+        c->good_cadence = collector_cadence(c);
     }
     app_changed(c->app, APP_CHANGED_SNAPSHOT);
     if (c->runs == 1)
@@ -699,7 +700,10 @@ double collector_stale_as_of(const struct collector *c, double now)
     /* Fed: current while the agent's next entry is not yet overdue. */
     if (c->good_until > 0)
         return now > c->good_until ? s->taken_at : 0;
-    if (now - c->good_at <= COLLECTOR_STALE_CADENCES * collector_cadence(c))
+    double cadence = collector_cadence(c);
+    if (c->good_cadence > cadence)
+        cadence = c->good_cadence;
+    if (now - c->good_at <= COLLECTOR_STALE_CADENCES * cadence)
         return 0;
     return s->taken_at;
 }

@@ -89,6 +89,10 @@ struct collector {
      * keeps showing, marked stale, while the server is down. */
     struct snapshot  *last_good;
     double            good_at;
+    /* The cadence the collector had when that snapshot came: a collector
+     * that becomes wanted (its cadence shorter) does not make the data
+     * it has stale before its next run can replace it. */
+    double            good_cadence;
     bool              running;
     bool              waiting;      /* its run hook is waiting for another
                                        collector (collector_defer) */

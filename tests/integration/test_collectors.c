@@ -544,8 +544,29 @@ static void test_the_locks_are_read_at_each_refresh_only_while_a_session_waits(v
     fprintf(stderr, "calm: %lu activity runs, %lu locks runs\n", activity1 - activity0, locks1 - locks0);
     assert_true(activity1 - activity0 >= 4);
     assert_int_equal(locks1, locks0);
+
+    /* A new wait: the locks are wanted at once, and the rows they have
+     * (read on the slow cadence, longer ago than two refreshes) are not
+     * shown stale meanwhile, only replaced by the next read. */
+    r = PQexec(holder, "BEGIN; LOCK TABLE collectors_lock_wait");
+    assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    assert_int_equal(PQsendQuery(waiter, "SELECT count(*) FROM collectors_lock_wait"), 1);
+    struct collector *locks = collector_find(&app, "locks");
+    double end = now_monotonic() + 15;
+    bool stale = false;
+    while (!both_show_the_wait(&app) && now_monotonic() < end) {
+        bool never = false;
+        run_until(&never, 0.02);
+        stale = stale || collector_stale_as_of(locks, now_monotonic()) > 0;
+    }
+    assert_true(both_show_the_wait(&app));
+    assert_false(stale);
     stop_app(&app, &cfg);
 
+    PQclear(PQexec(holder, "ROLLBACK"));
+    while ((r = PQgetResult(waiter)))
+        PQclear(r);
     PQclear(PQexec(holder, "DROP TABLE collectors_lock_wait"));
     PQfinish(waiter);
     PQfinish(holder);
