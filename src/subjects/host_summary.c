@@ -110,7 +110,7 @@ int host_summary(const struct app *app, struct host_piece *out, int max)
         }
         double cpu = snapshot_number(h, 0, "cpu_percent", NAN);
         if (!isnan(cpu) && (p = piece(out, &n, max, cpu >= 95 ? 2 : cpu >= 90 ? 1 : 0, PRI_CPU)))
-            snprintf(p->text, sizeof p->text, "cpu %.0f%%", cpu);
+            snprintf(p->text, sizeof p->text, "cpu %3.0f%%", cpu);   /* one width: 99% to 100% moves nothing after it */
         double total = snapshot_number(h, 0, "mem_total", NAN), used = snapshot_number(h, 0, "mem_used", NAN);
         if (total > 0 && (p = piece(out, &n, max, used / total >= 0.95 ? 2 : used / total >= 0.9 ? 1 : 0,
                                     PRI_MEM))) {

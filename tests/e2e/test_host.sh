@@ -90,7 +90,7 @@ CPU_PID=$(pid_of cpu)
 SLEEP_PID=$(pid_of sleep)
 
 tmux_start cpu 200 50 "$PGDECK" --ascii --interval 0.5
-tmux_wait_for cpu 'load [0-9.]+ [0-9.]+ [0-9.]+  cpu [0-9]+%' 15 &&
+tmux_wait_for cpu 'load [0-9.]+ [0-9.]+ [0-9.]+  cpu +[0-9]+%' 15 &&
 	ok "the host line shows load and CPU" || not_ok "the host line shows load and CPU"
 tmux_keys cpu /
 tmux_keys cpu -l "$APP"

@@ -858,7 +858,7 @@ static void test_host_line_puts_load_cpu_memory_data_and_forecast_first(void **s
     assert_string_equal(p[0].text, "load 1.50 1.00 0.50");
     assert_string_equal(p[0].short_text, "load 1.50");
     assert_int_equal(p[0].level, 0);
-    assert_string_equal(p[1].text, "cpu 45%");
+    assert_string_equal(p[1].text, "cpu  45%");
     assert_string_equal(p[2].text, "mem 4.0G/8.0G");
     /* The forecast goes with the disk it is for, in the horizon's colour. */
     assert_string_equal(p[3].text, "data 55%, 50G free, full in 10d");
