@@ -114,8 +114,7 @@ progress AS (
 sessions AS MATERIALIZED (
     SELECT a.*
       FROM act a
-     WHERE ((a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datid IS NOT NULL))
-            AND a.state IS DISTINCT FROM 'idle')
+     WHERE a.backend_type = 'client backend' OR (a.backend_type IS NULL AND a.datid IS NOT NULL)
         OR (a.backend_type = 'walsender' AND a.pid IN (SELECT p.pid FROM progress p WHERE p.command = 'BASE_BACKUP'))
 ),
 blocked AS (

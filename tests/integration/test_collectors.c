@@ -476,14 +476,20 @@ static unsigned long runs_of(struct app *app, const char *name)
     return collector_find(app, name)->runs;
 }
 
-/* Let the app run for `seconds`. */
-static void run_app_for(struct app *app, double seconds)
+/* Let the loop run for `seconds`. */
+static void run_for(double seconds)
 {
-    double end = now_monotonic() + seconds;
-    while (now_monotonic() < end) {
-        bool never = false;
-        run_until(&never, 0.02);
-    }
+    bool never = false;
+    run_until(&never, seconds);
+}
+
+/* Both show the wait; meanwhile, was the locks' data ever marked stale? */
+static bool locks_went_stale;
+
+static bool both_show_the_wait_noting_stale(struct app *app)
+{
+    locks_went_stale = locks_went_stale || collector_stale_as_of(collector_find(app, "locks"), now_monotonic()) > 0;
+    return both_show_the_wait(app);
 }
 
 static bool locks_show_no_wait(struct app *app)
@@ -521,7 +527,7 @@ static void test_the_locks_are_read_at_each_refresh_only_while_a_session_waits(v
     /* While the session waits: read at (nearly) every refresh, not at the
      * 15 s cadence. */
     unsigned long locks0 = runs_of(&app, "locks"), activity0 = runs_of(&app, "activity");
-    run_app_for(&app, 8 * COLLECTORS_MIN_INTERVAL);
+    run_for(8 * COLLECTORS_MIN_INTERVAL);
     unsigned long locks1 = runs_of(&app, "locks"), activity1 = runs_of(&app, "activity");
     fprintf(stderr, "waiting: %lu activity runs, %lu locks runs\n", activity1 - activity0, locks1 - locks0);
     assert_true(activity1 - activity0 >= 4);
@@ -535,10 +541,10 @@ static void test_the_locks_are_read_at_each_refresh_only_while_a_session_waits(v
         PQclear(r);
     assert_true(run_until_app(&app, locks_show_no_wait, 15));
     /* ...and a calm server's locks are not read at every refresh. */
-    run_app_for(&app, 2 * COLLECTORS_MIN_INTERVAL);
+    run_for(2 * COLLECTORS_MIN_INTERVAL);
     locks0 = runs_of(&app, "locks");
     activity0 = runs_of(&app, "activity");
-    run_app_for(&app, 8 * COLLECTORS_MIN_INTERVAL);
+    run_for(8 * COLLECTORS_MIN_INTERVAL);
     locks1 = runs_of(&app, "locks");
     activity1 = runs_of(&app, "activity");
     fprintf(stderr, "calm: %lu activity runs, %lu locks runs\n", activity1 - activity0, locks1 - locks0);
@@ -552,16 +558,9 @@ static void test_the_locks_are_read_at_each_refresh_only_while_a_session_waits(v
     assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
     PQclear(r);
     assert_int_equal(PQsendQuery(waiter, "SELECT count(*) FROM collectors_lock_wait"), 1);
-    struct collector *locks = collector_find(&app, "locks");
-    double end = now_monotonic() + 15;
-    bool stale = false;
-    while (!both_show_the_wait(&app) && now_monotonic() < end) {
-        bool never = false;
-        run_until(&never, 0.02);
-        stale = stale || collector_stale_as_of(locks, now_monotonic()) > 0;
-    }
-    assert_true(both_show_the_wait(&app));
-    assert_false(stale);
+    locks_went_stale = false;
+    assert_true(run_until_app(&app, both_show_the_wait_noting_stale, 15));
+    assert_false(locks_went_stale);
     stop_app(&app, &cfg);
 
     PQclear(PQexec(holder, "ROLLBACK"));
