@@ -134,8 +134,12 @@ while [ $_i -lt 40 ] && ! tmux_capture main | grep -q 'gave up after lock_timeou
 done
 check "the refresh gives up after lock_timeout and says who holds the lock" \
 	tmux_wait_for main "gave up after lock_timeout 3000 ms: another session holds a lock on $S\.mv_fresh \(pid [0-9]+\)" 3
+# A frozen screen shows one time for the whole wait.  Two at least: while
+# a tick waits behind the DDL's lock request, the clock's frame comes 1.5 s
+# after the last (clock_cb waits for the tick's frame once), so a 3 s wait
+# can hold only two.
 seen=$(sort -u "$clocks" | grep -c .)
-if [ "$seen" -ge 3 ]; then
+if [ "$seen" -ge 2 ]; then
 	ok "the title clock kept advancing while the DDL waited ($seen different times)"
 else
 	not_ok "the title clock kept advancing while the DDL waited ($seen different times)"
