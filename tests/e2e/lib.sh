@@ -48,15 +48,33 @@ fi
 TAP_COUNT=0
 TAP_FAILED=0
 
+# PGDECK_TAP_TIMES=1: each result is followed by the seconds since the test
+# began ("# at 12.34 s"), to see where a slow test spends its time.
+if [ -n "${PGDECK_TAP_TIMES:-}" ]; then _lib_t0=$(date +%s.%N); fi
+_lib_at() {
+	[ -n "${PGDECK_TAP_TIMES:-}" ] || return 0
+	printf '# at %s s\n' "$(awk -v a="$_lib_t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')"
+}
+
+# A wait that ran out, on stderr (a wait whose output is thrown away
+# still shows in the log): with PGDECK_TAP_TIMES only.
+_lib_timed_out() {
+	[ -n "${PGDECK_TAP_TIMES:-}" ] || return 0
+	printf '# waited %s s in vain for %s\n' "$2" "$1" >&2
+	_lib_at >&2
+}
+
 ok() {
 	TAP_COUNT=$((TAP_COUNT + 1))
 	printf 'ok %d - %s\n' "$TAP_COUNT" "$*"
+	_lib_at
 }
 
 not_ok() {
 	TAP_COUNT=$((TAP_COUNT + 1))
 	TAP_FAILED=$((TAP_FAILED + 1))
 	printf 'not ok %d - %s\n' "$TAP_COUNT" "$*"
+	_lib_at
 }
 
 # skip DESC [REASON]: counted by run-all.sh as skipped, not passed.
@@ -140,10 +158,14 @@ trap 'exit 129' HUP
 # wait_until TIMEOUT_S CMD...: run CMD every 0.1 s until it succeeds.
 wait_until() {
 	_n=$(awk -v t="$1" 'BEGIN { printf "%d", t * 10 }')
+	_lib_wt=$1
 	shift
 	_i=0
 	while ! "$@" >/dev/null 2>&1; do
-		[ $_i -ge "$_n" ] && return 1
+		if [ $_i -ge "$_n" ]; then
+			_lib_timed_out "$*" "$_lib_wt"
+			return 1
+		fi
 		sleep 0.1
 		_i=$((_i + 1))
 	done
@@ -230,6 +252,7 @@ tmux_wait_for() {
 		_i=$((_i + 1))
 	done
 	diag "timed out after ${3:-10}s waiting for /$2/ in $1"
+	_lib_timed_out "/$2/ in $1" "${3:-10}"
 	_lib_show_screen "$1"
 	return 1
 }
@@ -241,6 +264,7 @@ tmux_wait_gone() {
 	while tmux_capture "$1" 2>/dev/null | grep -Eq -- "$2"; do
 		if [ $_i -ge "$_n" ]; then
 			diag "timed out after ${3:-10}s waiting for /$2/ to go from $1"
+			_lib_timed_out "/$2/ to go from $1" "${3:-10}"
 			_lib_show_screen "$1"
 			return 1
 		fi

@@ -113,7 +113,9 @@ explain_pid() {
 	tmux_keys main Escape 1 /
 	tmux_keys main -l "$1"
 	tmux_keys main Enter
-	tmux_wait_for main "/\\* $1 \\*/" 10 >/dev/null
+	# The session's row, by pid: the tag is at the end of the query, which
+	# a long query's column cuts off.
+	tmux_wait_for main "^(│|\\|) +$(pid_of "$1") " 10 >/dev/null
 	tmux_keys main e
 }
 # (the pattern has _ for -, so that this lookup's own text, active while the

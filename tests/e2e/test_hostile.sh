@@ -242,7 +242,7 @@ check "Enter: the details show the whole query, made visible" \
 	tmux_wait_for big "SELECT pg_sleep\\(600\\) /\\* $MARK-q \\^\\[\\]2;HOSTILE-TITLE\\^G \\^\\[\\[31;1mRED-HOSTILE" 5
 check "Enter: ... to its end, wrapped" tmux_wait_for big "\\|DCS-HOSTILE\\^\\[\\\\ <9b>31mC1-HOSTILE \\*/;" 2
 tmux_keys big Escape
-tmux_wait_gone big 'details' 3 >/dev/null
+tmux_wait_gone big 'Queries: details' 3 >/dev/null
 
 # pg_stat_statements: the 1 MB text.
 tmux_keys big 1 t

@@ -112,7 +112,7 @@ check "the queries pane lists the three sessions, oldest first" listed_in_order 
 tmux_keys main Home j Enter
 check "the selection is on the second session" tmux_wait_for main "pid +$pid1" 5
 tmux_keys main Escape
-tmux_wait_gone main 'details' 5 >/dev/null
+tmux_wait_gone main 'Queries: details' 5 >/dev/null
 
 tmux_resize main 160 9
 check "a terminal too small holds the screen on its last frame" tmux_wait_for main 'too small' 5

@@ -184,7 +184,7 @@ for SIZE in 80x24 120x40 250x70; do
 		tmux_resize $N 120 40
 	fi
 	tmux_keys $N n
-	tmux_wait_gone $N 'refresh acc' 5 >/dev/null
+	tmux_wait_gone $N 'y runs it on' 5 >/dev/null	# the question (the status line names the view after it)
 	tmux_keys $N L
 	tmux_wait_for $N 'journal:' 5 >/dev/null
 	overlay $N 'journal:' "$SIZE journal"
