@@ -259,7 +259,7 @@ if tmux_wait_for small "${T}_daily_cur_default +DEFAULT .* 300 " 2 && tmux_wait_
 	ok "the details show the default partition and its rows"
 else not_ok "the details show the default partition and its rows"; fi
 tmux_keys small Escape Escape
-tmux_wait_gone small "details" 5 >/dev/null
+tmux_wait_gone small ": details" 5 >/dev/null
 # analytics_events: what lies past the configured retention.
 tmux_keys small / && tmux_keys small -l "analytics_events" && tmux_keys small Enter
 tmux_wait_for small "^${B}analytics_events " 5 >/dev/null
