@@ -1,6 +1,6 @@
 /* The locks subject: who blocks whom.
  *   locks   the sessions that wait for a lock behind another and those
- *           they wait behind (the locks rows of sql/queries/activity.sql), made into a tree
+ *           they wait behind (sql/queries/locks.sql), made into a tree
  *           here (derive_locks, see locks.h);
  * the lock-wait alert; and C / K on any row's session, with the queries
  * subject's own action rows (the same gate, confirmation and journal).
@@ -575,32 +575,96 @@ static int perf_locks(const struct app *app, struct perfdata *out, int max)
 
 /* ---- the subject ---------------------------------------------------------------- */
 
-/* Whether the lock table is worth reading at this refresh: a session the
- * sessions pane lists waits behind another (its blocked_by, from
- * activity.sql's last run), or the last read found waits whose end must
- * be seen.  Otherwise the statement runs on its slow cadence, which finds
- * a wait no listed session has (an autovacuum worker's).  A wait shows in
- * this pane a refresh after the sessions pane shows it: the sessions
- * statement that tells is the one this tick's run goes out beside. */
-static bool lock_wait_seen(const struct app *app)
+/* A wait younger than this does not make the lock table worth reading at
+ * every refresh: the pane shows a wait from 1 s on, and under an OLTP load
+ * some session nearly always waits a few ms for a row (pgbench -c 8: the
+ * statement ran at 39 of 60 refreshes for waits the pane never showed,
+ * issue 14). */
+#define LOCK_WAIT_WANTED_S 0.5
+
+/* Whether the sessions in `a` (activity.sql's rows: pid, blocked_by) wait
+ * in a cycle: PostgreSQL ends one after deadlock_timeout (1 s by default),
+ * so the pane must read it at once, young as it is. */
+static bool waits_in_a_cycle(const struct snapshot *a)
 {
-    const struct snapshot *l = collectors_snapshot(app, "locks");
-    if (l && !l->error && l->nrows > 0)
-        return true;
-    const struct snapshot *a = collectors_snapshot(app, "activity");
-    int by = a && !a->error ? snapshot_column(a, "blocked_by") : -1;
-    for (int r = 0; by >= 0 && r < a->nrows; r++) {
-        const char *v = snapshot_cell(a, r, by);
-        if (v && *v)
+    struct graph g;
+    graph_build(&g, a);
+    graph_find_cycles(&g);
+    bool cycle = false;
+    for (int i = 0; i < g.n && !cycle; i++)
+        cycle = g.nodes[i].cycle;
+    graph_free(&g);
+    return cycle;
+}
+
+/* Whether the last locks read found a wait the pane shows or soon will
+ * (its end must be seen), or a cycle. */
+static bool locks_hold_a_wait(const struct snapshot *l)
+{
+    int wait = snapshot_column(l, "wait"), cycle = snapshot_column(l, "cycle");
+    for (int r = 0; r < l->nrows; r++) {
+        if (snapshot_cell_number(l, r, wait, 0) >= LOCK_WAIT_WANTED_S)
+            return true;
+        const char *c = snapshot_cell(l, r, cycle);
+        if (c && strcmp(c, "t") == 0)
             return true;
     }
     return false;
 }
 
+/* Whether a session the sessions pane lists waits behind another, for
+ * LOCK_WAIT_WANTED_S or more (its query has run that long), or in a
+ * cycle. */
+static bool sessions_wait(const struct snapshot *a)
+{
+    int by = snapshot_column(a, "blocked_by"), duration = snapshot_column(a, "duration");
+    bool any = false;
+    for (int r = 0; by >= 0 && r < a->nrows; r++) {
+        const char *v = snapshot_cell(a, r, by);
+        if (!v || !*v)
+            continue;
+        if (snapshot_cell_number(a, r, duration, 0) >= LOCK_WAIT_WANTED_S)
+            return true;
+        any = true;
+    }
+    return any && waits_in_a_cycle(a);
+}
+
+/* Whether the lock table is worth reading at this refresh: a session the
+ * sessions pane lists has waited behind another for LOCK_WAIT_WANTED_S
+ * (its blocked_by, from activity.sql's last run) or waits in a cycle, or
+ * the last read found such a wait, whose end must be seen.  Otherwise the
+ * statement runs on its slow cadence, which finds a wait no listed session
+ * has (an autovacuum worker's).  A wait shows in this pane a refresh after
+ * the sessions pane shows it old enough: the sessions statement that tells
+ * is the one this tick's run goes out beside.  Asked at every frame (the
+ * stale marks): the answer is kept for the snapshots it was found from. */
+bool locks_wanted(const struct snapshot *activity, const struct snapshot *locks)
+{
+    return (locks && !locks->error && locks_hold_a_wait(locks)) ||
+           (activity && !activity->error && sessions_wait(activity));
+}
+
+static bool lock_wait_seen(const struct app *app)
+{
+    static unsigned long seen_activity, seen_locks;
+    static bool seen;
+    const struct snapshot *l = collectors_snapshot(app, "locks");
+    const struct snapshot *a = collectors_snapshot(app, "activity");
+    unsigned long sa = a ? a->serial : 0, sl = l ? l->serial : 0;
+    if (sa && sa == seen_activity && sl == seen_locks)
+        return seen;
+    seen = locks_wanted(a, l);
+    seen_activity = sa;
+    seen_locks = sl;
+    return seen;
+}
+
 static const struct collector_def collectors[] = {
     /* Reading who blocks whom is 40 % of what reading the sessions costs
      * the server, and on a calm server there is nothing to read (issue
-     * 14): every 15 s, and at every refresh while a wait is seen. */
+     * 14): every 15 s, and at every refresh while a wait half a second
+     * old, or a cycle, is seen (lock_wait_seen). */
     { .name = "locks", .source = SERVER_PRIMARY, .query = "queries/locks.sql", .cadence = 15,
       .wanted = lock_wait_seen, .derive = derive_locks },
 };

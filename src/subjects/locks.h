@@ -1,6 +1,8 @@
 #ifndef PGDECK_SUBJECTS_LOCKS_H
 #define PGDECK_SUBJECTS_LOCKS_H
 
+#include <stdbool.h>
+
 #include "core/snapshot.h"
 
 /* The locks subject (locks.c): who blocks whom.
@@ -40,5 +42,14 @@
 struct app;
 
 void derive_locks(struct app *app, struct snapshot *now, const struct snapshot *prev);
+
+/* Whether the locks are worth reading at every refresh (the collector's
+ * wanted, exported for the unit tests): `activity` (activity.sql's rows:
+ * pid, blocked_by, duration) has a session that has waited behind another
+ * for half a second or more, or sessions waiting in a cycle; or `locks`
+ * (the last read, derived) holds a wait that old, or a cycle.  A younger
+ * wait is left to the slow cadence: the pane shows waits from 1 s on.
+ * Either may be NULL. */
+bool locks_wanted(const struct snapshot *activity, const struct snapshot *locks);
 
 #endif

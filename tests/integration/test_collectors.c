@@ -458,6 +458,17 @@ static bool both_show_the_wait(struct app *app)
            row_blocked_by(collectors_snapshot(app, "locks"), lock_waiter) == lock_holder;
 }
 
+/* The waiter's query has run long enough for its wait to make the locks
+ * wanted (LOCK_WAIT_WANTED_S, locks.c), with a refresh to spare. */
+static bool the_wait_is_old_enough(struct app *app)
+{
+    const struct snapshot *a = collectors_snapshot(app, "activity");
+    for (int r = 0; a && r < a->nrows; r++)
+        if (snapshot_number(a, r, "pid", 0) == lock_waiter)
+            return snapshot_number(a, r, "duration", 0) >= 0.5 + COLLECTORS_MIN_INTERVAL;
+    return false;
+}
+
 static unsigned long activity_runs;
 
 static bool activity_ran_again(struct app *app)
@@ -524,8 +535,9 @@ static void test_the_locks_are_read_at_each_refresh_only_while_a_session_waits(v
             fprintf(stderr, "  a %s %s\n", snapshot_text(a, i, "pid"), snapshot_text(a, i, "blocked_by"));
         fail();
     }
-    /* While the session waits: read at (nearly) every refresh, not at the
-     * 15 s cadence. */
+    /* While the session waits (half a second and more): read at (nearly)
+     * every refresh, not at the 15 s cadence. */
+    assert_true(run_until_app(&app, the_wait_is_old_enough, 15));
     unsigned long locks0 = runs_of(&app, "locks"), activity0 = runs_of(&app, "activity");
     run_for(8 * COLLECTORS_MIN_INTERVAL);
     unsigned long locks1 = runs_of(&app, "locks"), activity1 = runs_of(&app, "activity");

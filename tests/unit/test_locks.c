@@ -316,6 +316,60 @@ static const struct alert *find_alert(const struct alert *a, int n, const char *
     return NULL;
 }
 
+/* activity.sql's rows as locks_wanted reads them: pid, blocked_by,
+ * duration (seconds the query has run). */
+static struct snapshot *activity_of(const char *const (*rows)[3], int n)
+{
+    static const char *const cols[] = { "pid", "blocked_by", "duration" };
+    struct snapshot *s = snapshot_new("activity", 3, cols);
+    for (int i = 0; i < n; i++)
+        snapshot_add_row(s, rows[i]);
+    return s;
+}
+
+static void test_locks_are_wanted_for_a_wait_of_half_a_second_or_a_cycle(void **state)
+{
+    (void)state;
+    /* Nobody waits: not wanted. */
+    const char *const calm[][3] = { { "101", NULL, "3.0" }, { "102", "", "0.1" } };
+    struct snapshot *a = activity_of(calm, 2);
+    assert_false(locks_wanted(a, NULL));
+    snapshot_unref(a);
+    /* A wait of a few ms, as an OLTP load has all the time: not wanted. */
+    const char *const young[][3] = { { "101", "102", "0.004" }, { "102", NULL, "0.01" } };
+    a = activity_of(young, 2);
+    assert_false(locks_wanted(a, NULL));
+    /* ... nor by a last read that found only such waits. */
+    const struct session young_read[] = { { "101", "102", "0.004" }, { "102", NULL, NULL } };
+    struct snapshot *l = tree_of(young_read, 2);
+    assert_false(locks_wanted(a, l));
+    snapshot_unref(l);
+    snapshot_unref(a);
+    /* Half a second: wanted. */
+    const char *const old[][3] = { { "101", "102", "0.5" }, { "102", NULL, "0.6" } };
+    a = activity_of(old, 2);
+    assert_true(locks_wanted(a, NULL));
+    snapshot_unref(a);
+    /* A young cycle (deadlock_timeout ends it within a second): wanted. */
+    const char *const cycle[][3] = { { "101", "103", "0.02" }, { "102", NULL, "0.0" }, { "103", "101", "0.03" } };
+    a = activity_of(cycle, 3);
+    assert_true(locks_wanted(a, NULL));
+    snapshot_unref(a);
+    /* The sessions no longer show it, but the last read held a wait the
+     * pane shows: wanted until a read finds it gone. */
+    const struct session shown[] = { { "101", "102", "2.5" }, { "102", NULL, NULL } };
+    l = tree_of(shown, 2);
+    a = activity_of(calm, 2);
+    assert_true(locks_wanted(a, l));
+    assert_true(locks_wanted(NULL, l));
+    snapshot_unref(a);
+    snapshot_unref(l);
+    /* A failed read holds nothing. */
+    l = snapshot_failed("locks", "timed out");
+    assert_false(locks_wanted(NULL, l));
+    snapshot_unref(l);
+}
+
 static void test_lock_wait_alert_names_the_blocker_past_the_threshold(void **state)
 {
     (void)state;
@@ -390,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_prepared_transactions_and_missing_blockers),
         cmocka_unit_test(test_no_waits_no_rows),
         cmocka_unit_test(test_long_chains_and_rings),
+        cmocka_unit_test(test_locks_are_wanted_for_a_wait_of_half_a_second_or_a_cycle),
         cmocka_unit_test(test_lock_wait_alert_names_the_blocker_past_the_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
