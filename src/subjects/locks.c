@@ -637,14 +637,15 @@ static bool sessions_wait(const struct snapshot *a)
  * statement runs on its slow cadence, which finds a wait no listed session
  * has (an autovacuum worker's).  A wait shows in this pane a refresh after
  * the sessions pane shows it old enough: the sessions statement that tells
- * is the one this tick's run goes out beside.  Asked at every frame (the
- * stale marks): the answer is kept for the snapshots it was found from. */
+ * is the one this tick's run goes out beside. */
 bool locks_wanted(const struct snapshot *activity, const struct snapshot *locks)
 {
     return (locks && !locks->error && locks_hold_a_wait(locks)) ||
            (activity && !activity->error && sessions_wait(activity));
 }
 
+/* The collector's wanted.  Asked at every frame (the stale marks): the
+ * answer is kept for the snapshots it was found from. */
 static bool lock_wait_seen(const struct app *app)
 {
     static unsigned long seen_activity, seen_locks;

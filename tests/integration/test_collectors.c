@@ -563,9 +563,10 @@ static void test_the_locks_are_read_at_each_refresh_only_while_a_session_waits(v
     assert_true(activity1 - activity0 >= 4);
     assert_int_equal(locks1, locks0);
 
-    /* A new wait: the locks are wanted at once, and the rows they have
-     * (read on the slow cadence, longer ago than two refreshes) are not
-     * shown stale meanwhile, only replaced by the next read. */
+    /* A new wait: the locks are wanted once it is half a second old, and
+     * the rows they have (read on the slow cadence, longer ago than two
+     * refreshes) are not shown stale meanwhile, only replaced by the next
+     * read. */
     r = PQexec(holder, "BEGIN; LOCK TABLE collectors_lock_wait");
     assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
     PQclear(r);
