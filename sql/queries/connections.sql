@@ -48,4 +48,12 @@ SELECT kind, kind || ':' || name AS key, name, total, active, idle, idle_in_tran
   FROM ranked
  WHERE rank <= 50
  ORDER BY pg_catalog.array_position(ARRAY['all', 'state', 'database', 'user', 'application'], kind),
+          -- The states in the order a session goes through them, not by
+          -- count: under an OLTP load the counts of active, idle and idle
+          -- in transaction trade places every refresh, and rows ordered
+          -- by them jumped (and were rewritten whole on the terminal).
+          CASE WHEN kind = 'state'
+               THEN pg_catalog.array_position(ARRAY['active', 'idle in transaction',
+                                                    'idle in transaction (aborted)',
+                                                    'fastpath function call', 'idle', 'disabled'], name) END,
           total DESC, name

@@ -95,6 +95,16 @@ EOF
 
 tmux_start big 250 70 "$PGDECK" --config "$CONF" -i 2 --redis "unix://$RSOCK"
 check "the Pool pane is drawn" tmux_wait_for big '2 Pool' 10
+# The states in the order a session goes through them, not by count: the
+# idle sessions outnumber the others here and still come last (ordered by
+# count, the rows traded places at every refresh under an OLTP load).
+# (The pane's border is a line drawing or, off UTF-8, a '|'.)
+state_rows() { tmux_capture big | sed -E -n 's/.*(│|\|)state +([a-z][a-z ()]*[a-z)]).*/\2/p' | tr '\n' '|'; }
+states_in_order() {
+	case $(state_rows) in "active|idle in transact"*"|idle|"*) return 0 ;; esac
+	return 1
+}
+check "the state rows come as active, idle in transaction, idle (not by count)" wait_until 6 states_in_order
 tmux_keys big 2 /
 tmux_keys big -l "$T"
 tmux_keys big Enter
