@@ -73,9 +73,15 @@ static bool is_wanted(const struct collector *c)
     return c->shown || (c->def->wanted && c->def->wanted(c->app));
 }
 
+static double catalog_interval(const struct app *app)
+{
+    return app->cfg && app->cfg->catalog_interval > 0 ? app->cfg->catalog_interval : CONFIG_CATALOG_INTERVAL;
+}
+
 double collector_cadence(const struct collector *c)
 {
-    double base = c->def->cadence > 0 ? c->def->cadence : c->app->interval;
+    double base = c->def->catalog ? catalog_interval(c->app)
+                : c->def->cadence > 0 ? c->def->cadence : c->app->interval;
     /* While wanted: its cadence_wanted, or the refresh interval. */
     if ((c->def->wanted || c->def->cadence_wanted > 0) && is_wanted(c)) {
         double wanted = c->def->cadence_wanted > 0 ? c->def->cadence_wanted : c->app->interval;

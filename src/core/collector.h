@@ -34,6 +34,15 @@ struct collector_def {
      * parameter, so that each keeps its one plan. */
     const char *query_more;
     double      cadence;        /* seconds; 0 means the refresh interval */
+    /* The catalog tier: its cadence is [display] catalog_interval (default
+     * 30 s, PGDECK_CATALOG_INTERVAL), not `cadence`; `cadence_wanted` and
+     * `wanted` apply as to any other.  Those collectors read
+     * what changes seldom (indexes, partitions, views, the lock table when
+     * no wait is seen) or what is shown as a rate over a long window (the
+     * busiest tables), and what they read of the catalog is out of
+     * shared_buffers again under a write load: they were a quarter of
+     * pgdeck's backends' CPU at 10-15 s (issue 14, aim 2). */
+    bool        catalog;
     int         min_version;    /* server_version_num needed, 0 for any */
     /* pgdeck's own pool sessions stay out of what it shows: the rows
      * whose pid is one of the pool's backends are dropped from the result

@@ -98,6 +98,8 @@ static const struct setting settings[] = {
       NULL, NULL, 0, 0, FIELD(query_timeout_ms) },
 
     { "display", "interval", NULL, 'i', KIND_NUMBER, "--interval", NULL, 0.2, 60, FIELD(interval) },
+    { "display", "catalog_interval", "PGDECK_CATALOG_INTERVAL", 0, KIND_NUMBER, NULL, NULL, 1, 3600,
+      FIELD(catalog_interval) },
     { "display", "theme", NULL, OPT_THEME, KIND_STRING, "--theme", NULL, 0, 0, FIELD(theme) },
     { "display", "ascii", NULL, OPT_ASCII, KIND_BOOL, "--ascii", "yes", 0, 0, FIELD(ascii) },
     { "display", "no_color", NULL, OPT_NO_COLOR, KIND_BOOL,
@@ -501,6 +503,7 @@ static void set_defaults(struct config *cfg)
     cfg->statement_timeout_ms = 5000;
     cfg->query_timeout_ms = 10000;
     cfg->interval = 1;
+    cfg->catalog_interval = CONFIG_CATALOG_INTERVAL;
     cfg->theme = xstrdup("default");
     cfg->mouse = true;
     cfg->lock_timeout_ms = 3000;

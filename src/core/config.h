@@ -16,7 +16,7 @@
  *   [pool]        min, max, idle_timeout, connection_timeout,
  *                 statement_timeout, query_timeout      (ms, as the guide's
  *                                                        DB_* variables)
- *   [display]     interval (s), theme, ascii, no_color, mouse
+ *   [display]     interval (s), catalog_interval (s), theme, ascii, no_color, mouse
  *   [alerts]      slow_query_ms, pool_percent, cache_hit_percent,
  *                 view_age_hours, replica_lag_seconds, replica_lag_bytes,
  *                 partition_ahead_months, disk_full_days, lock_wait_seconds
@@ -62,6 +62,9 @@ struct config_thresholds {
     double lock_wait_seconds;       /* 5: the longest wait behind a blocker */
 };
 
+/* [display] catalog_interval when none is set (seconds). */
+#define CONFIG_CATALOG_INTERVAL 30.0
+
 struct config {
     enum config_command command;
 
@@ -82,6 +85,9 @@ struct config {
 
     /* Display. */
     double interval;            /* seconds, 0.2 .. 60, default 1 */
+    double catalog_interval;    /* seconds, 1 .. 3600, default
+                                   CONFIG_CATALOG_INTERVAL: the catalog
+                                   tier's cadence (collector.h) */
     char  *theme;               /* name or file, default "default" */
     bool   ascii;               /* --ascii, or a non-UTF-8 locale */
     bool   no_color;            /* --no-color or NO_COLOR set */

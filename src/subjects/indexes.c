@@ -769,16 +769,16 @@ static int perf_indexes(const struct app *app, struct perfdata *out, int max)
 
 /* ---- the subject ---------------------------------------------------------------- */
 
-/* Cadence 15 s: the plan against the catalog is slow at scale; a run
+/* The catalog tier (30 s): the plan against the catalog is slow at scale; a run
  * reads only the catalog's signature unless it changed or the last full
  * read is INDEXES_EXACT old (indexes_read.c).  The progress of a build
  * runs at the refresh interval while one is seen. */
 static const struct collector_def collectors[] = {
     { .name = "indexes",        .source = SERVER_PRIMARY, .query = "queries/indexes.sql",
-      .cadence = 15, .derive = derive_indexes, .alone = true,
+      .catalog = true, .derive = derive_indexes, .alone = true,
       .run = indexes_read_run, .free_state = indexes_read_free },
     { .name = "index_progress", .source = SERVER_PRIMARY, .query = "queries/index_progress.sql",
-      .derive = derive_index_progress, .cadence = 15, .wanted = index_build_seen },
+      .derive = derive_index_progress, .catalog = true, .wanted = index_build_seen },
     /* Statistics' age, the plan's tables, foreign keys without an index:
      * catalog only, and it changes seldom. */
     { .name = "index_health", .source = SERVER_PRIMARY, .query = "queries/index_health.sql",

@@ -664,9 +664,9 @@ static bool lock_wait_seen(const struct app *app)
 static const struct collector_def collectors[] = {
     /* Reading who blocks whom is 40 % of what reading the sessions costs
      * the server, and on a calm server there is nothing to read (issue
-     * 14): every 15 s, and at every refresh while a wait half a second
-     * old, or a cycle, is seen (lock_wait_seen). */
-    { .name = "locks", .source = SERVER_PRIMARY, .query = "queries/locks.sql", .cadence = 15,
+     * 14): in the catalog tier (30 s), and at every refresh while a wait
+     * half a second old, or a cycle, is seen (lock_wait_seen). */
+    { .name = "locks", .source = SERVER_PRIMARY, .query = "queries/locks.sql", .catalog = true,
       .wanted = lock_wait_seen, .derive = derive_locks },
 };
 

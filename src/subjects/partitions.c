@@ -156,7 +156,7 @@ int partitions_partman_row(const struct app *app, const char *schema, const char
 
 static const struct collector_def collectors[] = {
     { .name = "partitions", .source = SERVER_PRIMARY, .query = "queries/partitions.sql",
-      .cadence = 15, .derive = derive_partitions, .run = partitions_run,
+      .catalog = true, .derive = derive_partitions, .run = partitions_run,
       .free_state = partitions_free_state },
     /* pg_partman's part_config, when installed: who maintains what. */
     { .name = "partman", .source = SERVER_PRIMARY, .query = "queries/partman.sql", .cadence = 60,

@@ -475,7 +475,7 @@ const struct action_def action_refresh_stale = {
 
 static const struct collector_def collectors[] = {
     { .name = "views", .source = SERVER_PRIMARY, .query = "queries/views.sql",
-      .cadence = 10, .derive = derive_views, .alone = true },
+      .catalog = true, .derive = derive_views, .alone = true },
 };
 
 static const struct action_def *const actions[] = {

@@ -2,6 +2,10 @@
 # and OUT are set): the clock of their progress lines, and servers of
 # their own.
 
+# The benchmark measures pgdeck as it comes: with its default cadences, not
+# the test suite's (tests/e2e/lib.sh) or a caller's.
+unset PGDECK_CATALOG_INTERVAL
+
 now() { date +%s.%N; }
 # Seconds since $1 (a now), one decimal.
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }

@@ -31,6 +31,13 @@ fi
 export PGDECK_ROOT
 PGDECK_BIN=${PGDECK_BIN:-$PGDECK_ROOT/pgdeck}
 export PGDECK_BIN
+# The suite reads the catalog tier (indexes, partitions, views, the busiest
+# tables, the lock table while no wait is seen) every 10 s, not every 30 s
+# as by default ([display] catalog_interval): a test that waits for a
+# catalog change to show waits for one of its runs.  test_agent checks
+# that the setting reaches those collectors.
+PGDECK_CATALOG_INTERVAL=${PGDECK_CATALOG_INTERVAL:-10}
+export PGDECK_CATALOG_INTERVAL
 
 # Absolute path of the pgdeck binary under test.
 pgdeck_bin() { printf '%s\n' "$PGDECK_BIN"; }

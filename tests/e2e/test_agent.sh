@@ -149,6 +149,20 @@ check "every stream's last entry: format, collector, cadence, keepalive and the 
 	python3 "$TMP/streams.py" "$RPORT" "$A" check $COLLECTORS
 check_eq "the entries are plain printable ASCII" 0 \
 	"$(redis-cli -p "$RPORT" XREVRANGE "pgdeck:{$A}:activity" + - COUNT 1 | LC_ALL=C grep -c '[^ -~]')"
+# The catalog tier runs at [display] catalog_interval (the suite sets
+# PGDECK_CATALOG_INTERVAL, lib.sh); the others keep their own cadences.
+cadences() {
+	for c in table_cache views indexes partitions database_cache; do
+		printf '%s %s\n' "$c" "$(redis-cli -p "$RPORT" XREVRANGE "pgdeck:{$A}:$c" + - COUNT 1 |
+			awk 'prev == "cadence" { print; exit } { prev = $0 }')"
+	done
+}
+check_eq "the catalog tier's streams say its cadence, PGDECK_CATALOG_INTERVAL's $PGDECK_CATALOG_INTERVAL s" \
+	"table_cache $PGDECK_CATALOG_INTERVAL
+views $PGDECK_CATALOG_INTERVAL
+indexes $PGDECK_CATALOG_INTERVAL
+partitions $PGDECK_CATALOG_INTERVAL
+database_cache 5" "$(cadences)"
 
 # The same partitions and views as --once on the same database: the
 # partitions and views collectors' columns and their rows' identities.

@@ -158,6 +158,7 @@ static void test_config_defaults_are_the_guides(void **state)
     assert_true(cfg.statement_timeout_ms == 5000);
     assert_true(cfg.query_timeout_ms == 10000);
     assert_true(cfg.interval == 1);
+    assert_true(cfg.catalog_interval == 30);
     assert_string_equal(cfg.theme, "default");
     assert_false(cfg.ascii);
     assert_false(cfg.no_color);
@@ -204,6 +205,7 @@ static void test_config_file_beats_defaults(void **state)
         "idle_timeout = 1000\n"
         "[display]\n"
         "interval = 2.5\n"
+        "catalog_interval = 45\n"
         "theme = dark\n"
         "mouse = no\n"
         "[alerts]\n"
@@ -221,6 +223,7 @@ static void test_config_file_beats_defaults(void **state)
     assert_int_equal(cfg.pool_max, 8);
     assert_true(cfg.idle_timeout_ms == 1000);
     assert_true(cfg.interval == 2.5);
+    assert_true(cfg.catalog_interval == 45);
     assert_string_equal(cfg.theme, "dark");
     assert_false(cfg.mouse);
     assert_true(cfg.alerts.slow_query_ms == 500);
@@ -641,6 +644,28 @@ static void test_config_missing_argument_is_named(void **state)
     assert_load_error("pgdeck: option '--interval' needs an argument", NULL, "--interval", NULL);
     assert_load_error("pgdeck: option '-h' needs an argument (-h is the host, as in psql; help is --help)",
                       NULL, "-h", NULL);
+}
+
+/* The catalog tier's cadence: the file's, PGDECK_CATALOG_INTERVAL over
+ * it, and a bad value named where it came from. */
+static void test_config_catalog_interval(void **state)
+{
+    struct config cfg;
+    (void)state;
+    const char *path = write_file("catalog-interval", "[display]\ncatalog_interval = 120\n");
+    LOAD_OK(&cfg, NULL, "--config", path, NULL);
+    assert_true(cfg.catalog_interval == 120);
+    config_free(&cfg);
+    struct env env = { { "PGDECK_CATALOG_INTERVAL=7.5", NULL } };
+    LOAD_OK(&cfg, &env, "--config", path, NULL);
+    assert_true(cfg.catalog_interval == 7.5);
+    config_free(&cfg);
+    struct env zero = { { "PGDECK_CATALOG_INTERVAL=0", NULL } };
+    assert_load_error("pgdeck: PGDECK_CATALOG_INTERVAL: '0' is not a number between 1 and 3600", &zero, NULL);
+    char want[512];
+    const char *bad = write_file("catalog-interval-bad", "[display]\ncatalog_interval = soon\n");
+    snprintf(want, sizeof want, "%s:2: [display] catalog_interval: 'soon' is not a number between 1 and 3600", bad);
+    assert_load_error(want, NULL, "--config", bad, NULL);
 }
 
 static void test_config_bad_interval_is_rejected(void **state)
@@ -1353,6 +1378,7 @@ int main(void)
         cmocka_unit_test(test_config_ambiguous_option_is_named),
         cmocka_unit_test(test_config_flag_given_an_argument_is_an_error),
         cmocka_unit_test(test_config_missing_argument_is_named),
+        cmocka_unit_test(test_config_catalog_interval),
         cmocka_unit_test(test_config_bad_interval_is_rejected),
         cmocka_unit_test(test_config_numbers_refuse_nan_inf_and_trailing_garbage),
         cmocka_unit_test(test_config_bad_option_values_are_rejected),

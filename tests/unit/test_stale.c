@@ -1,5 +1,6 @@
 /* Stale data in the core: what a front end shows of a collector whose
  * latest run failed, when that data counts as stale (two cadences), and
+ * the cadences that is counted in (the catalog tier's: catalog_interval),
  * alerts found in stale data marked with the time of that data, on
  * hand-built collectors (no servers: the app has no pools, so its sources
  * count as down unless a test says otherwise). */
@@ -122,13 +123,42 @@ static void test_data_is_stale_after_two_cadences(void **state)
     f->app.interval = 5;
     assert_true(collector_stale_as_of(c, now + 9.9) == 0);
     assert_true(collector_stale_as_of(c, now + 10.1) == 1700000000);
-    /* A collector of its own cadence (views: 10 s). */
+    /* A collector of the catalog tier (views): twice [display]
+     * catalog_interval, 30 s when none is set. */
     struct collector *v = collector(f, "views");
     const char *cols[] = { "name" };
     published(v, snapshot_new("views", 1, cols), 0, NULL);
     f->app.interval = 1;
+    assert_true(collector_stale_as_of(v, now + 59) == 0);
+    assert_true(collector_stale_as_of(v, now + 61) > 0);
+    f->cfg.catalog_interval = 10;
     assert_true(collector_stale_as_of(v, now + 19) == 0);
     assert_true(collector_stale_as_of(v, now + 21) > 0);
+}
+
+/* The catalog tier's cadence is the setting's, its cadence while wanted
+ * (the cache pane's t view) its own, and never under the refresh
+ * interval. */
+static void test_the_catalog_tier_follows_catalog_interval(void **state)
+{
+    struct fixture *f = *state;
+    struct collector *t = collector(f, "table_cache");
+    const char *const tier[] = { "table_cache", "views", "indexes", "partitions", "locks", "index_progress" };
+    for (size_t i = 0; i < sizeof tier / sizeof tier[0]; i++)
+        assert_true(collector_cadence(collector(f, tier[i])) == CONFIG_CATALOG_INTERVAL);
+    f->cfg.catalog_interval = 45;
+    for (size_t i = 0; i < sizeof tier / sizeof tier[0]; i++)
+        assert_true(collector_cadence(collector(f, tier[i])) == 45);
+    /* The others keep their own. */
+    assert_true(collector_cadence(collector(f, "database_cache")) == 5);
+    assert_true(collector_cadence(collector(f, "index_health")) == 60);
+    collector_want(&f->app, "table_cache", true);
+    assert_true(collector_cadence(t) == 10);
+    collector_want(&f->app, "table_cache", false);
+    assert_true(collector_cadence(t) == 45);
+    f->cfg.catalog_interval = 2;
+    f->app.interval = 5;
+    assert_true(collector_cadence(t) == 5);
 }
 
 static void test_an_alert_from_stale_data_says_as_of_when(void **state)
@@ -193,6 +223,7 @@ int main(void)
         T(test_a_failed_run_leaves_the_last_data_shown),
         T(test_a_failure_with_no_data_before_is_shown_as_it_is),
         T(test_data_is_stale_after_two_cadences),
+        T(test_the_catalog_tier_follows_catalog_interval),
         T(test_an_alert_from_stale_data_says_as_of_when),
         T(test_an_alert_from_a_server_that_is_down_is_not_current),
         T(test_a_failed_latest_run_raises_nothing_from_the_old_data),

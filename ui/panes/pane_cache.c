@@ -224,10 +224,12 @@ static int draw_header(struct ui *ui, struct pane *p, WINDOW *w, int y, int x, i
 
 static int key(struct ui *ui, struct pane *p, int ch)
 {
-    (void)ui;
     if (ch != 't')
         return KEY_IGNORED;
     p->mode = !p->mode;
+    /* The busiest tables are read every 10 s while they are shown, in the
+     * catalog tier (30 s) otherwise. */
+    collector_want(ui->app, "table_cache", p->mode == 1);
     table_state_free(&p->table);
     p->table.sort_column = -1;
     return KEY_HANDLED | KEY_REDRAW;
