@@ -40,8 +40,9 @@ struct collector_def {
      * what changes seldom (indexes, partitions, views, the lock table when
      * no wait is seen) or what is shown as a rate over a long window (the
      * busiest tables), and what they read of the catalog is out of
-     * shared_buffers again under a write load: they were a quarter of
-     * pgdeck's backends' CPU at 10-15 s (issue 14, aim 2). */
+     * shared_buffers again under a write load: at 10-15 s they were
+     * 24-33 of pgdeck's backends' 120-148 ms of CPU a minute under pgbench
+     * (issue 14, aim 2). */
     bool        catalog;
     int         min_version;    /* server_version_num needed, 0 for any */
     /* pgdeck's own pool sessions stay out of what it shows: the rows
